@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+import { resolve } from "node:path";
+import { analyze, formatInputError, parseCluster } from "@trustmap/engine";
+import { renderSarif } from "./format/sarif";
+import { renderText } from "./format/text";
+import { loadInput } from "./load";
+
+export const VERSION = "0.1.0";
+
+const USAGE = `Trustmap: Zero Trust posture of a Kubernetes cluster.
+
+Usage:
+  trustmap analyze PATH... [--format json|text|sarif]
+
+  PATH     files or directories (read recursively) of YAML or JSON manifests:
+           multi-document YAML and kind: List are read; Deployments, StatefulSets,
+           DaemonSets, ReplicaSets, Jobs and CronJobs stand for one pod of their template.
+  --format json (default): the report (schema: packages/shared/report.schema.json)
+           text: the same, grouped for people
+           sarif: the findings, for code-scanning pipelines
+
+Exit codes: 0 the report was printed; 2 the input or the command line is wrong
+(the messages name the file, document and field; nothing is printed on stdout).
+`;
+
+type Format = "json" | "text" | "sarif";
+
+interface Command {
+  readonly paths: string[];
+  readonly format: Format;
+}
+
+interface Io {
+  readonly cwd: string;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+function parseArgs(args: readonly string[]): Command | string {
+  const [verb, ...rest] = args;
+  if (verb !== "analyze") return verb === undefined ? "" : `unknown command ${JSON.stringify(verb)}`;
+  const paths: string[] = [];
+  let format: Format = "json";
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const value = arg === "--format" ? rest[++i] : arg.startsWith("--format=") ? arg.slice(9) : undefined;
+    if (arg === "--format" || arg.startsWith("--format=")) {
+      if (value !== "json" && value !== "text" && value !== "sarif") {
+        return `--format takes json, text or sarif, not ${JSON.stringify(value ?? "")}`;
+      }
+      format = value;
+    } else if (arg.startsWith("--")) {
+      return `unknown option ${arg}`;
+    } else {
+      paths.push(arg);
+    }
+  }
+  if (paths.length === 0) return "analyze needs at least one file or directory";
+  return { paths, format };
+}
+
+/** Runs the command line; returns the exit code. Output goes only through `io`. */
+export function run(args: readonly string[], io: Io): number {
+  if (args.includes("--help") || args.includes("-h")) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (args.includes("--version")) {
+    io.stdout(`trustmap ${VERSION}\n`);
+    return 0;
+  }
+  const command = parseArgs(args);
+  if (typeof command === "string") {
+    io.stderr(command === "" ? USAGE : `trustmap: ${command}\n\n${USAGE}`);
+    return 2;
+  }
+  const input = loadInput(
+    command.paths.map((path) => resolve(io.cwd, path)),
+    io.cwd,
+  );
+  const parsed = parseCluster(input.documents);
+  const errors = [...input.errors, ...parsed.errors.map(formatInputError)];
+  for (const note of parsed.notes) io.stderr(`note: ${note}\n`);
+  if (errors.length > 0) {
+    for (const error of errors) io.stderr(`error: ${error}\n`);
+    io.stderr(
+      `trustmap: ${errors.length} error${errors.length > 1 ? "s" : ""} in the input; no report was made. Fix the fields named above and run again.\n`,
+    );
+    return 2;
+  }
+  const report = analyze(parsed.cluster);
+  if (command.format === "text") io.stdout(renderText(report));
+  else if (command.format === "sarif") io.stdout(renderSarif(report, input.locations, VERSION));
+  else io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  return 0;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /main\.[cm]?[jt]s$/.test(process.argv[1]);
+if (invokedDirectly) {
+  process.exitCode = run(process.argv.slice(2), {
+    cwd: process.env.INIT_CWD ?? process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
+}

@@ -1,0 +1,176 @@
+// The trimmed objects the engine reads: only the fields that connectivity, RBAC and findings use.
+
+export type Labels = Readonly<Record<string, string>>;
+
+export type SelectorOperator = "In" | "NotIn" | "Exists" | "DoesNotExist";
+
+export interface LabelRequirement {
+  readonly key: string;
+  readonly operator: SelectorOperator;
+  readonly values: readonly string[];
+}
+
+/** metav1.LabelSelector: matchLabels AND matchExpressions; an empty selector matches everything. */
+export interface LabelSelector {
+  readonly matchLabels: Labels;
+  readonly matchExpressions: readonly LabelRequirement[];
+}
+
+export type Protocol = "TCP" | "UDP" | "SCTP";
+export const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
+
+/** The object a model entry came from, for evidence and messages ("Deployment/shop/web"). */
+export interface ObjectRef {
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+export interface Namespace {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly annotations: Labels;
+  /** False when the namespace was only implied by objects in it. */
+  readonly declared: boolean;
+}
+
+export interface ContainerPort {
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol: Protocol;
+}
+
+export interface ContainerSecurity {
+  readonly name: string;
+  readonly image: string;
+  readonly privileged?: boolean;
+  readonly allowPrivilegeEscalation?: boolean;
+  readonly runAsNonRoot?: boolean;
+  readonly runAsUser?: number;
+  readonly readOnlyRootFilesystem?: boolean;
+  readonly capabilitiesAdd: readonly string[];
+}
+
+export interface PodSecurity {
+  readonly hostNetwork: boolean;
+  readonly hostPID: boolean;
+  readonly hostIPC: boolean;
+  readonly hostPathVolumes: readonly string[];
+  readonly runAsNonRoot?: boolean;
+  readonly runAsUser?: number;
+  readonly containers: readonly ContainerSecurity[];
+}
+
+export interface Pod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+  /** Ports of the pod's containers; named ports of NetworkPolicies resolve against these. */
+  readonly ports: readonly ContainerPort[];
+  readonly serviceAccountName: string;
+  readonly automountServiceAccountToken?: boolean;
+  readonly security: PodSecurity;
+  /** The Pod object, or the workload whose template stands for it in offline input. */
+  readonly source: ObjectRef;
+}
+
+export interface PolicyPort {
+  readonly protocol: Protocol;
+  /** Absent: every port of the protocol. A string is a named port of the destination pod. */
+  readonly port?: number | string;
+  readonly endPort?: number;
+}
+
+export interface SelectorPeer {
+  readonly type: "selector";
+  /** Absent: every pod (of the namespaces chosen by namespaceSelector, or of the policy's namespace). */
+  readonly podSelector?: LabelSelector;
+  /** Absent: the policy's own namespace only. */
+  readonly namespaceSelector?: LabelSelector;
+}
+
+export interface IPBlockPeer {
+  readonly type: "ipBlock";
+  readonly cidr: string;
+  readonly except: readonly string[];
+}
+
+export type Peer = SelectorPeer | IPBlockPeer;
+
+export interface NetworkPolicyRule {
+  /** Empty: every peer, inside and outside the cluster. */
+  readonly peers: readonly Peer[];
+  /** Empty: every port of every protocol. */
+  readonly ports: readonly PolicyPort[];
+}
+
+export interface NetworkPolicy {
+  readonly namespace: string;
+  readonly name: string;
+  readonly podSelector: LabelSelector;
+  /** policyTypes after the API server's defaulting. */
+  readonly affectsIngress: boolean;
+  readonly affectsEgress: boolean;
+  readonly ingress: readonly NetworkPolicyRule[];
+  readonly egress: readonly NetworkPolicyRule[];
+}
+
+export interface ServiceAccount {
+  readonly namespace: string;
+  readonly name: string;
+  readonly automountServiceAccountToken?: boolean;
+}
+
+export interface PolicyRule {
+  readonly verbs: readonly string[];
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly resourceNames: readonly string[];
+  readonly nonResourceURLs: readonly string[];
+}
+
+export interface Role {
+  readonly kind: "Role" | "ClusterRole";
+  /** Absent for ClusterRoles. */
+  readonly namespace?: string;
+  readonly name: string;
+  readonly labels: Labels;
+  readonly rules: readonly PolicyRule[];
+  /** ClusterRoles only: the selectors whose matching ClusterRoles' rules this role aggregates. */
+  readonly aggregationSelectors?: readonly LabelSelector[];
+}
+
+export type SubjectKind = "User" | "Group" | "ServiceAccount";
+
+export interface BindingSubject {
+  readonly kind: SubjectKind;
+  readonly name: string;
+  /** ServiceAccount subjects only. */
+  readonly namespace?: string;
+}
+
+export interface RoleBinding {
+  readonly kind: "RoleBinding" | "ClusterRoleBinding";
+  /** Absent for ClusterRoleBindings. */
+  readonly namespace?: string;
+  readonly name: string;
+  readonly roleRef: { readonly kind: "Role" | "ClusterRole"; readonly name: string };
+  readonly subjects: readonly BindingSubject[];
+}
+
+export interface Cluster {
+  readonly namespaces: readonly Namespace[];
+  readonly pods: readonly Pod[];
+  readonly networkPolicies: readonly NetworkPolicy[];
+  readonly serviceAccounts: readonly ServiceAccount[];
+  readonly roles: readonly Role[];
+  readonly bindings: readonly RoleBinding[];
+}
+
+export function refString(ref: ObjectRef): string {
+  return ref.namespace === undefined ? `${ref.kind}/${ref.name}` : `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+export function podKey(pod: { namespace: string; name: string }): string {
+  return `${pod.namespace}/${pod.name}`;
+}

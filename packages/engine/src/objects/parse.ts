@@ -1,0 +1,707 @@
+import { cidrContains, parseCidr } from "../netpol/cidr";
+import type {
+  BindingSubject,
+  Cluster,
+  ContainerPort,
+  ContainerSecurity,
+  LabelSelector,
+  Namespace,
+  NetworkPolicy,
+  NetworkPolicyRule,
+  ObjectRef,
+  Peer,
+  Pod,
+  PolicyPort,
+  PolicyRule,
+  Protocol,
+  Role,
+  RoleBinding,
+  ServiceAccount,
+} from "./model";
+import { PROTOCOLS } from "./model";
+import { FieldReader, type InputError, isObject, type JsonObject } from "./reader";
+
+/** One decoded document of input: a Kubernetes object (or a List of them) and where it came from. */
+export interface InputDocument {
+  readonly source: string;
+  readonly object: unknown;
+}
+
+export interface ParseResult {
+  readonly cluster: Cluster;
+  /** Non-empty means the input is wrong and no answer may be given. */
+  readonly errors: readonly InputError[];
+  /** Things skipped on purpose, said so that nothing is dropped silently. */
+  readonly notes: readonly string[];
+}
+
+/** Kinds whose pod template stands for one representative pod in offline input. */
+const WORKLOAD_KINDS = new Set([
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "ReplicaSet",
+  "ReplicationController",
+  "Job",
+  "CronJob",
+]);
+
+const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding"]);
+
+interface Entry {
+  readonly reader: FieldReader;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly object: JsonObject;
+  readonly ownerKeys: readonly string[];
+}
+
+export function parseCluster(documents: readonly InputDocument[]): ParseResult {
+  const errors: InputError[] = [];
+  const notes: string[] = [];
+  const entries: Entry[] = [];
+  for (const document of documents) collectEntries(document.object, document.source, entries, errors, notes);
+
+  const seen = new Map<string, string>();
+  const owned = new Set<string>();
+  for (const entry of entries) {
+    const key = objectKey(entry.kind, entry.namespace, entry.name);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      entry.reader.fail("metadata.name", `defined twice: also in ${earlier}`);
+    } else {
+      seen.set(key, entry.reader.source);
+    }
+    for (const owner of entry.ownerKeys) owned.add(owner);
+  }
+
+  const namespaces = new Map<string, Namespace>();
+  const pods: Pod[] = [];
+  const podSources = new Map<string, string>();
+  const networkPolicies: NetworkPolicy[] = [];
+  const serviceAccounts: ServiceAccount[] = [];
+  const roles: Role[] = [];
+  const bindings: RoleBinding[] = [];
+
+  const addPod = (pod: Pod | undefined, reader: FieldReader) => {
+    if (pod === undefined) return;
+    const key = `${pod.namespace}/${pod.name}`;
+    const earlier = podSources.get(key);
+    if (earlier !== undefined) {
+      reader.fail("metadata.name", `pod ${key} is defined twice: also by ${earlier}`);
+      return;
+    }
+    podSources.set(key, `${pod.source.kind} in ${reader.source}`);
+    pods.push(pod);
+  };
+
+  for (const entry of entries) {
+    const { reader, kind, namespace, name, object } = entry;
+    const ns = namespace ?? "";
+    switch (kind) {
+      case "Namespace":
+        namespaces.set(name, readNamespace(reader, name, object));
+        break;
+      case "Pod":
+        addPod(readPod(reader, { kind, namespace: ns, name }, object.spec, object.metadata, "spec"), reader);
+        break;
+      case "NetworkPolicy": {
+        const policy = readNetworkPolicy(reader, ns, name, object);
+        if (policy !== undefined) networkPolicies.push(policy);
+        break;
+      }
+      case "ServiceAccount":
+        serviceAccounts.push(readServiceAccount(reader, ns, name, object));
+        break;
+      case "Role":
+      case "ClusterRole": {
+        const role = readRole(reader, kind, namespace, name, object);
+        if (role !== undefined) roles.push(role);
+        break;
+      }
+      case "RoleBinding":
+      case "ClusterRoleBinding": {
+        const binding = readBinding(reader, kind, namespace, name, object);
+        if (binding !== undefined) bindings.push(binding);
+        break;
+      }
+      default: {
+        if (!WORKLOAD_KINDS.has(kind)) break;
+        if (owned.has(objectKey(kind, namespace, name))) {
+          notes.push(
+            `${reader.source}: ${kind} ${ns}/${name}: represented by the objects it owns in the input, not by its template`,
+          );
+          break;
+        }
+        addPod(readWorkload(reader, { kind, namespace: ns, name }, object), reader);
+      }
+    }
+  }
+  for (const entry of entries) errors.push(...entry.reader.errors);
+
+  for (const namespaceName of impliedNamespaces(pods, networkPolicies, serviceAccounts, roles, bindings)) {
+    if (!namespaces.has(namespaceName)) {
+      namespaces.set(namespaceName, {
+        name: namespaceName,
+        labels: { "kubernetes.io/metadata.name": namespaceName },
+        annotations: {},
+        declared: false,
+      });
+    }
+  }
+
+  return {
+    cluster: {
+      namespaces: [...namespaces.values()].sort((a, b) => compare(a.name, b.name)),
+      pods: pods.sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name)),
+      networkPolicies: networkPolicies.sort(
+        (a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name),
+      ),
+      serviceAccounts: serviceAccounts.sort(
+        (a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name),
+      ),
+      roles: roles.sort((a, b) => compare(refKey(a), refKey(b))),
+      bindings: bindings.sort((a, b) => compare(refKey(a), refKey(b))),
+    },
+    errors,
+    notes,
+  };
+}
+
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function refKey(object: { kind: string; namespace?: string; name: string }): string {
+  return `${object.kind}/${object.namespace ?? ""}/${object.name}`;
+}
+
+function objectKey(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ""}/${name}`;
+}
+
+/** Namespaces that pods use but that have no object; only pods' namespaces matter to policies. */
+function impliedNamespaces(
+  pods: readonly Pod[],
+  policies: readonly NetworkPolicy[],
+  serviceAccounts: readonly ServiceAccount[],
+  roles: readonly Role[],
+  bindings: readonly RoleBinding[],
+): Set<string> {
+  const names = new Set<string>();
+  for (const pod of pods) names.add(pod.namespace);
+  for (const policy of policies) names.add(policy.namespace);
+  for (const account of serviceAccounts) names.add(account.namespace);
+  for (const role of roles) if (role.namespace !== undefined) names.add(role.namespace);
+  for (const binding of bindings) if (binding.namespace !== undefined) names.add(binding.namespace);
+  return names;
+}
+
+function collectEntries(
+  value: unknown,
+  source: string,
+  entries: Entry[],
+  errors: InputError[],
+  notes: string[],
+): void {
+  if (value === null || value === undefined) return; // an empty YAML document
+  const reader = new FieldReader(source);
+  if (!isObject(value)) {
+    reader.fail("(document)", "expected a Kubernetes object with apiVersion, kind and metadata");
+    errors.push(...reader.errors);
+    return;
+  }
+  const kind = reader.requiredString(value.kind, "kind");
+  if (kind === undefined) {
+    errors.push(...reader.errors);
+    return;
+  }
+  if (kind === "List" || (kind.endsWith("List") && Array.isArray(value.items))) {
+    const items = reader.array(value.items, "items");
+    errors.push(...reader.errors);
+    items.forEach((item, index) => {
+      collectEntries(item, `${source}, items[${index}]`, entries, errors, notes);
+    });
+    return;
+  }
+  const metadata = reader.record(value.metadata, "metadata");
+  const name = reader.requiredString(metadata?.name, "metadata.name");
+  const declaredNamespace = reader.string(metadata?.namespace, "metadata.namespace");
+  if (name === undefined) {
+    errors.push(...reader.errors);
+    return;
+  }
+  const known = WORKLOAD_KINDS.has(kind) || KNOWN_KINDS.has(kind);
+  if (!known) {
+    notes.push(`${source}: skipped ${kind} ${name}: Trustmap does not read this kind`);
+    return;
+  }
+  const namespace = CLUSTER_SCOPED.has(kind) ? undefined : declaredNamespace || "default";
+  reader.object = namespace === undefined ? `${kind} ${name}` : `${kind} ${namespace}/${name}`;
+  const ownerKeys: string[] = [];
+  reader.array(metadata?.ownerReferences, "metadata.ownerReferences").forEach((owner, index) => {
+    const ref = reader.record(owner, `metadata.ownerReferences[${index}]`);
+    const ownerKind = reader.string(ref?.kind, `metadata.ownerReferences[${index}].kind`);
+    const ownerName = reader.string(ref?.name, `metadata.ownerReferences[${index}].name`);
+    if (ownerKind !== undefined && ownerName !== undefined)
+      ownerKeys.push(objectKey(ownerKind, namespace, ownerName));
+  });
+  entries.push(
+    namespace === undefined
+      ? { reader, kind, name, object: value, ownerKeys }
+      : { reader, kind, namespace, name, object: value, ownerKeys },
+  );
+}
+
+const KNOWN_KINDS = new Set([
+  "Namespace",
+  "Pod",
+  "NetworkPolicy",
+  "ServiceAccount",
+  "Role",
+  "ClusterRole",
+  "RoleBinding",
+  "ClusterRoleBinding",
+]);
+
+function readNamespace(reader: FieldReader, name: string, object: JsonObject): Namespace {
+  const metadata = reader.record(object.metadata, "metadata");
+  const labels = reader.stringMap(metadata?.labels, "metadata.labels");
+  const annotations = reader.stringMap(metadata?.annotations, "metadata.annotations");
+  // The API server sets this label on every namespace, whatever the manifest says.
+  return { name, labels: { ...labels, "kubernetes.io/metadata.name": name }, annotations, declared: true };
+}
+
+function readWorkload(reader: FieldReader, ref: ObjectRef & { namespace: string }, object: JsonObject) {
+  const spec = reader.record(object.spec, "spec");
+  if (ref.kind === "CronJob") {
+    const jobTemplate = reader.record(spec?.jobTemplate, "spec.jobTemplate");
+    const jobSpec = reader.record(jobTemplate?.spec, "spec.jobTemplate.spec");
+    const template = reader.record(jobSpec?.template, "spec.jobTemplate.spec.template");
+    if (template === undefined) return reader.fail("spec.jobTemplate.spec.template", "is required");
+    return readPod(reader, ref, template.spec, template.metadata, "spec.jobTemplate.spec.template.spec");
+  }
+  const template = reader.record(spec?.template, "spec.template");
+  if (template === undefined) return reader.fail("spec.template", "is required");
+  return readPod(reader, ref, template.spec, template.metadata, "spec.template.spec");
+}
+
+function readPod(
+  reader: FieldReader,
+  ref: ObjectRef & { namespace: string },
+  specValue: unknown,
+  metadataValue: unknown,
+  specPath: string,
+): Pod | undefined {
+  const metadataPath = specPath === "spec" ? "metadata" : specPath.replace(/spec$/, "metadata");
+  const metadata = reader.record(metadataValue, metadataPath);
+  const labels = reader.stringMap(metadata?.labels, `${metadataPath}.labels`);
+  const spec = reader.record(specValue, specPath);
+  const ports: ContainerPort[] = [];
+  const containers: ContainerSecurity[] = [];
+  const podContext = reader.record(spec?.securityContext, `${specPath}.securityContext`);
+  const readContainers = (field: string, collectPorts: boolean) => {
+    reader.array(spec?.[field], `${specPath}.${field}`).forEach((item, index) => {
+      const path = `${specPath}.${field}[${index}]`;
+      const container = reader.record(item, path);
+      if (container === undefined) return;
+      if (collectPorts) ports.push(...readContainerPorts(reader, container.ports, `${path}.ports`));
+      containers.push(readContainerSecurity(reader, container, path));
+    });
+  };
+  readContainers("containers", true);
+  readContainers("initContainers", false);
+  const hostPathVolumes: string[] = [];
+  reader.array(spec?.volumes, `${specPath}.volumes`).forEach((item, index) => {
+    const volume = reader.record(item, `${specPath}.volumes[${index}]`);
+    const hostPath = reader.record(volume?.hostPath, `${specPath}.volumes[${index}].hostPath`);
+    if (hostPath === undefined) return;
+    hostPathVolumes.push(reader.string(hostPath.path, `${specPath}.volumes[${index}].hostPath.path`) ?? "");
+  });
+  const automount = reader.boolean(
+    spec?.automountServiceAccountToken,
+    `${specPath}.automountServiceAccountToken`,
+  );
+  const runAsNonRoot = reader.boolean(podContext?.runAsNonRoot, `${specPath}.securityContext.runAsNonRoot`);
+  const runAsUser = reader.integer(podContext?.runAsUser, `${specPath}.securityContext.runAsUser`);
+  const serviceAccountName =
+    reader.string(spec?.serviceAccountName, `${specPath}.serviceAccountName`) ||
+    reader.string(spec?.serviceAccount, `${specPath}.serviceAccount`) ||
+    "default";
+  return {
+    namespace: ref.namespace,
+    name: ref.name,
+    labels,
+    ports,
+    serviceAccountName,
+    ...(automount === undefined ? {} : { automountServiceAccountToken: automount }),
+    security: {
+      hostNetwork: reader.boolean(spec?.hostNetwork, `${specPath}.hostNetwork`) ?? false,
+      hostPID: reader.boolean(spec?.hostPID, `${specPath}.hostPID`) ?? false,
+      hostIPC: reader.boolean(spec?.hostIPC, `${specPath}.hostIPC`) ?? false,
+      hostPathVolumes,
+      ...(runAsNonRoot === undefined ? {} : { runAsNonRoot }),
+      ...(runAsUser === undefined ? {} : { runAsUser }),
+      containers,
+    },
+    source: ref,
+  };
+}
+
+function readContainerPorts(reader: FieldReader, value: unknown, field: string): ContainerPort[] {
+  const out: ContainerPort[] = [];
+  reader.array(value, field).forEach((item, index) => {
+    const path = `${field}[${index}]`;
+    const port = reader.record(item, path);
+    if (port === undefined) return;
+    const number = readPortNumber(reader, port.containerPort, `${path}.containerPort`);
+    const protocol = readProtocol(reader, port.protocol, `${path}.protocol`);
+    const name = reader.string(port.name, `${path}.name`);
+    if (name !== undefined && !isPortName(name)) {
+      reader.fail(`${path}.name`, `${JSON.stringify(name)} is not a valid port name (IANA_SVC_NAME)`);
+      return;
+    }
+    if (number === undefined) {
+      if (port.containerPort === undefined) reader.fail(`${path}.containerPort`, "is required");
+      return;
+    }
+    if (protocol === undefined) return;
+    out.push(
+      name === undefined ? { containerPort: number, protocol } : { name, containerPort: number, protocol },
+    );
+  });
+  return out;
+}
+
+function readContainerSecurity(reader: FieldReader, container: JsonObject, path: string): ContainerSecurity {
+  const context = reader.record(container.securityContext, `${path}.securityContext`);
+  const capabilities = reader.record(context?.capabilities, `${path}.securityContext.capabilities`);
+  const optional = <T>(key: string, value: T | undefined) => (value === undefined ? {} : { [key]: value });
+  return {
+    name: reader.string(container.name, `${path}.name`) ?? "",
+    image: reader.string(container.image, `${path}.image`) ?? "",
+    ...optional("privileged", reader.boolean(context?.privileged, `${path}.securityContext.privileged`)),
+    ...optional(
+      "allowPrivilegeEscalation",
+      reader.boolean(context?.allowPrivilegeEscalation, `${path}.securityContext.allowPrivilegeEscalation`),
+    ),
+    ...optional(
+      "runAsNonRoot",
+      reader.boolean(context?.runAsNonRoot, `${path}.securityContext.runAsNonRoot`),
+    ),
+    ...optional("runAsUser", reader.integer(context?.runAsUser, `${path}.securityContext.runAsUser`)),
+    ...optional(
+      "readOnlyRootFilesystem",
+      reader.boolean(context?.readOnlyRootFilesystem, `${path}.securityContext.readOnlyRootFilesystem`),
+    ),
+    capabilitiesAdd: reader.stringList(capabilities?.add, `${path}.securityContext.capabilities.add`),
+  };
+}
+
+function readPortNumber(reader: FieldReader, value: unknown, field: string): number | undefined {
+  const number = reader.integer(value, field);
+  if (number === undefined) return undefined;
+  if (number < 1 || number > 65535) return reader.fail(field, `port ${number} is outside 1-65535`);
+  return number;
+}
+
+function readProtocol(reader: FieldReader, value: unknown, field: string): Protocol | undefined {
+  const text = reader.string(value, field);
+  if (text === undefined) return value === undefined || value === null ? "TCP" : undefined;
+  if (!PROTOCOLS.includes(text as Protocol)) {
+    return reader.fail(field, `unknown protocol ${JSON.stringify(text)}; use TCP, UDP or SCTP`);
+  }
+  return text as Protocol;
+}
+
+/** validation.IsValidPortName: 1-15 of [a-z0-9-], at least one letter, no leading, trailing or double hyphen. */
+export function isPortName(name: string): boolean {
+  return (
+    name.length >= 1 &&
+    name.length <= 15 &&
+    /^[a-z0-9-]+$/.test(name) &&
+    /[a-z]/.test(name) &&
+    !name.startsWith("-") &&
+    !name.endsWith("-") &&
+    !name.includes("--")
+  );
+}
+
+function readNetworkPolicy(
+  reader: FieldReader,
+  namespace: string,
+  name: string,
+  object: JsonObject,
+): NetworkPolicy | undefined {
+  const spec = reader.record(object.spec, "spec");
+  if (spec === undefined) return reader.fail("spec", "is required");
+  const podSelector = reader.selector(spec.podSelector, "spec.podSelector") ?? {
+    matchLabels: {},
+    matchExpressions: [],
+  };
+  const ingress = readRules(reader, spec.ingress, "spec.ingress", "from");
+  const egress = readRules(reader, spec.egress, "spec.egress", "to");
+  const types = reader.stringList(spec.policyTypes, "spec.policyTypes");
+  types.forEach((type, index) => {
+    if (type !== "Ingress" && type !== "Egress") {
+      reader.fail(
+        `spec.policyTypes[${index}]`,
+        `unknown policy type ${JSON.stringify(type)}; use Ingress or Egress`,
+      );
+    }
+  });
+  // SetDefaults_NetworkPolicy: without policyTypes, every policy affects Ingress, and
+  // Egress too when it has at least one egress rule.
+  const defaulted = types.length === 0;
+  const affectsIngress = defaulted || types.includes("Ingress");
+  const affectsEgress = defaulted ? egress.length > 0 : types.includes("Egress");
+  return { namespace, name, podSelector, affectsIngress, affectsEgress, ingress, egress };
+}
+
+function readRules(
+  reader: FieldReader,
+  value: unknown,
+  field: string,
+  peersKey: "from" | "to",
+): NetworkPolicyRule[] {
+  const rules: NetworkPolicyRule[] = [];
+  reader.array(value, field).forEach((item, index) => {
+    const path = `${field}[${index}]`;
+    const rule = item === null ? {} : reader.record(item, path);
+    if (rule === undefined) return;
+    const peers: Peer[] = [];
+    reader.array(rule[peersKey], `${path}.${peersKey}`).forEach((peerValue, peerIndex) => {
+      const peer = readPeer(reader, peerValue, `${path}.${peersKey}[${peerIndex}]`);
+      if (peer !== undefined) peers.push(peer);
+    });
+    const ports: PolicyPort[] = [];
+    reader.array(rule.ports, `${path}.ports`).forEach((portValue, portIndex) => {
+      const port = readPolicyPort(reader, portValue, `${path}.ports[${portIndex}]`);
+      if (port !== undefined) ports.push(port);
+    });
+    rules.push({ peers, ports });
+  });
+  return rules;
+}
+
+function readPeer(reader: FieldReader, value: unknown, field: string): Peer | undefined {
+  const peer = reader.record(value, field);
+  if (peer === undefined)
+    return reader.fail(field, "expected a peer with podSelector, namespaceSelector or ipBlock");
+  const podSelector = reader.selector(peer.podSelector, `${field}.podSelector`);
+  const namespaceSelector = reader.selector(peer.namespaceSelector, `${field}.namespaceSelector`);
+  const ipBlock = reader.record(peer.ipBlock, `${field}.ipBlock`);
+  if (ipBlock !== undefined) {
+    if (podSelector !== undefined || namespaceSelector !== undefined) {
+      return reader.fail(field, "ipBlock may not be combined with podSelector or namespaceSelector");
+    }
+    return readIPBlock(reader, ipBlock, `${field}.ipBlock`);
+  }
+  if (podSelector === undefined && namespaceSelector === undefined) {
+    // The API server rejects an empty peer; reading it as "all" or "none" would both be a guess.
+    return reader.fail(field, "a peer needs podSelector, namespaceSelector or ipBlock");
+  }
+  const selectors: { podSelector?: LabelSelector; namespaceSelector?: LabelSelector } = {};
+  if (podSelector !== undefined) selectors.podSelector = podSelector;
+  if (namespaceSelector !== undefined) selectors.namespaceSelector = namespaceSelector;
+  return { type: "selector", ...selectors };
+}
+
+function readIPBlock(reader: FieldReader, ipBlock: JsonObject, field: string): Peer | undefined {
+  const cidrText = reader.requiredString(ipBlock.cidr, `${field}.cidr`);
+  if (cidrText === undefined) return undefined;
+  const cidr = parseCidr(cidrText);
+  if (cidr === undefined) return reader.fail(`${field}.cidr`, `${JSON.stringify(cidrText)} is not a CIDR`);
+  const except: string[] = [];
+  reader.stringList(ipBlock.except, `${field}.except`).forEach((text, index) => {
+    const inner = parseCidr(text);
+    if (inner === undefined) {
+      reader.fail(`${field}.except[${index}]`, `${JSON.stringify(text)} is not a CIDR`);
+      return;
+    }
+    if (!cidrContains(cidr, inner) || inner.prefix <= cidr.prefix) {
+      reader.fail(`${field}.except[${index}]`, `${text} must be a strict subset of ${cidrText}`);
+      return;
+    }
+    except.push(text);
+  });
+  return { type: "ipBlock", cidr: cidrText, except };
+}
+
+function readPolicyPort(reader: FieldReader, value: unknown, field: string): PolicyPort | undefined {
+  const record = reader.record(value, field);
+  if (record === undefined) return reader.fail(field, "expected a port {protocol, port, endPort}");
+  const protocol = readProtocol(reader, record.protocol, `${field}.protocol`);
+  const raw = record.port;
+  let port: number | string | undefined;
+  if (typeof raw === "number") {
+    port = readPortNumber(reader, raw, `${field}.port`);
+    if (port === undefined) return undefined;
+  } else if (typeof raw === "string") {
+    if (!isPortName(raw)) {
+      return reader.fail(
+        `${field}.port`,
+        `${JSON.stringify(raw)} is neither a port number nor a valid port name (write numbers without quotes)`,
+      );
+    }
+    port = raw;
+  } else if (raw !== undefined && raw !== null) {
+    return reader.fail(`${field}.port`, `expected a port number or name, found ${typeof raw}`);
+  }
+  const endPort =
+    record.endPort === undefined || record.endPort === null
+      ? undefined
+      : readPortNumber(reader, record.endPort, `${field}.endPort`);
+  if (record.endPort !== undefined && record.endPort !== null) {
+    if (endPort === undefined) return undefined;
+    if (typeof port !== "number")
+      return reader.fail(`${field}.endPort`, "may only be set with a numeric port");
+    if (endPort < port) return reader.fail(`${field}.endPort`, `${endPort} is below port ${port}`);
+  }
+  if (protocol === undefined) return undefined;
+  const result: { protocol: Protocol; port?: number | string; endPort?: number } = { protocol };
+  if (port !== undefined) result.port = port;
+  if (endPort !== undefined) result.endPort = endPort;
+  return result;
+}
+
+function readServiceAccount(
+  reader: FieldReader,
+  namespace: string,
+  name: string,
+  object: JsonObject,
+): ServiceAccount {
+  const automount = reader.boolean(object.automountServiceAccountToken, "automountServiceAccountToken");
+  return automount === undefined
+    ? { namespace, name }
+    : { namespace, name, automountServiceAccountToken: automount };
+}
+
+function readRole(
+  reader: FieldReader,
+  kind: "Role" | "ClusterRole",
+  namespace: string | undefined,
+  name: string,
+  object: JsonObject,
+): Role | undefined {
+  const metadata = reader.record(object.metadata, "metadata");
+  const labels = reader.stringMap(metadata?.labels, "metadata.labels");
+  const rules: PolicyRule[] = [];
+  reader.array(object.rules, "rules").forEach((item, index) => {
+    const path = `rules[${index}]`;
+    const rule = reader.record(item, path);
+    if (rule === undefined) return;
+    const parsed: PolicyRule = {
+      verbs: reader.stringList(rule.verbs, `${path}.verbs`),
+      apiGroups: reader.stringList(rule.apiGroups, `${path}.apiGroups`),
+      resources: reader.stringList(rule.resources, `${path}.resources`),
+      resourceNames: reader.stringList(rule.resourceNames, `${path}.resourceNames`),
+      nonResourceURLs: reader.stringList(rule.nonResourceURLs, `${path}.nonResourceURLs`),
+    };
+    if (validatePolicyRule(reader, parsed, path, kind)) rules.push(parsed);
+  });
+  const aggregation =
+    kind === "ClusterRole" ? reader.record(object.aggregationRule, "aggregationRule") : undefined;
+  if (aggregation === undefined) {
+    return namespace === undefined ? { kind, name, labels, rules } : { kind, namespace, name, labels, rules };
+  }
+  const aggregationSelectors: LabelSelector[] = [];
+  reader
+    .array(aggregation.clusterRoleSelectors, "aggregationRule.clusterRoleSelectors")
+    .forEach((item, index) => {
+      const selector = reader.selector(item, `aggregationRule.clusterRoleSelectors[${index}]`);
+      if (selector !== undefined) aggregationSelectors.push(selector);
+    });
+  return { kind, name, labels, rules, aggregationSelectors };
+}
+
+function readBinding(
+  reader: FieldReader,
+  kind: "RoleBinding" | "ClusterRoleBinding",
+  namespace: string | undefined,
+  name: string,
+  object: JsonObject,
+): RoleBinding | undefined {
+  const roleRef = reader.record(object.roleRef, "roleRef");
+  if (roleRef === undefined) return reader.fail("roleRef", "is required");
+  const roleKind = reader.requiredString(roleRef.kind, "roleRef.kind");
+  const roleName = reader.requiredString(roleRef.name, "roleRef.name");
+  if (roleKind === undefined || roleName === undefined) return undefined;
+  const allowed = kind === "RoleBinding" ? ["Role", "ClusterRole"] : ["ClusterRole"];
+  if (!allowed.includes(roleKind)) {
+    return reader.fail(
+      "roleRef.kind",
+      `a ${kind} may refer to ${allowed.join(" or ")}, not ${JSON.stringify(roleKind)}`,
+    );
+  }
+  const subjects: BindingSubject[] = [];
+  reader.array(object.subjects, "subjects").forEach((item, index) => {
+    const subject = readSubject(reader, item, `subjects[${index}]`);
+    if (subject === undefined) return;
+    if (subject.kind !== "ServiceAccount" || subject.namespace !== undefined) {
+      subjects.push(subject);
+      return;
+    }
+    // rbac appliesTo: a ServiceAccount subject without a namespace means the binding's own
+    // namespace; a ClusterRoleBinding has none to lend, and the API server rejects it.
+    if (namespace === undefined) {
+      reader.fail(`subjects[${index}].namespace`, "is required for a ServiceAccount in a ClusterRoleBinding");
+      return;
+    }
+    subjects.push({ ...subject, namespace });
+  });
+  const binding = {
+    kind,
+    name,
+    roleRef: { kind: roleKind as "Role" | "ClusterRole", name: roleName },
+    subjects,
+  };
+  return namespace === undefined ? binding : { ...binding, namespace };
+}
+
+function readSubject(reader: FieldReader, value: unknown, field: string): BindingSubject | undefined {
+  const subject = reader.record(value, field);
+  if (subject === undefined) return reader.fail(field, "expected a subject {kind, name}");
+  const kind = reader.requiredString(subject.kind, `${field}.kind`);
+  const name = reader.requiredString(subject.name, `${field}.name`);
+  const namespace = reader.string(subject.namespace, `${field}.namespace`);
+  if (kind === undefined || name === undefined) return undefined;
+  if (kind !== "User" && kind !== "Group" && kind !== "ServiceAccount") {
+    return reader.fail(
+      `${field}.kind`,
+      `unknown subject kind ${JSON.stringify(kind)}; use User, Group or ServiceAccount`,
+    );
+  }
+  return kind === "ServiceAccount" && namespace ? { kind, name, namespace } : { kind, name };
+}
+
+/** rbac validation.ValidatePolicyRule: what the API server would refuse, said before it is misread. */
+function validatePolicyRule(
+  reader: FieldReader,
+  rule: PolicyRule,
+  path: string,
+  kind: "Role" | "ClusterRole",
+): boolean {
+  if (rule.verbs.length === 0) return reader.fail(`${path}.verbs`, "must list at least one verb") ?? false;
+  if (rule.nonResourceURLs.length > 0) {
+    if (kind === "Role") {
+      return (
+        reader.fail(`${path}.nonResourceURLs`, "a Role cannot grant non-resource URLs; use a ClusterRole") ??
+        false
+      );
+    }
+    if (rule.apiGroups.length > 0 || rule.resources.length > 0) {
+      return reader.fail(path, "a rule applies to resources or to non-resource URLs, not both") ?? false;
+    }
+    return true;
+  }
+  if (rule.apiGroups.length === 0) {
+    return (
+      reader.fail(`${path}.apiGroups`, 'must list at least one API group ("" is the core group)') ?? false
+    );
+  }
+  if (rule.resources.length === 0)
+    return reader.fail(`${path}.resources`, "must list at least one resource") ?? false;
+  return true;
+}

@@ -1,0 +1,161 @@
+import type { LabelRequirement, LabelSelector, SelectorOperator } from "./model";
+
+/** A problem with one field of one input object: enough to find and fix it. */
+export interface InputError {
+  /** Where the object came from, e.g. "deploy/app.yaml, document 2". */
+  readonly source: string;
+  /** The object, e.g. "NetworkPolicy shop/allow-web"; absent when the object has no usable identity. */
+  readonly object?: string;
+  /** A JSON path into the object, e.g. "spec.ingress[0].ports[1].port". */
+  readonly field: string;
+  readonly message: string;
+}
+
+export function formatInputError(error: InputError): string {
+  const object = error.object === undefined ? "" : ` ${error.object}:`;
+  return `${error.source}:${object} ${error.field}: ${error.message}`;
+}
+
+export type JsonObject = Readonly<Record<string, unknown>>;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const OPERATORS: readonly SelectorOperator[] = ["In", "NotIn", "Exists", "DoesNotExist"];
+
+/**
+ * Reads fields of one object, collecting an InputError for each field of the wrong shape.
+ * Absent (undefined or null) optional fields read as undefined; a present field of the wrong
+ * type is an error, never silently dropped.
+ */
+export class FieldReader {
+  readonly errors: InputError[] = [];
+
+  constructor(
+    readonly source: string,
+    public object?: string,
+  ) {}
+
+  fail(field: string, message: string): undefined {
+    const error: InputError =
+      this.object === undefined
+        ? { source: this.source, field, message }
+        : { source: this.source, object: this.object, field, message };
+    this.errors.push(error);
+    return undefined;
+  }
+
+  record(value: unknown, field: string): JsonObject | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (!isObject(value)) return this.fail(field, `expected an object, found ${describe(value)}`);
+    return value;
+  }
+
+  array(value: unknown, field: string): readonly unknown[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      this.fail(field, `expected a list, found ${describe(value)}`);
+      return [];
+    }
+    return value;
+  }
+
+  string(value: unknown, field: string): string | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "string") return this.fail(field, `expected a string, found ${describe(value)}`);
+    return value;
+  }
+
+  requiredString(value: unknown, field: string): string | undefined {
+    const text = this.string(value, field);
+    if (text === undefined || text === "") {
+      if (value === undefined || value === null || value === "") this.fail(field, "is required");
+      return undefined;
+    }
+    return text;
+  }
+
+  boolean(value: unknown, field: string): boolean | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "boolean")
+      return this.fail(field, `expected true or false, found ${describe(value)}`);
+    return value;
+  }
+
+  integer(value: unknown, field: string): number | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      return this.fail(field, `expected a whole number, found ${describe(value)}`);
+    }
+    return value;
+  }
+
+  stringList(value: unknown, field: string): string[] {
+    const out: string[] = [];
+    this.array(value, field).forEach((item, index) => {
+      const text = this.string(item, `${field}[${index}]`);
+      if (text !== undefined) out.push(text);
+    });
+    return out;
+  }
+
+  /** A map of label or annotation keys to string values. */
+  stringMap(value: unknown, field: string): Record<string, string> {
+    const record = this.record(value, field);
+    const out: Record<string, string> = {};
+    if (record === undefined) return out;
+    for (const [key, item] of Object.entries(record)) {
+      // Unquoted YAML scalars such as `tier: 1` or `enabled: true` are not strings, and the
+      // API server rejects them; saying so beats guessing what was meant.
+      const text = this.string(item, `${field}.${key}`);
+      if (text !== undefined) out[key] = text;
+    }
+    return out;
+  }
+
+  selector(value: unknown, field: string): LabelSelector | undefined {
+    const record = this.record(value, field);
+    if (record === undefined) return undefined;
+    const matchLabels = this.stringMap(record.matchLabels, `${field}.matchLabels`);
+    const matchExpressions: LabelRequirement[] = [];
+    this.array(record.matchExpressions, `${field}.matchExpressions`).forEach((item, index) => {
+      const path = `${field}.matchExpressions[${index}]`;
+      const requirement = this.requirement(item, path);
+      if (requirement !== undefined) matchExpressions.push(requirement);
+    });
+    return { matchLabels, matchExpressions };
+  }
+
+  private requirement(value: unknown, field: string): LabelRequirement | undefined {
+    const record = this.record(value, field);
+    if (record === undefined) return this.fail(field, "expected a requirement {key, operator, values}");
+    const key = this.requiredString(record.key, `${field}.key`);
+    const operator = this.requiredString(record.operator, `${field}.operator`);
+    const values = this.stringList(record.values, `${field}.values`);
+    if (key === undefined || operator === undefined) return undefined;
+    if (!OPERATORS.includes(operator as SelectorOperator)) {
+      return this.fail(
+        `${field}.operator`,
+        `unknown operator ${JSON.stringify(operator)}; use one of ${OPERATORS.join(", ")}`,
+      );
+    }
+    const op = operator as SelectorOperator;
+    // metav1 validation: In/NotIn need values, Exists/DoesNotExist take none.
+    if ((op === "In" || op === "NotIn") && values.length === 0) {
+      return this.fail(`${field}.values`, `must not be empty when operator is ${op}`);
+    }
+    if ((op === "Exists" || op === "DoesNotExist") && values.length > 0) {
+      return this.fail(`${field}.values`, `must be empty when operator is ${op}`);
+    }
+    return { key, operator: op, values };
+  }
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
