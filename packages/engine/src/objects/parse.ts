@@ -65,14 +65,17 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
 
   const seen = new Map<string, string>();
   const owned = new Set<string>();
+  const unique: Entry[] = [];
   for (const entry of entries) {
     const key = objectKey(entry.kind, entry.namespace, entry.name);
     const earlier = seen.get(key);
     if (earlier !== undefined) {
       entry.reader.fail("metadata.name", `defined twice: also in ${earlier}`);
-    } else {
-      seen.set(key, entry.reader.source);
+      errors.push(...entry.reader.errors);
+      continue;
     }
+    seen.set(key, entry.reader.source);
+    unique.push(entry);
     for (const owner of entry.ownerKeys) owned.add(owner);
   }
 
@@ -96,7 +99,7 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
     pods.push(pod);
   };
 
-  for (const entry of entries) {
+  for (const entry of unique) {
     const { reader, kind, namespace, name, object } = entry;
     const ns = namespace ?? "";
     switch (kind) {
@@ -138,7 +141,7 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
       }
     }
   }
-  for (const entry of entries) errors.push(...entry.reader.errors);
+  for (const entry of unique) errors.push(...entry.reader.errors);
 
   for (const namespaceName of impliedNamespaces(pods, networkPolicies, serviceAccounts, roles, bindings)) {
     if (!namespaces.has(namespaceName)) {

@@ -1,0 +1,39 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseCluster } from "../objects/parse";
+import { formatInputError } from "../objects/reader";
+import { networkCluster } from "../testing/arbitraries";
+import { computeConnectivity } from "./connectivity";
+import { referenceConnectivity } from "./reference";
+import type { Connectivity } from "./result";
+
+/** Runs per property; raise with TRUSTMAP_PROPERTY_RUNS for a longer search. */
+export const RUNS = Number(process.env.TRUSTMAP_PROPERTY_RUNS ?? 400);
+
+function comparable(result: Connectivity) {
+  return {
+    connections: result.connections.map((c) => `${c.from} -> ${c.to}: ${c.ports.key()}`),
+    external: result.external.map(
+      (e) => `${e.pod} ${e.direction} ${e.cidr} except ${e.except.join(",")}: ${e.ports.key()}`,
+    ),
+  };
+}
+
+describe("the identity engine equals the reference evaluator", () => {
+  it("on random clusters", () => {
+    let nonTrivial = 0;
+    fc.assert(
+      fc.property(networkCluster, (objects) => {
+        const parsed = parseCluster(objects.map((object, i) => ({ source: `random ${i}`, object })));
+        expect(parsed.errors.map(formatInputError)).toEqual([]);
+        const reference = comparable(referenceConnectivity(parsed.cluster));
+        expect(comparable(computeConnectivity(parsed.cluster))).toEqual(reference);
+        const pairs = parsed.cluster.pods.length * (parsed.cluster.pods.length - 1);
+        if (reference.connections.length > 0 && reference.connections.length < pairs) nonTrivial++;
+      }),
+      { numRuns: RUNS },
+    );
+    // The generator must produce clusters where policies decide something, or the test proves little.
+    expect(nonTrivial).toBeGreaterThan(RUNS / 10);
+  });
+});

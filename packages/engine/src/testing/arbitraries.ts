@@ -1,0 +1,280 @@
+// fast-check generators of small random clusters, as manifests: namespaces, pods with named
+// ports, NetworkPolicies using every peer and port form, roles, cluster roles (some aggregated)
+// and bindings. Small pools of names and labels make selectors match often.
+import fc from "fast-check";
+
+type Json = Record<string, unknown>;
+
+const NAMESPACES = ["ns0", "ns1", "ns2", "ns3"];
+const LABEL_KEYS = ["app", "tier", "team"];
+const LABEL_VALUES = ["a", "b", "c"];
+const PORT_NAMES = ["http", "dns", "metrics"];
+
+const labels = fc.dictionary(fc.constantFrom(...LABEL_KEYS), fc.constantFrom(...LABEL_VALUES), {
+  maxKeys: 3,
+});
+
+const requirement = fc.oneof(
+  fc.record({
+    key: fc.constantFrom(...LABEL_KEYS, "kubernetes.io/metadata.name"),
+    operator: fc.constantFrom("In", "NotIn"),
+    values: fc.uniqueArray(fc.constantFrom(...LABEL_VALUES, ...NAMESPACES), { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({ key: fc.constantFrom(...LABEL_KEYS), operator: fc.constantFrom("Exists", "DoesNotExist") }),
+);
+
+export const selector: fc.Arbitrary<Json> = fc.oneof(
+  fc.constant({}),
+  fc.record({ matchLabels: labels }),
+  fc.record({ matchLabels: labels, matchExpressions: fc.array(requirement, { maxLength: 2 }) }),
+);
+
+const namespaceSelector: fc.Arbitrary<Json> = fc.oneof(
+  selector,
+  fc.record({ matchLabels: fc.record({ "kubernetes.io/metadata.name": fc.constantFrom(...NAMESPACES) }) }),
+);
+
+const containerPort = fc.record(
+  {
+    name: fc.constantFrom(...PORT_NAMES),
+    containerPort: fc.constantFrom(53, 80, 443, 8080, 9090),
+    protocol: fc.constantFrom("TCP", "UDP", "SCTP"),
+  },
+  { requiredKeys: ["containerPort"] },
+);
+
+export const podManifest = fc
+  .record({
+    namespace: fc.constantFrom(...NAMESPACES),
+    labels,
+    ports: fc.uniqueArray(containerPort, {
+      maxLength: 3,
+      selector: (p) => p.name ?? `#${p.containerPort}${p.protocol}`,
+    }),
+  })
+  .map(({ namespace, labels, ports }) => ({ namespace, labels, ports }));
+
+const peer: fc.Arbitrary<Json> = fc.oneof(
+  fc.record({ podSelector: selector }),
+  fc.record({ namespaceSelector }),
+  fc.record({ podSelector: selector, namespaceSelector }),
+  fc.record({
+    ipBlock: fc.oneof(
+      fc.constant({ cidr: "0.0.0.0/0" }),
+      fc.constant({ cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] }),
+      fc.constant({ cidr: "192.168.1.0/24" }),
+      fc.constant({ cidr: "2001:db8::/32" }),
+    ),
+  }),
+);
+
+const policyPort: fc.Arbitrary<Json> = fc.oneof(
+  fc.record({ protocol: fc.constantFrom("TCP", "UDP", "SCTP") }, { requiredKeys: [] }),
+  fc.record(
+    { protocol: fc.constantFrom("TCP", "UDP", "SCTP"), port: fc.constantFrom(53, 80, 443, 8080, 9090) },
+    { requiredKeys: ["port"] },
+  ),
+  fc
+    .record({ port: fc.integer({ min: 1, max: 9000 }), span: fc.integer({ min: 0, max: 9000 }) })
+    .map(({ port, span }) => ({ port, endPort: Math.min(65535, port + span) })),
+  fc.record(
+    { protocol: fc.constantFrom("TCP", "UDP", "SCTP"), port: fc.constantFrom(...PORT_NAMES, "absent") },
+    { requiredKeys: ["port"] },
+  ),
+);
+
+const rule = (key: "from" | "to"): fc.Arbitrary<Json> =>
+  fc.record(
+    { [key]: fc.array(peer, { maxLength: 3 }), ports: fc.array(policyPort, { maxLength: 3 }) },
+    { requiredKeys: [] },
+  );
+
+const policyTypes = fc.oneof(
+  fc.constant(undefined),
+  fc.constant([]),
+  fc.constant(["Ingress"]),
+  fc.constant(["Egress"]),
+  fc.constant(["Ingress", "Egress"]),
+);
+
+export const policyManifest = fc.record({
+  namespace: fc.constantFrom(...NAMESPACES),
+  podSelector: selector,
+  policyTypes,
+  ingress: fc.option(fc.array(rule("from"), { maxLength: 3 }), { nil: undefined }),
+  egress: fc.option(fc.array(rule("to"), { maxLength: 3 }), { nil: undefined }),
+});
+
+/** A random cluster of namespaces, pods and policies, as manifests ready for parseCluster. */
+export const networkCluster: fc.Arbitrary<Json[]> = fc
+  .record({
+    namespaces: fc.uniqueArray(fc.record({ name: fc.constantFrom(...NAMESPACES), labels }), {
+      maxLength: 4,
+      selector: (n) => n.name,
+    }),
+    pods: fc.array(podManifest, { maxLength: 10 }),
+    policies: fc.array(policyManifest, { maxLength: 5 }),
+  })
+  .map(({ namespaces, pods, policies }) => [
+    ...namespaces.map((n) => ({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: n.name, labels: n.labels },
+    })),
+    ...pods.map((p, i) => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { namespace: p.namespace, name: `pod${i}`, labels: p.labels },
+      spec: { containers: [{ name: "main", image: "app:1", ports: p.ports }] },
+    })),
+    ...policies.map((p, i) => {
+      const spec: Json = { podSelector: p.podSelector };
+      if (p.policyTypes !== undefined) spec.policyTypes = p.policyTypes;
+      if (p.ingress !== undefined) spec.ingress = p.ingress;
+      if (p.egress !== undefined) spec.egress = p.egress;
+      return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { namespace: p.namespace, name: `np${i}` },
+        spec,
+      };
+    }),
+  ]);
+
+// RBAC
+
+const VERBS = ["get", "list", "create", "delete", "escalate", "*"];
+const GROUPS = ["", "apps", "rbac.authorization.k8s.io", "*"];
+const RESOURCES = ["pods", "pods/exec", "secrets", "deployments", "*/scale", "*", "serviceaccounts/token"];
+
+const policyRule: fc.Arbitrary<Json> = fc.oneof(
+  fc.record(
+    {
+      verbs: fc.uniqueArray(fc.constantFrom(...VERBS), { minLength: 1, maxLength: 3 }),
+      apiGroups: fc.uniqueArray(fc.constantFrom(...GROUPS), { minLength: 1, maxLength: 2 }),
+      resources: fc.uniqueArray(fc.constantFrom(...RESOURCES), { minLength: 1, maxLength: 3 }),
+      resourceNames: fc.uniqueArray(fc.constantFrom("x", "y"), { maxLength: 2 }),
+    },
+    { requiredKeys: ["verbs", "apiGroups", "resources"] },
+  ),
+  fc.record({
+    verbs: fc.uniqueArray(fc.constantFrom("get", "post", "*"), { minLength: 1, maxLength: 2 }),
+    nonResourceURLs: fc.uniqueArray(fc.constantFrom("/healthz", "/metrics", "/api/*", "*"), {
+      minLength: 1,
+      maxLength: 2,
+    }),
+  }),
+);
+
+const ROLE_NAMES = ["r0", "r1", "r2", "r3"];
+const SA_NAMES = ["default", "app", "ci"];
+
+const subject: fc.Arbitrary<Json> = fc.oneof(
+  fc.record(
+    {
+      kind: fc.constant("ServiceAccount"),
+      name: fc.constantFrom(...SA_NAMES),
+      namespace: fc.constantFrom(...NAMESPACES.slice(0, 3)),
+    },
+    { requiredKeys: ["kind", "name"] },
+  ),
+  fc.record({
+    kind: fc.constant("User"),
+    name: fc.constantFrom("alice", "system:serviceaccount:ns0:app", "system:anonymous"),
+  }),
+  fc.record({
+    kind: fc.constant("Group"),
+    name: fc.constantFrom(
+      "devs",
+      "system:serviceaccounts",
+      "system:serviceaccounts:ns1",
+      "system:authenticated",
+    ),
+  }),
+);
+
+export const rbacCluster: fc.Arbitrary<Json[]> = fc
+  .record({
+    serviceAccounts: fc.uniqueArray(
+      fc.record({
+        namespace: fc.constantFrom(...NAMESPACES.slice(0, 3)),
+        name: fc.constantFrom(...SA_NAMES),
+      }),
+      { maxLength: 5, selector: (s) => `${s.namespace}/${s.name}` },
+    ),
+    roles: fc.uniqueArray(
+      fc.record({
+        namespace: fc.constantFrom(...NAMESPACES.slice(0, 3)),
+        name: fc.constantFrom(...ROLE_NAMES),
+        rules: fc.array(policyRule, { maxLength: 3 }),
+      }),
+      { maxLength: 4, selector: (r) => `${r.namespace}/${r.name}` },
+    ),
+    clusterRoles: fc.uniqueArray(
+      fc.record({
+        name: fc.constantFrom(...ROLE_NAMES, "cluster-admin"),
+        labels: fc.dictionary(fc.constantFrom("agg", "tier"), fc.constantFrom("a", "b"), { maxKeys: 2 }),
+        rules: fc.array(policyRule, { maxLength: 3 }),
+        aggregate: fc.option(
+          fc.array(
+            fc.record({
+              matchLabels: fc.dictionary(fc.constantFrom("agg", "tier"), fc.constantFrom("a", "b"), {
+                maxKeys: 1,
+              }),
+            }),
+            { minLength: 1, maxLength: 2 },
+          ),
+          { nil: undefined },
+        ),
+      }),
+      { maxLength: 5, selector: (r) => r.name },
+    ),
+    bindings: fc.array(
+      fc.record({
+        clusterWide: fc.boolean(),
+        namespace: fc.constantFrom(...NAMESPACES.slice(0, 3)),
+        roleKind: fc.constantFrom("Role", "ClusterRole"),
+        roleName: fc.constantFrom(...ROLE_NAMES, "cluster-admin", "missing"),
+        subjects: fc.array(subject, { maxLength: 3 }),
+      }),
+      { maxLength: 6 },
+    ),
+  })
+  .map(({ serviceAccounts, roles, clusterRoles, bindings }) => [
+    ...serviceAccounts.map((s) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: s })),
+    ...roles.map((r) => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { namespace: r.namespace, name: r.name },
+      rules: r.rules.filter((rule) => !("nonResourceURLs" in rule)),
+    })),
+    ...clusterRoles.map((r) => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: r.name, labels: r.labels },
+      rules: r.rules,
+      ...(r.aggregate === undefined ? {} : { aggregationRule: { clusterRoleSelectors: r.aggregate } }),
+    })),
+    ...bindings.map((b, i) => {
+      const subjects = b.clusterWide
+        ? b.subjects.map((s) =>
+            s.kind === "ServiceAccount" && s.namespace === undefined ? { ...s, namespace: "ns2" } : s,
+          )
+        : b.subjects;
+      return b.clusterWide
+        ? {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            metadata: { name: `crb${i}` },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: b.roleName },
+            subjects,
+          }
+        : {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "RoleBinding",
+            metadata: { namespace: b.namespace, name: `rb${i}` },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: b.roleKind, name: b.roleName },
+            subjects,
+          };
+    }),
+  ]);
