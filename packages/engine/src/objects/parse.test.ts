@@ -10,7 +10,7 @@ const messages = (...objects: unknown[]) => parse(...objects).errors.map(formatI
 describe("reading objects", () => {
   it("names the file, document and field of an object without kind or name", () => {
     expect(messages({ apiVersion: "v1", metadata: { name: "x" } })).toEqual([
-      "f.yaml, document 1: kind: is required",
+      'f.yaml, document 1: object "x": kind: is required',
     ]);
     expect(messages({ apiVersion: "v1", kind: "Pod", metadata: {} })).toEqual([
       "f.yaml, document 1: metadata.name: is required",
@@ -53,7 +53,7 @@ describe("reading objects", () => {
     const policy = (port: unknown) =>
       netpol("shop", "p", { podSelector: {}, ingress: [{ ports: [{ port }] }] });
     expect(messages(policy(true))).toEqual([
-      "f.yaml, document 1: NetworkPolicy shop/p: spec.ingress[0].ports[0].port: expected a port number or name, found boolean",
+      "f.yaml, document 1: NetworkPolicy shop/p: spec.ingress[0].ports[0].port: expected a port number or name, found boolean true",
     ]);
     expect(messages(policy("web port"))[0]).toContain(
       'spec.ingress[0].ports[0].port: "web port" is neither a port number nor a valid port name',

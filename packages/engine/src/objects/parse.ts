@@ -19,7 +19,7 @@ import type {
   ServiceAccount,
 } from "./model";
 import { PROTOCOLS } from "./model";
-import { FieldReader, type InputError, isObject, type JsonObject } from "./reader";
+import { describe, FieldReader, type InputError, isObject, type JsonObject } from "./reader";
 
 /** One decoded document of input: a Kubernetes object (or a List of them) and where it came from. */
 export interface InputDocument {
@@ -215,6 +215,9 @@ function collectEntries(
     errors.push(...reader.errors);
     return;
   }
+  const metadataName = isObject(value.metadata) ? value.metadata.name : undefined;
+  if (typeof metadataName === "string" && metadataName !== "")
+    reader.object = `object ${JSON.stringify(metadataName)}`;
   const kind = reader.requiredString(value.kind, "kind");
   if (kind === undefined) {
     errors.push(...reader.errors);
@@ -550,7 +553,7 @@ function readPolicyPort(reader: FieldReader, value: unknown, field: string): Pol
     }
     port = raw;
   } else if (raw !== undefined && raw !== null) {
-    return reader.fail(`${field}.port`, `expected a port number or name, found ${typeof raw}`);
+    return reader.fail(`${field}.port`, `expected a port number or name, found ${describe(raw)}`);
   }
   const endPort =
     record.endPort === undefined || record.endPort === null

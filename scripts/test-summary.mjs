@@ -1,0 +1,24 @@
+// Adds up the Vitest JSON reports of every package and prints one closing line for people and CI.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const packages = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const dirs = ["packages/shared", "packages/engine", "apps/cli", "apps/bff", "apps/web", "e2e"];
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const lines = [];
+for (const dir of dirs) {
+  const file = join(root, dir, "test-results", "vitest.json");
+  if (!existsSync(file)) continue;
+  const report = JSON.parse(readFileSync(file, "utf8"));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+  lines.push(`  ${dir}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+}
+console.log(`\n${packages.name} tests by package:\n${lines.join("\n")}`);
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
