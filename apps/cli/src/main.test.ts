@@ -125,6 +125,19 @@ describe("trustmap analyze on the shop cluster", () => {
     );
   });
 
+  it("streams exactly what JSON.stringify prints for the whole report", () => {
+    const text = cli("analyze", "testdata/shop").stdout;
+    expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+    const empty = mkdtempSync(join(tmpdir(), "trustmap-"));
+    writeFileSync(join(empty, "ns.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: quiet\n");
+    const quiet = run(["analyze", empty], {
+      cwd: empty,
+      stdout: (t) => expect(t).toBe(`${JSON.stringify(JSON.parse(t), null, 2)}\n`),
+      stderr: () => {},
+    });
+    expect(quiet).toBe(0);
+  });
+
   it("prints byte-identical output for the same input, whatever the order of paths", () => {
     const files = ["rbac.json", "workloads.yaml", "policies.yaml", "namespaces.yaml"].map(
       (f) => `testdata/shop/${f}`,

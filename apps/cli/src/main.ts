@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
-import { analyze, formatInputError, parseCluster } from "@trustmap/engine";
+import { analyzeLazily, formatInputError, parseCluster } from "@trustmap/engine";
+import { writeJson } from "./format/json";
+import { Output } from "./format/output";
 import { renderSarif } from "./format/sarif";
-import { renderText } from "./format/text";
+import { writeText } from "./format/text";
 import { loadInput } from "./load";
 
 export const VERSION = "0.1.0";
@@ -88,10 +90,12 @@ export function run(args: readonly string[], io: Io): number {
     );
     return 2;
   }
-  const report = analyze(parsed.cluster);
-  if (command.format === "text") io.stdout(renderText(report));
-  else if (command.format === "sarif") io.stdout(renderSarif(report, input.locations, VERSION));
-  else io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  const report = analyzeLazily(parsed.cluster);
+  const output = new Output(io.stdout);
+  if (command.format === "text") writeText(report, output);
+  else if (command.format === "sarif") output.write(renderSarif(report, input.locations, VERSION));
+  else writeJson(report, output);
+  output.flush();
   return 0;
 }
 

@@ -1,7 +1,13 @@
 export { CHECKS, computeFindings } from "./findings/catalog";
 export type { Check, CheckHit, FindingContext } from "./findings/finding";
 export { groupIdentities, type Identity } from "./identity/identity";
-export { ConnectivityIndex, computeConnectivity, connectivityOf } from "./netpol/connectivity";
+export {
+  ConnectivityIndex,
+  computeConnectivity,
+  connectionsOf,
+  connectivityOf,
+  externalOf,
+} from "./netpol/connectivity";
 export { PortSet } from "./netpol/ports";
 export { referenceConnectivity } from "./netpol/reference";
 export type { Connectivity, ExternalAccess, PodConnection } from "./netpol/result";
@@ -9,4 +15,4 @@ export * from "./objects/model";
 export { type InputDocument, type ParseResult, parseCluster } from "./objects/parse";
 export { formatInputError, type InputError } from "./objects/reader";
 export { computeRbac, type Grant, type Rbac, type SubjectRights } from "./rbac/effective";
-export { analyze, buildReport, wirePorts } from "./report/report";
+export { analyze, analyzeLazily, type LazyReport, wirePorts } from "./report/report";

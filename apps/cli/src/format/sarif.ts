@@ -1,5 +1,5 @@
-import { CHECKS } from "@trustmap/engine";
-import { PILLAR_TITLES, type Report, type Severity } from "@trustmap/shared";
+import { CHECKS, type LazyReport } from "@trustmap/engine";
+import { PILLAR_TITLES, type Severity } from "@trustmap/shared";
 import type { ObjectLocation } from "../load";
 
 // SARIF 2.1.0 for code-scanning pipelines: one rule per Trustmap check, one result per finding,
@@ -23,7 +23,7 @@ const SECURITY_SEVERITY: Record<Severity, string> = {
 };
 
 export function renderSarif(
-  report: Report,
+  report: Pick<LazyReport, "findings">,
   locations: ReadonlyMap<string, ObjectLocation>,
   version: string,
 ): string {

@@ -1,11 +1,13 @@
-import { PILLAR_TITLES, type Ports, type Report, SEVERITY_ORDER } from "@trustmap/shared";
+import type { LazyReport } from "@trustmap/engine";
+import { PILLAR_TITLES, type Ports, SEVERITY_ORDER } from "@trustmap/shared";
+import type { Output } from "./output";
 
 /** The report for people: findings first, by severity, then who may talk to whom, then RBAC. */
-export function renderText(report: Report): string {
-  const out: string[] = [];
+export function writeText(report: LazyReport, output: Output): void {
+  const out = { push: (...lines: string[]) => output.write(`${lines.join("\n")}\n`) };
   const namespaces = new Set(report.pods.map((pod) => pod.namespace));
   out.push(
-    `Trustmap analysis: ${report.pods.length} pods in ${namespaces.size} namespaces, ${report.connections.length} allowed pod-to-pod connections, ${report.rbac.subjects.length} RBAC subjects`,
+    `Trustmap analysis: ${report.pods.length} pods in ${namespaces.size} namespaces, ${report.rbac.subjects.length} RBAC subjects`,
   );
   const counts = SEVERITY_ORDER.map((s) => `${report.findings.filter((f) => f.severity === s).length} ${s}`);
   out.push(`Findings: ${report.findings.length} (${counts.join(", ")})`, "");
@@ -27,14 +29,16 @@ export function renderText(report: Report): string {
 
   out.push("CONNECTIVITY (source -> destination: ports)");
   let previous = "";
+  let count = 0;
   for (const connection of report.connections) {
     if (connection.from !== previous) {
       out.push(`  ${connection.from}`);
       previous = connection.from;
     }
     out.push(`    -> ${connection.to}: ${portsText(connection.ports)}`);
+    count++;
   }
-  if (report.connections.length === 0) out.push("  no pod may connect to another");
+  out.push(count === 0 ? "  no pod may connect to another" : `  (${count} allowed connections between pods)`);
   out.push("");
 
   out.push("OUTSIDE THE CLUSTER");
@@ -63,7 +67,6 @@ export function renderText(report: Report): string {
       );
     }
   }
-  return `${out.join("\n")}\n`;
 }
 
 function groupsText(groups: readonly string[]): string {

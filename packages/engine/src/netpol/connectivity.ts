@@ -113,15 +113,25 @@ export function computeConnectivity(cluster: Cluster): Connectivity {
 
 /** Expands an index's per-identity answers to every pod. */
 export function connectivityOf(cluster: Cluster, index: ConnectivityIndex): Connectivity {
+  return { connections: [...connectionsOf(cluster, index)], external: externalOf(index) };
+}
+
+/**
+ * Every ordered pair of distinct pods that may connect, in pod order, produced one at a time:
+ * an open cluster of n pods has n² of them, more than fit in one array or one string.
+ */
+export function* connectionsOf(cluster: Cluster, index: ConnectivityIndex): Generator<PodConnection> {
   const pods = cluster.pods.map((pod) => ({ key: podKey(pod), identity: index.identityOf.get(pod)! }));
-  const connections: PodConnection[] = [];
   for (const from of pods) {
     for (const to of pods) {
       if (from === to) continue;
       const ports = index.allowed(from.identity, to.identity);
-      if (!ports.isEmpty()) connections.push({ from: from.key, to: to.key, ports });
+      if (!ports.isEmpty()) yield { from: from.key, to: to.key, ports };
     }
   }
+}
+
+export function externalOf(index: ConnectivityIndex): ExternalAccess[] {
   const external: ExternalAccess[] = [];
   for (const identity of index.identities) {
     const accesses = [...index.external(identity, "ingress"), ...index.external(identity, "egress")];
@@ -130,5 +140,5 @@ export function connectivityOf(cluster: Cluster, index: ConnectivityIndex): Conn
       for (const access of accesses) external.push({ ...access, pod: key });
     }
   }
-  return { connections, external: mergeExternal(external) };
+  return mergeExternal(external);
 }

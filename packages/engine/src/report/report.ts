@@ -7,31 +7,28 @@ import type {
   ExternalAccess as WireExternal,
 } from "@trustmap/shared";
 import { computeFindings } from "../findings/catalog";
-import { ConnectivityIndex, connectivityOf } from "../netpol/connectivity";
+import { ConnectivityIndex, connectionsOf, externalOf } from "../netpol/connectivity";
 import type { PortSet } from "../netpol/ports";
-import type { Connectivity } from "../netpol/result";
+import type { ExternalAccess, PodConnection } from "../netpol/result";
 import type { Cluster } from "../objects/model";
-import { bindingRef, computeRbac, type Grant, type Rbac } from "../rbac/effective";
+import { bindingRef, computeRbac, type Grant, type SubjectRights } from "../rbac/effective";
 import { roleRef } from "../rbac/roles";
 
 /** The whole analysis of a cluster, in the shape of the public JSON report. */
 export function analyze(cluster: Cluster): Report {
-  const index = new ConnectivityIndex(cluster);
-  const rbac = computeRbac(cluster);
-  return buildReport(
-    cluster,
-    connectivityOf(cluster, index),
-    rbac,
-    computeFindings({ cluster, connectivity: index, rbac }),
-  );
+  const lazy = analyzeLazily(cluster);
+  return { ...lazy, connections: [...lazy.connections] };
 }
 
-export function buildReport(
-  cluster: Cluster,
-  connectivity: Connectivity,
-  rbac: Rbac,
-  findings: Report["findings"],
-): Report {
+/** The report with its connections produced on demand, for clusters too large to hold them all. */
+export type LazyReport = Omit<Report, "connections"> & {
+  readonly connections: Iterable<Report["connections"][number]>;
+};
+
+export function analyzeLazily(cluster: Cluster): LazyReport {
+  const index = new ConnectivityIndex(cluster);
+  const rbac = computeRbac(cluster);
+  const findings = computeFindings({ cluster, connectivity: index, rbac });
   return {
     schemaVersion: 1,
     pods: cluster.pods.map((pod) => ({
@@ -39,23 +36,29 @@ export function buildReport(
       name: pod.name,
       labels: sortedLabels(pod.labels),
     })),
-    connections: connectivity.connections.map((c) => ({ from: c.from, to: c.to, ports: wirePorts(c.ports) })),
-    external: connectivity.external.map(
-      (e): WireExternal => ({
-        pod: e.pod,
-        direction: e.direction,
-        cidr: e.cidr,
-        except: [...e.except],
-        ports: wirePorts(e.ports),
-      }),
-    ),
-    rbac: {
-      subjects: rbac.subjects.map(
-        ({ subject, grants }): RbacSubject => ({ ...subject, rules: grants.map(wireRule) }),
-      ),
-    },
+    connections: wireConnections(connectionsOf(cluster, index)),
+    external: externalOf(index).map(wireExternal),
+    rbac: { subjects: rbac.subjects.map(wireSubject) },
     findings,
   };
+}
+
+function* wireConnections(connections: Iterable<PodConnection>): Generator<Report["connections"][number]> {
+  for (const c of connections) yield { from: c.from, to: c.to, ports: wirePorts(c.ports) };
+}
+
+function wireExternal(e: ExternalAccess): WireExternal {
+  return {
+    pod: e.pod,
+    direction: e.direction,
+    cidr: e.cidr,
+    except: [...e.except],
+    ports: wirePorts(e.ports),
+  };
+}
+
+function wireSubject({ subject, grants }: SubjectRights): RbacSubject {
+  return { ...subject, rules: grants.map(wireRule) };
 }
 
 function sortedLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
