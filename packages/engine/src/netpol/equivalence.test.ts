@@ -3,12 +3,10 @@ import { describe, expect, it } from "vitest";
 import { parseCluster } from "../objects/parse";
 import { formatInputError } from "../objects/reader";
 import { networkCluster } from "../testing/arbitraries";
+import { RUNS } from "../testing/runs";
 import { computeConnectivity } from "./connectivity";
 import { referenceConnectivity } from "./reference";
 import type { Connectivity } from "./result";
-
-/** Runs per property; raise with TRUSTMAP_PROPERTY_RUNS for a longer search. */
-export const RUNS = Number(process.env.TRUSTMAP_PROPERTY_RUNS ?? 400);
 
 function comparable(result: Connectivity) {
   return {

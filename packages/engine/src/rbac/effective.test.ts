@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RUNS } from "../netpol/equivalence.test";
 import type { Cluster, PolicyRule, Role } from "../objects/model";
 import { parseCluster } from "../objects/parse";
 import { formatInputError } from "../objects/reader";
@@ -8,6 +7,7 @@ import { wireRule } from "../report/report";
 import { selectorMatches } from "../selectors/labelSelector";
 import { rbacCluster } from "../testing/arbitraries";
 import { parsed } from "../testing/objects";
+import { RUNS } from "../testing/runs";
 import { grantAllows, grantAllowsNonResource } from "./authorize";
 import { computeRbac } from "./effective";
 
