@@ -1,5 +1,12 @@
 import { type Finding, SEVERITY_ORDER } from "@trustmap/shared";
-import { type Check, type FindingContext, toFinding } from "./finding";
+import {
+  type Check,
+  type FindingContext,
+  type Scope,
+  type ScopedCheck,
+  type ScopeTargets,
+  toFinding,
+} from "./finding";
 import { namespaceChecks } from "./namespace";
 import { networkChecks } from "./network";
 import { rbacChecks } from "./rbac";
@@ -13,10 +20,21 @@ export const CHECKS: readonly Check[] = [
   ...namespaceChecks,
 ];
 
-export function computeFindings(context: FindingContext): Finding[] {
+const BY_SCOPE = new Map<Scope, Check[]>();
+for (const check of CHECKS) BY_SCOPE.set(check.scope, [...(BY_SCOPE.get(check.scope) ?? []), check]);
+
+/** The findings of every check of a scope on one object. */
+export function findingsOf<S extends Scope>(
+  scope: S,
+  target: ScopeTargets[S],
+  context: FindingContext,
+): Finding[] {
   const findings: Finding[] = [];
-  for (const check of CHECKS) for (const hit of check.run(context)) findings.push(toFinding(check, hit));
-  return findings.sort(compareFindings);
+  for (const check of (BY_SCOPE.get(scope) ?? []) as ScopedCheck<S>[]) {
+    const run = check.run as (target: ScopeTargets[S], context: FindingContext) => ReturnType<Check["run"]>;
+    for (const hit of run(target, context)) findings.push(toFinding(check, hit));
+  }
+  return findings;
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

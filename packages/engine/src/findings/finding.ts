@@ -1,24 +1,52 @@
 import type { Finding, Pillar, Severity } from "@trustmap/shared";
-import type { ConnectivityIndex } from "../netpol/connectivity";
-import type { Cluster } from "../objects/model";
-import type { Rbac } from "../rbac/effective";
+import type { Direction } from "../netpol/result";
+import type { Namespace, NetworkPolicy, Pod, RoleBinding, ServiceAccount } from "../objects/model";
+import type { SubjectRights } from "../rbac/effective";
+import type { ResolvedRole } from "../rbac/roles";
 
-/** What every check reads: the cluster and the analyses already made of it. */
+/**
+ * What checks may ask of the cluster beyond the object they look at. Each check reads one
+ * object (a pod, a namespace, a policy, a subject's rights or a binding), so that after an
+ * event only the findings of the objects it touched are computed again.
+ */
 export interface FindingContext {
-  readonly cluster: Cluster;
-  readonly connectivity: ConnectivityIndex;
-  readonly rbac: Rbac;
+  serviceAccount(namespace: string, name: string): ServiceAccount | undefined;
+  isIsolated(pod: Pod, direction: Direction): boolean;
+  policiesIn(namespace: string): Iterable<NetworkPolicy>;
+  namespaceHasPods(namespace: string): boolean;
+  selectsAnyPod(policy: NetworkPolicy): boolean;
+  /** The role a binding refers to, with aggregated rules resolved; undefined when it does not exist. */
+  boundRole(binding: RoleBinding): ResolvedRole | undefined;
 }
 
-/** One rule of Trustmap's posture: what it checks, where it belongs, and how bad a hit is. */
-export interface Check {
+interface CheckInfo {
   readonly id: string;
   readonly pillar: Pillar;
   readonly severity: Severity;
   readonly title: string;
   readonly controls: readonly string[];
-  run(context: FindingContext): CheckHit[];
 }
+
+/** What each scope of check reads. */
+export interface ScopeTargets {
+  readonly pod: Pod;
+  readonly namespace: Namespace;
+  readonly policy: NetworkPolicy;
+  readonly subject: SubjectRights;
+  readonly binding: RoleBinding;
+}
+
+export type Scope = keyof ScopeTargets;
+
+/** One rule of Trustmap's posture: what it checks, where it belongs, and how bad a hit is. */
+export type Check = {
+  [S in Scope]: CheckInfo & {
+    readonly scope: S;
+    run(target: ScopeTargets[S], context: FindingContext): CheckHit[];
+  };
+}[Scope];
+
+export type ScopedCheck<S extends Scope> = Extract<Check, { scope: S }>;
 
 /** One hit of a check: the evidence objects, the one-line message and the fix. */
 export interface CheckHit {

@@ -8,17 +8,17 @@ const podSecurityEnforce: Check = {
   severity: "medium",
   title: "Namespace without Pod Security Admission enforcement",
   controls: ["CIS 5.2.1", "NSA-CISA Kubernetes Hardening Guide: Pod security"],
-  run({ cluster }) {
+  scope: "namespace",
+  run(ns) {
     // Only namespaces with an object in the input: an implied namespace's labels are unknown.
-    return cluster.namespaces
-      .filter(
-        (ns) => ns.declared && (ns.labels[ENFORCE] === undefined || ns.labels[ENFORCE] === "privileged"),
-      )
-      .map((ns) => ({
+    const level = ns.labels[ENFORCE];
+    if (!ns.declared || (level !== undefined && level !== "privileged")) return [];
+    return [
+      {
         objects: [`Namespace/${ns.name}`],
-        ...(ns.labels[ENFORCE] === "privileged" ? { severity: "high" as const } : {}),
+        ...(level === "privileged" ? { severity: "high" as const } : {}),
         message:
-          ns.labels[ENFORCE] === undefined
+          level === undefined
             ? `Namespace ${quote(ns.name)} has no ${ENFORCE} label: Pod Security Admission admits any pod there.`
             : `Namespace ${quote(ns.name)} enforces the privileged Pod Security level, which admits any pod.`,
         remediation: [
@@ -30,7 +30,8 @@ const podSecurityEnforce: Check = {
           `    ${ENFORCE}: restricted`,
           `    ${ENFORCE}-version: latest`,
         ].join("\n"),
-      }));
+      },
+    ];
   },
 };
 
@@ -56,16 +57,17 @@ const meshMtls: Check = {
   severity: "low",
   title: "Namespace traffic not mutually authenticated by a service mesh",
   controls: ["NSA-CISA Kubernetes Hardening Guide: Network separation (encrypt traffic)"],
-  run({ cluster }) {
-    const withPods = new Set(cluster.pods.map((pod) => pod.namespace));
-    return cluster.namespaces
-      .filter((ns) => ns.declared && withPods.has(ns.name) && !SYSTEM_NAMESPACES.has(ns.name))
-      .filter((ns) => !meshEnabled(ns.labels, ns.annotations))
-      .map((ns) => ({
+  scope: "namespace",
+  run(ns, context) {
+    if (!ns.declared || SYSTEM_NAMESPACES.has(ns.name) || !context.namespaceHasPods(ns.name)) return [];
+    if (meshEnabled(ns.labels, ns.annotations)) return [];
+    return [
+      {
         objects: [`Namespace/${ns.name}`],
         message: `Namespace ${quote(ns.name)} enables no service-mesh sidecar or ambient mode (istio-injection, istio.io/rev, istio.io/dataplane-mode, linkerd.io/inject): its pods talk without mutual TLS.`,
         remediation: `kubectl label namespace ${yamlString(ns.name)} istio-injection=enabled  # then require STRICT mTLS with a PeerAuthentication`,
-      }));
+      },
+    ];
   },
 };
 

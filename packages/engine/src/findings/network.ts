@@ -62,19 +62,18 @@ function namespaceDefaultDeny(direction: Direction, severity: "high" | "medium")
     severity,
     title: `Namespace without a default-deny ${direction} policy`,
     controls: SEGMENTATION_CONTROLS,
-    run({ cluster }) {
-      const covered = new Set(
-        cluster.networkPolicies.filter((p) => isDefaultDeny(p, direction)).map((p) => p.namespace),
-      );
-      return cluster.namespaces
-        .filter((ns) => !covered.has(ns.name))
-        .map((ns) => ({
+    scope: "namespace",
+    run(ns, context) {
+      for (const policy of context.policiesIn(ns.name)) if (isDefaultDeny(policy, direction)) return [];
+      return [
+        {
           objects: [`Namespace/${ns.name}`],
           message: `Namespace ${quote(ns.name)} has no default-deny ${direction} policy: pods that no other policy selects ${
             direction === "ingress" ? "accept connections from anywhere" : "may connect anywhere"
           }.`,
           remediation: defaultDenyYaml(ns.name, direction),
-        }));
+        },
+      ];
     },
   };
 }
@@ -86,23 +85,20 @@ function podNotIsolated(direction: Direction, severity: "medium" | "low"): Check
     severity,
     title: `Pod isolated by no ${direction} policy`,
     controls: SEGMENTATION_CONTROLS,
-    run({ connectivity }) {
-      const hits: CheckHit[] = [];
-      for (const identity of connectivity.identities) {
-        if (connectivity.isIsolated(identity, direction)) continue;
-        for (const pod of identity.pods) {
-          hits.push({
-            objects: [refString(pod.source)],
-            message: `${pod.source.kind} ${quote(`${pod.namespace}/${pod.name}`)} is selected by no ${direction} policy: ${
-              direction === "ingress"
-                ? "every pod and every address may connect to it on every port"
-                : "it may connect to every pod and every address on every port"
-            }.`,
-            remediation: defaultDenyYaml(pod.namespace, direction),
-          });
-        }
-      }
-      return hits;
+    scope: "pod",
+    run(pod, context) {
+      if (context.isIsolated(pod, direction)) return [];
+      return [
+        {
+          objects: [refString(pod.source)],
+          message: `${pod.source.kind} ${quote(`${pod.namespace}/${pod.name}`)} is selected by no ${direction} policy: ${
+            direction === "ingress"
+              ? "every pod and every address may connect to it on every port"
+              : "it may connect to every pod and every address on every port"
+          }.`,
+          remediation: defaultDenyYaml(pod.namespace, direction),
+        },
+      ];
     },
   };
 }
@@ -113,15 +109,17 @@ const policySelectsNoPod: Check = {
   severity: "low",
   title: "NetworkPolicy that selects no pod",
   controls: [],
-  run({ connectivity }) {
-    return connectivity.policies
-      .filter((compiled) => compiled.selected.length === 0)
-      .map(({ policy }) => ({
+  scope: "policy",
+  run(policy, context) {
+    if (context.selectsAnyPod(policy)) return [];
+    return [
+      {
         objects: [`NetworkPolicy/${policy.namespace}/${policy.name}`],
         message: `NetworkPolicy ${quote(`${policy.namespace}/${policy.name}`)} selects no pod: its podSelector matches nothing in namespace ${quote(policy.namespace)}, so it protects nothing (a typo in a label?).`,
         remediation:
           "Fix spec.podSelector to match the pods' labels (kubectl get pods --show-labels), or delete the policy.",
-      }));
+      },
+    ];
   },
 };
 
@@ -135,28 +133,27 @@ const ruleOpenToAllNamespaces: Check = {
   severity: "medium",
   title: "NetworkPolicy rule open to every namespace",
   controls: SEGMENTATION_CONTROLS,
-  run({ cluster }) {
+  scope: "policy",
+  run(policy) {
     const hits: CheckHit[] = [];
-    for (const policy of cluster.networkPolicies) {
-      for (const direction of ["ingress", "egress"] as const) {
-        rulesOf(policy, direction).forEach((rule, index) => {
-          const open = rule.peers.some(
-            (peer) =>
-              peer.type === "selector" &&
-              peer.namespaceSelector !== undefined &&
-              selectorIsEmpty(peer.namespaceSelector),
-          );
-          if (!open) return;
-          hits.push({
-            objects: [`NetworkPolicy/${policy.namespace}/${policy.name}`],
-            message: `${describeRule(policy, direction, index)} uses an empty namespaceSelector: it ${
-              direction === "ingress" ? "admits pods from" : "lets pods reach"
-            } every namespace, including ones created later.`,
-            remediation:
-              "Select the namespaces by label instead, e.g.\nnamespaceSelector:\n  matchLabels:\n    kubernetes.io/metadata.name: <namespace>",
-          });
+    for (const direction of ["ingress", "egress"] as const) {
+      rulesOf(policy, direction).forEach((rule, index) => {
+        const open = rule.peers.some(
+          (peer) =>
+            peer.type === "selector" &&
+            peer.namespaceSelector !== undefined &&
+            selectorIsEmpty(peer.namespaceSelector),
+        );
+        if (!open) return;
+        hits.push({
+          objects: [`NetworkPolicy/${policy.namespace}/${policy.name}`],
+          message: `${describeRule(policy, direction, index)} uses an empty namespaceSelector: it ${
+            direction === "ingress" ? "admits pods from" : "lets pods reach"
+          } every namespace, including ones created later.`,
+          remediation:
+            "Select the namespaces by label instead, e.g.\nnamespaceSelector:\n  matchLabels:\n    kubernetes.io/metadata.name: <namespace>",
         });
-      }
+      });
     }
     return hits;
   },
@@ -168,32 +165,31 @@ const ruleOpenToInternet: Check = {
   severity: "medium",
   title: "NetworkPolicy rule open to every address (0.0.0.0/0, ::/0 or no peers)",
   controls: SEGMENTATION_CONTROLS,
-  run({ cluster }) {
+  scope: "policy",
+  run(policy) {
     const hits: CheckHit[] = [];
-    for (const policy of cluster.networkPolicies) {
-      for (const direction of ["ingress", "egress"] as const) {
-        if (!affects(policy, direction)) continue;
-        rulesOf(policy, direction).forEach((rule, index) => {
-          const everywhere = rule.peers.filter(
-            (peer) => peer.type === "ipBlock" && parseCidr(peer.cidr)?.prefix === 0,
-          );
-          if (rule.peers.length > 0 && everywhere.length === 0) return;
-          const what =
-            rule.peers.length === 0
-              ? `lists no ${direction === "ingress" ? "from" : "to"} peers`
-              : `allows ${everywhere.map((peer) => (peer.type === "ipBlock" ? peer.cidr : "")).join(" and ")}`;
-          hits.push({
-            objects: [`NetworkPolicy/${policy.namespace}/${policy.name}`],
-            severity: direction === "ingress" ? "high" : "medium",
-            message: `${describeRule(policy, direction, index)} ${what}: it ${
-              direction === "ingress"
-                ? "admits every pod and every address"
-                : "lets the pods reach every pod and every address"
-            }${rule.ports.length === 0 ? " on every port" : " on its ports"}.`,
-            remediation: `Name the peers this ${direction} really needs (podSelector, namespaceSelector, or an ipBlock with the narrowest CIDR).`,
-          });
+    for (const direction of ["ingress", "egress"] as const) {
+      if (!affects(policy, direction)) continue;
+      rulesOf(policy, direction).forEach((rule, index) => {
+        const everywhere = rule.peers.filter(
+          (peer) => peer.type === "ipBlock" && parseCidr(peer.cidr)?.prefix === 0,
+        );
+        if (rule.peers.length > 0 && everywhere.length === 0) return;
+        const what =
+          rule.peers.length === 0
+            ? `lists no ${direction === "ingress" ? "from" : "to"} peers`
+            : `allows ${everywhere.map((peer) => (peer.type === "ipBlock" ? peer.cidr : "")).join(" and ")}`;
+        hits.push({
+          objects: [`NetworkPolicy/${policy.namespace}/${policy.name}`],
+          severity: direction === "ingress" ? "high" : "medium",
+          message: `${describeRule(policy, direction, index)} ${what}: it ${
+            direction === "ingress"
+              ? "admits every pod and every address"
+              : "lets the pods reach every pod and every address"
+          }${rule.ports.length === 0 ? " on every port" : " on its ports"}.`,
+          remediation: `Name the peers this ${direction} really needs (podSelector, namespaceSelector, or an ipBlock with the narrowest CIDR).`,
         });
-      }
+      });
     }
     return hits;
   },

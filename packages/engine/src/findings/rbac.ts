@@ -103,29 +103,28 @@ function riskyRightCheck(right: RiskyRight): Check {
     severity: right.severity,
     title: right.title,
     controls: right.controls,
-    run({ rbac }) {
-      const hits: CheckHit[] = [];
-      for (const { subject, grants } of rbac.subjects) {
-        const granting = grants.filter((grant) =>
-          right.actions.some((a) => grantReaches(grant, a.verb, a.group, a.resource, a.subresource)),
-        );
-        if (granting.length === 0) continue;
-        const clusterWide = granting.some((grant) => grant.namespace === "*");
-        const evidence = new Set<string>([subjectRef(subject)]);
-        for (const grant of granting) {
-          evidence.add(bindingRef(grant.binding));
-          evidence.add(roleRef(grant.role));
-        }
-        const shown = granting.slice(0, 3).map(describeGrant).join("; ");
-        const more = granting.length > 3 ? `; and ${granting.length - 3} more` : "";
-        hits.push({
+    scope: "subject",
+    run({ subject, grants }) {
+      const granting = grants.filter((grant) =>
+        right.actions.some((a) => grantReaches(grant, a.verb, a.group, a.resource, a.subresource)),
+      );
+      if (granting.length === 0) return [];
+      const clusterWide = granting.some((grant) => grant.namespace === "*");
+      const evidence = new Set<string>([subjectRef(subject)]);
+      for (const grant of granting) {
+        evidence.add(bindingRef(grant.binding));
+        evidence.add(roleRef(grant.role));
+      }
+      const shown = granting.slice(0, 3).map(describeGrant).join("; ");
+      const more = granting.length > 3 ? `; and ${granting.length - 3} more` : "";
+      return [
+        {
           objects: [...evidence],
           ...(clusterWide ? {} : { severity: milder(right.severity) }),
           message: `${subject.kind} ${quote(subjectRef(subject).slice(subject.kind.length + 1))} can ${right.what}: ${shown}${more}.`,
           remediation: right.remediation,
-        });
-      }
-      return hits;
+        },
+      ];
     },
   };
 }
@@ -153,28 +152,24 @@ const clusterAdminBinding: Check = {
   severity: "critical",
   title: "Binding to cluster-admin",
   controls: ["CIS 5.1.1"],
-  run({ cluster }) {
-    return (
-      cluster.bindings
-        .filter(
-          (binding) => binding.roleRef.kind === "ClusterRole" && binding.roleRef.name === "cluster-admin",
-        )
-        // The built-in binding of the system:masters group is how the cluster bootstraps itself.
-        .filter(
-          (binding) => !binding.subjects.every((s) => s.kind === "Group" && s.name === "system:masters"),
-        )
-        .map((binding) => ({
-          objects: [bindingRef(binding), "ClusterRole/cluster-admin"],
-          ...(binding.kind === "RoleBinding" ? { severity: "high" as const } : {}),
-          message: `${binding.kind} ${quote(bindingRef(binding).split("/").slice(1).join("/"))} gives cluster-admin (every verb on every resource${
-            binding.kind === "RoleBinding"
-              ? ` in namespace ${quote(binding.namespace ?? "")}`
-              : ", cluster-wide"
-          }) to ${subjectsText(binding)}.`,
-          remediation:
-            "Bind a role with only the verbs and resources these subjects need, then delete this binding.",
-        }))
-    );
+  scope: "binding",
+  run(binding) {
+    if (binding.roleRef.kind !== "ClusterRole" || binding.roleRef.name !== "cluster-admin") return [];
+    // The built-in binding of the system:masters group is how the cluster bootstraps itself.
+    if (binding.subjects.every((s) => s.kind === "Group" && s.name === "system:masters")) return [];
+    return [
+      {
+        objects: [bindingRef(binding), "ClusterRole/cluster-admin"],
+        ...(binding.kind === "RoleBinding" ? { severity: "high" as const } : {}),
+        message: `${binding.kind} ${quote(bindingRef(binding).split("/").slice(1).join("/"))} gives cluster-admin (every verb on every resource${
+          binding.kind === "RoleBinding"
+            ? ` in namespace ${quote(binding.namespace ?? "")}`
+            : ", cluster-wide"
+        }) to ${subjectsText(binding)}.`,
+        remediation:
+          "Bind a role with only the verbs and resources these subjects need, then delete this binding.",
+      },
+    ];
   },
 };
 
@@ -184,18 +179,18 @@ const wildcardRoleBinding: Check = {
   severity: "high",
   title: "Binding to a role with wildcards",
   controls: ["CIS 5.1.3"],
-  run({ cluster, rbac }) {
-    const hits: CheckHit[] = [];
-    for (const binding of cluster.bindings) {
-      if (binding.roleRef.kind === "ClusterRole" && binding.roleRef.name === "cluster-admin") continue;
-      const resolved = rbac.roles.get(boundRoleRef(binding));
-      if (resolved === undefined || binding.subjects.length === 0) continue;
-      const wild = resolved.rules.filter(
-        (rule) => rule.verbs.includes("*") || rule.resources.includes("*") || rule.apiGroups.includes("*"),
-      );
-      if (wild.length === 0) continue;
-      const ref = roleRef(resolved.role);
-      hits.push({
+  scope: "binding",
+  run(binding, context) {
+    if (binding.roleRef.kind === "ClusterRole" && binding.roleRef.name === "cluster-admin") return [];
+    const resolved = context.boundRole(binding);
+    if (resolved === undefined || binding.subjects.length === 0) return [];
+    const wild = resolved.rules.filter(
+      (rule) => rule.verbs.includes("*") || rule.resources.includes("*") || rule.apiGroups.includes("*"),
+    );
+    if (wild.length === 0) return [];
+    const ref = roleRef(resolved.role);
+    return [
+      {
         objects: [bindingRef(binding), ref],
         ...(binding.kind === "RoleBinding" ? { severity: "medium" as const } : {}),
         message: `${binding.kind} ${quote(bindingRef(binding).split("/").slice(1).join("/"))} binds ${ref}, whose rules use "*" (${wild
@@ -204,9 +199,8 @@ const wildcardRoleBinding: Check = {
           .join("; ")}), to ${subjectsText(binding)}.`,
         remediation:
           'List the exact verbs, API groups and resources in the role instead of "*"; wildcards also grant resources added later.',
-      });
-    }
-    return hits;
+      },
+    ];
   },
 };
 
@@ -216,12 +210,16 @@ const bindingToMissingRole: Check = {
   severity: "low",
   title: "Binding to a role that does not exist",
   controls: [],
-  run({ rbac }) {
-    return rbac.danglingBindings.map((binding) => ({
-      objects: [bindingRef(binding)],
-      message: `${bindingRef(binding)} refers to ${boundRoleRef(binding)}, which does not exist: it grants nothing now, and whoever creates that role later grants it to ${subjectsText(binding)}.`,
-      remediation: "Delete the binding, or create the role it is meant for.",
-    }));
+  scope: "binding",
+  run(binding, context) {
+    if (context.boundRole(binding) !== undefined) return [];
+    return [
+      {
+        objects: [bindingRef(binding)],
+        message: `${bindingRef(binding)} refers to ${boundRoleRef(binding)}, which does not exist: it grants nothing now, and whoever creates that role later grants it to ${subjectsText(binding)}.`,
+        remediation: "Delete the binding, or create the role it is meant for.",
+      },
+    ];
   },
 };
 
@@ -231,21 +229,22 @@ const anonymousBinding: Check = {
   severity: "critical",
   title: "Binding for anonymous or unauthenticated users",
   controls: ["CIS 5.1.7", "NSA-CISA Kubernetes Hardening Guide: Authentication and authorization"],
-  run({ cluster }) {
-    return cluster.bindings
-      .filter((binding) =>
-        binding.subjects.some(
-          (s) =>
-            (s.kind === "User" && s.name === "system:anonymous") ||
-            (s.kind === "Group" && s.name === "system:unauthenticated"),
-        ),
-      )
-      .map((binding) => ({
+  scope: "binding",
+  run(binding) {
+    const anonymous = binding.subjects.some(
+      (s) =>
+        (s.kind === "User" && s.name === "system:anonymous") ||
+        (s.kind === "Group" && s.name === "system:unauthenticated"),
+    );
+    if (!anonymous) return [];
+    return [
+      {
         objects: [bindingRef(binding), boundRoleRef(binding)],
         message: `${bindingRef(binding)} grants ${boundRoleRef(binding)} to requests without credentials (${subjectsText(binding)}).`,
         remediation:
           "Remove system:anonymous and system:unauthenticated from the binding's subjects (and run the API server with --anonymous-auth=false).",
-      }));
+      },
+    ];
   },
 };
 
@@ -255,23 +254,22 @@ const defaultServiceAccountBound: Check = {
   severity: "medium",
   title: "Default service account with role bindings",
   controls: ["CIS 5.1.5"],
-  run({ cluster }) {
+  scope: "binding",
+  run(binding) {
     const hits: CheckHit[] = [];
-    for (const binding of cluster.bindings) {
-      for (const subject of binding.subjects) {
-        const isDefault =
-          (subject.kind === "ServiceAccount" && subject.name === "default") ||
-          (subject.kind === "User" && /^system:serviceaccount:[^:]+:default$/.test(subject.name));
-        if (!isDefault) continue;
-        const namespace =
-          subject.kind === "ServiceAccount" ? (subject.namespace ?? "") : subject.name.split(":")[2]!;
-        hits.push({
-          objects: [`ServiceAccount/${namespace}/default`, bindingRef(binding)],
-          message: `The default service account of namespace ${quote(namespace)} is bound by ${bindingRef(binding)}: every pod that names no service account gets ${boundRoleRef(binding)}.`,
-          remediation:
-            "Create a dedicated service account for the workloads that need this role, bind it instead, and set automountServiceAccountToken: false on the default one.",
-        });
-      }
+    for (const subject of binding.subjects) {
+      const isDefault =
+        (subject.kind === "ServiceAccount" && subject.name === "default") ||
+        (subject.kind === "User" && /^system:serviceaccount:[^:]+:default$/.test(subject.name));
+      if (!isDefault) continue;
+      const namespace =
+        subject.kind === "ServiceAccount" ? (subject.namespace ?? "") : subject.name.split(":")[2]!;
+      hits.push({
+        objects: [`ServiceAccount/${namespace}/default`, bindingRef(binding)],
+        message: `The default service account of namespace ${quote(namespace)} is bound by ${bindingRef(binding)}: every pod that names no service account gets ${boundRoleRef(binding)}.`,
+        remediation:
+          "Create a dedicated service account for the workloads that need this role, bind it instead, and set automountServiceAccountToken: false on the default one.",
+      });
     }
     return hits;
   },

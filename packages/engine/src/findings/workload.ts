@@ -1,6 +1,8 @@
 import type { ContainerSecurity, Pod } from "../objects/model";
 import { podKey, refString } from "../objects/model";
-import { type Check, type CheckHit, quote } from "./finding";
+import { type Check, quote, type ScopedCheck } from "./finding";
+
+type CheckBase = Omit<ScopedCheck<"pod">, "run" | "scope">;
 
 function podName(pod: Pod): string {
   return `${pod.source.kind} ${quote(podKey(pod))}`;
@@ -8,46 +10,39 @@ function podName(pod: Pod): string {
 
 /** One hit per pod whose containers fail `test`, naming the containers. */
 function containerCheck(
-  base: Omit<Check, "run">,
+  base: CheckBase,
   test: (container: ContainerSecurity, pod: Pod) => boolean,
   problem: string,
   remediation: string,
 ): Check {
   return {
     ...base,
-    run({ cluster }) {
-      const hits: CheckHit[] = [];
-      for (const pod of cluster.pods) {
-        const failing = pod.security.containers.filter((container) => test(container, pod));
-        if (failing.length === 0) continue;
-        hits.push({
+    scope: "pod",
+    run(pod) {
+      const failing = pod.security.containers.filter((container) => test(container, pod));
+      if (failing.length === 0) return [];
+      return [
+        {
           objects: [refString(pod.source)],
           message: `${podName(pod)}, container${failing.length > 1 ? "s" : ""} ${failing
             .map((c) => quote(c.name))
             .join(", ")}: ${problem}.`,
           remediation,
-        });
-      }
-      return hits;
+        },
+      ];
     },
   };
 }
 
 /** One hit per pod for which `test` holds. */
-function podCheck(
-  base: Omit<Check, "run">,
-  test: (pod: Pod) => boolean,
-  problem: string,
-  remediation: string,
-): Check {
+function podCheck(base: CheckBase, test: (pod: Pod) => boolean, problem: string, remediation: string): Check {
   return {
     ...base,
-    run({ cluster }) {
-      return cluster.pods.filter(test).map((pod) => ({
-        objects: [refString(pod.source)],
-        message: `${podName(pod)} ${problem}.`,
-        remediation,
-      }));
+    scope: "pod",
+    run(pod) {
+      return test(pod)
+        ? [{ objects: [refString(pod.source)], message: `${podName(pod)} ${problem}.`, remediation }]
+        : [];
     },
   };
 }
@@ -118,15 +113,17 @@ export const workloadChecks: readonly Check[] = [
     severity: "high",
     title: "Pod mounts a hostPath volume",
     controls: ["CIS 5.2.12"],
-    run({ cluster }) {
-      return cluster.pods
-        .filter((pod) => pod.security.hostPathVolumes.length > 0)
-        .map((pod) => ({
+    scope: "pod",
+    run(pod) {
+      if (pod.security.hostPathVolumes.length === 0) return [];
+      return [
+        {
           objects: [refString(pod.source)],
           message: `${podName(pod)} mounts the node's ${pod.security.hostPathVolumes.map((p) => quote(p)).join(", ")} (hostPath).`,
           remediation:
             "Use a persistentVolumeClaim, configMap, secret or emptyDir volume instead of hostPath.",
-        }));
+        },
+      ];
     },
   },
   {
@@ -135,17 +132,17 @@ export const workloadChecks: readonly Check[] = [
     severity: "medium",
     title: "Container adds Linux capabilities",
     controls: ["CIS 5.2.8", "CIS 5.2.9"],
-    run({ cluster }) {
-      const hits: CheckHit[] = [];
-      for (const pod of cluster.pods) {
-        const adding = pod.security.containers.filter((c) => c.capabilitiesAdd.length > 0);
-        if (adding.length === 0) continue;
-        const strong = adding.some((c) =>
-          c.capabilitiesAdd.some((cap) =>
-            /^(CAP_)?(SYS_ADMIN|ALL|NET_ADMIN|SYS_PTRACE|SYS_MODULE)$/i.test(cap),
-          ),
-        );
-        hits.push({
+    scope: "pod",
+    run(pod) {
+      const adding = pod.security.containers.filter((c) => c.capabilitiesAdd.length > 0);
+      if (adding.length === 0) return [];
+      const strong = adding.some((c) =>
+        c.capabilitiesAdd.some((cap) =>
+          /^(CAP_)?(SYS_ADMIN|ALL|NET_ADMIN|SYS_PTRACE|SYS_MODULE)$/i.test(cap),
+        ),
+      );
+      return [
+        {
           objects: [refString(pod.source)],
           ...(strong ? { severity: "high" as const } : {}),
           message: `${podName(pod)} adds capabilities: ${adding
@@ -153,9 +150,8 @@ export const workloadChecks: readonly Check[] = [
             .join("; ")}.`,
           remediation:
             'securityContext:\n  capabilities:\n    drop: ["ALL"]\n    # add back only what the process needs, e.g. NET_BIND_SERVICE',
-        });
-      }
-      return hits;
+        },
+      ];
     },
   },
   containerCheck(
@@ -188,22 +184,21 @@ export const workloadChecks: readonly Check[] = [
     severity: "medium",
     title: "Service account token mounted automatically",
     controls: ["CIS 5.1.6"],
-    run({ cluster }) {
-      const accounts = new Map(cluster.serviceAccounts.map((sa) => [`${sa.namespace}/${sa.name}`, sa]));
-      return cluster.pods
-        .filter((pod) => {
-          // The pod's own setting wins over its service account's; both default to true.
-          if (pod.automountServiceAccountToken !== undefined) return pod.automountServiceAccountToken;
-          return (
-            accounts.get(`${pod.namespace}/${pod.serviceAccountName}`)?.automountServiceAccountToken !== false
-          );
-        })
-        .map((pod) => ({
+    scope: "pod",
+    run(pod, context) {
+      // The pod's own setting wins over its service account's; both default to true.
+      const mounted =
+        pod.automountServiceAccountToken ??
+        context.serviceAccount(pod.namespace, pod.serviceAccountName)?.automountServiceAccountToken !== false;
+      if (!mounted) return [];
+      return [
+        {
           objects: [refString(pod.source), `ServiceAccount/${pod.namespace}/${pod.serviceAccountName}`],
           message: `${podName(pod)} gets the token of service account ${quote(pod.serviceAccountName)} mounted automatically; whoever takes over the pod can call the API server as it.`,
           remediation:
             "spec:\n  automountServiceAccountToken: false\n# or on the ServiceAccount; mount a projected token only where the pod calls the API",
-        }));
+        },
+      ];
     },
   },
   containerCheck(

@@ -6,13 +6,12 @@ import type {
   Report,
   ExternalAccess as WireExternal,
 } from "@trustmap/shared";
-import { computeFindings } from "../findings/catalog";
-import { ConnectivityIndex, connectionsOf, externalOf } from "../netpol/connectivity";
 import type { PortSet } from "../netpol/ports";
 import type { ExternalAccess, PodConnection } from "../netpol/result";
 import type { Cluster } from "../objects/model";
-import { bindingRef, computeRbac, type Grant, type SubjectRights } from "../rbac/effective";
+import { bindingRef, type Grant, type SubjectRights } from "../rbac/effective";
 import { roleRef } from "../rbac/roles";
+import { ClusterState } from "../state/cluster-state";
 
 /** The whole analysis of a cluster, in the shape of the public JSON report. */
 export function analyze(cluster: Cluster): Report {
@@ -26,9 +25,12 @@ export type LazyReport = Omit<Report, "connections"> & {
 };
 
 export function analyzeLazily(cluster: Cluster): LazyReport {
-  const index = new ConnectivityIndex(cluster);
-  const rbac = computeRbac(cluster);
-  const findings = computeFindings({ cluster, connectivity: index, rbac });
+  return reportOf(ClusterState.from(cluster));
+}
+
+/** The report of a live cluster state, its connections produced on demand. */
+export function reportOf(state: ClusterState): LazyReport {
+  const cluster = state.cluster();
   return {
     schemaVersion: 1,
     pods: cluster.pods.map((pod) => ({
@@ -36,10 +38,10 @@ export function analyzeLazily(cluster: Cluster): LazyReport {
       name: pod.name,
       labels: sortedLabels(pod.labels),
     })),
-    connections: wireConnections(connectionsOf(cluster, index)),
-    external: externalOf(index).map(wireExternal),
-    rbac: { subjects: rbac.subjects.map(wireSubject) },
-    findings,
+    connections: wireConnections(state.connections()),
+    external: state.external().map(wireExternal),
+    rbac: { subjects: state.rbac().map(wireSubject) },
+    findings: state.findings(),
   };
 }
 

@@ -1,0 +1,74 @@
+import type { Finding } from "@trustmap/shared";
+import type { LiveIdentity } from "./netpol-index";
+
+/**
+ * What one event changed, gathered while it is applied. Edges are described by their ends:
+ * an edge may have changed only if one of its ends is touched, or if its destination's
+ * ingress or its source's egress is dirty.
+ */
+export class Changes {
+  readonly identitiesAdded = new Set<LiveIdentity>();
+  readonly identitiesRemoved = new Set<LiveIdentity>();
+  /** Identities whose pods changed (joined, left or were replaced) but which stay. */
+  readonly identitiesResized = new Set<LiveIdentity>();
+  /** Every edge with this identity at either end may have changed (peer sets it belongs to changed). */
+  readonly touched = new Set<LiveIdentity>();
+  /** Every edge into this identity may have changed (the rules that isolate its ingress changed). */
+  readonly ingressDirty = new Set<LiveIdentity>();
+  /** Every edge out of this identity may have changed. */
+  readonly egressDirty = new Set<LiveIdentity>();
+  /** Identities whose isolation (isolated or not, per direction) flipped. */
+  readonly isolationFlipped = new Set<LiveIdentity>();
+  /** Policies whose selection went from empty to non-empty or back. */
+  readonly selectionFlipped = new Set<string>();
+  readonly namespacesTouched = new Set<string>();
+  readonly subjectsAdded = new Set<string>();
+  readonly subjectsChanged = new Set<string>();
+  readonly subjectsRemoved = new Set<string>();
+  readonly bindingsTouched = new Set<string>();
+  readonly podsTouched = new Set<string>();
+  readonly policiesTouched = new Set<string>();
+  findingsAdded: Finding[] = [];
+  findingsRemoved: Finding[] = [];
+}
+
+/** The public account of one event: what appeared, changed or went away. */
+export interface Delta {
+  readonly identities: {
+    readonly added: readonly LiveIdentity[];
+    readonly removed: readonly LiveIdentity[];
+    readonly resized: readonly LiveIdentity[];
+  };
+  readonly edges: {
+    readonly touched: readonly LiveIdentity[];
+    readonly ingressDirty: readonly LiveIdentity[];
+    readonly egressDirty: readonly LiveIdentity[];
+  };
+  readonly rbac: {
+    readonly added: readonly string[];
+    readonly changed: readonly string[];
+    readonly removed: readonly string[];
+  };
+  readonly findings: { readonly added: readonly Finding[]; readonly removed: readonly Finding[] };
+}
+
+export function toDelta(changes: Changes): Delta {
+  return {
+    identities: {
+      added: [...changes.identitiesAdded].filter((i) => !changes.identitiesRemoved.has(i)),
+      removed: [...changes.identitiesRemoved].filter((i) => !changes.identitiesAdded.has(i)),
+      resized: [...changes.identitiesResized].filter((i) => !changes.identitiesRemoved.has(i)),
+    },
+    edges: {
+      touched: [...changes.touched],
+      ingressDirty: [...changes.ingressDirty],
+      egressDirty: [...changes.egressDirty],
+    },
+    rbac: {
+      added: [...changes.subjectsAdded],
+      changed: [...changes.subjectsChanged],
+      removed: [...changes.subjectsRemoved],
+    },
+    findings: { added: changes.findingsAdded, removed: changes.findingsRemoved },
+  };
+}

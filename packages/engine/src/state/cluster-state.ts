@@ -1,0 +1,372 @@
+import type { Finding } from "@trustmap/shared";
+import { compareFindings, findingsOf } from "../findings/catalog";
+import type { FindingContext, Scope, ScopeTargets } from "../findings/finding";
+import type { PortSet } from "../netpol/ports";
+import {
+  type Connectivity,
+  type Direction,
+  type ExternalAccess,
+  mergeExternal,
+  type PodConnection,
+} from "../netpol/result";
+import {
+  type Cluster,
+  type Namespace,
+  type NetworkPolicy,
+  type Pod,
+  podKey,
+  type Role,
+  type RoleBinding,
+  type ServiceAccount,
+} from "../objects/model";
+import { compare } from "../objects/parse";
+import { bindingRef, type SubjectRights } from "../rbac/effective";
+import { roleRef } from "../rbac/roles";
+import { Changes, type Delta, toDelta } from "./changes";
+import { type LiveIdentity, NetpolIndex } from "./netpol-index";
+import { RbacIndex } from "./rbac-index";
+
+/** The kinds the engine reads, and the trimmed object of each. */
+export interface KindObjects {
+  readonly Namespace: Namespace;
+  readonly Pod: Pod;
+  readonly NetworkPolicy: NetworkPolicy;
+  readonly ServiceAccount: ServiceAccount;
+  readonly Role: Role;
+  readonly ClusterRole: Role;
+  readonly RoleBinding: RoleBinding;
+  readonly ClusterRoleBinding: RoleBinding;
+}
+
+export type Kind = keyof KindObjects;
+
+export const KINDS: readonly Kind[] = [
+  "Namespace",
+  "Pod",
+  "NetworkPolicy",
+  "ServiceAccount",
+  "Role",
+  "ClusterRole",
+  "RoleBinding",
+  "ClusterRoleBinding",
+];
+
+/** A watch event, or a full relist that replaces every object of one kind. */
+export type WatchEvent = {
+  [K in Kind]:
+    | { readonly type: "ADDED" | "MODIFIED" | "DELETED"; readonly kind: K; readonly object: KindObjects[K] }
+    | { readonly type: "RELIST"; readonly kind: K; readonly objects: readonly KindObjects[K][] };
+}[Kind];
+
+export function objectKey(kind: Kind, object: KindObjects[Kind]): string {
+  switch (kind) {
+    case "Namespace":
+      return (object as Namespace).name;
+    case "Role":
+    case "ClusterRole":
+      return roleRef(object as Role);
+    case "RoleBinding":
+    case "ClusterRoleBinding":
+      return bindingRef(object as RoleBinding);
+    default: {
+      const namespaced = object as { namespace: string; name: string };
+      return `${namespaced.namespace}/${namespaced.name}`;
+    }
+  }
+}
+
+function namespaceOf(kind: Kind, object: KindObjects[Kind]): string | undefined {
+  if (kind === "Namespace" || kind === "ClusterRole" || kind === "ClusterRoleBinding") return undefined;
+  return (object as { namespace?: string }).namespace;
+}
+
+/**
+ * A cluster held in memory and kept up to date one watch event at a time. After each event it
+ * says exactly which identities, edges, RBAC rows and findings changed, at a cost proportional
+ * to what the event touches.
+ */
+export class ClusterState implements FindingContext {
+  private readonly objects = new Map<Kind, Map<string, KindObjects[Kind]>>(KINDS.map((k) => [k, new Map()]));
+  readonly netpol = new NetpolIndex();
+  readonly rbacIndex = new RbacIndex();
+  /** How many objects live in each namespace: a namespace exists while declared or used. */
+  private readonly namespaceUse = new Map<string, number>();
+  private readonly podsByAccount = new Map<string, Set<string>>();
+  private readonly findingsByTarget = new Map<string, Finding[]>();
+  private revisionNumber = 0;
+
+  static from(cluster: Cluster): ClusterState {
+    const state = new ClusterState();
+    state.apply({
+      type: "RELIST",
+      kind: "Namespace",
+      objects: cluster.namespaces.filter((ns) => ns.declared),
+    });
+    state.apply({ type: "RELIST", kind: "Pod", objects: cluster.pods });
+    state.apply({ type: "RELIST", kind: "NetworkPolicy", objects: cluster.networkPolicies });
+    state.apply({ type: "RELIST", kind: "ServiceAccount", objects: cluster.serviceAccounts });
+    state.apply({ type: "RELIST", kind: "Role", objects: cluster.roles.filter((r) => r.kind === "Role") });
+    state.apply({
+      type: "RELIST",
+      kind: "ClusterRole",
+      objects: cluster.roles.filter((r) => r.kind === "ClusterRole"),
+    });
+    state.apply({
+      type: "RELIST",
+      kind: "RoleBinding",
+      objects: cluster.bindings.filter((b) => b.kind === "RoleBinding"),
+    });
+    state.apply({
+      type: "RELIST",
+      kind: "ClusterRoleBinding",
+      objects: cluster.bindings.filter((b) => b.kind === "ClusterRoleBinding"),
+    });
+    return state;
+  }
+
+  get revision(): number {
+    return this.revisionNumber;
+  }
+
+  apply(event: WatchEvent): Delta {
+    const changes = new Changes();
+    if (event.type === "RELIST") {
+      this.relist(event.kind, event.objects, changes);
+    } else {
+      const key = objectKey(event.kind, event.object);
+      this.set(event.kind, key, event.type === "DELETED" ? undefined : event.object, changes);
+    }
+    this.refreshFindings(changes);
+    this.revisionNumber++;
+    return toDelta(changes);
+  }
+
+  /** Replaces every object of a kind; only the true differences reach the indexes. */
+  private relist(kind: Kind, objects: readonly KindObjects[Kind][], changes: Changes): void {
+    const current = this.objects.get(kind)!;
+    const incoming = new Map(objects.map((object) => [objectKey(kind, object), object]));
+    for (const key of [...current.keys()]) if (!incoming.has(key)) this.set(kind, key, undefined, changes);
+    for (const [key, object] of incoming) {
+      const before = current.get(key);
+      if (before !== undefined && JSON.stringify(before) === JSON.stringify(object)) continue;
+      this.set(kind, key, object, changes);
+    }
+  }
+
+  private set(kind: Kind, key: string, object: KindObjects[Kind] | undefined, changes: Changes): void {
+    const store = this.objects.get(kind)!;
+    const before = store.get(key);
+    if (before === undefined && object === undefined) return;
+    if (object === undefined) store.delete(key);
+    else store.set(key, object);
+    const oldNs = before === undefined ? undefined : namespaceOf(kind, before);
+    const newNs = object === undefined ? undefined : namespaceOf(kind, object);
+    if (newNs !== undefined) this.useNamespace(newNs, 1, changes);
+    switch (kind) {
+      case "Namespace":
+        this.netpol.setNamespace(key, (object as Namespace | undefined)?.labels, changes);
+        changes.namespacesTouched.add(key);
+        break;
+      case "Pod":
+        this.setPod(key, before as Pod | undefined, object as Pod | undefined, changes);
+        break;
+      case "NetworkPolicy":
+        this.netpol.setPolicy(key, object as NetworkPolicy | undefined, changes);
+        break;
+      case "ServiceAccount":
+        this.rbacIndex.setServiceAccount(
+          before as ServiceAccount | undefined,
+          object as ServiceAccount | undefined,
+          changes,
+        );
+        for (const pod of this.podsByAccount.get(key) ?? []) changes.podsTouched.add(pod);
+        break;
+      case "Role":
+      case "ClusterRole":
+        this.rbacIndex.setRole(key, object as Role | undefined, changes);
+        break;
+      case "RoleBinding":
+      case "ClusterRoleBinding":
+        this.rbacIndex.setBinding(key, object as RoleBinding | undefined, changes);
+        break;
+    }
+    if (oldNs !== undefined) this.useNamespace(oldNs, -1, changes);
+  }
+
+  private setPod(key: string, before: Pod | undefined, after: Pod | undefined, changes: Changes): void {
+    changes.podsTouched.add(key);
+    if (before !== undefined) {
+      const account = `${before.namespace}/${before.serviceAccountName}`;
+      this.podsByAccount.get(account)?.delete(key);
+      if (this.podsByAccount.get(account)?.size === 0) this.podsByAccount.delete(account);
+      this.netpol.removePod(before, changes);
+      changes.namespacesTouched.add(before.namespace);
+    }
+    if (after !== undefined) {
+      const account = `${after.namespace}/${after.serviceAccountName}`;
+      const pods = this.podsByAccount.get(account) ?? new Set<string>();
+      pods.add(key);
+      this.podsByAccount.set(account, pods);
+      this.netpol.addPod(after, changes);
+      changes.namespacesTouched.add(after.namespace);
+    }
+  }
+
+  private useNamespace(namespace: string, delta: number, changes: Changes): void {
+    const count = (this.namespaceUse.get(namespace) ?? 0) + delta;
+    if (count === 0) this.namespaceUse.delete(namespace);
+    else this.namespaceUse.set(namespace, count);
+    if (count === 0 || count === delta) changes.namespacesTouched.add(namespace);
+  }
+
+  // Findings
+
+  private refreshFindings(changes: Changes): void {
+    for (const identity of changes.isolationFlipped)
+      for (const pod of identity.pods.keys()) changes.podsTouched.add(pod);
+    for (const key of changes.podsTouched) {
+      this.refreshTarget(changes, `pod:${key}`, "pod", this.objects.get("Pod")!.get(key) as Pod | undefined);
+    }
+    for (const name of changes.namespacesTouched)
+      this.refreshTarget(changes, `namespace:${name}`, "namespace", this.namespace(name));
+    for (const key of new Set([...changes.policiesTouched, ...changes.selectionFlipped])) {
+      this.refreshTarget(changes, `policy:${key}`, "policy", this.netpol.policies.get(key)?.policy);
+    }
+    for (const ref of changes.bindingsTouched) {
+      const binding = this.rbacIndex.bindings.get(ref);
+      this.refreshTarget(changes, `binding:${ref}`, "binding", binding);
+    }
+    for (const ref of [...changes.subjectsAdded, ...changes.subjectsChanged, ...changes.subjectsRemoved]) {
+      this.refreshTarget(changes, `subject:${ref}`, "subject", this.rbacIndex.rows.get(ref));
+    }
+  }
+
+  private refreshTarget<S extends Scope>(
+    changes: Changes,
+    key: string,
+    scope: S,
+    target: ScopeTargets[S] | undefined,
+  ) {
+    const before = this.findingsByTarget.get(key) ?? [];
+    const after = target === undefined ? [] : findingsOf(scope, target, this);
+    if (after.length === 0) this.findingsByTarget.delete(key);
+    else this.findingsByTarget.set(key, after);
+    if (before.length === 0 && after.length === 0) return;
+    const beforeKeys = new Set(before.map((f) => JSON.stringify(f)));
+    const afterKeys = new Set(after.map((f) => JSON.stringify(f)));
+    for (const finding of before)
+      if (!afterKeys.has(JSON.stringify(finding))) changes.findingsRemoved.push(finding);
+    for (const finding of after)
+      if (!beforeKeys.has(JSON.stringify(finding))) changes.findingsAdded.push(finding);
+  }
+
+  private namespace(name: string): Namespace | undefined {
+    const declared = this.objects.get("Namespace")!.get(name) as Namespace | undefined;
+    if (declared !== undefined) return declared;
+    if (!this.namespaceUse.has(name)) return undefined;
+    return { name, labels: { "kubernetes.io/metadata.name": name }, annotations: {}, declared: false };
+  }
+
+  // FindingContext
+
+  serviceAccount(namespace: string, name: string): ServiceAccount | undefined {
+    return this.objects.get("ServiceAccount")!.get(`${namespace}/${name}`) as ServiceAccount | undefined;
+  }
+
+  isIsolated(pod: Pod, direction: Direction): boolean {
+    return this.netpol.identityOf(pod)?.isIsolated(direction) ?? false;
+  }
+
+  *policiesIn(namespace: string): Iterable<NetworkPolicy> {
+    for (const state of this.netpol.policiesByNamespace.get(namespace) ?? []) yield state.policy;
+  }
+
+  namespaceHasPods(namespace: string): boolean {
+    return this.netpol.identitiesByNamespace.has(namespace);
+  }
+
+  selectsAnyPod(policy: NetworkPolicy): boolean {
+    return (this.netpol.policies.get(`${policy.namespace}/${policy.name}`)?.selected.size ?? 0) > 0;
+  }
+
+  boundRole(binding: RoleBinding) {
+    return this.rbacIndex.boundRole(binding);
+  }
+
+  // Reading the whole state
+
+  /** The cluster as the objects now held, in the order parseCluster gives. */
+  cluster(): Cluster {
+    const list = <K extends Kind>(kind: K) => [...this.objects.get(kind)!.values()] as KindObjects[K][];
+    const byNamespaceAndName = (
+      a: { namespace: string; name: string },
+      b: { namespace: string; name: string },
+    ) => compare(a.namespace, b.namespace) || compare(a.name, b.name);
+    const byRef = (a: { kind: string; namespace?: string; name: string }, b: typeof a) =>
+      compare(`${a.kind}/${a.namespace ?? ""}/${a.name}`, `${b.kind}/${b.namespace ?? ""}/${b.name}`);
+    const namespaces = new Set([...this.objects.get("Namespace")!.keys(), ...this.namespaceUse.keys()]);
+    return {
+      namespaces: [...namespaces].sort(compare).map((name) => this.namespace(name)!),
+      pods: list("Pod").sort(byNamespaceAndName),
+      networkPolicies: list("NetworkPolicy").sort(byNamespaceAndName),
+      serviceAccounts: list("ServiceAccount").sort(byNamespaceAndName),
+      roles: [...list("Role"), ...list("ClusterRole")].sort(byRef),
+      bindings: [...list("RoleBinding"), ...list("ClusterRoleBinding")].sort(byRef),
+    };
+  }
+
+  identities(): IterableIterator<LiveIdentity> {
+    return this.netpol.identities.values();
+  }
+
+  allowed(from: LiveIdentity, to: LiveIdentity): PortSet {
+    return this.netpol.allowed(from, to);
+  }
+
+  /** Every allowed pod-to-pod connection, one at a time, in pod order. */
+  *connections(): Generator<PodConnection> {
+    const pods = this.cluster().pods.map((pod) => ({
+      key: podKey(pod),
+      identity: this.netpol.identityOf(pod)!,
+    }));
+    const cache = new Map<string, PortSet>();
+    for (const from of pods) {
+      for (const to of pods) {
+        if (from === to) continue;
+        const pair = `${from.identity.index}>${to.identity.index}`;
+        let ports = cache.get(pair);
+        if (ports === undefined) {
+          ports = this.netpol.allowed(from.identity, to.identity);
+          cache.set(pair, ports);
+        }
+        if (!ports.isEmpty()) yield { from: from.key, to: to.key, ports };
+      }
+    }
+  }
+
+  external(): ExternalAccess[] {
+    const out: ExternalAccess[] = [];
+    for (const identity of this.netpol.identities.values()) {
+      const accesses = [
+        ...this.netpol.external(identity, "ingress"),
+        ...this.netpol.external(identity, "egress"),
+      ];
+      for (const pod of identity.pods.keys()) for (const access of accesses) out.push({ ...access, pod });
+    }
+    return mergeExternal(out);
+  }
+
+  connectivity(): Connectivity {
+    return { connections: [...this.connections()], external: this.external() };
+  }
+
+  rbac(): SubjectRights[] {
+    return this.rbacIndex.subjects();
+  }
+
+  findings(): Finding[] {
+    const all: Finding[] = [];
+    for (const list of this.findingsByTarget.values()) all.push(...list);
+    return all.sort(compareFindings);
+  }
+}

@@ -1,0 +1,413 @@
+import { identityKey, namedPortKey } from "../identity/identity";
+import { PortSet } from "../netpol/ports";
+import type { Direction, ExternalAccess } from "../netpol/result";
+import { WORLD_CIDRS } from "../netpol/result";
+import type {
+  LabelSelector,
+  Labels,
+  NetworkPolicy,
+  NetworkPolicyRule,
+  Pod,
+  Protocol,
+} from "../objects/model";
+import { selectorMatches } from "../selectors/labelSelector";
+import type { Changes } from "./changes";
+
+/** Pods NetworkPolicy cannot tell apart (namespace, labels, named ports), kept up to date as pods come and go. */
+export class LiveIdentity {
+  readonly pods = new Map<string, Pod>();
+  /** Policies that select this identity and list Ingress (resp. Egress). */
+  readonly ingressPolicies = new Set<PolicyState>();
+  readonly egressPolicies = new Set<PolicyState>();
+  /** Every selector peer that matches this identity. */
+  readonly matchedBy = new Set<PeerState>();
+
+  constructor(
+    /** Unique for the life of the engine, never reused. */
+    readonly index: number,
+    readonly key: string,
+    readonly namespace: string,
+    readonly labels: Labels,
+    readonly namedPorts: ReadonlyMap<string, PortSet>,
+  ) {}
+
+  isIsolated(direction: Direction): boolean {
+    return (direction === "ingress" ? this.ingressPolicies : this.egressPolicies).size > 0;
+  }
+}
+
+export class PolicyState {
+  readonly selected = new Set<LiveIdentity>();
+  readonly ingress: RuleState[];
+  readonly egress: RuleState[];
+  readonly peers: PeerState[] = [];
+
+  constructor(
+    readonly key: string,
+    readonly policy: NetworkPolicy,
+  ) {
+    this.ingress = policy.ingress.map((rule) => new RuleState(this, "ingress", rule));
+    this.egress = policy.egress.map((rule) => new RuleState(this, "egress", rule));
+    for (const rule of [...this.ingress, ...this.egress]) this.peers.push(...rule.peers);
+  }
+}
+
+export class RuleState {
+  readonly matchesAll: boolean;
+  readonly peers: PeerState[] = [];
+  readonly ipBlocks: { readonly cidr: string; readonly except: readonly string[] }[] = [];
+  readonly fixedPorts: PortSet;
+  readonly namedPorts: { readonly name: string; readonly protocol: Protocol }[] = [];
+
+  constructor(
+    readonly policy: PolicyState,
+    readonly direction: Direction,
+    rule: NetworkPolicyRule,
+  ) {
+    this.matchesAll = rule.peers.length === 0;
+    for (const peer of rule.peers) {
+      if (peer.type === "ipBlock") this.ipBlocks.push({ cidr: peer.cidr, except: peer.except });
+      else this.peers.push(new PeerState(this, peer.podSelector, peer.namespaceSelector));
+    }
+    let fixed = rule.ports.length === 0 ? PortSet.ALL : PortSet.NONE;
+    for (const port of rule.ports) {
+      if (typeof port.port === "string") this.namedPorts.push({ name: port.port, protocol: port.protocol });
+      else if (port.port === undefined) fixed = fixed.union(PortSet.of(port.protocol));
+      else fixed = fixed.union(PortSet.of(port.protocol, port.port, port.endPort ?? port.port));
+    }
+    this.fixedPorts = fixed;
+  }
+
+  matches(identity: LiveIdentity): boolean {
+    if (this.matchesAll) return true;
+    for (const peer of this.peers) if (peer.matched.has(identity)) return true;
+    return false;
+  }
+
+  /** The rule's ports on a destination; named ports resolve on it, and match nothing outside the cluster. */
+  portsOn(destination: LiveIdentity | undefined): PortSet {
+    if (destination === undefined || this.namedPorts.length === 0) return this.fixedPorts;
+    let ports = this.fixedPorts;
+    for (const named of this.namedPorts) {
+      const resolved = destination.namedPorts.get(namedPortKey(named.name, named.protocol));
+      if (resolved !== undefined) ports = ports.union(resolved);
+    }
+    return ports;
+  }
+}
+
+export class PeerState {
+  readonly matched = new Set<LiveIdentity>();
+  /** For peers with a namespaceSelector: the namespaces it matches now. */
+  readonly namespaces = new Set<string>();
+
+  constructor(
+    readonly rule: RuleState,
+    readonly podSelector: LabelSelector | undefined,
+    readonly namespaceSelector: LabelSelector | undefined,
+  ) {}
+
+  matchesPodLabels(labels: Labels): boolean {
+    return this.podSelector === undefined || selectorMatches(this.podSelector, labels);
+  }
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (set === undefined) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(value);
+}
+
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set === undefined) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+/**
+ * The NetworkPolicy side of the live engine: identities, policies compiled against them, and
+ * indexes from namespaces to the peers that can match there, so that an event costs what it
+ * touches rather than what the cluster holds.
+ */
+export class NetpolIndex {
+  readonly identities = new Map<string, LiveIdentity>();
+  readonly identitiesByNamespace = new Map<string, Set<LiveIdentity>>();
+  readonly policies = new Map<string, PolicyState>();
+  readonly policiesByNamespace = new Map<string, Set<PolicyState>>();
+  /** Labels of declared namespaces. */
+  private readonly declaredLabels = new Map<string, Labels>();
+  /** Peers without namespaceSelector, by the policy's namespace. */
+  private readonly localPeers = new Map<string, Set<PeerState>>();
+  /** Peers with a namespaceSelector, and by the namespaces each matches. */
+  private readonly selectorPeers = new Set<PeerState>();
+  private readonly selectorPeersByNamespace = new Map<string, Set<PeerState>>();
+  private nextIndex = 0;
+
+  namespaceLabels(namespace: string): Labels {
+    return this.declaredLabels.get(namespace) ?? { "kubernetes.io/metadata.name": namespace };
+  }
+
+  /** Namespaces that can matter to a namespaceSelector: declared ones and those with pods. */
+  private isKnownNamespace(namespace: string): boolean {
+    return this.declaredLabels.has(namespace) || this.identitiesByNamespace.has(namespace);
+  }
+
+  // Pods
+
+  addPod(pod: Pod, changes: Changes): LiveIdentity {
+    const key = identityKey(pod);
+    let identity = this.identities.get(key);
+    if (identity === undefined) {
+      identity = this.createIdentity(key, pod, changes);
+    } else {
+      changes.identitiesResized.add(identity);
+    }
+    identity.pods.set(`${pod.namespace}/${pod.name}`, pod);
+    return identity;
+  }
+
+  removePod(pod: Pod, changes: Changes): LiveIdentity | undefined {
+    const identity = this.identities.get(identityKey(pod));
+    if (identity === undefined) return undefined;
+    identity.pods.delete(`${pod.namespace}/${pod.name}`);
+    if (identity.pods.size === 0) this.deleteIdentity(identity, changes);
+    else changes.identitiesResized.add(identity);
+    return identity;
+  }
+
+  identityOf(pod: Pod): LiveIdentity | undefined {
+    return this.identities.get(identityKey(pod));
+  }
+
+  private createIdentity(key: string, pod: Pod, changes: Changes): LiveIdentity {
+    const identity = new LiveIdentity(this.nextIndex++, key, pod.namespace, pod.labels, namedPortsOf(pod));
+    const newNamespace = !this.isKnownNamespace(pod.namespace);
+    this.identities.set(key, identity);
+    addTo(this.identitiesByNamespace, pod.namespace, identity);
+    if (newNamespace) this.matchNamespaceSelectors(pod.namespace, changes);
+    changes.identitiesAdded.add(identity);
+    for (const policy of this.policiesByNamespace.get(pod.namespace) ?? []) {
+      if (selectorMatches(policy.policy.podSelector, identity.labels)) this.select(policy, identity, changes);
+    }
+    for (const peer of this.candidatePeers(pod.namespace)) {
+      if (peer.matchesPodLabels(identity.labels)) this.addMatch(peer, identity, changes);
+    }
+    return identity;
+  }
+
+  private deleteIdentity(identity: LiveIdentity, changes: Changes): void {
+    this.identities.delete(identity.key);
+    removeFrom(this.identitiesByNamespace, identity.namespace, identity);
+    for (const policy of [...identity.ingressPolicies, ...identity.egressPolicies])
+      this.unselect(policy, identity, changes);
+    for (const peer of [...identity.matchedBy]) this.removeMatch(peer, identity, changes);
+    changes.identitiesRemoved.add(identity);
+    if (!this.isKnownNamespace(identity.namespace)) this.forgetNamespace(identity.namespace);
+  }
+
+  private *candidatePeers(namespace: string): Generator<PeerState> {
+    yield* this.localPeers.get(namespace) ?? [];
+    yield* this.selectorPeersByNamespace.get(namespace) ?? [];
+  }
+
+  // Selection and peer membership
+
+  private select(policy: PolicyState, identity: LiveIdentity, changes: Changes): void {
+    if (policy.selected.size === 0) changes.selectionFlipped.add(policy.key);
+    policy.selected.add(identity);
+    const wasIngress = identity.isIsolated("ingress");
+    const wasEgress = identity.isIsolated("egress");
+    if (policy.policy.affectsIngress) {
+      identity.ingressPolicies.add(policy);
+      changes.ingressDirty.add(identity);
+    }
+    if (policy.policy.affectsEgress) {
+      identity.egressPolicies.add(policy);
+      changes.egressDirty.add(identity);
+    }
+    if (wasIngress !== identity.isIsolated("ingress") || wasEgress !== identity.isIsolated("egress")) {
+      changes.isolationFlipped.add(identity);
+    }
+  }
+
+  private unselect(policy: PolicyState, identity: LiveIdentity, changes: Changes): void {
+    policy.selected.delete(identity);
+    if (policy.selected.size === 0) changes.selectionFlipped.add(policy.key);
+    const wasIngress = identity.isIsolated("ingress");
+    const wasEgress = identity.isIsolated("egress");
+    if (identity.ingressPolicies.delete(policy)) changes.ingressDirty.add(identity);
+    if (identity.egressPolicies.delete(policy)) changes.egressDirty.add(identity);
+    if (wasIngress !== identity.isIsolated("ingress") || wasEgress !== identity.isIsolated("egress")) {
+      changes.isolationFlipped.add(identity);
+    }
+  }
+
+  private addMatch(peer: PeerState, identity: LiveIdentity, changes: Changes): void {
+    if (peer.matched.has(identity)) return;
+    peer.matched.add(identity);
+    identity.matchedBy.add(peer);
+    changes.touched.add(identity);
+  }
+
+  private removeMatch(peer: PeerState, identity: LiveIdentity, changes: Changes): void {
+    if (!peer.matched.delete(identity)) return;
+    identity.matchedBy.delete(peer);
+    changes.touched.add(identity);
+  }
+
+  // Policies
+
+  setPolicy(key: string, policy: NetworkPolicy | undefined, changes: Changes): void {
+    const previous = this.policies.get(key);
+    if (previous !== undefined) this.removePolicy(previous, changes);
+    if (policy !== undefined) this.addPolicy(new PolicyState(key, policy), changes);
+    changes.policiesTouched.add(key);
+    changes.namespacesTouched.add(policy?.namespace ?? previous?.policy.namespace ?? "");
+  }
+
+  private addPolicy(state: PolicyState, changes: Changes): void {
+    const namespace = state.policy.namespace;
+    this.policies.set(state.key, state);
+    addTo(this.policiesByNamespace, namespace, state);
+    for (const identity of this.identitiesByNamespace.get(namespace) ?? []) {
+      if (selectorMatches(state.policy.podSelector, identity.labels)) this.select(state, identity, changes);
+    }
+    for (const peer of state.peers) {
+      if (peer.namespaceSelector === undefined) {
+        addTo(this.localPeers, namespace, peer);
+        this.matchWithin(peer, namespace, changes);
+        continue;
+      }
+      this.selectorPeers.add(peer);
+      for (const ns of this.knownNamespaces()) {
+        if (!selectorMatches(peer.namespaceSelector, this.namespaceLabels(ns))) continue;
+        peer.namespaces.add(ns);
+        addTo(this.selectorPeersByNamespace, ns, peer);
+        this.matchWithin(peer, ns, changes);
+      }
+    }
+  }
+
+  private removePolicy(state: PolicyState, changes: Changes): void {
+    const namespace = state.policy.namespace;
+    for (const identity of [...state.selected]) this.unselect(state, identity, changes);
+    for (const peer of state.peers) {
+      for (const identity of [...peer.matched]) this.removeMatch(peer, identity, changes);
+      if (peer.namespaceSelector === undefined) {
+        removeFrom(this.localPeers, namespace, peer);
+      } else {
+        this.selectorPeers.delete(peer);
+        for (const ns of peer.namespaces) removeFrom(this.selectorPeersByNamespace, ns, peer);
+      }
+    }
+    this.policies.delete(state.key);
+    removeFrom(this.policiesByNamespace, namespace, state);
+    changes.selectionFlipped.add(state.key);
+  }
+
+  private matchWithin(peer: PeerState, namespace: string, changes: Changes): void {
+    for (const identity of this.identitiesByNamespace.get(namespace) ?? []) {
+      if (peer.matchesPodLabels(identity.labels)) this.addMatch(peer, identity, changes);
+    }
+  }
+
+  private *knownNamespaces(): Generator<string> {
+    yield* this.declaredLabels.keys();
+    for (const ns of this.identitiesByNamespace.keys()) if (!this.declaredLabels.has(ns)) yield ns;
+  }
+
+  // Namespaces
+
+  setNamespace(name: string, labels: Labels | undefined, changes: Changes): void {
+    if (labels === undefined) this.declaredLabels.delete(name);
+    else this.declaredLabels.set(name, labels);
+    changes.namespacesTouched.add(name);
+    if (this.isKnownNamespace(name)) this.matchNamespaceSelectors(name, changes);
+    else this.forgetNamespace(name);
+  }
+
+  /** Re-evaluates every namespaceSelector peer against a namespace whose labels may have changed. */
+  private matchNamespaceSelectors(namespace: string, changes: Changes): void {
+    const labels = this.namespaceLabels(namespace);
+    for (const peer of this.selectorPeers) {
+      const now = selectorMatches(peer.namespaceSelector!, labels);
+      const before = peer.namespaces.has(namespace);
+      if (now === before) continue;
+      if (now) {
+        peer.namespaces.add(namespace);
+        addTo(this.selectorPeersByNamespace, namespace, peer);
+        this.matchWithin(peer, namespace, changes);
+      } else {
+        peer.namespaces.delete(namespace);
+        removeFrom(this.selectorPeersByNamespace, namespace, peer);
+        for (const identity of this.identitiesByNamespace.get(namespace) ?? [])
+          this.removeMatch(peer, identity, changes);
+      }
+    }
+  }
+
+  private forgetNamespace(namespace: string): void {
+    for (const peer of this.selectorPeersByNamespace.get(namespace) ?? []) peer.namespaces.delete(namespace);
+    this.selectorPeersByNamespace.delete(namespace);
+  }
+
+  // Questions
+
+  /** The ports on which a pod of `from` may connect to a different pod of `to`. */
+  allowed(from: LiveIdentity, to: LiveIdentity): PortSet {
+    const egress = this.egressAllowed(from, to);
+    if (egress.isEmpty()) return egress;
+    return egress.intersect(this.ingressAllowed(to, from));
+  }
+
+  egressAllowed(from: LiveIdentity, to: LiveIdentity): PortSet {
+    if (from.egressPolicies.size === 0) return PortSet.ALL;
+    let ports = PortSet.NONE;
+    for (const policy of from.egressPolicies) {
+      for (const rule of policy.egress) if (rule.matches(to)) ports = ports.union(rule.portsOn(to));
+    }
+    return ports;
+  }
+
+  ingressAllowed(to: LiveIdentity, from: LiveIdentity): PortSet {
+    if (to.ingressPolicies.size === 0) return PortSet.ALL;
+    let ports = PortSet.NONE;
+    for (const policy of to.ingressPolicies) {
+      for (const rule of policy.ingress) if (rule.matches(from)) ports = ports.union(rule.portsOn(to));
+    }
+    return ports;
+  }
+
+  /** What pods of `identity` may exchange with addresses outside the cluster. */
+  external(identity: LiveIdentity, direction: Direction): Omit<ExternalAccess, "pod">[] {
+    const policies = direction === "ingress" ? identity.ingressPolicies : identity.egressPolicies;
+    if (policies.size === 0)
+      return WORLD_CIDRS.map((cidr) => ({ direction, cidr, except: [], ports: PortSet.ALL }));
+    const destination = direction === "ingress" ? identity : undefined;
+    const out: Omit<ExternalAccess, "pod">[] = [];
+    for (const policy of policies) {
+      for (const rule of direction === "ingress" ? policy.ingress : policy.egress) {
+        const ports = rule.portsOn(destination);
+        if (rule.matchesAll) for (const cidr of WORLD_CIDRS) out.push({ direction, cidr, except: [], ports });
+        for (const block of rule.ipBlocks)
+          out.push({ direction, cidr: block.cidr, except: block.except, ports });
+      }
+    }
+    return out;
+  }
+}
+
+function namedPortsOf(pod: Pod): Map<string, PortSet> {
+  const out = new Map<string, PortSet>();
+  for (const port of pod.ports) {
+    if (port.name === undefined) continue;
+    const key = namedPortKey(port.name, port.protocol);
+    const ports = PortSet.of(port.protocol, port.containerPort, port.containerPort);
+    out.set(key, (out.get(key) ?? PortSet.NONE).union(ports));
+  }
+  return out;
+}

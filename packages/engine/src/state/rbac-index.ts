@@ -1,0 +1,232 @@
+import type { Role, RoleBinding, ServiceAccount } from "../objects/model";
+import { bindingGrants, bindingRef, boundRoleRef, type Grant, type SubjectRights } from "../rbac/effective";
+import { type ResolvedRole, resolveAggregation, roleRef, ruleKey } from "../rbac/roles";
+import {
+  bindingSubjectApplies,
+  compareSubjects,
+  type Subject,
+  serviceAccountUsername,
+  subjectRef,
+  userInfoOf,
+} from "../rbac/subjects";
+import type { Changes } from "./changes";
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (set === undefined) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(value);
+}
+
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set === undefined) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+const SA_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
+
+/**
+ * The RBAC side of the live engine: roles (aggregation resolved), bindings indexed by the user
+ * names and groups they name, and each subject's effective rights, recomputed only for the
+ * subjects an event can reach.
+ */
+export class RbacIndex {
+  readonly roles = new Map<string, Role>();
+  readonly resolved = new Map<string, ResolvedRole>();
+  readonly bindings = new Map<string, RoleBinding>();
+  private readonly bindingsByRole = new Map<string, Set<RoleBinding>>();
+  private readonly byUser = new Map<string, Set<RoleBinding>>();
+  private readonly byGroup = new Map<string, Set<RoleBinding>>();
+  /** Every subject, with how many objects (ServiceAccounts and binding subject entries) name it. */
+  private readonly subjectRefs = new Map<string, { subject: Subject; count: number }>();
+  private readonly accountsByNamespace = new Map<string, Set<string>>();
+  readonly rows = new Map<string, SubjectRights>();
+  private readonly rowKeys = new Map<string, string>();
+
+  subjects(): SubjectRights[] {
+    return [...this.rows.values()].sort((a, b) => compareSubjects(a.subject, b.subject));
+  }
+
+  boundRole(binding: RoleBinding): ResolvedRole | undefined {
+    return this.resolved.get(boundRoleRef(binding));
+  }
+
+  // Objects
+
+  setServiceAccount(
+    before: ServiceAccount | undefined,
+    after: ServiceAccount | undefined,
+    changes: Changes,
+  ): void {
+    const subject = (sa: ServiceAccount): Subject => ({
+      kind: "ServiceAccount",
+      namespace: sa.namespace,
+      name: sa.name,
+    });
+    const dirty = new Set<string>();
+    if (before !== undefined) this.release(subject(before), dirty);
+    if (after !== undefined) this.retain(subject(after), dirty);
+    this.refresh(dirty, changes);
+  }
+
+  setRole(ref: string, role: Role | undefined, changes: Changes): void {
+    if (role === undefined) this.roles.delete(ref);
+    else this.roles.set(ref, role);
+    const changedRoles = new Set<string>([ref]);
+    if (role === undefined) this.resolved.delete(ref);
+    else this.resolved.set(ref, { role, rules: role.aggregationSelectors === undefined ? role.rules : [] });
+    if (ref.startsWith("ClusterRole/")) {
+      const clusterRoles = [...this.roles.values()].filter((r) => r.kind === "ClusterRole");
+      for (const changed of resolveAggregation(clusterRoles, this.resolved)) changedRoles.add(changed);
+    }
+    const dirty = new Set<string>();
+    for (const changed of changedRoles) {
+      for (const binding of this.bindingsByRole.get(changed) ?? []) {
+        changes.bindingsTouched.add(bindingRef(binding));
+        this.reach(binding, dirty);
+      }
+    }
+    this.refresh(dirty, changes);
+  }
+
+  setBinding(ref: string, binding: RoleBinding | undefined, changes: Changes): void {
+    const dirty = new Set<string>();
+    const previous = this.bindings.get(ref);
+    if (previous !== undefined) {
+      this.bindings.delete(ref);
+      removeFrom(this.bindingsByRole, boundRoleRef(previous), previous);
+      for (const s of previous.subjects) {
+        this.unindex(previous, s);
+        this.release(s, dirty);
+      }
+      this.reach(previous, dirty);
+    }
+    if (binding !== undefined) {
+      this.bindings.set(ref, binding);
+      addTo(this.bindingsByRole, boundRoleRef(binding), binding);
+      for (const s of binding.subjects) {
+        this.index(binding, s);
+        this.retain(s, dirty);
+      }
+      this.reach(binding, dirty);
+    }
+    changes.bindingsTouched.add(ref);
+    this.refresh(dirty, changes);
+  }
+
+  // Indexes
+
+  private index(binding: RoleBinding, s: Subject): void {
+    if (s.kind === "Group") addTo(this.byGroup, s.name, binding);
+    else if (s.kind === "User") addTo(this.byUser, s.name, binding);
+    else addTo(this.byUser, serviceAccountUsername(s.namespace ?? "", s.name), binding);
+  }
+
+  private unindex(binding: RoleBinding, s: Subject): void {
+    // A binding may name the same subject twice: keep it indexed while another entry still does.
+    if (
+      binding.subjects.filter(
+        (other) => other.kind === s.kind && other.name === s.name && other.namespace === s.namespace,
+      ).length > 1
+    ) {
+      return;
+    }
+    if (s.kind === "Group") removeFrom(this.byGroup, s.name, binding);
+    else if (s.kind === "User") removeFrom(this.byUser, s.name, binding);
+    else removeFrom(this.byUser, serviceAccountUsername(s.namespace ?? "", s.name), binding);
+  }
+
+  private retain(subject: Subject, dirty: Set<string>): void {
+    const ref = subjectRef(subject);
+    const entry = this.subjectRefs.get(ref);
+    if (entry !== undefined) {
+      entry.count++;
+      return;
+    }
+    this.subjectRefs.set(ref, { subject, count: 1 });
+    if (subject.kind === "ServiceAccount") addTo(this.accountsByNamespace, subject.namespace ?? "", ref);
+    dirty.add(ref);
+  }
+
+  private release(subject: Subject, dirty: Set<string>): void {
+    const ref = subjectRef(subject);
+    const entry = this.subjectRefs.get(ref);
+    if (entry === undefined) return;
+    entry.count--;
+    if (entry.count > 0) return;
+    this.subjectRefs.delete(ref);
+    if (subject.kind === "ServiceAccount") removeFrom(this.accountsByNamespace, subject.namespace ?? "", ref);
+    dirty.add(ref);
+  }
+
+  /** Marks every existing subject whose rights a binding can affect. */
+  private reach(binding: RoleBinding, dirty: Set<string>): void {
+    for (const s of binding.subjects) {
+      if (s.kind === "ServiceAccount") {
+        dirty.add(`ServiceAccount/${s.namespace ?? ""}/${s.name}`);
+        dirty.add(`User/${serviceAccountUsername(s.namespace ?? "", s.name)}`);
+      } else if (s.kind === "User") {
+        dirty.add(`User/${s.name}`);
+        const match = SA_USER.exec(s.name);
+        if (match) dirty.add(`ServiceAccount/${match[1]}/${match[2]}`);
+      } else {
+        dirty.add(`Group/${s.name}`);
+        if (s.name === "system:serviceaccounts" || s.name === "system:authenticated") {
+          for (const refs of this.accountsByNamespace.values()) for (const ref of refs) dirty.add(ref);
+        } else if (s.name.startsWith("system:serviceaccounts:")) {
+          for (const ref of this.accountsByNamespace.get(s.name.slice("system:serviceaccounts:".length)) ??
+            [])
+            dirty.add(ref);
+        }
+      }
+    }
+  }
+
+  private refresh(dirty: Set<string>, changes: Changes): void {
+    for (const ref of dirty) {
+      const entry = this.subjectRefs.get(ref);
+      const had = this.rows.has(ref);
+      if (entry === undefined) {
+        if (had) {
+          this.rows.delete(ref);
+          this.rowKeys.delete(ref);
+          changes.subjectsRemoved.add(ref);
+        }
+        continue;
+      }
+      const rights = this.rightsOf(entry.subject);
+      const key = rights.grants.map(grantKey).join("\n");
+      if (had && this.rowKeys.get(ref) === key) continue;
+      this.rows.set(ref, rights);
+      this.rowKeys.set(ref, key);
+      (had ? changes.subjectsChanged : changes.subjectsAdded).add(ref);
+    }
+  }
+
+  private rightsOf(subject: Subject): SubjectRights {
+    const user = userInfoOf(subject);
+    const candidates = new Set<RoleBinding>();
+    if (user.username !== undefined) for (const b of this.byUser.get(user.username) ?? []) candidates.add(b);
+    for (const group of user.groups) for (const b of this.byGroup.get(group) ?? []) candidates.add(b);
+    const grants: Grant[] = [];
+    const sorted = [...candidates].sort((a, b) => {
+      const ka = bindingRef(a);
+      const kb = bindingRef(b);
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    });
+    for (const binding of sorted) {
+      if (!binding.subjects.some((s) => bindingSubjectApplies(s, user))) continue;
+      const resolved = this.resolved.get(boundRoleRef(binding));
+      if (resolved !== undefined) grants.push(...bindingGrants(binding, resolved));
+    }
+    return { subject, grants };
+  }
+}
+
+function grantKey(grant: Grant): string {
+  return `${grant.namespace} ${bindingRef(grant.binding)} ${roleRef(grant.role)} ${ruleKey(grant.rule)}`;
+}
