@@ -29,8 +29,11 @@ export const selector: fc.Arbitrary<Json> = fc.oneof(
   fc.record({ matchLabels: labels, matchExpressions: fc.array(requirement, { maxLength: 2 }) }),
 );
 
+const teamLabels = fc.record({ team: fc.constantFrom("a", "b") });
+
 const namespaceSelector: fc.Arbitrary<Json> = fc.oneof(
   selector,
+  fc.record({ matchLabels: teamLabels }),
   fc.record({ matchLabels: fc.record({ "kubernetes.io/metadata.name": fc.constantFrom(...NAMESPACES) }) }),
 );
 
@@ -278,3 +281,171 @@ export const rbacCluster: fc.Arbitrary<Json[]> = fc
           };
     }),
   ]);
+
+// Single objects for random event sequences: names come from small pools, so that events hit
+// objects that exist (ADDED on an existing name replaces it, DELETED of a missing one is a no-op).
+
+const RBAC_API = "rbac.authorization.k8s.io/v1";
+
+export const podObject: fc.Arbitrary<Json> = fc
+  .record({ pod: podManifest, name: fc.integer({ min: 0, max: 9 }), hash: fc.constantFrom("h1", "h2") })
+  .map(({ pod, name, hash }) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      namespace: pod.namespace,
+      name: `pod${name}`,
+      labels: { ...pod.labels, "pod-template-hash": hash },
+    },
+    spec: {
+      serviceAccountName: SA_NAMES[name % SA_NAMES.length],
+      containers: [{ name: "main", image: "app:1", ports: pod.ports }],
+    },
+  }));
+
+export const policyObject: fc.Arbitrary<Json> = fc
+  .record({ policy: policyManifest, name: fc.integer({ min: 0, max: 4 }) })
+  .map(({ policy: p, name }) => {
+    const spec: Json = { podSelector: p.podSelector };
+    if (p.policyTypes !== undefined) spec.policyTypes = p.policyTypes;
+    if (p.ingress !== undefined) spec.ingress = p.ingress;
+    if (p.egress !== undefined) spec.egress = p.egress;
+    return {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { namespace: p.namespace, name: `np${name}` },
+      spec,
+    };
+  });
+
+export const namespaceObject: fc.Arbitrary<Json> = fc
+  .record({ name: fc.constantFrom(...NAMESPACES), labels: fc.oneof(labels, teamLabels) })
+  .map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: n.labels } }));
+
+const serviceAccountObject: fc.Arbitrary<Json> = fc
+  .record({
+    namespace: fc.constantFrom(...NAMESPACES),
+    name: fc.constantFrom(...SA_NAMES),
+    automount: fc.option(fc.boolean(), { nil: undefined }),
+  })
+  .map((s) => ({
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { namespace: s.namespace, name: s.name },
+    ...(s.automount === undefined ? {} : { automountServiceAccountToken: s.automount }),
+  }));
+
+const roleObject: fc.Arbitrary<Json> = fc
+  .record({
+    namespace: fc.constantFrom(...NAMESPACES.slice(0, 3)),
+    name: fc.constantFrom(...ROLE_NAMES),
+    rules: fc.array(policyRule, { maxLength: 3 }),
+  })
+  .map((r) => ({
+    apiVersion: RBAC_API,
+    kind: "Role",
+    metadata: { namespace: r.namespace, name: r.name },
+    rules: r.rules.filter((rule) => !("nonResourceURLs" in rule)),
+  }));
+
+const aggregationLabels = fc.dictionary(fc.constantFrom("agg", "tier"), fc.constantFrom("a", "b"), {
+  maxKeys: 2,
+});
+
+const clusterRoleObject: fc.Arbitrary<Json> = fc
+  .record({
+    name: fc.constantFrom(...ROLE_NAMES, "cluster-admin"),
+    labels: aggregationLabels,
+    rules: fc.array(policyRule, { maxLength: 3 }),
+    aggregate: fc.option(
+      fc.array(
+        fc.record({
+          matchLabels: fc.dictionary(fc.constantFrom("agg", "tier"), fc.constantFrom("a", "b"), {
+            maxKeys: 1,
+          }),
+        }),
+        { minLength: 1, maxLength: 2 },
+      ),
+      { nil: undefined },
+    ),
+  })
+  .map((r) => ({
+    apiVersion: RBAC_API,
+    kind: "ClusterRole",
+    metadata: { name: r.name, labels: r.labels },
+    rules: r.rules,
+    ...(r.aggregate === undefined ? {} : { aggregationRule: { clusterRoleSelectors: r.aggregate } }),
+  }));
+
+const bindingObject: fc.Arbitrary<Json> = fc
+  .record({
+    clusterWide: fc.boolean(),
+    namespace: fc.constantFrom(...NAMESPACES.slice(0, 3)),
+    name: fc.integer({ min: 0, max: 4 }),
+    roleKind: fc.constantFrom("Role", "ClusterRole"),
+    roleName: fc.constantFrom(...ROLE_NAMES, "cluster-admin", "missing"),
+    subjects: fc.array(subject, { maxLength: 3 }),
+  })
+  .map((b) => {
+    const roleRef = (kind: string) => ({ apiGroup: "rbac.authorization.k8s.io", kind, name: b.roleName });
+    if (!b.clusterWide) {
+      return {
+        apiVersion: RBAC_API,
+        kind: "RoleBinding",
+        metadata: { namespace: b.namespace, name: `rb${b.name}` },
+        roleRef: roleRef(b.roleKind),
+        subjects: b.subjects,
+      };
+    }
+    const subjects = b.subjects.map((s) =>
+      s.kind === "ServiceAccount" && s.namespace === undefined ? { ...s, namespace: "ns2" } : s,
+    );
+    return {
+      apiVersion: RBAC_API,
+      kind: "ClusterRoleBinding",
+      metadata: { name: `crb${b.name}` },
+      roleRef: roleRef("ClusterRole"),
+      subjects,
+    };
+  });
+
+/** One object of any kind the live engine reads. */
+export const anyObject: fc.Arbitrary<Json> = fc.oneof(
+  { weight: 5, arbitrary: podObject },
+  { weight: 3, arbitrary: policyObject },
+  { weight: 2, arbitrary: namespaceObject },
+  { weight: 1, arbitrary: serviceAccountObject },
+  { weight: 1, arbitrary: roleObject },
+  { weight: 1, arbitrary: clusterRoleObject },
+  { weight: 2, arbitrary: bindingObject },
+);
+
+/** A command of a random event sequence; the test turns it into a watch event on the current state. */
+export type Command =
+  | { readonly op: "ADDED" | "MODIFIED" | "DELETED"; readonly object: Json }
+  | { readonly op: "RELIST"; readonly objects: Json[]; readonly keep: number }
+  | { readonly op: "ROLLOUT"; readonly namespace: string; readonly app: string; readonly hash: string };
+
+export const command: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.record({ op: fc.constantFrom("ADDED", "MODIFIED", "DELETED" as const), object: anyObject }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("RELIST" as const),
+      objects: fc.array(anyObject, { maxLength: 6 }),
+      keep: fc.nat(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("ROLLOUT" as const),
+      namespace: fc.constantFrom(...NAMESPACES),
+      app: fc.constantFrom(...LABEL_VALUES),
+      hash: fc.constantFrom("h1", "h2", "h3"),
+    }),
+  },
+);
