@@ -26,6 +26,11 @@ import { Changes, type Delta, toDelta } from "./changes";
 import { type LiveIdentity, NetpolIndex } from "./netpol-index";
 import { RbacIndex } from "./rbac-index";
 
+/** Every field of a finding that can differ between two findings of one object. */
+function findingKey(finding: Finding): string {
+  return `${finding.id}\u0000${finding.severity}\u0000${finding.objects.join(",")}\u0000${finding.message}\u0000${finding.remediation}`;
+}
+
 /** The kinds the engine reads, and the trimmed object of each. */
 export interface KindObjects {
   readonly Namespace: Namespace;
@@ -75,6 +80,23 @@ export function objectKey(kind: Kind, object: KindObjects[Kind]): string {
   }
 }
 
+/**
+ * A cluster as the relists of a fresh watch, in the order that costs least: what pods refer to
+ * (namespaces, service accounts, policies) before the pods, so no pod is examined twice.
+ */
+export function initialEvents(cluster: Cluster): WatchEvent[] {
+  return [
+    { type: "RELIST", kind: "Namespace", objects: cluster.namespaces.filter((ns) => ns.declared) },
+    { type: "RELIST", kind: "ServiceAccount", objects: cluster.serviceAccounts },
+    { type: "RELIST", kind: "NetworkPolicy", objects: cluster.networkPolicies },
+    { type: "RELIST", kind: "Role", objects: cluster.roles.filter((r) => r.kind === "Role") },
+    { type: "RELIST", kind: "ClusterRole", objects: cluster.roles.filter((r) => r.kind === "ClusterRole") },
+    { type: "RELIST", kind: "RoleBinding", objects: cluster.bindings.filter((b) => b.kind === "RoleBinding") },
+    { type: "RELIST", kind: "ClusterRoleBinding", objects: cluster.bindings.filter((b) => b.kind === "ClusterRoleBinding") },
+    { type: "RELIST", kind: "Pod", objects: cluster.pods },
+  ];
+}
+
 function namespaceOf(kind: Kind, object: KindObjects[Kind]): string | undefined {
   if (kind === "Namespace" || kind === "ClusterRole" || kind === "ClusterRoleBinding") return undefined;
   return (object as { namespace?: string }).namespace;
@@ -97,30 +119,7 @@ export class ClusterState implements FindingContext {
 
   static from(cluster: Cluster): ClusterState {
     const state = new ClusterState();
-    state.apply({
-      type: "RELIST",
-      kind: "Namespace",
-      objects: cluster.namespaces.filter((ns) => ns.declared),
-    });
-    state.apply({ type: "RELIST", kind: "Pod", objects: cluster.pods });
-    state.apply({ type: "RELIST", kind: "NetworkPolicy", objects: cluster.networkPolicies });
-    state.apply({ type: "RELIST", kind: "ServiceAccount", objects: cluster.serviceAccounts });
-    state.apply({ type: "RELIST", kind: "Role", objects: cluster.roles.filter((r) => r.kind === "Role") });
-    state.apply({
-      type: "RELIST",
-      kind: "ClusterRole",
-      objects: cluster.roles.filter((r) => r.kind === "ClusterRole"),
-    });
-    state.apply({
-      type: "RELIST",
-      kind: "RoleBinding",
-      objects: cluster.bindings.filter((b) => b.kind === "RoleBinding"),
-    });
-    state.apply({
-      type: "RELIST",
-      kind: "ClusterRoleBinding",
-      objects: cluster.bindings.filter((b) => b.kind === "ClusterRoleBinding"),
-    });
+    for (const event of initialEvents(cluster)) state.apply(event);
     return state;
   }
 
@@ -251,13 +250,18 @@ export class ClusterState implements FindingContext {
     const after = target === undefined ? [] : findingsOf(scope, target, this);
     if (after.length === 0) this.findingsByTarget.delete(key);
     else this.findingsByTarget.set(key, after);
-    if (before.length === 0 && after.length === 0) return;
-    const beforeKeys = new Set(before.map((f) => JSON.stringify(f)));
-    const afterKeys = new Set(after.map((f) => JSON.stringify(f)));
-    for (const finding of before)
-      if (!afterKeys.has(JSON.stringify(finding))) changes.findingsRemoved.push(finding);
-    for (const finding of after)
-      if (!beforeKeys.has(JSON.stringify(finding))) changes.findingsAdded.push(finding);
+    if (before.length === 0) {
+      changes.findingsAdded.push(...after);
+      return;
+    }
+    if (after.length === 0) {
+      changes.findingsRemoved.push(...before);
+      return;
+    }
+    const beforeKeys = new Set(before.map(findingKey));
+    const afterKeys = new Set(after.map(findingKey));
+    for (const finding of before) if (!afterKeys.has(findingKey(finding))) changes.findingsRemoved.push(finding);
+    for (const finding of after) if (!beforeKeys.has(findingKey(finding))) changes.findingsAdded.push(finding);
   }
 
   private namespace(name: string): Namespace | undefined {

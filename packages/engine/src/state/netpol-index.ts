@@ -98,8 +98,8 @@ export class RuleState {
 
 export class PeerState {
   readonly matched = new Set<LiveIdentity>();
-  /** For peers with a namespaceSelector: the namespaces it matches now. */
-  readonly namespaces = new Set<string>();
+  /** For peers with a namespaceSelector: the group of peers sharing it. */
+  group: NamespaceSelectorGroup | undefined;
 
   constructor(
     readonly rule: RuleState,
@@ -110,6 +110,55 @@ export class PeerState {
   matchesPodLabels(labels: Labels): boolean {
     return this.podSelector === undefined || selectorMatches(this.podSelector, labels);
   }
+}
+
+/** The first label a selector requires, for indexing ("key=value"), or undefined when it requires none. */
+function indexLabel(selector: LabelSelector | undefined): string | undefined {
+  if (selector === undefined) return undefined;
+  for (const key of Object.keys(selector.matchLabels)) return `${key}=${selector.matchLabels[key]}`;
+  return undefined;
+}
+
+/** Peers filed under the first label their podSelector requires, so a new identity only meets peers it could match. */
+class PeerIndex {
+  private readonly byLabel = new Map<string, Set<PeerState>>();
+  private readonly unlabelled = new Set<PeerState>();
+  size = 0;
+
+  add(peer: PeerState): void {
+    const label = indexLabel(peer.podSelector);
+    if (label === undefined) this.unlabelled.add(peer);
+    else addTo(this.byLabel, label, peer);
+    this.size++;
+  }
+
+  delete(peer: PeerState): void {
+    const label = indexLabel(peer.podSelector);
+    if (label === undefined) this.unlabelled.delete(peer);
+    else removeFrom(this.byLabel, label, peer);
+    this.size--;
+  }
+
+  *candidates(labels: Labels): Generator<PeerState> {
+    yield* this.unlabelled;
+    for (const key of Object.keys(labels)) yield* this.byLabel.get(`${key}=${labels[key]}`) ?? [];
+  }
+
+  *all(): Generator<PeerState> {
+    yield* this.unlabelled;
+    for (const peers of this.byLabel.values()) yield* peers;
+  }
+}
+
+/** Peers that share one namespaceSelector: it is evaluated once per namespace for all of them. */
+class NamespaceSelectorGroup {
+  readonly namespaces = new Set<string>();
+  readonly peers = new PeerIndex();
+
+  constructor(
+    readonly key: string,
+    readonly selector: LabelSelector,
+  ) {}
 }
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
@@ -135,16 +184,20 @@ function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
  */
 export class NetpolIndex {
   readonly identities = new Map<string, LiveIdentity>();
+  /** The identity of each pod, by "namespace/name". */
+  private readonly podIdentity = new Map<string, LiveIdentity>();
   readonly identitiesByNamespace = new Map<string, Set<LiveIdentity>>();
   readonly policies = new Map<string, PolicyState>();
   readonly policiesByNamespace = new Map<string, Set<PolicyState>>();
   /** Labels of declared namespaces. */
   private readonly declaredLabels = new Map<string, Labels>();
   /** Peers without namespaceSelector, by the policy's namespace. */
-  private readonly localPeers = new Map<string, Set<PeerState>>();
-  /** Peers with a namespaceSelector, and by the namespaces each matches. */
-  private readonly selectorPeers = new Set<PeerState>();
-  private readonly selectorPeersByNamespace = new Map<string, Set<PeerState>>();
+  private readonly localPeers = new Map<string, PeerIndex>();
+  /** Peers with a namespaceSelector, grouped by selector, and the groups matching each namespace. */
+  private readonly selectorGroups = new Map<string, NamespaceSelectorGroup>();
+  private readonly groupsByNamespace = new Map<string, Set<NamespaceSelectorGroup>>();
+  /** Identities of each namespace filed under each of their labels ("key=value"). */
+  private readonly identitiesByLabel = new Map<string, Map<string, Set<LiveIdentity>>>();
   private nextIndex = 0;
 
   namespaceLabels(namespace: string): Labels {
@@ -167,20 +220,22 @@ export class NetpolIndex {
       changes.identitiesResized.add(identity);
     }
     identity.pods.set(`${pod.namespace}/${pod.name}`, pod);
+    this.podIdentity.set(`${pod.namespace}/${pod.name}`, identity);
     return identity;
   }
 
   removePod(pod: Pod, changes: Changes): LiveIdentity | undefined {
-    const identity = this.identities.get(identityKey(pod));
+    const identity = this.podIdentity.get(`${pod.namespace}/${pod.name}`);
     if (identity === undefined) return undefined;
+    this.podIdentity.delete(`${pod.namespace}/${pod.name}`);
     identity.pods.delete(`${pod.namespace}/${pod.name}`);
     if (identity.pods.size === 0) this.deleteIdentity(identity, changes);
     else changes.identitiesResized.add(identity);
     return identity;
   }
 
-  identityOf(pod: Pod): LiveIdentity | undefined {
-    return this.identities.get(identityKey(pod));
+  identityOf(pod: { namespace: string; name: string }): LiveIdentity | undefined {
+    return this.podIdentity.get(`${pod.namespace}/${pod.name}`);
   }
 
   private createIdentity(key: string, pod: Pod, changes: Changes): LiveIdentity {
@@ -188,12 +243,13 @@ export class NetpolIndex {
     const newNamespace = !this.isKnownNamespace(pod.namespace);
     this.identities.set(key, identity);
     addTo(this.identitiesByNamespace, pod.namespace, identity);
+    this.fileByLabels(identity, true);
     if (newNamespace) this.matchNamespaceSelectors(pod.namespace, changes);
     changes.identitiesAdded.add(identity);
     for (const policy of this.policiesByNamespace.get(pod.namespace) ?? []) {
       if (selectorMatches(policy.policy.podSelector, identity.labels)) this.select(policy, identity, changes);
     }
-    for (const peer of this.candidatePeers(pod.namespace)) {
+    for (const peer of this.candidatePeers(pod.namespace, identity.labels)) {
       if (peer.matchesPodLabels(identity.labels)) this.addMatch(peer, identity, changes);
     }
     return identity;
@@ -202,6 +258,7 @@ export class NetpolIndex {
   private deleteIdentity(identity: LiveIdentity, changes: Changes): void {
     this.identities.delete(identity.key);
     removeFrom(this.identitiesByNamespace, identity.namespace, identity);
+    this.fileByLabels(identity, false);
     for (const policy of [...identity.ingressPolicies, ...identity.egressPolicies])
       this.unselect(policy, identity, changes);
     for (const peer of [...identity.matchedBy]) this.removeMatch(peer, identity, changes);
@@ -209,9 +266,10 @@ export class NetpolIndex {
     if (!this.isKnownNamespace(identity.namespace)) this.forgetNamespace(identity.namespace);
   }
 
-  private *candidatePeers(namespace: string): Generator<PeerState> {
-    yield* this.localPeers.get(namespace) ?? [];
-    yield* this.selectorPeersByNamespace.get(namespace) ?? [];
+  private *candidatePeers(namespace: string, labels: Labels): Generator<PeerState> {
+    const local = this.localPeers.get(namespace);
+    if (local !== undefined) yield* local.candidates(labels);
+    for (const group of this.groupsByNamespace.get(namespace) ?? []) yield* group.peers.candidates(labels);
   }
 
   // Selection and peer membership
@@ -278,18 +336,34 @@ export class NetpolIndex {
     }
     for (const peer of state.peers) {
       if (peer.namespaceSelector === undefined) {
-        addTo(this.localPeers, namespace, peer);
+        let local = this.localPeers.get(namespace);
+        if (local === undefined) {
+          local = new PeerIndex();
+          this.localPeers.set(namespace, local);
+        }
+        local.add(peer);
         this.matchWithin(peer, namespace, changes);
         continue;
       }
-      this.selectorPeers.add(peer);
-      for (const ns of this.knownNamespaces()) {
-        if (!selectorMatches(peer.namespaceSelector, this.namespaceLabels(ns))) continue;
-        peer.namespaces.add(ns);
-        addTo(this.selectorPeersByNamespace, ns, peer);
-        this.matchWithin(peer, ns, changes);
-      }
+      const group = this.groupOf(peer.namespaceSelector);
+      peer.group = group;
+      group.peers.add(peer);
+      for (const ns of group.namespaces) this.matchWithin(peer, ns, changes);
     }
+  }
+
+  private groupOf(selector: LabelSelector): NamespaceSelectorGroup {
+    const key = JSON.stringify(selector);
+    let group = this.selectorGroups.get(key);
+    if (group !== undefined) return group;
+    group = new NamespaceSelectorGroup(key, selector);
+    this.selectorGroups.set(key, group);
+    for (const ns of this.knownNamespaces()) {
+      if (!selectorMatches(selector, this.namespaceLabels(ns))) continue;
+      group.namespaces.add(ns);
+      addTo(this.groupsByNamespace, ns, group);
+    }
+    return group;
   }
 
   private removePolicy(state: PolicyState, changes: Changes): void {
@@ -298,11 +372,16 @@ export class NetpolIndex {
     for (const peer of state.peers) {
       for (const identity of [...peer.matched]) this.removeMatch(peer, identity, changes);
       if (peer.namespaceSelector === undefined) {
-        removeFrom(this.localPeers, namespace, peer);
-      } else {
-        this.selectorPeers.delete(peer);
-        for (const ns of peer.namespaces) removeFrom(this.selectorPeersByNamespace, ns, peer);
+        const local = this.localPeers.get(namespace)!;
+        local.delete(peer);
+        if (local.size === 0) this.localPeers.delete(namespace);
+        continue;
       }
+      const group = peer.group!;
+      group.peers.delete(peer);
+      if (group.peers.size > 0) continue;
+      this.selectorGroups.delete(group.key);
+      for (const ns of group.namespaces) removeFrom(this.groupsByNamespace, ns, group);
     }
     this.policies.delete(state.key);
     removeFrom(this.policiesByNamespace, namespace, state);
@@ -310,9 +389,27 @@ export class NetpolIndex {
   }
 
   private matchWithin(peer: PeerState, namespace: string, changes: Changes): void {
-    for (const identity of this.identitiesByNamespace.get(namespace) ?? []) {
+    const label = indexLabel(peer.podSelector);
+    const candidates =
+      label === undefined ? this.identitiesByNamespace.get(namespace) : this.identitiesByLabel.get(namespace)?.get(label);
+    for (const identity of candidates ?? []) {
       if (peer.matchesPodLabels(identity.labels)) this.addMatch(peer, identity, changes);
     }
+  }
+
+  private fileByLabels(identity: LiveIdentity, add: boolean): void {
+    let byLabel = this.identitiesByLabel.get(identity.namespace);
+    if (byLabel === undefined) {
+      if (!add) return;
+      byLabel = new Map();
+      this.identitiesByLabel.set(identity.namespace, byLabel);
+    }
+    for (const key of Object.keys(identity.labels)) {
+      const label = `${key}=${identity.labels[key]}`;
+      if (add) addTo(byLabel, label, identity);
+      else removeFrom(byLabel, label, identity);
+    }
+    if (byLabel.size === 0) this.identitiesByLabel.delete(identity.namespace);
   }
 
   private *knownNamespaces(): Generator<string> {
@@ -330,29 +427,31 @@ export class NetpolIndex {
     else this.forgetNamespace(name);
   }
 
-  /** Re-evaluates every namespaceSelector peer against a namespace whose labels may have changed. */
+  /** Re-evaluates every namespaceSelector against a namespace whose labels may have changed. */
   private matchNamespaceSelectors(namespace: string, changes: Changes): void {
     const labels = this.namespaceLabels(namespace);
-    for (const peer of this.selectorPeers) {
-      const now = selectorMatches(peer.namespaceSelector!, labels);
-      const before = peer.namespaces.has(namespace);
-      if (now === before) continue;
+    for (const group of this.selectorGroups.values()) {
+      const now = selectorMatches(group.selector, labels);
+      if (now === group.namespaces.has(namespace)) continue;
       if (now) {
-        peer.namespaces.add(namespace);
-        addTo(this.selectorPeersByNamespace, namespace, peer);
-        this.matchWithin(peer, namespace, changes);
+        group.namespaces.add(namespace);
+        addTo(this.groupsByNamespace, namespace, group);
+        for (const peer of group.peers.all()) this.matchWithin(peer, namespace, changes);
       } else {
-        peer.namespaces.delete(namespace);
-        removeFrom(this.selectorPeersByNamespace, namespace, peer);
-        for (const identity of this.identitiesByNamespace.get(namespace) ?? [])
-          this.removeMatch(peer, identity, changes);
+        group.namespaces.delete(namespace);
+        removeFrom(this.groupsByNamespace, namespace, group);
+        for (const identity of this.identitiesByNamespace.get(namespace) ?? []) {
+          for (const peer of [...identity.matchedBy]) {
+            if (peer.group === group) this.removeMatch(peer, identity, changes);
+          }
+        }
       }
     }
   }
 
   private forgetNamespace(namespace: string): void {
-    for (const peer of this.selectorPeersByNamespace.get(namespace) ?? []) peer.namespaces.delete(namespace);
-    this.selectorPeersByNamespace.delete(namespace);
+    for (const group of this.groupsByNamespace.get(namespace) ?? []) group.namespaces.delete(namespace);
+    this.groupsByNamespace.delete(namespace);
   }
 
   // Questions

@@ -126,15 +126,8 @@ export class RbacIndex {
     else addTo(this.byUser, serviceAccountUsername(s.namespace ?? "", s.name), binding);
   }
 
+  /** Removes a binding from the index of one of its subjects (a binding is indexed once however often it names one). */
   private unindex(binding: RoleBinding, s: Subject): void {
-    // A binding may name the same subject twice: keep it indexed while another entry still does.
-    if (
-      binding.subjects.filter(
-        (other) => other.kind === s.kind && other.name === s.name && other.namespace === s.namespace,
-      ).length > 1
-    ) {
-      return;
-    }
     if (s.kind === "Group") removeFrom(this.byGroup, s.name, binding);
     else if (s.kind === "User") removeFrom(this.byUser, s.name, binding);
     else removeFrom(this.byUser, serviceAccountUsername(s.namespace ?? "", s.name), binding);

@@ -1,0 +1,88 @@
+// The engine at cluster scale: builds a synthetic cluster, feeds it to the live engine as the
+// initial lists, then a stream of churn, and prints what it cost.
+//   pnpm -s bench --scale S|M|L|XL [--json] [--events N] [--seed N]
+import { ClusterState } from "../src/state/cluster-state";
+import { SCALES, SyntheticWorld } from "./synthetic";
+
+function arg(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+const scale = SCALES[arg("scale") ?? "S"];
+if (scale === undefined) {
+  console.error(`bench: --scale takes one of ${Object.keys(SCALES).join(", ")}`);
+  process.exit(2);
+}
+const eventTarget = Number(arg("events") ?? 3000);
+const world = new SyntheticWorld(scale, Number(arg("seed") ?? 1));
+collect();
+
+let started = performance.now();
+const state = new ClusterState();
+for (const event of world.initialEvents()) state.apply(event);
+const initialMs = performance.now() - started;
+
+const timings = { pod: [] as number[], policy: [] as number[], rbac: [] as number[], namespace: [] as number[] };
+let events = 0;
+while (events < eventTarget) {
+  const burst = world.churn();
+  for (const event of burst.events) {
+    const t0 = process.hrtime.bigint();
+    state.apply(event);
+    const us = Number(process.hrtime.bigint() - t0) / 1000;
+    const kind = event.kind === "Pod" ? "pod" : event.kind === "NetworkPolicy" ? "policy" : event.kind === "Namespace" ? "namespace" : "rbac";
+    timings[kind].push(us);
+    events++;
+  }
+}
+
+const cluster = state.cluster();
+collect();
+const heapUsedMB = Math.round(process.memoryUsage().heapUsed / 1e6);
+const rssMB = Math.round(process.memoryUsage().rss / 1e6);
+started = performance.now();
+const scratch = ClusterState.from(cluster);
+const fromScratchMs = performance.now() - started;
+
+const round = (n: number) => Math.round(n * 10) / 10;
+const result = {
+  scale: scale.name,
+  pods: cluster.pods.length,
+  namespaces: cluster.namespaces.length,
+  policies: cluster.networkPolicies.length,
+  bindings: cluster.bindings.length,
+  identities: [...scratch.identities()].length,
+  initialMs: Math.round(initialMs),
+  events,
+  podEventP50Us: round(percentile(timings.pod, 50)),
+  podEventP99Us: round(percentile(timings.pod, 99)),
+  policyEventP50Us: round(percentile(timings.policy, 50)),
+  policyEventP99Us: round(percentile(timings.policy, 99)),
+  rbacEventP99Us: round(percentile(timings.rbac, 99)),
+  namespaceEventP99Us: round(percentile(timings.namespace, 99)),
+  fromScratchMs: Math.round(fromScratchMs),
+  heapUsedMB,
+  rssMB,
+};
+
+if (process.argv.includes("--json")) {
+  console.log(JSON.stringify(result));
+} else {
+  console.log(`Trustmap engine at scale ${result.scale}`);
+  console.log(`  cluster        ${result.pods} pods, ${result.namespaces} namespaces, ${result.policies} NetworkPolicies, ${result.bindings} bindings, ${result.identities} identities`);
+  console.log(`  initial lists  ${result.initialMs} ms`);
+  console.log(`  ${result.events} events  pod p50 ${result.podEventP50Us} µs, p99 ${result.podEventP99Us} µs; policy p50 ${result.policyEventP50Us} µs, p99 ${result.policyEventP99Us} µs; RBAC p99 ${result.rbacEventP99Us} µs; namespace p99 ${result.namespaceEventP99Us} µs`);
+  console.log(`  from scratch   ${result.fromScratchMs} ms (${Math.round((result.fromScratchMs * 1000) / Math.max(1, result.podEventP99Us))}x a pod event at p99)`);
+  console.log(`  memory         heap ${result.heapUsedMB} MB, rss ${result.rssMB} MB`);
+}

@@ -1,0 +1,318 @@
+// A synthetic cluster that looks like real ones, and a stream of churn on it, deterministic
+// under a seed. Teams own namespaces; deployments run replicas; most namespaces have a
+// default-deny; allow rules select apps by label and other namespaces by team label; some
+// egress goes to address blocks; roles and bindings per namespace and a few cluster-wide.
+import type { Namespace, NetworkPolicy, Pod, PolicyRule, Role, RoleBinding, ServiceAccount } from "../src/objects/model";
+import { initialEvents, type WatchEvent } from "../src/state/cluster-state";
+import { random } from "../src/testing/synthetic";
+
+export interface Scale {
+  readonly name: string;
+  readonly pods: number;
+  readonly namespaces: number;
+  readonly policies: number;
+  readonly bindings: number;
+}
+
+export const SCALES: Readonly<Record<string, Scale>> = {
+  S: { name: "S", pods: 1_000, namespaces: 50, policies: 250, bindings: 1_000 },
+  M: { name: "M", pods: 10_000, namespaces: 500, policies: 2_500, bindings: 5_000 },
+  L: { name: "L", pods: 50_000, namespaces: 2_500, policies: 15_000, bindings: 20_000 },
+  XL: { name: "XL", pods: 150_000, namespaces: 10_000, policies: 40_000, bindings: 50_000 },
+};
+
+export interface SyntheticCluster {
+  namespaces: Namespace[];
+  pods: Pod[];
+  policies: NetworkPolicy[];
+  serviceAccounts: ServiceAccount[];
+  roles: Role[];
+  bindings: RoleBinding[];
+}
+
+const TIERS = ["web", "api", "worker", "db", "cache", "queue"];
+
+interface Deployment {
+  namespace: string;
+  app: string;
+  team: string;
+  hash: string;
+  replicas: number;
+  serial: number;
+}
+
+function podOf(d: Deployment, index: number): Pod {
+  return {
+    namespace: d.namespace,
+    name: `${d.app}-${d.hash}-${index}`,
+    labels: { app: d.app, team: d.team, tier: d.app.replace(/\d+$/, ""), "pod-template-hash": d.hash },
+    ports: [
+      { name: "http", containerPort: 8080, protocol: "TCP" },
+      { name: "metrics", containerPort: 9090, protocol: "TCP" },
+    ],
+    serviceAccountName: d.app,
+    security: {
+      hostNetwork: false,
+      hostPID: false,
+      hostIPC: false,
+      hostPathVolumes: [],
+      runAsNonRoot: index % 2 === 0,
+      containers: [{ name: d.app, image: `registry.example/${d.app}:1.${d.serial}`, capabilitiesAdd: [] }],
+    },
+    source: { kind: "Pod", namespace: d.namespace, name: `${d.app}-${d.hash}-${index}` },
+  };
+}
+
+const sel = (matchLabels: Record<string, string>) => ({ matchLabels, matchExpressions: [] });
+const ALL = sel({});
+
+function defaultDeny(namespace: string, withInternet: boolean): NetworkPolicy {
+  return {
+    namespace,
+    name: "default-deny",
+    podSelector: ALL,
+    affectsIngress: true,
+    affectsEgress: true,
+    ingress: [],
+    egress: [
+      {
+        peers: [{ type: "selector", namespaceSelector: ALL, podSelector: sel({ "k8s-app": "kube-dns" }) }],
+        ports: [
+          { protocol: "UDP", port: 53 },
+          { protocol: "TCP", port: 53 },
+        ],
+      },
+      { peers: [{ type: "selector", podSelector: ALL }], ports: [] },
+      ...(withInternet
+        ? [{ peers: [{ type: "ipBlock" as const, cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }], ports: [{ protocol: "TCP" as const, port: 443 }] }]
+        : []),
+    ],
+  };
+}
+
+function allowPolicy(d: Deployment, name: string, from: string, otherTeam: string, variant: number): NetworkPolicy {
+  return {
+    namespace: d.namespace,
+    name,
+    podSelector: sel({ app: d.app }),
+    affectsIngress: true,
+    affectsEgress: false,
+    ingress: [
+      { peers: [{ type: "selector", podSelector: sel({ app: from }) }], ports: [{ protocol: "TCP", port: "http" }] },
+      {
+        peers: [{ type: "selector", namespaceSelector: sel({ team: d.team }) }],
+        ports: [{ protocol: "TCP", port: variant % 2 === 0 ? 9090 : "metrics" }],
+      },
+      {
+        peers: [{ type: "selector", namespaceSelector: sel({ team: otherTeam }), podSelector: sel({ tier: "web" }) }],
+        ports: [{ protocol: "TCP", port: 8000 + (variant % 50), endPort: 8100 }],
+      },
+    ],
+    egress: [],
+  };
+}
+
+export class SyntheticWorld {
+  readonly cluster: SyntheticCluster;
+  private readonly next: () => number;
+  private readonly deployments: Deployment[] = [];
+  private readonly teams: number;
+  private serial = 0;
+  private namespaceSerial: number;
+
+  constructor(
+    readonly scale: Scale,
+    seed = 1,
+  ) {
+    this.next = random(seed);
+    this.teams = Math.max(2, Math.round(scale.namespaces / 5));
+    this.namespaceSerial = scale.namespaces;
+    this.cluster = { namespaces: [], pods: [], policies: [], serviceAccounts: [], roles: [], bindings: [] };
+    this.build();
+  }
+
+  private pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+
+  private hash(): string {
+    return Math.floor(this.next() * 2 ** 31).toString(36);
+  }
+
+  private build(): void {
+    const { scale, cluster } = this;
+    const podsPerNs = scale.pods / scale.namespaces;
+    const policiesPerNs = scale.policies / scale.namespaces;
+    const bindingsPerNs = (scale.bindings - 10) / scale.namespaces;
+    cluster.namespaces.push({ name: "kube-system", labels: { "kubernetes.io/metadata.name": "kube-system" }, annotations: {}, declared: true });
+    for (let i = 0; i < 2; i++) {
+      cluster.pods.push({
+        ...podOf({ namespace: "kube-system", app: "coredns", team: "platform", hash: "dns", replicas: 2, serial: 0 }, i),
+        labels: { "k8s-app": "kube-dns", "pod-template-hash": "dns" },
+      });
+    }
+    let podBudget = 0;
+    let policyBudget = 0;
+    let bindingBudget = 0;
+    for (let n = 0; n < scale.namespaces; n++) {
+      podBudget += podsPerNs;
+      policyBudget += policiesPerNs;
+      bindingBudget += bindingsPerNs;
+      const namespace = `team${n % this.teams}-ns${n}`;
+      const team = `team${n % this.teams}`;
+      this.addNamespace(namespace, team, Math.floor(podBudget), Math.floor(policyBudget), Math.floor(bindingBudget));
+      podBudget -= Math.floor(podBudget);
+      policyBudget -= Math.floor(policyBudget);
+      bindingBudget -= Math.floor(bindingBudget);
+    }
+    const clusterRules: PolicyRule[] = [
+      { verbs: ["get", "list", "watch"], apiGroups: ["", "apps"], resources: ["pods", "deployments", "services"], resourceNames: [], nonResourceURLs: [] },
+    ];
+    cluster.roles.push({ kind: "ClusterRole", name: "view", labels: {}, rules: clusterRules });
+    cluster.roles.push({
+      kind: "ClusterRole",
+      name: "secrets-reader",
+      labels: { "aggregate-to-ops": "true" },
+      rules: [{ verbs: ["get"], apiGroups: [""], resources: ["secrets"], resourceNames: [], nonResourceURLs: [] }],
+    });
+    cluster.roles.push({ kind: "ClusterRole", name: "ops", labels: {}, rules: [], aggregationSelectors: [sel({ "aggregate-to-ops": "true" })] });
+    for (let i = 0; i < 10; i++) {
+      cluster.bindings.push({
+        kind: "ClusterRoleBinding",
+        name: `cluster-wide-${i}`,
+        roleRef: { kind: "ClusterRole", name: i === 0 ? "ops" : "view" },
+        subjects: [i === 1 ? { kind: "Group", name: "system:authenticated" } : { kind: "Group", name: `team${i}` }],
+      });
+    }
+  }
+
+  private addNamespace(namespace: string, team: string, pods: number, policies: number, bindings: number): void {
+    const { cluster } = this;
+    cluster.namespaces.push({
+      name: namespace,
+      labels: { "kubernetes.io/metadata.name": namespace, team, env: this.pick(["prod", "staging", "dev"]) },
+      annotations: {},
+      declared: true,
+    });
+    const here: Deployment[] = [];
+    let left = pods;
+    for (let d = 0; left > 0; d++) {
+      const replicas = Math.min(left, 1 + Math.floor(this.next() * 5));
+      const deployment: Deployment = {
+        namespace,
+        app: `${TIERS[d % TIERS.length]}${Math.floor(d / TIERS.length)}`,
+        team,
+        hash: this.hash(),
+        replicas,
+        serial: this.serial++,
+      };
+      left -= replicas;
+      here.push(deployment);
+      this.deployments.push(deployment);
+      for (let r = 0; r < replicas; r++) cluster.pods.push(podOf(deployment, r));
+      cluster.serviceAccounts.push({ namespace, name: deployment.app });
+    }
+    const withDefaultDeny = policies > 0 && this.next() < 0.85;
+    if (withDefaultDeny) cluster.policies.push(defaultDeny(namespace, this.next() < 0.3));
+    for (let p = withDefaultDeny ? 1 : 0; p < policies; p++) {
+      const target = here[p % Math.max(1, here.length)];
+      if (target === undefined) break;
+      const from = here[(p + 1) % here.length]!.app;
+      cluster.policies.push(allowPolicy(target, `allow-${target.app}-${p}`, from, `team${Math.floor(this.next() * this.teams)}`, p));
+    }
+    cluster.roles.push({
+      kind: "Role",
+      namespace,
+      name: "deployer",
+      labels: {},
+      rules: [{ verbs: ["get", "list", "update", "patch"], apiGroups: ["apps"], resources: ["deployments"], resourceNames: [], nonResourceURLs: [] }],
+    });
+    for (let b = 0; b < bindings; b++) {
+      const account = here[b % Math.max(1, here.length)]?.app ?? "default";
+      cluster.bindings.push({
+        kind: "RoleBinding",
+        namespace,
+        name: `binding-${b}`,
+        roleRef: b % 3 === 2 ? { kind: "ClusterRole", name: "view" } : { kind: "Role", name: "deployer" },
+        subjects: [
+          { kind: "ServiceAccount", namespace, name: account },
+          ...(b % 4 === 0 ? [{ kind: "Group" as const, name: team }] : []),
+          ...(b % 5 === 0 ? [{ kind: "User" as const, name: `user${b}@${team}` }] : []),
+        ],
+      });
+    }
+  }
+
+  /** The initial lists, as the relist events of a fresh watch. */
+  initialEvents(): WatchEvent[] {
+    const { cluster } = this;
+    return initialEvents({
+      namespaces: cluster.namespaces,
+      pods: cluster.pods,
+      networkPolicies: cluster.policies,
+      serviceAccounts: cluster.serviceAccounts,
+      roles: cluster.roles,
+      bindings: cluster.bindings,
+    });
+  }
+
+  /**
+   * The next burst of churn, as watch events: a rollout (new pods with a new pod-template-hash,
+   * then the old ones go), a scale up or down, a policy edit, a binding edit, or a namespace
+   * created or deleted with what it holds.
+   */
+  churn(): { kind: "pod" | "policy" | "rbac" | "namespace"; events: WatchEvent[] } {
+    const roll = this.next();
+    const d = this.pick(this.deployments);
+    if (roll < 0.35) {
+      const old = Array.from({ length: d.replicas }, (_, i) => podOf(d, i));
+      d.hash = this.hash();
+      const fresh = Array.from({ length: d.replicas }, (_, i) => podOf(d, i));
+      const events: WatchEvent[] = [];
+      fresh.forEach((pod, i) => {
+        events.push({ type: "ADDED", kind: "Pod", object: pod });
+        events.push({ type: "DELETED", kind: "Pod", object: old[i]! });
+      });
+      return { kind: "pod", events };
+    }
+    if (roll < 0.6) {
+      if (this.next() < 0.5 || d.replicas <= 1) {
+        d.replicas++;
+        return { kind: "pod", events: [{ type: "ADDED", kind: "Pod", object: podOf(d, d.replicas - 1) }] };
+      }
+      d.replicas--;
+      return { kind: "pod", events: [{ type: "DELETED", kind: "Pod", object: podOf(d, d.replicas) }] };
+    }
+    if (roll < 0.8) {
+      const policy = allowPolicy(d, `allow-${d.app}-edit`, this.pick(TIERS) + "0", `team${Math.floor(this.next() * this.teams)}`, Math.floor(this.next() * 100));
+      return { kind: "policy", events: [{ type: this.next() < 0.8 ? "ADDED" : "DELETED", kind: "NetworkPolicy", object: policy }] };
+    }
+    if (roll < 0.97) {
+      const binding: RoleBinding = {
+        kind: "RoleBinding",
+        namespace: d.namespace,
+        name: "churn-binding",
+        roleRef: this.next() < 0.5 ? { kind: "Role", name: "deployer" } : { kind: "ClusterRole", name: "view" },
+        subjects: [{ kind: "ServiceAccount", namespace: d.namespace, name: d.app }, { kind: "User", name: `user${this.serial++}` }],
+      };
+      return { kind: "rbac", events: [{ type: this.next() < 0.8 ? "ADDED" : "DELETED", kind: "RoleBinding", object: binding }] };
+    }
+    const name = `churn-ns${this.namespaceSerial++}`;
+    const team = `team${Math.floor(this.next() * this.teams)}`;
+    const namespace: Namespace = { name, labels: { "kubernetes.io/metadata.name": name, team }, annotations: {}, declared: true };
+    const deployment: Deployment = { namespace: name, app: "web0", team, hash: this.hash(), replicas: 2, serial: this.serial++ };
+    const pods = [podOf(deployment, 0), podOf(deployment, 1)];
+    const policy = defaultDeny(name, false);
+    return {
+      kind: "namespace",
+      events: [
+        { type: "ADDED", kind: "Namespace", object: namespace },
+        { type: "ADDED", kind: "NetworkPolicy", object: policy },
+        ...pods.map((object): WatchEvent => ({ type: "ADDED", kind: "Pod", object })),
+        ...pods.map((object): WatchEvent => ({ type: "DELETED", kind: "Pod", object })),
+        { type: "DELETED", kind: "NetworkPolicy", object: policy },
+        { type: "DELETED", kind: "Namespace", object: namespace },
+      ],
+    };
+  }
+}
