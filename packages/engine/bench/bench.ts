@@ -33,7 +33,12 @@ const state = new ClusterState();
 for (const event of world.initialEvents()) state.apply(event);
 const initialMs = performance.now() - started;
 
-const timings = { pod: [] as number[], policy: [] as number[], rbac: [] as number[], namespace: [] as number[] };
+const timings = {
+  pod: [] as number[],
+  policy: [] as number[],
+  rbac: [] as number[],
+  namespace: [] as number[],
+};
 let events = 0;
 while (events < eventTarget) {
   const burst = world.churn();
@@ -41,7 +46,14 @@ while (events < eventTarget) {
     const t0 = process.hrtime.bigint();
     state.apply(event);
     const us = Number(process.hrtime.bigint() - t0) / 1000;
-    const kind = event.kind === "Pod" ? "pod" : event.kind === "NetworkPolicy" ? "policy" : event.kind === "Namespace" ? "namespace" : "rbac";
+    const kind =
+      event.kind === "Pod"
+        ? "pod"
+        : event.kind === "NetworkPolicy"
+          ? "policy"
+          : event.kind === "Namespace"
+            ? "namespace"
+            : "rbac";
     timings[kind].push(us);
     events++;
   }
@@ -80,9 +92,15 @@ if (process.argv.includes("--json")) {
   console.log(JSON.stringify(result));
 } else {
   console.log(`Trustmap engine at scale ${result.scale}`);
-  console.log(`  cluster        ${result.pods} pods, ${result.namespaces} namespaces, ${result.policies} NetworkPolicies, ${result.bindings} bindings, ${result.identities} identities`);
+  console.log(
+    `  cluster        ${result.pods} pods, ${result.namespaces} namespaces, ${result.policies} NetworkPolicies, ${result.bindings} bindings, ${result.identities} identities`,
+  );
   console.log(`  initial lists  ${result.initialMs} ms`);
-  console.log(`  ${result.events} events  pod p50 ${result.podEventP50Us} µs, p99 ${result.podEventP99Us} µs; policy p50 ${result.policyEventP50Us} µs, p99 ${result.policyEventP99Us} µs; RBAC p99 ${result.rbacEventP99Us} µs; namespace p99 ${result.namespaceEventP99Us} µs`);
-  console.log(`  from scratch   ${result.fromScratchMs} ms (${Math.round((result.fromScratchMs * 1000) / Math.max(1, result.podEventP99Us))}x a pod event at p99)`);
+  console.log(
+    `  ${result.events} events  pod p50 ${result.podEventP50Us} µs, p99 ${result.podEventP99Us} µs; policy p50 ${result.policyEventP50Us} µs, p99 ${result.policyEventP99Us} µs; RBAC p99 ${result.rbacEventP99Us} µs; namespace p99 ${result.namespaceEventP99Us} µs`,
+  );
+  console.log(
+    `  from scratch   ${result.fromScratchMs} ms (${Math.round((result.fromScratchMs * 1000) / Math.max(1, result.podEventP99Us))}x a pod event at p99)`,
+  );
   console.log(`  memory         heap ${result.heapUsedMB} MB, rss ${result.rssMB} MB`);
 }

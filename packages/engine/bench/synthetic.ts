@@ -2,7 +2,15 @@
 // under a seed. Teams own namespaces; deployments run replicas; most namespaces have a
 // default-deny; allow rules select apps by label and other namespaces by team label; some
 // egress goes to address blocks; roles and bindings per namespace and a few cluster-wide.
-import type { Namespace, NetworkPolicy, Pod, PolicyRule, Role, RoleBinding, ServiceAccount } from "../src/objects/model";
+import type {
+  Namespace,
+  NetworkPolicy,
+  Pod,
+  PolicyRule,
+  Role,
+  RoleBinding,
+  ServiceAccount,
+} from "../src/objects/model";
 import { initialEvents, type WatchEvent } from "../src/state/cluster-state";
 import { random } from "../src/testing/synthetic";
 
@@ -84,13 +92,24 @@ function defaultDeny(namespace: string, withInternet: boolean): NetworkPolicy {
       },
       { peers: [{ type: "selector", podSelector: ALL }], ports: [] },
       ...(withInternet
-        ? [{ peers: [{ type: "ipBlock" as const, cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }], ports: [{ protocol: "TCP" as const, port: 443 }] }]
+        ? [
+            {
+              peers: [{ type: "ipBlock" as const, cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }],
+              ports: [{ protocol: "TCP" as const, port: 443 }],
+            },
+          ]
         : []),
     ],
   };
 }
 
-function allowPolicy(d: Deployment, name: string, from: string, otherTeam: string, variant: number): NetworkPolicy {
+function allowPolicy(
+  d: Deployment,
+  name: string,
+  from: string,
+  otherTeam: string,
+  variant: number,
+): NetworkPolicy {
   return {
     namespace: d.namespace,
     name,
@@ -98,13 +117,22 @@ function allowPolicy(d: Deployment, name: string, from: string, otherTeam: strin
     affectsIngress: true,
     affectsEgress: false,
     ingress: [
-      { peers: [{ type: "selector", podSelector: sel({ app: from }) }], ports: [{ protocol: "TCP", port: "http" }] },
+      {
+        peers: [{ type: "selector", podSelector: sel({ app: from }) }],
+        ports: [{ protocol: "TCP", port: "http" }],
+      },
       {
         peers: [{ type: "selector", namespaceSelector: sel({ team: d.team }) }],
         ports: [{ protocol: "TCP", port: variant % 2 === 0 ? 9090 : "metrics" }],
       },
       {
-        peers: [{ type: "selector", namespaceSelector: sel({ team: otherTeam }), podSelector: sel({ tier: "web" }) }],
+        peers: [
+          {
+            type: "selector",
+            namespaceSelector: sel({ team: otherTeam }),
+            podSelector: sel({ tier: "web" }),
+          },
+        ],
         ports: [{ protocol: "TCP", port: 8000 + (variant % 50), endPort: 8100 }],
       },
     ],
@@ -144,10 +172,18 @@ export class SyntheticWorld {
     const podsPerNs = scale.pods / scale.namespaces;
     const policiesPerNs = scale.policies / scale.namespaces;
     const bindingsPerNs = (scale.bindings - 10) / scale.namespaces;
-    cluster.namespaces.push({ name: "kube-system", labels: { "kubernetes.io/metadata.name": "kube-system" }, annotations: {}, declared: true });
+    cluster.namespaces.push({
+      name: "kube-system",
+      labels: { "kubernetes.io/metadata.name": "kube-system" },
+      annotations: {},
+      declared: true,
+    });
     for (let i = 0; i < 2; i++) {
       cluster.pods.push({
-        ...podOf({ namespace: "kube-system", app: "coredns", team: "platform", hash: "dns", replicas: 2, serial: 0 }, i),
+        ...podOf(
+          { namespace: "kube-system", app: "coredns", team: "platform", hash: "dns", replicas: 2, serial: 0 },
+          i,
+        ),
         labels: { "k8s-app": "kube-dns", "pod-template-hash": "dns" },
       });
     }
@@ -160,33 +196,61 @@ export class SyntheticWorld {
       bindingBudget += bindingsPerNs;
       const namespace = `team${n % this.teams}-ns${n}`;
       const team = `team${n % this.teams}`;
-      this.addNamespace(namespace, team, Math.floor(podBudget), Math.floor(policyBudget), Math.floor(bindingBudget));
+      this.addNamespace(
+        namespace,
+        team,
+        Math.floor(podBudget),
+        Math.floor(policyBudget),
+        Math.floor(bindingBudget),
+      );
       podBudget -= Math.floor(podBudget);
       policyBudget -= Math.floor(policyBudget);
       bindingBudget -= Math.floor(bindingBudget);
     }
     const clusterRules: PolicyRule[] = [
-      { verbs: ["get", "list", "watch"], apiGroups: ["", "apps"], resources: ["pods", "deployments", "services"], resourceNames: [], nonResourceURLs: [] },
+      {
+        verbs: ["get", "list", "watch"],
+        apiGroups: ["", "apps"],
+        resources: ["pods", "deployments", "services"],
+        resourceNames: [],
+        nonResourceURLs: [],
+      },
     ];
     cluster.roles.push({ kind: "ClusterRole", name: "view", labels: {}, rules: clusterRules });
     cluster.roles.push({
       kind: "ClusterRole",
       name: "secrets-reader",
       labels: { "aggregate-to-ops": "true" },
-      rules: [{ verbs: ["get"], apiGroups: [""], resources: ["secrets"], resourceNames: [], nonResourceURLs: [] }],
+      rules: [
+        { verbs: ["get"], apiGroups: [""], resources: ["secrets"], resourceNames: [], nonResourceURLs: [] },
+      ],
     });
-    cluster.roles.push({ kind: "ClusterRole", name: "ops", labels: {}, rules: [], aggregationSelectors: [sel({ "aggregate-to-ops": "true" })] });
+    cluster.roles.push({
+      kind: "ClusterRole",
+      name: "ops",
+      labels: {},
+      rules: [],
+      aggregationSelectors: [sel({ "aggregate-to-ops": "true" })],
+    });
     for (let i = 0; i < 10; i++) {
       cluster.bindings.push({
         kind: "ClusterRoleBinding",
         name: `cluster-wide-${i}`,
         roleRef: { kind: "ClusterRole", name: i === 0 ? "ops" : "view" },
-        subjects: [i === 1 ? { kind: "Group", name: "system:authenticated" } : { kind: "Group", name: `team${i}` }],
+        subjects: [
+          i === 1 ? { kind: "Group", name: "system:authenticated" } : { kind: "Group", name: `team${i}` },
+        ],
       });
     }
   }
 
-  private addNamespace(namespace: string, team: string, pods: number, policies: number, bindings: number): void {
+  private addNamespace(
+    namespace: string,
+    team: string,
+    pods: number,
+    policies: number,
+    bindings: number,
+  ): void {
     const { cluster } = this;
     cluster.namespaces.push({
       name: namespace,
@@ -218,14 +282,30 @@ export class SyntheticWorld {
       const target = here[p % Math.max(1, here.length)];
       if (target === undefined) break;
       const from = here[(p + 1) % here.length]!.app;
-      cluster.policies.push(allowPolicy(target, `allow-${target.app}-${p}`, from, `team${Math.floor(this.next() * this.teams)}`, p));
+      cluster.policies.push(
+        allowPolicy(
+          target,
+          `allow-${target.app}-${p}`,
+          from,
+          `team${Math.floor(this.next() * this.teams)}`,
+          p,
+        ),
+      );
     }
     cluster.roles.push({
       kind: "Role",
       namespace,
       name: "deployer",
       labels: {},
-      rules: [{ verbs: ["get", "list", "update", "patch"], apiGroups: ["apps"], resources: ["deployments"], resourceNames: [], nonResourceURLs: [] }],
+      rules: [
+        {
+          verbs: ["get", "list", "update", "patch"],
+          apiGroups: ["apps"],
+          resources: ["deployments"],
+          resourceNames: [],
+          nonResourceURLs: [],
+        },
+      ],
     });
     for (let b = 0; b < bindings; b++) {
       const account = here[b % Math.max(1, here.length)]?.app ?? "default";
@@ -284,23 +364,51 @@ export class SyntheticWorld {
       return { kind: "pod", events: [{ type: "DELETED", kind: "Pod", object: podOf(d, d.replicas) }] };
     }
     if (roll < 0.8) {
-      const policy = allowPolicy(d, `allow-${d.app}-edit`, this.pick(TIERS) + "0", `team${Math.floor(this.next() * this.teams)}`, Math.floor(this.next() * 100));
-      return { kind: "policy", events: [{ type: this.next() < 0.8 ? "ADDED" : "DELETED", kind: "NetworkPolicy", object: policy }] };
+      const policy = allowPolicy(
+        d,
+        `allow-${d.app}-edit`,
+        this.pick(TIERS) + "0",
+        `team${Math.floor(this.next() * this.teams)}`,
+        Math.floor(this.next() * 100),
+      );
+      return {
+        kind: "policy",
+        events: [{ type: this.next() < 0.8 ? "ADDED" : "DELETED", kind: "NetworkPolicy", object: policy }],
+      };
     }
     if (roll < 0.97) {
       const binding: RoleBinding = {
         kind: "RoleBinding",
         namespace: d.namespace,
         name: "churn-binding",
-        roleRef: this.next() < 0.5 ? { kind: "Role", name: "deployer" } : { kind: "ClusterRole", name: "view" },
-        subjects: [{ kind: "ServiceAccount", namespace: d.namespace, name: d.app }, { kind: "User", name: `user${this.serial++}` }],
+        roleRef:
+          this.next() < 0.5 ? { kind: "Role", name: "deployer" } : { kind: "ClusterRole", name: "view" },
+        subjects: [
+          { kind: "ServiceAccount", namespace: d.namespace, name: d.app },
+          { kind: "User", name: `user${this.serial++}` },
+        ],
       };
-      return { kind: "rbac", events: [{ type: this.next() < 0.8 ? "ADDED" : "DELETED", kind: "RoleBinding", object: binding }] };
+      return {
+        kind: "rbac",
+        events: [{ type: this.next() < 0.8 ? "ADDED" : "DELETED", kind: "RoleBinding", object: binding }],
+      };
     }
     const name = `churn-ns${this.namespaceSerial++}`;
     const team = `team${Math.floor(this.next() * this.teams)}`;
-    const namespace: Namespace = { name, labels: { "kubernetes.io/metadata.name": name, team }, annotations: {}, declared: true };
-    const deployment: Deployment = { namespace: name, app: "web0", team, hash: this.hash(), replicas: 2, serial: this.serial++ };
+    const namespace: Namespace = {
+      name,
+      labels: { "kubernetes.io/metadata.name": name, team },
+      annotations: {},
+      declared: true,
+    };
+    const deployment: Deployment = {
+      namespace: name,
+      app: "web0",
+      team,
+      hash: this.hash(),
+      replicas: 2,
+      serial: this.serial++,
+    };
     const pods = [podOf(deployment, 0), podOf(deployment, 1)];
     const policy = defaultDeny(name, false);
     return {

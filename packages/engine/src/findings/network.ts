@@ -24,7 +24,21 @@ export function isDefaultDeny(policy: NetworkPolicy, direction: Direction): bool
   return !rulesOf(policy, direction).some((rule) => rule.peers.length === 0 && rule.ports.length === 0);
 }
 
+const defaultDenyCache = new Map<string, string>();
+
+/** The default-deny policy for a namespace (cached: every open pod of the namespace gives it as its fix). */
 export function defaultDenyYaml(namespace: string, direction: Direction): string {
+  const key = `${direction}/${namespace}`;
+  let yaml = defaultDenyCache.get(key);
+  if (yaml === undefined) {
+    if (defaultDenyCache.size > 100_000) defaultDenyCache.clear();
+    yaml = renderDefaultDeny(namespace, direction);
+    defaultDenyCache.set(key, yaml);
+  }
+  return yaml;
+}
+
+function renderDefaultDeny(namespace: string, direction: Direction): string {
   const type = direction === "ingress" ? "Ingress" : "Egress";
   return [
     "apiVersion: networking.k8s.io/v1",

@@ -44,6 +44,8 @@ export interface Delta {
     readonly ingressDirty: readonly LiveIdentity[];
     readonly egressDirty: readonly LiveIdentity[];
   };
+  /** Namespaces whose object, labels or contents changed. */
+  readonly namespaces: readonly string[];
   readonly rbac: {
     readonly added: readonly string[];
     readonly changed: readonly string[];
@@ -64,6 +66,7 @@ export function toDelta(changes: Changes): Delta {
       ingressDirty: [...changes.ingressDirty],
       egressDirty: [...changes.egressDirty],
     },
+    namespaces: [...changes.namespacesTouched],
     rbac: {
       added: [...changes.subjectsAdded],
       changed: [...changes.subjectsChanged],

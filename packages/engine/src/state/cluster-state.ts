@@ -91,8 +91,16 @@ export function initialEvents(cluster: Cluster): WatchEvent[] {
     { type: "RELIST", kind: "NetworkPolicy", objects: cluster.networkPolicies },
     { type: "RELIST", kind: "Role", objects: cluster.roles.filter((r) => r.kind === "Role") },
     { type: "RELIST", kind: "ClusterRole", objects: cluster.roles.filter((r) => r.kind === "ClusterRole") },
-    { type: "RELIST", kind: "RoleBinding", objects: cluster.bindings.filter((b) => b.kind === "RoleBinding") },
-    { type: "RELIST", kind: "ClusterRoleBinding", objects: cluster.bindings.filter((b) => b.kind === "ClusterRoleBinding") },
+    {
+      type: "RELIST",
+      kind: "RoleBinding",
+      objects: cluster.bindings.filter((b) => b.kind === "RoleBinding"),
+    },
+    {
+      type: "RELIST",
+      kind: "ClusterRoleBinding",
+      objects: cluster.bindings.filter((b) => b.kind === "ClusterRoleBinding"),
+    },
     { type: "RELIST", kind: "Pod", objects: cluster.pods },
   ];
 }
@@ -135,6 +143,7 @@ export class ClusterState implements FindingContext {
       const key = objectKey(event.kind, event.object);
       this.set(event.kind, key, event.type === "DELETED" ? undefined : event.object, changes);
     }
+    this.rbacIndex.flush(changes);
     this.refreshFindings(changes);
     this.revisionNumber++;
     return toDelta(changes);
@@ -260,8 +269,10 @@ export class ClusterState implements FindingContext {
     }
     const beforeKeys = new Set(before.map(findingKey));
     const afterKeys = new Set(after.map(findingKey));
-    for (const finding of before) if (!afterKeys.has(findingKey(finding))) changes.findingsRemoved.push(finding);
-    for (const finding of after) if (!beforeKeys.has(findingKey(finding))) changes.findingsAdded.push(finding);
+    for (const finding of before)
+      if (!afterKeys.has(findingKey(finding))) changes.findingsRemoved.push(finding);
+    for (const finding of after)
+      if (!beforeKeys.has(findingKey(finding))) changes.findingsAdded.push(finding);
   }
 
   private namespace(name: string): Namespace | undefined {
@@ -269,6 +280,14 @@ export class ClusterState implements FindingContext {
     if (declared !== undefined) return declared;
     if (!this.namespaceUse.has(name)) return undefined;
     return { name, labels: { "kubernetes.io/metadata.name": name }, annotations: {}, declared: false };
+  }
+
+  hasNamespaceObject(name: string): boolean {
+    return this.objects.get("Namespace")!.has(name);
+  }
+
+  namespaceObjects(): IterableIterator<string> {
+    return this.objects.get("Namespace")!.keys();
   }
 
   // FindingContext

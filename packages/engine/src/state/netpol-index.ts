@@ -196,6 +196,8 @@ export class NetpolIndex {
   /** Peers with a namespaceSelector, grouped by selector, and the groups matching each namespace. */
   private readonly selectorGroups = new Map<string, NamespaceSelectorGroup>();
   private readonly groupsByNamespace = new Map<string, Set<NamespaceSelectorGroup>>();
+  /** Known namespaces filed under each of their labels ("key=value"). */
+  private readonly namespacesByLabel = new Map<string, Set<string>>();
   /** Identities of each namespace filed under each of their labels ("key=value"). */
   private readonly identitiesByLabel = new Map<string, Map<string, Set<LiveIdentity>>>();
   private nextIndex = 0;
@@ -244,7 +246,10 @@ export class NetpolIndex {
     this.identities.set(key, identity);
     addTo(this.identitiesByNamespace, pod.namespace, identity);
     this.fileByLabels(identity, true);
-    if (newNamespace) this.matchNamespaceSelectors(pod.namespace, changes);
+    if (newNamespace) {
+      this.fileNamespace(pod.namespace, true);
+      this.matchNamespaceSelectors(pod.namespace, changes);
+    }
     changes.identitiesAdded.add(identity);
     for (const policy of this.policiesByNamespace.get(pod.namespace) ?? []) {
       if (selectorMatches(policy.policy.podSelector, identity.labels)) this.select(policy, identity, changes);
@@ -358,7 +363,10 @@ export class NetpolIndex {
     if (group !== undefined) return group;
     group = new NamespaceSelectorGroup(key, selector);
     this.selectorGroups.set(key, group);
-    for (const ns of this.knownNamespaces()) {
+    const label = indexLabel(selector);
+    const candidates =
+      label === undefined ? this.knownNamespaces() : (this.namespacesByLabel.get(label) ?? []);
+    for (const ns of candidates) {
       if (!selectorMatches(selector, this.namespaceLabels(ns))) continue;
       group.namespaces.add(ns);
       addTo(this.groupsByNamespace, ns, group);
@@ -391,7 +399,9 @@ export class NetpolIndex {
   private matchWithin(peer: PeerState, namespace: string, changes: Changes): void {
     const label = indexLabel(peer.podSelector);
     const candidates =
-      label === undefined ? this.identitiesByNamespace.get(namespace) : this.identitiesByLabel.get(namespace)?.get(label);
+      label === undefined
+        ? this.identitiesByNamespace.get(namespace)
+        : this.identitiesByLabel.get(namespace)?.get(label);
     for (const identity of candidates ?? []) {
       if (peer.matchesPodLabels(identity.labels)) this.addMatch(peer, identity, changes);
     }
@@ -420,8 +430,10 @@ export class NetpolIndex {
   // Namespaces
 
   setNamespace(name: string, labels: Labels | undefined, changes: Changes): void {
+    this.fileNamespace(name, false);
     if (labels === undefined) this.declaredLabels.delete(name);
     else this.declaredLabels.set(name, labels);
+    if (this.isKnownNamespace(name)) this.fileNamespace(name, true);
     changes.namespacesTouched.add(name);
     if (this.isKnownNamespace(name)) this.matchNamespaceSelectors(name, changes);
     else this.forgetNamespace(name);
@@ -449,7 +461,17 @@ export class NetpolIndex {
     }
   }
 
+  private fileNamespace(namespace: string, add: boolean): void {
+    const labels = this.namespaceLabels(namespace);
+    for (const key of Object.keys(labels)) {
+      const label = `${key}=${labels[key]}`;
+      if (add) addTo(this.namespacesByLabel, label, namespace);
+      else removeFrom(this.namespacesByLabel, label, namespace);
+    }
+  }
+
   private forgetNamespace(namespace: string): void {
+    this.fileNamespace(namespace, false);
     for (const group of this.groupsByNamespace.get(namespace) ?? []) group.namespaces.delete(namespace);
     this.groupsByNamespace.delete(namespace);
   }

@@ -46,6 +46,8 @@ export class RbacIndex {
   private readonly accountsByNamespace = new Map<string, Set<string>>();
   readonly rows = new Map<string, SubjectRights>();
   private readonly rowKeys = new Map<string, string>();
+  /** Subjects whose rights may have changed since the last flush: a relist of thousands of bindings recomputes each once. */
+  private readonly pending = new Set<string>();
 
   subjects(): SubjectRights[] {
     return [...this.rows.values()].sort((a, b) => compareSubjects(a.subject, b.subject));
@@ -67,10 +69,8 @@ export class RbacIndex {
       namespace: sa.namespace,
       name: sa.name,
     });
-    const dirty = new Set<string>();
-    if (before !== undefined) this.release(subject(before), dirty);
-    if (after !== undefined) this.retain(subject(after), dirty);
-    this.refresh(dirty, changes);
+    if (before !== undefined) this.release(subject(before), this.pending);
+    if (after !== undefined) this.retain(subject(after), this.pending);
   }
 
   setRole(ref: string, role: Role | undefined, changes: Changes): void {
@@ -83,18 +83,16 @@ export class RbacIndex {
       const clusterRoles = [...this.roles.values()].filter((r) => r.kind === "ClusterRole");
       for (const changed of resolveAggregation(clusterRoles, this.resolved)) changedRoles.add(changed);
     }
-    const dirty = new Set<string>();
     for (const changed of changedRoles) {
       for (const binding of this.bindingsByRole.get(changed) ?? []) {
         changes.bindingsTouched.add(bindingRef(binding));
-        this.reach(binding, dirty);
+        this.reach(binding, this.pending);
       }
     }
-    this.refresh(dirty, changes);
   }
 
   setBinding(ref: string, binding: RoleBinding | undefined, changes: Changes): void {
-    const dirty = new Set<string>();
+    const dirty = this.pending;
     const previous = this.bindings.get(ref);
     if (previous !== undefined) {
       this.bindings.delete(ref);
@@ -115,7 +113,6 @@ export class RbacIndex {
       this.reach(binding, dirty);
     }
     changes.bindingsTouched.add(ref);
-    this.refresh(dirty, changes);
   }
 
   // Indexes
@@ -179,7 +176,10 @@ export class RbacIndex {
     }
   }
 
-  private refresh(dirty: Set<string>, changes: Changes): void {
+  /** Recomputes the rights of every subject the changes since the last flush may have reached. */
+  flush(changes: Changes): void {
+    const dirty = [...this.pending];
+    this.pending.clear();
     for (const ref of dirty) {
       const entry = this.subjectRefs.get(ref);
       const had = this.rows.has(ref);

@@ -1,0 +1,72 @@
+import { PortSet } from "../netpol/ports";
+import type { ClusterState } from "../state/cluster-state";
+import type { LiveIdentity } from "../state/netpol-index";
+
+// The identity graph the views draw, held compactly: explicit edges exist only where a rule
+// names its peer (S is matched by a peer of an ingress rule of D, or D by a peer of an egress
+// rule of S) and the pair is allowed; a pod that accepts (or sends to) any pod gets one edge
+// from (or to) the "any pod" node instead of one edge per pod; traffic with addresses outside
+// the cluster goes to or from the "outside" node.
+
+/** Identities that name D as a peer (ingress rules of D, egress rules that match D). */
+export function explicitSources(d: LiveIdentity): Set<LiveIdentity> {
+  const out = new Set<LiveIdentity>();
+  for (const policy of d.ingressPolicies) {
+    for (const rule of policy.ingress)
+      for (const peer of rule.peers) for (const s of peer.matched) out.add(s);
+  }
+  for (const peer of d.matchedBy) {
+    if (peer.rule.direction !== "egress") continue;
+    for (const s of peer.rule.policy.selected) if (s.egressPolicies.has(peer.rule.policy)) out.add(s);
+  }
+  return out;
+}
+
+/** Identities that S names as a peer, or that name S as a peer of their ingress. */
+export function explicitTargets(s: LiveIdentity): Set<LiveIdentity> {
+  const out = new Set<LiveIdentity>();
+  for (const policy of s.egressPolicies) {
+    for (const rule of policy.egress) for (const peer of rule.peers) for (const d of peer.matched) out.add(d);
+  }
+  for (const peer of s.matchedBy) {
+    if (peer.rule.direction !== "ingress") continue;
+    for (const d of peer.rule.policy.selected) if (d.ingressPolicies.has(peer.rule.policy)) out.add(d);
+  }
+  return out;
+}
+
+/** How many ordered pairs of distinct pods an identity edge stands for. */
+export function podPairs(s: LiveIdentity, d: LiveIdentity): number {
+  return s === d ? s.pods.size * (s.pods.size - 1) : s.pods.size * d.pods.size;
+}
+
+/** The ports on which D accepts any pod whose own egress allows it (every port when nothing isolates D). */
+export function acceptsAny(d: LiveIdentity): PortSet {
+  if (d.ingressPolicies.size === 0) return PortSet.ALL;
+  let ports = PortSet.NONE;
+  for (const policy of d.ingressPolicies) {
+    for (const rule of policy.ingress) if (rule.matchesAll) ports = ports.union(rule.portsOn(d));
+  }
+  return ports;
+}
+
+/** The ports on which S may send to any pod whose ingress allows it; named ports depend on the destination and are left out. */
+export function sendsToAny(s: LiveIdentity): PortSet {
+  if (s.egressPolicies.size === 0) return PortSet.ALL;
+  let ports = PortSet.NONE;
+  for (const policy of s.egressPolicies) {
+    for (const rule of policy.egress) if (rule.matchesAll) ports = ports.union(rule.fixedPorts);
+  }
+  return ports;
+}
+
+/** The ports of all traffic between an identity and addresses outside the cluster, in one direction. */
+export function outsidePorts(
+  state: ClusterState,
+  identity: LiveIdentity,
+  direction: "ingress" | "egress",
+): PortSet {
+  let ports = PortSet.NONE;
+  for (const access of state.netpol.external(identity, direction)) ports = ports.union(access.ports);
+  return ports;
+}

@@ -1,0 +1,151 @@
+import type { ClusterState } from "../state/cluster-state";
+import type { LiveIdentity } from "../state/netpol-index";
+import { acceptsAny, explicitSources, explicitTargets, outsidePorts, podPairs, sendsToAny } from "./graph";
+import { ANY_POD, anyNode, EdgeSums, OUTSIDE, outsideNode, type ViewGraph, type ViewNode } from "./view";
+
+// Views of one namespace (its identities, peers elsewhere collapsed to their namespaces) and
+// of one workload (its pods). They are small, so each event recomputes them whole and the
+// patch is the difference.
+
+export function identityNodeId(identity: LiveIdentity): string {
+  return `id:${identity.key}`;
+}
+
+export function namespaceNodeId(namespace: string): string {
+  return `ns:${namespace}`;
+}
+
+function identityLabel(identity: LiveIdentity): string {
+  const { app, "app.kubernetes.io/name": name, "k8s-app": k8sApp } = identity.labels;
+  const named = app ?? name ?? k8sApp;
+  if (named !== undefined) return named;
+  const pairs = Object.entries(identity.labels).filter(([key]) => key !== "pod-template-hash");
+  return pairs.length === 0 ? "(no labels)" : pairs.map(([k, v]) => `${k}=${v}`).join(",");
+}
+
+export function identityNode(identity: LiveIdentity): ViewNode {
+  const pods = identity.pods.size;
+  return {
+    id: identityNodeId(identity),
+    kind: "identity",
+    label: identityLabel(identity),
+    namespace: identity.namespace,
+    labels: identity.labels,
+    pods,
+    openIngressPods: identity.isIsolated("ingress") ? 0 : pods,
+    openEgressPods: identity.isIsolated("egress") ? 0 : pods,
+  };
+}
+
+export function namespaceNode(state: ClusterState, namespace: string): ViewNode {
+  let pods = 0;
+  let openIngressPods = 0;
+  let openEgressPods = 0;
+  for (const identity of state.netpol.identitiesByNamespace.get(namespace) ?? []) {
+    pods += identity.pods.size;
+    if (!identity.isIsolated("ingress")) openIngressPods += identity.pods.size;
+    if (!identity.isIsolated("egress")) openEgressPods += identity.pods.size;
+  }
+  return {
+    id: namespaceNodeId(namespace),
+    kind: "namespace",
+    label: namespace,
+    namespace,
+    pods,
+    openIngressPods,
+    openEgressPods,
+  };
+}
+
+function finish(state: ClusterState, nodes: Map<string, ViewNode>, sums: EdgeSums): ViewGraph {
+  const edges = sums.edges();
+  for (const edge of edges.values()) {
+    for (const end of [edge.source, edge.target]) {
+      if (nodes.has(end)) continue;
+      if (end === ANY_POD) nodes.set(end, anyNode());
+      else if (end === OUTSIDE) nodes.set(end, outsideNode());
+      else if (end.startsWith("ns:")) nodes.set(end, namespaceNode(state, end.slice(3)));
+    }
+  }
+  return { nodes, edges };
+}
+
+/** One namespace by identity: its identities, their peers elsewhere as namespaces, "any pod" and "outside". */
+export function namespaceGraph(state: ClusterState, namespace: string): ViewGraph {
+  const nodes = new Map<string, ViewNode>();
+  const sums = new EdgeSums();
+  const here = state.netpol.identitiesByNamespace.get(namespace) ?? new Set<LiveIdentity>();
+  const nodeOf = (identity: LiveIdentity) =>
+    identity.namespace === namespace ? identityNodeId(identity) : namespaceNodeId(identity.namespace);
+  for (const identity of here) {
+    nodes.set(identityNodeId(identity), identityNode(identity));
+    for (const source of explicitSources(identity)) {
+      sums.add(
+        nodeOf(source),
+        identityNodeId(identity),
+        state.allowed(source, identity),
+        podPairs(source, identity),
+      );
+    }
+    for (const target of explicitTargets(identity)) {
+      if (target.namespace === namespace) continue;
+      sums.add(
+        identityNodeId(identity),
+        nodeOf(target),
+        state.allowed(identity, target),
+        podPairs(identity, target),
+      );
+    }
+    sums.add(ANY_POD, identityNodeId(identity), acceptsAny(identity), identity.pods.size);
+    sums.add(identityNodeId(identity), ANY_POD, sendsToAny(identity), identity.pods.size);
+    sums.add(OUTSIDE, identityNodeId(identity), outsidePorts(state, identity, "ingress"), identity.pods.size);
+    sums.add(identityNodeId(identity), OUTSIDE, outsidePorts(state, identity, "egress"), identity.pods.size);
+  }
+  return finish(state, nodes, sums);
+}
+
+/** One workload (identity) by pod: its pods, with their peers as identities of the namespace or as namespaces. */
+export function workloadGraph(state: ClusterState, identityKey: string): ViewGraph {
+  const nodes = new Map<string, ViewNode>();
+  const sums = new EdgeSums();
+  const identity = state.netpol.identities.get(identityKey);
+  if (identity === undefined) return { nodes, edges: new Map() };
+  const nodeOf = (peer: LiveIdentity) => {
+    if (peer.namespace !== identity.namespace) return namespaceNodeId(peer.namespace);
+    const id = identityNodeId(peer);
+    if (!nodes.has(id)) nodes.set(id, identityNode(peer));
+    return id;
+  };
+  const podIds = [...identity.pods.values()].map((pod) => `pod:${pod.namespace}/${pod.name}`);
+  for (const [i, pod] of [...identity.pods.values()].entries()) {
+    nodes.set(podIds[i]!, {
+      id: podIds[i]!,
+      kind: "pod",
+      label: pod.name,
+      namespace: pod.namespace,
+      labels: pod.labels,
+      pods: 1,
+      openIngressPods: identity.isIsolated("ingress") ? 0 : 1,
+      openEgressPods: identity.isIsolated("egress") ? 0 : 1,
+    });
+  }
+  const self = state.allowed(identity, identity);
+  for (const podId of podIds) {
+    for (const source of explicitSources(identity)) {
+      if (source === identity) continue;
+      sums.add(nodeOf(source), podId, state.allowed(source, identity), source.pods.size);
+    }
+    for (const target of explicitTargets(identity)) {
+      if (target === identity) continue;
+      sums.add(podId, nodeOf(target), state.allowed(identity, target), target.pods.size);
+    }
+    if (explicitSources(identity).has(identity)) {
+      for (const other of podIds) if (other !== podId) sums.add(podId, other, self, 1);
+    }
+    sums.add(ANY_POD, podId, acceptsAny(identity), 1);
+    sums.add(podId, ANY_POD, sendsToAny(identity), 1);
+    sums.add(OUTSIDE, podId, outsidePorts(state, identity, "ingress"), 1);
+    sums.add(podId, OUTSIDE, outsidePorts(state, identity, "egress"), 1);
+  }
+  return finish(state, nodes, sums);
+}

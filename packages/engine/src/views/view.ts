@@ -1,0 +1,136 @@
+import type { Ports } from "@trustmap/shared";
+import type { PortSet } from "../netpol/ports";
+import { wirePorts } from "../report/report";
+
+export type NodeKind = "namespace" | "identity" | "pod" | "any" | "outside";
+
+/** A node of a view: a namespace, an identity (workload), a pod, or one of the two open-ended nodes. */
+export interface ViewNode {
+  readonly id: string;
+  readonly kind: NodeKind;
+  readonly label: string;
+  /** The namespace the node belongs to, where it has one. */
+  readonly namespace?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly pods: number;
+  /** Pods no policy isolates, per direction. */
+  readonly openIngressPods: number;
+  readonly openEgressPods: number;
+}
+
+/** An aggregated edge: the ports allowed and how many ordered pod pairs it stands for. */
+export interface ViewEdge {
+  readonly id: string;
+  readonly source: string;
+  readonly target: string;
+  readonly ports: Ports;
+  readonly pairs: number;
+}
+
+export interface ViewGraph {
+  readonly nodes: ReadonlyMap<string, ViewNode>;
+  readonly edges: ReadonlyMap<string, ViewEdge>;
+}
+
+/** What turns one revision of a view into the next: put replaces or adds, remove deletes, by id. */
+export interface ViewPatch {
+  readonly revision: number;
+  readonly base: number;
+  readonly putNodes: readonly ViewNode[];
+  readonly removeNodes: readonly string[];
+  readonly putEdges: readonly ViewEdge[];
+  readonly removeEdges: readonly string[];
+}
+
+export interface ViewSnapshot {
+  readonly revision: number;
+  readonly nodes: readonly ViewNode[];
+  readonly edges: readonly ViewEdge[];
+}
+
+export const ANY_POD = "any";
+export const OUTSIDE = "outside";
+
+export function anyNode(): ViewNode {
+  return { id: ANY_POD, kind: "any", label: "any pod", pods: 0, openIngressPods: 0, openEgressPods: 0 };
+}
+
+export function outsideNode(): ViewNode {
+  return {
+    id: OUTSIDE,
+    kind: "outside",
+    label: "outside the cluster",
+    pods: 0,
+    openIngressPods: 0,
+    openEgressPods: 0,
+  };
+}
+
+/** Sums edges into a graph under construction, uniting ports. */
+export class EdgeSums {
+  private readonly sums = new Map<
+    string,
+    { source: string; target: string; ports: PortSet; pairs: number }
+  >();
+
+  add(source: string, target: string, ports: PortSet, pairs: number): void {
+    if (ports.isEmpty()) return;
+    const id = `${source}->${target}`;
+    const sum = this.sums.get(id);
+    if (sum === undefined) this.sums.set(id, { source, target, ports, pairs });
+    else this.sums.set(id, { source, target, ports: sum.ports.union(ports), pairs: sum.pairs + pairs });
+  }
+
+  edges(): Map<string, ViewEdge> {
+    const out = new Map<string, ViewEdge>();
+    for (const [id, sum] of this.sums) {
+      out.set(id, {
+        id,
+        source: sum.source,
+        target: sum.target,
+        ports: wirePorts(sum.ports),
+        pairs: sum.pairs,
+      });
+    }
+    return out;
+  }
+}
+
+/** The patch from one graph to the next (nodes and edges compared by value). */
+export function diffGraphs(before: ViewGraph, after: ViewGraph, base: number, revision: number): ViewPatch {
+  const putNodes: ViewNode[] = [];
+  const removeNodes: string[] = [];
+  const putEdges: ViewEdge[] = [];
+  const removeEdges: string[] = [];
+  for (const [id, node] of after.nodes) {
+    const old = before.nodes.get(id);
+    if (old === undefined || JSON.stringify(old) !== JSON.stringify(node)) putNodes.push(node);
+  }
+  for (const id of before.nodes.keys()) if (!after.nodes.has(id)) removeNodes.push(id);
+  for (const [id, edge] of after.edges) {
+    const old = before.edges.get(id);
+    if (old === undefined || JSON.stringify(old) !== JSON.stringify(edge)) putEdges.push(edge);
+  }
+  for (const id of before.edges.keys()) if (!after.edges.has(id)) removeEdges.push(id);
+  return { revision, base, putNodes, removeNodes, putEdges, removeEdges };
+}
+
+export function isEmptyPatch(patch: ViewPatch): boolean {
+  return (
+    patch.putNodes.length === 0 &&
+    patch.removeNodes.length === 0 &&
+    patch.putEdges.length === 0 &&
+    patch.removeEdges.length === 0
+  );
+}
+
+/** Applies a patch to a client's copy of a view; the one function both ends share. */
+export function applyPatch(
+  graph: { nodes: Map<string, ViewNode>; edges: Map<string, ViewEdge> },
+  patch: ViewPatch,
+): void {
+  for (const id of patch.removeEdges) graph.edges.delete(id);
+  for (const id of patch.removeNodes) graph.nodes.delete(id);
+  for (const node of patch.putNodes) graph.nodes.set(node.id, node);
+  for (const edge of patch.putEdges) graph.edges.set(edge.id, edge);
+}

@@ -1,0 +1,76 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseCluster } from "../objects/parse";
+import { ClusterState } from "../state/cluster-state";
+import { command, networkCluster } from "../testing/arbitraries";
+import { eventsOf } from "../testing/events";
+import { RUNS } from "../testing/runs";
+import { applyPatch, type ViewEdge, type ViewNode, type ViewSnapshot } from "./view";
+import { NamespaceView, OverviewView, type View, WorkloadView } from "./views";
+
+interface Client {
+  readonly view: View;
+  readonly fresh: (state: ClusterState) => View;
+  nodes: Map<string, ViewNode>;
+  edges: Map<string, ViewEdge>;
+  revision: number;
+}
+
+function client(view: View, fresh: (state: ClusterState) => View): Client {
+  const snapshot = view.snapshot();
+  return {
+    view,
+    fresh,
+    nodes: new Map(snapshot.nodes.map((n) => [n.id, n])),
+    edges: new Map(snapshot.edges.map((e) => [e.id, e])),
+    revision: snapshot.revision,
+  };
+}
+
+function sorted(snapshot: Pick<ViewSnapshot, "nodes" | "edges">) {
+  return {
+    nodes: [...snapshot.nodes].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    edges: [...snapshot.edges].sort((a, b) => (a.id < b.id ? -1 : 1)),
+  };
+}
+
+describe("views", () => {
+  it("equal their from-scratch version after every event, with the patches applied in order", () => {
+    let patches = 0;
+    fc.assert(
+      fc.property(networkCluster, fc.array(command, { minLength: 1, maxLength: 15 }), (network, commands) => {
+        const initial = parseCluster(network.map((object, i) => ({ source: `doc ${i}`, object })));
+        const state = ClusterState.from(initial.cluster);
+        const firstIdentity = [...state.identities()][0]?.key ?? "none";
+        const clients = [
+          client(new OverviewView(state), (s) => new OverviewView(s)),
+          ...["ns0", "ns1", "ns2", "ns3"].map((ns) =>
+            client(new NamespaceView(state, ns), (s) => new NamespaceView(s, ns)),
+          ),
+          client(new WorkloadView(state, firstIdentity), (s) => new WorkloadView(s, firstIdentity)),
+        ];
+        for (const cmd of commands) {
+          for (const event of eventsOf(state, cmd)) {
+            const delta = state.apply(event);
+            const fresh = ClusterState.from(state.cluster());
+            for (const c of clients) {
+              const patch = c.view.update(delta);
+              if (patch !== undefined) {
+                expect(patch.base).toBe(c.revision);
+                expect(patch.revision).toBe(c.revision + 1);
+                applyPatch(c, patch);
+                c.revision = patch.revision;
+                patches++;
+              }
+              expect(sorted({ nodes: [...c.nodes.values()], edges: [...c.edges.values()] })).toEqual(
+                sorted(c.fresh(fresh).snapshot()),
+              );
+            }
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    expect(patches).toBeGreaterThan(RUNS);
+  });
+});

@@ -1,0 +1,269 @@
+import type { PortSet } from "../netpol/ports";
+import type { Delta } from "../state/changes";
+import type { ClusterState } from "../state/cluster-state";
+import type { LiveIdentity } from "../state/netpol-index";
+import { acceptsAny, explicitSources, explicitTargets, outsidePorts, podPairs, sendsToAny } from "./graph";
+import { namespaceGraph, namespaceNode, namespaceNodeId, workloadGraph } from "./scoped";
+import {
+  ANY_POD,
+  anyNode,
+  diffGraphs,
+  EdgeSums,
+  isEmptyPatch,
+  OUTSIDE,
+  outsideNode,
+  type ViewEdge,
+  type ViewGraph,
+  type ViewNode,
+  type ViewPatch,
+  type ViewSnapshot,
+} from "./view";
+
+/** A graph a person looks at, kept up to date by the engine's deltas. */
+export interface View {
+  readonly revision: number;
+  snapshot(): ViewSnapshot;
+  /** The patch this delta makes to the view, or undefined when it changes nothing here. */
+  update(delta: Delta): ViewPatch | undefined;
+}
+
+abstract class GraphView implements View {
+  protected graph: ViewGraph = { nodes: new Map(), edges: new Map() };
+  revision = 0;
+
+  snapshot(): ViewSnapshot {
+    return {
+      revision: this.revision,
+      nodes: [...this.graph.nodes.values()],
+      edges: [...this.graph.edges.values()],
+    };
+  }
+
+  protected advance(next: ViewGraph): ViewPatch | undefined {
+    const patch = diffGraphs(this.graph, next, this.revision, this.revision + 1);
+    this.graph = next;
+    if (isEmptyPatch(patch)) return undefined;
+    this.revision++;
+    return patch;
+  }
+
+  abstract update(delta: Delta): ViewPatch | undefined;
+}
+
+/** One namespace by identity. Small enough to recompute whole on each event. */
+export class NamespaceView extends GraphView {
+  constructor(
+    private readonly state: ClusterState,
+    readonly namespace: string,
+  ) {
+    super();
+    this.graph = namespaceGraph(state, namespace);
+  }
+
+  update(): ViewPatch | undefined {
+    return this.advance(namespaceGraph(this.state, this.namespace));
+  }
+}
+
+/** One workload (identity) by pod. */
+export class WorkloadView extends GraphView {
+  constructor(
+    private readonly state: ClusterState,
+    readonly identityKey: string,
+  ) {
+    super();
+    this.graph = workloadGraph(state, identityKey);
+  }
+
+  update(): ViewPatch | undefined {
+    return this.advance(workloadGraph(this.state, this.identityKey));
+  }
+}
+
+type Contribution = Map<string, { source: string; target: string; ports: PortSet; pairs: number }>;
+
+/**
+ * The cluster by namespace. Edges are sums over identities, so each identity's part is kept:
+ * what flows into it (from explicit sources, "any pod" and "outside") and what it sends to "any
+ * pod" and "outside". An event recomputes the parts of the identities it touched, and the
+ * namespace edges those parts feed.
+ */
+export class OverviewView extends GraphView {
+  private readonly inbound = new Map<string, Contribution>();
+  private readonly outbound = new Map<string, Contribution>();
+  private readonly contributors = new Map<string, Set<string>>();
+  /** For each source identity, the destinations whose inbound part counted it, and back. */
+  private readonly countedBy = new Map<string, Set<string>>();
+  private readonly counted = new Map<string, Set<string>>();
+  private readonly nodes = new Map<string, ViewNode>();
+  private readonly edges = new Map<string, ViewEdge>();
+
+  constructor(private readonly state: ClusterState) {
+    super();
+    const touched = new Set<string>();
+    for (const identity of state.identities()) {
+      this.refreshInbound(identity.key, touched);
+      this.refreshOutbound(identity.key, touched);
+    }
+    for (const id of touched) this.refreshEdge(id);
+    for (const namespace of this.namespaceNames()) this.refreshNode(namespace);
+    this.graph = this.current();
+  }
+
+  private *namespaceNames(): Generator<string> {
+    yield* this.state.netpol.identitiesByNamespace.keys();
+    yield* this.state.namespaceObjects();
+  }
+
+  update(delta: Delta): ViewPatch | undefined {
+    const destinations = new Set<string>();
+    const sources = new Set<string>();
+    const namespaces = new Set<string>(delta.namespaces);
+    const all = [
+      ...delta.identities.added,
+      ...delta.identities.removed,
+      ...delta.identities.resized,
+      ...delta.edges.touched,
+    ];
+    for (const identity of [...all, ...delta.edges.ingressDirty]) destinations.add(identity.key);
+    for (const identity of [...all, ...delta.edges.egressDirty]) {
+      sources.add(identity.key);
+      for (const d of this.countedBy.get(identity.key) ?? []) destinations.add(d);
+      const live = this.state.netpol.identities.get(identity.key);
+      if (live !== undefined) for (const d of explicitTargets(live)) destinations.add(d.key);
+    }
+    for (const identity of [...all, ...delta.edges.ingressDirty, ...delta.edges.egressDirty])
+      namespaces.add(identity.namespace);
+    const touched = new Set<string>();
+    for (const key of destinations) this.refreshInbound(key, touched);
+    for (const key of sources) this.refreshOutbound(key, touched);
+    for (const id of touched) this.refreshEdge(id);
+    for (const namespace of namespaces) this.refreshNode(namespace);
+    return this.advance(this.current());
+  }
+
+  private current(): ViewGraph {
+    const nodes = new Map(this.nodes);
+    for (const edge of this.edges.values()) {
+      if (edge.source === ANY_POD || edge.target === ANY_POD) nodes.set(ANY_POD, anyNode());
+      if (edge.source === OUTSIDE || edge.target === OUTSIDE) nodes.set(OUTSIDE, outsideNode());
+    }
+    return { nodes, edges: new Map(this.edges) };
+  }
+
+  private replace(
+    store: Map<string, Contribution>,
+    key: string,
+    next: Contribution | undefined,
+    touched: Set<string>,
+  ) {
+    const part = `${store === this.inbound ? "in" : "out"}:${key}`;
+    for (const id of store.get(key)?.keys() ?? []) {
+      this.contributors.get(id)?.delete(part);
+      touched.add(id);
+    }
+    if (next === undefined || next.size === 0) store.delete(key);
+    else store.set(key, next);
+    for (const id of next?.keys() ?? []) {
+      let set = this.contributors.get(id);
+      if (set === undefined) {
+        set = new Set();
+        this.contributors.set(id, set);
+      }
+      set.add(part);
+      touched.add(id);
+    }
+  }
+
+  private refreshInbound(key: string, touched: Set<string>): void {
+    const identity = this.state.netpol.identities.get(key);
+    const contribution: Contribution = new Map();
+    const add = (source: string, target: string, ports: PortSet, pairs: number) => {
+      if (ports.isEmpty()) return;
+      const id = `${source}->${target}`;
+      const old = contribution.get(id);
+      contribution.set(
+        id,
+        old === undefined
+          ? { source, target, ports, pairs }
+          : { source, target, ports: old.ports.union(ports), pairs: old.pairs + pairs },
+      );
+    };
+    for (const source of this.counted.get(key) ?? []) this.countedBy.get(source)?.delete(key);
+    this.counted.delete(key);
+    if (identity !== undefined) {
+      const counted = new Set<string>();
+      this.counted.set(key, counted);
+      const target = namespaceNodeId(identity.namespace);
+      for (const source of explicitSources(identity)) {
+        add(
+          namespaceNodeId(source.namespace),
+          target,
+          this.state.allowed(source, identity),
+          podPairs(source, identity),
+        );
+        let set = this.countedBy.get(source.key);
+        if (set === undefined) {
+          set = new Set();
+          this.countedBy.set(source.key, set);
+        }
+        set.add(key);
+        counted.add(source.key);
+      }
+      add(ANY_POD, target, acceptsAny(identity), identity.pods.size);
+      add(OUTSIDE, target, outsidePorts(this.state, identity, "ingress"), identity.pods.size);
+    }
+    this.replace(this.inbound, key, contribution, touched);
+  }
+
+  private refreshOutbound(key: string, touched: Set<string>): void {
+    const identity: LiveIdentity | undefined = this.state.netpol.identities.get(key);
+    const contribution: Contribution = new Map();
+    if (identity !== undefined) {
+      const source = namespaceNodeId(identity.namespace);
+      const toAny = sendsToAny(identity);
+      const toOutside = outsidePorts(this.state, identity, "egress");
+      if (!toAny.isEmpty())
+        contribution.set(`${source}->${ANY_POD}`, {
+          source,
+          target: ANY_POD,
+          ports: toAny,
+          pairs: identity.pods.size,
+        });
+      if (!toOutside.isEmpty()) {
+        contribution.set(`${source}->${OUTSIDE}`, {
+          source,
+          target: OUTSIDE,
+          ports: toOutside,
+          pairs: identity.pods.size,
+        });
+      }
+    }
+    this.replace(this.outbound, key, contribution, touched);
+  }
+
+  private refreshEdge(id: string): void {
+    const parts = this.contributors.get(id);
+    const sums = new EdgeSums();
+    for (const part of parts ?? []) {
+      const store = part.startsWith("in:") ? this.inbound : this.outbound;
+      const piece = store.get(part.slice(part.indexOf(":") + 1))?.get(id);
+      if (piece !== undefined) sums.add(piece.source, piece.target, piece.ports, piece.pairs);
+    }
+    const edge = sums.edges().get(id);
+    if (edge === undefined) {
+      this.edges.delete(id);
+      this.contributors.delete(id);
+    } else {
+      this.edges.set(id, edge);
+    }
+  }
+
+  private refreshNode(namespace: string): void {
+    const id = namespaceNodeId(namespace);
+    const exists =
+      this.state.netpol.identitiesByNamespace.has(namespace) || this.state.hasNamespaceObject(namespace);
+    if (exists) this.nodes.set(id, namespaceNode(this.state, namespace));
+    else this.nodes.delete(id);
+  }
+}
