@@ -367,7 +367,7 @@ export class SyntheticWorld {
       const policy = allowPolicy(
         d,
         `allow-${d.app}-edit`,
-        this.pick(TIERS) + "0",
+        `${this.pick(TIERS)}0`,
         `team${Math.floor(this.next() * this.teams)}`,
         Math.floor(this.next() * 100),
       );

@@ -185,7 +185,6 @@ export class ClusterState implements FindingContext {
         this.rbacIndex.setServiceAccount(
           before as ServiceAccount | undefined,
           object as ServiceAccount | undefined,
-          changes,
         );
         for (const pod of this.podsByAccount.get(key) ?? []) changes.podsTouched.add(pod);
         break;

@@ -59,11 +59,7 @@ export class RbacIndex {
 
   // Objects
 
-  setServiceAccount(
-    before: ServiceAccount | undefined,
-    after: ServiceAccount | undefined,
-    changes: Changes,
-  ): void {
+  setServiceAccount(before: ServiceAccount | undefined, after: ServiceAccount | undefined): void {
     const subject = (sa: ServiceAccount): Subject => ({
       kind: "ServiceAccount",
       namespace: sa.namespace,
