@@ -2,6 +2,7 @@
 // initial lists, then a stream of churn, and prints what it cost.
 //   pnpm -s bench --scale S|M|L|XL [--json] [--events N] [--seed N]
 import { ClusterState } from "../src/state/cluster-state";
+import { NamespaceView, OverviewView } from "../src/views/views";
 import { SCALES, SyntheticWorld } from "./synthetic";
 
 function arg(name: string): string | undefined {
@@ -33,19 +34,34 @@ const state = new ClusterState();
 for (const event of world.initialEvents()) state.apply(event);
 const initialMs = performance.now() - started;
 
+started = performance.now();
+const overview = new OverviewView(state);
+const overviewMs = performance.now() - started;
+const largest = [...state.netpol.identitiesByNamespace.entries()].sort(
+  (a, b) => b[1].size - a[1].size,
+)[0]![0];
+started = performance.now();
+const namespaceView = new NamespaceView(state, largest);
+const namespaceViewMs = performance.now() - started;
+
 const timings = {
   pod: [] as number[],
   policy: [] as number[],
   rbac: [] as number[],
   namespace: [] as number[],
 };
+const viewTimings: number[] = [];
 let events = 0;
 while (events < eventTarget) {
   const burst = world.churn();
   for (const event of burst.events) {
     const t0 = process.hrtime.bigint();
-    state.apply(event);
+    const delta = state.apply(event);
     const us = Number(process.hrtime.bigint() - t0) / 1000;
+    const v0 = process.hrtime.bigint();
+    overview.update(delta);
+    namespaceView.update();
+    viewTimings.push(Number(process.hrtime.bigint() - v0) / 1000);
     const kind =
       event.kind === "Pod"
         ? "pod"
@@ -84,6 +100,12 @@ const result = {
   rbacEventP99Us: round(percentile(timings.rbac, 99)),
   namespaceEventP99Us: round(percentile(timings.namespace, 99)),
   fromScratchMs: Math.round(fromScratchMs),
+  overviewMs: Math.round(overviewMs),
+  overviewNodes: overview.snapshot().nodes.length,
+  overviewEdges: overview.snapshot().edges.length,
+  namespaceViewMs: round(namespaceViewMs),
+  viewUpdateP50Us: round(percentile(viewTimings, 50)),
+  viewUpdateP99Us: round(percentile(viewTimings, 99)),
   heapUsedMB,
   rssMB,
 };
@@ -101,6 +123,9 @@ if (process.argv.includes("--json")) {
   );
   console.log(
     `  from scratch   ${result.fromScratchMs} ms (${Math.round((result.fromScratchMs * 1000) / Math.max(1, result.podEventP99Us))}x a pod event at p99)`,
+  );
+  console.log(
+    `  views          overview ${result.overviewNodes} nodes, ${result.overviewEdges} edges in ${result.overviewMs} ms; largest namespace in ${result.namespaceViewMs} ms; both updated per event p50 ${result.viewUpdateP50Us} µs, p99 ${result.viewUpdateP99Us} µs`,
   );
   console.log(`  memory         heap ${result.heapUsedMB} MB, rss ${result.rssMB} MB`);
 }

@@ -105,9 +105,25 @@ export class OverviewView extends GraphView {
       this.refreshInbound(identity.key, touched);
       this.refreshOutbound(identity.key, touched);
     }
-    for (const id of touched) this.refreshEdge(id);
-    for (const namespace of this.namespaceNames()) this.refreshNode(namespace);
-    this.graph = this.current();
+    const patch = this.emptyPatch();
+    for (const id of touched) this.refreshEdge(id, patch);
+    for (const namespace of this.namespaceNames()) this.refreshNode(namespace, patch);
+  }
+
+  override snapshot(): ViewSnapshot {
+    const nodes = [...this.nodes.values()];
+    if (this.openEnded.get(ANY_POD)) nodes.push(anyNode());
+    if (this.openEnded.get(OUTSIDE)) nodes.push(outsideNode());
+    return { revision: this.revision, nodes, edges: [...this.edges.values()] };
+  }
+
+  private emptyPatch() {
+    return {
+      putNodes: new Map<string, ViewNode>(),
+      removeNodes: new Set<string>(),
+      putEdges: new Map<string, ViewEdge>(),
+      removeEdges: new Set<string>(),
+    };
   }
 
   private *namespaceNames(): Generator<string> {
@@ -137,18 +153,42 @@ export class OverviewView extends GraphView {
     const touched = new Set<string>();
     for (const key of destinations) this.refreshInbound(key, touched);
     for (const key of sources) this.refreshOutbound(key, touched);
-    for (const id of touched) this.refreshEdge(id);
-    for (const namespace of namespaces) this.refreshNode(namespace);
-    return this.advance(this.current());
+    const patch = this.emptyPatch();
+    for (const id of touched) this.refreshEdge(id, patch);
+    for (const namespace of namespaces) this.refreshNode(namespace, patch);
+    if (patch.putNodes.size + patch.removeNodes.size + patch.putEdges.size + patch.removeEdges.size === 0)
+      return undefined;
+    this.revision++;
+    return {
+      revision: this.revision,
+      base: this.revision - 1,
+      putNodes: [...patch.putNodes.values()],
+      removeNodes: [...patch.removeNodes],
+      putEdges: [...patch.putEdges.values()],
+      removeEdges: [...patch.removeEdges],
+    };
   }
 
-  private current(): ViewGraph {
-    const nodes = new Map(this.nodes);
-    for (const edge of this.edges.values()) {
-      if (edge.source === ANY_POD || edge.target === ANY_POD) nodes.set(ANY_POD, anyNode());
-      if (edge.source === OUTSIDE || edge.target === OUTSIDE) nodes.set(OUTSIDE, outsideNode());
+  /** How many edges touch "any pod" and "outside": their nodes exist while some edge does. */
+  private readonly openEnded = new Map<string, number>([
+    [ANY_POD, 0],
+    [OUTSIDE, 0],
+  ]);
+
+  private countOpenEnds(edge: ViewEdge, by: number, patch: ReturnType<OverviewView["emptyPatch"]>): void {
+    for (const end of [ANY_POD, OUTSIDE]) {
+      if (edge.source !== end && edge.target !== end) continue;
+      const before = this.openEnded.get(end)!;
+      const after = before + by;
+      this.openEnded.set(end, after);
+      if (before === 0 && after > 0) {
+        patch.removeNodes.delete(end);
+        patch.putNodes.set(end, end === ANY_POD ? anyNode() : outsideNode());
+      } else if (before > 0 && after === 0) {
+        patch.putNodes.delete(end);
+        patch.removeNodes.add(end);
+      }
     }
-    return { nodes, edges: new Map(this.edges) };
   }
 
   private replace(
@@ -242,7 +282,8 @@ export class OverviewView extends GraphView {
     this.replace(this.outbound, key, contribution, touched);
   }
 
-  private refreshEdge(id: string): void {
+  private refreshEdge(id: string, patch: ReturnType<OverviewView["emptyPatch"]>): void {
+    const before = this.edges.get(id);
     const parts = this.contributors.get(id);
     const sums = new EdgeSums();
     for (const part of parts ?? []) {
@@ -254,16 +295,29 @@ export class OverviewView extends GraphView {
     if (edge === undefined) {
       this.edges.delete(id);
       this.contributors.delete(id);
-    } else {
-      this.edges.set(id, edge);
+      if (before !== undefined) {
+        patch.removeEdges.add(id);
+        this.countOpenEnds(before, -1, patch);
+      }
+      return;
     }
+    this.edges.set(id, edge);
+    if (before === undefined) this.countOpenEnds(edge, 1, patch);
+    if (before === undefined || JSON.stringify(before) !== JSON.stringify(edge)) patch.putEdges.set(id, edge);
   }
 
-  private refreshNode(namespace: string): void {
+  private refreshNode(namespace: string, patch: ReturnType<OverviewView["emptyPatch"]>): void {
     const id = namespaceNodeId(namespace);
+    const before = this.nodes.get(id);
     const exists =
       this.state.netpol.identitiesByNamespace.has(namespace) || this.state.hasNamespaceObject(namespace);
-    if (exists) this.nodes.set(id, namespaceNode(this.state, namespace));
-    else this.nodes.delete(id);
+    if (!exists) {
+      this.nodes.delete(id);
+      if (before !== undefined) patch.removeNodes.add(id);
+      return;
+    }
+    const node = namespaceNode(this.state, namespace);
+    this.nodes.set(id, node);
+    if (before === undefined || JSON.stringify(before) !== JSON.stringify(node)) patch.putNodes.set(id, node);
   }
 }
