@@ -424,9 +424,14 @@ export const anyObject: fc.Arbitrary<Json> = fc.oneof(
 export type Command =
   | { readonly op: "ADDED" | "MODIFIED" | "DELETED"; readonly object: Json }
   | { readonly op: "RELIST"; readonly objects: Json[]; readonly keep: number }
-  | { readonly op: "ROLLOUT"; readonly namespace: string; readonly app: string; readonly hash: string };
+  | { readonly op: "ROLLOUT"; readonly namespace: string; readonly app: string; readonly hash: string }
+  | { readonly op: "SCALE"; readonly pick: number; readonly up: boolean };
 
 export const command: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant("SCALE" as const), pick: fc.nat(), up: fc.boolean() }),
+  },
   {
     weight: 8,
     arbitrary: fc.record({ op: fc.constantFrom("ADDED", "MODIFIED", "DELETED" as const), object: anyObject }),

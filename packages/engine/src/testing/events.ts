@@ -54,7 +54,17 @@ function currentOf(cluster: Cluster, kind: Kind): KindObjects[Kind][] {
 }
 
 /** The watch events a command stands for, given what the state holds now. */
+let replica = 0;
+
 export function eventsOf(state: ClusterState, cmd: Command): WatchEvent[] {
+  if (cmd.op === "SCALE") {
+    // A replica more or less of an existing pod: the identity stays, only its size changes.
+    const pods = state.cluster().pods;
+    const pod = pods[cmd.pick % Math.max(1, pods.length)];
+    if (pod === undefined) return [];
+    if (!cmd.up) return [{ type: "DELETED", kind: "Pod", object: pod }];
+    return [{ type: "ADDED", kind: "Pod", object: { ...pod, name: `${pod.name}-r${replica++}` } }];
+  }
   if (cmd.op === "ROLLOUT") {
     const old = state.cluster().pods.filter((p) => p.namespace === cmd.namespace && p.labels.app === cmd.app);
     const events: WatchEvent[] = [];

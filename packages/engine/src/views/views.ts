@@ -102,6 +102,7 @@ export class OverviewView extends GraphView {
     super();
     const touched = new Set<string>();
     for (const identity of state.identities()) {
+      this.podCounts.set(identity.key, identity.pods.size);
       this.refreshInbound(identity.key, touched);
       this.refreshOutbound(identity.key, touched);
     }
@@ -129,6 +130,28 @@ export class OverviewView extends GraphView {
   private *namespaceNames(): Generator<string> {
     yield* this.state.netpol.identitiesByNamespace.keys();
     yield* this.state.namespaceObjects();
+  }
+
+  /** Pods per identity when last counted, for adjusting pair counts by the difference. */
+  private readonly podCounts = new Map<string, number>();
+
+  private adjustPairs(source: LiveIdentity, refreshed: ReadonlySet<string>, touched: Set<string>): void {
+    const before = this.podCounts.get(source.key) ?? 0;
+    const change = source.pods.size - before;
+    this.podCounts.set(source.key, source.pods.size);
+    if (change === 0) return;
+    for (const key of this.countedBy.get(source.key) ?? []) {
+      if (key === source.key || refreshed.has(key)) continue;
+      const destination = this.state.netpol.identities.get(key);
+      const contribution = this.inbound.get(key);
+      if (destination === undefined || contribution === undefined) continue;
+      if (this.allowed(source, destination).isEmpty()) continue;
+      const id = `${namespaceNodeId(source.namespace)}->${namespaceNodeId(destination.namespace)}`;
+      const piece = contribution.get(id);
+      if (piece === undefined) continue;
+      contribution.set(id, { ...piece, pairs: piece.pairs + change * destination.pods.size });
+      touched.add(id);
+    }
   }
 
   /** Allowed ports by source and destination identity: a pod joining or leaving changes counts, not ports. */
@@ -169,22 +192,32 @@ export class OverviewView extends GraphView {
     const destinations = new Set<string>();
     const sources = new Set<string>();
     const namespaces = new Set<string>(delta.namespaces);
-    const all = [
+    // A pod joining or leaving an identity that nothing else touched changes only pair counts:
+    // its destinations adjust one number each instead of recounting all their sources.
+    const rulesChanged = new Set<LiveIdentity>([
       ...delta.identities.added,
       ...delta.identities.removed,
-      ...delta.identities.resized,
       ...delta.edges.touched,
-    ];
-    for (const identity of [...all, ...delta.edges.ingressDirty]) destinations.add(identity.key);
+      ...delta.edges.ingressDirty,
+      ...delta.edges.egressDirty,
+    ]);
+    const resizedOnly = delta.identities.resized.filter((identity) => !rulesChanged.has(identity));
+    const all = [...delta.identities.added, ...delta.identities.removed, ...delta.edges.touched];
+    for (const identity of [...all, ...delta.edges.ingressDirty, ...resizedOnly])
+      destinations.add(identity.key);
     for (const identity of [...all, ...delta.edges.egressDirty]) {
       sources.add(identity.key);
       for (const d of this.countedBy.get(identity.key) ?? []) destinations.add(d);
       const live = this.state.netpol.identities.get(identity.key);
       if (live !== undefined) for (const d of explicitTargets(live)) destinations.add(d.key);
     }
-    for (const identity of [...all, ...delta.edges.ingressDirty, ...delta.edges.egressDirty])
-      namespaces.add(identity.namespace);
+    for (const identity of resizedOnly) sources.add(identity.key);
     const touched = new Set<string>();
+    for (const identity of resizedOnly) this.adjustPairs(identity, destinations, touched);
+    for (const identity of delta.identities.removed) this.podCounts.delete(identity.key);
+    for (const identity of delta.identities.added) this.podCounts.set(identity.key, identity.pods.size);
+    for (const identity of [...all, ...resizedOnly, ...delta.edges.ingressDirty, ...delta.edges.egressDirty])
+      namespaces.add(identity.namespace);
     for (const key of destinations) this.refreshInbound(key, touched);
     for (const key of sources) this.refreshOutbound(key, touched);
     const patch = this.emptyPatch();
