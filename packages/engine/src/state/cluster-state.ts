@@ -127,7 +127,7 @@ export class ClusterState implements FindingContext {
 
   static from(cluster: Cluster): ClusterState {
     const state = new ClusterState();
-    for (const event of initialEvents(cluster)) state.apply(event);
+    state.applyAll(initialEvents(cluster));
     return state;
   }
 
@@ -136,12 +136,22 @@ export class ClusterState implements FindingContext {
   }
 
   apply(event: WatchEvent): Delta {
+    return this.applyAll([event]);
+  }
+
+  /**
+   * Applies several events as one: RBAC rows and findings are recomputed once for all of them
+   * (the initial lists of a watch touch every subject several times over).
+   */
+  applyAll(events: readonly WatchEvent[]): Delta {
     const changes = new Changes();
-    if (event.type === "RELIST") {
-      this.relist(event.kind, event.objects, changes);
-    } else {
-      const key = objectKey(event.kind, event.object);
-      this.set(event.kind, key, event.type === "DELETED" ? undefined : event.object, changes);
+    for (const event of events) {
+      if (event.type === "RELIST") {
+        this.relist(event.kind, event.objects, changes);
+      } else {
+        const key = objectKey(event.kind, event.object);
+        this.set(event.kind, key, event.type === "DELETED" ? undefined : event.object, changes);
+      }
     }
     this.rbacIndex.flush(changes);
     this.refreshFindings(changes);

@@ -40,9 +40,12 @@ describe("the live engine", () => {
           const count = (json: string, by: number) => findings.set(json, (findings.get(json) ?? 0) + by);
           for (const f of state.findings()) count(JSON.stringify(f), 1);
           const subjects = new Set(state.rbac().map((s) => subjectRef(s.subject)));
-          for (const cmd of commands) {
-            for (const event of eventsOf(state, cmd)) {
-              const delta = state.apply(event);
+          for (const [index, cmd] of commands.entries()) {
+            // Every other command's events (a rollout is many) are applied as one batch.
+            const events = eventsOf(state, cmd);
+            const batches = index % 2 === 1 ? [events] : events.map((event) => [event]);
+            for (const batch of batches) {
+              const delta = state.applyAll(batch);
               const cluster = state.cluster();
               expect(comparableConnectivity(state.connectivity())).toEqual(
                 comparableConnectivity(referenceConnectivity(cluster)),
