@@ -1,6 +1,6 @@
 // The engine at cluster scale: builds a synthetic cluster, feeds it to the live engine as the
 // initial lists, then a stream of churn, and prints what it cost.
-//   pnpm -s bench --scale S|M|L|XL [--json] [--events N] [--seed N]
+//   pnpm -s bench --scale S|M|L|XL [--json] [--events N] [--seed N] [--no-views]
 import { ClusterState } from "../src/state/cluster-state";
 import { NamespaceView, OverviewView } from "../src/views/views";
 import { SCALES, SyntheticWorld } from "./synthetic";
@@ -34,14 +34,17 @@ const state = new ClusterState();
 state.applyAll(world.initialEvents());
 const initialMs = performance.now() - started;
 
+// --no-views measures the engine alone; by default the overview and the largest namespace's view
+// are kept up to date too, as they are for a browser watching them.
+const withViews = !process.argv.includes("--no-views");
 started = performance.now();
-const overview = new OverviewView(state);
+const overview = withViews ? new OverviewView(state) : undefined;
 const overviewMs = performance.now() - started;
 const largest = [...state.netpol.identitiesByNamespace.entries()].sort(
   (a, b) => b[1].size - a[1].size,
 )[0]![0];
 started = performance.now();
-const namespaceView = new NamespaceView(state, largest);
+const namespaceView = withViews ? new NamespaceView(state, largest) : undefined;
 const namespaceViewMs = performance.now() - started;
 
 const timings = {
@@ -59,8 +62,8 @@ while (events < eventTarget) {
     const delta = state.apply(event);
     const us = Number(process.hrtime.bigint() - t0) / 1000;
     const v0 = process.hrtime.bigint();
-    overview.update(delta);
-    namespaceView.update();
+    overview?.update(delta);
+    namespaceView?.update();
     viewTimings.push(Number(process.hrtime.bigint() - v0) / 1000);
     const kind =
       event.kind === "Pod"
@@ -101,8 +104,8 @@ const result = {
   namespaceEventP99Us: round(percentile(timings.namespace, 99)),
   fromScratchMs: Math.round(fromScratchMs),
   overviewMs: Math.round(overviewMs),
-  overviewNodes: overview.snapshot().nodes.length,
-  overviewEdges: overview.snapshot().edges.length,
+  overviewNodes: overview?.snapshot().nodes.length ?? 0,
+  overviewEdges: overview?.snapshot().edges.length ?? 0,
   namespaceViewMs: round(namespaceViewMs),
   viewUpdateP50Us: round(percentile(viewTimings, 50)),
   viewUpdateP99Us: round(percentile(viewTimings, 99)),

@@ -145,7 +145,7 @@ export class OverviewView extends GraphView {
       const destination = this.state.netpol.identities.get(key);
       const contribution = this.inbound.get(key);
       if (destination === undefined || contribution === undefined) continue;
-      if (this.allowed(source, destination).isEmpty()) continue;
+      if (this.state.allowed(source, destination).isEmpty()) continue;
       const id = `${namespaceNodeId(source.namespace)}->${namespaceNodeId(destination.namespace)}`;
       const piece = contribution.get(id);
       if (piece === undefined) continue;
@@ -154,41 +154,7 @@ export class OverviewView extends GraphView {
     }
   }
 
-  /** Allowed ports by source and destination identity: a pod joining or leaving changes counts, not ports. */
-  private readonly allowedCache = new Map<string, Map<string, PortSet>>();
-  private readonly cachedSources = new Map<string, Set<string>>();
-
-  private allowed(source: LiveIdentity, destination: LiveIdentity): PortSet {
-    let bySource = this.allowedCache.get(source.key);
-    const cached = bySource?.get(destination.key);
-    if (cached !== undefined) return cached;
-    const ports = this.state.allowed(source, destination);
-    if (bySource === undefined) {
-      bySource = new Map();
-      this.allowedCache.set(source.key, bySource);
-    }
-    bySource.set(destination.key, ports);
-    let sources = this.cachedSources.get(destination.key);
-    if (sources === undefined) {
-      sources = new Set();
-      this.cachedSources.set(destination.key, sources);
-    }
-    sources.add(source.key);
-    return ports;
-  }
-
-  private forgetAllowed(delta: Delta): void {
-    const changed = [...delta.identities.added, ...delta.identities.removed, ...delta.edges.touched];
-    for (const identity of [...changed, ...delta.edges.egressDirty]) this.allowedCache.delete(identity.key);
-    for (const identity of [...changed, ...delta.edges.ingressDirty]) {
-      for (const source of this.cachedSources.get(identity.key) ?? [])
-        this.allowedCache.get(source)?.delete(identity.key);
-      this.cachedSources.delete(identity.key);
-    }
-  }
-
   update(delta: Delta): ViewPatch | undefined {
-    this.forgetAllowed(delta);
     const destinations = new Set<string>();
     const sources = new Set<string>();
     const namespaces = new Set<string>(delta.namespaces);
@@ -306,7 +272,7 @@ export class OverviewView extends GraphView {
         add(
           namespaceNodeId(source.namespace),
           target,
-          this.allowed(source, identity),
+          this.state.allowed(source, identity),
           podPairs(source, identity),
         );
         let set = this.countedBy.get(source.key);
