@@ -143,11 +143,6 @@ class PeerIndex {
     yield* this.unlabelled;
     for (const key of Object.keys(labels)) yield* this.byLabel.get(`${key}=${labels[key]}`) ?? [];
   }
-
-  *all(): Generator<PeerState> {
-    yield* this.unlabelled;
-    for (const peers of this.byLabel.values()) yield* peers;
-  }
 }
 
 /** Peers that share one namespaceSelector: it is evaluated once per namespace for all of them. */
@@ -198,6 +193,8 @@ export class NetpolIndex {
   private readonly groupsByNamespace = new Map<string, Set<NamespaceSelectorGroup>>();
   /** Known namespaces filed under each of their labels ("key=value"). */
   private readonly namespacesByLabel = new Map<string, Set<string>>();
+  /** Identities of every namespace filed under each of their labels ("key=value"). */
+  private readonly identitiesWithLabel = new Map<string, Set<LiveIdentity>>();
   /** Identities of each namespace filed under each of their labels ("key=value"). */
   private readonly identitiesByLabel = new Map<string, Map<string, Set<LiveIdentity>>>();
   private nextIndex = 0;
@@ -353,7 +350,7 @@ export class NetpolIndex {
       const group = this.groupOf(peer.namespaceSelector);
       peer.group = group;
       group.peers.add(peer);
-      for (const ns of group.namespaces) this.matchWithin(peer, ns, changes);
+      this.matchAcross(peer, group, changes);
     }
   }
 
@@ -407,7 +404,36 @@ export class NetpolIndex {
     }
   }
 
+  /**
+   * Matches a peer against the identities of every namespace its group selects, from whichever
+   * side is smaller: a selector of all namespaces meets only the identities carrying its pod label.
+   */
+  private matchAcross(peer: PeerState, group: NamespaceSelectorGroup, changes: Changes): void {
+    const label = indexLabel(peer.podSelector);
+    const labelled =
+      label === undefined ? undefined : (this.identitiesWithLabel.get(label) ?? new Set<LiveIdentity>());
+    if (labelled !== undefined && labelled.size < group.namespaces.size) {
+      for (const identity of labelled) {
+        if (group.namespaces.has(identity.namespace) && peer.matchesPodLabels(identity.labels)) {
+          this.addMatch(peer, identity, changes);
+        }
+      }
+      return;
+    }
+    if (this.identitiesByNamespace.size < group.namespaces.size) {
+      for (const ns of this.identitiesByNamespace.keys())
+        if (group.namespaces.has(ns)) this.matchWithin(peer, ns, changes);
+      return;
+    }
+    for (const ns of group.namespaces) this.matchWithin(peer, ns, changes);
+  }
+
   private fileByLabels(identity: LiveIdentity, add: boolean): void {
+    for (const key of Object.keys(identity.labels)) {
+      const label = `${key}=${identity.labels[key]}`;
+      if (add) addTo(this.identitiesWithLabel, label, identity);
+      else removeFrom(this.identitiesWithLabel, label, identity);
+    }
     let byLabel = this.identitiesByLabel.get(identity.namespace);
     if (byLabel === undefined) {
       if (!add) return;
@@ -448,7 +474,11 @@ export class NetpolIndex {
       if (now) {
         group.namespaces.add(namespace);
         addTo(this.groupsByNamespace, namespace, group);
-        for (const peer of group.peers.all()) this.matchWithin(peer, namespace, changes);
+        for (const identity of this.identitiesByNamespace.get(namespace) ?? []) {
+          for (const peer of group.peers.candidates(identity.labels)) {
+            if (peer.matchesPodLabels(identity.labels)) this.addMatch(peer, identity, changes);
+          }
+        }
       } else {
         group.namespaces.delete(namespace);
         removeFrom(this.groupsByNamespace, namespace, group);
