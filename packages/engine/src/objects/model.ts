@@ -174,3 +174,15 @@ export function refString(ref: ObjectRef): string {
 export function podKey(pod: { namespace: string; name: string }): string {
   return `${pod.namespace}/${pod.name}`;
 }
+
+/** The kinds Trustmap reads, beside the workload kinds that stand for pods in offline input. */
+export const READ_KINDS = [
+  "Namespace",
+  "Pod",
+  "NetworkPolicy",
+  "ServiceAccount",
+  "Role",
+  "ClusterRole",
+  "RoleBinding",
+  "ClusterRoleBinding",
+] as const;

@@ -18,7 +18,7 @@ import type {
   RoleBinding,
   ServiceAccount,
 } from "./model";
-import { PROTOCOLS } from "./model";
+import { PROTOCOLS, READ_KINDS } from "./model";
 import { describe, FieldReader, type InputError, isObject, type JsonObject } from "./reader";
 
 /** One decoded document of input: a Kubernetes object (or a List of them) and where it came from. */
@@ -260,16 +260,7 @@ function collectEntries(
   );
 }
 
-const KNOWN_KINDS = new Set([
-  "Namespace",
-  "Pod",
-  "NetworkPolicy",
-  "ServiceAccount",
-  "Role",
-  "ClusterRole",
-  "RoleBinding",
-  "ClusterRoleBinding",
-]);
+const KNOWN_KINDS = new Set<string>(READ_KINDS);
 
 function readNamespace(reader: FieldReader, name: string, object: JsonObject): Namespace {
   const metadata = reader.record(object.metadata, "metadata");

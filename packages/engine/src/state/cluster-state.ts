@@ -15,6 +15,7 @@ import {
   type NetworkPolicy,
   type Pod,
   podKey,
+  READ_KINDS,
   type Role,
   type RoleBinding,
   type ServiceAccount,
@@ -45,16 +46,7 @@ export interface KindObjects {
 
 export type Kind = keyof KindObjects;
 
-export const KINDS: readonly Kind[] = [
-  "Namespace",
-  "Pod",
-  "NetworkPolicy",
-  "ServiceAccount",
-  "Role",
-  "ClusterRole",
-  "RoleBinding",
-  "ClusterRoleBinding",
-];
+export const KINDS: readonly Kind[] = READ_KINDS;
 
 /** A watch event, or a full relist that replaces every object of one kind. */
 export type WatchEvent = {

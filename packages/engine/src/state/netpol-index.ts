@@ -12,6 +12,7 @@ import type {
 } from "../objects/model";
 import { selectorMatches } from "../selectors/labelSelector";
 import type { Changes } from "./changes";
+import { addTo, removeFrom } from "./multimap";
 
 /** Pods NetworkPolicy cannot tell apart (namespace, labels, named ports), kept up to date as pods come and go. */
 export class LiveIdentity {
@@ -154,22 +155,6 @@ class NamespaceSelectorGroup {
     readonly key: string,
     readonly selector: LabelSelector,
   ) {}
-}
-
-function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (set === undefined) {
-    set = new Set();
-    map.set(key, set);
-  }
-  set.add(value);
-}
-
-function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set === undefined) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
 }
 
 /**

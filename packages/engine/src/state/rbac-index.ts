@@ -10,22 +10,7 @@ import {
   userInfoOf,
 } from "../rbac/subjects";
 import type { Changes } from "./changes";
-
-function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (set === undefined) {
-    set = new Set();
-    map.set(key, set);
-  }
-  set.add(value);
-}
-
-function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (set === undefined) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
-}
+import { addTo, removeFrom } from "./multimap";
 
 const SA_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
 
