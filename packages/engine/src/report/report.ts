@@ -69,8 +69,19 @@ function sortedLabels(labels: Readonly<Record<string, string>>): Record<string, 
   return out;
 }
 
-/** "all" for every port of every protocol; otherwise entries by protocol and port. */
+const wireCache = new WeakMap<PortSet, Ports>();
+
+/** "all" for every port of every protocol; otherwise entries by protocol and port (shared per port set: treat as read-only). */
 export function wirePorts(ports: PortSet): Ports {
+  let wire = wireCache.get(ports);
+  if (wire === undefined) {
+    wire = toWirePorts(ports);
+    wireCache.set(ports, wire);
+  }
+  return wire;
+}
+
+function toWirePorts(ports: PortSet): Ports {
   if (ports.isAll()) return "all";
   const entries: PortEntry[] = [];
   for (const protocol of ["TCP", "UDP", "SCTP"] as const) {

@@ -353,11 +353,13 @@ export class ClusterState implements FindingContext {
       key: podKey(pod),
       identity: this.netpol.identityOf(pod)!,
     }));
-    const cache = new Map<string, PortSet>();
+    // Identity indexes stay far below 2^26, so the pair fits one safe integer.
+    const cache = new Map<number, PortSet>();
     for (const from of pods) {
+      const base = from.identity.index * 2 ** 26;
       for (const to of pods) {
         if (from === to) continue;
-        const pair = `${from.identity.index}>${to.identity.index}`;
+        const pair = base + to.identity.index;
         let ports = cache.get(pair);
         if (ports === undefined) {
           ports = this.netpol.allowed(from.identity, to.identity);
