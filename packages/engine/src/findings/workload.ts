@@ -4,8 +4,15 @@ import { type Check, quote, type ScopedCheck } from "./finding";
 
 type CheckBase = Omit<ScopedCheck<"pod">, "run" | "scope">;
 
+const podNames = new WeakMap<Pod, string>();
+
 function podName(pod: Pod): string {
-  return `${pod.source.kind} ${quote(podKey(pod))}`;
+  let name = podNames.get(pod);
+  if (name === undefined) {
+    name = `${pod.source.kind} ${quote(podKey(pod))}`;
+    podNames.set(pod, name);
+  }
+  return name;
 }
 
 /** One hit per pod whose containers fail `test`, naming the containers. */
@@ -19,8 +26,8 @@ function containerCheck(
     ...base,
     scope: "pod",
     run(pod) {
+      if (!pod.security.containers.some((container) => test(container, pod))) return [];
       const failing = pod.security.containers.filter((container) => test(container, pod));
-      if (failing.length === 0) return [];
       return [
         {
           objects: [refString(pod.source)],

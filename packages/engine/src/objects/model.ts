@@ -167,8 +167,17 @@ export interface Cluster {
   readonly bindings: readonly RoleBinding[];
 }
 
+const refStrings = new WeakMap<ObjectRef, string>();
+
+/** "Kind/namespace/name" or "Kind/name" (remembered per object: every finding of a pod cites it). */
 export function refString(ref: ObjectRef): string {
-  return ref.namespace === undefined ? `${ref.kind}/${ref.name}` : `${ref.kind}/${ref.namespace}/${ref.name}`;
+  let text = refStrings.get(ref);
+  if (text === undefined) {
+    text =
+      ref.namespace === undefined ? `${ref.kind}/${ref.name}` : `${ref.kind}/${ref.namespace}/${ref.name}`;
+    refStrings.set(ref, text);
+  }
+  return text;
 }
 
 export function podKey(pod: { namespace: string; name: string }): string {
