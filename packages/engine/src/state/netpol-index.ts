@@ -20,7 +20,7 @@ export class LiveIdentity {
   /** Policies that select this identity and list Ingress (resp. Egress). */
   readonly ingressPolicies = new Set<PolicyState>();
   readonly egressPolicies = new Set<PolicyState>();
-  /** Every selector peer that matches this identity. */
+  /** Every selector peer (shared by all rules that spell it the same way) that matches this identity. */
   readonly matchedBy = new Set<PeerState>();
 
   constructor(
@@ -41,7 +41,6 @@ export class PolicyState {
   readonly selected = new Set<LiveIdentity>();
   readonly ingress: RuleState[];
   readonly egress: RuleState[];
-  readonly peers: PeerState[] = [];
 
   constructor(
     readonly key: string,
@@ -49,12 +48,17 @@ export class PolicyState {
   ) {
     this.ingress = policy.ingress.map((rule) => new RuleState(this, "ingress", rule));
     this.egress = policy.egress.map((rule) => new RuleState(this, "egress", rule));
-    for (const rule of [...this.ingress, ...this.egress]) this.peers.push(...rule.peers);
+  }
+
+  rules(): RuleState[] {
+    return [...this.ingress, ...this.egress];
   }
 }
 
 export class RuleState {
   readonly matchesAll: boolean;
+  /** The rule's selector peers as written; `peers` holds the shared matchers once the index registers the policy. */
+  readonly selectorPeers: { readonly podSelector?: LabelSelector; readonly namespaceSelector?: LabelSelector }[] = [];
   readonly peers: PeerState[] = [];
   readonly ipBlocks: { readonly cidr: string; readonly except: readonly string[] }[] = [];
   readonly fixedPorts: PortSet;
@@ -68,7 +72,7 @@ export class RuleState {
     this.matchesAll = rule.peers.length === 0;
     for (const peer of rule.peers) {
       if (peer.type === "ipBlock") this.ipBlocks.push({ cidr: peer.cidr, except: peer.except });
-      else this.peers.push(new PeerState(this, peer.podSelector, peer.namespaceSelector));
+      else this.selectorPeers.push(peer);
     }
     let fixed = rule.ports.length === 0 ? PortSet.ALL : PortSet.NONE;
     for (const port of rule.ports) {
@@ -97,13 +101,21 @@ export class RuleState {
   }
 }
 
+/**
+ * A peer selector and the identities it matches, shared by every rule that spells it the same
+ * way (the same podSelector, and the same namespaceSelector or policy namespace): a hundred
+ * default-deny policies allowing DNS hold one set of matches, not a hundred.
+ */
 export class PeerState {
   readonly matched = new Set<LiveIdentity>();
+  /** The rules using this peer, with how many times each lists it. */
+  readonly users = new Map<RuleState, number>();
   /** For peers with a namespaceSelector: the group of peers sharing it. */
   group: NamespaceSelectorGroup | undefined;
 
   constructor(
-    readonly rule: RuleState,
+    readonly key: string,
+    readonly namespace: string,
     readonly podSelector: LabelSelector | undefined,
     readonly namespaceSelector: LabelSelector | undefined,
   ) {}
@@ -169,6 +181,8 @@ export class NetpolIndex {
   readonly identitiesByNamespace = new Map<string, Set<LiveIdentity>>();
   readonly policies = new Map<string, PolicyState>();
   readonly policiesByNamespace = new Map<string, Set<PolicyState>>();
+  /** Every selector peer in use, by how it is written. */
+  private readonly peers = new Map<string, PeerState>();
   /** Labels of declared namespaces. */
   private readonly declaredLabels = new Map<string, Labels>();
   /** Peers without namespaceSelector, by the policy's namespace. */
@@ -321,22 +335,71 @@ export class NetpolIndex {
     for (const identity of this.identitiesByNamespace.get(namespace) ?? []) {
       if (selectorMatches(state.policy.podSelector, identity.labels)) this.select(state, identity, changes);
     }
-    for (const peer of state.peers) {
-      if (peer.namespaceSelector === undefined) {
-        let local = this.localPeers.get(namespace);
-        if (local === undefined) {
-          local = new PeerIndex();
-          this.localPeers.set(namespace, local);
-        }
-        local.add(peer);
-        this.matchWithin(peer, namespace, changes);
-        continue;
-      }
-      const group = this.groupOf(peer.namespaceSelector);
-      peer.group = group;
-      group.peers.add(peer);
-      this.matchAcross(peer, group, changes);
+    for (const rule of state.rules()) {
+      for (const written of rule.selectorPeers) rule.peers.push(this.acquirePeer(namespace, written, rule, changes));
     }
+  }
+
+  /** The shared peer for a selector as written in a rule of a policy of `namespace`, registered on first use. */
+  private acquirePeer(
+    namespace: string,
+    written: { readonly podSelector?: LabelSelector; readonly namespaceSelector?: LabelSelector },
+    rule: RuleState,
+    changes: Changes,
+  ): PeerState {
+    const pods = written.podSelector === undefined ? "-" : JSON.stringify(written.podSelector);
+    const key =
+      written.namespaceSelector === undefined
+        ? `local\u0000${namespace}\u0000${pods}`
+        : `namespaces\u0000${JSON.stringify(written.namespaceSelector)}\u0000${pods}`;
+    let peer = this.peers.get(key);
+    if (peer === undefined) {
+      peer = new PeerState(key, namespace, written.podSelector, written.namespaceSelector);
+      this.peers.set(key, peer);
+      this.registerPeer(peer, changes);
+    }
+    peer.users.set(rule, (peer.users.get(rule) ?? 0) + 1);
+    return peer;
+  }
+
+  private releasePeer(peer: PeerState, rule: RuleState, changes: Changes): void {
+    const uses = (peer.users.get(rule) ?? 1) - 1;
+    if (uses > 0) {
+      peer.users.set(rule, uses);
+      return;
+    }
+    peer.users.delete(rule);
+    if (peer.users.size > 0) return;
+    this.peers.delete(peer.key);
+    for (const identity of [...peer.matched]) this.removeMatch(peer, identity, changes);
+    if (peer.namespaceSelector === undefined) {
+      const local = this.localPeers.get(peer.namespace)!;
+      local.delete(peer);
+      if (local.size === 0) this.localPeers.delete(peer.namespace);
+      return;
+    }
+    const group = peer.group!;
+    group.peers.delete(peer);
+    if (group.peers.size > 0) return;
+    this.selectorGroups.delete(group.key);
+    for (const ns of group.namespaces) removeFrom(this.groupsByNamespace, ns, group);
+  }
+
+  private registerPeer(peer: PeerState, changes: Changes): void {
+    if (peer.namespaceSelector === undefined) {
+      let local = this.localPeers.get(peer.namespace);
+      if (local === undefined) {
+        local = new PeerIndex();
+        this.localPeers.set(peer.namespace, local);
+      }
+      local.add(peer);
+      this.matchWithin(peer, peer.namespace, changes);
+      return;
+    }
+    const group = this.groupOf(peer.namespaceSelector);
+    peer.group = group;
+    group.peers.add(peer);
+    this.matchAcross(peer, group, changes);
   }
 
   private groupOf(selector: LabelSelector): NamespaceSelectorGroup {
@@ -359,19 +422,9 @@ export class NetpolIndex {
   private removePolicy(state: PolicyState, changes: Changes): void {
     const namespace = state.policy.namespace;
     for (const identity of [...state.selected]) this.unselect(state, identity, changes);
-    for (const peer of state.peers) {
-      for (const identity of [...peer.matched]) this.removeMatch(peer, identity, changes);
-      if (peer.namespaceSelector === undefined) {
-        const local = this.localPeers.get(namespace)!;
-        local.delete(peer);
-        if (local.size === 0) this.localPeers.delete(namespace);
-        continue;
-      }
-      const group = peer.group!;
-      group.peers.delete(peer);
-      if (group.peers.size > 0) continue;
-      this.selectorGroups.delete(group.key);
-      for (const ns of group.namespaces) removeFrom(this.groupsByNamespace, ns, group);
+    for (const rule of state.rules()) {
+      for (const peer of rule.peers) this.releasePeer(peer, rule, changes);
+      rule.peers.length = 0;
     }
     this.policies.delete(state.key);
     removeFrom(this.policiesByNamespace, namespace, state);

@@ -16,8 +16,10 @@ export function explicitSources(d: LiveIdentity): Set<LiveIdentity> {
       for (const peer of rule.peers) for (const s of peer.matched) out.add(s);
   }
   for (const peer of d.matchedBy) {
-    if (peer.rule.direction !== "egress") continue;
-    for (const s of peer.rule.policy.selected) if (s.egressPolicies.has(peer.rule.policy)) out.add(s);
+    for (const rule of peer.users.keys()) {
+      if (rule.direction !== "egress") continue;
+      for (const s of rule.policy.selected) if (s.egressPolicies.has(rule.policy)) out.add(s);
+    }
   }
   return out;
 }
@@ -29,8 +31,10 @@ export function explicitTargets(s: LiveIdentity): Set<LiveIdentity> {
     for (const rule of policy.egress) for (const peer of rule.peers) for (const d of peer.matched) out.add(d);
   }
   for (const peer of s.matchedBy) {
-    if (peer.rule.direction !== "ingress") continue;
-    for (const d of peer.rule.policy.selected) if (d.ingressPolicies.has(peer.rule.policy)) out.add(d);
+    for (const rule of peer.users.keys()) {
+      if (rule.direction !== "ingress") continue;
+      for (const d of rule.policy.selected) if (d.ingressPolicies.has(rule.policy)) out.add(d);
+    }
   }
   return out;
 }
