@@ -62,7 +62,7 @@ export function toFinding(check: Check, hit: CheckHit): Finding {
     id: check.id,
     pillar: check.pillar,
     severity: hit.severity ?? check.severity,
-    objects: [...hit.objects],
+    objects: hit.objects as string[],
     message: hit.message,
     remediation: hit.remediation,
     // Shared, never mutated: a cluster has hundreds of thousands of findings.

@@ -58,7 +58,10 @@ export class PolicyState {
 export class RuleState {
   readonly matchesAll: boolean;
   /** The rule's selector peers as written; `peers` holds the shared matchers once the index registers the policy. */
-  readonly selectorPeers: { readonly podSelector?: LabelSelector; readonly namespaceSelector?: LabelSelector }[] = [];
+  readonly selectorPeers: {
+    readonly podSelector?: LabelSelector;
+    readonly namespaceSelector?: LabelSelector;
+  }[] = [];
   readonly peers: PeerState[] = [];
   readonly ipBlocks: { readonly cidr: string; readonly except: readonly string[] }[] = [];
   readonly fixedPorts: PortSet;
@@ -176,8 +179,9 @@ class NamespaceSelectorGroup {
  */
 export class NetpolIndex {
   readonly identities = new Map<string, LiveIdentity>();
-  /** The identity of each pod, by "namespace/name". */
+  /** The identity of each pod, by "namespace/name", and by the pod object itself. */
   private readonly podIdentity = new Map<string, LiveIdentity>();
+  private readonly podObjectIdentity = new WeakMap<Pod, LiveIdentity>();
   readonly identitiesByNamespace = new Map<string, Set<LiveIdentity>>();
   readonly policies = new Map<string, PolicyState>();
   readonly policiesByNamespace = new Map<string, Set<PolicyState>>();
@@ -219,6 +223,7 @@ export class NetpolIndex {
     }
     identity.pods.set(`${pod.namespace}/${pod.name}`, pod);
     this.podIdentity.set(`${pod.namespace}/${pod.name}`, identity);
+    this.podObjectIdentity.set(pod, identity);
     return identity;
   }
 
@@ -232,8 +237,8 @@ export class NetpolIndex {
     return identity;
   }
 
-  identityOf(pod: { namespace: string; name: string }): LiveIdentity | undefined {
-    return this.podIdentity.get(`${pod.namespace}/${pod.name}`);
+  identityOf(pod: Pod): LiveIdentity | undefined {
+    return this.podObjectIdentity.get(pod) ?? this.podIdentity.get(`${pod.namespace}/${pod.name}`);
   }
 
   private createIdentity(key: string, pod: Pod, changes: Changes): LiveIdentity {
@@ -336,7 +341,8 @@ export class NetpolIndex {
       if (selectorMatches(state.policy.podSelector, identity.labels)) this.select(state, identity, changes);
     }
     for (const rule of state.rules()) {
-      for (const written of rule.selectorPeers) rule.peers.push(this.acquirePeer(namespace, written, rule, changes));
+      for (const written of rule.selectorPeers)
+        rule.peers.push(this.acquirePeer(namespace, written, rule, changes));
     }
   }
 
