@@ -1,4 +1,5 @@
 import { type Finding, SEVERITY_ORDER } from "@trustmap/shared";
+import type { Pod } from "../objects/model";
 import {
   type Check,
   type FindingContext,
@@ -35,6 +36,28 @@ export function findingsOf<S extends Scope>(
     for (const hit of run(target, context)) findings.push(toFinding(check, hit));
   }
   return findings;
+}
+
+/** The pod checks, in the order of the bits of a pod's hit mask. */
+export const POD_CHECKS = BY_SCOPE.get("pod") as ScopedCheck<"pod">[];
+if (POD_CHECKS.length > 31) throw new Error("pod hit masks hold at most 31 checks");
+
+/** Which pod checks hit a pod: bit i stands for POD_CHECKS[i]. */
+export function podHitMask(pod: Pod, context: FindingContext): number {
+  let mask = 0;
+  for (let i = 0; i < POD_CHECKS.length; i++) if (POD_CHECKS[i]!.test(pod, context)) mask |= 1 << i;
+  return mask;
+}
+
+/** The findings a hit mask stands for, worded from the pod. */
+export function podFindings(pod: Pod, mask: number, into: Finding[] = []): Finding[] {
+  for (let i = 0; i < POD_CHECKS.length; i++) {
+    if ((mask & (1 << i)) !== 0) {
+      const check = POD_CHECKS[i]!;
+      into.push(toFinding(check, check.hit(pod)));
+    }
+  }
+  return into;
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

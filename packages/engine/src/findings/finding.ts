@@ -43,8 +43,34 @@ export type Check = {
   [S in Scope]: CheckInfo & {
     readonly scope: S;
     run(target: ScopeTargets[S], context: FindingContext): CheckHit[];
-  };
+  } & (S extends "pod" ? PodTest : unknown);
 }[Scope];
+
+/**
+ * Pod checks hit at most once per pod, and split the question from the answer: `test` asks the
+ * cluster whether the pod is hit, `hit` words the finding from the pod alone. A cluster holds
+ * hundreds of thousands of pod findings; the engine keeps which checks hit each pod and words
+ * them only when they are read.
+ */
+interface PodTest {
+  test(pod: Pod, context: FindingContext): boolean;
+  hit(pod: Pod): CheckHit;
+}
+
+/** A pod check from its test and its wording. */
+export function podCheck(
+  info: CheckInfo,
+  test: (pod: Pod, context: FindingContext) => boolean,
+  hit: (pod: Pod) => CheckHit,
+): ScopedCheck<"pod"> {
+  return {
+    ...info,
+    scope: "pod",
+    test,
+    hit,
+    run: (pod, context) => (test(pod, context) ? [hit(pod)] : []),
+  };
+}
 
 export type ScopedCheck<S extends Scope> = Extract<Check, { scope: S }>;
 

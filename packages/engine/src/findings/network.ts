@@ -3,7 +3,7 @@ import type { Direction } from "../netpol/result";
 import type { NetworkPolicy, NetworkPolicyRule } from "../objects/model";
 import { refString } from "../objects/model";
 import { selectorIsEmpty } from "../selectors/labelSelector";
-import { type Check, type CheckHit, quote, yamlString } from "./finding";
+import { type Check, type CheckHit, podCheck, quote, yamlString } from "./finding";
 
 const SEGMENTATION_CONTROLS = ["CIS 5.3.2", "NSA-CISA Kubernetes Hardening Guide: Network separation"];
 
@@ -93,28 +93,25 @@ function namespaceDefaultDeny(direction: Direction, severity: "high" | "medium")
 }
 
 function podNotIsolated(direction: Direction, severity: "medium" | "low"): Check {
-  return {
-    id: `pod-not-isolated-${direction}`,
-    pillar: "network-segmentation",
-    severity,
-    title: `Pod isolated by no ${direction} policy`,
-    controls: SEGMENTATION_CONTROLS,
-    scope: "pod",
-    run(pod, context) {
-      if (context.isIsolated(pod, direction)) return [];
-      return [
-        {
-          objects: [refString(pod.source)],
-          message: `${pod.source.kind} ${quote(`${pod.namespace}/${pod.name}`)} is selected by no ${direction} policy: ${
-            direction === "ingress"
-              ? "every pod and every address may connect to it on every port"
-              : "it may connect to every pod and every address on every port"
-          }.`,
-          remediation: defaultDenyYaml(pod.namespace, direction),
-        },
-      ];
+  return podCheck(
+    {
+      id: `pod-not-isolated-${direction}`,
+      pillar: "network-segmentation",
+      severity,
+      title: `Pod isolated by no ${direction} policy`,
+      controls: SEGMENTATION_CONTROLS,
     },
-  };
+    (pod, context) => !context.isIsolated(pod, direction),
+    (pod) => ({
+      objects: [refString(pod.source)],
+      message: `${pod.source.kind} ${quote(`${pod.namespace}/${pod.name}`)} is selected by no ${direction} policy: ${
+        direction === "ingress"
+          ? "every pod and every address may connect to it on every port"
+          : "it may connect to every pod and every address on every port"
+      }.`,
+      remediation: defaultDenyYaml(pod.namespace, direction),
+    }),
+  );
 }
 
 const policySelectsNoPod: Check = {

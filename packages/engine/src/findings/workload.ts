@@ -1,8 +1,8 @@
 import type { ContainerSecurity, Pod } from "../objects/model";
 import { podKey, refString } from "../objects/model";
-import { type Check, quote, type ScopedCheck } from "./finding";
+import { type Check, podCheck, quote, type ScopedCheck } from "./finding";
 
-type CheckBase = Omit<ScopedCheck<"pod">, "run" | "scope">;
+type CheckInfo = Omit<ScopedCheck<"pod">, "run" | "test" | "hit" | "scope">;
 
 const podNames = new WeakMap<Pod, string>();
 
@@ -17,41 +17,39 @@ function podName(pod: Pod): string {
 
 /** One hit per pod whose containers fail `test`, naming the containers. */
 function containerCheck(
-  base: CheckBase,
+  info: CheckInfo,
   test: (container: ContainerSecurity, pod: Pod) => boolean,
   problem: string,
   remediation: string,
 ): Check {
-  return {
-    ...base,
-    scope: "pod",
-    run(pod) {
-      if (!pod.security.containers.some((container) => test(container, pod))) return [];
+  return podCheck(
+    info,
+    (pod) => pod.security.containers.some((container) => test(container, pod)),
+    (pod) => {
       const failing = pod.security.containers.filter((container) => test(container, pod));
-      return [
-        {
-          objects: [refString(pod.source)],
-          message: `${podName(pod)}, container${failing.length > 1 ? "s" : ""} ${failing
-            .map((c) => quote(c.name))
-            .join(", ")}: ${problem}.`,
-          remediation,
-        },
-      ];
+      return {
+        objects: [refString(pod.source)],
+        message: `${podName(pod)}, container${failing.length > 1 ? "s" : ""} ${failing
+          .map((c) => quote(c.name))
+          .join(", ")}: ${problem}.`,
+        remediation,
+      };
     },
-  };
+  );
 }
 
 /** One hit per pod for which `test` holds. */
-function podCheck(base: CheckBase, test: (pod: Pod) => boolean, problem: string, remediation: string): Check {
-  return {
-    ...base,
-    scope: "pod",
-    run(pod) {
-      return test(pod)
-        ? [{ objects: [refString(pod.source)], message: `${podName(pod)} ${problem}.`, remediation }]
-        : [];
-    },
-  };
+function simplePodCheck(
+  info: CheckInfo,
+  test: (pod: Pod) => boolean,
+  problem: string,
+  remediation: string,
+): Check {
+  return podCheck(info, test, (pod) => ({
+    objects: [refString(pod.source)],
+    message: `${podName(pod)} ${problem}.`,
+    remediation,
+  }));
 }
 
 const ISOLATION = "workload-isolation" as const;
@@ -78,7 +76,7 @@ export const workloadChecks: readonly Check[] = [
     "privileged, with every device and capability of the node",
     "securityContext:\n  privileged: false",
   ),
-  podCheck(
+  simplePodCheck(
     {
       id: "host-network",
       pillar: ISOLATION,
@@ -90,7 +88,7 @@ export const workloadChecks: readonly Check[] = [
     "uses hostNetwork: it sees the node's interfaces and bypasses NetworkPolicy in most CNIs",
     "spec:\n  hostNetwork: false",
   ),
-  podCheck(
+  simplePodCheck(
     {
       id: "host-pid",
       pillar: ISOLATION,
@@ -102,7 +100,7 @@ export const workloadChecks: readonly Check[] = [
     "uses hostPID: it sees and can signal every process of the node",
     "spec:\n  hostPID: false",
   ),
-  podCheck(
+  simplePodCheck(
     {
       id: "host-ipc",
       pillar: ISOLATION,
@@ -114,53 +112,48 @@ export const workloadChecks: readonly Check[] = [
     "uses hostIPC: it shares memory and semaphores with the node's processes",
     "spec:\n  hostIPC: false",
   ),
-  {
-    id: "host-path-volume",
-    pillar: ISOLATION,
-    severity: "high",
-    title: "Pod mounts a hostPath volume",
-    controls: ["CIS 5.2.12"],
-    scope: "pod",
-    run(pod) {
-      if (pod.security.hostPathVolumes.length === 0) return [];
-      return [
-        {
-          objects: [refString(pod.source)],
-          message: `${podName(pod)} mounts the node's ${pod.security.hostPathVolumes.map((p) => quote(p)).join(", ")} (hostPath).`,
-          remediation:
-            "Use a persistentVolumeClaim, configMap, secret or emptyDir volume instead of hostPath.",
-        },
-      ];
+  podCheck(
+    {
+      id: "host-path-volume",
+      pillar: ISOLATION,
+      severity: "high",
+      title: "Pod mounts a hostPath volume",
+      controls: ["CIS 5.2.12"],
     },
-  },
-  {
-    id: "added-capabilities",
-    pillar: ISOLATION,
-    severity: "medium",
-    title: "Container adds Linux capabilities",
-    controls: ["CIS 5.2.8", "CIS 5.2.9"],
-    scope: "pod",
-    run(pod) {
+    (pod) => pod.security.hostPathVolumes.length > 0,
+    (pod) => ({
+      objects: [refString(pod.source)],
+      message: `${podName(pod)} mounts the node's ${pod.security.hostPathVolumes.map((p) => quote(p)).join(", ")} (hostPath).`,
+      remediation: "Use a persistentVolumeClaim, configMap, secret or emptyDir volume instead of hostPath.",
+    }),
+  ),
+  podCheck(
+    {
+      id: "added-capabilities",
+      pillar: ISOLATION,
+      severity: "medium",
+      title: "Container adds Linux capabilities",
+      controls: ["CIS 5.2.8", "CIS 5.2.9"],
+    },
+    (pod) => pod.security.containers.some((c) => c.capabilitiesAdd.length > 0),
+    (pod) => {
       const adding = pod.security.containers.filter((c) => c.capabilitiesAdd.length > 0);
-      if (adding.length === 0) return [];
       const strong = adding.some((c) =>
         c.capabilitiesAdd.some((cap) =>
           /^(CAP_)?(SYS_ADMIN|ALL|NET_ADMIN|SYS_PTRACE|SYS_MODULE)$/i.test(cap),
         ),
       );
-      return [
-        {
-          objects: [refString(pod.source)],
-          ...(strong ? { severity: "high" as const } : {}),
-          message: `${podName(pod)} adds capabilities: ${adding
-            .map((c) => `${quote(c.name)} [${c.capabilitiesAdd.map((cap) => quote(cap)).join(", ")}]`)
-            .join("; ")}.`,
-          remediation:
-            'securityContext:\n  capabilities:\n    drop: ["ALL"]\n    # add back only what the process needs, e.g. NET_BIND_SERVICE',
-        },
-      ];
+      return {
+        objects: [refString(pod.source)],
+        ...(strong ? { severity: "high" as const } : {}),
+        message: `${podName(pod)} adds capabilities: ${adding
+          .map((c) => `${quote(c.name)} [${c.capabilitiesAdd.map((cap) => quote(cap)).join(", ")}]`)
+          .join("; ")}.`,
+        remediation:
+          'securityContext:\n  capabilities:\n    drop: ["ALL"]\n    # add back only what the process needs, e.g. NET_BIND_SERVICE',
+      };
     },
-  },
+  ),
   containerCheck(
     {
       id: "run-as-root",
@@ -185,29 +178,25 @@ export const workloadChecks: readonly Check[] = [
     "privilege escalation allowed (allowPrivilegeEscalation is not false)",
     "securityContext:\n  allowPrivilegeEscalation: false",
   ),
-  {
-    id: "automount-service-account-token",
-    pillar: "secrets",
-    severity: "medium",
-    title: "Service account token mounted automatically",
-    controls: ["CIS 5.1.6"],
-    scope: "pod",
-    run(pod, context) {
-      // The pod's own setting wins over its service account's; both default to true.
-      const mounted =
-        pod.automountServiceAccountToken ??
-        context.serviceAccount(pod.namespace, pod.serviceAccountName)?.automountServiceAccountToken !== false;
-      if (!mounted) return [];
-      return [
-        {
-          objects: [refString(pod.source), `ServiceAccount/${pod.namespace}/${pod.serviceAccountName}`],
-          message: `${podName(pod)} gets the token of service account ${quote(pod.serviceAccountName)} mounted automatically; whoever takes over the pod can call the API server as it.`,
-          remediation:
-            "spec:\n  automountServiceAccountToken: false\n# or on the ServiceAccount; mount a projected token only where the pod calls the API",
-        },
-      ];
+  podCheck(
+    {
+      id: "automount-service-account-token",
+      pillar: "secrets",
+      severity: "medium",
+      title: "Service account token mounted automatically",
+      controls: ["CIS 5.1.6"],
     },
-  },
+    // The pod's own setting wins over its service account's; both default to true.
+    (pod, context) =>
+      pod.automountServiceAccountToken ??
+      context.serviceAccount(pod.namespace, pod.serviceAccountName)?.automountServiceAccountToken !== false,
+    (pod) => ({
+      objects: [refString(pod.source), `ServiceAccount/${pod.namespace}/${pod.serviceAccountName}`],
+      message: `${podName(pod)} gets the token of service account ${quote(pod.serviceAccountName)} mounted automatically; whoever takes over the pod can call the API server as it.`,
+      remediation:
+        "spec:\n  automountServiceAccountToken: false\n# or on the ServiceAccount; mount a projected token only where the pod calls the API",
+    }),
+  ),
   containerCheck(
     {
       id: "image-mutable-tag",

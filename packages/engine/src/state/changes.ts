@@ -1,5 +1,13 @@
 import type { Finding } from "@trustmap/shared";
+import { podFindings } from "../findings/catalog";
+import type { Pod } from "../objects/model";
 import type { LiveIdentity } from "./netpol-index";
+
+/** The pod checks that hit one pod, as a bit mask over POD_CHECKS. */
+export interface PodHits {
+  readonly pod: Pod;
+  readonly mask: number;
+}
 
 /**
  * What one event changed, gathered while it is applied. Edges are described by their ends:
@@ -30,6 +38,52 @@ export class Changes {
   readonly policiesTouched = new Set<string>();
   findingsAdded: Finding[] = [];
   findingsRemoved: Finding[] = [];
+  /** Pod findings, kept as hit masks and worded only if the delta's findings are read. */
+  readonly podHitsAdded: PodHits[] = [];
+  readonly podHitsRemoved: PodHits[] = [];
+}
+
+/** Findings of a delta: the ones of pods are worded on first read. */
+class DeltaFindings {
+  private addedList: Finding[] | undefined;
+  private removedList: Finding[] | undefined;
+
+  constructor(
+    private readonly findingsAdded: Finding[],
+    private readonly podHitsAdded: readonly PodHits[],
+    private readonly findingsRemoved: Finding[],
+    private readonly podHitsRemoved: readonly PodHits[],
+  ) {}
+
+  get added(): readonly Finding[] {
+    this.addedList ??= worded(this.findingsAdded, this.podHitsAdded);
+    return this.addedList;
+  }
+
+  get removed(): readonly Finding[] {
+    this.removedList ??= worded(this.findingsRemoved, this.podHitsRemoved);
+    return this.removedList;
+  }
+
+  get size(): { readonly added: number; readonly removed: number } {
+    const count = (hits: readonly PodHits[]) => hits.reduce((n, h) => n + bitCount(h.mask), 0);
+    return {
+      added: this.findingsAdded.length + count(this.podHitsAdded),
+      removed: this.findingsRemoved.length + count(this.podHitsRemoved),
+    };
+  }
+}
+
+function worded(findings: Finding[], pods: readonly PodHits[]): Finding[] {
+  const out = [...findings];
+  for (const hits of pods) podFindings(hits.pod, hits.mask, out);
+  return out;
+}
+
+export function bitCount(mask: number): number {
+  let n = 0;
+  for (let m = mask; m !== 0; m &= m - 1) n++;
+  return n;
 }
 
 /** The public account of one event: what appeared, changed or went away. */
@@ -51,7 +105,13 @@ export interface Delta {
     readonly changed: readonly string[];
     readonly removed: readonly string[];
   };
-  readonly findings: { readonly added: readonly Finding[]; readonly removed: readonly Finding[] };
+  /** Findings that appeared and went away (worded on first read: the initial lists bring hundreds of thousands). */
+  readonly findings: {
+    readonly added: readonly Finding[];
+    readonly removed: readonly Finding[];
+    /** How many findings appeared and went away, without wording them. */
+    readonly size: { readonly added: number; readonly removed: number };
+  };
 }
 
 export function toDelta(changes: Changes): Delta {
@@ -72,6 +132,11 @@ export function toDelta(changes: Changes): Delta {
       changed: [...changes.subjectsChanged],
       removed: [...changes.subjectsRemoved],
     },
-    findings: { added: changes.findingsAdded, removed: changes.findingsRemoved },
+    findings: new DeltaFindings(
+      changes.findingsAdded,
+      changes.podHitsAdded,
+      changes.findingsRemoved,
+      changes.podHitsRemoved,
+    ),
   };
 }

@@ -1,5 +1,5 @@
 import type { Finding } from "@trustmap/shared";
-import { compareFindings, findingsOf } from "../findings/catalog";
+import { compareFindings, findingsOf, podFindings, podHitMask } from "../findings/catalog";
 import type { FindingContext, Scope, ScopeTargets } from "../findings/finding";
 import type { PortSet } from "../netpol/ports";
 import {
@@ -23,7 +23,7 @@ import {
 import { compare } from "../objects/parse";
 import { bindingRef, type SubjectRights } from "../rbac/effective";
 import { roleRef } from "../rbac/roles";
-import { Changes, type Delta, toDelta } from "./changes";
+import { Changes, type Delta, type PodHits, toDelta } from "./changes";
 import { type LiveIdentity, NetpolIndex } from "./netpol-index";
 import { RbacIndex } from "./rbac-index";
 
@@ -114,7 +114,18 @@ export class ClusterState implements FindingContext {
   /** How many objects live in each namespace: a namespace exists while declared or used. */
   private readonly namespaceUse = new Map<string, number>();
   private readonly podsByAccount = new Map<string, Set<string>>();
-  private readonly findingsByTarget = new Map<string, Finding[]>();
+  /** The findings of every object but pods, by scope and key. */
+  private readonly findingsByTarget: Record<Exclude<Scope, "pod">, Map<string, Finding[]>> = {
+    namespace: new Map(),
+    policy: new Map(),
+    binding: new Map(),
+    subject: new Map(),
+  };
+  /** The pod checks that hit each pod, by "namespace/name": worded only when read. */
+  private readonly podHits = new Map<string, PodHits>();
+  /** The pod whose checks run now, and its identity (saves looking it up once per check). */
+  private checkedPod: Pod | undefined;
+  private checkedIdentity: LiveIdentity | undefined;
   private revisionNumber = 0;
 
   static from(cluster: Cluster): ClusterState {
@@ -154,6 +165,11 @@ export class ClusterState implements FindingContext {
   /** Replaces every object of a kind; only the true differences reach the indexes. */
   private relist(kind: Kind, objects: readonly KindObjects[Kind][], changes: Changes): void {
     const current = this.objects.get(kind)!;
+    if (current.size === 0) {
+      // The first list of a kind: every object is new (a name listed twice keeps its last object).
+      for (const object of objects) this.set(kind, objectKey(kind, object), object, changes);
+      return;
+    }
     const incoming = new Map(objects.map((object) => [objectKey(kind, object), object]));
     for (const key of [...current.keys()]) if (!incoming.has(key)) this.set(kind, key, undefined, changes);
     for (const [key, object] of incoming) {
@@ -208,7 +224,7 @@ export class ClusterState implements FindingContext {
       const account = `${before.namespace}/${before.serviceAccountName}`;
       this.podsByAccount.get(account)?.delete(key);
       if (this.podsByAccount.get(account)?.size === 0) this.podsByAccount.delete(account);
-      this.netpol.removePod(before, changes);
+      this.netpol.removePod(key, changes);
       changes.namespacesTouched.add(before.namespace);
     }
     if (after !== undefined) {
@@ -216,7 +232,7 @@ export class ClusterState implements FindingContext {
       const pods = this.podsByAccount.get(account) ?? new Set<string>();
       pods.add(key);
       this.podsByAccount.set(account, pods);
-      this.netpol.addPod(after, changes);
+      this.netpol.addPod(after, key, changes);
       changes.namespacesTouched.add(after.namespace);
     }
   }
@@ -231,35 +247,78 @@ export class ClusterState implements FindingContext {
   // Findings
 
   private refreshFindings(changes: Changes): void {
-    for (const identity of changes.isolationFlipped)
-      for (const pod of identity.pods.keys()) changes.podsTouched.add(pod);
-    for (const key of changes.podsTouched) {
-      this.refreshTarget(changes, `pod:${key}`, "pod", this.objects.get("Pod")!.get(key) as Pod | undefined);
+    const pods = this.objects.get("Pod")! as Map<string, Pod>;
+    for (const key of changes.podsTouched) this.refreshPod(changes, key, pods.get(key));
+    for (const identity of changes.isolationFlipped) {
+      for (const [key, pod] of identity.pods) {
+        if (!changes.podsTouched.has(key)) this.refreshPod(changes, key, pod);
+      }
     }
     for (const name of changes.namespacesTouched)
-      this.refreshTarget(changes, `namespace:${name}`, "namespace", this.namespace(name));
-    for (const key of new Set([...changes.policiesTouched, ...changes.selectionFlipped])) {
-      this.refreshTarget(changes, `policy:${key}`, "policy", this.netpol.policies.get(key)?.policy);
+      this.refreshTarget(changes, "namespace", name, this.namespace(name));
+    for (const key of changes.policiesTouched)
+      this.refreshTarget(changes, "policy", key, this.netpol.policies.get(key)?.policy);
+    for (const key of changes.selectionFlipped) {
+      if (!changes.policiesTouched.has(key))
+        this.refreshTarget(changes, "policy", key, this.netpol.policies.get(key)?.policy);
     }
-    for (const ref of changes.bindingsTouched) {
-      const binding = this.rbacIndex.bindings.get(ref);
-      this.refreshTarget(changes, `binding:${ref}`, "binding", binding);
-    }
-    for (const ref of [...changes.subjectsAdded, ...changes.subjectsChanged, ...changes.subjectsRemoved]) {
-      this.refreshTarget(changes, `subject:${ref}`, "subject", this.rbacIndex.rows.get(ref));
+    for (const ref of changes.bindingsTouched)
+      this.refreshTarget(changes, "binding", ref, this.rbacIndex.bindings.get(ref));
+    for (const refs of [changes.subjectsAdded, changes.subjectsChanged, changes.subjectsRemoved]) {
+      for (const ref of refs) this.refreshTarget(changes, "subject", ref, this.rbacIndex.rows.get(ref));
     }
   }
 
-  private refreshTarget<S extends Scope>(
+  private refreshPod(changes: Changes, key: string, pod: Pod | undefined): void {
+    const before = this.podHits.get(key);
+    let mask = 0;
+    if (pod !== undefined) {
+      this.checkedPod = pod;
+      this.checkedIdentity = this.netpol.identityOfKey(key);
+      mask = podHitMask(pod, this);
+      this.checkedPod = undefined;
+      this.checkedIdentity = undefined;
+    }
+    const after = mask === 0 ? undefined : { pod: pod!, mask };
+    if (after === undefined) this.podHits.delete(key);
+    else this.podHits.set(key, after);
+    if (before === undefined) {
+      if (after !== undefined) changes.podHitsAdded.push(after);
+      return;
+    }
+    if (after === undefined) {
+      changes.podHitsRemoved.push(before);
+      return;
+    }
+    if (before.pod === after.pod) {
+      // The same pod object words its findings the same way: only the checks that flipped count.
+      const gone = before.mask & ~mask;
+      const come = mask & ~before.mask;
+      if (gone !== 0) changes.podHitsRemoved.push({ pod: before.pod, mask: gone });
+      if (come !== 0) changes.podHitsAdded.push({ pod: after.pod, mask: come });
+      return;
+    }
+    const beforeFindings = podFindings(before.pod, before.mask);
+    const afterFindings = podFindings(after.pod, after.mask);
+    const beforeKeys = new Set(beforeFindings.map(findingKey));
+    const afterKeys = new Set(afterFindings.map(findingKey));
+    for (const finding of beforeFindings)
+      if (!afterKeys.has(findingKey(finding))) changes.findingsRemoved.push(finding);
+    for (const finding of afterFindings)
+      if (!beforeKeys.has(findingKey(finding))) changes.findingsAdded.push(finding);
+  }
+
+  private refreshTarget<S extends Exclude<Scope, "pod">>(
     changes: Changes,
-    key: string,
     scope: S,
+    key: string,
     target: ScopeTargets[S] | undefined,
   ) {
-    const before = this.findingsByTarget.get(key) ?? [];
+    const findings = this.findingsByTarget[scope];
+    const before = findings.get(key) ?? [];
     const after = target === undefined ? [] : findingsOf(scope, target, this);
-    if (after.length === 0) this.findingsByTarget.delete(key);
-    else this.findingsByTarget.set(key, after);
+    if (after.length === 0) findings.delete(key);
+    else findings.set(key, after);
     if (before.length === 0) {
       changes.findingsAdded.push(...after);
       return;
@@ -298,7 +357,8 @@ export class ClusterState implements FindingContext {
   }
 
   isIsolated(pod: Pod, direction: Direction): boolean {
-    return this.netpol.identityOf(pod)?.isIsolated(direction) ?? false;
+    const identity = pod === this.checkedPod ? this.checkedIdentity : this.netpol.identityOf(pod);
+    return identity?.isIsolated(direction) ?? false;
   }
 
   *policiesIn(namespace: string): Iterable<NetworkPolicy> {
@@ -392,7 +452,9 @@ export class ClusterState implements FindingContext {
 
   findings(): Finding[] {
     const all: Finding[] = [];
-    for (const list of this.findingsByTarget.values()) all.push(...list);
+    for (const byKey of Object.values(this.findingsByTarget))
+      for (const list of byKey.values()) all.push(...list);
+    for (const hits of this.podHits.values()) podFindings(hits.pod, hits.mask, all);
     return all.sort(compareFindings);
   }
 }

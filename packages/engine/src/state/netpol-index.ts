@@ -22,6 +22,9 @@ export class LiveIdentity {
   readonly egressPolicies = new Set<PolicyState>();
   /** Every selector peer (shared by all rules that spell it the same way) that matches this identity. */
   readonly matchedBy = new Set<PeerState>();
+  /** Each label's key, and the label as "key=value" (the form the indexes file it under), in the same order. */
+  readonly labelKeys: readonly string[];
+  readonly labelStrings: readonly string[];
 
   constructor(
     /** Unique for the life of the engine, never reused. */
@@ -30,7 +33,10 @@ export class LiveIdentity {
     readonly namespace: string,
     readonly labels: Labels,
     readonly namedPorts: ReadonlyMap<string, PortSet>,
-  ) {}
+  ) {
+    this.labelKeys = Object.keys(labels);
+    this.labelStrings = this.labelKeys.map((key) => `${key}=${labels[key]}`);
+  }
 
   isIsolated(direction: Direction): boolean {
     return (direction === "ingress" ? this.ingressPolicies : this.egressPolicies).size > 0;
@@ -137,8 +143,8 @@ function indexLabel(selector: LabelSelector | undefined): string | undefined {
 
 /** Peers filed under the first label their podSelector requires, so a new identity only meets peers it could match. */
 class PeerIndex {
-  private readonly byLabel = new Map<string, Set<PeerState>>();
-  private readonly unlabelled = new Set<PeerState>();
+  readonly byLabel = new Map<string, Set<PeerState>>();
+  readonly unlabelled = new Set<PeerState>();
   size = 0;
 
   add(peer: PeerState): void {
@@ -155,9 +161,9 @@ class PeerIndex {
     this.size--;
   }
 
-  *candidates(labels: Labels): Generator<PeerState> {
+  *candidates(identity: LiveIdentity): Generator<PeerState> {
     yield* this.unlabelled;
-    for (const key of Object.keys(labels)) yield* this.byLabel.get(`${key}=${labels[key]}`) ?? [];
+    for (const label of identity.labelStrings) yield* this.byLabel.get(label) ?? [];
   }
 }
 
@@ -179,9 +185,8 @@ class NamespaceSelectorGroup {
  */
 export class NetpolIndex {
   readonly identities = new Map<string, LiveIdentity>();
-  /** The identity of each pod, by "namespace/name", and by the pod object itself. */
+  /** The identity of each pod, by "namespace/name". */
   private readonly podIdentity = new Map<string, LiveIdentity>();
-  private readonly podObjectIdentity = new WeakMap<Pod, LiveIdentity>();
   readonly identitiesByNamespace = new Map<string, Set<LiveIdentity>>();
   readonly policies = new Map<string, PolicyState>();
   readonly policiesByNamespace = new Map<string, Set<PolicyState>>();
@@ -200,6 +205,12 @@ export class NetpolIndex {
   private readonly identitiesWithLabel = new Map<string, Set<LiveIdentity>>();
   /** Identities of each namespace filed under each of their labels ("key=value"). */
   private readonly identitiesByLabel = new Map<string, Map<string, Set<LiveIdentity>>>();
+  /**
+   * The label keys those two indexes cover: the keys some peer's podSelector is filed under. A key
+   * no selector names (pod-template-hash, say) costs no index entry; a key is indexed the first
+   * time a selector needs it.
+   */
+  private readonly indexedKeys = new Set<string>();
   private nextIndex = 0;
 
   namespaceLabels(namespace: string): Labels {
@@ -213,7 +224,8 @@ export class NetpolIndex {
 
   // Pods
 
-  addPod(pod: Pod, changes: Changes): LiveIdentity {
+  /** Files a pod (`podKey` is its "namespace/name") under its identity, creating the identity on first use. */
+  addPod(pod: Pod, podKey: string, changes: Changes): LiveIdentity {
     const key = identityKey(pod);
     let identity = this.identities.get(key);
     if (identity === undefined) {
@@ -221,24 +233,28 @@ export class NetpolIndex {
     } else {
       changes.identitiesResized.add(identity);
     }
-    identity.pods.set(`${pod.namespace}/${pod.name}`, pod);
-    this.podIdentity.set(`${pod.namespace}/${pod.name}`, identity);
-    this.podObjectIdentity.set(pod, identity);
+    identity.pods.set(podKey, pod);
+    this.podIdentity.set(podKey, identity);
     return identity;
   }
 
-  removePod(pod: Pod, changes: Changes): LiveIdentity | undefined {
-    const identity = this.podIdentity.get(`${pod.namespace}/${pod.name}`);
+  removePod(podKey: string, changes: Changes): LiveIdentity | undefined {
+    const identity = this.podIdentity.get(podKey);
     if (identity === undefined) return undefined;
-    this.podIdentity.delete(`${pod.namespace}/${pod.name}`);
-    identity.pods.delete(`${pod.namespace}/${pod.name}`);
+    this.podIdentity.delete(podKey);
+    identity.pods.delete(podKey);
     if (identity.pods.size === 0) this.deleteIdentity(identity, changes);
     else changes.identitiesResized.add(identity);
     return identity;
   }
 
+  /** The identity of the pod held under "namespace/name". */
+  identityOfKey(podKey: string): LiveIdentity | undefined {
+    return this.podIdentity.get(podKey);
+  }
+
   identityOf(pod: Pod): LiveIdentity | undefined {
-    return this.podObjectIdentity.get(pod) ?? this.podIdentity.get(`${pod.namespace}/${pod.name}`);
+    return this.podIdentity.get(`${pod.namespace}/${pod.name}`);
   }
 
   private createIdentity(key: string, pod: Pod, changes: Changes): LiveIdentity {
@@ -255,9 +271,10 @@ export class NetpolIndex {
     for (const policy of this.policiesByNamespace.get(pod.namespace) ?? []) {
       if (selectorMatches(policy.policy.podSelector, identity.labels)) this.select(policy, identity, changes);
     }
-    for (const peer of this.candidatePeers(pod.namespace, identity.labels)) {
-      if (peer.matchesPodLabels(identity.labels)) this.addMatch(peer, identity, changes);
-    }
+    const local = this.localPeers.get(pod.namespace);
+    if (local !== undefined) this.matchCandidates(local, identity, changes);
+    for (const group of this.groupsByNamespace.get(pod.namespace) ?? [])
+      this.matchCandidates(group.peers, identity, changes);
     return identity;
   }
 
@@ -272,10 +289,16 @@ export class NetpolIndex {
     if (!this.isKnownNamespace(identity.namespace)) this.forgetNamespace(identity.namespace);
   }
 
-  private *candidatePeers(namespace: string, labels: Labels): Generator<PeerState> {
-    const local = this.localPeers.get(namespace);
-    if (local !== undefined) yield* local.candidates(labels);
-    for (const group of this.groupsByNamespace.get(namespace) ?? []) yield* group.peers.candidates(labels);
+  /** Adds an identity to every peer of an index that matches it. */
+  private matchCandidates(index: PeerIndex, identity: LiveIdentity, changes: Changes): void {
+    for (const peer of index.unlabelled)
+      if (peer.matchesPodLabels(identity.labels)) this.addMatch(peer, identity, changes);
+    for (const label of identity.labelStrings) {
+      const peers = index.byLabel.get(label);
+      if (peers === undefined) continue;
+      for (const peer of peers)
+        if (peer.matchesPodLabels(identity.labels)) this.addMatch(peer, identity, changes);
+    }
   }
 
   // Selection and peer membership
@@ -392,6 +415,7 @@ export class NetpolIndex {
   }
 
   private registerPeer(peer: PeerState, changes: Changes): void {
+    this.indexKeyOf(peer.podSelector);
     if (peer.namespaceSelector === undefined) {
       let local = this.localPeers.get(peer.namespace);
       if (local === undefined) {
@@ -473,23 +497,45 @@ export class NetpolIndex {
   }
 
   private fileByLabels(identity: LiveIdentity, add: boolean): void {
-    for (const key of Object.keys(identity.labels)) {
-      const label = `${key}=${identity.labels[key]}`;
-      if (add) addTo(this.identitiesWithLabel, label, identity);
-      else removeFrom(this.identitiesWithLabel, label, identity);
-    }
     let byLabel = this.identitiesByLabel.get(identity.namespace);
-    if (byLabel === undefined) {
-      if (!add) return;
-      byLabel = new Map();
-      this.identitiesByLabel.set(identity.namespace, byLabel);
+    for (let i = 0; i < identity.labelKeys.length; i++) {
+      if (!this.indexedKeys.has(identity.labelKeys[i]!)) continue;
+      const label = identity.labelStrings[i]!;
+      if (add) {
+        if (byLabel === undefined) {
+          byLabel = new Map();
+          this.identitiesByLabel.set(identity.namespace, byLabel);
+        }
+        addTo(this.identitiesWithLabel, label, identity);
+        addTo(byLabel, label, identity);
+      } else {
+        removeFrom(this.identitiesWithLabel, label, identity);
+        if (byLabel !== undefined) removeFrom(byLabel, label, identity);
+      }
     }
-    for (const key of Object.keys(identity.labels)) {
-      const label = `${key}=${identity.labels[key]}`;
-      if (add) addTo(byLabel, label, identity);
-      else removeFrom(byLabel, label, identity);
+    if (byLabel !== undefined && byLabel.size === 0) this.identitiesByLabel.delete(identity.namespace);
+  }
+
+  /** Makes sure identities are indexed under the label key a selector is filed under. */
+  private indexKeyOf(selector: LabelSelector | undefined): void {
+    if (selector === undefined) return;
+    for (const key of Object.keys(selector.matchLabels)) {
+      if (this.indexedKeys.has(key)) return;
+      this.indexedKeys.add(key);
+      for (const identity of this.identities.values()) {
+        const value = identity.labels[key];
+        if (value === undefined) continue;
+        const label = `${key}=${value}`;
+        addTo(this.identitiesWithLabel, label, identity);
+        let byLabel = this.identitiesByLabel.get(identity.namespace);
+        if (byLabel === undefined) {
+          byLabel = new Map();
+          this.identitiesByLabel.set(identity.namespace, byLabel);
+        }
+        addTo(byLabel, label, identity);
+      }
+      return;
     }
-    if (byLabel.size === 0) this.identitiesByLabel.delete(identity.namespace);
   }
 
   private *knownNamespaces(): Generator<string> {
@@ -519,7 +565,7 @@ export class NetpolIndex {
         group.namespaces.add(namespace);
         addTo(this.groupsByNamespace, namespace, group);
         for (const identity of this.identitiesByNamespace.get(namespace) ?? []) {
-          for (const peer of group.peers.candidates(identity.labels)) {
+          for (const peer of group.peers.candidates(identity)) {
             if (peer.matchesPodLabels(identity.labels)) this.addMatch(peer, identity, changes);
           }
         }

@@ -30,7 +30,6 @@ export class RbacIndex {
   private readonly subjectRefs = new Map<string, { subject: Subject; count: number }>();
   private readonly accountsByNamespace = new Map<string, Set<string>>();
   readonly rows = new Map<string, SubjectRights>();
-  private readonly rowKeys = new Map<string, string>();
   /** Subjects whose rights may have changed since the last flush: a relist of thousands of bindings recomputes each once. */
   private readonly pending = new Set<string>();
 
@@ -167,16 +166,14 @@ export class RbacIndex {
       if (entry === undefined) {
         if (had) {
           this.rows.delete(ref);
-          this.rowKeys.delete(ref);
           changes.subjectsRemoved.add(ref);
         }
         continue;
       }
       const rights = this.rightsOf(entry.subject);
-      const key = rights.grants.map(grantKey).join("\n");
-      if (had && this.rowKeys.get(ref) === key) continue;
+      const before = this.rows.get(ref);
+      if (before !== undefined && sameGrants(before.grants, rights.grants)) continue;
       this.rows.set(ref, rights);
-      this.rowKeys.set(ref, key);
       (had ? changes.subjectsChanged : changes.subjectsAdded).add(ref);
     }
   }
@@ -199,6 +196,19 @@ export class RbacIndex {
     }
     return { subject, grants };
   }
+}
+
+/** Whether two lists of grants say the same, comparing the objects first and their contents only when they differ. */
+function sameGrants(a: readonly Grant[], b: readonly Grant[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.namespace === y.namespace && x.binding === y.binding && x.role === y.role && x.rule === y.rule)
+      continue;
+    if (grantKey(x) !== grantKey(y)) return false;
+  }
+  return true;
 }
 
 function grantKey(grant: Grant): string {
