@@ -1,18 +1,38 @@
 export { CHECKS, compareFindings, findingsOf } from "./findings/catalog";
 export type { Check, CheckHit, FindingContext } from "./findings/finding";
+export { isDefaultDeny } from "./findings/network";
 export { identityKey } from "./identity/identity";
 export { computeConnectivity } from "./netpol/connectivity";
 export { PortSet } from "./netpol/ports";
 export { referenceConnectivity } from "./netpol/reference";
 export type { Connectivity, ExternalAccess, PodConnection } from "./netpol/result";
 export * from "./objects/model";
-export { type InputDocument, type ParseResult, parseCluster } from "./objects/parse";
+export {
+  type InputDocument,
+  type LiveKind,
+  type LiveObject,
+  type LiveObjectResult,
+  type ParseResult,
+  parseCluster,
+  parseLiveObject,
+} from "./objects/parse";
 export { formatInputError, type InputError } from "./objects/reader";
 export { computeRbac, type Grant, type Rbac, type SubjectRights } from "./rbac/effective";
+export {
+  type CellGrant,
+  compareRows,
+  filterRow,
+  type MatrixCell,
+  type MatrixQuery,
+  type MatrixRow,
+  matrixRow,
+} from "./rbac/matrix";
+export { type Subject, subjectRef } from "./rbac/subjects";
 export { analyze, analyzeLazily, type LazyReport, reportOf, wirePorts } from "./report/report";
 export type { Delta } from "./state/changes";
 export {
   ClusterState,
+  initialEvents,
   KINDS,
   type Kind,
   type KindObjects,
@@ -20,3 +40,12 @@ export {
   type WatchEvent,
 } from "./state/cluster-state";
 export type { LiveIdentity } from "./state/netpol-index";
+export {
+  describePorts,
+  explainIdentities,
+  explainOpen,
+  identitiesOfNode,
+} from "./views/explain";
+export { identityNodeId, namespaceNodeId } from "./views/scoped";
+export { ANY_POD, OUTSIDE, type ViewPatch as EngineViewPatch } from "./views/view";
+export { NamespaceView, OverviewView, type View, WorkloadView } from "./views/views";

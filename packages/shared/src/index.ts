@@ -1,1 +1,4 @@
+export * from "./api";
 export * from "./report";
+export * from "./source";
+export * from "./view";

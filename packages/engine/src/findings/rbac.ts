@@ -7,7 +7,7 @@ import { subjectRef } from "../rbac/subjects";
 import { type Check, type CheckHit, quote } from "./finding";
 
 /** A risky right: any of these (verb, group, resource[/subresource]) actions. */
-interface RiskyRight {
+export interface RiskyRight {
   readonly id: string;
   readonly pillar: Pillar;
   readonly severity: Severity;
@@ -25,7 +25,7 @@ const actions = (verbs: string[], group: string, resources: string[], subresourc
     ),
   );
 
-const RISKY_RIGHTS: readonly RiskyRight[] = [
+export const RISKY_RIGHTS: readonly RiskyRight[] = [
   {
     id: "rbac-read-secrets",
     pillar: "secrets",

@@ -172,6 +172,61 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
   };
 }
 
+/** The kinds a live source watches, and the trimmed object of each. */
+export type LiveKind = (typeof READ_KINDS)[number];
+
+/** One object of a live watch, read into the engine's trimmed form, or why it cannot be. */
+export type LiveObjectResult =
+  | { readonly ok: true; readonly kind: LiveKind; readonly object: LiveObject }
+  | { readonly ok: false; readonly errors: readonly InputError[] };
+
+export type LiveObject = Namespace | Pod | NetworkPolicy | ServiceAccount | Role | RoleBinding;
+
+/**
+ * Reads one object as a live source receives it (a list item or a watch event's object, with
+ * `kind` known from the resource it came from). Validation is the same as for files; the
+ * source says where the object came from (e.g. "watch pods").
+ */
+export function parseLiveObject(kind: LiveKind, value: unknown, source: string): LiveObjectResult {
+  const reader = new FieldReader(source);
+  if (!isObject(value)) {
+    reader.fail("(object)", "expected a Kubernetes object");
+    return { ok: false, errors: reader.errors };
+  }
+  const metadata = reader.record(value.metadata, "metadata");
+  const name = reader.requiredString(metadata?.name, "metadata.name");
+  const declaredNamespace = reader.string(metadata?.namespace, "metadata.namespace");
+  if (name === undefined) return { ok: false, errors: reader.errors };
+  const namespace = CLUSTER_SCOPED.has(kind) ? undefined : declaredNamespace || "default";
+  reader.object = namespace === undefined ? `${kind} ${name}` : `${kind} ${namespace}/${name}`;
+  const ns = namespace ?? "";
+  let object: LiveObject | undefined;
+  switch (kind) {
+    case "Namespace":
+      object = readNamespace(reader, name, value);
+      break;
+    case "Pod":
+      object = readPod(reader, { kind, namespace: ns, name }, value.spec, value.metadata, "spec");
+      break;
+    case "NetworkPolicy":
+      object = readNetworkPolicy(reader, ns, name, value);
+      break;
+    case "ServiceAccount":
+      object = readServiceAccount(reader, ns, name, value);
+      break;
+    case "Role":
+    case "ClusterRole":
+      object = readRole(reader, kind, namespace, name, value);
+      break;
+    case "RoleBinding":
+    case "ClusterRoleBinding":
+      object = readBinding(reader, kind, namespace, name, value);
+      break;
+  }
+  if (object === undefined || reader.errors.length > 0) return { ok: false, errors: reader.errors };
+  return { ok: true, kind, object };
+}
+
 export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -342,6 +342,28 @@ export class ClusterState implements FindingContext {
     return { name, labels: { "kubernetes.io/metadata.name": name }, annotations: {}, declared: false };
   }
 
+  /** Every namespace: declared ones and those only implied by objects in them, sorted. */
+  namespaceNames(): string[] {
+    return [...new Set([...this.objects.get("Namespace")!.keys(), ...this.namespaceUse.keys()])].sort(
+      compare,
+    );
+  }
+
+  /** A namespace (declared, or implied by objects in it), or undefined when none exists. */
+  namespaceNamed(name: string): Namespace | undefined {
+    return this.namespace(name);
+  }
+
+  /** The pod held under "namespace/name". */
+  pod(key: string): Pod | undefined {
+    return this.objects.get("Pod")!.get(key) as Pod | undefined;
+  }
+
+  /** How many objects of a kind are held. */
+  count(kind: Kind): number {
+    return this.objects.get(kind)!.size;
+  }
+
   hasNamespaceObject(name: string): boolean {
     return this.objects.get("Namespace")!.has(name);
   }

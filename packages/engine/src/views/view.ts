@@ -1,31 +1,8 @@
-import type { Ports } from "@trustmap/shared";
+import type { ViewEdge, ViewNode } from "@trustmap/shared";
 import type { PortSet } from "../netpol/ports";
 import { wirePorts } from "../report/report";
 
-export type NodeKind = "namespace" | "identity" | "pod" | "any" | "outside";
-
-/** A node of a view: a namespace, an identity (workload), a pod, or one of the two open-ended nodes. */
-export interface ViewNode {
-  readonly id: string;
-  readonly kind: NodeKind;
-  readonly label: string;
-  /** The namespace the node belongs to, where it has one. */
-  readonly namespace?: string;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly pods: number;
-  /** Pods no policy isolates, per direction. */
-  readonly openIngressPods: number;
-  readonly openEgressPods: number;
-}
-
-/** An aggregated edge: the ports allowed and how many ordered pod pairs it stands for. */
-export interface ViewEdge {
-  readonly id: string;
-  readonly source: string;
-  readonly target: string;
-  readonly ports: Ports;
-  readonly pairs: number;
-}
+export type { NodeKind, ViewEdge, ViewNode } from "@trustmap/shared";
 
 export interface ViewGraph {
   readonly nodes: ReadonlyMap<string, ViewNode>;
@@ -124,13 +101,4 @@ export function isEmptyPatch(patch: ViewPatch): boolean {
   );
 }
 
-/** Applies a patch to a client's copy of a view; the one function both ends share. */
-export function applyPatch(
-  graph: { nodes: Map<string, ViewNode>; edges: Map<string, ViewEdge> },
-  patch: ViewPatch,
-): void {
-  for (const id of patch.removeEdges) graph.edges.delete(id);
-  for (const id of patch.removeNodes) graph.nodes.delete(id);
-  for (const node of patch.putNodes) graph.nodes.set(node.id, node);
-  for (const edge of patch.putEdges) graph.edges.set(edge.id, edge);
-}
+export { applyPatch } from "@trustmap/shared";

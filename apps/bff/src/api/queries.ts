@@ -1,0 +1,358 @@
+import {
+  ANY_POD,
+  compareRows,
+  explainIdentities,
+  explainOpen,
+  filterRow,
+  identitiesOfNode,
+  isDefaultDeny,
+  type LiveIdentity,
+  type MatrixRow,
+  matrixRow,
+  OUTSIDE,
+  wirePorts,
+} from "@trustmap/engine";
+import type {
+  ClusterInfo,
+  Explanation,
+  Finding,
+  FindingsPage,
+  MatrixPage,
+  NamespaceSummary,
+  NodeDetails,
+  Ports,
+  Severity,
+  SeverityCounts,
+} from "@trustmap/shared";
+import type { LiveCluster } from "../live/cluster";
+
+// Answers to the REST API, read from the live cluster. Whole-cluster lists (findings, the RBAC
+// matrix) are computed once per engine revision and only when asked for.
+
+const SEVERITIES: readonly Severity[] = ["critical", "high", "medium", "low", "info"];
+
+/** A value computed once per revision of the live cluster. */
+class PerRevision<T> {
+  private revision = -1;
+  private value: T | undefined;
+
+  constructor(private readonly compute: () => T) {}
+
+  get(revision: number): T {
+    if (this.value === undefined || revision !== this.revision) {
+      this.value = this.compute();
+      this.revision = revision;
+    }
+    return this.value;
+  }
+}
+
+function emptyCounts(): SeverityCounts {
+  return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+}
+
+/** The namespace an evidence reference ("Kind/namespace/name" or "Namespace/name") belongs to. */
+function namespaceOfRef(ref: string): string | undefined {
+  const parts = ref.split("/");
+  if (parts[0] === "Namespace") return parts[1];
+  return parts.length >= 3 ? parts[1] : undefined;
+}
+
+function findingNamespaces(finding: Finding): Set<string> {
+  const out = new Set<string>();
+  for (const ref of finding.objects) {
+    const ns = namespaceOfRef(ref);
+    if (ns !== undefined) out.add(ns);
+  }
+  return out;
+}
+
+export class Queries {
+  private readonly findings: PerRevision<{ all: Finding[]; byNamespace: Map<string, Finding[]> }>;
+  private readonly matrix: PerRevision<MatrixRow[]>;
+
+  constructor(private readonly live: LiveCluster) {
+    this.findings = new PerRevision(() => {
+      const all = live.state.findings();
+      const byNamespace = new Map<string, Finding[]>();
+      for (const finding of all) {
+        for (const ns of findingNamespaces(finding)) {
+          let list = byNamespace.get(ns);
+          if (list === undefined) {
+            list = [];
+            byNamespace.set(ns, list);
+          }
+          list.push(finding);
+        }
+      }
+      return { all, byNamespace };
+    });
+    this.matrix = new PerRevision(() => live.state.rbac().map(matrixRow).sort(compareRows));
+  }
+
+  private get state() {
+    return this.live.state;
+  }
+
+  cluster(): ClusterInfo {
+    const state = this.state;
+    return {
+      source: this.live.info,
+      status: this.live.connection,
+      revision: this.live.revision,
+      startedAt: this.live.startedAt,
+      counts: {
+        namespaces: state.namespaceNames().length,
+        pods: state.count("Pod"),
+        identities: state.netpol.identities.size,
+        networkPolicies: state.count("NetworkPolicy"),
+        subjects: state.rbacIndex.rows.size,
+        bindings: state.count("RoleBinding") + state.count("ClusterRoleBinding"),
+        findings: this.findings.get(this.live.revision).all.length,
+      },
+      eventsPerSecond: this.live.eventsPerSecond(),
+      problems: [...this.live.problemsSeen],
+    };
+  }
+
+  namespaces(): NamespaceSummary[] {
+    const { byNamespace } = this.findings.get(this.live.revision);
+    return this.state.namespaceNames().map((name) => {
+      const ns = this.state.namespaceNamed(name)!;
+      const identities = this.state.netpol.identitiesByNamespace.get(name) ?? new Set<LiveIdentity>();
+      const policies = [...this.state.policiesIn(name)];
+      let pods = 0;
+      let openIngressPods = 0;
+      let openEgressPods = 0;
+      for (const identity of identities) {
+        pods += identity.pods.size;
+        if (!identity.isIsolated("ingress")) openIngressPods += identity.pods.size;
+        if (!identity.isIsolated("egress")) openEgressPods += identity.pods.size;
+      }
+      const findings = emptyCounts();
+      for (const finding of byNamespace.get(name) ?? [])
+        findings[finding.severity] = (findings[finding.severity] ?? 0) + 1;
+      return {
+        name,
+        labels: { ...ns.labels },
+        declared: ns.declared,
+        pods,
+        identities: identities.size,
+        networkPolicies: policies.length,
+        defaultDenyIngress: policies.some((p) => isDefaultDeny(p, "ingress")),
+        defaultDenyEgress: policies.some((p) => isDefaultDeny(p, "egress")),
+        openIngressPods,
+        openEgressPods,
+        findings,
+      };
+    });
+  }
+
+  /** Details of a graph node (namespace, identity or pod); undefined when it does not exist. */
+  node(id: string): NodeDetails | undefined {
+    const identities = identitiesOfNode(this.state, id);
+    const kind = id.startsWith("ns:") ? "namespace" : id.startsWith("pod:") ? "pod" : "identity";
+    if (identities.length === 0 && kind !== "namespace") return undefined;
+    const namespace = kind === "namespace" ? id.slice(3) : identities[0]!.namespace;
+    const ns = this.state.namespaceNamed(namespace);
+    if (ns === undefined) return undefined;
+    const podKeys =
+      kind === "pod" ? [id.slice(4)] : identities.flatMap((identity) => [...identity.pods.keys()]).sort();
+    const pods = podKeys.slice(0, 200).flatMap((key) => {
+      const pod = this.state.pod(key);
+      return pod === undefined
+        ? []
+        : [
+            {
+              name: pod.name,
+              namespace: pod.namespace,
+              labels: { ...pod.labels },
+              serviceAccount: pod.serviceAccountName,
+            },
+          ];
+    });
+    const policies =
+      kind === "namespace"
+        ? [...(this.state.netpol.policiesByNamespace.get(namespace) ?? [])]
+        : [...new Set(identities.flatMap((i) => [...i.ingressPolicies, ...i.egressPolicies]))];
+    const refs = new Set(
+      kind === "namespace" ? [`Namespace/${namespace}`] : podKeys.map((key) => `Pod/${key}`),
+    );
+    const scoped = this.findings.get(this.live.revision).byNamespace.get(namespace) ?? [];
+    const findings =
+      kind === "namespace" ? scoped : scoped.filter((f) => f.objects.some((ref) => refs.has(ref)));
+    const accounts = new Set(
+      podKeys
+        .map((key) => this.state.pod(key))
+        .flatMap((p) => (p ? [`ServiceAccount/${p.namespace}/${p.serviceAccountName}`] : [])),
+    );
+    const rows = new Map(this.matrix.get(this.live.revision).map((row) => [row.ref, row]));
+    return {
+      id,
+      kind,
+      namespace,
+      labels: kind === "namespace" ? { ...ns.labels } : { ...(identities[0]?.labels ?? {}) },
+      pods,
+      podCount: podKeys.length,
+      policies: policies
+        .map((p) => ({
+          namespace: p.policy.namespace,
+          name: p.policy.name,
+          ingress: p.policy.affectsIngress,
+          egress: p.policy.affectsEgress,
+        }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      isolatedIngress: identities.length > 0 && identities.every((i) => i.isIsolated("ingress")),
+      isolatedEgress: identities.length > 0 && identities.every((i) => i.isIsolated("egress")),
+      findings: findings.slice(0, 500),
+      serviceAccounts: [...accounts].sort().map((ref) => {
+        const row = rows.get(ref);
+        const risks = new Set(row?.cells.flatMap((cell) => cell.risks) ?? []);
+        return { ref, risks: [...risks].sort(), rights: row?.cells.length ?? 0 };
+      }),
+    };
+  }
+
+  /** Why `from` may or may not reach `to` (view node ids); undefined when a node does not exist. */
+  explain(from: string, to: string): Explanation | undefined {
+    const open = (nodeId: string, other: typeof ANY_POD | typeof OUTSIDE, direction: "ingress" | "egress") =>
+      identitiesOfNode(this.state, nodeId).map((identity) => explainOpen(nodeId, identity, other, direction));
+    if (from === ANY_POD || from === OUTSIDE) {
+      const explanations = open(to, from, "ingress");
+      if (explanations.length === 0) return undefined;
+      return openAnswer(from, to, explanations);
+    }
+    if (to === ANY_POD || to === OUTSIDE) {
+      const explanations = open(from, to, "egress");
+      if (explanations.length === 0) return undefined;
+      return openAnswer(from, to, explanations);
+    }
+    const sources = identitiesOfNode(this.state, from);
+    const targets = identitiesOfNode(this.state, to);
+    if (sources.length === 0 || targets.length === 0) return undefined;
+    const pairs = [];
+    for (const s of sources) {
+      for (const d of targets) {
+        pairs.push(explainIdentities(this.state, nodeIdOf(s, from), s, nodeIdOf(d, to), d));
+      }
+    }
+    pairs.sort((a, b) => Number(a.ports === null) - Number(b.ports === null));
+    const allowed = pairs.filter((p) => p.ports !== null);
+    const ports = unionPorts(allowed.map((p) => p.ports!));
+    const summary =
+      pairs.length === 1
+        ? [...pairs[0]!.summary]
+        : [
+            `${allowed.length} of ${pairs.length} workload pairs may connect${
+              ports === null ? "" : `; together on ${ports === "all" ? "every port" : "the ports listed"}`
+            }.`,
+          ];
+    return { from, to, ports, pairs: pairs.slice(0, 50), open: [], pairCount: pairs.length, summary };
+  }
+
+  matrixPage(query: {
+    subjectKind?: "User" | "Group" | "ServiceAccount" | undefined;
+    namespace?: string | undefined;
+    resource?: string | undefined;
+    risky?: boolean | undefined;
+    search?: string | undefined;
+    offset: number;
+    limit: number;
+  }): MatrixPage {
+    const rows = this.matrix.get(this.live.revision);
+    const filter = {
+      ...(query.subjectKind === undefined ? {} : { subjectKind: query.subjectKind }),
+      ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
+      ...(query.resource === undefined ? {} : { resource: query.resource }),
+      ...(query.risky === undefined ? {} : { riskyOnly: query.risky }),
+      ...(query.search === undefined ? {} : { search: query.search }),
+    };
+    const filtered = rows.flatMap((row) => filterRow(row, filter) ?? []);
+    return {
+      total: filtered.length,
+      offset: query.offset,
+      limit: query.limit,
+      rows: filtered.slice(query.offset, query.offset + query.limit).map((row) => ({
+        subject: { ...row.subject },
+        ref: row.ref,
+        cells: row.cells.map((cell) => ({
+          ...cell,
+          verbs: [...cell.verbs],
+          risks: [...cell.risks],
+          grants: cell.grants.map((g) => ({
+            ...g,
+            verbs: [...g.verbs],
+            resourceNames: [...g.resourceNames],
+          })),
+        })),
+        ...(row.worst === undefined ? {} : { worst: row.worst }),
+        riskyCells: row.riskyCells,
+      })),
+    };
+  }
+
+  findingsPage(query: {
+    severity?: Severity | undefined;
+    pillar?: string | undefined;
+    namespace?: string | undefined;
+    id?: string | undefined;
+    search?: string | undefined;
+    offset: number;
+    limit: number;
+  }): FindingsPage {
+    const { all, byNamespace } = this.findings.get(this.live.revision);
+    const base = query.namespace === undefined ? all : (byNamespace.get(query.namespace) ?? []);
+    const search = query.search?.toLowerCase();
+    const matching = base.filter(
+      (f) =>
+        (query.pillar === undefined || f.pillar === query.pillar) &&
+        (query.id === undefined || f.id === query.id) &&
+        (search === undefined ||
+          f.message.toLowerCase().includes(search) ||
+          f.objects.some((o) => o.toLowerCase().includes(search))),
+    );
+    const counts = emptyCounts();
+    for (const f of matching) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+    const selected =
+      query.severity === undefined ? matching : matching.filter((f) => f.severity === query.severity);
+    return {
+      total: selected.length,
+      offset: query.offset,
+      limit: query.limit,
+      counts,
+      findings: selected.slice(query.offset, query.offset + query.limit),
+    };
+  }
+
+  severityOrder(): readonly Severity[] {
+    return SEVERITIES;
+  }
+}
+
+function nodeIdOf(identity: LiveIdentity, requested: string): string {
+  return requested.startsWith("ns:") ? `id:${identity.key}` : requested;
+}
+
+function openAnswer(from: string, to: string, open: ReturnType<typeof explainOpen>[]): Explanation {
+  const ports = unionPorts(open.flatMap((o) => (o.side.ports === null ? [] : [o.side.ports])));
+  return {
+    from,
+    to,
+    ports,
+    pairs: [],
+    open: open.slice(0, 50),
+    pairCount: open.length,
+    summary: open.length === 1 ? [...open[0]!.summary] : [`${open.length} workloads; see each below.`],
+  };
+}
+
+/** The union of wire port lists ("all" absorbs the rest); null for none. */
+function unionPorts(list: readonly Ports[]): Ports | null {
+  if (list.length === 0) return null;
+  if (list.some((p) => p === "all")) return "all";
+  const seen = new Map<string, Exclude<Ports, "all">[number]>();
+  for (const ports of list as Exclude<Ports, "all">[]) for (const p of ports) seen.set(JSON.stringify(p), p);
+  return [...seen.values()];
+}
+
+export { wirePorts };

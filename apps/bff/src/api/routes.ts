@@ -1,0 +1,141 @@
+import {
+  decodeEventId,
+  ExplainQuery,
+  FindingsQuery,
+  type Health,
+  MatrixQuery,
+  type NamespaceList,
+  parseViewKey,
+  StreamQuery,
+} from "@trustmap/shared";
+import { type Request, type Response, Router } from "express";
+import type { z } from "zod";
+import type { LiveCluster } from "../live/cluster";
+import { StreamConnection } from "../stream/connection";
+import { metricsText } from "./metrics";
+import type { Queries } from "./queries";
+
+/** A request the client got wrong: answered with this status and message. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Parses query parameters with a schema; a bad one is a 400 that names it. */
+function parseQuery<S extends z.ZodType>(schema: S, request: Request): z.infer<S> {
+  const result = schema.safeParse(request.query);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const where = issue.path.length > 0 ? `query parameter "${issue.path.join(".")}"` : "query";
+  const message =
+    issue.code === "unrecognized_keys"
+      ? `unknown query parameter ${issue.keys.map((k) => `"${k}"`).join(", ")}`
+      : `${where}: ${issue.message}`;
+  throw new HttpError(400, message);
+}
+
+export interface StreamRegistry {
+  next(): string;
+  add(connection: StreamConnection): void;
+  remove(connection: StreamConnection): void;
+  readonly size: number;
+}
+
+/** The API: routes translate HTTP to queries and back, nothing more. */
+export function apiRouter(
+  live: LiveCluster,
+  queries: Queries,
+  streams: StreamRegistry,
+  heartbeatMs?: number,
+): Router {
+  const router = Router();
+
+  router.get("/health", (_request, response: Response<Health>) => {
+    response.json({
+      connected: live.connection.state === "connected",
+      source: live.info,
+      status: live.connection,
+      revision: live.revision,
+    });
+  });
+
+  router.get("/cluster", (_request, response) => {
+    response.json(queries.cluster());
+  });
+
+  router.get("/namespaces", (_request, response: Response<NamespaceList>) => {
+    response.json({ namespaces: queries.namespaces() });
+  });
+
+  router.get("/nodes/:id", (request, response) => {
+    const id = request.params.id;
+    if (typeof id !== "string" || id.length > 2048)
+      throw new HttpError(400, "node id: expected a view node id");
+    const details = queries.node(id);
+    if (details === undefined) throw new HttpError(404, `no node ${JSON.stringify(id)} in the cluster now`);
+    response.json(details);
+  });
+
+  router.get("/explain", (request, response) => {
+    const query = parseQuery(ExplainQuery, request);
+    const explanation = queries.explain(query.from, query.to);
+    if (explanation === undefined)
+      throw new HttpError(
+        404,
+        `no node ${JSON.stringify(query.from)} or ${JSON.stringify(query.to)} in the cluster now`,
+      );
+    response.json(explanation);
+  });
+
+  router.get("/rbac", (request, response) => {
+    response.json(queries.matrixPage(parseQuery(MatrixQuery, request)));
+  });
+
+  router.get("/findings", (request, response) => {
+    response.json(queries.findingsPage(parseQuery(FindingsQuery, request)));
+  });
+
+  router.get("/metrics", (_request, response) => {
+    response.type("text/plain; version=0.0.4").send(metricsText(live, streams.size));
+  });
+
+  router.get("/stream", (request, response) => {
+    const query = parseQuery(StreamQuery, request);
+    const subscriptions = query.view.map((key) => {
+      const ref = parseViewKey(key);
+      if (ref === undefined)
+        throw new HttpError(
+          400,
+          `query parameter "view": ${JSON.stringify(key)} is not a view (overview, namespace:<name>, workload:<identity>)`,
+        );
+      return { key, ref };
+    });
+    if (subscriptions.length > 16)
+      throw new HttpError(400, 'query parameter "view": at most 16 views per stream');
+    const header = request.header("last-event-id");
+    const resume = decodeEventId(header ?? query.lastEventId);
+    response.writeHead(200, {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-cache, no-transform",
+      Connection: "keep-alive",
+      "X-Accel-Buffering": "no",
+    });
+    response.flushHeaders();
+    const connection = new StreamConnection(
+      streams.next(),
+      response,
+      live,
+      subscriptions,
+      resume,
+      heartbeatMs,
+    );
+    streams.add(connection);
+    response.on("close", () => streams.remove(connection));
+  });
+
+  return router;
+}

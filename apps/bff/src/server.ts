@@ -1,0 +1,152 @@
+import { existsSync } from "node:fs";
+import { createServer as createHttpServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { Queries } from "./api/queries";
+import { apiRouter, HttpError, type StreamRegistry } from "./api/routes";
+import { LiveCluster, type LiveOptions } from "./live/cluster";
+import type { Logger } from "./log";
+import type { ClusterSource } from "./sources/source";
+import type { StreamConnection } from "./stream/connection";
+
+export interface ServerOptions {
+  readonly source: ClusterSource;
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** The built web app (apps/web/dist); when absent, "/" says how to build it. */
+  readonly webRoot?: string;
+  readonly live?: LiveOptions;
+  readonly heartbeatMs?: number;
+  /** Listen on this Unix socket instead of host and port (behind a local proxy; tests). */
+  readonly socketPath?: string;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly live: LiveCluster;
+  readonly server: Server;
+  readonly streams: ReadonlySet<StreamConnection>;
+  close(): Promise<void>;
+}
+
+// The page may load its own scripts, styles, images and fonts, and talk to its own origin; nothing
+// inline, nothing from elsewhere, never framed. Names from the cluster are data, never markup.
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+function securityHeaders(_request: Request, response: Response, next: NextFunction): void {
+  response.setHeader("Content-Security-Policy", CSP);
+  response.setHeader("X-Content-Type-Options", "nosniff");
+  response.setHeader("X-Frame-Options", "DENY");
+  response.setHeader("Referrer-Policy", "no-referrer");
+  response.setHeader("Cross-Origin-Opener-Policy", "same-origin");
+  response.setHeader("Cross-Origin-Resource-Policy", "same-origin");
+  response.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+  next();
+}
+
+function listeningUrl(server: Server, socketPath: string | undefined): string {
+  if (socketPath !== undefined) return `http://localhost/ (unix socket ${socketPath})`;
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}/`;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const live = new LiveCluster(options.source, options.live);
+  const queries = new Queries(live);
+  const streams = new Set<StreamConnection>();
+  let streamCounter = 0;
+  const registry: StreamRegistry = {
+    next: () => `s${++streamCounter}`,
+    add: (connection) => streams.add(connection),
+    remove: (connection) => streams.delete(connection),
+    get size() {
+      return streams.size;
+    },
+  };
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("query parser", "simple");
+  app.use(securityHeaders);
+  app.use((request, response, next) => {
+    const started = performance.now();
+    response.on("finish", () => {
+      if (request.path === "/api/stream") return;
+      logger.log("info", "request", {
+        method: request.method,
+        path: request.path,
+        status: response.statusCode,
+        ms: Math.round(performance.now() - started),
+      });
+    });
+    next();
+  });
+  app.use("/api", apiRouter(live, queries, registry, options.heartbeatMs));
+  app.use("/api", (request) => {
+    throw new HttpError(404, `no API route ${request.method} ${request.path}`);
+  });
+  const webRoot = options.webRoot;
+  if (webRoot !== undefined && existsSync(path.join(webRoot, "index.html"))) {
+    app.use(express.static(webRoot, { index: "index.html", fallthrough: true }));
+    // Every other path is a view of the single-page app (links carry the view in the URL).
+    app.get(/^\/(?!api\/).*/, (_request, response) => response.sendFile(path.join(webRoot, "index.html")));
+  } else {
+    app.get("/", (_request, response) => {
+      response
+        .type("text/plain")
+        .send(
+          "Trustmap's API is running under /api/. The web app is not built: run `pnpm --filter @trustmap/web build`.\n",
+        );
+    });
+  }
+  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
+    if (error instanceof HttpError) {
+      response.status(error.status).json({ error: error.message });
+      return;
+    }
+    logger.log("error", "request failed", {
+      method: request.method,
+      path: request.path,
+      error: error instanceof Error ? error.stack : String(error),
+    });
+    response.status(500).json({ error: "internal error; the BFF's log has the details" });
+  });
+
+  const server = createHttpServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    if (options.socketPath !== undefined) server.listen(options.socketPath, () => resolve());
+    else server.listen(options.port, options.host, () => resolve());
+  });
+  const url = listeningUrl(server, options.socketPath);
+  live.start();
+  logger.log("info", "listening", { url, source: live.info });
+
+  return {
+    url,
+    live,
+    server,
+    streams,
+    async close() {
+      for (const connection of [...streams]) connection.close();
+      await live.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { InputError, WatchEvent } from "@trustmap/engine";
+import type { SourceInfo, SourceStatus } from "@trustmap/shared";
+
+/**
+ * Where the BFF's picture of a cluster comes from: a Kubernetes API server, the embedded demo
+ * company, or a directory of manifests. A source only reads; it turns what it reads into the
+ * engine's trimmed objects and hands them over as watch events, in order.
+ */
+export interface ClusterSource {
+  readonly info: SourceInfo;
+  /** Starts reading; everything read, and every change of connection state, goes to the sink. */
+  start(sink: SourceSink): void;
+  /** Stops every request and timer; resolves when nothing is left running. */
+  stop(): Promise<void>;
+}
+
+export interface SourceSink {
+  /**
+   * Events in the order the cluster made them. A source sends the true differences only: after a
+   * relist it compares the new list with what it sent before and sends what was added, modified or
+   * deleted. Large lists arrive in several calls, with the event loop free in between.
+   */
+  events(events: readonly WatchEvent[]): void;
+  /** The connection changed state (connecting, connected, reconnecting, failed). */
+  status(status: SourceStatus): void;
+  /**
+   * An object the source could not read (a field of the wrong shape): it is left out of the
+   * picture, and said so. `object` is e.g. "NetworkPolicy shop/allow-web".
+   */
+  problems(problems: readonly InputError[]): void;
+}

@@ -1,0 +1,144 @@
+import type { ServerResponse } from "node:http";
+import {
+  composePatches,
+  encodeEventId,
+  type SourceStatus,
+  type StreamHello,
+  type ViewPatch,
+  type ViewRef,
+} from "@trustmap/shared";
+import type { LiveCluster } from "../live/cluster";
+import type { LiveView } from "../live/views";
+
+export const HEARTBEAT_MS = 15_000;
+
+/**
+ * One browser tab's stream: every view it watches over one SSE response. Each view gets a
+ * snapshot (or, on resume, the patches the tab missed), then its patches. While the socket is
+ * backed up, patches are not queued per client: the view is marked behind, and once the socket
+ * drains the tab gets the missed patches composed into one (or a fresh snapshot when the view
+ * no longer holds them). Memory per client is bounded by the views it watches.
+ */
+export class StreamConnection {
+  private readonly views = new Map<string, LiveView>();
+  /** The revision of each view the client holds. */
+  private readonly held = new Map<string, number>();
+  private readonly behind = new Set<string>();
+  private blocked = false;
+  private closed = false;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly stopListening: () => void;
+  /** Events written, and snapshots among them (for tests and metrics). */
+  written = 0;
+  snapshots = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly response: ServerResponse,
+    private readonly live: LiveCluster,
+    subscriptions: readonly { key: string; ref: ViewRef }[],
+    resumeFrom: ReadonlyMap<string, number>,
+    heartbeatMs = HEARTBEAT_MS,
+  ) {
+    response.on("drain", () => this.onDrain());
+    response.on("close", () => this.close());
+    const hello: StreamHello = {
+      stream: id,
+      source: live.info,
+      status: live.connection,
+      views: subscriptions.map((s) => s.key),
+    };
+    this.write("hello", hello);
+    this.stopListening = live.listen({
+      patch: (patch) => this.onPatch(patch),
+      status: (status) => this.onStatus(status),
+    });
+    for (const { key, ref } of subscriptions) {
+      const view = live.watch(key, ref);
+      this.views.set(key, view);
+      this.catchUp(view, resumeFrom.get(key));
+    }
+    this.heartbeat = setInterval(() => {
+      if (!this.blocked) this.writeRaw(": heartbeat\n\n");
+    }, heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    this.stopListening();
+    for (const key of this.views.keys()) this.live.unwatch(key);
+    this.views.clear();
+    this.response.end();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Whether the socket is backed up (the last write did not fit). */
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
+
+  /** How many views wait to be caught up once the socket drains. */
+  get viewsBehind(): number {
+    return this.behind.size;
+  }
+
+  private onPatch(patch: ViewPatch): void {
+    const view = this.views.get(patch.view);
+    if (view === undefined) return;
+    if (this.blocked || this.behind.has(patch.view) || this.held.get(patch.view) !== patch.base) {
+      this.behind.add(patch.view);
+      return;
+    }
+    this.send("patch", patch);
+  }
+
+  private onStatus(status: SourceStatus): void {
+    this.write("status", status);
+  }
+
+  private onDrain(): void {
+    this.blocked = false;
+    for (const key of [...this.behind]) {
+      if (this.blocked) return;
+      this.behind.delete(key);
+      const view = this.views.get(key);
+      if (view !== undefined) this.catchUp(view, this.held.get(key));
+    }
+  }
+
+  /** Brings the client's copy of a view from `since` to now: the patches it missed in one, or a snapshot. */
+  private catchUp(view: LiveView, since: number | undefined): void {
+    if (since !== undefined) {
+      const missed = view.patchesSince(since);
+      if (missed !== undefined) {
+        if (missed.length > 0) this.send("patch", composePatches(missed));
+        else this.held.set(view.key, since);
+        return;
+      }
+    }
+    this.snapshots++;
+    this.send("snapshot", view.snapshot());
+  }
+
+  private send(event: "patch" | "snapshot", body: { view: string; revision: number }): void {
+    this.held.set(body.view, body.revision);
+    this.write(event, body, encodeEventId(this.held));
+  }
+
+  private write(event: string, body: unknown, id?: string): void {
+    const idLine = id === undefined ? "" : `id: ${id}\n`;
+    this.writeRaw(`event: ${event}\n${idLine}data: ${JSON.stringify(body)}\n\n`);
+    this.written++;
+  }
+
+  private writeRaw(text: string): void {
+    if (this.closed) return;
+    if (!this.response.write(text)) this.blocked = true;
+  }
+}

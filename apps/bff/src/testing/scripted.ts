@@ -1,0 +1,31 @@
+import type { WatchEvent } from "@trustmap/engine";
+import type { SourceInfo, SourceStatus } from "@trustmap/shared";
+import type { ClusterSource, SourceSink } from "../sources/source";
+
+/** A source whose events and connection states come from the test that drives it. */
+export class ScriptedSource implements ClusterSource {
+  readonly info: SourceInfo = { kind: "files", name: "scripted test source", demo: false };
+  private sink: SourceSink | undefined;
+
+  start(sink: SourceSink): void {
+    this.sink = sink;
+    this.setStatus("connected");
+  }
+
+  async stop(): Promise<void> {
+    this.sink = undefined;
+  }
+
+  push(events: readonly WatchEvent[]): void {
+    if (this.sink === undefined) throw new Error("the scripted source is not started");
+    this.sink.events(events);
+  }
+
+  setStatus(state: SourceStatus["state"], message?: string): void {
+    this.sink?.status({
+      state,
+      since: new Date().toISOString(),
+      ...(message === undefined ? {} : { message }),
+    });
+  }
+}

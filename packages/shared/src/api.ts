@@ -1,0 +1,276 @@
+import { z } from "zod";
+import { Finding, Pillar, Ports, Severity, SubjectKind } from "./report";
+import { SourceInfo, SourceStatus } from "./source";
+
+// The BFF's REST bodies and stream events. Query parameters are parsed here too, so that a bad
+// one is answered with 400 and a message that names it.
+
+const Text = z.string().max(1024);
+const Labels = z.record(z.string(), z.string());
+
+/** A problem with one object the source read: it is left out of the picture, and said so. */
+export const SourceProblem = z
+  .object({ source: z.string(), object: z.string().optional(), field: z.string(), message: z.string() })
+  .strict();
+export type SourceProblem = z.infer<typeof SourceProblem>;
+
+export const Health = z
+  .object({ connected: z.boolean(), source: SourceInfo, status: SourceStatus, revision: z.number().int() })
+  .strict();
+export type Health = z.infer<typeof Health>;
+
+export const ClusterInfo = z
+  .object({
+    source: SourceInfo,
+    status: SourceStatus,
+    revision: z.number().int(),
+    startedAt: z.string(),
+    counts: z
+      .object({
+        namespaces: z.number().int(),
+        pods: z.number().int(),
+        identities: z.number().int(),
+        networkPolicies: z.number().int(),
+        subjects: z.number().int(),
+        bindings: z.number().int(),
+        findings: z.number().int(),
+      })
+      .strict(),
+    eventsPerSecond: z.number(),
+    /** The latest problems with objects of the source (at most 100). */
+    problems: z.array(SourceProblem),
+  })
+  .strict();
+export type ClusterInfo = z.infer<typeof ClusterInfo>;
+
+export const SeverityCounts = z.record(Severity, z.number().int());
+export type SeverityCounts = z.infer<typeof SeverityCounts>;
+
+export const NamespaceSummary = z
+  .object({
+    name: z.string(),
+    labels: Labels,
+    /** False when the namespace has no object of its own (only objects in it). */
+    declared: z.boolean(),
+    pods: z.number().int(),
+    identities: z.number().int(),
+    networkPolicies: z.number().int(),
+    defaultDenyIngress: z.boolean(),
+    defaultDenyEgress: z.boolean(),
+    openIngressPods: z.number().int(),
+    openEgressPods: z.number().int(),
+    findings: SeverityCounts,
+  })
+  .strict();
+export type NamespaceSummary = z.infer<typeof NamespaceSummary>;
+
+export const NamespaceList = z.object({ namespaces: z.array(NamespaceSummary) }).strict();
+export type NamespaceList = z.infer<typeof NamespaceList>;
+
+export const PolicyRef = z
+  .object({ namespace: z.string(), name: z.string(), ingress: z.boolean(), egress: z.boolean() })
+  .strict();
+
+export const PodDetail = z
+  .object({ name: z.string(), namespace: z.string(), labels: Labels, serviceAccount: z.string() })
+  .strict();
+
+/** What the graph's side panel shows for a node. */
+export const NodeDetails = z
+  .object({
+    id: z.string(),
+    kind: z.enum(["namespace", "identity", "pod"]),
+    namespace: z.string(),
+    labels: Labels,
+    pods: z.array(PodDetail),
+    /** How many pods there are in all (`pods` lists at most 200). */
+    podCount: z.number().int(),
+    /** The policies that select the node's pods (for a namespace: every policy in it). */
+    policies: z.array(PolicyRef),
+    isolatedIngress: z.boolean(),
+    isolatedEgress: z.boolean(),
+    findings: z.array(Finding),
+    /** The service accounts the pods run as, with their risky rights. */
+    serviceAccounts: z.array(
+      z.object({ ref: z.string(), risks: z.array(z.string()), rights: z.number().int() }).strict(),
+    ),
+  })
+  .strict();
+export type NodeDetails = z.infer<typeof NodeDetails>;
+
+const RuleReason = z
+  .object({
+    policy: z.string(),
+    direction: z.enum(["ingress", "egress"]),
+    rule: z.number().int(),
+    ports: Ports,
+    peer: z.string(),
+  })
+  .strict();
+const Side = z
+  .object({
+    isolated: z.boolean(),
+    policies: z.array(z.string()),
+    allowedBy: z.array(RuleReason),
+    ports: Ports.nullable(),
+  })
+  .strict();
+const End = z
+  .object({
+    node: z.string(),
+    namespace: z.string().optional(),
+    labels: Labels.optional(),
+    pods: z.number().int(),
+  })
+  .strict();
+
+export const PairExplanation = z
+  .object({
+    from: End,
+    to: End,
+    egress: Side,
+    ingress: Side,
+    ports: Ports.nullable(),
+    summary: z.array(z.string()),
+  })
+  .strict();
+export type PairExplanation = z.infer<typeof PairExplanation>;
+
+export const OpenExplanation = z
+  .object({
+    node: End,
+    other: z.enum(["any", "outside"]),
+    direction: z.enum(["ingress", "egress"]),
+    side: Side,
+    summary: z.array(z.string()),
+  })
+  .strict();
+export type OpenExplanation = z.infer<typeof OpenExplanation>;
+
+/** Why an edge (or a pair of nodes) is allowed or denied; aggregated nodes list their identity pairs. */
+export const Explanation = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    ports: Ports.nullable(),
+    pairs: z.array(PairExplanation),
+    open: z.array(OpenExplanation),
+    /** How many identity pairs there are in all (`pairs` lists at most 50, allowed ones first). */
+    pairCount: z.number().int(),
+    summary: z.array(z.string()),
+  })
+  .strict();
+export type Explanation = z.infer<typeof Explanation>;
+
+export const ExplainQuery = z.object({ from: Text.min(1), to: Text.min(1) }).strict();
+
+const Paging = {
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+};
+const Flag = z.enum(["true", "false"]).transform((v) => v === "true");
+
+export const MatrixQuery = z
+  .object({
+    subjectKind: SubjectKind.optional(),
+    namespace: Text.optional(),
+    resource: Text.optional(),
+    risky: Flag.optional(),
+    search: Text.optional(),
+    ...Paging,
+  })
+  .strict();
+
+const CellGrant = z
+  .object({
+    binding: z.string(),
+    role: z.string(),
+    rule: z.number().int(),
+    verbs: z.array(z.string()),
+    resourceNames: z.array(z.string()),
+  })
+  .strict();
+export const MatrixCell = z
+  .object({
+    scope: z.string(),
+    resource: z.string(),
+    verbs: z.array(z.string()),
+    risks: z.array(z.string()),
+    namedOnly: z.boolean(),
+    grants: z.array(CellGrant),
+  })
+  .strict();
+export const MatrixRow = z
+  .object({
+    subject: z.object({ kind: SubjectKind, name: z.string(), namespace: z.string().optional() }).strict(),
+    ref: z.string(),
+    cells: z.array(MatrixCell),
+    worst: Severity.optional(),
+    riskyCells: z.number().int(),
+  })
+  .strict();
+export const MatrixPage = z
+  .object({
+    total: z.number().int(),
+    offset: z.number().int(),
+    limit: z.number().int(),
+    rows: z.array(MatrixRow),
+  })
+  .strict();
+export type MatrixPage = z.infer<typeof MatrixPage>;
+
+export const FindingsQuery = z
+  .object({
+    severity: Severity.optional(),
+    pillar: Pillar.optional(),
+    namespace: Text.optional(),
+    id: Text.optional(),
+    search: Text.optional(),
+    ...Paging,
+  })
+  .strict();
+
+export const FindingsPage = z
+  .object({
+    total: z.number().int(),
+    offset: z.number().int(),
+    limit: z.number().int(),
+    counts: SeverityCounts,
+    findings: z.array(Finding),
+  })
+  .strict();
+export type FindingsPage = z.infer<typeof FindingsPage>;
+
+/** The query of the stream: the views a tab watches, and where it left off. */
+export const StreamQuery = z
+  .object({
+    view: z.union([Text, z.array(Text)]).transform((v) => (Array.isArray(v) ? v : [v])),
+    lastEventId: Text.optional(),
+  })
+  .strict();
+
+/** The first event of a stream. */
+export const StreamHello = z
+  .object({ stream: z.string(), source: SourceInfo, status: SourceStatus, views: z.array(z.string()) })
+  .strict();
+export type StreamHello = z.infer<typeof StreamHello>;
+
+/** The `id:` of stream events: each view's revision the client holds, as "view=revision&…" (URL-encoded). */
+export function encodeEventId(revisions: ReadonlyMap<string, number>): string {
+  const params = new URLSearchParams();
+  for (const [view, revision] of revisions) params.set(view, String(revision));
+  return params.toString();
+}
+
+export function decodeEventId(id: string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  if (id === undefined) return out;
+  for (const [view, revision] of new URLSearchParams(id)) {
+    const n = Number(revision);
+    if (Number.isSafeInteger(n) && n >= 0) out.set(view, n);
+  }
+  return out;
+}
+
+export const ApiError = z.object({ error: z.string() }).strict();
+export type ApiError = z.infer<typeof ApiError>;

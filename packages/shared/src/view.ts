@@ -1,0 +1,143 @@
+import { z } from "zod";
+import { Ports } from "./report";
+
+// The graph views the BFF streams: a snapshot with its revision, then patches, each applying to
+// the revision before it. The same function applies a patch on both ends.
+
+export const NodeKind = z.enum(["namespace", "identity", "pod", "any", "outside"]);
+export type NodeKind = z.infer<typeof NodeKind>;
+
+/** A namespace, an identity (pods NetworkPolicy cannot tell apart), a pod, or "any pod" / "outside the cluster". */
+export const ViewNode = z
+  .object({
+    id: z.string(),
+    kind: NodeKind,
+    label: z.string(),
+    namespace: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    pods: z.number().int().nonnegative(),
+    /** Pods no policy isolates, per direction. */
+    openIngressPods: z.number().int().nonnegative(),
+    openEgressPods: z.number().int().nonnegative(),
+  })
+  .strict();
+export type ViewNode = z.infer<typeof ViewNode>;
+
+/** An aggregated edge: the ports allowed and how many ordered pod pairs it stands for. */
+export const ViewEdge = z
+  .object({
+    id: z.string(),
+    source: z.string(),
+    target: z.string(),
+    ports: Ports,
+    pairs: z.number().int().nonnegative(),
+  })
+  .strict();
+export type ViewEdge = z.infer<typeof ViewEdge>;
+
+/** Which view: the cluster by namespace, one namespace by identity, one identity by pod. */
+export const ViewRef = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("overview") }).strict(),
+  z.object({ kind: z.literal("namespace"), namespace: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal("workload"), identity: z.string().min(1) }).strict(),
+]);
+export type ViewRef = z.infer<typeof ViewRef>;
+
+/** A view's name on the wire and in URLs: "overview", "namespace:<name>", "workload:<identity key>". */
+export function viewKey(ref: ViewRef): string {
+  switch (ref.kind) {
+    case "overview":
+      return "overview";
+    case "namespace":
+      return `namespace:${ref.namespace}`;
+    case "workload":
+      return `workload:${ref.identity}`;
+  }
+}
+
+export function parseViewKey(key: string): ViewRef | undefined {
+  if (key === "overview") return { kind: "overview" };
+  const colon = key.indexOf(":");
+  if (colon < 0) return undefined;
+  const kind = key.slice(0, colon);
+  const rest = key.slice(colon + 1);
+  if (rest === "") return undefined;
+  if (kind === "namespace") return { kind: "namespace", namespace: rest };
+  if (kind === "workload") return { kind: "workload", identity: rest };
+  return undefined;
+}
+
+export const ViewSnapshot = z
+  .object({
+    view: z.string(),
+    revision: z.number().int().nonnegative(),
+    nodes: z.array(ViewNode),
+    edges: z.array(ViewEdge),
+  })
+  .strict();
+export type ViewSnapshot = z.infer<typeof ViewSnapshot>;
+
+/** Turns revision `base` of a view into `revision`: put adds or replaces by id, remove deletes. */
+export const ViewPatch = z
+  .object({
+    view: z.string(),
+    base: z.number().int().nonnegative(),
+    revision: z.number().int().positive(),
+    putNodes: z.array(ViewNode),
+    removeNodes: z.array(z.string()),
+    putEdges: z.array(ViewEdge),
+    removeEdges: z.array(z.string()),
+  })
+  .strict();
+export type ViewPatch = z.infer<typeof ViewPatch>;
+
+export interface GraphState {
+  nodes: Map<string, ViewNode>;
+  edges: Map<string, ViewEdge>;
+}
+
+/** Applies a patch to a copy of a view; the one function both ends share. */
+export function applyPatch(
+  graph: GraphState,
+  patch: {
+    readonly putNodes: readonly ViewNode[];
+    readonly removeNodes: readonly string[];
+    readonly putEdges: readonly ViewEdge[];
+    readonly removeEdges: readonly string[];
+  },
+): void {
+  for (const id of patch.removeEdges) graph.edges.delete(id);
+  for (const id of patch.removeNodes) graph.nodes.delete(id);
+  for (const node of patch.putNodes) graph.nodes.set(node.id, node);
+  for (const edge of patch.putEdges) graph.edges.set(edge.id, edge);
+}
+
+/**
+ * Merges consecutive patches into one (for a client that fell behind): the last put or remove
+ * of each id wins.
+ */
+export function composePatches(patches: readonly ViewPatch[]): ViewPatch {
+  const first = patches[0];
+  const last = patches[patches.length - 1];
+  if (first === undefined || last === undefined) throw new Error("composePatches needs at least one patch");
+  const nodes = new Map<string, ViewNode | null>();
+  const edges = new Map<string, ViewEdge | null>();
+  for (const patch of patches) {
+    for (const id of patch.removeEdges) edges.set(id, null);
+    for (const id of patch.removeNodes) nodes.set(id, null);
+    for (const node of patch.putNodes) nodes.set(node.id, node);
+    for (const edge of patch.putEdges) edges.set(edge.id, edge);
+  }
+  const out: ViewPatch = {
+    view: last.view,
+    base: first.base,
+    revision: last.revision,
+    putNodes: [],
+    removeNodes: [],
+    putEdges: [],
+    removeEdges: [],
+  };
+  for (const [id, node] of nodes) node === null ? out.removeNodes.push(id) : out.putNodes.push(node);
+  for (const [id, edge] of edges) edge === null ? out.removeEdges.push(id) : out.putEdges.push(edge);
+  return out;
+}
