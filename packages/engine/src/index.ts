@@ -26,7 +26,9 @@ export {
   type MatrixQuery,
   type MatrixRow,
   matrixRow,
+  type RulesOf,
 } from "./rbac/matrix";
+export { roleRef } from "./rbac/roles";
 export { type Subject, subjectRef } from "./rbac/subjects";
 export { analyze, analyzeLazily, type LazyReport, reportOf, wirePorts } from "./report/report";
 export type { Delta } from "./state/changes";

@@ -10,6 +10,8 @@ import {
   type MatrixRow,
   matrixRow,
   OUTSIDE,
+  type Role,
+  roleRef,
   wirePorts,
 } from "@trustmap/engine";
 import type {
@@ -87,7 +89,13 @@ export class Queries {
       }
       return { all, byNamespace };
     });
-    this.matrix = new PerRevision(() => live.state.rbac().map(matrixRow).sort(compareRows));
+    const rulesOf = (role: Role) => live.state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules;
+    this.matrix = new PerRevision(() =>
+      live.state
+        .rbac()
+        .map((rights) => matrixRow(rights, rulesOf))
+        .sort(compareRows),
+    );
   }
 
   private get state() {

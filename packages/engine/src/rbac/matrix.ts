@@ -1,6 +1,6 @@
 import type { Severity } from "@trustmap/shared";
 import { RISKY_RIGHTS } from "../findings/rbac";
-import type { PolicyRule } from "../objects/model";
+import type { PolicyRule, Role } from "../objects/model";
 import { apiGroupMatches, resourceMatches, verbMatches } from "./authorize";
 import { bindingRef, type Grant, type SubjectRights } from "./effective";
 import { roleRef } from "./roles";
@@ -16,7 +16,7 @@ export type Scope = string;
 export interface CellGrant {
   readonly binding: string;
   readonly role: string;
-  /** The rule's index in the role's rules (after aggregation for aggregated ClusterRoles). */
+  /** The rule's index in the role's rules (for an aggregated ClusterRole, in the rules aggregated into it). */
   readonly rule: number;
   readonly verbs: readonly string[];
   readonly resourceNames: readonly string[];
@@ -68,12 +68,12 @@ function risksOf(rule: PolicyRule, group: string, resource: string): string[] {
   return risks;
 }
 
-function ruleIndex(grant: Grant): number {
-  return grant.role.rules.indexOf(grant.rule);
-}
+/** The rules a role holds: its own, or for an aggregated ClusterRole those aggregated into it. */
+export type RulesOf = (role: Role) => readonly PolicyRule[];
 
 /** One subject's row: its grants folded into cells by scope and resource. */
-export function matrixRow(rights: SubjectRights): MatrixRow {
+export function matrixRow(rights: SubjectRights, rulesOf: RulesOf = (role) => role.rules): MatrixRow {
+  const ruleIndex = (grant: Grant) => rulesOf(grant.role).indexOf(grant.rule);
   const cells = new Map<
     string,
     {
@@ -153,6 +153,8 @@ export function filterRow(row: MatrixRow, query: MatrixQuery): MatrixRow | undef
   if (query.subjectKind !== undefined && row.subject.kind !== query.subjectKind) return undefined;
   if (query.search !== undefined && !row.ref.toLowerCase().includes(query.search.toLowerCase()))
     return undefined;
+  // Without a filter on cells, a subject with no rights is listed too: "no rights" is an answer.
+  if (query.namespace === undefined && query.resource === undefined && !query.riskyOnly) return row;
   const cells = row.cells.filter((cell) => {
     if (query.namespace !== undefined && cell.scope !== "*" && cell.scope !== query.namespace) return false;
     if (query.resource !== undefined) {

@@ -1,0 +1,191 @@
+import { initialEvents, parseCluster } from "@trustmap/engine";
+import {
+  ClusterInfo,
+  Explanation,
+  FindingsPage,
+  MatrixPage,
+  NamespaceList,
+  NodeDetails,
+} from "@trustmap/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../log";
+import { type RunningServer, startServer } from "../server";
+import { ScriptedSource } from "../testing/scripted";
+
+// A small shop: a web tier that may reach the api on 8080, an api isolated for ingress, a
+// namespace with no policy at all, and RBAC with one risky binding.
+const OBJECTS = [
+  { kind: "Namespace", metadata: { name: "shop", labels: { team: "shop" } } },
+  { kind: "Namespace", metadata: { name: "lab" } },
+  {
+    kind: "Pod",
+    metadata: { name: "web-1", namespace: "shop", labels: { app: "web" } },
+    spec: { serviceAccountName: "web", containers: [{ name: "web", image: "web:1" }] },
+  },
+  {
+    kind: "Pod",
+    metadata: { name: "api-1", namespace: "shop", labels: { app: "api" } },
+    spec: {
+      serviceAccountName: "api",
+      containers: [{ name: "api", image: "api:1", ports: [{ name: "http", containerPort: 8080 }] }],
+    },
+  },
+  {
+    kind: "Pod",
+    metadata: { name: "toy", namespace: "lab", labels: { app: "toy" } },
+    spec: { containers: [{ name: "toy", image: "toy:1", securityContext: { privileged: true } }] },
+  },
+  {
+    kind: "NetworkPolicy",
+    metadata: { name: "api-from-web", namespace: "shop" },
+    spec: {
+      podSelector: { matchLabels: { app: "api" } },
+      ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: "http" }] }],
+    },
+  },
+  { kind: "ServiceAccount", metadata: { name: "web", namespace: "shop" } },
+  { kind: "ServiceAccount", metadata: { name: "api", namespace: "shop" } },
+  {
+    kind: "Role",
+    metadata: { name: "secret-reader", namespace: "shop" },
+    rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] }],
+  },
+  {
+    kind: "RoleBinding",
+    metadata: { name: "api-reads-secrets", namespace: "shop" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "secret-reader" },
+    subjects: [{ kind: "ServiceAccount", name: "api", namespace: "shop" }],
+  },
+];
+
+let server: RunningServer;
+const get = async (path: string) => {
+  const response = await fetch(new URL(path, server.url));
+  return { status: response.status, headers: response.headers, body: (await response.json()) as unknown };
+};
+
+beforeAll(async () => {
+  const source = new ScriptedSource();
+  server = await startServer({ source, host: "127.0.0.1", port: 0, logger: silentLogger });
+  const { cluster, errors } = parseCluster(OBJECTS.map((object, i) => ({ source: `doc ${i}`, object })));
+  expect(errors).toEqual([]);
+  source.push(initialEvents(cluster));
+  await server.live.whenIdle();
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+describe("the REST API", () => {
+  it("lists namespaces with their isolation and finding counts", async () => {
+    const { status, body } = await get("/api/namespaces");
+    expect(status).toBe(200);
+    const { namespaces } = NamespaceList.parse(body);
+    expect(namespaces.map((n) => n.name)).toEqual(["lab", "shop"]);
+    const shop = namespaces.find((n) => n.name === "shop")!;
+    expect(shop).toMatchObject({ pods: 2, identities: 2, networkPolicies: 1, defaultDenyIngress: false });
+    expect(shop.openIngressPods).toBe(1); // web; api is isolated
+    const lab = namespaces.find((n) => n.name === "lab")!;
+    expect(lab.findings.critical).toBe(1); // the privileged container
+  });
+
+  it("explains an allowed edge by its policy and rule, and a denied pair by what isolates it", async () => {
+    const allowed = Explanation.parse(
+      (
+        await get(
+          `/api/explain?from=${encodeURIComponent("pod:shop/web-1")}&to=${encodeURIComponent("pod:shop/api-1")}`,
+        )
+      ).body,
+    );
+    expect(allowed.ports).toEqual([{ protocol: "TCP", port: 8080 }]);
+    expect(allowed.pairs[0]!.ingress.allowedBy).toEqual([
+      expect.objectContaining({ policy: "shop/api-from-web", direction: "ingress", rule: 0 }),
+    ]);
+    const denied = Explanation.parse(
+      (
+        await get(
+          `/api/explain?from=${encodeURIComponent("pod:lab/toy")}&to=${encodeURIComponent("pod:shop/api-1")}`,
+        )
+      ).body,
+    );
+    expect(denied.ports).toBeNull();
+    expect(denied.pairs[0]!.ingress).toMatchObject({
+      isolated: true,
+      policies: ["shop/api-from-web"],
+      allowedBy: [],
+    });
+    expect(denied.summary.join(" ")).toContain("denied");
+  });
+
+  it("details a node: pods, the policies that select it, findings and its service account's risky rights", async () => {
+    const { body } = await get(`/api/nodes/${encodeURIComponent("pod:shop/api-1")}`);
+    const node = NodeDetails.parse(body);
+    expect(node.pods.map((p) => p.name)).toEqual(["api-1"]);
+    expect(node.policies).toEqual([
+      { namespace: "shop", name: "api-from-web", ingress: true, egress: false },
+    ]);
+    expect(node.isolatedIngress).toBe(true);
+    expect(node.serviceAccounts).toEqual([
+      { ref: "ServiceAccount/shop/api", risks: ["rbac-read-secrets"], rights: 1 },
+    ]);
+    expect(node.findings.every((f) => f.objects.some((o) => o === "Pod/shop/api-1"))).toBe(true);
+    expect((await get(`/api/nodes/${encodeURIComponent("pod:shop/none")}`)).status).toBe(404);
+  });
+
+  it("pages and filters the RBAC matrix, risky subjects first, each cell traced to binding, role and rule", async () => {
+    const page = MatrixPage.parse((await get("/api/rbac?limit=1")).body);
+    expect(page.total).toBe(2);
+    expect(page.rows).toHaveLength(1);
+    expect(page.rows[0]!.ref).toBe("ServiceAccount/shop/api");
+    expect(page.rows[0]!.cells[0]).toMatchObject({
+      scope: "shop",
+      resource: "core/secrets",
+      verbs: ["get", "list"],
+      risks: ["rbac-read-secrets"],
+      grants: [
+        expect.objectContaining({
+          binding: "RoleBinding/shop/api-reads-secrets",
+          role: "Role/shop/secret-reader",
+          rule: 0,
+        }),
+      ],
+    });
+    const risky = MatrixPage.parse((await get("/api/rbac?risky=true")).body);
+    expect(risky.rows.map((r) => r.ref)).toEqual(["ServiceAccount/shop/api"]);
+    const none = MatrixPage.parse((await get("/api/rbac?namespace=lab&resource=secrets")).body);
+    expect(none.total).toBe(0);
+  });
+
+  it("filters findings by namespace and severity", async () => {
+    const lab = FindingsPage.parse((await get("/api/findings?namespace=lab&severity=critical")).body);
+    expect(lab.findings.map((f) => f.id)).toEqual(["privileged-container"]);
+    const all = FindingsPage.parse((await get("/api/findings?limit=1000")).body);
+    expect(all.total).toBe(all.findings.length);
+    expect(all.counts.critical).toBe(1);
+  });
+
+  it("answers a bad query parameter with 400 and its name, an unknown route with 404", async () => {
+    const bad = await get("/api/rbac?limit=0");
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ error: expect.stringContaining('query parameter "limit"') });
+    const unknown = await get("/api/findings?colour=red");
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toEqual({ error: 'unknown query parameter "colour"' });
+    expect((await get("/api/nothing")).status).toBe(404);
+  });
+
+  it("says who it is, how it is connected, and sets strict security headers", async () => {
+    const { headers, body } = await get("/api/cluster");
+    const info = ClusterInfo.parse(body);
+    expect(info.counts).toMatchObject({ namespaces: 2, pods: 3, networkPolicies: 1 });
+    expect(info.status.state).toBe("connected");
+    expect(headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(headers.get("content-security-policy")).not.toContain("unsafe-inline");
+    expect(headers.get("x-content-type-options")).toBe("nosniff");
+    expect(headers.get("x-powered-by")).toBeNull();
+    const metrics = await (await fetch(new URL("/api/metrics", server.url))).text();
+    expect(metrics).toContain("trustmap_source_connected 1");
+    expect(metrics).toContain("trustmap_pods 3");
+  });
+});
