@@ -3,7 +3,6 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { Queries } from "./api/queries";
 import { apiRouter, HttpError, type StreamRegistry } from "./api/routes";
 import { LiveCluster, type LiveOptions } from "./live/cluster";
 import type { Logger } from "./log";
@@ -67,7 +66,6 @@ function listeningUrl(server: Server, socketPath: string | undefined): string {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
   const live = new LiveCluster(options.source, options.live);
-  const queries = new Queries(live);
   const streams = new Set<StreamConnection>();
   let streamCounter = 0;
   const registry: StreamRegistry = {
@@ -96,7 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     next();
   });
-  app.use("/api", apiRouter(live, queries, registry, options.heartbeatMs));
+  app.use("/api", apiRouter(live, registry, options.heartbeatMs));
   app.use("/api", (request) => {
     throw new HttpError(404, `no API route ${request.method} ${request.path}`);
   });

@@ -1,8 +1,8 @@
+import type { ClusterInfo } from "@trustmap/shared";
 import type { LiveCluster } from "../live/cluster";
 
 /** Prometheus text exposition of what an operator watches: connection, sizes, throughput, streams. */
-export function metricsText(live: LiveCluster, streams: number): string {
-  const state = live.state;
+export function metricsText(live: LiveCluster, counts: ClusterInfo["counts"], streams: number): string {
   const lines: string[] = [];
   const gauge = (name: string, help: string, value: number, labels = "") => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${labels} ${value}`);
@@ -16,14 +16,11 @@ export function metricsText(live: LiveCluster, streams: number): string {
     live.connection.state === "connected" ? 1 : 0,
   );
   gauge("trustmap_revision", "Engine revision (one per batch of events applied)", live.revision);
-  gauge("trustmap_pods", "Pods held", state.count("Pod"));
-  gauge(
-    "trustmap_identities",
-    "Identities (pods NetworkPolicy cannot tell apart)",
-    state.netpol.identities.size,
-  );
-  gauge("trustmap_network_policies", "NetworkPolicies held", state.count("NetworkPolicy"));
-  gauge("trustmap_rbac_subjects", "RBAC subjects with a row", state.rbacIndex.rows.size);
+  gauge("trustmap_pods", "Pods held", counts.pods);
+  gauge("trustmap_identities", "Identities (pods NetworkPolicy cannot tell apart)", counts.identities);
+  gauge("trustmap_network_policies", "NetworkPolicies held", counts.networkPolicies);
+  gauge("trustmap_rbac_subjects", "RBAC subjects with a row", counts.subjects);
+  gauge("trustmap_findings", "Findings", counts.findings);
   gauge("trustmap_views", "Views materialised for clients", live.viewCount);
   gauge("trustmap_streams", "Open SSE streams", streams);
   gauge(

@@ -1,5 +1,6 @@
 import {
   ANY_POD,
+  type ClusterState,
   compareRows,
   explainIdentities,
   explainOpen,
@@ -26,7 +27,6 @@ import type {
   Severity,
   SeverityCounts,
 } from "@trustmap/shared";
-import type { LiveCluster } from "../live/cluster";
 
 // Answers to the REST API, read from the live cluster. Whole-cluster lists (findings, the RBAC
 // matrix) are computed once per engine revision and only when asked for.
@@ -73,9 +73,9 @@ export class Queries {
   private readonly findings: PerRevision<{ all: Finding[]; byNamespace: Map<string, Finding[]> }>;
   private readonly matrix: PerRevision<MatrixRow[]>;
 
-  constructor(private readonly live: LiveCluster) {
+  constructor(private readonly state: ClusterState) {
     this.findings = new PerRevision(() => {
-      const all = live.state.findings();
+      const all = state.findings();
       const byNamespace = new Map<string, Finding[]>();
       for (const finding of all) {
         for (const ns of findingNamespaces(finding)) {
@@ -89,42 +89,31 @@ export class Queries {
       }
       return { all, byNamespace };
     });
-    const rulesOf = (role: Role) => live.state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules;
+    const rulesOf = (role: Role) => state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules;
     this.matrix = new PerRevision(() =>
-      live.state
+      state
         .rbac()
         .map((rights) => matrixRow(rights, rulesOf))
         .sort(compareRows),
     );
   }
 
-  private get state() {
-    return this.live.state;
-  }
-
-  cluster(): ClusterInfo {
+  /** How many objects of each sort the cluster holds. */
+  counts(): ClusterInfo["counts"] {
     const state = this.state;
     return {
-      source: this.live.info,
-      status: this.live.connection,
-      revision: this.live.revision,
-      startedAt: this.live.startedAt,
-      counts: {
-        namespaces: state.namespaceNames().length,
-        pods: state.count("Pod"),
-        identities: state.netpol.identities.size,
-        networkPolicies: state.count("NetworkPolicy"),
-        subjects: state.rbacIndex.rows.size,
-        bindings: state.count("RoleBinding") + state.count("ClusterRoleBinding"),
-        findings: this.findings.get(this.live.revision).all.length,
-      },
-      eventsPerSecond: this.live.eventsPerSecond(),
-      problems: [...this.live.problemsSeen],
+      namespaces: state.namespaceNames().length,
+      pods: state.count("Pod"),
+      identities: state.netpol.identities.size,
+      networkPolicies: state.count("NetworkPolicy"),
+      subjects: state.rbacIndex.rows.size,
+      bindings: state.count("RoleBinding") + state.count("ClusterRoleBinding"),
+      findings: this.findings.get(state.revision).all.length,
     };
   }
 
   namespaces(): NamespaceSummary[] {
-    const { byNamespace } = this.findings.get(this.live.revision);
+    const { byNamespace } = this.findings.get(this.state.revision);
     return this.state.namespaceNames().map((name) => {
       const ns = this.state.namespaceNamed(name)!;
       const identities = this.state.netpol.identitiesByNamespace.get(name) ?? new Set<LiveIdentity>();
@@ -186,7 +175,7 @@ export class Queries {
     const refs = new Set(
       kind === "namespace" ? [`Namespace/${namespace}`] : podKeys.map((key) => `Pod/${key}`),
     );
-    const scoped = this.findings.get(this.live.revision).byNamespace.get(namespace) ?? [];
+    const scoped = this.findings.get(this.state.revision).byNamespace.get(namespace) ?? [];
     const findings =
       kind === "namespace" ? scoped : scoped.filter((f) => f.objects.some((ref) => refs.has(ref)));
     const accounts = new Set(
@@ -194,7 +183,7 @@ export class Queries {
         .map((key) => this.state.pod(key))
         .flatMap((p) => (p ? [`ServiceAccount/${p.namespace}/${p.serviceAccountName}`] : [])),
     );
-    const rows = new Map(this.matrix.get(this.live.revision).map((row) => [row.ref, row]));
+    const rows = new Map(this.matrix.get(this.state.revision).map((row) => [row.ref, row]));
     return {
       id,
       kind,
@@ -267,7 +256,7 @@ export class Queries {
     offset: number;
     limit: number;
   }): MatrixPage {
-    const rows = this.matrix.get(this.live.revision);
+    const rows = this.matrix.get(this.state.revision);
     const filter = {
       ...(query.subjectKind === undefined ? {} : { subjectKind: query.subjectKind }),
       ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
@@ -308,7 +297,7 @@ export class Queries {
     offset: number;
     limit: number;
   }): FindingsPage {
-    const { all, byNamespace } = this.findings.get(this.live.revision);
+    const { all, byNamespace } = this.findings.get(this.state.revision);
     const base = query.namespace === undefined ? all : (byNamespace.get(query.namespace) ?? []);
     const search = query.search?.toLowerCase();
     const matching = base.filter(

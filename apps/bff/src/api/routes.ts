@@ -1,4 +1,5 @@
 import {
+  type ClusterInfo,
   decodeEventId,
   ExplainQuery,
   FindingsQuery,
@@ -13,7 +14,6 @@ import type { z } from "zod";
 import type { LiveCluster } from "../live/cluster";
 import { StreamConnection } from "../stream/connection";
 import { metricsText } from "./metrics";
-import type { Queries } from "./queries";
 
 /** A request the client got wrong: answered with this status and message. */
 export class HttpError extends Error {
@@ -46,12 +46,7 @@ export interface StreamRegistry {
 }
 
 /** The API: routes translate HTTP to queries and back, nothing more. */
-export function apiRouter(
-  live: LiveCluster,
-  queries: Queries,
-  streams: StreamRegistry,
-  heartbeatMs?: number,
-): Router {
+export function apiRouter(live: LiveCluster, streams: StreamRegistry, heartbeatMs?: number): Router {
   const router = Router();
 
   router.get("/health", (_request, response: Response<Health>) => {
@@ -63,26 +58,34 @@ export function apiRouter(
     });
   });
 
-  router.get("/cluster", (_request, response) => {
-    response.json(queries.cluster());
+  router.get("/cluster", async (_request, response: Response<ClusterInfo>) => {
+    response.json({
+      source: live.info,
+      status: live.connection,
+      revision: live.revision,
+      startedAt: live.startedAt,
+      counts: (await live.query("counts", {})) as ClusterInfo["counts"],
+      eventsPerSecond: live.eventsPerSecond(),
+      problems: [...live.problemsSeen],
+    });
   });
 
-  router.get("/namespaces", (_request, response: Response<NamespaceList>) => {
-    response.json({ namespaces: queries.namespaces() });
+  router.get("/namespaces", async (_request, response: Response<NamespaceList>) => {
+    response.json({ namespaces: (await live.query("namespaces", {})) as NamespaceList["namespaces"] });
   });
 
-  router.get("/nodes/:id", (request, response) => {
+  router.get("/nodes/:id", async (request, response) => {
     const id = request.params.id;
     if (typeof id !== "string" || id.length > 2048)
       throw new HttpError(400, "node id: expected a view node id");
-    const details = queries.node(id);
+    const details = await live.query("node", { id });
     if (details === undefined) throw new HttpError(404, `no node ${JSON.stringify(id)} in the cluster now`);
     response.json(details);
   });
 
-  router.get("/explain", (request, response) => {
+  router.get("/explain", async (request, response) => {
     const query = parseQuery(ExplainQuery, request);
-    const explanation = queries.explain(query.from, query.to);
+    const explanation = await live.query("explain", query);
     if (explanation === undefined)
       throw new HttpError(
         404,
@@ -91,16 +94,17 @@ export function apiRouter(
     response.json(explanation);
   });
 
-  router.get("/rbac", (request, response) => {
-    response.json(queries.matrixPage(parseQuery(MatrixQuery, request)));
+  router.get("/rbac", async (request, response) => {
+    response.json(await live.query("matrix", parseQuery(MatrixQuery, request)));
   });
 
-  router.get("/findings", (request, response) => {
-    response.json(queries.findingsPage(parseQuery(FindingsQuery, request)));
+  router.get("/findings", async (request, response) => {
+    response.json(await live.query("findings", parseQuery(FindingsQuery, request)));
   });
 
-  router.get("/metrics", (_request, response) => {
-    response.type("text/plain; version=0.0.4").send(metricsText(live, streams.size));
+  router.get("/metrics", async (_request, response) => {
+    const counts = (await live.query("counts", {})) as ClusterInfo["counts"];
+    response.type("text/plain; version=0.0.4").send(metricsText(live, counts, streams.size));
   });
 
   router.get("/stream", (request, response) => {

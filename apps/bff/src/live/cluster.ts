@@ -1,19 +1,19 @@
-import { ClusterState, type InputError, type WatchEvent } from "@trustmap/engine";
+import { Worker } from "node:worker_threads";
+import type { InputError, WatchEvent } from "@trustmap/engine";
 import type { SourceInfo, SourceProblem, SourceStatus, ViewPatch, ViewRef } from "@trustmap/shared";
+import type { FromWorker, QueryArgs, QueryName, ToWorker } from "../engine/protocol";
 import type { ClusterSource, SourceSink } from "../sources/source";
 import { LiveView } from "./views";
 
 /** What a stream connection hears from the live cluster. */
 export interface LiveListener {
   patch(patch: ViewPatch): void;
+  /** A view's snapshot arrived from the engine (first watch): it can be sent. */
+  ready(view: LiveView): void;
   status(status: SourceStatus): void;
 }
 
 export interface LiveOptions {
-  /** How long one turn of the event loop may spend applying events before yielding (ms). */
-  readonly budgetMs?: number;
-  /** How many events one engine step takes at most. */
-  readonly maxBatch?: number;
   /** How long a view nobody watches is kept for clients that come back (ms). */
   readonly idleViewMs?: number;
   /** How many patches each view keeps for clients that resume or fall behind. */
@@ -23,41 +23,50 @@ export interface LiveOptions {
 const PROBLEMS_KEPT = 100;
 
 /**
- * The cluster as the BFF holds it: the engine's state fed by a source, the views clients watch,
- * and the listeners to tell. Events are applied in batches within a time budget, so the event
- * loop stays free for the HTTP side however fast the source sends.
+ * The cluster as the BFF holds it. The engine (state, views, analysis) runs in a worker thread;
+ * this side feeds it the source's events, keeps a copy of each watched view, and answers
+ * streams from that copy, so a long engine step (a large initial list, a rollout across a big
+ * cluster) never stalls a request or a stream.
  */
 export class LiveCluster implements SourceSink {
-  readonly state = new ClusterState();
   readonly startedAt = new Date().toISOString();
   private current: SourceStatus = { state: "connecting", since: new Date().toISOString() };
-  private readonly queue: WatchEvent[] = [];
-  private draining = false;
+  private readonly worker: Worker;
   private readonly views = new Map<string, LiveView>();
   private readonly listeners = new Set<LiveListener>();
   private readonly recentProblems: SourceProblem[] = [];
   private readonly applied: { at: number; count: number }[] = [];
-  private revisionCounter = 0;
-  private idleWaiters: (() => void)[] = [];
+  private readonly pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void }
+  >();
+  private idleWaiters: { until: number; resolve: () => void }[] = [];
   private sweeper: NodeJS.Timeout | undefined;
-  private readonly budgetMs: number;
-  private readonly maxBatch: number;
+  private queryCounter = 0;
+  private sent = 0;
+  private received = 0;
+  private engineRevision = 0;
   private readonly idleViewMs: number;
   private readonly history: number | undefined;
-  /** Events applied since start, and engine steps taken (for metrics). */
+  private workerError: Error | undefined;
+  /** Events applied since start, engine steps taken, the longest step (ms), patches dropped as out of order. */
   eventsApplied = 0;
   steps = 0;
-  /** The longest engine step with its view updates (ms), for metrics. */
   longestStepMs = 0;
+  outOfOrder = 0;
 
   constructor(
     readonly source: ClusterSource,
     options: LiveOptions = {},
   ) {
-    this.budgetMs = options.budgetMs ?? 40;
-    this.maxBatch = options.maxBatch ?? 500;
     this.idleViewMs = options.idleViewMs ?? 60_000;
     this.history = options.history;
+    this.worker = new Worker(new URL("../engine/worker-entry.mjs", import.meta.url), {
+      // A server for large clusters: a young generation large enough for the initial lists.
+      resourceLimits: { maxYoungGenerationSizeMb: 192 },
+    });
+    this.worker.on("message", (message: FromWorker) => this.receive(message));
+    this.worker.on("error", (error) => this.fail(error));
   }
 
   get info(): SourceInfo {
@@ -68,8 +77,9 @@ export class LiveCluster implements SourceSink {
     return this.current;
   }
 
+  /** The engine's revision after the last step it reported. */
   get revision(): number {
-    return this.state.revision;
+    return this.engineRevision;
   }
 
   get problemsSeen(): readonly SourceProblem[] {
@@ -85,16 +95,15 @@ export class LiveCluster implements SourceSink {
   async stop(): Promise<void> {
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     await this.source.stop();
+    await this.worker.terminate();
   }
 
   // SourceSink
 
   events(events: readonly WatchEvent[]): void {
-    for (const event of events) this.queue.push(event);
-    if (!this.draining) {
-      this.draining = true;
-      setImmediate(() => this.drain());
-    }
+    if (events.length === 0) return;
+    this.sent += events.length;
+    this.post({ type: "events", events });
   }
 
   status(status: SourceStatus): void {
@@ -109,19 +118,20 @@ export class LiveCluster implements SourceSink {
     }
   }
 
-  // Views and listeners
+  // Views, listeners and questions
 
   listen(listener: LiveListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** The view for a key, built on first use; each call must be paired with `unwatch`. */
+  /** The view for a key, asked of the engine on first use; each call must be paired with `unwatch`. */
   watch(key: string, ref: ViewRef): LiveView {
     let view = this.views.get(key);
     if (view === undefined) {
-      view = new LiveView(key, ref, this.state, () => ++this.revisionCounter, this.history);
+      view = new LiveView(key, ref, this.history);
       this.views.set(key, view);
+      this.post({ type: "watch", key, ref });
     }
     view.watchers++;
     return view;
@@ -134,7 +144,6 @@ export class LiveCluster implements SourceSink {
     if (view.watchers === 0) view.idleSince = Date.now();
   }
 
-  /** The view materialised for a key, if any client watches it (or did lately). */
   view(key: string): LiveView | undefined {
     return this.views.get(key);
   }
@@ -143,10 +152,20 @@ export class LiveCluster implements SourceSink {
     return this.views.size;
   }
 
-  /** Resolves once every event received so far is applied and its patches sent. */
+  /** Asks the engine worker a question. */
+  query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<unknown> {
+    if (this.workerError !== undefined) return Promise.reject(this.workerError);
+    const id = ++this.queryCounter;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.post({ type: "query", id, name, args });
+    });
+  }
+
+  /** Resolves once every event sent so far is applied and its patches received. */
   whenIdle(): Promise<void> {
-    if (!this.draining) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    if (this.received >= this.sent) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push({ until: this.sent, resolve }));
   }
 
   /** Events applied per second over the last ten seconds. */
@@ -156,37 +175,75 @@ export class LiveCluster implements SourceSink {
     return this.applied.reduce((sum, entry) => sum + entry.count, 0) / 10;
   }
 
-  private drain(): void {
-    const started = performance.now();
-    while (this.queue.length > 0 && performance.now() - started < this.budgetMs) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      const stepStarted = performance.now();
-      const delta = this.state.applyAll(batch);
-      const patches: ViewPatch[] = [];
-      for (const view of this.views.values()) {
-        const patch = view.update(delta);
-        if (patch !== undefined) patches.push(patch);
+  private post(message: ToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  private receive(message: FromWorker): void {
+    switch (message.type) {
+      case "step":
+        this.engineRevision = message.revision;
+        this.eventsApplied += message.events;
+        this.steps++;
+        this.longestStepMs = Math.max(this.longestStepMs, message.ms);
+        this.applied.push({ at: Date.now(), count: message.events });
+        for (const patch of message.patches) {
+          const view = this.views.get(patch.view);
+          if (view === undefined) continue;
+          if (!view.apply(patch)) {
+            if (view.ready) this.outOfOrder++;
+            continue;
+          }
+          for (const listener of this.listeners) listener.patch(patch);
+        }
+        break;
+      case "snapshot": {
+        const view = this.views.get(message.key);
+        if (view === undefined) return;
+        view.load(message.snapshot);
+        for (const listener of this.listeners) listener.ready(view);
+        break;
       }
-      this.longestStepMs = Math.max(this.longestStepMs, performance.now() - stepStarted);
-      this.eventsApplied += batch.length;
-      this.steps++;
-      this.applied.push({ at: Date.now(), count: batch.length });
-      for (const patch of patches) for (const listener of this.listeners) listener.patch(patch);
+      case "idle": {
+        this.engineRevision = message.revision;
+        this.received = message.received;
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const waiter of waiters) {
+          if (waiter.until <= this.received) waiter.resolve();
+          else this.idleWaiters.push(waiter);
+        }
+        break;
+      }
+      case "answer": {
+        const pending = this.pending.get(message.id);
+        if (pending === undefined) return;
+        this.pending.delete(message.id);
+        if (message.error !== undefined) pending.reject(new Error(message.error));
+        else pending.resolve(message.value);
+        break;
+      }
     }
-    if (this.queue.length > 0) {
-      setImmediate(() => this.drain());
-      return;
-    }
-    this.draining = false;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
+  }
+
+  private fail(error: Error): void {
+    this.workerError = error;
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+    this.status({
+      state: "failed",
+      since: new Date().toISOString(),
+      message: `the engine stopped: ${error.message}`,
+    });
   }
 
   private sweepViews(): void {
     const now = Date.now();
     for (const [key, view] of this.views) {
-      if (view.watchers === 0 && now - view.idleSince >= this.idleViewMs) this.views.delete(key);
+      if (view.watchers === 0 && now - view.idleSince >= this.idleViewMs) {
+        this.views.delete(key);
+        this.post({ type: "unwatch", key });
+      }
     }
   }
 }

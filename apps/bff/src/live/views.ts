@@ -1,85 +1,72 @@
 import {
-  type ClusterState,
-  type Delta,
-  type EngineViewPatch,
-  NamespaceView,
-  OverviewView,
-  type View,
-  WorkloadView,
-} from "@trustmap/engine";
-import type { ViewPatch, ViewRef, ViewSnapshot } from "@trustmap/shared";
+  applyPatch,
+  type ViewEdge,
+  type ViewNode,
+  type ViewPatch,
+  type ViewRef,
+  type ViewSnapshot,
+} from "@trustmap/shared";
 
 /** How many patches each view keeps for clients that reconnect or fall behind. */
 export const HISTORY = 512;
 
 /**
- * One materialised view, shared by every client that watches it. Revisions on the wire come
- * from one counter for the whole BFF, so a view rebuilt after nobody watched it never reuses
- * a number a client may still hold; a patch says which revision it applies to (`base`).
+ * The main thread's copy of one view the engine worker keeps, shared by every client that
+ * watches it: built from the worker's snapshot, then moved forward by its patches. Streams read
+ * snapshots and missed patches from here without asking the worker. Revisions come from one
+ * counter for the whole BFF, so a view rebuilt after nobody watched it never reuses a number a
+ * client may still hold.
  */
 export class LiveView {
-  private readonly view: View;
+  private nodes = new Map<string, ViewNode>();
+  private edges = new Map<string, ViewEdge>();
   private readonly history: ViewPatch[] = [];
-  revision: number;
+  revision = -1;
+  ready = false;
   watchers = 0;
   /** When the last watcher left (for dropping views nobody watches). */
   idleSince = 0;
 
   constructor(
     readonly key: string,
-    ref: ViewRef,
-    state: ClusterState,
-    private readonly nextRevision: () => number,
+    readonly ref: ViewRef,
     private readonly historyLimit = HISTORY,
-  ) {
-    this.view = createView(ref, state);
-    this.revision = nextRevision();
+  ) {}
+
+  /** Takes the worker's snapshot: the view is ready. */
+  load(snapshot: ViewSnapshot): void {
+    this.nodes = new Map(snapshot.nodes.map((node) => [node.id, node]));
+    this.edges = new Map(snapshot.edges.map((edge) => [edge.id, edge]));
+    this.revision = snapshot.revision;
+    this.history.length = 0;
+    this.ready = true;
+  }
+
+  /** Applies the worker's next patch; false when it does not follow the revision held (then it is ignored). */
+  apply(patch: ViewPatch): boolean {
+    if (!this.ready || patch.base !== this.revision) return false;
+    applyPatch({ nodes: this.nodes, edges: this.edges }, patch);
+    this.revision = patch.revision;
+    this.history.push(patch);
+    if (this.history.length > this.historyLimit)
+      this.history.splice(0, this.history.length - this.historyLimit);
+    return true;
   }
 
   snapshot(): ViewSnapshot {
-    const { nodes, edges } = this.view.snapshot();
-    return { view: this.key, revision: this.revision, nodes: [...nodes], edges: [...edges] };
-  }
-
-  /** Brings the view up to date with an engine delta; the patch, if anything changed here. */
-  update(delta: Delta): ViewPatch | undefined {
-    const patch = this.view.update(delta);
-    if (patch === undefined) return undefined;
-    const wire = toWire(this.key, patch, this.revision, this.nextRevision());
-    this.revision = wire.revision;
-    this.history.push(wire);
-    if (this.history.length > this.historyLimit)
-      this.history.splice(0, this.history.length - this.historyLimit);
-    return wire;
+    return {
+      view: this.key,
+      revision: this.revision,
+      nodes: [...this.nodes.values()],
+      edges: [...this.edges.values()],
+    };
   }
 
   /** The patches after revision `since`, or undefined when they are no longer held. */
   patchesSince(since: number): ViewPatch[] | undefined {
+    if (!this.ready) return undefined;
     if (since === this.revision) return [];
     const start = this.history.findIndex((patch) => patch.base === since);
     return start < 0 ? undefined : this.history.slice(start);
-  }
-}
-
-function toWire(view: string, patch: EngineViewPatch, base: number, revision: number): ViewPatch {
-  return {
-    view,
-    base,
-    revision,
-    putNodes: [...patch.putNodes],
-    removeNodes: [...patch.removeNodes],
-    putEdges: [...patch.putEdges],
-    removeEdges: [...patch.removeEdges],
-  };
-}
-
-function createView(ref: ViewRef, state: ClusterState): View {
-  switch (ref.kind) {
-    case "overview":
-      return new OverviewView(state);
-    case "namespace":
-      return new NamespaceView(state, ref.namespace);
-    case "workload":
-      return new WorkloadView(state, ref.identity);
   }
 }

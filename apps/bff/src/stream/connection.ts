@@ -24,6 +24,8 @@ export class StreamConnection {
   /** The revision of each view the client holds. */
   private readonly held = new Map<string, number>();
   private readonly behind = new Set<string>();
+  /** Views whose snapshot the engine has not sent yet, with the revision the client resumes from. */
+  private readonly waiting = new Map<string, number | undefined>();
   private blocked = false;
   private closed = false;
   private readonly heartbeat: NodeJS.Timeout;
@@ -51,12 +53,15 @@ export class StreamConnection {
     this.write("hello", hello);
     this.stopListening = live.listen({
       patch: (patch) => this.onPatch(patch),
+      ready: (view) => this.onReady(view),
       status: (status) => this.onStatus(status),
     });
     for (const { key, ref } of subscriptions) {
       const view = live.watch(key, ref);
       this.views.set(key, view);
-      this.catchUp(view, resumeFrom.get(key));
+      // A view the engine has not built yet is sent when its snapshot arrives (onReady).
+      if (view.ready) this.catchUp(view, resumeFrom.get(key));
+      else this.waiting.set(key, resumeFrom.get(key));
     }
     this.heartbeat = setInterval(() => {
       if (!this.blocked) this.writeRaw(": heartbeat\n\n");
@@ -91,11 +96,20 @@ export class StreamConnection {
   private onPatch(patch: ViewPatch): void {
     const view = this.views.get(patch.view);
     if (view === undefined) return;
+    if (this.waiting.has(patch.view)) return;
     if (this.blocked || this.behind.has(patch.view) || this.held.get(patch.view) !== patch.base) {
       this.behind.add(patch.view);
       return;
     }
     this.send("patch", patch);
+  }
+
+  private onReady(view: LiveView): void {
+    if (!this.waiting.has(view.key) || this.views.get(view.key) !== view) return;
+    const since = this.waiting.get(view.key);
+    this.waiting.delete(view.key);
+    if (this.blocked) this.behind.add(view.key);
+    else this.catchUp(view, since);
   }
 
   private onStatus(status: SourceStatus): void {

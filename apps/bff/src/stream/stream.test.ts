@@ -55,9 +55,23 @@ async function connect(
   return client;
 }
 
-/** The view a fresh engine computes from the live cluster's objects now. */
-function fromScratch(server: RunningServer, key: string): { nodes: ViewNode[]; edges: ViewEdge[] } {
-  const state = ClusterState.from(server.live.state.cluster());
+/**
+ * The test's own engine, fed the same events as the BFF: what a fresh engine computes from its
+ * objects is what every client must hold.
+ */
+class Mirror {
+  readonly state = new ClusterState();
+
+  constructor(private readonly source: ScriptedSource) {}
+
+  push(events: readonly WatchEvent[]): void {
+    this.state.applyAll(events);
+    this.source.push(events);
+  }
+}
+
+function fromScratch(mirror: Mirror, key: string): { nodes: ViewNode[]; edges: ViewEdge[] } {
+  const state = ClusterState.from(mirror.state.cluster());
   const ref = parseViewKey(key)!;
   const view: View =
     ref.kind === "overview"
@@ -105,11 +119,12 @@ describe("the event stream", () => {
   it("gives every view a snapshot, then patches that equal the from-scratch view after every event", async () => {
     const world = new SyntheticWorld(SMALL, 7);
     const source = new ScriptedSource();
+    const mirror = new Mirror(source);
     const server = await serve(source);
-    source.push(world.initialEvents());
+    mirror.push(world.initialEvents());
     await server.live.whenIdle();
     const namespace = largestNamespace(world);
-    const identity = [...(server.live.state.netpol.identitiesByNamespace.get(namespace) ?? [])][0]!;
+    const identity = [...(mirror.state.netpol.identitiesByNamespace.get(namespace) ?? [])][0]!;
     const keys = ["overview", `namespace:${namespace}`, `workload:${identity.key}`];
     const client = await connect(server.url, keys);
     await caughtUp(server, client, keys);
@@ -119,9 +134,9 @@ describe("the event stream", () => {
     let patches = 0;
     for (const burst of churn(world, 150)) {
       for (const event of burst) {
-        source.push([event]);
+        mirror.push([event]);
         await caughtUp(server, client, keys);
-        for (const key of keys) expect(held(client, key)).toEqual(fromScratch(server, key));
+        for (const key of keys) expect(held(client, key)).toEqual(fromScratch(mirror, key));
       }
       patches = client.events.filter((e) => e.event === "patch").length;
     }
@@ -134,21 +149,22 @@ describe("the event stream", () => {
   it("resumes from Last-Event-ID with nothing lost: the missed patches in one, or a snapshot when too old", async () => {
     const world = new SyntheticWorld(SMALL, 11);
     const source = new ScriptedSource();
+    const mirror = new Mirror(source);
     const server = await serve(source, { history: HISTORY_IN_TEST });
-    source.push(world.initialEvents());
+    mirror.push(world.initialEvents());
     await server.live.whenIdle();
     const namespace = largestNamespace(world);
     const keys = ["overview", `namespace:${namespace}`];
     const first = await connect(server.url, keys);
     await caughtUp(server, first, keys);
-    for (const burst of churn(world, 20)) source.push(burst);
+    for (const burst of churn(world, 20)) mirror.push(burst);
     await caughtUp(server, first, keys);
     const lastId = first.lastEventId!;
     const before = new Map(keys.map((key) => [key, first.revision(key)!]));
     first.close();
 
     // Changes while the tab is away.
-    for (const burst of churn(world, 40)) source.push(burst);
+    for (const burst of churn(world, 40)) mirror.push(burst);
     await server.live.whenIdle();
     expect(keys.some((key) => server.live.view(key)!.revision !== before.get(key))).toBe(true);
 
@@ -157,7 +173,7 @@ describe("the event stream", () => {
     await caughtUp(server, resumed, keys);
     expect(resumed.events.filter((e) => e.event === "snapshot")).toHaveLength(0);
     expect(resumed.gaps).toEqual([]);
-    for (const key of keys) expect(held(resumed, key)).toEqual(fromScratch(server, key));
+    for (const key of keys) expect(held(resumed, key)).toEqual(fromScratch(mirror, key));
 
     // A tab away for longer than the views keep patches gets fresh snapshots, never a gap.
     const staleId = resumed.lastEventId!;
@@ -165,7 +181,7 @@ describe("the event stream", () => {
     resumed.close();
     let changes = 0;
     for (const burst of churn(world, 400)) {
-      source.push(burst);
+      mirror.push(burst);
       await server.live.whenIdle();
       changes++;
     }
@@ -174,7 +190,7 @@ describe("the event stream", () => {
     await caughtUp(server, stale, keys);
     expect(stale.events.filter((e) => e.event === "snapshot").length).toBeGreaterThan(0);
     expect(stale.gaps).toEqual([]);
-    for (const key of keys) expect(held(stale, key)).toEqual(fromScratch(server, key));
+    for (const key of keys) expect(held(stale, key)).toEqual(fromScratch(mirror, key));
   });
 
   it("does not let a slow reader hold back the others, and catches it up when it reads again", async () => {
@@ -183,12 +199,13 @@ describe("the event stream", () => {
       3,
     );
     const source = new ScriptedSource();
+    const mirror = new Mirror(source);
     // A Unix socket's small buffers back up after a few hundred kilobytes (loopback TCP takes tens of megabytes).
     const socketPath = path.join(mkdtempSync(path.join(tmpdir(), "trustmap-")), "bff.sock");
     const server = await serve(source, { socketPath });
-    source.push(world.initialEvents());
+    mirror.push(world.initialEvents());
     await server.live.whenIdle();
-    const identities = [...server.live.state.identities()].slice(0, 12).map((i) => `workload:${i.key}`);
+    const identities = [...mirror.state.identities()].slice(0, 12).map((i) => `workload:${i.key}`);
     const keys = ["overview", `namespace:${largestNamespace(world)}`, ...identities];
     const slow = await connect(server.url, keys, { socketPath });
     const fast = await connect(server.url, ["overview"], { socketPath });
@@ -198,9 +215,9 @@ describe("the event stream", () => {
 
     let fastChecks = 0;
     for (let round = 0; round < 30; round++) {
-      for (const burst of churn(world, 30)) source.push(burst);
+      for (const burst of churn(world, 30)) mirror.push(burst);
       await caughtUp(server, fast, ["overview"]);
-      expect(held(fast, "overview")).toEqual(fromScratch(server, "overview"));
+      expect(held(fast, "overview")).toEqual(fromScratch(mirror, "overview"));
       fastChecks++;
     }
     expect(fastChecks).toBe(30);
@@ -212,7 +229,7 @@ describe("the event stream", () => {
     slow.resume();
     await caughtUp(server, slow, keys);
     expect(slow.gaps).toEqual([]);
-    for (const key of keys) expect(held(slow, key)).toEqual(fromScratch(server, key));
+    for (const key of keys) expect(held(slow, key)).toEqual(fromScratch(mirror, key));
   });
 
   it("sends status events when the source loses and regains the cluster, and heartbeats", async () => {

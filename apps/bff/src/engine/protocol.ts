@@ -1,0 +1,54 @@
+import type { WatchEvent } from "@trustmap/engine";
+import type { ViewPatch, ViewRef, ViewSnapshot } from "@trustmap/shared";
+
+// Messages between the BFF's main thread (HTTP, streams, sources) and the engine worker (the
+// cluster state, the views, the analysis). The main thread never runs the engine, so a large
+// step of it never stalls a request or a stream.
+
+/** The questions the worker answers, with their arguments. */
+export interface QueryArgs {
+  counts: Record<string, never>;
+  namespaces: Record<string, never>;
+  node: { id: string };
+  explain: { from: string; to: string };
+  matrix: {
+    subjectKind?: "User" | "Group" | "ServiceAccount" | undefined;
+    namespace?: string | undefined;
+    resource?: string | undefined;
+    risky?: boolean | undefined;
+    search?: string | undefined;
+    offset: number;
+    limit: number;
+  };
+  findings: {
+    severity?: "critical" | "high" | "medium" | "low" | "info" | undefined;
+    pillar?: string | undefined;
+    namespace?: string | undefined;
+    id?: string | undefined;
+    search?: string | undefined;
+    offset: number;
+    limit: number;
+  };
+  /** The whole cluster's objects (tests and exports). */
+  cluster: Record<string, never>;
+}
+
+export type QueryName = keyof QueryArgs;
+
+export type ToWorker =
+  | { readonly type: "events"; readonly events: readonly WatchEvent[] }
+  | { readonly type: "watch"; readonly key: string; readonly ref: ViewRef }
+  | { readonly type: "unwatch"; readonly key: string }
+  | { readonly type: "query"; readonly id: number; readonly name: QueryName; readonly args: unknown };
+
+export type FromWorker =
+  | {
+      readonly type: "step";
+      readonly revision: number;
+      readonly events: number;
+      readonly ms: number;
+      readonly patches: readonly ViewPatch[];
+    }
+  | { readonly type: "snapshot"; readonly key: string; readonly snapshot: ViewSnapshot }
+  | { readonly type: "idle"; readonly revision: number; readonly received: number }
+  | { readonly type: "answer"; readonly id: number; readonly value?: unknown; readonly error?: string };

@@ -1,0 +1,152 @@
+import { parentPort } from "node:worker_threads";
+import {
+  ClusterState,
+  type EngineViewPatch,
+  NamespaceView,
+  OverviewView,
+  type View,
+  type WatchEvent,
+  WorkloadView,
+} from "@trustmap/engine";
+import type { ViewPatch, ViewRef } from "@trustmap/shared";
+import { Queries } from "../api/queries";
+import type { FromWorker, QueryArgs, QueryName, ToWorker } from "./protocol";
+
+// The engine worker: the cluster state, the views clients watch, and the answers to queries.
+// It applies events in batches and reports, after each batch, the patch of every view.
+
+// A backlog (the initial lists) is taken in large batches: views are brought up to date once per batch.
+const MAX_BATCH = 5000;
+
+const port = parentPort;
+if (port === null) throw new Error("the engine worker runs in a worker thread");
+
+const state = new ClusterState();
+const queries = new Queries(state);
+const views = new Map<string, { view: View; revision: number }>();
+const queue: WatchEvent[] = [];
+let received = 0;
+let draining = false;
+let wireRevision = 0;
+
+function post(message: FromWorker): void {
+  port!.postMessage(message);
+}
+
+function createView(ref: ViewRef): View {
+  switch (ref.kind) {
+    case "overview":
+      return new OverviewView(state);
+    case "namespace":
+      return new NamespaceView(state, ref.namespace);
+    case "workload":
+      return new WorkloadView(state, ref.identity);
+  }
+}
+
+function toWire(view: string, patch: EngineViewPatch, base: number, revision: number): ViewPatch {
+  return {
+    view,
+    base,
+    revision,
+    putNodes: [...patch.putNodes],
+    removeNodes: [...patch.removeNodes],
+    putEdges: [...patch.putEdges],
+    removeEdges: [...patch.removeEdges],
+  };
+}
+
+function drain(): void {
+  const batch = queue.splice(0, MAX_BATCH);
+  const started = performance.now();
+  const delta = state.applyAll(batch);
+  const patches: ViewPatch[] = [];
+  for (const [key, entry] of views) {
+    const patch = entry.view.update(delta);
+    if (patch === undefined) continue;
+    const wire = toWire(key, patch, entry.revision, ++wireRevision);
+    entry.revision = wire.revision;
+    patches.push(wire);
+  }
+  post({
+    type: "step",
+    revision: state.revision,
+    events: batch.length,
+    ms: performance.now() - started,
+    patches,
+  });
+  if (queue.length > 0) {
+    // Let watch and query messages in between batches.
+    setImmediate(drain);
+    return;
+  }
+  draining = false;
+  post({ type: "idle", revision: state.revision, received });
+}
+
+function answer(id: number, name: QueryName, args: unknown): void {
+  try {
+    post({ type: "answer", id, value: ask(name, args as QueryArgs[typeof name]) });
+  } catch (error) {
+    post({
+      type: "answer",
+      id,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+  }
+}
+
+function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
+  switch (name) {
+    case "counts":
+      return queries.counts();
+    case "namespaces":
+      return queries.namespaces();
+    case "node":
+      return queries.node((args as QueryArgs["node"]).id);
+    case "explain": {
+      const { from, to } = args as QueryArgs["explain"];
+      return queries.explain(from, to);
+    }
+    case "matrix":
+      return queries.matrixPage(args as QueryArgs["matrix"]);
+    case "findings":
+      return queries.findingsPage(args as QueryArgs["findings"]);
+    case "cluster":
+      return state.cluster();
+  }
+  throw new Error(`unknown query ${String(name)}`);
+}
+
+port.on("message", (message: ToWorker) => {
+  switch (message.type) {
+    case "events":
+      for (const event of message.events) queue.push(event);
+      received += message.events.length;
+      if (!draining) {
+        draining = true;
+        setImmediate(drain);
+      }
+      break;
+    case "watch": {
+      let entry = views.get(message.key);
+      if (entry === undefined) {
+        entry = { view: createView(message.ref), revision: ++wireRevision };
+        views.set(message.key, entry);
+      }
+      const { nodes, edges } = entry.view.snapshot();
+      post({
+        type: "snapshot",
+        key: message.key,
+        snapshot: { view: message.key, revision: entry.revision, nodes: [...nodes], edges: [...edges] },
+      });
+      break;
+    }
+    case "unwatch":
+      views.delete(message.key);
+      break;
+    case "query":
+      answer(message.id, message.name, message.args);
+      break;
+  }
+});

@@ -1,0 +1,107 @@
+// Trustmap's BFF: `npm start` (or `pnpm --filter @trustmap/bff start -- [options]`).
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { jsonLogger } from "./log";
+import { startServer } from "./server";
+import { DemoSource } from "./sources/demo";
+import { FilesSource } from "./sources/files";
+import { createKubernetesSource, findKubeconfig } from "./sources/kubernetes";
+import type { ClusterSource } from "./sources/source";
+
+const HELP = `Usage: trustmap-bff [options]
+
+Serves the Trustmap dashboard at / and its API under /api/ on one port.
+
+Where the cluster comes from (first that applies):
+  --demo               the embedded demo company (also when no kubeconfig is found)
+  --files DIR          a directory of manifests, watched for changes
+  --kubeconfig FILE    this kubeconfig instead of KUBECONFIG / ~/.kube/config / in-cluster
+  --context NAME       this context of the kubeconfig (like kubectl --context)
+  (default)            the current context of the kubeconfig kubectl would use
+
+Options:
+  --port N             port to listen on (default: $PORT or 4317)
+  --host ADDR          address to bind (default: $HOST or 127.0.0.1; the dashboard has no login)
+  --seed N             the demo company's seed (default 1)
+  -h, --help           this text
+
+Trustmap only reads the cluster: it lists and watches namespaces, pods, services accounts,
+NetworkPolicies, Roles, ClusterRoles and their bindings; it never writes and never reads Secrets.`;
+
+function fail(message: string): never {
+  process.stderr.write(`trustmap-bff: ${message}\n`);
+  process.exit(2);
+}
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        demo: { type: "boolean" },
+        files: { type: "string" },
+        kubeconfig: { type: "string" },
+        context: { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        seed: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    return fail(`${(error as Error).message}\n\n${HELP}`);
+  }
+})();
+
+if (values.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+
+const logger = jsonLogger();
+const port = Number(values.port ?? process.env.PORT ?? 4317);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  fail(`--port: expected a port number, not ${values.port ?? process.env.PORT}`);
+const host = values.host ?? process.env.HOST ?? "127.0.0.1";
+const seed = values.seed === undefined ? 1 : Number(values.seed);
+if (!Number.isSafeInteger(seed)) fail(`--seed: expected an integer, not ${values.seed}`);
+
+function chooseSource(): ClusterSource {
+  if (values.demo) return new DemoSource({ seed });
+  if (values.files !== undefined) return new FilesSource(values.files);
+  const wanted = { kubeconfigPath: values.kubeconfig, context: values.context };
+  const explicit = values.kubeconfig !== undefined || values.context !== undefined;
+  if (!explicit && findKubeconfig() === undefined) {
+    logger.log(
+      "info",
+      "no kubeconfig found: showing the demo company (use --kubeconfig or KUBECONFIG for a cluster)",
+    );
+    return new DemoSource({ seed });
+  }
+  const created = createKubernetesSource(wanted);
+  if (!created.ok) fail(created.message);
+  return created.source;
+}
+
+const source = chooseSource();
+if (!["127.0.0.1", "::1", "localhost"].includes(host)) {
+  logger.log(
+    "warn",
+    "listening beyond this machine: the dashboard has no login; put it behind an authenticating proxy",
+    { host },
+  );
+}
+const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
+const server = await startServer({ source, host, port, logger, webRoot }).catch((error: Error) =>
+  fail(`cannot listen on ${host}:${port}: ${error.message}`),
+);
+process.stdout.write(
+  `Trustmap is running on ${source.info.demo ? "the demo company" : source.info.name}: open ${server.url}\n`,
+);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    void server.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,108 @@
+import {
+  type InputError,
+  type Kind,
+  type KindObjects,
+  objectKey,
+  parseLiveObject,
+  type WatchEvent,
+} from "@trustmap/engine";
+import { hasFinished, rawKey } from "./raw";
+
+type KindObject = KindObjects[Kind];
+
+/** What one step of reading has for the sink. */
+export interface Changes {
+  readonly events: WatchEvent[];
+  readonly problems: InputError[];
+}
+
+export function noChanges(): Changes {
+  return { events: [], problems: [] };
+}
+
+/**
+ * What the sink holds of one kind: the trimmed objects last sent, by the engine's objectKey. Every
+ * object read from the cluster is compared with it, so that only true differences go out, and a
+ * relist becomes the ADDED, MODIFIED and DELETED events that turn the old picture into the new.
+ * The raw JSON is never kept.
+ */
+export class KindMirror {
+  private readonly sent = new Map<string, KindObject>();
+
+  constructor(readonly kind: Kind) {}
+
+  get size(): number {
+    return this.sent.size;
+  }
+
+  /**
+   * Reads an object as the cluster has it now (a list item, or an ADDED or MODIFIED event).
+   * Returns the key it is held under, or undefined when it is absent from the picture (a finished
+   * pod, or an object that cannot be read, which is said in `problems`).
+   */
+  read(raw: unknown, source: string, changes: Changes): string | undefined {
+    if (this.kind === "Pod" && hasFinished(raw)) {
+      this.forget(rawKey(this.kind, raw), changes);
+      return undefined;
+    }
+    const parsed = parseLiveObject(this.kind, raw, source);
+    if (!parsed.ok) {
+      changes.problems.push(...parsed.errors);
+      // The object is left out of the picture, so its last readable version leaves it too.
+      this.forget(rawKey(this.kind, raw), changes);
+      return undefined;
+    }
+    const key = objectKey(this.kind, parsed.object);
+    this.put(key, parsed.object, changes);
+    return key;
+  }
+
+  /** A DELETED event: only the identity of the object matters (its last state may be unreadable). */
+  remove(raw: unknown, source: string, changes: Changes): void {
+    const key = rawKey(this.kind, raw);
+    if (key === undefined) {
+      changes.problems.push({
+        source,
+        field: "metadata.name",
+        message: `a deleted ${this.kind} without a name cannot be taken out of the picture`,
+      });
+      return;
+    }
+    this.forget(key, changes);
+  }
+
+  /** After a complete list: whatever the list did not hold is gone from the cluster. */
+  sweep(listed: ReadonlySet<string>, changes: Changes): void {
+    for (const key of [...this.sent.keys()]) if (!listed.has(key)) this.forget(key, changes);
+  }
+
+  private put(key: string, object: KindObject, changes: Changes): void {
+    const previous = this.sent.get(key);
+    if (previous === undefined) {
+      this.sent.set(key, object);
+      changes.events.push(change("ADDED", this.kind, object));
+      return;
+    }
+    // Trimmed objects are built field by field in a fixed order and the API server writes maps
+    // with sorted keys, so equal objects give equal JSON: status churn of a pod stops here.
+    if (JSON.stringify(previous) === JSON.stringify(object)) return;
+    this.sent.set(key, object);
+    changes.events.push(change("MODIFIED", this.kind, object));
+  }
+
+  private forget(key: string | undefined, changes: Changes): void {
+    if (key === undefined) return;
+    const previous = this.sent.get(key);
+    if (previous === undefined) return;
+    this.sent.delete(key);
+    changes.events.push(change("DELETED", this.kind, previous));
+  }
+}
+
+/**
+ * TypeScript cannot tie `object` to `kind` through the union; parseLiveObject read the object as
+ * this kind, so the pair is right.
+ */
+function change(type: "ADDED" | "MODIFIED" | "DELETED", kind: Kind, object: KindObject): WatchEvent {
+  return { type, kind, object } as WatchEvent;
+}

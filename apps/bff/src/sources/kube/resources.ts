@@ -1,0 +1,64 @@
+import type { Kind } from "@trustmap/engine";
+
+/** One collection the source reads: always the whole cluster, never one namespace. */
+export interface Resource {
+  readonly kind: Kind;
+  /** The collection's path under the server URL: a constant, never built from cluster data. */
+  readonly path: string;
+  readonly plural: string;
+  /** The API group as RBAC rules name it ("" is the core group). */
+  readonly group: string;
+}
+
+/**
+ * Every collection the engine reads, in the order of the first sync: what pods refer to
+ * (namespaces, service accounts, policies, RBAC) comes before the pods, so the engine examines no
+ * pod twice. Secrets are not in this list and never will be: the source cannot ask for them.
+ */
+export const RESOURCES: readonly Resource[] = [
+  { kind: "Namespace", path: "/api/v1/namespaces", plural: "namespaces", group: "" },
+  { kind: "ServiceAccount", path: "/api/v1/serviceaccounts", plural: "serviceaccounts", group: "" },
+  {
+    kind: "NetworkPolicy",
+    path: "/apis/networking.k8s.io/v1/networkpolicies",
+    plural: "networkpolicies",
+    group: "networking.k8s.io",
+  },
+  {
+    kind: "Role",
+    path: "/apis/rbac.authorization.k8s.io/v1/roles",
+    plural: "roles",
+    group: "rbac.authorization.k8s.io",
+  },
+  {
+    kind: "ClusterRole",
+    path: "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+    plural: "clusterroles",
+    group: "rbac.authorization.k8s.io",
+  },
+  {
+    kind: "RoleBinding",
+    path: "/apis/rbac.authorization.k8s.io/v1/rolebindings",
+    plural: "rolebindings",
+    group: "rbac.authorization.k8s.io",
+  },
+  {
+    kind: "ClusterRoleBinding",
+    path: "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+    plural: "clusterrolebindings",
+    group: "rbac.authorization.k8s.io",
+  },
+  { kind: "Pod", path: "/api/v1/pods", plural: "pods", group: "" },
+];
+
+/** What the source needs granted, said the way a ClusterRole's rules say it. */
+export function requiredAccess(): string {
+  const byGroup = new Map<string, string[]>();
+  for (const resource of RESOURCES) {
+    const plurals = byGroup.get(resource.group) ?? [];
+    plurals.push(resource.plural);
+    byGroup.set(resource.group, plurals);
+  }
+  const groups = [...byGroup].map(([group, plurals]) => `${plurals.join(", ")} (API group "${group}")`);
+  return `the verbs list and watch, in all namespaces, on ${groups.join("; ")}`;
+}

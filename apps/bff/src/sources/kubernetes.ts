@@ -1,0 +1,114 @@
+import type { SourceInfo } from "@trustmap/shared";
+import { type Kubeconfig, type KubeconfigOptions, loadKubeconfig } from "./kube/config";
+import { Informer, type InformerEnvironment, type InformerSettings, MAX_BATCH } from "./kube/informer";
+import { RESOURCES } from "./kube/resources";
+import { ConnectionStatus } from "./kube/status";
+import type { BackoffSettings } from "./kube/timing";
+import type { ClusterSource, SourceSink } from "./source";
+
+export { findKubeconfig, type Kubeconfig, type KubeconfigOptions, loadKubeconfig } from "./kube/config";
+export type { BackoffSettings } from "./kube/timing";
+
+export interface KubernetesSourceOptions extends KubeconfigOptions {
+  /** A response silent for this long (not even a bookmark) is restarted. Default 90 s. */
+  readonly idleTimeoutMs?: number | undefined;
+  /** The lifetime the API server gives each watch. Default 300 s. */
+  readonly watchTimeoutSeconds?: number | undefined;
+  /** Items per list page, at most 500. Default 500. */
+  readonly pageSize?: number | undefined;
+  /** Delays between retries. Default 0.5 s doubling to 30 s. */
+  readonly backoff?: BackoffSettings | undefined;
+}
+
+const DEFAULTS = {
+  idleTimeoutMs: 90_000,
+  watchTimeoutSeconds: 300,
+  pageSize: MAX_BATCH,
+  backoff: { initialMs: 500, maxMs: 30_000 },
+} as const;
+
+/**
+ * A live Kubernetes API server, read-only: every kind the engine reads is listed, then watched,
+ * with GET requests only, and handed to the sink as the true differences of trimmed objects.
+ */
+export class KubernetesSource implements ClusterSource {
+  readonly info: SourceInfo;
+  private readonly settings: InformerSettings & { readonly idleTimeoutMs: number };
+  private controller: AbortController | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly kubeconfig: Kubeconfig,
+    options: KubernetesSourceOptions = {},
+  ) {
+    this.info = { kind: "kubernetes", name: kubeconfig.context, server: kubeconfig.server, demo: false };
+    this.settings = {
+      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
+      watchTimeoutSeconds: options.watchTimeoutSeconds ?? DEFAULTS.watchTimeoutSeconds,
+      pageSize: Math.max(1, Math.min(options.pageSize ?? DEFAULTS.pageSize, MAX_BATCH)),
+      backoff: options.backoff ?? DEFAULTS.backoff,
+    };
+  }
+
+  start(sink: SourceSink): void {
+    if (this.controller !== undefined) throw new Error("KubernetesSource.start called twice");
+    const controller = new AbortController();
+    this.controller = controller;
+    const status = new ConnectionStatus(
+      RESOURCES.map((resource) => resource.kind),
+      (state) => {
+        if (!controller.signal.aborted) sink.status(state);
+      },
+      () => controller.abort(),
+    );
+    this.running = this.run({
+      connection: {
+        config: this.kubeconfig.config,
+        context: this.kubeconfig.context,
+        server: this.kubeconfig.server,
+        idleTimeoutMs: this.settings.idleTimeoutMs,
+      },
+      sink,
+      status,
+      signal: controller.signal,
+      settings: this.settings,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.controller?.abort();
+    await this.running;
+  }
+
+  /**
+   * Lists the kinds one after the other, in RESOURCES' order, each kind watching as soon as its
+   * own list is done; then waits for every loop to end.
+   */
+  private async run(environment: InformerEnvironment): Promise<void> {
+    environment.status.connecting();
+    const loops: Promise<void>[] = [];
+    for (const resource of RESOURCES) {
+      if (environment.signal.aborted) break;
+      const informer = new Informer(resource, environment);
+      let loop: Promise<void> = Promise.resolve();
+      const listed = new Promise<void>((resolve) => {
+        loop = informer.run(resolve);
+      });
+      loops.push(loop);
+      // The loop ends without a list only when stopping or failing for good.
+      await Promise.race([listed, loop]);
+    }
+    await Promise.all(loops);
+  }
+}
+
+export type KubernetesSourceResult =
+  | { readonly ok: true; readonly source: KubernetesSource }
+  | { readonly ok: false; readonly message: string };
+
+/** Finds the cluster as kubectl does (or as the options say) and makes a source for it. */
+export function createKubernetesSource(options: KubernetesSourceOptions = {}): KubernetesSourceResult {
+  const loaded = loadKubeconfig(options);
+  if (!loaded.ok) return loaded;
+  return { ok: true, source: new KubernetesSource(loaded.kubeconfig, options) };
+}
