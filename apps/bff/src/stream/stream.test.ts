@@ -14,6 +14,8 @@ import { type ApiError, type Health, parseViewKey, type ViewEdge, type ViewNode 
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../log";
 import { type RunningServer, startServer } from "../server";
+import { DemoSource } from "../sources/demo";
+import type { ClusterSource, SourceSink } from "../sources/source";
 import { ScriptedSource } from "../testing/scripted";
 import { StreamClient } from "../testing/sse-client";
 
@@ -70,7 +72,10 @@ class Mirror {
   }
 }
 
-function fromScratch(mirror: Mirror, key: string): { nodes: ViewNode[]; edges: ViewEdge[] } {
+function fromScratch(
+  mirror: { readonly state: ClusterState },
+  key: string,
+): { nodes: ViewNode[]; edges: ViewEdge[] } {
   const state = ClusterState.from(mirror.state.cluster());
   const ref = parseViewKey(key)!;
   const view: View =
@@ -115,7 +120,59 @@ function churn(world: SyntheticWorld, events: number): WatchEvent[][] {
   return out;
 }
 
+/** Passes a source through, applying everything it sends to the test's own engine too. */
+class Tee implements ClusterSource {
+  readonly state = new ClusterState();
+
+  constructor(private readonly inner: ClusterSource) {}
+
+  get info() {
+    return this.inner.info;
+  }
+
+  start(sink: SourceSink): void {
+    this.inner.start({
+      events: (events) => {
+        this.state.applyAll(events);
+        sink.events(events);
+      },
+      status: (status) => sink.status(status),
+      problems: (problems) => sink.problems(problems),
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.inner.stop();
+  }
+}
+
 describe("the event stream", () => {
+  it("streams the demo company: snapshot, then patches equal to the from-scratch views after every change", async () => {
+    const demo = new DemoSource({ seed: 5, intervalMs: 0 });
+    const tee = new Tee(demo);
+    running = await startServer({ source: tee, host: "127.0.0.1", port: 0, logger: silentLogger });
+    const server = running;
+    await server.live.whenIdle();
+    const namespaces = [...tee.state.netpol.identitiesByNamespace.keys()].sort();
+    const identity = [...tee.state.identities()].sort((a, b) => b.pods.size - a.pods.size)[0]!;
+    const keys = [
+      "overview",
+      `namespace:${namespaces[0]}`,
+      `namespace:${identity.namespace}`,
+      `workload:${identity.key}`,
+    ];
+    const client = await connect(server.url, keys);
+    await caughtUp(server, client, keys);
+    expect(client.hello?.source.demo).toBe(true);
+    for (let tick = 0; tick < 60; tick++) {
+      demo.tick();
+      await caughtUp(server, client, keys);
+      for (const key of keys) expect(held(client, key)).toEqual(fromScratch(tee, key));
+    }
+    expect(client.gaps).toEqual([]);
+    expect(client.events.filter((e) => e.event === "patch").length).toBeGreaterThan(10);
+  });
+
   it("gives every view a snapshot, then patches that equal the from-scratch view after every event", async () => {
     const world = new SyntheticWorld(SMALL, 7);
     const source = new ScriptedSource();
