@@ -1,0 +1,60 @@
+// How long the BFF's REST answers take on a large cluster (the engine bench's synthetic cluster),
+// each asked twice: cold (computed for this revision) and warm (cached). Prints JSON.
+//   pnpm -s --filter @trustmap/bff bench:api --scale S|M|L|XL
+import type { WatchEvent } from "@trustmap/engine";
+import { SCALES, SyntheticWorld } from "@trustmap/engine/synthetic-world";
+import { silentLogger } from "../src/log";
+import { startServer } from "../src/server";
+import { ScriptedSource } from "../src/testing/scripted";
+
+const index = process.argv.indexOf("--scale");
+const scale = SCALES[index >= 0 ? (process.argv[index + 1] ?? "S") : "S"];
+if (scale === undefined) {
+  console.error(`bench: --scale takes one of ${Object.keys(SCALES).join(", ")}`);
+  process.exit(2);
+}
+const world = new SyntheticWorld(scale, 1);
+const source = new ScriptedSource();
+const server = await startServer({ source, host: "127.0.0.1", port: 0, logger: silentLogger });
+for (const relist of world.initialEvents()) {
+  if (relist.type !== "RELIST") continue;
+  const events = relist.objects.map((object) => ({ type: "ADDED", kind: relist.kind, object }) as WatchEvent);
+  for (let i = 0; i < events.length; i += 500) source.push(events.slice(i, i + 500));
+}
+await server.live.whenIdle();
+
+const counts = new Map<string, number>();
+for (const pod of world.cluster.pods) counts.set(pod.namespace, (counts.get(pod.namespace) ?? 0) + 1);
+const largest = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+const pods = world.cluster.pods.filter((pod) => pod.namespace === largest);
+const from = `pod:${pods[0]!.namespace}/${pods[0]!.name}`;
+const to = `pod:${pods[pods.length - 1]!.namespace}/${pods[pods.length - 1]!.name}`;
+
+const paths: Record<string, string> = {
+  namespaces: "/api/namespaces",
+  findingsOfNamespace: `/api/findings?namespace=${encodeURIComponent(largest)}`,
+  rbacRiskyPage: "/api/rbac?risky=true&limit=100",
+  namespaceNode: `/api/nodes/${encodeURIComponent(`ns:${largest}`)}`,
+  explainPair: `/api/explain?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+  explainNamespaces: `/api/explain?from=${encodeURIComponent(`ns:${largest}`)}&to=${encodeURIComponent(`ns:${largest}`)}`,
+};
+const result: Record<string, unknown> = { scale: scale.name, pods: world.cluster.pods.length };
+for (const [name, path] of Object.entries(paths)) {
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < 2; i++) {
+    const started = performance.now();
+    const response = await fetch(new URL(path, server.url));
+    const text = await response.text();
+    times.push(performance.now() - started);
+    bytes = text.length;
+    if (response.status !== 200) throw new Error(`${path}: ${response.status} ${text.slice(0, 200)}`);
+  }
+  result[name] = {
+    coldMs: Math.round(times[0]!),
+    warmMs: Math.round(times[1]!),
+    kB: Math.round(bytes / 1024),
+  };
+}
+console.log(JSON.stringify(result));
+await server.close();
