@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const packages = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-const dirs = ["packages/shared", "packages/engine", "apps/cli", "apps/bff", "apps/web", "e2e"];
+const dirs = ["packages/shared", "packages/engine", "apps/cli", "apps/bff", "apps/web"];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -18,6 +18,15 @@ for (const dir of dirs) {
   failed += report.numFailedTests;
   skipped += report.numPendingTests + (report.numTodoTests ?? 0);
   lines.push(`  ${dir}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+}
+// The browser tests report through Playwright's JSON reporter.
+const browser = join(root, "e2e", "test-results", "results.json");
+if (existsSync(browser)) {
+  const stats = JSON.parse(readFileSync(browser, "utf8")).stats;
+  passed += stats.expected;
+  failed += stats.unexpected + (stats.flaky ?? 0);
+  skipped += stats.skipped;
+  lines.push(`  e2e (Chromium): ${stats.expected} passed, ${stats.unexpected + (stats.flaky ?? 0)} failed`);
 }
 console.log(`\n${packages.name} tests by package:\n${lines.join("\n")}`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -1,0 +1,261 @@
+import { useQuery } from "@tanstack/react-query";
+import type { ViewNode } from "@trustmap/shared";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { setParams, useParams } from "../../app/url";
+import { streamStore } from "../../stream/store";
+import { useConnection, useWatchedViews } from "../../stream/useStream";
+import { GraphAdapter } from "./adapter";
+import { graphQueries } from "./api";
+import { EdgePanel } from "./EdgePanel";
+import { Legend } from "./Legend";
+import { NodePanel } from "./NodePanel";
+import { crumbsOf, viewOfNode } from "./view-keys";
+
+function prefersDark(): boolean {
+  return window.matchMedia?.("(prefers-color-scheme: dark)").matches ?? false;
+}
+
+/** The selection in the URL: "node:<id>", "edge:<from>\n<to>" or "pair:<a>\n<b>". */
+function parseSelection(sel: string | undefined) {
+  if (sel === undefined) return undefined;
+  const colon = sel.indexOf(":");
+  const kind = sel.slice(0, colon);
+  const rest = sel.slice(colon + 1);
+  if (kind === "node") return { kind: "node" as const, id: rest };
+  const [a, b] = rest.split("\n");
+  if (a === undefined || b === undefined) return undefined;
+  if (kind === "edge") return { kind: "edge" as const, from: a, to: b };
+  if (kind === "pair") return { kind: "pair" as const, from: a, to: b };
+  return undefined;
+}
+
+export function GraphPage() {
+  const params = useParams();
+  const view = params.get("view") ?? "overview";
+  const selection = parseSelection(params.get("sel") ?? undefined);
+  const search = params.get("q") ?? "";
+  const openOnly = params.get("open") === "1";
+  useWatchedViews([view]);
+  const connection = useConnection();
+  const container = useRef<HTMLDivElement>(null);
+  const adapter = useRef<GraphAdapter | undefined>(undefined);
+  const [nodes, setNodes] = useState<ViewNode[]>([]);
+  const [revision, setRevision] = useState(-1);
+  const namespaces = useQuery(graphQueries.namespaces());
+
+  useEffect(() => {
+    if (container.current === null) return;
+    const graph = new GraphAdapter(
+      container.current,
+      {
+        onSelectNode: (id, additive) => {
+          const current = parseSelection(new URLSearchParams(window.location.search).get("sel") ?? undefined);
+          if (additive && current?.kind === "node" && current.id !== id)
+            setParams({ sel: `pair:${current.id}\n${id}` });
+          else setParams({ sel: `node:${id}` });
+        },
+        onSelectEdge: (from, to) => setParams({ sel: `edge:${from}\n${to}` }),
+        onOpenNode: (id) => {
+          const next = viewOfNode(id);
+          if (next !== undefined) setParams({ view: next, sel: undefined });
+        },
+        onClear: () => setParams({ sel: undefined }),
+      },
+      prefersDark(),
+    );
+    adapter.current = graph;
+    const stop = streamStore.onView(view, (change) => {
+      if (change.type === "snapshot") graph.load(change.snapshot);
+      else graph.apply(change.patch);
+      const held = streamStore.view(view);
+      setNodes(held === undefined ? [] : [...held.nodes.values()]);
+      setRevision(held?.revision ?? -1);
+    });
+    return () => {
+      stop();
+      graph.destroy();
+      adapter.current = undefined;
+    };
+  }, [view]);
+
+  useEffect(() => adapter.current?.setFilter(search, openOnly), [search, openOnly]);
+
+  useEffect(() => {
+    const list = namespaces.data?.namespaces ?? [];
+    adapter.current?.setMarks({
+      noDefaultDeny: new Set(
+        list.filter((n) => !n.defaultDenyIngress || !n.defaultDenyEgress).map((n) => n.name),
+      ),
+      withFindings: new Set(
+        list.filter((n) => n.findings.critical + n.findings.high > 0).map((n) => `ns:${n.name}`),
+      ),
+    });
+  }, [namespaces.data]);
+
+  const selectionKey = params.get("sel") ?? "";
+  useEffect(() => {
+    const selected = parseSelection(selectionKey === "" ? undefined : selectionKey);
+    if (selected === undefined) adapter.current?.select([]);
+    else if (selected.kind === "node") adapter.current?.select([selected.id]);
+    else if (selected.kind === "edge") adapter.current?.select([`${selected.from}->${selected.to}`]);
+    else adapter.current?.select([selected.from, selected.to]);
+  }, [selectionKey]);
+
+  const workloadLabel = view.startsWith("workload:")
+    ? nodes.find((n) => n.kind === "pod")?.labels?.app
+    : undefined;
+  const crumbs = crumbsOf(view, workloadLabel);
+  const shown = useMemo(() => {
+    const q = search.trim().toLowerCase();
+    return nodes
+      .filter(
+        (n) =>
+          q === "" ||
+          n.label.toLowerCase().includes(q) ||
+          Object.entries(n.labels ?? {}).some(([k, v]) => `${k}=${v}`.toLowerCase().includes(q)),
+      )
+      .filter(
+        (n) =>
+          !openOnly ||
+          n.openIngressPods > 0 ||
+          n.openEgressPods > 0 ||
+          n.kind === "any" ||
+          n.kind === "outside",
+      )
+      .sort((a, b) => a.label.localeCompare(b.label))
+      .slice(0, 300);
+  }, [nodes, search, openOnly]);
+
+  return (
+    <div className="flex h-full min-h-0 flex-col">
+      <div className="flex flex-wrap items-center gap-3 border-b border-slate-300 p-2 dark:border-slate-700">
+        <nav aria-label="Breadcrumbs">
+          <ol className="flex gap-1 text-sm">
+            {crumbs.map((crumb, index) => (
+              <li key={crumb.view} className="flex gap-1">
+                {index > 0 && <span aria-hidden="true">›</span>}
+                {index === crumbs.length - 1 ? (
+                  <span aria-current="page" className="font-semibold">
+                    {crumb.label}
+                  </span>
+                ) : (
+                  <button
+                    type="button"
+                    className="text-blue-700 underline dark:text-blue-300"
+                    onClick={() => setParams({ view: crumb.view, sel: undefined })}
+                  >
+                    {crumb.label}
+                  </button>
+                )}
+              </li>
+            ))}
+          </ol>
+        </nav>
+        <label className="text-sm">
+          Search{" "}
+          <input
+            type="search"
+            value={search}
+            onChange={(event) => setParams({ q: event.target.value }, true)}
+            placeholder="name or label=value"
+            className="rounded border border-slate-400 bg-transparent px-1"
+          />
+        </label>
+        <label className="text-sm">
+          <input
+            type="checkbox"
+            checked={openOnly}
+            onChange={(event) => setParams({ open: event.target.checked ? "1" : undefined })}
+          />{" "}
+          Open only
+        </label>
+        <button
+          type="button"
+          className="rounded border border-slate-400 px-2 text-sm"
+          onClick={() => adapter.current?.layout()}
+        >
+          Lay out again
+        </button>
+        <span className="text-xs text-slate-600 dark:text-slate-400" data-testid="view-revision">
+          {view} · revision {revision} · {nodes.length} nodes
+        </span>
+      </div>
+      <div className="flex min-h-0 flex-1">
+        <div
+          ref={container}
+          className="min-h-0 flex-1"
+          role="img"
+          aria-label={`Graph of ${crumbs[crumbs.length - 1]?.label}: ${nodes.length} nodes; the list beside it has the same nodes`}
+          data-testid="graph"
+        />
+        <aside
+          className="w-96 overflow-y-auto border-l border-slate-300 p-3 dark:border-slate-700"
+          aria-label="Details"
+        >
+          {selection?.kind === "node" && (
+            <NodePanel
+              id={selection.id}
+              revision={Math.max(revision, 0)}
+              onOpen={(next) => setParams({ view: next, sel: undefined })}
+            />
+          )}
+          {(selection?.kind === "edge" || selection?.kind === "pair") && (
+            <EdgePanel from={selection.from} to={selection.to} revision={Math.max(revision, 0)} />
+          )}
+          {selection === undefined && (
+            <div className="space-y-4">
+              <Legend />
+              {!connection.open && <p role="status">Connecting to the live stream…</p>}
+            </div>
+          )}
+          <section aria-label="Nodes" className="mt-4">
+            <h2 className="text-sm font-semibold">
+              Nodes{shown.length < nodes.length ? ` (${shown.length} of ${nodes.length})` : ""}
+            </h2>
+            <ul className="text-sm" data-testid="node-list">
+              {shown.map((node) => (
+                <li key={node.id} className="flex items-center justify-between gap-1">
+                  <button
+                    type="button"
+                    className="truncate text-left underline-offset-2 hover:underline"
+                    aria-pressed={selection?.kind === "node" && selection.id === node.id}
+                    data-node-id={node.id}
+                    onClick={(event) => {
+                      const current = selection?.kind === "node" ? selection.id : undefined;
+                      if (event.shiftKey && current !== undefined && current !== node.id)
+                        setParams({ sel: `pair:${current}\n${node.id}` });
+                      else setParams({ sel: `node:${node.id}` });
+                    }}
+                  >
+                    <span
+                      aria-hidden="true"
+                      className={
+                        node.openIngressPods > 0 || node.openEgressPods > 0
+                          ? "text-red-600"
+                          : "text-emerald-600"
+                      }
+                    >
+                      ●
+                    </span>{" "}
+                    {node.label}
+                    {node.kind !== "any" && node.kind !== "outside" && ` (${node.pods})`}
+                  </button>
+                  {viewOfNode(node.id) !== undefined && (
+                    <button
+                      type="button"
+                      className="text-xs text-blue-700 underline dark:text-blue-300"
+                      aria-label={`Open ${node.label}`}
+                      onClick={() => setParams({ view: viewOfNode(node.id) ?? "overview", sel: undefined })}
+                    >
+                      open
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </section>
+        </aside>
+      </div>
+    </div>
+  );
+}

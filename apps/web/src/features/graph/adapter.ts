@@ -1,0 +1,199 @@
+import type { ViewEdge, ViewNode, ViewPatch, ViewSnapshot } from "@trustmap/shared";
+import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
+import { portsText } from "./ports";
+import { graphStyle } from "./style";
+
+export interface AdapterHandlers {
+  onSelectNode(id: string, additive: boolean): void;
+  onSelectEdge(source: string, target: string): void;
+  onOpenNode(id: string): void;
+  onClear(): void;
+}
+
+/** What the posture marks need besides the view: namespaces without default-deny, nodes with findings. */
+export interface Marks {
+  readonly noDefaultDeny: ReadonlySet<string>;
+  readonly withFindings: ReadonlySet<string>;
+}
+
+function nodeData(node: ViewNode) {
+  return {
+    ...node,
+    labels: undefined,
+    labelText: Object.entries(node.labels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" "),
+  };
+}
+
+function edgeData(edge: ViewEdge) {
+  return {
+    id: edge.id,
+    source: edge.source,
+    target: edge.target,
+    pairs: edge.pairs,
+    portsText: portsText(edge.ports),
+  };
+}
+
+/**
+ * The one place that drives cytoscape. A snapshot draws the view and lays it out; a patch is
+ * applied in place, in one batch: new nodes appear beside a neighbour, removed ones fade out,
+ * and nothing already on screen moves. Names from the cluster are canvas text, never markup.
+ */
+export class GraphAdapter {
+  private readonly cy: Core;
+  private marks: Marks = { noDefaultDeny: new Set(), withFindings: new Set() };
+  private query = "";
+  private openOnly = false;
+  private selected: readonly string[] = [];
+
+  constructor(container: HTMLElement, handlers: AdapterHandlers, dark: boolean) {
+    this.cy = cytoscape({
+      container,
+      style: graphStyle(dark),
+      wheelSensitivity: 0.3,
+      minZoom: 0.05,
+      maxZoom: 4,
+      boxSelectionEnabled: false,
+      // Big views: no labels while panning and zooming.
+      hideEdgesOnViewport: true,
+      textureOnViewport: true,
+    });
+    this.cy.on("tap", "node", (event) => {
+      const original = event.originalEvent as MouseEvent | undefined;
+      handlers.onSelectNode(event.target.id(), original?.shiftKey === true);
+    });
+    this.cy.on("dbltap", "node", (event) => handlers.onOpenNode(event.target.id()));
+    this.cy.on("tap", "edge", (event) =>
+      handlers.onSelectEdge(event.target.data("source"), event.target.data("target")),
+    );
+    this.cy.on("tap", (event) => {
+      if (event.target === this.cy) handlers.onClear();
+    });
+    this.cy.on("zoom", () => this.labelEdges());
+  }
+
+  destroy(): void {
+    this.cy.destroy();
+  }
+
+  load(snapshot: ViewSnapshot): void {
+    this.cy.batch(() => {
+      this.cy.elements().remove();
+      this.cy.add([
+        ...snapshot.nodes.map((node): ElementDefinition => ({ group: "nodes", data: nodeData(node) })),
+        ...snapshot.edges.map((edge): ElementDefinition => ({ group: "edges", data: edgeData(edge) })),
+      ]);
+      this.refreshClasses();
+    });
+    this.select(this.selected);
+    this.layout();
+  }
+
+  apply(patch: ViewPatch): void {
+    const cy = this.cy;
+    cy.batch(() => {
+      for (const id of patch.removeEdges) cy.getElementById(id).remove();
+      for (const id of patch.removeNodes) {
+        const node = cy.getElementById(id);
+        node.connectedEdges().remove();
+        node.addClass("leaving");
+        node.data("leaving", true);
+        setTimeout(() => {
+          if (node.data("leaving") === true) node.remove();
+        }, 400);
+      }
+      const added: NodeSingular[] = [];
+      for (const node of patch.putNodes) {
+        const existing = cy.getElementById(node.id);
+        if (existing.nonempty()) {
+          existing.data({ ...nodeData(node), leaving: false });
+          existing.removeClass("leaving");
+        } else {
+          added.push(cy.add({ group: "nodes", data: nodeData(node) }) as unknown as NodeSingular);
+        }
+      }
+      for (const edge of patch.putEdges) {
+        const existing = cy.getElementById(edge.id);
+        if (existing.nonempty()) existing.data(edgeData(edge));
+        else if (cy.getElementById(edge.source).nonempty() && cy.getElementById(edge.target).nonempty())
+          cy.add({ group: "edges", data: edgeData(edge) });
+      }
+      // New nodes are placed next to a neighbour already on screen, or at the centre of the view.
+      const extent = cy.extent();
+      for (const node of added) {
+        const anchor = node
+          .neighborhood("node")
+          .filter((n) => !added.includes(n as NodeSingular))
+          .first() as unknown as NodeSingular;
+        const base = anchor.nonempty()
+          ? anchor.position()
+          : { x: (extent.x1 + extent.x2) / 2, y: (extent.y1 + extent.y2) / 2 };
+        node.position({
+          x: base.x + 40 * (Math.random() - 0.5) + 30,
+          y: base.y + 40 * (Math.random() - 0.5) + 30,
+        });
+      }
+      this.refreshClasses();
+    });
+  }
+
+  layout(): void {
+    const count = this.cy.nodes().length;
+    const name = count <= 150 ? "cose" : count <= 1500 ? "concentric" : "grid";
+    this.cy.layout({ name, animate: false, fit: true, padding: 30 } as cytoscape.LayoutOptions).run();
+    this.labelEdges();
+  }
+
+  setMarks(marks: Marks): void {
+    this.marks = marks;
+    this.cy.batch(() => this.refreshClasses());
+  }
+
+  setFilter(query: string, openOnly: boolean): void {
+    this.query = query.trim().toLowerCase();
+    this.openOnly = openOnly;
+    this.cy.batch(() => this.refreshClasses());
+  }
+
+  /** Marks the selection; it is kept across snapshots and patches. */
+  select(ids: readonly string[]): void {
+    this.selected = ids;
+    this.cy.elements().unselect();
+    for (const id of ids) this.cy.getElementById(id).select();
+  }
+
+  /** The graph as an image (for the export issue and for tests that look). */
+  png(): string {
+    return this.cy.png({ full: true, scale: 1, bg: "#ffffff" });
+  }
+
+  private labelEdges(): void {
+    // Port labels only when they can be read, and when the view is small enough to afford them.
+    const show = this.cy.zoom() > 1 && this.cy.edges().length < 400;
+    this.cy.edges().toggleClass("labelled", show);
+  }
+
+  private refreshClasses(): void {
+    const query = this.query;
+    this.cy.nodes().forEach((node) => {
+      const data = node.data() as ViewNode & { labelText: string };
+      node.toggleClass("open", data.openIngressPods > 0 || data.openEgressPods > 0);
+      node.toggleClass(
+        "no-default-deny",
+        data.kind === "namespace" && this.marks.noDefaultDeny.has(data.namespace ?? ""),
+      );
+      node.toggleClass("findings", this.marks.withFindings.has(data.id));
+      const matches =
+        query === "" ||
+        data.label.toLowerCase().includes(query) ||
+        data.labelText.toLowerCase().includes(query);
+      node.toggleClass("match", query !== "" && matches);
+      node.toggleClass("faded", query !== "" && !matches);
+      const open =
+        data.openIngressPods > 0 || data.openEgressPods > 0 || data.kind === "any" || data.kind === "outside";
+      node.toggleClass("hidden", this.openOnly && !open);
+    });
+  }
+}

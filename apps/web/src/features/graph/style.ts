@@ -1,0 +1,67 @@
+import type { StylesheetJson } from "cytoscape";
+
+/** How the graph marks posture: shapes by kind, red where pods are open, dashed namespaces without default-deny. */
+export function graphStyle(dark: boolean): StylesheetJson {
+  const text = dark ? "#e2e8f0" : "#0f172a";
+  const edge = dark ? "#64748b" : "#94a3b8";
+  return [
+    {
+      selector: "node",
+      style: {
+        label: "data(label)",
+        color: text,
+        "font-size": 11,
+        "text-valign": "bottom",
+        "text-margin-y": 4,
+        "background-color": "#10b981",
+        "border-width": 2,
+        "border-color": "#047857",
+        width: 26,
+        height: 26,
+      },
+    },
+    { selector: "node[kind = 'namespace']", style: { shape: "round-rectangle", width: 34, height: 24 } },
+    { selector: "node[kind = 'pod']", style: { width: 16, height: 16 } },
+    {
+      selector: "node[kind = 'any']",
+      style: { shape: "diamond", "background-color": "#f59e0b", "border-color": "#b45309" },
+    },
+    {
+      selector: "node[kind = 'outside']",
+      style: { shape: "hexagon", "background-color": "#a855f7", "border-color": "#7e22ce" },
+    },
+    { selector: "node.open", style: { "background-color": "#ef4444", "border-color": "#b91c1c" } },
+    { selector: "node.no-default-deny", style: { "border-style": "dashed", "border-width": 3 } },
+    {
+      selector: "node.findings",
+      style: { "overlay-color": "#f97316", "overlay-opacity": 0.15, "overlay-padding": 4 },
+    },
+    {
+      selector: "edge",
+      style: {
+        width: 1.5,
+        "line-color": edge,
+        "target-arrow-color": edge,
+        "target-arrow-shape": "triangle",
+        "curve-style": "bezier",
+        "font-size": 9,
+        color: text,
+        "text-rotation": "autorotate",
+      },
+    },
+    { selector: "edge.labelled", style: { label: "data(portsText)" } },
+    { selector: ".faded", style: { opacity: 0.15 } },
+    { selector: ".match", style: { "border-color": "#2563eb", "border-width": 4 } },
+    { selector: ".hidden", style: { display: "none" } },
+    {
+      selector: ":selected",
+      style: {
+        "border-color": "#2563eb",
+        "border-width": 5,
+        "line-color": "#2563eb",
+        "target-arrow-color": "#2563eb",
+      },
+    },
+    { selector: ".leaving", style: { opacity: 0 } },
+  ];
+}

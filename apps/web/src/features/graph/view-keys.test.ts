@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { portsText } from "./ports";
+import { crumbsOf, namespaceOfIdentity, viewOfNode } from "./view-keys";
+
+describe("graph navigation", () => {
+  it("opens a namespace node as its namespace view and an identity node as its workload view", () => {
+    expect(viewOfNode("ns:shop")).toBe("namespace:shop");
+    expect(viewOfNode("id:shop\u0001app\u0002web")).toBe("workload:shop\u0001app\u0002web");
+    expect(viewOfNode("pod:shop/web-1")).toBeUndefined();
+    expect(viewOfNode("any")).toBeUndefined();
+  });
+
+  it("finds the namespace of an identity key, plain or in its JSON form", () => {
+    expect(namespaceOfIdentity("shop\u0001app\u0002web")).toBe("shop");
+    expect(namespaceOfIdentity(JSON.stringify(["odd\nname", [["app", "x"]], []]))).toBe("odd\nname");
+  });
+
+  it("gives breadcrumbs from the cluster down to a workload", () => {
+    expect(crumbsOf("overview", undefined)).toEqual([{ label: "Cluster", view: "overview" }]);
+    expect(crumbsOf("workload:shop\u0001app\u0002web", "web").map((c) => c.label)).toEqual([
+      "Cluster",
+      "shop",
+      "web",
+    ]);
+    expect(crumbsOf("workload:shop\u0001app\u0002web", "web")[1]!.view).toBe("namespace:shop");
+  });
+
+  it("labels edges with their ports", () => {
+    expect(portsText("all")).toBe("all ports");
+    expect(portsText(null)).toBe("nothing");
+    expect(
+      portsText([
+        { protocol: "TCP", port: 80 },
+        { protocol: "UDP", port: 53, endPort: 54 },
+        { protocol: "SCTP" },
+      ]),
+    ).toBe("TCP 80, UDP 53-54, SCTP *");
+  });
+});
