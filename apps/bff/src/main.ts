@@ -8,6 +8,7 @@ import { DemoSource } from "./sources/demo";
 import { FilesSource } from "./sources/files";
 import { createKubernetesSource, findKubeconfig } from "./sources/kubernetes";
 import type { ClusterSource } from "./sources/source";
+import { SyntheticSource } from "./sources/synthetic";
 
 const HELP = `Usage: trustmap-bff [options]
 
@@ -16,6 +17,7 @@ Serves the Trustmap dashboard at / and its API under /api/ on one port.
 Where the cluster comes from (first that applies):
   --demo               the embedded demo company (also when no kubeconfig is found)
   --files DIR          a directory of manifests, watched for changes
+  --synthetic SCALE    a synthetic cluster (S, M, L or XL, as the benchmarks) that keeps changing: load testing
   --kubeconfig FILE    this kubeconfig instead of KUBECONFIG / ~/.kube/config / in-cluster
   --context NAME       this context of the kubeconfig (like kubectl --context)
   (default)            the current context of the kubeconfig kubectl would use
@@ -40,6 +42,7 @@ const { values } = (() => {
       options: {
         demo: { type: "boolean" },
         files: { type: "string" },
+        synthetic: { type: "string" },
         kubeconfig: { type: "string" },
         context: { type: "string" },
         port: { type: "string" },
@@ -70,6 +73,13 @@ if (!Number.isSafeInteger(seed)) fail(`--seed: expected an integer, not ${values
 function chooseSource(): ClusterSource {
   if (values.demo) return new DemoSource({ seed });
   if (values.files !== undefined) return new FilesSource(values.files);
+  if (values.synthetic !== undefined) {
+    try {
+      return new SyntheticSource(values.synthetic, seed);
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+  }
   const wanted = { kubeconfigPath: values.kubeconfig, context: values.context };
   const explicit = values.kubeconfig !== undefined || values.context !== undefined;
   if (!explicit && findKubeconfig() === undefined) {

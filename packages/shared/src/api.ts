@@ -15,7 +15,14 @@ export const SourceProblem = z
 export type SourceProblem = z.infer<typeof SourceProblem>;
 
 export const Health = z
-  .object({ connected: z.boolean(), source: SourceInfo, status: SourceStatus, revision: z.number().int() })
+  .object({
+    connected: z.boolean(),
+    source: SourceInfo,
+    status: SourceStatus,
+    revision: z.number().int(),
+    /** Events received from the source that the engine has not applied yet (catching up when > 0). */
+    backlog: z.number().int().nonnegative(),
+  })
   .strict();
 export type Health = z.infer<typeof Health>;
 

@@ -55,6 +55,7 @@ export function apiRouter(live: LiveCluster, streams: StreamRegistry, heartbeatM
       source: live.info,
       status: live.connection,
       revision: live.revision,
+      backlog: live.backlog,
     });
   });
 

@@ -162,6 +162,11 @@ export class LiveCluster implements SourceSink {
     });
   }
 
+  /** Events sent to the engine and not yet applied. */
+  get backlog(): number {
+    return this.sent - this.received;
+  }
+
   /** Resolves once every event sent so far is applied and its patches received. */
   whenIdle(): Promise<void> {
     if (this.received >= this.sent) return Promise.resolve();

@@ -2,14 +2,38 @@ import { useQuery } from "@tanstack/react-query";
 import type { ViewNode } from "@trustmap/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { setParams, useParams } from "../../app/url";
-import { streamStore } from "../../stream/store";
+import { streamStore, type ViewChange } from "../../stream/store";
 import { useConnection, useWatchedViews } from "../../stream/useStream";
-import { GraphAdapter } from "./adapter";
+import { EDGE_LIMIT, GraphAdapter } from "./adapter";
 import { graphQueries } from "./api";
 import { EdgePanel } from "./EdgePanel";
 import { Legend } from "./Legend";
 import { NodePanel } from "./NodePanel";
 import { crumbsOf, viewOfNode } from "./view-keys";
+
+/**
+ * Marks, for the render benchmark and the browser's performance panel, when a view was drawn
+ * (after the frame that shows it) and how long each patch took to apply and show.
+ */
+function recordDraw(view: string, change: ViewChange, started: number): void {
+  const applyMs = performance.now() - started;
+  const elements =
+    change.type === "snapshot"
+      ? change.snapshot.nodes.length + change.snapshot.edges.length
+      : change.patch.putNodes.length +
+        change.patch.removeNodes.length +
+        change.patch.putEdges.length +
+        change.patch.removeEdges.length;
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      performance.measure(change.type === "snapshot" ? "trustmap:draw" : "trustmap:patch", {
+        start: started,
+        end: performance.now(),
+        detail: { view, elements, applyMs },
+      });
+    }),
+  );
+}
 
 function prefersDark(): boolean {
   return window.matchMedia?.("(prefers-color-scheme: dark)").matches ?? false;
@@ -41,6 +65,8 @@ export function GraphPage() {
   const adapter = useRef<GraphAdapter | undefined>(undefined);
   const [nodes, setNodes] = useState<ViewNode[]>([]);
   const [revision, setRevision] = useState(-1);
+  const [allEdges, setAllEdges] = useState(false);
+  const [edgeCount, setEdgeCount] = useState(0);
   const namespaces = useQuery(graphQueries.namespaces());
 
   useEffect(() => {
@@ -64,11 +90,18 @@ export function GraphPage() {
       prefersDark(),
     );
     adapter.current = graph;
+    setAllEdges(false);
+    // The render benchmark drives the adapter directly (`?bench=1`): a handle, nothing more.
+    if (new URLSearchParams(window.location.search).get("bench") === "1")
+      Object.assign(window, { trustmapGraph: graph });
     const stop = streamStore.onView(view, (change) => {
+      const started = performance.now();
       if (change.type === "snapshot") graph.load(change.snapshot);
       else graph.apply(change.patch);
+      recordDraw(view, change, started);
       const held = streamStore.view(view);
       setNodes(held === undefined ? [] : [...held.nodes.values()]);
+      setEdgeCount(held?.edges.size ?? 0);
       setRevision(held?.revision ?? -1);
     });
     return () => {
@@ -79,6 +112,8 @@ export function GraphPage() {
   }, [view]);
 
   useEffect(() => adapter.current?.setFilter(search, openOnly), [search, openOnly]);
+  useEffect(() => adapter.current?.showAllEdges(allEdges), [allEdges]);
+  const edgesLimited = edgeCount > EDGE_LIMIT;
 
   useEffect(() => {
     const list = namespaces.data?.namespaces ?? [];
@@ -176,6 +211,16 @@ export function GraphPage() {
         >
           Lay out again
         </button>
+        {edgesLimited && (
+          <label className="text-sm">
+            <input
+              type="checkbox"
+              checked={allEdges}
+              onChange={(event) => setAllEdges(event.target.checked)}
+            />{" "}
+            Draw all {edgeCount} edges (otherwise those of the selection)
+          </label>
+        )}
         <span className="text-xs text-slate-600 dark:text-slate-400" data-testid="view-revision">
           {view} · revision {revision} · {nodes.length} nodes
         </span>

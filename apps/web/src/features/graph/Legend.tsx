@@ -19,6 +19,9 @@ export function Legend() {
           </li>
         ))}
         <li>Edges: who may connect to whom; labels give the ports (zoom in to read them).</li>
+        <li>
+          Views with more than 3,000 edges draw only the edges of the selected nodes until you ask for all.
+        </li>
       </ul>
     </section>
   );

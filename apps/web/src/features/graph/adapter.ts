@@ -3,6 +3,9 @@ import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from 
 import { portsText } from "./ports";
 import { graphStyle } from "./style";
 
+/** Above this many edges, only the selection's edges are drawn until the user asks for all. */
+export const EDGE_LIMIT = 3000;
+
 export interface AdapterHandlers {
   onSelectNode(id: string, additive: boolean): void;
   onSelectEdge(source: string, target: string): void;
@@ -47,6 +50,7 @@ export class GraphAdapter {
   private query = "";
   private openOnly = false;
   private selected: readonly string[] = [];
+  private allEdges = false;
 
   constructor(container: HTMLElement, handlers: AdapterHandlers, dark: boolean) {
     this.cy = cytoscape({
@@ -59,6 +63,8 @@ export class GraphAdapter {
       // Big views: no labels while panning and zooming.
       hideEdgesOnViewport: true,
       textureOnViewport: true,
+      // One device pixel per CSS pixel: large views draw several times faster on high-density screens.
+      pixelRatio: 1,
     });
     this.cy.on("tap", "node", (event) => {
       const original = event.originalEvent as MouseEvent | undefined;
@@ -135,7 +141,12 @@ export class GraphAdapter {
           y: base.y + 40 * (Math.random() - 0.5) + 30,
         });
       }
-      this.refreshClasses();
+      const touched = this.cy.collection();
+      for (const node of patch.putNodes) touched.merge(cy.getElementById(node.id));
+      this.refreshClasses(touched.nodes());
+      const edges = this.cy.collection();
+      for (const edge of patch.putEdges) edges.merge(cy.getElementById(edge.id));
+      this.applyLevelOfDetail(edges.edges());
     });
   }
 
@@ -160,8 +171,11 @@ export class GraphAdapter {
   /** Marks the selection; it is kept across snapshots and patches. */
   select(ids: readonly string[]): void {
     this.selected = ids;
-    this.cy.elements().unselect();
-    for (const id of ids) this.cy.getElementById(id).select();
+    this.cy.batch(() => {
+      this.cy.elements().unselect();
+      for (const id of ids) this.cy.getElementById(id).select();
+      this.applyLevelOfDetail();
+    });
   }
 
   /** The graph as an image (for the export issue and for tests that look). */
@@ -175,9 +189,34 @@ export class GraphAdapter {
     this.cy.edges().toggleClass("labelled", show);
   }
 
-  private refreshClasses(): void {
+  /** Big views draw only the edges of the selected nodes, unless asked for all: thousands of edges are unreadable and slow. */
+  private applyLevelOfDetail(edges = this.cy.edges()): void {
+    const limited = !this.allEdges && this.cy.edges().length > EDGE_LIMIT;
+    if (!limited) {
+      edges.removeClass("lod-hidden");
+      return;
+    }
+    edges.forEach((edge) => {
+      edge.toggleClass(
+        "lod-hidden",
+        !edge.selected() && !edge.source().selected() && !edge.target().selected(),
+      );
+    });
+  }
+
+  /** Whether the view has more edges than are drawn at once. */
+  get edgesLimited(): boolean {
+    return !this.allEdges && this.cy.edges().length > EDGE_LIMIT;
+  }
+
+  showAllEdges(all: boolean): void {
+    this.allEdges = all;
+    this.cy.batch(() => this.applyLevelOfDetail());
+  }
+
+  private refreshClasses(nodes = this.cy.nodes()): void {
     const query = this.query;
-    this.cy.nodes().forEach((node) => {
+    nodes.forEach((node) => {
       const data = node.data() as ViewNode & { labelText: string };
       node.toggleClass("open", data.openIngressPods > 0 || data.openEgressPods > 0);
       node.toggleClass(

@@ -18,6 +18,8 @@ export function graphStyle(dark: boolean): StylesheetJson {
         "border-color": "#047857",
         width: 26,
         height: 26,
+        // Level of detail: labels only where they can be read.
+        "min-zoomed-font-size": 7,
       },
     },
     { selector: "node[kind = 'namespace']", style: { shape: "round-rectangle", width: 34, height: 24 } },
@@ -43,16 +45,18 @@ export function graphStyle(dark: boolean): StylesheetJson {
         "line-color": edge,
         "target-arrow-color": edge,
         "target-arrow-shape": "triangle",
-        "curve-style": "bezier",
+        "curve-style": "straight",
         "font-size": 9,
         color: text,
         "text-rotation": "autorotate",
+        "min-zoomed-font-size": 7,
       },
     },
     { selector: "edge.labelled", style: { label: "data(portsText)" } },
     { selector: ".faded", style: { opacity: 0.15 } },
     { selector: ".match", style: { "border-color": "#2563eb", "border-width": 4 } },
     { selector: ".hidden", style: { display: "none" } },
+    { selector: "edge.lod-hidden", style: { display: "none" } },
     {
       selector: ":selected",
       style: {

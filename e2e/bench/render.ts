@@ -1,0 +1,180 @@
+// Time to first render of the overview and of the largest namespace, and the time to apply and
+// show a patch, in Debian's Chromium against the BFF on a synthetic cluster. Prints JSON.
+//   pnpm -s --filter @trustmap/e2e bench --scale L [--seconds 30]
+import { execFileSync, spawn } from "node:child_process";
+import { chromium, type Page } from "@playwright/test";
+import { NamespaceList } from "@trustmap/shared";
+
+function arg(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}
+
+const scale = arg("scale", "L");
+const seconds = Number(arg("seconds", "30"));
+const port = 4393;
+const base = `http://127.0.0.1:${port}`;
+const server = spawn(
+  "node",
+  ["--import", "tsx", "../apps/bff/src/main.ts", "--synthetic", scale, "--port", String(port)],
+  {
+    stdio: ["ignore", "ignore", "ignore"],
+  },
+);
+const stop = () => server.kill("SIGTERM");
+process.on("exit", stop);
+
+async function json(path: string): Promise<unknown> {
+  const response = await fetch(`${base}${path}`);
+  return response.json();
+}
+
+async function until(test: () => Promise<boolean>, what: string, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await test()) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+// The cluster is listed and analysed before the browser opens.
+await until(async () => {
+  const health = (await json("/api/health")) as { connected: boolean; backlog: number };
+  return health.connected && health.backlog === 0;
+}, "the synthetic cluster to be loaded");
+const namespaces = NamespaceList.parse(await json("/api/namespaces")).namespaces;
+const largest = [...namespaces].sort((a, b) => b.identities - a.identities)[0]!;
+
+const executablePath = execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
+const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"], headless: true });
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+
+async function firstDraw(
+  target: Page,
+  url: string,
+): Promise<{ ms: number; snapshotArrivedMs: number; drawMs: number; elements: number }> {
+  await target.goto(url);
+  await target.waitForFunction(() => performance.getEntriesByName("trustmap:draw").length > 0, undefined, {
+    timeout: 300_000,
+  });
+  return target.evaluate(() => {
+    const entry = performance.getEntriesByName("trustmap:draw")[0] as PerformanceMeasure;
+    return {
+      ms: Math.round(entry.startTime + entry.duration),
+      snapshotArrivedMs: Math.round(entry.startTime),
+      drawMs: Math.round(entry.duration),
+      elements: (entry.detail as { elements: number }).elements,
+    };
+  });
+}
+
+const overview = await firstDraw(page, `${base}/`);
+// The overview stays open while the cluster changes: every patch is timed.
+await page.waitForTimeout(seconds * 1000);
+const patches = await page.evaluate(() =>
+  performance.getEntriesByName("trustmap:patch").map((entry) => {
+    const detail = (entry as PerformanceMeasure).detail as { elements: number; applyMs: number };
+    return { ms: entry.duration, elements: detail.elements, applyMs: detail.applyMs };
+  }),
+);
+const namespacePage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+const namespace = await firstDraw(
+  namespacePage,
+  `${base}/?bench=1&view=${encodeURIComponent(`namespace:${largest.name}`)}`,
+);
+// The namespace whose view has the most nodes: every namespace that talks to it is a node (DNS).
+const systemPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+const system = namespaces.some((n) => n.name === "kube-system")
+  ? await firstDraw(systemPage, `${base}/?bench=1&view=${encodeURIComponent("namespace:kube-system")}`)
+  : undefined;
+
+/** A patch of 100 elements (50 nodes, each with an edge to a node on screen), applied and shown. */
+async function hundredElementPatch(target: Page): Promise<{ applyMs: number; shownMs: number }> {
+  return target.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const graph = (window as unknown as { trustmapGraph: { apply(patch: unknown): void } }).trustmapGraph;
+        const anchor = document.querySelector("[data-node-id]")?.getAttribute("data-node-id") ?? "";
+        const putNodes = Array.from({ length: 50 }, (_, i) => ({
+          id: `bench:${i}`,
+          kind: "identity",
+          label: `bench-${i}`,
+          namespace: "bench",
+          pods: 1,
+          openIngressPods: 0,
+          openEgressPods: 0,
+        }));
+        const putEdges = putNodes.map((node) => ({
+          id: `${node.id}->${anchor}`,
+          source: node.id,
+          target: anchor,
+          ports: "all",
+          pairs: 1,
+        }));
+        const started = performance.now();
+        graph.apply({
+          view: "bench",
+          base: 0,
+          revision: 1,
+          putNodes,
+          removeNodes: [],
+          putEdges,
+          removeEdges: [],
+        });
+        const applyMs = performance.now() - started;
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => resolve({ applyMs, shownMs: performance.now() - started })),
+        );
+      }),
+  );
+}
+const hundredOnNamespace = await hundredElementPatch(namespacePage);
+const hundredOnSystem = system === undefined ? undefined : await hundredElementPatch(systemPage);
+await browser.close();
+
+function roundAll(value: { applyMs: number; shownMs: number }) {
+  return { applyMs: Number(value.applyMs.toFixed(1)), shownMs: Math.round(value.shownMs) };
+}
+
+const sorted = patches.map((p) => p.ms).sort((a, b) => a - b);
+const applied = patches.map((p) => p.applyMs).sort((a, b) => a - b);
+const large = patches.filter((p) => p.elements >= 100);
+console.log(
+  JSON.stringify({
+    scale,
+    overview: { firstRenderMs: overview.ms, ...overview },
+    largestNamespace: {
+      name: largest.name,
+      identities: largest.identities,
+      firstRenderMs: namespace.ms,
+      ...namespace,
+    },
+    kubeSystem: system === undefined ? null : { firstRenderMs: system.ms, ...system },
+    hundredElementPatch: {
+      onLargestNamespace: roundAll(hundredOnNamespace),
+      onKubeSystem: hundredOnSystem === undefined ? null : roundAll(hundredOnSystem),
+    },
+    patches: {
+      count: patches.length,
+      // Until the frame that shows the patch (dominated by redrawing the whole canvas).
+      shownP50Ms: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
+      shownMaxMs: Math.round(sorted[sorted.length - 1] ?? 0),
+      // Applying the patch to cytoscape (one batch), without the frame.
+      applyP50Ms: Number((applied[Math.floor(applied.length / 2)] ?? 0).toFixed(2)),
+      applyMaxMs: Number((applied[applied.length - 1] ?? 0).toFixed(2)),
+      maxElements: Math.max(0, ...patches.map((p) => p.elements)),
+      withAtLeast100Elements: large.map((p) => ({
+        shownMs: Math.round(p.ms),
+        applyMs: Number(p.applyMs.toFixed(2)),
+        elements: p.elements,
+      })),
+    },
+  }),
+);
+stop();
+process.exit(0);
