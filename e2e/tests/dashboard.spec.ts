@@ -26,6 +26,32 @@ test("opens on the cluster by namespace, says it is the demo, and is accessible"
   await expectAccessible(page);
 });
 
+test("filters the graph by finding severity and by open pods", async ({ page, request }) => {
+  await page.goto("/");
+  await graphReady(page);
+  const all = await page.getByTestId("node-list").locator("[data-node-id^='ns:']").count();
+  await page.getByLabel("Findings at least").selectOption("critical");
+  await expect(page).toHaveURL(/severity=critical/);
+  const critical = page.getByTestId("node-list").locator("[data-node-id^='ns:']");
+  await expect.poll(() => critical.count()).toBeLessThan(all);
+  const ids = await critical.evaluateAll((items) => items.map((item) => item.getAttribute("data-node-id")));
+  expect(ids.length).toBeGreaterThan(0);
+  const namespaces = NamespaceList.parse(await (await request.get("/api/namespaces")).json()).namespaces;
+  const withCritical = new Set(namespaces.filter((n) => n.findings.critical > 0).map((n) => `ns:${n.name}`));
+  for (const id of ids) expect(withCritical.has(id!)).toBe(true);
+  await page.getByLabel("Findings at least").selectOption("");
+  await page.getByLabel("Open only").check();
+  const open = await page
+    .getByTestId("node-list")
+    .locator("[data-node-id^='ns:']")
+    .evaluateAll((items) => items.map((item) => item.getAttribute("data-node-id")));
+  const openNamespaces = new Set(
+    namespaces.filter((n) => n.openIngressPods + n.openEgressPods > 0).map((n) => `ns:${n.name}`),
+  );
+  expect(open.length).toBeGreaterThan(0);
+  for (const id of open) expect(openNamespaces.has(id!)).toBe(true);
+});
+
 test("drills down by click from the cluster to a namespace to a workload, and back by breadcrumbs", async ({
   page,
 }) => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Ports } from "./report";
+import { Ports, Severity } from "./report";
 
 // The graph views the BFF streams: a snapshot with its revision, then patches, each applying to
 // the revision before it. The same function applies a patch on both ends.
@@ -19,6 +19,8 @@ export const ViewNode = z
     /** Pods no policy isolates, per direction. */
     openIngressPods: z.number().int().nonnegative(),
     openEgressPods: z.number().int().nonnegative(),
+    /** The worst severity among the findings of the node's pods (and, for a namespace, of the namespace and its policies). */
+    worst: Severity.optional(),
   })
   .strict();
 export type ViewNode = z.infer<typeof ViewNode>;

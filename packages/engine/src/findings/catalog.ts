@@ -1,4 +1,4 @@
-import { type Finding, SEVERITY_ORDER } from "@trustmap/shared";
+import { type Finding, SEVERITY_ORDER, type Severity } from "@trustmap/shared";
 import type { Pod } from "../objects/model";
 import {
   type Check,
@@ -58,6 +58,29 @@ export function podFindings(pod: Pod, mask: number, into: Finding[] = []): Findi
     }
   }
   return into;
+}
+
+const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+/** The worse of two severities (undefined: none). */
+export function worse(a: Severity | undefined, b: Severity | undefined): Severity | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return RANK[a] <= RANK[b] ? a : b;
+}
+
+/** The worst severity among the findings a hit mask stands for, without wording them. */
+export function podWorstSeverity(pod: Pod, mask: number): Severity | undefined {
+  let worst: Severity | undefined;
+  for (let i = 0; i < POD_CHECKS.length; i++) {
+    if ((mask & (1 << i)) === 0) continue;
+    const check = POD_CHECKS[i]!;
+    // A hit may be worse than its check's usual severity (strong capabilities): ask it only then.
+    const severity =
+      check.mayRaiseSeverity === true ? (check.hit(pod).severity ?? check.severity) : check.severity;
+    worst = worse(worst, severity);
+  }
+  return worst;
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

@@ -55,6 +55,8 @@ export type Check = {
 interface PodTest {
   test(pod: Pod, context: FindingContext): boolean;
   hit(pod: Pod): CheckHit;
+  /** True when a hit may carry a worse severity than the check's. */
+  readonly mayRaiseSeverity?: boolean;
 }
 
 /** A pod check from its test and its wording. */
@@ -62,12 +64,14 @@ export function podCheck(
   info: CheckInfo,
   test: (pod: Pod, context: FindingContext) => boolean,
   hit: (pod: Pod) => CheckHit,
+  mayRaiseSeverity = false,
 ): ScopedCheck<"pod"> {
   return {
     ...info,
     scope: "pod",
     test,
     hit,
+    mayRaiseSeverity,
     run: (pod, context) => (test(pod, context) ? [hit(pod)] : []),
   };
 }

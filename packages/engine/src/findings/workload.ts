@@ -153,6 +153,7 @@ export const workloadChecks: readonly Check[] = [
           'securityContext:\n  capabilities:\n    drop: ["ALL"]\n    # add back only what the process needs, e.g. NET_BIND_SERVICE',
       };
     },
+    true,
   ),
   containerCheck(
     {

@@ -1,5 +1,12 @@
-import type { Finding } from "@trustmap/shared";
-import { compareFindings, findingsOf, podFindings, podHitMask } from "../findings/catalog";
+import type { Finding, Severity } from "@trustmap/shared";
+import {
+  compareFindings,
+  findingsOf,
+  podFindings,
+  podHitMask,
+  podWorstSeverity,
+  worse,
+} from "../findings/catalog";
 import type { FindingContext, Scope, ScopeTargets } from "../findings/finding";
 import type { PortSet } from "../netpol/ports";
 import {
@@ -282,6 +289,11 @@ export class ClusterState implements FindingContext {
     const after = mask === 0 ? undefined : { pod: pod!, mask };
     if (after === undefined) this.podHits.delete(key);
     else this.podHits.set(key, after);
+    // The namespace's worst severity (a mark of the views) may change with the pod's findings.
+    if (before?.mask !== after?.mask || before?.pod !== after?.pod) {
+      const namespace = pod?.namespace ?? before?.pod.namespace;
+      if (namespace !== undefined) changes.namespacesTouched.add(namespace);
+    }
     if (before === undefined) {
       if (after !== undefined) changes.podHitsAdded.push(after);
       return;
@@ -319,6 +331,10 @@ export class ClusterState implements FindingContext {
     const after = target === undefined ? [] : findingsOf(scope, target, this);
     if (after.length === 0) findings.delete(key);
     else findings.set(key, after);
+    // A policy's findings count in its namespace's worst severity.
+    if (scope === "policy" && (before.length > 0 || after.length > 0)) {
+      changes.namespacesTouched.add(key.slice(0, key.indexOf("/")));
+    }
     if (before.length === 0) {
       changes.findingsAdded.push(...after);
       return;
@@ -357,6 +373,28 @@ export class ClusterState implements FindingContext {
   /** The pod held under "namespace/name". */
   pod(key: string): Pod | undefined {
     return this.objects.get("Pod")!.get(key) as Pod | undefined;
+  }
+
+  /** The worst severity among a pod's findings ("namespace/name"). */
+  worstOfPod(key: string): Severity | undefined {
+    const hits = this.podHits.get(key);
+    return hits === undefined ? undefined : podWorstSeverity(hits.pod, hits.mask);
+  }
+
+  /** The worst severity among the findings of a namespace, its policies and its pods. */
+  worstOfNamespace(namespace: string): Severity | undefined {
+    let worst: Severity | undefined;
+    for (const finding of this.findingsByTarget.namespace.get(namespace) ?? [])
+      worst = worse(worst, finding.severity);
+    for (const state of this.netpol.policiesByNamespace.get(namespace) ?? []) {
+      for (const finding of this.findingsByTarget.policy.get(state.key) ?? [])
+        worst = worse(worst, finding.severity);
+    }
+    for (const identity of this.netpol.identitiesByNamespace.get(namespace) ?? []) {
+      for (const key of identity.pods.keys()) worst = worse(worst, this.worstOfPod(key));
+      if (worst === "critical") return worst;
+    }
+    return worst;
   }
 
   /** How many objects of a kind are held. */

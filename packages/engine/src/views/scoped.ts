@@ -1,3 +1,4 @@
+import { worse } from "../findings/catalog";
 import type { ClusterState } from "../state/cluster-state";
 import type { LiveIdentity } from "../state/netpol-index";
 import { acceptsAny, explicitSources, explicitTargets, outsidePorts, podPairs, sendsToAny } from "./graph";
@@ -23,9 +24,18 @@ function identityLabel(identity: LiveIdentity): string {
   return pairs.length === 0 ? "(no labels)" : pairs.map(([k, v]) => `${k}=${v}`).join(",");
 }
 
-export function identityNode(identity: LiveIdentity): ViewNode {
+/** The worst severity among an identity's pods' findings. */
+function worstOfIdentity(state: ClusterState, identity: LiveIdentity) {
+  let worst: ViewNode["worst"];
+  for (const key of identity.pods.keys()) worst = worse(worst, state.worstOfPod(key));
+  return worst;
+}
+
+export function identityNode(state: ClusterState, identity: LiveIdentity): ViewNode {
   const pods = identity.pods.size;
+  const worst = worstOfIdentity(state, identity);
   return {
+    ...(worst === undefined ? {} : { worst }),
     id: identityNodeId(identity),
     kind: "identity",
     label: identityLabel(identity),
@@ -46,7 +56,9 @@ export function namespaceNode(state: ClusterState, namespace: string): ViewNode 
     if (!identity.isIsolated("ingress")) openIngressPods += identity.pods.size;
     if (!identity.isIsolated("egress")) openEgressPods += identity.pods.size;
   }
+  const worst = state.worstOfNamespace(namespace);
   return {
+    ...(worst === undefined ? {} : { worst }),
     id: namespaceNodeId(namespace),
     kind: "namespace",
     label: namespace,
@@ -78,7 +90,7 @@ export function namespaceGraph(state: ClusterState, namespace: string): ViewGrap
   const nodeOf = (identity: LiveIdentity) =>
     identity.namespace === namespace ? identityNodeId(identity) : namespaceNodeId(identity.namespace);
   for (const identity of here) {
-    nodes.set(identityNodeId(identity), identityNode(identity));
+    nodes.set(identityNodeId(identity), identityNode(state, identity));
     for (const source of explicitSources(identity)) {
       sums.add(
         nodeOf(source),
@@ -113,12 +125,14 @@ export function workloadGraph(state: ClusterState, identityKey: string): ViewGra
   const nodeOf = (peer: LiveIdentity) => {
     if (peer.namespace !== identity.namespace) return namespaceNodeId(peer.namespace);
     const id = identityNodeId(peer);
-    if (!nodes.has(id)) nodes.set(id, identityNode(peer));
+    if (!nodes.has(id)) nodes.set(id, identityNode(state, peer));
     return id;
   };
   const podIds = [...identity.pods.values()].map((pod) => `pod:${pod.namespace}/${pod.name}`);
   for (const [i, pod] of [...identity.pods.values()].entries()) {
+    const worst = state.worstOfPod(`${pod.namespace}/${pod.name}`);
     nodes.set(podIds[i]!, {
+      ...(worst === undefined ? {} : { worst }),
       id: podIds[i]!,
       kind: "pod",
       label: pod.name,

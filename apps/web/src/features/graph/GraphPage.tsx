@@ -1,10 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
-import type { ViewNode } from "@trustmap/shared";
+import { SEVERITY_ORDER, type ViewNode } from "@trustmap/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { setParams, useParams } from "../../app/url";
 import { streamStore, type ViewChange } from "../../stream/store";
 import { useConnection, useWatchedViews } from "../../stream/useStream";
-import { EDGE_LIMIT, GraphAdapter } from "./adapter";
+import { atLeast, EDGE_LIMIT, GraphAdapter } from "./adapter";
 import { graphQueries } from "./api";
 import { EdgePanel } from "./EdgePanel";
 import { Legend } from "./Legend";
@@ -59,6 +59,7 @@ export function GraphPage() {
   const selection = parseSelection(params.get("sel") ?? undefined);
   const search = params.get("q") ?? "";
   const openOnly = params.get("open") === "1";
+  const minSeverity = SEVERITY_ORDER.find((s) => s === params.get("severity"));
   useWatchedViews([view]);
   const connection = useConnection();
   const container = useRef<HTMLDivElement>(null);
@@ -111,7 +112,7 @@ export function GraphPage() {
     };
   }, [view]);
 
-  useEffect(() => adapter.current?.setFilter(search, openOnly), [search, openOnly]);
+  useEffect(() => adapter.current?.setFilter(search, openOnly, minSeverity), [search, openOnly, minSeverity]);
   useEffect(() => adapter.current?.showAllEdges(allEdges), [allEdges]);
   const edgesLimited = edgeCount > EDGE_LIMIT;
 
@@ -120,9 +121,6 @@ export function GraphPage() {
     adapter.current?.setMarks({
       noDefaultDeny: new Set(
         list.filter((n) => !n.defaultDenyIngress || !n.defaultDenyEgress).map((n) => n.name),
-      ),
-      withFindings: new Set(
-        list.filter((n) => n.findings.critical + n.findings.high > 0).map((n) => `ns:${n.name}`),
       ),
     });
   }, [namespaces.data]);
@@ -157,9 +155,16 @@ export function GraphPage() {
           n.kind === "any" ||
           n.kind === "outside",
       )
+      .filter(
+        (n) =>
+          minSeverity === undefined ||
+          n.kind === "any" ||
+          n.kind === "outside" ||
+          atLeast(n.worst, minSeverity),
+      )
       .sort((a, b) => a.label.localeCompare(b.label))
       .slice(0, 300);
-  }, [nodes, search, openOnly]);
+  }, [nodes, search, openOnly, minSeverity]);
 
   return (
     <div className="flex h-full min-h-0 flex-col">
@@ -203,6 +208,21 @@ export function GraphPage() {
             onChange={(event) => setParams({ open: event.target.checked ? "1" : undefined })}
           />{" "}
           Open only
+        </label>
+        <label className="text-sm">
+          Findings at least{" "}
+          <select
+            value={minSeverity ?? ""}
+            onChange={(event) => setParams({ severity: event.target.value })}
+            className="rounded border border-slate-400 bg-transparent"
+          >
+            <option value="">any or none</option>
+            {SEVERITY_ORDER.map((severity) => (
+              <option key={severity} value={severity}>
+                {severity}
+              </option>
+            ))}
+          </select>
         </label>
         <button
           type="button"

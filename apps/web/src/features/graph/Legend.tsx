@@ -4,7 +4,7 @@ export function Legend() {
     ["bg-emerald-500 rounded-full", "isolated: policies select its pods in both directions"],
     ["bg-red-500 rounded-full", "open: some pods accept or send anything (no policy selects them)"],
     ["border-2 border-dashed border-slate-500 rounded", "namespace without a default-deny policy"],
-    ["bg-orange-300 rounded-full", "has findings (highlighted)"],
+    ["bg-orange-300 rounded-full", "glow: findings of high or critical severity"],
     ["bg-amber-500 rotate-45", '"any pod": an open rule admits every pod'],
     ["bg-purple-500", '"outside the cluster": addresses beyond the cluster'],
   ];

@@ -1,7 +1,19 @@
-import type { ViewEdge, ViewNode, ViewPatch, ViewSnapshot } from "@trustmap/shared";
+import {
+  SEVERITY_ORDER,
+  type Severity,
+  type ViewEdge,
+  type ViewNode,
+  type ViewPatch,
+  type ViewSnapshot,
+} from "@trustmap/shared";
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
 import { portsText } from "./ports";
 import { graphStyle } from "./style";
+
+/** Whether a node's worst finding is at least this severe. */
+export function atLeast(worst: Severity | undefined, minimum: Severity): boolean {
+  return worst !== undefined && SEVERITY_ORDER.indexOf(worst) <= SEVERITY_ORDER.indexOf(minimum);
+}
 
 /** Above this many edges, only the selection's edges are drawn until the user asks for all. */
 export const EDGE_LIMIT = 3000;
@@ -16,7 +28,6 @@ export interface AdapterHandlers {
 /** What the posture marks need besides the view: namespaces without default-deny, nodes with findings. */
 export interface Marks {
   readonly noDefaultDeny: ReadonlySet<string>;
-  readonly withFindings: ReadonlySet<string>;
 }
 
 function nodeData(node: ViewNode) {
@@ -46,9 +57,10 @@ function edgeData(edge: ViewEdge) {
  */
 export class GraphAdapter {
   private readonly cy: Core;
-  private marks: Marks = { noDefaultDeny: new Set(), withFindings: new Set() };
+  private marks: Marks = { noDefaultDeny: new Set() };
   private query = "";
   private openOnly = false;
+  private minSeverity: Severity | undefined;
   private selected: readonly string[] = [];
   private allEdges = false;
 
@@ -162,9 +174,11 @@ export class GraphAdapter {
     this.cy.batch(() => this.refreshClasses());
   }
 
-  setFilter(query: string, openOnly: boolean): void {
+  /** Search (fades what does not match), "open only" and a minimum finding severity (both hide the rest). */
+  setFilter(query: string, openOnly: boolean, minSeverity?: Severity): void {
     this.query = query.trim().toLowerCase();
     this.openOnly = openOnly;
+    this.minSeverity = minSeverity;
     this.cy.batch(() => this.refreshClasses());
   }
 
@@ -223,7 +237,6 @@ export class GraphAdapter {
         "no-default-deny",
         data.kind === "namespace" && this.marks.noDefaultDeny.has(data.namespace ?? ""),
       );
-      node.toggleClass("findings", this.marks.withFindings.has(data.id));
       const matches =
         query === "" ||
         data.label.toLowerCase().includes(query) ||
@@ -232,7 +245,10 @@ export class GraphAdapter {
       node.toggleClass("faded", query !== "" && !matches);
       const open =
         data.openIngressPods > 0 || data.openEgressPods > 0 || data.kind === "any" || data.kind === "outside";
-      node.toggleClass("hidden", this.openOnly && !open);
+      const special = data.kind === "any" || data.kind === "outside";
+      const severe = this.minSeverity === undefined || special || atLeast(data.worst, this.minSeverity);
+      node.toggleClass("hidden", (this.openOnly && !open) || !severe);
+      node.toggleClass("findings", data.worst === "critical" || data.worst === "high");
     });
   }
 }
