@@ -15,7 +15,19 @@ export default defineConfig({
   outputDir: "test-results/artifacts",
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
-    launchOptions: { executablePath: chromium, args: ["--no-sandbox"] },
+    // The machine's network is closed: Chromium's own background connections are turned off.
+    launchOptions: {
+      executablePath: chromium,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
     headless: true,
     viewport: { width: 1400, height: 900 },
     trace: "retain-on-failure",

@@ -51,7 +51,19 @@ const namespaces = NamespaceList.parse(await json("/api/namespaces")).namespaces
 const largest = [...namespaces].sort((a, b) => b.identities - a.identities)[0]!;
 
 const executablePath = execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
-const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"], headless: true });
+const browser = await chromium.launch({
+  executablePath,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+  headless: true,
+});
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 
 async function firstDraw(
