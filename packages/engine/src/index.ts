@@ -17,6 +17,7 @@ export {
   parseLiveObject,
 } from "./objects/parse";
 export { formatInputError, type InputError } from "./objects/reader";
+export { type ResourceRequest, subjectAllows } from "./rbac/authorize";
 export { computeRbac, type Grant, type Rbac, type SubjectRights } from "./rbac/effective";
 export {
   type CellGrant,

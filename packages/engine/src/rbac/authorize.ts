@@ -1,5 +1,5 @@
 import type { PolicyRule } from "../objects/model";
-import type { Grant } from "./effective";
+import type { Grant, SubjectRights } from "./effective";
 
 /** A request as the RBAC authorizer sees it. */
 export interface ResourceRequest {
@@ -86,4 +86,9 @@ export function grantReaches(
   return (
     verbMatches(rule, verb) && apiGroupMatches(rule, apiGroup) && resourceMatches(rule, resource, subresource)
   );
+}
+
+/** Whether a subject's rights allow a resource request: some grant allows it (RBAC only adds). */
+export function subjectAllows(rights: SubjectRights, request: ResourceRequest): boolean {
+  return rights.grants.some((grant) => grantAllows(grant, request));
 }
