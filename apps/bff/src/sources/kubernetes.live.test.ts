@@ -5,7 +5,7 @@ import { silentLogger } from "../log";
 import { type RunningServer, startServer } from "../server";
 import { type ControlPlane, startControlPlane } from "../testing/control-plane";
 import { StreamClient } from "../testing/sse-client";
-import { createKubernetesSource } from "./kubernetes";
+import { createKubernetesSource, type KubernetesSource } from "./kubernetes";
 
 // The BFF against a real kube-apiserver: objects made through the API reach the browsers' views,
 // and after the apiserver dies, etcd is compacted (watches get 410 Gone) and connections drop,
@@ -14,6 +14,7 @@ import { createKubernetesSource } from "./kubernetes";
 let plane: ControlPlane;
 let server: RunningServer;
 let client: StreamClient;
+let source: KubernetesSource;
 const KEYS = ["overview", "namespace:shop"];
 
 const pod = (name: string, labels: Record<string, string>) => ({
@@ -115,7 +116,8 @@ beforeAll(async () => {
     backoff: { initialMs: 200, maxMs: 1_000 },
   });
   if (!created.ok) throw new Error(created.message);
-  server = await startServer({ source: created.source, host: "127.0.0.1", port: 0, logger: silentLogger });
+  source = created.source;
+  server = await startServer({ source, host: "127.0.0.1", port: 0, logger: silentLogger });
   client = await StreamClient.connect(server.url, KEYS);
 }, 240_000);
 
@@ -147,6 +149,7 @@ describe("the Kubernetes source against a real kube-apiserver", () => {
 
   it("reports the apiserver's outage, reconnects, and converges after etcd compaction (410 Gone)", async () => {
     const before = client.statuses.length;
+    const relists = source.relists;
     await plane.stopApiserver();
     await client.until(
       () => client.statuses.slice(before).some((s) => s.state === "reconnecting"),
@@ -163,5 +166,7 @@ describe("the Kubernetes source against a real kube-apiserver", () => {
     await createPod("api-2", { app: "api" }, "10.1.0.4");
     await converged("the restart and compaction");
     expect(client.gaps).toEqual([]);
+    // The watches came back with resourceVersions etcd had compacted away: 410 Gone, then lists again.
+    expect(source.relists).toBeGreaterThan(relists);
   }, 300_000);
 });

@@ -33,6 +33,7 @@ const DEFAULTS = {
  */
 export class KubernetesSource implements ClusterSource {
   readonly info: SourceInfo;
+  private readonly informers: Informer[] = [];
   private readonly settings: InformerSettings & { readonly idleTimeoutMs: number };
   private controller: AbortController | undefined;
   private running: Promise<void> = Promise.resolve();
@@ -84,12 +85,18 @@ export class KubernetesSource implements ClusterSource {
    * Lists the kinds one after the other, in RESOURCES' order, each kind watching as soon as its
    * own list is done; then waits for every loop to end.
    */
+  /** How many times a kind was listed again after its first list (410 Gone, reconnects that lost their place). */
+  get relists(): number {
+    return this.informers.reduce((sum, informer) => sum + informer.relists, 0);
+  }
+
   private async run(environment: InformerEnvironment): Promise<void> {
     environment.status.connecting();
     const loops: Promise<void>[] = [];
     for (const resource of RESOURCES) {
       if (environment.signal.aborted) break;
       const informer = new Informer(resource, environment);
+      this.informers.push(informer);
       let loop: Promise<void> = Promise.resolve();
       const listed = new Promise<void>((resolve) => {
         loop = informer.run(resolve);

@@ -50,6 +50,8 @@ export class Informer {
   /** Where the next watch starts; undefined while the kind must be listed (again). */
   private resourceVersion: string | undefined;
   private relistsInARow = 0;
+  /** Lists after the first one (410 Gone, or a retry that needed one): for metrics and tests. */
+  relists = 0;
 
   constructor(
     private readonly resource: Resource,
@@ -71,6 +73,7 @@ export class Informer {
           continue;
         }
         await this.list();
+        if (listed) this.relists += 1;
         if (listed || signal.aborted) continue;
         listed = true;
         this.env.status.listed(this.resource.kind);
