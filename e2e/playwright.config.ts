@@ -33,7 +33,7 @@ export default defineConfig({
     trace: "retain-on-failure",
   },
   webServer: {
-    command: `node --import tsx ../apps/bff/src/main.ts --demo --port ${PORT} --seed 1`,
+    command: `TRUSTMAP_LOG=warn node --import tsx ../apps/bff/src/main.ts --demo --port ${PORT} --seed 1`,
     url: `http://127.0.0.1:${PORT}/api/health`,
     reuseExistingServer: false,
     timeout: 60_000,

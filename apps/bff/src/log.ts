@@ -5,9 +5,18 @@ export interface Logger {
   log(level: Level, message: string, fields?: Record<string, unknown>): void;
 }
 
-export function jsonLogger(write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** JSON lines from `minimum` up (TRUSTMAP_LOG=debug|info|warn|error; info by default). */
+export function jsonLogger(
+  write: (line: string) => void = (line) => process.stderr.write(line),
+  minimum: Level = (["debug", "info", "warn", "error"] as const).find(
+    (l) => l === process.env.TRUSTMAP_LOG,
+  ) ?? "info",
+): Logger {
   return {
     log(level, message, fields = {}) {
+      if (RANK[level] < RANK[minimum]) return;
       write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
     },
   };
