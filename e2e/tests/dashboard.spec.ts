@@ -195,6 +195,11 @@ test("filters the gaps by severity and namespace, with remediation", async ({ pa
   await expect(page.getByTestId("gaps-total")).toContainText(`${critical.total} findings`);
   const shown = page.locator("[data-finding]");
   await expect(shown).toHaveCount(Math.min(critical.total, 200));
+  // The export takes the filters shown: the CSV holds the same findings.
+  const href = await page.getByTestId("export-csv").getAttribute("href");
+  expect(href).toContain("severity=critical");
+  const csv = await (await request.get(href!)).text();
+  expect(csv.trimEnd().split("\r\n").length).toBeGreaterThanOrEqual(critical.total + 1);
   expect(
     new Set(await shown.evaluateAll((items) => items.map((i) => i.getAttribute("data-finding")))),
   ).toEqual(new Set(critical.findings.map((f) => f.id)));

@@ -237,6 +237,10 @@ export const FindingsQuery = z
   })
   .strict();
 
+/** The filters of an export: those of the pages, without paging (an export holds every match). */
+export const FindingsExportQuery = FindingsQuery.omit({ offset: true, limit: true });
+export const MatrixExportQuery = MatrixQuery.omit({ offset: true, limit: true });
+
 export const FindingsPage = z
   .object({
     total: z.number().int(),

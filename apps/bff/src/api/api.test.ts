@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../log";
 import { type RunningServer, startServer } from "../server";
 import { ScriptedSource } from "../testing/scripted";
+import { csvCell } from "./exports";
 
 // A small shop: a web tier that may reach the api on 8080, an api isolated for ingress, a
 // namespace with no policy at all, and RBAC with one risky binding.
@@ -187,5 +188,95 @@ describe("the REST API", () => {
     const metrics = await (await fetch(new URL("/api/metrics", server.url))).text();
     expect(metrics).toContain("trustmap_source_connected 1");
     expect(metrics).toContain("trustmap_pods 3");
+  });
+});
+
+/** RFC 4180: fields split by commas, quoted fields with doubled quotes, lines ending in CRLF. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\r" && text[i + 1] === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+      i++;
+    } else field += c;
+  }
+  return rows;
+}
+
+describe("the exports", () => {
+  it("give the filtered findings as CSV, JSON and SARIF, saying the same thing", async () => {
+    const page = FindingsPage.parse((await get("/api/findings?namespace=shop&limit=1000")).body);
+    const csvResponse = await fetch(new URL("/api/export/findings.csv?namespace=shop", server.url));
+    expect(csvResponse.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(csvResponse.headers.get("content-disposition")).toMatch(
+      /attachment; filename="trustmap-findings-namespace-shop-.*\.csv"/,
+    );
+    const rows = parseCsv(await csvResponse.text());
+    expect(rows[0]).toEqual(["id", "severity", "pillar", "objects", "message", "controls", "remediation"]);
+    expect(rows.slice(1).map((r) => [r[0], r[4], r[6]])).toEqual(
+      page.findings.map((f) => [f.id, f.message, f.remediation]),
+    );
+    const json = (await get("/api/export/findings.json?namespace=shop")).body as {
+      filters: unknown;
+      findings: unknown[];
+      source: unknown;
+    };
+    expect(json.filters).toEqual({ namespace: "shop" });
+    expect(json.findings).toEqual(page.findings);
+    const sarif = (await (
+      await fetch(new URL("/api/export/findings.sarif?namespace=shop", server.url))
+    ).json()) as {
+      version: string;
+      runs: {
+        tool: { driver: { rules: { id: string }[] } };
+        results: { ruleId: string; message: { text: string } }[];
+      }[];
+    };
+    expect(sarif.version).toBe("2.1.0");
+    const run = sarif.runs[0]!;
+    expect(run.results.map((r) => r.message.text)).toEqual(page.findings.map((f) => f.message));
+    const rules = new Set(run.tool.driver.rules.map((r) => r.id));
+    for (const result of run.results) expect(rules.has(result.ruleId)).toBe(true);
+  });
+
+  it("give the RBAC matrix as CSV, one line per cell with what grants it", async () => {
+    const rows = parseCsv(await (await fetch(new URL("/api/export/rbac.csv?risky=true", server.url))).text());
+    expect(rows).toEqual([
+      ["subject", "scope", "resource", "verbs", "risks", "granted by"],
+      [
+        "ServiceAccount/shop/api",
+        "shop",
+        "core/secrets",
+        "get list",
+        "rbac-read-secrets",
+        "RoleBinding/shop/api-reads-secrets -> Role/shop/secret-reader -> rule 1",
+      ],
+    ]);
+    expect((await get("/api/export/rbac.pdf")).status).toBe(404);
+    expect((await get("/api/export/rbac.csv?limit=5")).status).toBe(400);
+  });
+
+  it("write a cell a spreadsheet would run as a formula as text", () => {
+    expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
+    expect(csvCell("-1")).toBe("'-1");
+    expect(csvCell("a,b")).toBe('"a,b"');
+    expect(csvCell("plain")).toBe("plain");
   });
 });

@@ -1,9 +1,14 @@
+import { renderSarif } from "@trustmap/cli/sarif";
 import {
   type ClusterInfo,
   decodeEventId,
   ExplainQuery,
+  FindingsExportQuery,
+  type FindingsPage,
   FindingsQuery,
   type Health,
+  MatrixExportQuery,
+  type MatrixPage,
   MatrixQuery,
   type NamespaceList,
   parseViewKey,
@@ -13,7 +18,33 @@ import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
 import type { LiveCluster } from "../live/cluster";
 import { StreamConnection } from "../stream/connection";
+import { findingsCsv, matrixCsv } from "./exports";
 import { metricsText } from "./metrics";
+
+const VERSION = "0.1.0";
+
+/** What every JSON export says first: where it comes from, when, at which revision, with which filters. */
+function exportHeader(live: LiveCluster, filters: Record<string, unknown>) {
+  return {
+    generatedAt: new Date().toISOString(),
+    trustmapVersion: VERSION,
+    source: live.info,
+    revision: live.revision,
+    filters: Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined)),
+  };
+}
+
+/** trustmap-findings-severity-high-namespace-shop-2026-11-24T18-00-00Z.csv: the filters in the name (safe characters only). */
+function exportName(what: string, filters: Record<string, unknown>, format: string): string {
+  const parts = Object.entries(filters)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}-${String(value)}`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  return [`trustmap-${what}`, ...parts, stamp]
+    .join("-")
+    .replace(/[^A-Za-z0-9._-]/g, "_")
+    .concat(`.${format}`);
+}
 
 /** A request the client got wrong: answered with this status and message. */
 export class HttpError extends Error {
@@ -101,6 +132,58 @@ export function apiRouter(live: LiveCluster, streams: StreamRegistry, heartbeatM
 
   router.get("/findings", async (request, response) => {
     response.json(await live.query("findings", parseQuery(FindingsQuery, request)));
+  });
+
+  // Exports respect the same filters as the pages, and say which in the file and its name.
+  router.get("/export/findings.:format", async (request, response) => {
+    const format = request.params.format;
+    if (format !== "csv" && format !== "json" && format !== "sarif")
+      throw new HttpError(404, `findings export: ${JSON.stringify(format)} is not csv, json or sarif`);
+    const filters = parseQuery(FindingsExportQuery, request);
+    const page = (await live.query("findings", {
+      ...filters,
+      offset: 0,
+      limit: Number.MAX_SAFE_INTEGER,
+    })) as FindingsPage;
+    const name = exportName("findings", filters, format);
+    response.setHeader("Content-Disposition", `attachment; filename="${name}"`);
+    if (format === "csv") {
+      response.type("text/csv; charset=utf-8").send(findingsCsv(page.findings));
+      return;
+    }
+    if (format === "sarif") {
+      response
+        .type("application/sarif+json")
+        .send(renderSarif({ findings: page.findings }, new Map(), VERSION));
+      return;
+    }
+    response.json({
+      ...exportHeader(live, filters),
+      total: page.total,
+      counts: page.counts,
+      findings: page.findings,
+    });
+  });
+
+  router.get("/export/rbac.:format", async (request, response) => {
+    const format = request.params.format;
+    if (format !== "csv" && format !== "json")
+      throw new HttpError(404, `RBAC export: ${JSON.stringify(format)} is not csv or json`);
+    const filters = parseQuery(MatrixExportQuery, request);
+    const page = (await live.query("matrix", {
+      ...filters,
+      offset: 0,
+      limit: Number.MAX_SAFE_INTEGER,
+    })) as MatrixPage;
+    response.setHeader(
+      "Content-Disposition",
+      `attachment; filename="${exportName("rbac", filters, format)}"`,
+    );
+    if (format === "csv") {
+      response.type("text/csv; charset=utf-8").send(matrixCsv(page.rows));
+      return;
+    }
+    response.json({ ...exportHeader(live, filters), total: page.total, rows: page.rows });
   });
 
   router.get("/metrics", async (_request, response) => {

@@ -82,6 +82,20 @@ export function GapsPage() {
             className="w-36 rounded border border-slate-400 bg-transparent px-1"
           />
         </label>
+        <span className="flex gap-2">
+          Export
+          {(["csv", "json", "sarif"] as const).map((format) => (
+            <a
+              key={format}
+              className="text-blue-700 underline dark:text-blue-300"
+              href={`/api/export/findings.${format}${query(filters)}`}
+              download
+              data-testid={`export-${format}`}
+            >
+              {format.toUpperCase()}
+            </a>
+          ))}
+        </span>
         <span data-testid="gaps-total">
           {data === undefined ? "…" : `${data.total} findings`}
           {data !== undefined && ` (${SEVERITY_ORDER.map((s) => `${data.counts[s] ?? 0} ${s}`).join(", ")})`}

@@ -86,6 +86,20 @@ export function RbacPage() {
             />{" "}
             Risky only
           </label>
+          <span className="flex gap-2">
+            Export
+            {(["csv", "json"] as const).map((format) => (
+              <a
+                key={format}
+                className="text-blue-700 underline dark:text-blue-300"
+                href={`/api/export/rbac.${format}${query(filters)}`}
+                download
+                data-testid={`export-${format}`}
+              >
+                {format.toUpperCase()}
+              </a>
+            ))}
+          </span>
           <span data-testid="rbac-total">{data === undefined ? "…" : `${data.total} subjects`}</span>
         </form>
         {error !== null && <p role="alert">Cannot load the matrix: {error.message}</p>}
