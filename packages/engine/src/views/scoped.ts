@@ -20,7 +20,10 @@ function identityLabel(identity: LiveIdentity): string {
   const { app, "app.kubernetes.io/name": name, "k8s-app": k8sApp } = identity.labels;
   const named = app ?? name ?? k8sApp;
   if (named !== undefined) return named;
-  const pairs = Object.entries(identity.labels).filter(([key]) => key !== "pod-template-hash");
+  // Sorted by key: pods with the same labels written in another order are the same identity.
+  const pairs = Object.entries(identity.labels)
+    .filter(([key]) => key !== "pod-template-hash")
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return pairs.length === 0 ? "(no labels)" : pairs.map(([k, v]) => `${k}=${v}`).join(",");
 }
 
