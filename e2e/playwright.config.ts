@@ -1,8 +1,7 @@
-import { execFileSync } from "node:child_process";
 import { defineConfig } from "@playwright/test";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium";
 
 const PORT = 4391;
-const chromium = execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
 
 // The BFF on the demo company, serving the built web app; Debian's Chromium, headless.
 export default defineConfig({
@@ -15,19 +14,7 @@ export default defineConfig({
   outputDir: "test-results/artifacts",
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
-    // The machine's network is closed: Chromium's own background connections are turned off.
-    launchOptions: {
-      executablePath: chromium,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
     headless: true,
     viewport: { width: 1400, height: 900 },
     trace: "retain-on-failure",

@@ -1,9 +1,10 @@
 // Time to first render of the overview and of the largest namespace, and the time to apply and
 // show a patch, in Debian's Chromium against the BFF on a synthetic cluster. Prints JSON.
 //   pnpm -s --filter @trustmap/e2e bench --scale L [--seconds 30]
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chromium, type Page } from "@playwright/test";
 import { NamespaceList } from "@trustmap/shared";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../chromium";
 
 function arg(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -50,20 +51,7 @@ await until(async () => {
 const namespaces = NamespaceList.parse(await json("/api/namespaces")).namespaces;
 const largest = [...namespaces].sort((a, b) => b.identities - a.identities)[0]!;
 
-const executablePath = execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
-const browser = await chromium.launch({
-  executablePath,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-  headless: true,
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 
 async function firstDraw(

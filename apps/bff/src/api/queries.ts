@@ -28,6 +28,8 @@ import type {
   SeverityCounts,
 } from "@trustmap/shared";
 
+import type { QueryArgs } from "../engine/protocol";
+
 // Answers to the REST API, read from the live cluster. Whole-cluster lists (findings, the RBAC
 // matrix) are computed once per engine revision and only when asked for.
 
@@ -247,15 +249,7 @@ export class Queries {
     return { from, to, ports, pairs: pairs.slice(0, 50), open: [], pairCount: pairs.length, summary };
   }
 
-  matrixPage(query: {
-    subjectKind?: "User" | "Group" | "ServiceAccount" | undefined;
-    namespace?: string | undefined;
-    resource?: string | undefined;
-    risky?: boolean | undefined;
-    search?: string | undefined;
-    offset: number;
-    limit: number;
-  }): MatrixPage {
+  matrixPage(query: QueryArgs["matrix"]): MatrixPage {
     const rows = this.matrix.get(this.state.revision);
     const filter = {
       ...(query.subjectKind === undefined ? {} : { subjectKind: query.subjectKind }),
@@ -288,15 +282,7 @@ export class Queries {
     };
   }
 
-  findingsPage(query: {
-    severity?: Severity | undefined;
-    pillar?: string | undefined;
-    namespace?: string | undefined;
-    id?: string | undefined;
-    search?: string | undefined;
-    offset: number;
-    limit: number;
-  }): FindingsPage {
+  findingsPage(query: QueryArgs["findings"]): FindingsPage {
     const { all, byNamespace } = this.findings.get(this.state.revision);
     const base = query.namespace === undefined ? all : (byNamespace.get(query.namespace) ?? []);
     const search = query.search?.toLowerCase();

@@ -2,6 +2,7 @@ import { queryOptions, useQuery } from "@tanstack/react-query";
 import { type Finding, FindingsPage, PILLAR_TITLES, type Pillar, SEVERITY_ORDER } from "@trustmap/shared";
 import { getJson, query } from "../../api/client";
 import { setParams, useParams } from "../../app/url";
+import { ExportLinks } from "../../ui/ExportLinks";
 import { SeverityBadge } from "../../ui/SeverityBadge";
 
 const gapsQueries = {
@@ -82,20 +83,7 @@ export function GapsPage() {
             className="w-36 rounded border border-slate-400 bg-transparent px-1"
           />
         </label>
-        <span className="flex gap-2">
-          Export
-          {(["csv", "json", "sarif"] as const).map((format) => (
-            <a
-              key={format}
-              className="text-blue-700 underline dark:text-blue-300"
-              href={`/api/export/findings.${format}${query(filters)}`}
-              download
-              data-testid={`export-${format}`}
-            >
-              {format.toUpperCase()}
-            </a>
-          ))}
-        </span>
+        <ExportLinks what="findings" formats={["csv", "json", "sarif"]} filters={filters} />
         <span data-testid="gaps-total">
           {data === undefined ? "…" : `${data.total} findings`}
           {data !== undefined && ` (${SEVERITY_ORDER.map((s) => `${data.counts[s] ?? 0} ${s}`).join(", ")})`}

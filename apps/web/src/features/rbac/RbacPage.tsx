@@ -3,6 +3,7 @@ import { MatrixPage } from "@trustmap/shared";
 import { useState } from "react";
 import { getJson, query } from "../../api/client";
 import { setParams, useParams } from "../../app/url";
+import { ExportLinks } from "../../ui/ExportLinks";
 import { SeverityBadge } from "../../ui/SeverityBadge";
 
 const PAGE = 100;
@@ -86,20 +87,7 @@ export function RbacPage() {
             />{" "}
             Risky only
           </label>
-          <span className="flex gap-2">
-            Export
-            {(["csv", "json"] as const).map((format) => (
-              <a
-                key={format}
-                className="text-blue-700 underline dark:text-blue-300"
-                href={`/api/export/rbac.${format}${query(filters)}`}
-                download
-                data-testid={`export-${format}`}
-              >
-                {format.toUpperCase()}
-              </a>
-            ))}
-          </span>
+          <ExportLinks what="rbac" formats={["csv", "json"]} filters={filters} />
           <span data-testid="rbac-total">{data === undefined ? "…" : `${data.total} subjects`}</span>
         </form>
         {error !== null && <p role="alert">Cannot load the matrix: {error.message}</p>}
