@@ -1,15 +1,7 @@
-import { execFileSync } from "node:child_process";
+import { CHROMIUM_ARGS, findChromium } from "@trustmap/bff/chromium";
 
-/** Debian's Chromium, as the tests and the render benchmark launch it. */
-export const CHROMIUM_PATH = execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
-
-// The machine's network is closed: Chromium's own background connections are turned off.
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+/** The machine's Chromium, as the BFF finds it to print reports (scripts/system-packages.mjs installs it). */
+const found = findChromium();
+if (found === undefined) throw new Error("no Chromium found: run `node scripts/system-packages.mjs` in e2e/");
+export const CHROMIUM_PATH = found;
+export { CHROMIUM_ARGS };

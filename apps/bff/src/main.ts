@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { jsonLogger } from "./log";
 import { startServer } from "./server";
-import { DemoSource } from "./sources/demo";
+import { DEFAULT_DEMO_INTERVAL_MS, DemoSource } from "./sources/demo";
 import { FilesSource } from "./sources/files";
 import { createKubernetesSource, findKubeconfig } from "./sources/kubernetes";
 import type { ClusterSource } from "./sources/source";
@@ -26,6 +26,7 @@ Options:
   --port N             port to listen on (default: $PORT or 4317)
   --host ADDR          address to bind (default: $HOST or 127.0.0.1; the dashboard has no login)
   --seed N             the demo company's seed (default 1)
+  --demo-interval MS   milliseconds between two changes of the demo (default 2000; 0: a still demo)
   -h, --help           this text
 
 Trustmap only reads the cluster: it lists and watches namespaces, pods, services accounts,
@@ -48,6 +49,7 @@ const { values } = (() => {
         port: { type: "string" },
         host: { type: "string" },
         seed: { type: "string" },
+        "demo-interval": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -69,9 +71,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535)
 const host = values.host ?? process.env.HOST ?? "127.0.0.1";
 const seed = values.seed === undefined ? 1 : Number(values.seed);
 if (!Number.isSafeInteger(seed)) fail(`--seed: expected an integer, not ${values.seed}`);
+const intervalMs = Number(values["demo-interval"] ?? DEFAULT_DEMO_INTERVAL_MS);
+if (!Number.isSafeInteger(intervalMs) || intervalMs < 0)
+  fail(`--demo-interval: expected milliseconds (0 or more), not ${values["demo-interval"]}`);
 
 function chooseSource(): ClusterSource {
-  if (values.demo) return new DemoSource({ seed });
+  if (values.demo) return new DemoSource({ seed, intervalMs });
   if (values.files !== undefined) return new FilesSource(values.files);
   if (values.synthetic !== undefined) {
     try {
@@ -87,7 +92,7 @@ function chooseSource(): ClusterSource {
       "info",
       "no kubeconfig found: showing the demo company (use --kubeconfig or KUBECONFIG for a cluster)",
     );
-    return new DemoSource({ seed });
+    return new DemoSource({ seed, intervalMs });
   }
   const created = createKubernetesSource(wanted);
   if (!created.ok) fail(created.message);

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { apiRouter, HttpError, type StreamRegistry } from "./api/routes";
+import { ReportPrinter } from "./export/printer";
 import { LiveCluster, type LiveOptions } from "./live/cluster";
 import type { Logger } from "./log";
 import type { ClusterSource } from "./sources/source";
@@ -20,6 +21,8 @@ export interface ServerOptions {
   readonly heartbeatMs?: number;
   /** Listen on this Unix socket instead of host and port (behind a local proxy; tests). */
   readonly socketPath?: string;
+  /** Prints PDF reports and page screenshots; one with the machine's Chromium when absent. */
+  readonly printer?: ReportPrinter;
 }
 
 export interface RunningServer {
@@ -63,7 +66,21 @@ function listeningUrl(server: Server, socketPath: string | undefined): string {
   return `http://${host}:${address.port}/`;
 }
 
+/** Where Chromium on this machine reaches the server: loopback when it listens on every address. */
+function loopbackOrigin(server: Server): string | undefined {
+  const address = server.address();
+  if (address === null || typeof address === "string") return undefined;
+  const host =
+    address.address === "0.0.0.0" || address.address === "::"
+      ? "127.0.0.1"
+      : address.family === "IPv6"
+        ? `[${address.address}]`
+        : address.address;
+  return `http://${host}:${address.port}`;
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const webRoot = options.webRoot;
   const { logger } = options;
   const live = new LiveCluster(options.source, options.live);
   const streams = new Set<StreamConnection>();
@@ -94,12 +111,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     next();
   });
-  app.use("/api", apiRouter(live, registry, options.heartbeatMs));
+  const printer = options.printer ?? new ReportPrinter();
+  const webServed = webRoot !== undefined && existsSync(path.join(webRoot, "index.html"));
+  let origin: string | undefined;
+  app.use("/api", apiRouter(live, registry, { printer, origin: () => origin }, options.heartbeatMs));
   app.use("/api", (request) => {
     throw new HttpError(404, `no API route ${request.method} ${request.path}`);
   });
-  const webRoot = options.webRoot;
-  if (webRoot !== undefined && existsSync(path.join(webRoot, "index.html"))) {
+  if (webServed) {
     app.use(express.static(webRoot, { index: "index.html", fallthrough: true }));
     // Every other path is a view of the single-page app (links carry the view in the URL).
     app.get(/^\/(?!api\/).*/, (_request, response) => response.sendFile(path.join(webRoot, "index.html")));
@@ -132,6 +151,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     else server.listen(options.port, options.host, () => resolve());
   });
   const url = listeningUrl(server, options.socketPath);
+  if (webServed) origin = loopbackOrigin(server);
   live.start();
   logger.log("info", "listening", { url, source: live.info });
 
@@ -143,6 +163,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       for (const connection of [...streams]) connection.close();
       await live.stop();
+      await printer.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Report } from "@trustmap/shared";
 import { describe, expect, it } from "vitest";
 import { run } from "./main";
+import { validateSarif } from "./testing/formats";
 
 const root = join(import.meta.dirname, "..");
 const testdata = join(root, "testdata");
@@ -175,6 +176,63 @@ describe("trustmap analyze on the shop cluster", () => {
     });
   });
 });
+
+describe("SARIF output against the OASIS SARIF 2.1.0 schema", () => {
+  // The clusters the tests above analyse, plus one whose path a URI must percent-encode.
+  const clusters: [string, () => { cwd: string; path: string }][] = [
+    ["the shop cluster", () => ({ cwd: root, path: "testdata/shop" })],
+    ["a lone namespace", () => ({ cwd: scratch({ "ns.yaml": NAMESPACE }), path: "." })],
+    [
+      "the shop cluster with a skipped ConfigMap",
+      () => ({ cwd: shopCopy("shop", { "extra.yaml": CONFIG_MAP }), path: "shop" }),
+    ],
+    ["the shop cluster in a folder named 'my #1 cluster'", () => ({ cwd: shopCopy(SPACED), path: SPACED })],
+  ];
+  for (const [name, input] of clusters) {
+    it(`is valid for ${name}, with one result per finding of the JSON report`, () => {
+      const { cwd, path } = input();
+      const sarif = analyzeIn(cwd, path, "--format", "sarif");
+      expect(validateSarif(sarif)).toEqual([]);
+      const findings = Report.parse(JSON.parse(analyzeIn(cwd, path))).findings;
+      expect(findings.length).toBeGreaterThan(0);
+      expect(JSON.parse(sarif).runs[0].results).toHaveLength(findings.length);
+    });
+  }
+
+  it("percent-encodes the manifest's path in the artifact URI", () => {
+    const sarif = JSON.parse(analyzeIn(shopCopy(SPACED), SPACED, "--format=sarif"));
+    const uris = sarif.runs[0].results.flatMap(
+      (r: { locations?: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
+        r.locations?.map((l) => l.physicalLocation.artifactLocation.uri) ?? [],
+    );
+    expect(uris).toContain("my%20%231%20cluster/policies.yaml");
+  });
+});
+
+const SPACED = "my #1 cluster";
+const NAMESPACE = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: quiet\n";
+const CONFIG_MAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n";
+
+/** Runs `trustmap analyze PATH ARGS...` from `cwd` and returns what it printed; it must succeed. */
+function analyzeIn(cwd: string, path: string, ...args: string[]): string {
+  let stdout = "";
+  expect(run(["analyze", path, ...args], { cwd, stdout: (t) => (stdout += t), stderr: () => {} })).toBe(0);
+  return stdout;
+}
+
+function scratch(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "trustmap-"));
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
+/** A scratch directory with testdata/shop copied into `folder`, plus `extra` files there. */
+function shopCopy(folder: string, extra: Record<string, string> = {}): string {
+  const dir = scratch({});
+  cpSync(join(testdata, "shop"), join(dir, folder), { recursive: true });
+  for (const [file, text] of Object.entries(extra)) writeFileSync(join(dir, folder, file), text);
+  return dir;
+}
 
 function rank(severity: string): number {
   return ["critical", "high", "medium", "low", "info"].indexOf(severity);

@@ -1,4 +1,5 @@
 export { CHECKS, compareFindings, findingsOf } from "./findings/catalog";
+export { controlOf } from "./findings/controls";
 export type { Check, CheckHit, FindingContext } from "./findings/finding";
 export { isDefaultDeny } from "./findings/network";
 export { identityKey } from "./identity/identity";
@@ -31,6 +32,7 @@ export {
 } from "./rbac/matrix";
 export { roleRef } from "./rbac/roles";
 export { type Subject, subjectRef } from "./rbac/subjects";
+export { controlSections, type EvidenceInput, evidenceReport, pillarSummaries } from "./report/evidence";
 export { analyze, analyzeLazily, type LazyReport, reportOf, wirePorts } from "./report/report";
 export type { Delta } from "./state/changes";
 export {

@@ -1,4 +1,5 @@
 export * from "./api";
+export * from "./evidence";
 export * from "./report";
 export * from "./source";
 export * from "./view";

@@ -1,6 +1,8 @@
-import { initialEvents, parseCluster } from "@trustmap/engine";
+import { formulaCells, parseCsvStrict, validateSarif } from "@trustmap/cli/testing/formats";
+import { compareFindings, initialEvents, parseCluster } from "@trustmap/engine";
 import {
   ClusterInfo,
+  EvidenceReport,
   Explanation,
   FindingsPage,
   MatrixPage,
@@ -8,10 +10,10 @@ import {
   NodeDetails,
 } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { csvCell } from "../export/csv";
 import { silentLogger } from "../log";
 import { type RunningServer, startServer } from "../server";
 import { ScriptedSource } from "../testing/scripted";
-import { csvCell } from "./exports";
 
 // A small shop: a web tier that may reach the api on 8080, an api isolated for ingress, a
 // namespace with no policy at all, and RBAC with one risky binding.
@@ -191,69 +193,103 @@ describe("the REST API", () => {
   });
 });
 
-/** RFC 4180: fields split by commas, quoted fields with doubled quotes, lines ending in CRLF. */
+/** The CSV's records, header first, after checking it is RFC 4180 to the letter. */
 function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  return rows;
+  const parsed = parseCsvStrict(text);
+  expect(parsed.errors).toEqual([]);
+  return [parsed.header, ...parsed.rows];
 }
 
 describe("the exports", () => {
-  it("give the filtered findings as CSV, JSON and SARIF, saying the same thing", async () => {
+  it("give the evidence report as JSON, CSV and SARIF from one model, saying the same thing", async () => {
     const page = FindingsPage.parse((await get("/api/findings?namespace=shop&limit=1000")).body);
-    const csvResponse = await fetch(new URL("/api/export/findings.csv?namespace=shop", server.url));
-    expect(csvResponse.headers.get("content-type")).toMatch(/^text\/csv/);
-    expect(csvResponse.headers.get("content-disposition")).toMatch(
-      /attachment; filename="trustmap-findings-namespace-shop-.*\.csv"/,
+    const expected = [...page.findings].sort(compareFindings);
+    const response = await fetch(new URL("/api/export/report.json?namespace=shop", server.url));
+    expect(response.headers.get("content-disposition")).toMatch(
+      /attachment; filename="trustmap-report-namespace-shop-.*\.json"/,
     );
+    const report = EvidenceReport.parse(await response.json());
+    expect(response.headers.get("x-trustmap-revision")).toBe(String(report.meta.revision));
+    expect(report.meta.scope).toEqual({ kind: "namespace", namespace: "shop" });
+    expect(report.meta.filters).toEqual({ namespace: "shop" });
+    expect(report.findings).toEqual(expected);
+    // Every finding sits under each of its controls, and nowhere else.
+    const listed = new Map<number, number>();
+    for (const section of report.controls)
+      for (const index of section.findings) listed.set(index, (listed.get(index) ?? 0) + 1);
+    for (const [index, finding] of report.findings.entries())
+      expect(listed.get(index)).toBe(Math.max(1, finding.controls.length));
+    expect(report.pillars.reduce((n, p) => n + p.findings, 0)).toBe(report.findings.length);
+    // The graph is the namespace's view; RBAC the matrix's risky rows for the namespace.
+    expect(report.graph.view).toBe("namespace:shop");
+    expect(report.graph.nodes.map((n) => n.label).sort()).toEqual([
+      "any pod",
+      "api",
+      "outside the cluster",
+      "web",
+    ]);
+    expect(report.graph.noDefaultDeny).toEqual(["shop"]);
+    const matrix = MatrixPage.parse((await get("/api/rbac?namespace=shop&risky=true&limit=1000")).body);
+    expect(report.rbac).toEqual(matrix.rows);
+    expect(report.networkPolicies).toEqual([
+      {
+        namespace: "shop",
+        name: "api-from-web",
+        podSelector: "app=api",
+        policyTypes: ["Ingress"],
+        pods: 1,
+        ingress: [{ peers: "pods app=web in shop", ports: "TCP port named http" }],
+        egress: [],
+      },
+    ]);
+
+    const csvResponse = await fetch(new URL("/api/export/report.csv?namespace=shop", server.url));
+    expect(csvResponse.headers.get("content-type")).toMatch(/^text\/csv/);
     const rows = parseCsv(await csvResponse.text());
+    expect(formulaCells(rows)).toEqual([]);
     expect(rows[0]).toEqual(["id", "severity", "pillar", "objects", "message", "controls", "remediation"]);
     expect(rows.slice(1).map((r) => [r[0], r[4], r[6]])).toEqual(
-      page.findings.map((f) => [f.id, f.message, f.remediation]),
+      expected.map((f) => [f.id, f.message, f.remediation]),
     );
-    const json = (await get("/api/export/findings.json?namespace=shop")).body as {
-      filters: unknown;
-      findings: unknown[];
-      source: unknown;
-    };
-    expect(json.filters).toEqual({ namespace: "shop" });
-    expect(json.findings).toEqual(page.findings);
-    const sarif = (await (
-      await fetch(new URL("/api/export/findings.sarif?namespace=shop", server.url))
-    ).json()) as {
+    const sarifText = await (
+      await fetch(new URL("/api/export/report.sarif?namespace=shop", server.url))
+    ).text();
+    expect(validateSarif(sarifText)).toEqual([]);
+    const sarif = JSON.parse(sarifText) as {
       version: string;
       runs: {
         tool: { driver: { rules: { id: string }[] } };
         results: { ruleId: string; message: { text: string } }[];
+        properties: { scope: string; revision: number };
       }[];
     };
     expect(sarif.version).toBe("2.1.0");
     const run = sarif.runs[0]!;
-    expect(run.results.map((r) => r.message.text)).toEqual(page.findings.map((f) => f.message));
+    expect(run.results.map((r) => r.message.text)).toEqual(expected.map((f) => f.message));
+    expect(run.properties.scope).toBe("Namespace shop");
     const rules = new Set(run.tool.driver.rules.map((r) => r.id));
     for (const result of run.results) expect(rules.has(result.ruleId)).toBe(true);
+  });
+
+  it("filter the report as the gaps page does, and say so", async () => {
+    const report = EvidenceReport.parse((await get("/api/export/report.json?severity=critical")).body);
+    expect(report.meta.scope).toEqual({ kind: "cluster" });
+    expect(report.meta.filtersText).toEqual(['severity is "critical"']);
+    const page = FindingsPage.parse((await get("/api/findings?severity=critical&limit=1000")).body);
+    expect(report.findings.length).toBe(page.total);
+    expect(report.findings.every((f) => f.severity === "critical")).toBe(true);
+    expect(report.graph.view).toBe("overview");
+  });
+
+  it("refuse a PDF it cannot print, saying what to do, and bad parameters", async () => {
+    // This server does not serve the web app, which the PDF is printed from.
+    const pdf = await get("/api/export/report.pdf");
+    expect(pdf.status).toBe(503);
+    expect((pdf.body as { error: string }).error).toMatch(/pnpm --filter @trustmap\/web build/);
+    expect((await get("/api/export/report.csv?paper=a4")).status).toBe(400);
+    expect((await get("/api/export/report.pdf?paper=a3")).status).toBe(400);
+    expect((await get("/api/export/report.docx")).status).toBe(404);
+    expect((await get("/api/export/page.png?page=graph")).status).toBe(400);
   });
 
   it("give the RBAC matrix as CSV, one line per cell with what grants it", async () => {

@@ -1,7 +1,9 @@
 import {
   ANY_POD,
   type ClusterState,
+  compareFindings,
   compareRows,
+  evidenceReport,
   explainIdentities,
   explainOpen,
   filterRow,
@@ -17,6 +19,7 @@ import {
 } from "@trustmap/engine";
 import type {
   ClusterInfo,
+  EvidenceReport,
   Explanation,
   Finding,
   FindingsPage,
@@ -26,9 +29,32 @@ import type {
   Ports,
   Severity,
   SeverityCounts,
+  ViewEdge,
+  ViewNode,
 } from "@trustmap/shared";
 
 import type { QueryArgs } from "../engine/protocol";
+
+type WireRow = MatrixPage["rows"][number];
+
+function wireRow(row: MatrixRow): WireRow {
+  return {
+    subject: { ...row.subject },
+    ref: row.ref,
+    cells: row.cells.map((cell) => ({
+      ...cell,
+      verbs: [...cell.verbs],
+      risks: [...cell.risks],
+      grants: cell.grants.map((g) => ({
+        ...g,
+        verbs: [...g.verbs],
+        resourceNames: [...g.resourceNames],
+      })),
+    })),
+    ...(row.worst === undefined ? {} : { worst: row.worst }),
+    riskyCells: row.riskyCells,
+  };
+}
 
 // Answers to the REST API, read from the live cluster. Whole-cluster lists (findings, the RBAC
 // matrix) are computed once per engine revision and only when asked for.
@@ -263,22 +289,7 @@ export class Queries {
       total: filtered.length,
       offset: query.offset,
       limit: query.limit,
-      rows: filtered.slice(query.offset, query.offset + query.limit).map((row) => ({
-        subject: { ...row.subject },
-        ref: row.ref,
-        cells: row.cells.map((cell) => ({
-          ...cell,
-          verbs: [...cell.verbs],
-          risks: [...cell.risks],
-          grants: cell.grants.map((g) => ({
-            ...g,
-            verbs: [...g.verbs],
-            resourceNames: [...g.resourceNames],
-          })),
-        })),
-        ...(row.worst === undefined ? {} : { worst: row.worst }),
-        riskyCells: row.riskyCells,
-      })),
+      rows: filtered.slice(query.offset, query.offset + query.limit).map(wireRow),
     };
   }
 
@@ -305,6 +316,49 @@ export class Queries {
       counts,
       findings: selected.slice(query.offset, query.offset + query.limit),
     };
+  }
+
+  /** The evidence report of a scope at this revision; `graph` is the scope's view, made by the caller. */
+  evidence(
+    query: QueryArgs["evidence"],
+    graph: { view: string; nodes: readonly ViewNode[]; edges: readonly ViewEdge[] },
+  ): EvidenceReport {
+    const { namespace, meta, ...filters } = query;
+    const findings = this.findingsPage({ ...filters, namespace, offset: 0, limit: Number.MAX_SAFE_INTEGER })
+      .findings.slice()
+      .sort(compareFindings);
+    const rbac = this.matrix
+      .get(this.state.revision)
+      .flatMap(
+        (row) => filterRow(row, { riskyOnly: true, ...(namespace === undefined ? {} : { namespace }) }) ?? [],
+      )
+      .map(wireRow);
+    const names = namespace === undefined ? this.state.namespaceNames() : [namespace];
+    let pods = 0;
+    for (const name of names)
+      for (const identity of this.state.netpol.identitiesByNamespace.get(name) ?? [])
+        pods += identity.pods.size;
+    const policies =
+      namespace === undefined
+        ? [...this.state.netpol.policies.values()]
+        : [...(this.state.netpol.policiesByNamespace.get(namespace) ?? [])];
+    const namespacesDrawn = new Set(
+      graph.nodes.flatMap((node) => (node.namespace === undefined ? [] : [node.namespace])),
+    );
+    const noDefaultDeny = [...namespacesDrawn].filter((name) => {
+      const list = [...this.state.policiesIn(name)];
+      return !list.some((p) => isDefaultDeny(p, "ingress")) || !list.some((p) => isDefaultDeny(p, "egress"));
+    });
+    return evidenceReport({
+      meta: { ...meta, revision: this.state.revision },
+      namespaces:
+        namespace === undefined ? names.length : Number(this.state.namespaceNamed(namespace) !== undefined),
+      pods,
+      findings,
+      graph: { ...graph, noDefaultDeny: noDefaultDeny.sort() },
+      rbac,
+      policies,
+    });
   }
 
   severityOrder(): readonly Severity[] {

@@ -1,24 +1,26 @@
-import { renderSarif } from "@trustmap/cli/sarif";
 import {
   type ClusterInfo,
   decodeEventId,
+  EvidenceQuery,
+  type EvidenceReport,
   ExplainQuery,
-  FindingsExportQuery,
-  type FindingsPage,
   FindingsQuery,
   type Health,
   MatrixExportQuery,
   type MatrixPage,
   MatrixQuery,
   type NamespaceList,
+  PageShotQuery,
   parseViewKey,
   StreamQuery,
 } from "@trustmap/shared";
 import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
+import { matrixCsv } from "../export/csv";
+import { evidenceCsv, evidenceJson, evidenceSarif } from "../export/evidence";
+import { PrinterUnavailable, type ReportPrinter } from "../export/printer";
 import type { LiveCluster } from "../live/cluster";
 import { StreamConnection } from "../stream/connection";
-import { findingsCsv, matrixCsv } from "./exports";
 import { metricsText } from "./metrics";
 
 const VERSION = "0.1.0";
@@ -44,6 +46,71 @@ function exportName(what: string, filters: Record<string, unknown>, format: stri
     .join("-")
     .replace(/[^A-Za-z0-9._-]/g, "_")
     .concat(`.${format}`);
+}
+
+/** What the PDF and the screenshots need: Chromium, and where this BFF serves the web app. */
+export interface Printing {
+  readonly printer: ReportPrinter;
+  /** The web app's origin as Chromium on this machine reaches it; undefined when it is not served. */
+  origin(): string | undefined;
+}
+
+function printOrigin(printing: Printing): string {
+  const origin = printing.origin();
+  if (origin === undefined)
+    throw new HttpError(
+      503,
+      "PDF reports and page screenshots are printed from the web app, which this BFF does not serve: build it (pnpm --filter @trustmap/web build) and start the BFF over TCP",
+    );
+  return origin;
+}
+
+function unavailable(error: unknown): never {
+  if (error instanceof PrinterUnavailable) throw new HttpError(503, error.message);
+  throw error;
+}
+
+/** The scope and the findings filters in words, for the report's cover and every format's header. */
+function describeFilters(filters: Record<string, string | undefined>): string[] {
+  const words: Record<string, string> = {
+    severity: "severity is",
+    pillar: "pillar is",
+    id: "check is",
+    search: "message or object contains",
+  };
+  return Object.entries(filters)
+    .filter(([key, value]) => key !== "namespace" && value !== undefined)
+    .map(([key, value]) => `${words[key] ?? key} ${JSON.stringify(value)}`);
+}
+
+async function evidenceOf(
+  live: LiveCluster,
+  filters: Omit<z.infer<typeof EvidenceQuery>, "paper">,
+): Promise<EvidenceReport> {
+  const info = live.info;
+  const scopeText = filters.namespace === undefined ? "Whole cluster" : `Namespace ${filters.namespace}`;
+  const given = Object.fromEntries(
+    Object.entries(filters).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  return (await live.query("evidence", {
+    ...filters,
+    meta: {
+      title: `Zero Trust posture: ${scopeText}`,
+      cluster: info.server ?? info.name,
+      ...(info.kind === "kubernetes" ? { context: info.name } : {}),
+      source: info,
+      status: live.connection,
+      scope:
+        filters.namespace === undefined
+          ? { kind: "cluster" }
+          : { kind: "namespace", namespace: filters.namespace },
+      scopeText,
+      filters: given,
+      filtersText: describeFilters(filters),
+      generatedAt: new Date().toISOString(),
+      trustmapVersion: VERSION,
+    },
+  })) as EvidenceReport;
 }
 
 /** A request the client got wrong: answered with this status and message. */
@@ -77,7 +144,12 @@ export interface StreamRegistry {
 }
 
 /** The API: routes translate HTTP to queries and back, nothing more. */
-export function apiRouter(live: LiveCluster, streams: StreamRegistry, heartbeatMs?: number): Router {
+export function apiRouter(
+  live: LiveCluster,
+  streams: StreamRegistry,
+  printing: Printing,
+  heartbeatMs?: number,
+): Router {
   const router = Router();
 
   router.get("/health", (_request, response: Response<Health>) => {
@@ -134,35 +206,43 @@ export function apiRouter(live: LiveCluster, streams: StreamRegistry, heartbeatM
     response.json(await live.query("findings", parseQuery(FindingsQuery, request)));
   });
 
-  // Exports respect the same filters as the pages, and say which in the file and its name.
-  router.get("/export/findings.:format", async (request, response) => {
+  // Exports respect the same filters as the pages, and say which in the file and its name. Every
+  // format of the evidence report is rendered from one model, read at one revision.
+  router.get("/export/report.:format", async (request, response) => {
     const format = request.params.format;
-    if (format !== "csv" && format !== "json" && format !== "sarif")
-      throw new HttpError(404, `findings export: ${JSON.stringify(format)} is not csv, json or sarif`);
-    const filters = parseQuery(FindingsExportQuery, request);
-    const page = (await live.query("findings", {
-      ...filters,
-      offset: 0,
-      limit: Number.MAX_SAFE_INTEGER,
-    })) as FindingsPage;
-    const name = exportName("findings", filters, format);
+    if (format !== "pdf" && format !== "csv" && format !== "json" && format !== "sarif")
+      throw new HttpError(404, `report export: ${JSON.stringify(format)} is not pdf, csv, json or sarif`);
+    const { paper, ...filters } = parseQuery(EvidenceQuery, request);
+    if (paper !== undefined && format !== "pdf")
+      throw new HttpError(400, 'query parameter "paper": only the PDF has a paper size');
+    const report = await evidenceOf(live, filters);
+    const name = exportName("report", { ...filters, ...(paper === undefined ? {} : { paper }) }, format);
+    response.setHeader("X-Trustmap-Revision", String(report.meta.revision));
+    if (format === "pdf") {
+      const pdf = await printing.printer.pdf(printOrigin(printing), report, paper ?? "a4").catch(unavailable);
+      response.setHeader("Content-Disposition", `attachment; filename="${name}"`);
+      response.type("application/pdf").send(pdf);
+      return;
+    }
     response.setHeader("Content-Disposition", `attachment; filename="${name}"`);
-    if (format === "csv") {
-      response.type("text/csv; charset=utf-8").send(findingsCsv(page.findings));
-      return;
-    }
-    if (format === "sarif") {
-      response
-        .type("application/sarif+json")
-        .send(renderSarif({ findings: page.findings }, new Map(), VERSION));
-      return;
-    }
-    response.json({
-      ...exportHeader(live, filters),
-      total: page.total,
-      counts: page.counts,
-      findings: page.findings,
-    });
+    if (format === "csv") response.type("text/csv; charset=utf-8").send(evidenceCsv(report));
+    else if (format === "sarif") response.type("application/sarif+json").send(evidenceSarif(report));
+    else response.type("application/json").send(evidenceJson(report));
+  });
+
+  // A PNG of the matrix or the gaps page as the given query shows it, its whole length.
+  router.get("/export/page.png", async (request, response) => {
+    const shot = parseQuery(PageShotQuery, request);
+    const params = new URLSearchParams(shot.query);
+    params.set("tab", shot.page);
+    const png = await printing.printer
+      .screenshot(printOrigin(printing), { path: `/?${params}`, width: shot.width, scale: shot.scale })
+      .catch(unavailable);
+    response.setHeader(
+      "Content-Disposition",
+      `attachment; filename="${exportName(shot.page, Object.fromEntries(params), "png")}"`,
+    );
+    response.type("image/png").send(png);
   });
 
   router.get("/export/rbac.:format", async (request, response) => {

@@ -1,5 +1,5 @@
 import type { WatchEvent } from "@trustmap/engine";
-import type { ViewPatch, ViewRef, ViewSnapshot } from "@trustmap/shared";
+import type { EvidenceMeta, ViewPatch, ViewRef, ViewSnapshot } from "@trustmap/shared";
 
 // Messages between the BFF's main thread (HTTP, streams, sources) and the engine worker (the
 // cluster state, the views, the analysis). The main thread never runs the engine, so a large
@@ -29,6 +29,8 @@ export interface QueryArgs {
     offset: number;
     limit: number;
   };
+  /** The evidence report of the cluster or a namespace, findings filtered as the gaps page does. */
+  evidence: Omit<QueryArgs["findings"], "offset" | "limit"> & { meta: Omit<EvidenceMeta, "revision"> };
   /** The whole cluster's objects (tests and exports). */
   cluster: Record<string, never>;
 }

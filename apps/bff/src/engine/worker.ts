@@ -8,7 +8,7 @@ import {
   type WatchEvent,
   WorkloadView,
 } from "@trustmap/engine";
-import type { ViewPatch, ViewRef } from "@trustmap/shared";
+import { type ViewPatch, type ViewRef, viewKey } from "@trustmap/shared";
 import { Queries } from "../api/queries";
 import type { FromWorker, QueryArgs, QueryName, ToWorker } from "./protocol";
 
@@ -112,6 +112,17 @@ function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
       return queries.matrixPage(args as QueryArgs["matrix"]);
     case "findings":
       return queries.findingsPage(args as QueryArgs["findings"]);
+    case "evidence": {
+      const query = args as QueryArgs["evidence"];
+      const ref: ViewRef =
+        query.namespace === undefined
+          ? { kind: "overview" }
+          : { kind: "namespace", namespace: query.namespace };
+      const key = viewKey(ref);
+      // A watched view is current; otherwise the scope's view is made for this answer only.
+      const { nodes, edges } = (views.get(key)?.view ?? createView(ref)).snapshot();
+      return queries.evidence(query, { view: key, nodes, edges });
+    }
     case "cluster":
       return state.cluster();
   }

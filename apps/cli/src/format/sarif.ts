@@ -22,10 +22,21 @@ const SECURITY_SEVERITY: Record<Severity, string> = {
   info: "0.5",
 };
 
+/**
+ * A manifest's path as the relative URI reference SARIF requires (§3.4.3): "/" between
+ * segments, and each segment percent-encoded, since a space, "%", "#" or "?" in a file name
+ * would otherwise make an invalid URI or one that names another file.
+ */
+function artifactUri(file: string): string {
+  return file.split(/[\\/]/).map(encodeURIComponent).join("/");
+}
+
 export function renderSarif(
   report: Pick<LazyReport, "findings">,
   locations: ReadonlyMap<string, ObjectLocation>,
   version: string,
+  /** Facts about the run (scope, revision, filters) kept in the run's property bag. */
+  runProperties?: Record<string, unknown>,
 ): string {
   const rules = CHECKS.map((check) => ({
     id: check.id,
@@ -52,7 +63,7 @@ export function renderSarif(
             locations: [
               {
                 physicalLocation: {
-                  artifactLocation: { uri: located.file.split("\\").join("/") },
+                  artifactLocation: { uri: artifactUri(located.file) },
                   region: { startLine: located.line },
                 },
               },
@@ -77,6 +88,7 @@ export function renderSarif(
         tool: { driver: { name: "Trustmap", version, semanticVersion: version, rules } },
         results,
         columnKind: "utf16CodeUnits",
+        ...(runProperties === undefined ? {} : { properties: runProperties }),
       },
     ],
   };

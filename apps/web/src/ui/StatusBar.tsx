@@ -1,6 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { ClusterInfo } from "@trustmap/shared";
-import { getJson } from "../api/client";
+import { clusterQuery } from "../api/cluster";
 import { streamStore } from "../stream/store";
 import { useConnection } from "../stream/useStream";
 
@@ -11,11 +10,7 @@ function time(ms: number | string): string {
 /** Live status: the stream, the cluster source, events per second, the revision, and a pause. */
 export function StatusBar() {
   const connection = useConnection();
-  const cluster = useQuery({
-    queryKey: ["cluster"],
-    queryFn: ({ signal }) => getJson("/api/cluster", ClusterInfo, signal),
-    refetchInterval: 5_000,
-  });
+  const cluster = useQuery(clusterQuery());
   const source = connection.source ?? connection.hello?.status ?? cluster.data?.status;
   let state: string;
   let tone: string;

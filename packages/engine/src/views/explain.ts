@@ -22,7 +22,8 @@ function policyName(policy: PolicyState): string {
   return `${policy.policy.namespace}/${policy.policy.name}`;
 }
 
-function describeRulePeers(rule: RuleState): string {
+/** A rule's peers in words, as the explanation and the report's policy appendix print them. */
+export function describeRulePeers(rule: RuleState): string {
   if (rule.matchesAll) return "any peer (no from/to)";
   const parts: string[] = [];
   for (const peer of rule.peers) {

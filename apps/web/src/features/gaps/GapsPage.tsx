@@ -43,7 +43,7 @@ export function GapsPage() {
     groups.set(finding.pillar, list);
   }
   return (
-    <div className="h-full overflow-y-auto p-3">
+    <div className="h-full overflow-y-auto p-3" data-export-root data-ready={data !== undefined}>
       <form className="mb-3 flex flex-wrap items-end gap-3 text-sm" onSubmit={(e) => e.preventDefault()}>
         <label>
           Severity{" "}
@@ -83,7 +83,7 @@ export function GapsPage() {
             className="w-36 rounded border border-slate-400 bg-transparent px-1"
           />
         </label>
-        <ExportLinks what="findings" formats={["csv", "json", "sarif"]} filters={filters} />
+        <ExportLinks what="report" formats={["pdf", "csv", "json", "sarif"]} filters={filters} page="gaps" />
         <span data-testid="gaps-total">
           {data === undefined ? "…" : `${data.total} findings`}
           {data !== undefined && ` (${SEVERITY_ORDER.map((s) => `${data.counts[s] ?? 0} ${s}`).join(", ")})`}

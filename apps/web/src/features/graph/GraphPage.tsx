@@ -4,12 +4,13 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { setParams, useParams } from "../../app/url";
 import { streamStore, type ViewChange } from "../../stream/store";
 import { useConnection, useWatchedViews } from "../../stream/useStream";
+import { GraphExport } from "../export/GraphExport";
 import { atLeast, EDGE_LIMIT, GraphAdapter } from "./adapter";
 import { graphQueries } from "./api";
 import { EdgePanel } from "./EdgePanel";
 import { Legend } from "./Legend";
 import { NodePanel } from "./NodePanel";
-import { crumbsOf, viewOfNode } from "./view-keys";
+import { crumbsOf, scopeOf, viewOfNode } from "./view-keys";
 
 /**
  * Marks, for the render benchmark and the browser's performance panel, when a view was drawn
@@ -241,6 +242,12 @@ export function GraphPage() {
             Draw all {edgeCount} edges (otherwise those of the selection)
           </label>
         )}
+        <GraphExport
+          picture={() => adapter.current}
+          scope={scopeOf(view, workloadLabel)}
+          viewRevision={revision}
+          filters={{ search, openOnly, minSeverity, edgesOfSelectionOnly: edgesLimited && !allEdges }}
+        />
         <span className="text-xs text-slate-600 dark:text-slate-400" data-testid="view-revision">
           {view} · revision {revision} · {nodes.length} nodes
         </span>
@@ -285,6 +292,7 @@ export function GraphPage() {
                     className="truncate text-left underline-offset-2 hover:underline"
                     aria-pressed={selection?.kind === "node" && selection.id === node.id}
                     data-node-id={node.id}
+                    data-node-label={node.label}
                     onClick={(event) => {
                       const current = selection?.kind === "node" ? selection.id : undefined;
                       if (event.shiftKey && current !== undefined && current !== node.id)

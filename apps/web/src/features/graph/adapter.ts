@@ -6,9 +6,18 @@ import {
   type ViewPatch,
   type ViewSnapshot,
 } from "@trustmap/shared";
+import C2S from "canvas2svg";
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
 import { portsText } from "./ports";
-import { graphStyle } from "./style";
+import { graphBackground, graphStyle } from "./style";
+
+/** The parts of cytoscape's canvas renderer an SVG export draws with (what its own PNG export calls). */
+interface CanvasRenderer {
+  getCachedZSortedEles(): unknown;
+  drawElements(context: unknown, elements: unknown): void;
+  /** Whether shapes are drawn as cached Path2D objects, which a recording context cannot replay. */
+  usePaths(): boolean;
+}
 
 /** Whether a node's worst finding is at least this severe. */
 export function atLeast(worst: Severity | undefined, minimum: Severity): boolean {
@@ -63,8 +72,15 @@ export class GraphAdapter {
   private minSeverity: Severity | undefined;
   private selected: readonly string[] = [];
   private allEdges = false;
+  /** The pictures' background: the one the style's colours are chosen for. */
+  readonly background: string;
 
-  constructor(container: HTMLElement, handlers: AdapterHandlers, dark: boolean) {
+  constructor(
+    container: HTMLElement,
+    handlers: AdapterHandlers,
+    readonly dark: boolean,
+  ) {
+    this.background = graphBackground(dark);
     this.cy = cytoscape({
       container,
       style: graphStyle(dark),
@@ -195,6 +211,54 @@ export class GraphAdapter {
   /** The graph as an image (for the export issue and for tests that look). */
   png(): string {
     return this.cy.png({ full: true, scale: 1, bg: "#ffffff" });
+  }
+
+  /** The size in pixels of the whole graph at this scale, as pngBlob() and svg() draw it. */
+  imageSize(scale: number): { width: number; height: number } {
+    // cytoscape sizes a full export by the elements' bounding box, rounded up, times the scale.
+    const elements = this.cy.elements();
+    if (elements.empty()) return { width: 0, height: 0 };
+    const box = elements.boundingBox();
+    return { width: Math.ceil(box.w) * scale, height: Math.ceil(box.h) * scale };
+  }
+
+  /**
+   * The whole graph (not the viewport) as a PNG on the background, `scale` pixels per graph unit.
+   * Exports draw every label whatever the zoom (cytoscape forces them), the screen leaves out
+   * those too small to read.
+   */
+  pngBlob(scale: number): Promise<Blob> {
+    return this.cy.png({ full: true, scale, bg: this.background, output: "blob-promise" });
+  }
+
+  /**
+   * The whole graph as SVG, drawn by cytoscape's own renderer into a recording context
+   * (canvas2svg), with the transform its full PNG export uses: the same picture, as vectors.
+   */
+  svg(scale: number): string {
+    const { width, height } = this.imageSize(scale);
+    const context = new C2S(width, height);
+    context.fillStyle = this.background;
+    context.fillRect(0, 0, width, height);
+    if (width > 0) {
+      const box = this.cy.elements().boundingBox();
+      context.translate(-box.x1 * scale, -box.y1 * scale);
+      context.scale(scale, scale);
+      const renderer = (this.cy as Core & { renderer(): CanvasRenderer }).renderer();
+      const usePaths = renderer.usePaths;
+      renderer.usePaths = () => false;
+      try {
+        renderer.drawElements(context, renderer.getCachedZSortedEles());
+      } finally {
+        renderer.usePaths = usePaths;
+      }
+    }
+    return context.getSerializedSvg(true);
+  }
+
+  /** Port labels on every edge or none, whatever the zoom (printed pictures). */
+  labelAllEdges(show: boolean): void {
+    this.cy.edges().toggleClass("labelled", show);
   }
 
   private labelEdges(): void {

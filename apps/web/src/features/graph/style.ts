@@ -1,5 +1,10 @@
 import type { StylesheetJson } from "cytoscape";
 
+/** What the graph is drawn on: the page's own background (Tailwind's white and slate-950). */
+export function graphBackground(dark: boolean): string {
+  return dark ? "#020617" : "#ffffff";
+}
+
 /** How the graph marks posture: shapes by kind, red where pods are open, dashed namespaces without default-deny. */
 export function graphStyle(dark: boolean): StylesheetJson {
   const text = dark ? "#e2e8f0" : "#0f172a";

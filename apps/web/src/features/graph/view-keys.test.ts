@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { portsText } from "./ports";
-import { crumbsOf, namespaceOfIdentity, viewOfNode } from "./view-keys";
+import { crumbsOf, namespaceOfIdentity, scopeOf, viewOfNode } from "./view-keys";
 
 describe("graph navigation", () => {
   it("opens a namespace node as its namespace view and an identity node as its workload view", () => {
@@ -23,6 +23,15 @@ describe("graph navigation", () => {
       "web",
     ]);
     expect(crumbsOf("workload:shop\u0001app\u0002web", "web")[1]!.view).toBe("namespace:shop");
+  });
+
+  it("says a view's scope in words", () => {
+    expect(scopeOf("overview", undefined)).toBe("Whole cluster by namespace");
+    expect(scopeOf("namespace:shop", undefined)).toBe("Namespace shop");
+    expect(scopeOf("workload:shop\u0001app\u0002web", "web")).toBe("Workload web in namespace shop");
+    expect(scopeOf("workload:shop\u0001tier\u0002db", undefined)).toBe(
+      "Workload (no app label) in namespace shop",
+    );
   });
 
   it("labels edges with their ports", () => {

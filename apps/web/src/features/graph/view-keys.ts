@@ -38,3 +38,11 @@ export function crumbsOf(view: string, workloadLabel: string | undefined): Crumb
     { label: workloadLabel ?? "workload", view },
   ];
 }
+
+/** The view in words, for captions: "Whole cluster by namespace", "Namespace shop", a workload in its namespace. */
+export function scopeOf(view: string, workloadLabel: string | undefined): string {
+  const ref = parseViewKey(view);
+  if (ref === undefined || ref.kind === "overview") return "Whole cluster by namespace";
+  if (ref.kind === "namespace") return `Namespace ${ref.namespace}`;
+  return `Workload ${workloadLabel ?? "(no app label)"} in namespace ${namespaceOfIdentity(ref.identity)}`;
+}

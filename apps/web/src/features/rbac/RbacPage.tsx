@@ -35,7 +35,7 @@ export function RbacPage() {
   const [cell, setCell] = useState<{ subject: string; cell: Cell } | undefined>(undefined);
 
   return (
-    <div className="flex h-full min-h-0">
+    <div className="flex h-full min-h-0" data-export-root data-ready={data !== undefined}>
       <div className="flex min-h-0 flex-1 flex-col">
         <form
           className="flex flex-wrap items-end gap-3 border-b border-slate-300 p-2 text-sm dark:border-slate-700"
@@ -87,7 +87,7 @@ export function RbacPage() {
             />{" "}
             Risky only
           </label>
-          <ExportLinks what="rbac" formats={["csv", "json"]} filters={filters} />
+          <ExportLinks what="rbac" formats={["csv", "json"]} filters={filters} page="rbac" />
           <span data-testid="rbac-total">{data === undefined ? "…" : `${data.total} subjects`}</span>
         </form>
         {error !== null && <p role="alert">Cannot load the matrix: {error.message}</p>}
