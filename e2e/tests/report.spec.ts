@@ -156,6 +156,18 @@ test("one click on the gaps page downloads the PDF of what it shows, and the dat
   expect(log.runs[0]!.properties.filters).toEqual({ severity: "high" });
 });
 
+test("the graph page's report button gives the report of the namespace it shows", async ({ page }) => {
+  await page.goto("/?view=namespace:storefront-prod");
+  await expect(page.getByText("Evidence report of namespace storefront-prod")).toBeVisible();
+  const [pdf] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-pdf-letter").click()]);
+  expect(pdf.suggestedFilename()).toMatch(/^trustmap-report-namespace-storefront-prod-paper-letter-.*\.pdf$/);
+  const file = test.info().outputPath("graph.pdf");
+  await pdf.saveAs(file);
+  const read = readPdf(file);
+  expect(read.pageSize).toMatch(/^612 x 792 pts/);
+  expect(read.text).toContain("Scope Namespace storefront-prod");
+});
+
 function decodePng(bytes: Buffer): PNG {
   expect(bytes.subarray(1, 4).toString()).toBe("PNG");
   return PNG.sync.read(bytes);

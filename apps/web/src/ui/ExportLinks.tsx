@@ -45,7 +45,9 @@ export function ExportLinks({
   formats,
   filters,
   page,
+  title = "Export",
 }: {
+  title?: string;
   what: "report" | "rbac";
   formats: readonly string[];
   filters: Record<string, string | undefined>;
@@ -90,7 +92,10 @@ export function ExportLinks({
 
   return (
     <span className="flex flex-wrap items-center gap-2">
-      <span>Export{applied ? " (with these filters)" : ""}</span>
+      <span>
+        {title}
+        {applied ? " (with these filters)" : ""}
+      </span>
       {links.map((link) => (
         <a
           key={link.testId}

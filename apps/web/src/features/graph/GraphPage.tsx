@@ -4,13 +4,14 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { setParams, useParams } from "../../app/url";
 import { streamStore, type ViewChange } from "../../stream/store";
 import { useConnection, useWatchedViews } from "../../stream/useStream";
+import { ExportLinks } from "../../ui/ExportLinks";
 import { GraphExport } from "../export/GraphExport";
 import { atLeast, EDGE_LIMIT, GraphAdapter } from "./adapter";
 import { graphQueries } from "./api";
 import { EdgePanel } from "./EdgePanel";
 import { Legend } from "./Legend";
 import { NodePanel } from "./NodePanel";
-import { crumbsOf, scopeOf, viewOfNode } from "./view-keys";
+import { crumbsOf, reportNamespaceOf, scopeOf, viewOfNode } from "./view-keys";
 
 /**
  * Marks, for the render benchmark and the browser's performance panel, when a view was drawn
@@ -57,6 +58,8 @@ function parseSelection(sel: string | undefined) {
 export function GraphPage() {
   const params = useParams();
   const view = params.get("view") ?? "overview";
+  // The evidence report covers the cluster or one namespace: a workload's is its namespace's.
+  const reportScope = reportNamespaceOf(view);
   const selection = parseSelection(params.get("sel") ?? undefined);
   const search = params.get("q") ?? "";
   const openOnly = params.get("open") === "1";
@@ -247,6 +250,12 @@ export function GraphPage() {
           scope={scopeOf(view, workloadLabel)}
           viewRevision={revision}
           filters={{ search, openOnly, minSeverity, edgesOfSelectionOnly: edgesLimited && !allEdges }}
+        />
+        <ExportLinks
+          title={`Evidence report of ${reportScope === undefined ? "the cluster" : `namespace ${reportScope}`}`}
+          what="report"
+          formats={["pdf"]}
+          filters={{ namespace: reportScope }}
         />
         <span className="text-xs text-slate-600 dark:text-slate-400" data-testid="view-revision">
           {view} · revision {revision} · {nodes.length} nodes

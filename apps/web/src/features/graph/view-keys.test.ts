@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { portsText } from "./ports";
-import { crumbsOf, namespaceOfIdentity, scopeOf, viewOfNode } from "./view-keys";
+import { crumbsOf, namespaceOfIdentity, reportNamespaceOf, scopeOf, viewOfNode } from "./view-keys";
 
 describe("graph navigation", () => {
+  it("reports on the cluster from the overview, on the namespace from a namespace or workload view", () => {
+    expect(reportNamespaceOf("overview")).toBeUndefined();
+    expect(reportNamespaceOf("namespace:shop")).toBe("shop");
+    expect(reportNamespaceOf("workload:shop\u0001app\u0002web")).toBe("shop");
+    expect(reportNamespaceOf("nonsense")).toBeUndefined();
+  });
+
   it("opens a namespace node as its namespace view and an identity node as its workload view", () => {
     expect(viewOfNode("ns:shop")).toBe("namespace:shop");
     expect(viewOfNode("id:shop\u0001app\u0002web")).toBe("workload:shop\u0001app\u0002web");

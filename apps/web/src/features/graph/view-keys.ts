@@ -46,3 +46,10 @@ export function scopeOf(view: string, workloadLabel: string | undefined): string
   if (ref.kind === "namespace") return `Namespace ${ref.namespace}`;
   return `Workload ${workloadLabel ?? "(no app label)"} in namespace ${namespaceOfIdentity(ref.identity)}`;
 }
+
+/** The namespace an evidence report of this view covers; undefined for the whole cluster. */
+export function reportNamespaceOf(view: string): string | undefined {
+  const ref = parseViewKey(view);
+  if (ref === undefined || ref.kind === "overview") return undefined;
+  return ref.kind === "namespace" ? ref.namespace : namespaceOfIdentity(ref.identity);
+}
