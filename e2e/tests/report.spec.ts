@@ -159,7 +159,10 @@ test("one click on the gaps page downloads the PDF of what it shows, and the dat
 test("the graph page's report button gives the report of the namespace it shows", async ({ page }) => {
   await page.goto("/?view=namespace:storefront-prod");
   await expect(page.getByText("Evidence report of namespace storefront-prod")).toBeVisible();
-  const [pdf] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-pdf-letter").click()]);
+  const [pdf] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByTestId("export-pdf-letter").click(),
+  ]);
   expect(pdf.suggestedFilename()).toMatch(/^trustmap-report-namespace-storefront-prod-paper-letter-.*\.pdf$/);
   const file = test.info().outputPath("graph.pdf");
   await pdf.saveAs(file);
