@@ -1,6 +1,6 @@
 export { CHECKS, compareFindings, findingsOf } from "./findings/catalog";
 export { controlOf } from "./findings/controls";
-export type { Check, CheckHit, FindingContext } from "./findings/finding";
+export { type Check, type CheckHit, type FindingContext, namespacesOfFinding } from "./findings/finding";
 export { isDefaultDeny } from "./findings/network";
 export { identityKey } from "./identity/identity";
 export { computeConnectivity } from "./netpol/connectivity";

@@ -12,6 +12,7 @@ import {
   type LiveIdentity,
   type MatrixRow,
   matrixRow,
+  namespacesOfFinding,
   OUTSIDE,
   type Role,
   roleRef,
@@ -81,23 +82,25 @@ function emptyCounts(): SeverityCounts {
   return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
 }
 
-/** The namespace an evidence reference ("Kind/namespace/name" or "Namespace/name") belongs to. */
-function namespaceOfRef(ref: string): string | undefined {
-  const parts = ref.split("/");
-  if (parts[0] === "Namespace") return parts[1];
-  return parts.length >= 3 ? parts[1] : undefined;
-}
-
-function findingNamespaces(finding: Finding): Set<string> {
-  const out = new Set<string>();
-  for (const ref of finding.objects) {
-    const ns = namespaceOfRef(ref);
-    if (ns !== undefined) out.add(ns);
-  }
-  return out;
+/** The findings that pass the pages' filters other than severity (whose counts the page shows). */
+function filterFindings(
+  findings: readonly Finding[],
+  query: Pick<QueryArgs["findings"], "pillar" | "id" | "search">,
+): Finding[] {
+  const search = query.search?.toLowerCase();
+  return findings.filter(
+    (f) =>
+      (query.pillar === undefined || f.pillar === query.pillar) &&
+      (query.id === undefined || f.id === query.id) &&
+      (search === undefined ||
+        f.message.toLowerCase().includes(search) ||
+        f.objects.some((o) => o.toLowerCase().includes(search))),
+  );
 }
 
 export class Queries {
+  private readonly rulesOf = (role: Role) =>
+    this.state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules;
   private readonly findings: PerRevision<{ all: Finding[]; byNamespace: Map<string, Finding[]> }>;
   private readonly matrix: PerRevision<MatrixRow[]>;
 
@@ -106,7 +109,7 @@ export class Queries {
       const all = state.findings();
       const byNamespace = new Map<string, Finding[]>();
       for (const finding of all) {
-        for (const ns of findingNamespaces(finding)) {
+        for (const ns of namespacesOfFinding(finding)) {
           let list = byNamespace.get(ns);
           if (list === undefined) {
             list = [];
@@ -117,11 +120,10 @@ export class Queries {
       }
       return { all, byNamespace };
     });
-    const rulesOf = (role: Role) => state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules;
     this.matrix = new PerRevision(() =>
       state
         .rbac()
-        .map((rights) => matrixRow(rights, rulesOf))
+        .map((rights) => matrixRow(rights, this.rulesOf))
         .sort(compareRows),
     );
   }
@@ -296,15 +298,7 @@ export class Queries {
   findingsPage(query: QueryArgs["findings"]): FindingsPage {
     const { all, byNamespace } = this.findings.get(this.state.revision);
     const base = query.namespace === undefined ? all : (byNamespace.get(query.namespace) ?? []);
-    const search = query.search?.toLowerCase();
-    const matching = base.filter(
-      (f) =>
-        (query.pillar === undefined || f.pillar === query.pillar) &&
-        (query.id === undefined || f.id === query.id) &&
-        (search === undefined ||
-          f.message.toLowerCase().includes(search) ||
-          f.objects.some((o) => o.toLowerCase().includes(search))),
-    );
+    const matching = filterFindings(base, query);
     const counts = emptyCounts();
     for (const f of matching) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
     const selected =

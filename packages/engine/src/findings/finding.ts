@@ -112,3 +112,20 @@ export function yamlString(text: string): string {
     ? text
     : JSON.stringify(text);
 }
+
+/** The namespace an evidence reference ("Kind/namespace/name" or "Namespace/name") belongs to. */
+function namespaceOfRef(ref: string): string | undefined {
+  const parts = ref.split("/");
+  if (parts[0] === "Namespace") return parts[1];
+  return parts.length >= 3 ? parts[1] : undefined;
+}
+
+/** The namespaces a finding is about: those of its evidence objects (a namespace's page lists it). */
+export function namespacesOfFinding(finding: Finding): Set<string> {
+  const out = new Set<string>();
+  for (const ref of finding.objects) {
+    const namespace = namespaceOfRef(ref);
+    if (namespace !== undefined) out.add(namespace);
+  }
+  return out;
+}

@@ -7,7 +7,7 @@ import {
   podWorstSeverity,
   worse,
 } from "../findings/catalog";
-import type { FindingContext, Scope, ScopeTargets } from "../findings/finding";
+import { type FindingContext, namespacesOfFinding, type Scope, type ScopeTargets } from "../findings/finding";
 import type { PortSet } from "../netpol/ports";
 import {
   type Connectivity,
@@ -508,6 +508,33 @@ export class ClusterState implements FindingContext {
 
   rbac(): SubjectRights[] {
     return this.rbacIndex.subjects();
+  }
+
+  /**
+   * The findings about objects of one namespace: findings() filtered by namespacesOfFinding, read
+   * without wording the findings of every pod of the cluster (only the namespace's pods').
+   */
+  findingsInNamespace(namespace: string): Finding[] {
+    const out: Finding[] = [];
+    for (const byKey of Object.values(this.findingsByTarget))
+      for (const list of byKey.values())
+        for (const finding of list) if (namespacesOfFinding(finding).has(namespace)) out.push(finding);
+    // A pod's findings name the pod and its service account, both of the pod's namespace.
+    const pods: Finding[] = [];
+    for (const hits of this.podHits.values())
+      if (hits.pod.namespace === namespace) podFindings(hits.pod, hits.mask, pods);
+    for (const finding of pods) if (namespacesOfFinding(finding).has(namespace)) out.push(finding);
+    return out.sort(compareFindings);
+  }
+
+  /** The subjects that have findings of their own (every subject with a risky right is one). */
+  subjectsWithFindings(): SubjectRights[] {
+    const out: SubjectRights[] = [];
+    for (const ref of this.findingsByTarget.subject.keys()) {
+      const rights = this.rbacIndex.rows.get(ref);
+      if (rights !== undefined) out.push(rights);
+    }
+    return out;
   }
 
   findings(): Finding[] {

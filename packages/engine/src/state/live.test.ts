@@ -1,5 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { namespacesOfFinding } from "../findings/finding";
+import { RISKY_RIGHTS } from "../findings/rbac";
 import { referenceConnectivity } from "../netpol/reference";
 import type { Connectivity } from "../netpol/result";
 import { parseCluster } from "../objects/parse";
@@ -10,6 +12,8 @@ import { command, networkCluster, rbacCluster } from "../testing/arbitraries";
 import { eventsOf } from "../testing/events";
 import { RUNS } from "../testing/runs";
 import { ClusterState } from "./cluster-state";
+
+const RISKY_IDS = new Set(RISKY_RIGHTS.map((right) => right.id));
 
 function comparableConnectivity(result: Connectivity) {
   return {
@@ -52,7 +56,18 @@ describe("the live engine", () => {
               );
               expect(comparableRbac(state.rbac())).toEqual(comparableRbac(computeRbac(cluster).subjects));
               const fresh = ClusterState.from(cluster);
-              expect(state.findings()).toEqual(fresh.findings());
+              const all = state.findings();
+              expect(all).toEqual(fresh.findings());
+              // A namespace's findings, read on their own, are exactly the cluster's about it.
+              for (const namespace of new Set(all.flatMap((f) => [...namespacesOfFinding(f)])))
+                expect(state.findingsInNamespace(namespace)).toEqual(
+                  all.filter((f) => namespacesOfFinding(f).has(namespace)),
+                );
+              // Every subject with a risky right has findings of its own.
+              const withFindings = new Set(state.subjectsWithFindings().map((s) => subjectRef(s.subject)));
+              for (const f of all)
+                if (f.objects[0] !== undefined && RISKY_IDS.has(f.id))
+                  expect(withFindings.has(f.objects[0])).toBe(true);
               expect([...state.identities()].map((i) => i.key).sort()).toEqual(
                 [...fresh.identities()].map((i) => i.key).sort(),
               );
