@@ -171,6 +171,36 @@ test("the graph page's report button gives the report of the namespace it shows"
   expect(read.text).toContain("Scope Namespace storefront-prod");
 });
 
+test("names from the cluster and the query are text in the report, never markup", async ({
+  page,
+  request,
+}) => {
+  // The report page is fed a real report whose names carry markup, as a hostile cluster could.
+  const real = EvidenceReport.parse(await (await request.get("/api/export/report.json")).json());
+  const hostile = '<img src=x onerror="window.pwned=1">';
+  const report = {
+    ...real,
+    meta: { ...real.meta, cluster: hostile },
+    rbac: real.rbac.map((row, i) => (i === 0 ? { ...row, ref: `User/${hostile}` } : row)),
+  };
+  await page.route("**/api/export/report.json**", (route) => route.fulfill({ json: report }));
+  await page.goto("/report");
+  await expect(page.locator("html[data-report-ready]")).toBeAttached({ timeout: 30_000 });
+  await expect(page.getByTestId("cover")).toContainText(hostile);
+  await expect(page.getByText(`User/${hostile}`)).toBeVisible();
+  expect(await page.locator('img[src="x"]').count()).toBe(0);
+  expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+
+  // The footer is HTML that the BFF writes: a namespace asked for with markup stays text there.
+  const pdf = await request.get(`/api/export/report.pdf?namespace=${encodeURIComponent("<b>x</b>")}`);
+  expect(pdf.ok()).toBe(true);
+  const file = test.info().outputPath("markup.pdf");
+  writeFileSync(file, await pdf.body());
+  const read = readPdf(file);
+  expect(read.text).toContain("Trustmap evidence report · Namespace <b>x</b> · revision");
+  expect(read.text).toContain("Scope Namespace <b>x</b>");
+});
+
 function decodePng(bytes: Buffer): PNG {
   expect(bytes.subarray(1, 4).toString()).toBe("PNG");
   return PNG.sync.read(bytes);
