@@ -36,6 +36,7 @@ const paths: Record<string, string> = {
   rbacRiskyPage: "/api/rbac?risky=true&limit=100",
   namespaceNode: `/api/nodes/${encodeURIComponent(`ns:${largest}`)}`,
   explainPair: `/api/explain?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+  evidenceOfNamespace: `/api/export/report.json?namespace=${encodeURIComponent(largest)}`,
   explainNamespaces: `/api/explain?from=${encodeURIComponent(`ns:${largest}`)}&to=${encodeURIComponent(`ns:${largest}`)}`,
 };
 const result: Record<string, unknown> = { scale: scale.name, pods: world.cluster.pods.length };

@@ -318,14 +318,22 @@ export class Queries {
     graph: { view: string; nodes: readonly ViewNode[]; edges: readonly ViewEdge[] },
   ): EvidenceReport {
     const { namespace, meta, ...filters } = query;
-    const findings = this.findingsPage({ ...filters, namespace, offset: 0, limit: Number.MAX_SAFE_INTEGER })
-      .findings.slice()
+    // A namespace's report reads only what concerns it: its findings, and the subjects that have
+    // findings (all with a risky right do), not the whole cluster's findings and matrix.
+    const base =
+      namespace === undefined
+        ? this.findings.get(this.state.revision).all
+        : this.state.findingsInNamespace(namespace);
+    const findings = filterFindings(base, filters)
+      .filter((f) => filters.severity === undefined || f.severity === filters.severity)
       .sort(compareFindings);
-    const rbac = this.matrix
-      .get(this.state.revision)
+    const rbac = this.state
+      .subjectsWithFindings()
+      .map((rights) => matrixRow(rights, this.rulesOf))
       .flatMap(
         (row) => filterRow(row, { riskyOnly: true, ...(namespace === undefined ? {} : { namespace }) }) ?? [],
       )
+      .sort(compareRows)
       .map(wireRow);
     const names = namespace === undefined ? this.state.namespaceNames() : [namespace];
     let pods = 0;
