@@ -21,13 +21,14 @@ interface ReadPdf {
   /** pdftotext's text with runs of white space made one space. */
   readonly text: string;
   readonly images: { page: number; width: number; height: number }[];
+  /** Each page's text, first page first. */
+  readonly pageTexts: string[];
 }
 
 function readPdf(file: string): ReadPdf {
   const info = poppler("pdfinfo", file);
   const pages = Number(/^Pages:\s+(\d+)/m.exec(info)?.[1]);
   const pageSize = /^Page size:\s+(.*)$/m.exec(info)?.[1] ?? "";
-  const text = poppler("pdftotext", "-enc", "UTF-8", file, "-").replace(/\s+/g, " ");
   // pdfimages -list: "page num type width height ..." after two header lines.
   const images = poppler("pdfimages", "-list", file)
     .split("\n")
@@ -37,7 +38,11 @@ function readPdf(file: string): ReadPdf {
       const cols = line.trim().split(/\s+/);
       return { page: Number(cols[0]), width: Number(cols[3]), height: Number(cols[4]) };
     });
-  return { pages, pageSize, text, images };
+  const raw = poppler("pdftotext", "-enc", "UTF-8", file, "-");
+  const text = raw.replace(/\s+/g, " ");
+  // pdftotext ends every page with a form feed.
+  const pageTexts = raw.split("\f").slice(0, pages);
+  return { pages, pageSize, text, images, pageTexts };
 }
 
 async function twins(request: APIRequestContext, query: string, paper: "a4" | "letter", file: string) {
@@ -70,7 +75,7 @@ async function twins(request: APIRequestContext, query: string, paper: "a4" | "l
 }
 
 /** Facts of the cover, every finding id and control, the risky subjects and the policies: all in the text. */
-function expectSays(read: ReadPdf, report: EvidenceReport) {
+function expectSays(read: ReadPdf, report: EvidenceReport): number {
   const { meta } = report;
   expect(read.text).toContain("Trustmap evidence report");
   expect(read.text).toContain(meta.cluster);
@@ -92,14 +97,30 @@ function expectSays(read: ReadPdf, report: EvidenceReport) {
   // Numbered pages, and a picture of the graph that fills the page's width.
   expect(read.text).toContain(`Page 1 of ${read.pages}`);
   expect(read.text).toContain(`Page ${read.pages} of ${read.pages}`);
-  const graph = read.images.find((image) => image.width >= 600 && image.height >= 200);
+  // The graph's picture is on the page that says "Graph of the scope", drawn at twice the screen's
+  // resolution (its size follows the layout, which differs from one run to the next).
+  const graphPage = read.pageTexts.findIndex((text) => text.includes("Graph of the scope")) + 1;
+  expect(graphPage).toBeGreaterThan(0);
+  const graph = read.images.find(
+    (image) => image.page === graphPage && Math.max(image.width, image.height) >= 300,
+  );
   expect(graph, JSON.stringify(read.images)).toBeDefined();
+  return graphPage;
+}
+
+/** The graph's picture, taken out of the PDF: a drawing, not an empty frame. */
+function expectGraphDrawn(file: string, page: number) {
+  const prefix = `${file}-graph`;
+  poppler("pdfimages", "-png", "-f", String(page), "-l", String(page), file, prefix);
+  const png = PNG.sync.read(readFileSync(`${prefix}-000.png`));
+  expect(inked(png) / (png.width * png.height)).toBeGreaterThan(0.01);
 }
 
 test("the PDF evidence pack of the whole demo cluster, on A4", async ({ request }, info) => {
-  const { report, read } = await twins(request, "", "a4", info.outputPath("cluster.pdf"));
+  const file = info.outputPath("cluster.pdf");
+  const { report, read } = await twins(request, "", "a4", file);
   expect(read.pageSize).toMatch(/^595\.\d+ x 84[12]\.\d+ pts \(A4\)/);
-  expectSays(read, report);
+  expectGraphDrawn(file, expectSays(read, report));
   // Each finding printed once (under its first control): at least ten to a page on average.
   expect(read.pages).toBeGreaterThanOrEqual(6);
   expect(read.pages).toBeLessThanOrEqual(10 + Math.ceil(report.findings.length / 10));
@@ -110,16 +131,17 @@ test("the PDF of the namespace with the most findings, on Letter", async ({ requ
   const total = (n: (typeof namespaces)[number]) =>
     Object.values(n.findings).reduce((a, b) => a + (b ?? 0), 0);
   const busiest = [...namespaces].sort((a, b) => total(b) - total(a))[0]!;
+  const file = info.outputPath("namespace.pdf");
   const { report, read } = await twins(
     request,
     `namespace=${encodeURIComponent(busiest.name)}`,
     "letter",
-    info.outputPath("namespace.pdf"),
+    file,
   );
   expect(report.meta.scope).toEqual({ kind: "namespace", namespace: busiest.name });
   expect(report.findings.length).toBe(total(busiest));
   expect(read.pageSize).toMatch(/^612 x 792 pts \(letter\)/);
-  expectSays(read, report);
+  expectGraphDrawn(file, expectSays(read, report));
   expect(read.pages).toBeGreaterThanOrEqual(5);
   expect(read.pages).toBeLessThanOrEqual(10 + Math.ceil(report.findings.length / 10));
 });

@@ -32,7 +32,14 @@ export {
 } from "./rbac/matrix";
 export { roleRef } from "./rbac/roles";
 export { type Subject, subjectRef } from "./rbac/subjects";
-export { controlSections, type EvidenceInput, evidenceReport, pillarSummaries } from "./report/evidence";
+export {
+  controlSections,
+  type EvidenceInput,
+  type ExcerptLimits,
+  evidenceReport,
+  excerptOf,
+  pillarSummaries,
+} from "./report/evidence";
 export { analyze, analyzeLazily, type LazyReport, reportOf, wirePorts } from "./report/report";
 export type { Delta } from "./state/changes";
 export {

@@ -122,6 +122,20 @@ export const EvidenceReport = z
     /** Subjects with risky rights in scope, with only their risky cells and what grants them. */
     rbac: z.array(MatrixRow),
     networkPolicies: z.array(PolicyAppendix),
+    /**
+     * Set when this is a printable excerpt (the PDF of a very large scope): at most so many
+     * findings of each check and so many policies are listed; counts and pillars stay whole.
+     */
+    excerpt: z
+      .object({
+        findingsPerCheck: z.number().int().positive(),
+        /** Every check's number of findings in the whole report. */
+        findingsByCheck: z.record(z.string(), z.number().int().nonnegative()),
+        findingsOmitted: z.number().int().nonnegative(),
+        policiesOmitted: z.number().int().nonnegative(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type EvidenceReport = z.infer<typeof EvidenceReport>;

@@ -1,3 +1,4 @@
+import { excerptOf } from "@trustmap/engine";
 import {
   type ClusterInfo,
   decodeEventId,
@@ -65,9 +66,16 @@ function printOrigin(printing: Printing): string {
   return origin;
 }
 
+/** A PDF lists at most this much; the data exports of the same query hold everything. */
+const PDF_LIMITS = { findingsPerCheck: 250, policies: 1000 };
+
 function unavailable(error: unknown): never {
   if (error instanceof PrinterUnavailable) throw new HttpError(503, error.message);
-  throw error;
+  const reason = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
+  throw new HttpError(
+    500,
+    `Chromium could not print this (${reason}): narrow the scope or the filters, or take the CSV, JSON or SARIF export`,
+  );
 }
 
 /** The scope and the findings filters in words, for the report's cover and every format's header. */
@@ -219,7 +227,9 @@ export function apiRouter(
     const name = exportName("report", { ...filters, ...(paper === undefined ? {} : { paper }) }, format);
     response.setHeader("X-Trustmap-Revision", String(report.meta.revision));
     if (format === "pdf") {
-      const pdf = await printing.printer.pdf(printOrigin(printing), report, paper ?? "a4").catch(unavailable);
+      const pdf = await printing.printer
+        .pdf(printOrigin(printing), excerptOf(report, PDF_LIMITS), paper ?? "a4")
+        .catch(unavailable);
       response.setHeader("Content-Disposition", `attachment; filename="${name}"`);
       response.type("application/pdf").send(pdf);
       return;

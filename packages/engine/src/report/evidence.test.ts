@@ -6,7 +6,7 @@ import { parseCluster } from "../objects/parse";
 import { ClusterState } from "../state/cluster-state";
 import { netpol, ns, pod } from "../testing/objects";
 import { syntheticCluster } from "../testing/synthetic";
-import { controlSections, pillarSummaries, policyAppendix } from "./evidence";
+import { controlSections, evidenceReport, excerptOf, pillarSummaries, policyAppendix } from "./evidence";
 
 function stateOf(objects: Record<string, unknown>[]): ClusterState {
   const { cluster } = parseCluster(objects.map((object, i) => ({ source: `doc ${i}`, object })));
@@ -95,5 +95,48 @@ describe("the evidence report's sections", () => {
       ],
       egress: [],
     });
+  });
+
+  it("cut a report to a printable excerpt: the most severe findings of each check, counts whole", () => {
+    const state = stateOf(
+      syntheticCluster({ seed: 5, namespaces: 10, pods: 200 }) as Record<string, unknown>[],
+    );
+    const findings = state.findings();
+    const report = evidenceReport({
+      meta: {
+        title: "t",
+        cluster: "c",
+        source: { kind: "demo", name: "d", demo: true },
+        status: { state: "connected", since: "2026-01-01T00:00:00Z" },
+        scope: { kind: "cluster" },
+        scopeText: "Whole cluster",
+        filters: {},
+        filtersText: [],
+        generatedAt: "2026-01-01T00:00:00Z",
+        revision: 1,
+        trustmapVersion: "0",
+      },
+      namespaces: 10,
+      pods: 200,
+      findings,
+      graph: { view: "overview", nodes: [], edges: [], noDefaultDeny: [] },
+      rbac: [],
+      policies: [...state.netpol.policies.values()],
+    });
+    expect(excerptOf(report, { findingsPerCheck: 1_000_000, policies: 1_000_000 })).toBe(report);
+    const excerpt = excerptOf(report, { findingsPerCheck: 3, policies: 2 });
+    const total = new Map<string, number>();
+    for (const f of findings) total.set(f.id, (total.get(f.id) ?? 0) + 1);
+    expect(excerpt.excerpt?.findingsByCheck).toEqual(Object.fromEntries(total));
+    for (const [id, n] of total) {
+      const kept = excerpt.findings.filter((f) => f.id === id);
+      expect(kept).toEqual(report.findings.filter((f) => f.id === id).slice(0, Math.min(n, 3)));
+    }
+    expect(excerpt.excerpt?.findingsOmitted).toBe(report.findings.length - excerpt.findings.length);
+    expect(excerpt.networkPolicies).toEqual(report.networkPolicies.slice(0, 2));
+    expect(excerpt.excerpt?.policiesOmitted).toBe(report.networkPolicies.length - 2);
+    expect(excerpt.controls).toEqual(controlSections(excerpt.findings));
+    expect(excerpt.pillars).toEqual(report.pillars);
+    expect(excerpt.counts).toEqual(report.counts);
   });
 });

@@ -145,3 +145,39 @@ export function policyAppendix(state: PolicyState): PolicyAppendix {
     egress: state.egress.map((rule, i) => ruleText(rule, policy.egress[i]!.ports)),
   };
 }
+
+export interface ExcerptLimits {
+  readonly findingsPerCheck: number;
+  readonly policies: number;
+}
+
+/**
+ * The report as a PDF can hold it: at most `findingsPerCheck` findings of each check (the most
+ * severe, in the report's order) and `policies` policies; the controls list what is kept, and the
+ * excerpt says what was left out. Unchanged when nothing is over the limits.
+ */
+export function excerptOf(report: EvidenceReport, limits: ExcerptLimits): EvidenceReport {
+  const byCheck = new Map<string, number>();
+  for (const finding of report.findings) byCheck.set(finding.id, (byCheck.get(finding.id) ?? 0) + 1);
+  const over = [...byCheck.values()].some((n) => n > limits.findingsPerCheck);
+  if (!over && report.networkPolicies.length <= limits.policies) return report;
+  const kept: Finding[] = [];
+  const seen = new Map<string, number>();
+  for (const finding of report.findings) {
+    const n = seen.get(finding.id) ?? 0;
+    seen.set(finding.id, n + 1);
+    if (n < limits.findingsPerCheck) kept.push(finding);
+  }
+  return {
+    ...report,
+    findings: kept,
+    controls: controlSections(kept),
+    networkPolicies: report.networkPolicies.slice(0, limits.policies),
+    excerpt: {
+      findingsPerCheck: limits.findingsPerCheck,
+      findingsByCheck: Object.fromEntries(byCheck),
+      findingsOmitted: report.findings.length - kept.length,
+      policiesOmitted: Math.max(0, report.networkPolicies.length - limits.policies),
+    },
+  };
+}

@@ -53,7 +53,7 @@ function Report({ report }: { report: EvidenceReport }) {
       </section>
       <Controls report={report} />
       <RiskySubjects report={report} />
-      <Policies policies={report.networkPolicies} />
+      <Policies policies={report.networkPolicies} omitted={report.excerpt?.policiesOmitted ?? 0} />
     </article>
   );
 }
@@ -214,6 +214,14 @@ function Controls({ report }: { report: EvidenceReport }) {
   return (
     <section className="break-before-page">
       <h2 className="mb-2 text-xl font-bold">Findings by control</h2>
+      {report.excerpt !== undefined && (
+        <p className="mb-2 rounded border border-amber-600 p-2" data-testid="excerpt">
+          This PDF lists at most {report.excerpt.findingsPerCheck} findings of each check (the most severe
+          first): {report.excerpt.findingsOmitted} of {report.counts.findings} findings are left out here, and
+          the counts below are of those listed. The CSV, JSON and SARIF exports of the same scope and filters
+          hold them all.
+        </p>
+      )}
       {report.controls.length === 0 && (
         <p>No finding in scope{report.meta.filtersText.length > 0 ? " with these filters" : ""}.</p>
       )}
@@ -245,6 +253,7 @@ function Controls({ report }: { report: EvidenceReport }) {
           key={`${control.framework}:${control.control}`}
           control={control}
           findings={report.findings}
+          totals={report.excerpt?.findingsByCheck}
           here={control.findings.filter((i) => home.get(i) === control)}
           elsewhere={control.findings.filter((i) => home.get(i) !== control).map((i) => home.get(i)!)}
         />
@@ -267,9 +276,11 @@ function ControlBlock({
   findings,
   here,
   elsewhere,
+  totals,
 }: {
   control: ControlSection;
   findings: readonly Finding[];
+  totals: Readonly<Record<string, number>> | undefined;
   here: readonly number[];
   elsewhere: readonly ControlSection[];
 }) {
@@ -291,19 +302,20 @@ function ControlBlock({
         </p>
       )}
       {[...byCheck].map(([id, list]) => (
-        <CheckBlock key={id} id={id} findings={list} />
+        <CheckBlock key={id} id={id} findings={list} total={totals?.[id] ?? list.length} />
       ))}
     </div>
   );
 }
 
-function CheckBlock({ id, findings }: { id: string; findings: readonly Finding[] }) {
+function CheckBlock({ id, findings, total }: { id: string; findings: readonly Finding[]; total: number }) {
   const remediations = [...new Set(findings.map((f) => f.remediation))];
   const controls = findings[0]!.controls;
   return (
     <div className="mt-2">
       <h4 className="break-after-avoid font-mono text-[9pt] font-semibold">
-        {id} · {findings.length} finding{findings.length === 1 ? "" : "s"}
+        {id} · {total > findings.length ? `the first ${findings.length} of ` : ""}
+        {total} finding{total === 1 ? "" : "s"}
         {controls.length > 1 && <span className="font-sans font-normal"> ({controls.join("; ")})</span>}
       </h4>
       <table className="w-full border-collapse text-left text-[8pt] leading-tight">
@@ -381,11 +393,17 @@ function RiskySubjects({ report }: { report: EvidenceReport }) {
   );
 }
 
-function Policies({ policies }: { policies: readonly PolicyAppendix[] }) {
+function Policies({ policies, omitted }: { policies: readonly PolicyAppendix[]; omitted: number }) {
   return (
     <section className="break-before-page">
       <h2 className="mb-2 text-xl font-bold">Appendix: NetworkPolicies in scope</h2>
       {policies.length === 0 && <p>No NetworkPolicy in scope: no pod here is isolated.</p>}
+      {omitted > 0 && (
+        <p className="mb-2">
+          The first {policies.length} of {policies.length + omitted} policies, by namespace and name; the JSON
+          export holds them all.
+        </p>
+      )}
       {policies.map((p) => (
         <div
           key={`${p.namespace}/${p.name}`}
