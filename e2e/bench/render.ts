@@ -1,10 +1,10 @@
 // Time to first render of the overview and of the largest namespace, and the time to apply and
 // show a patch, in Debian's Chromium against the BFF on a synthetic cluster. Prints JSON.
 //   pnpm -s --filter @trustmap/e2e bench --scale L [--seconds 30]
-import { spawn } from "node:child_process";
 import { chromium, type Page } from "@playwright/test";
 import { NamespaceList } from "@trustmap/shared";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../chromium";
+import { syntheticBff } from "./synthetic-bff";
 
 function arg(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -13,41 +13,13 @@ function arg(name: string, fallback: string): string {
 
 const scale = arg("scale", "L");
 const seconds = Number(arg("seconds", "30"));
-const port = 4393;
-const base = `http://127.0.0.1:${port}`;
-const server = spawn(
-  "node",
-  ["--import", "tsx", "../apps/bff/src/main.ts", "--synthetic", scale, "--port", String(port)],
-  {
-    stdio: ["ignore", "ignore", "ignore"],
-  },
-);
-const stop = () => server.kill("SIGTERM");
-process.on("exit", stop);
+const base = await syntheticBff(scale, 4393);
 
 async function json(path: string): Promise<unknown> {
   const response = await fetch(`${base}${path}`);
   return response.json();
 }
 
-async function until(test: () => Promise<boolean>, what: string, timeoutMs = 600_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await test()) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-// The cluster is listed and analysed before the browser opens.
-await until(async () => {
-  const health = (await json("/api/health")) as { connected: boolean; backlog: number };
-  return health.connected && health.backlog === 0;
-}, "the synthetic cluster to be loaded");
 const namespaces = NamespaceList.parse(await json("/api/namespaces")).namespaces;
 const largest = [...namespaces].sort((a, b) => b.identities - a.identities)[0]!;
 
@@ -176,5 +148,4 @@ console.log(
     },
   }),
 );
-stop();
 process.exit(0);

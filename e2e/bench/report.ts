@@ -2,11 +2,12 @@
 // synthetic cluster: JSON and PDF (A4), three times each; the first PDF includes starting
 // Chromium. Prints JSON.
 //   pnpm -s --filter @trustmap/e2e bench:report --scale L
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { NamespaceList } from "@trustmap/shared";
+import { syntheticBff } from "./synthetic-bff";
 
 function arg(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -14,35 +15,7 @@ function arg(name: string, fallback: string): string {
 }
 
 const scale = arg("scale", "L");
-const port = 4394;
-const base = `http://127.0.0.1:${port}`;
-const server = spawn(
-  "node",
-  ["--import", "tsx", "../apps/bff/src/main.ts", "--synthetic", scale, "--port", String(port)],
-  { stdio: ["ignore", "ignore", "ignore"], env: { ...process.env, TRUSTMAP_LOG: "warn" } },
-);
-process.on("exit", () => server.kill("SIGTERM"));
-
-async function until(test: () => Promise<boolean>, what: string, timeoutMs = 600_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await test()) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-await until(async () => {
-  const health = (await (await fetch(`${base}/api/health`)).json()) as {
-    connected: boolean;
-    backlog: number;
-  };
-  return health.connected && health.backlog === 0;
-}, "the synthetic cluster to be loaded");
+const base = await syntheticBff(scale, 4394);
 const namespaces = NamespaceList.parse(await (await fetch(`${base}/api/namespaces`)).json()).namespaces;
 const byIdentities = [...namespaces].sort((a, b) => b.identities - a.identities)[0]!;
 const byPods = [...namespaces].sort((a, b) => b.pods - a.pods)[0]!;
