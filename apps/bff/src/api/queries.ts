@@ -138,7 +138,7 @@ export class Queries {
       networkPolicies: state.count("NetworkPolicy"),
       subjects: state.rbacIndex.rows.size,
       bindings: state.count("RoleBinding") + state.count("ClusterRoleBinding"),
-      findings: this.findings.get(state.revision).all.length,
+      findings: state.findingCount(),
     };
   }
 
@@ -205,7 +205,7 @@ export class Queries {
     const refs = new Set(
       kind === "namespace" ? [`Namespace/${namespace}`] : podKeys.map((key) => `Pod/${key}`),
     );
-    const scoped = this.findings.get(this.state.revision).byNamespace.get(namespace) ?? [];
+    const scoped = this.state.findingsInNamespace(namespace);
     const findings =
       kind === "namespace" ? scoped : scoped.filter((f) => f.objects.some((ref) => refs.has(ref)));
     const accounts = new Set(
@@ -213,7 +213,6 @@ export class Queries {
         .map((key) => this.state.pod(key))
         .flatMap((p) => (p ? [`ServiceAccount/${p.namespace}/${p.serviceAccountName}`] : [])),
     );
-    const rows = new Map(this.matrix.get(this.state.revision).map((row) => [row.ref, row]));
     return {
       id,
       kind,
@@ -233,7 +232,9 @@ export class Queries {
       isolatedEgress: identities.length > 0 && identities.every((i) => i.isIsolated("egress")),
       findings: findings.slice(0, 500),
       serviceAccounts: [...accounts].sort().map((ref) => {
-        const row = rows.get(ref);
+        // Only the node's accounts' rows, not the whole matrix (recomputed after every change).
+        const rights = this.state.rbacIndex.rows.get(ref);
+        const row = rights === undefined ? undefined : matrixRow(rights, this.rulesOf);
         const risks = new Set(row?.cells.flatMap((cell) => cell.risks) ?? []);
         return { ref, risks: [...risks].sort(), rights: row?.cells.length ?? 0 };
       }),
@@ -296,8 +297,11 @@ export class Queries {
   }
 
   findingsPage(query: QueryArgs["findings"]): FindingsPage {
-    const { all, byNamespace } = this.findings.get(this.state.revision);
-    const base = query.namespace === undefined ? all : (byNamespace.get(query.namespace) ?? []);
+    // A namespace's findings are read on their own: no wording of the whole cluster's after a change.
+    const base =
+      query.namespace === undefined
+        ? this.findings.get(this.state.revision).all
+        : this.state.findingsInNamespace(query.namespace);
     const matching = filterFindings(base, query);
     const counts = emptyCounts();
     for (const f of matching) counts[f.severity] = (counts[f.severity] ?? 0) + 1;

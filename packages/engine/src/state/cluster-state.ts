@@ -527,6 +527,22 @@ export class ClusterState implements FindingContext {
     return out.sort(compareFindings);
   }
 
+  /** How many findings there are: findings().length, without wording them. */
+  findingCount(): number {
+    let count = 0;
+    for (const byKey of Object.values(this.findingsByTarget))
+      for (const list of byKey.values()) count += list.length;
+    // Each bit of a pod's mask is one check that hit, and a hit is one finding.
+    for (const hits of this.podHits.values()) {
+      let mask = hits.mask;
+      while (mask !== 0) {
+        mask &= mask - 1;
+        count++;
+      }
+    }
+    return count;
+  }
+
   /** The subjects that have findings of their own (every subject with a risky right is one). */
   subjectsWithFindings(): SubjectRights[] {
     const out: SubjectRights[] = [];

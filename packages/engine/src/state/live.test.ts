@@ -58,6 +58,7 @@ describe("the live engine", () => {
               const fresh = ClusterState.from(cluster);
               const all = state.findings();
               expect(all).toEqual(fresh.findings());
+              expect(state.findingCount()).toBe(all.length);
               // A namespace's findings, read on their own, are exactly the cluster's about it.
               for (const namespace of new Set(all.flatMap((f) => [...namespacesOfFinding(f)])))
                 expect(state.findingsInNamespace(namespace)).toEqual(
