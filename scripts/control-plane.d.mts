@@ -29,11 +29,19 @@ export declare function httpCall(
 
 export interface StartedControlPlane {
   readonly dir: string;
+  /** https://127.0.0.1:PORT */
   readonly server: string;
+  /** etcd's client URL (plain HTTP, loopback). */
   readonly etcdUrl: string;
+  /** An admin kubeconfig (client certificate of group system:masters). */
   readonly kubeconfigPath: string;
   readonly caFile: string;
   readonly tls: { readonly ca: Buffer; readonly cert: Buffer; readonly key: Buffer };
+  /**
+   * An admin request. Resolves with the parsed JSON body (or the text) on a 2xx answer or a status
+   * listed in `allowStatuses`; rejects naming the status and body otherwise. A body is sent as JSON
+   * unless `contentType` says otherwise (e.g. "application/merge-patch+json" for a PATCH).
+   */
   request(
     method: string,
     path: string,
@@ -41,16 +49,28 @@ export interface StartedControlPlane {
     allowStatuses?: readonly number[],
     contentType?: string,
   ): Promise<unknown>;
+  /** Starts kube-apiserver again on the same port and waits for /readyz (about 2–3 s). */
   startApiserver(): Promise<void>;
+  /**
+   * Kills kube-apiserver: SIGKILL by default (a crash), or SIGTERM with `graceful` (10 s or more
+   * with watches open).
+   */
   stopApiserver(options?: { graceful?: boolean }): Promise<void>;
+  /** stopApiserver, then startApiserver: same port, same etcd, waits for /readyz. */
   restartApiserver(options?: { graceful?: boolean }): Promise<void>;
+  /** Compacts etcd at its current revision: watches from an older resourceVersion then get 410 Gone. Returns the revision. */
   compactEtcd(): Promise<number>;
+  /** Kills every process and removes the temp dir. */
   stop(): Promise<void>;
   /** Synchronous: SIGKILLs every child and removes the temp dir (for process "exit" handlers). */
   killNow(): void;
 }
-export declare function startControlPlane(options?: {
-  controllerManager?: boolean;
-  readyTimeoutMs?: number;
-  log?: (line: string) => void;
-}): Promise<StartedControlPlane>;
+export interface ControlPlaneOptions {
+  /** Run kube-controller-manager too (RBAC aggregation, default service accounts, namespace deletion). Default true. */
+  readonly controllerManager?: boolean;
+  /** How long each component may take to become ready. Default 120 s. */
+  readonly readyTimeoutMs?: number;
+  /** Progress lines (etcd ready, apiserver ready…). Default: silent. */
+  readonly log?: (line: string) => void;
+}
+export declare function startControlPlane(options?: ControlPlaneOptions): Promise<StartedControlPlane>;

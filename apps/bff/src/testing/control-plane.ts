@@ -6,54 +6,27 @@ import {
   BUILD_COMMAND,
   binaryPath,
   controlPlaneBuilt as built,
+  type ControlPlaneOptions,
   missingBinaries,
+  type StartedControlPlane,
   startControlPlane as start,
 } from "../../../../scripts/control-plane.mjs";
 
-export interface ControlPlaneOptions {
-  /** Run kube-controller-manager too (RBAC aggregation, default service accounts, namespace deletion). Default true. */
-  readonly controllerManager?: boolean;
-  /** How long each component may take to become ready. Default 120 s. */
-  readonly readyTimeoutMs?: number;
-  /** Progress lines (etcd ready, apiserver ready…). Default: silent. */
-  readonly log?: (line: string) => void;
-}
+export type { ControlPlaneOptions };
 
-export interface StopOptions {
-  /** SIGTERM and wait for the apiserver's own shutdown, instead of SIGKILL. Default false. */
-  readonly graceful?: boolean;
-}
-
-export interface ControlPlane {
-  /** An admin kubeconfig (client certificate of group system:masters). */
-  readonly kubeconfigPath: string;
-  /** https://127.0.0.1:PORT */
-  readonly server: string;
-  /** etcd's client URL (plain HTTP, loopback). */
-  readonly etcdUrl: string;
-  /**
-   * An admin request. Resolves with the parsed JSON body (or the text) on a 2xx answer or a status
-   * listed in `allowStatuses`; rejects naming the status and body otherwise. A body is sent as JSON
-   * unless `contentType` says otherwise (e.g. "application/merge-patch+json" for a PATCH).
-   */
-  request(
-    method: string,
-    path: string,
-    body?: unknown,
-    allowStatuses?: readonly number[],
-    contentType?: string,
-  ): Promise<unknown>;
-  /** stopApiserver, then startApiserver: same port, same etcd, waits for /readyz. */
-  restartApiserver(options?: StopOptions): Promise<void>;
-  /** Kills kube-apiserver: SIGKILL by default (a crash), or SIGTERM with `graceful` (10 s or more with watches open). */
-  stopApiserver(options?: StopOptions): Promise<void>;
-  /** Starts kube-apiserver again on the same port and waits for /readyz (about 2–3 s). */
-  startApiserver(): Promise<void>;
-  /** Compacts etcd at its current revision: watches from an older resourceVersion then get 410 Gone. Returns the revision. */
-  compactEtcd(): Promise<number>;
-  /** Kills every process and removes the temp dir. */
-  stop(): Promise<void>;
-}
+/** The control plane as tests use it: the script's own handle, less its internals. */
+export type ControlPlane = Pick<
+  StartedControlPlane,
+  | "kubeconfigPath"
+  | "server"
+  | "etcdUrl"
+  | "request"
+  | "startApiserver"
+  | "stopApiserver"
+  | "restartApiserver"
+  | "compactEtcd"
+  | "stop"
+>;
 
 /** Whether `node scripts/control-plane.mjs build` has built the three binaries. */
 export function controlPlaneBuilt(): boolean {
@@ -70,11 +43,7 @@ export function notBuiltMessage(): string {
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   if (!built()) throw new Error(notBuiltMessage());
-  const plane = await start({
-    ...(options.controllerManager === undefined ? {} : { controllerManager: options.controllerManager }),
-    ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
-    ...(options.log === undefined ? {} : { log: options.log }),
-  });
+  const plane = await start(options);
   // A test process that dies without afterAll still leaves no servers behind.
   const onExit = (): void => plane.killNow();
   process.once("exit", onExit);
@@ -82,14 +51,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     kubeconfigPath: plane.kubeconfigPath,
     server: plane.server,
     etcdUrl: plane.etcdUrl,
-    request: (method, path, body, allowStatuses, contentType) =>
-      plane.request(method, path, body, allowStatuses, contentType),
-    restartApiserver: (options) =>
-      plane.restartApiserver(options?.graceful === undefined ? {} : { graceful: options.graceful }),
-    stopApiserver: (options) =>
-      plane.stopApiserver(options?.graceful === undefined ? {} : { graceful: options.graceful }),
-    startApiserver: () => plane.startApiserver(),
-    compactEtcd: () => plane.compactEtcd(),
+    request: plane.request,
+    startApiserver: plane.startApiserver,
+    stopApiserver: plane.stopApiserver,
+    restartApiserver: plane.restartApiserver,
+    compactEtcd: plane.compactEtcd,
     stop: async () => {
       process.removeListener("exit", onExit);
       await plane.stop();
