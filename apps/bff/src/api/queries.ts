@@ -1,7 +1,6 @@
 import {
   ANY_POD,
   type ClusterState,
-  compareFindings,
   compareRows,
   evidenceReport,
   explainIdentities,
@@ -12,6 +11,7 @@ import {
   type LiveIdentity,
   type MatrixRow,
   matrixRow,
+  type NetworkPolicy,
   namespacesOfFinding,
   OUTSIDE,
   type Role,
@@ -166,8 +166,7 @@ export class Queries {
         pods,
         identities: identities.size,
         networkPolicies: policies.length,
-        defaultDenyIngress: policies.some((p) => isDefaultDeny(p, "ingress")),
-        defaultDenyEgress: policies.some((p) => isDefaultDeny(p, "egress")),
+        ...this.defaultDeny(policies),
         openIngressPods,
         openEgressPods,
         findings,
@@ -316,6 +315,14 @@ export class Queries {
     };
   }
 
+  /** Whether a namespace with these policies has a default-deny policy for each direction. */
+  private defaultDeny(policies: readonly NetworkPolicy[]) {
+    return {
+      defaultDenyIngress: policies.some((p) => isDefaultDeny(p, "ingress")),
+      defaultDenyEgress: policies.some((p) => isDefaultDeny(p, "egress")),
+    };
+  }
+
   /** The evidence report of a scope at this revision; `graph` is the scope's view, made by the caller. */
   evidence(
     query: QueryArgs["evidence"],
@@ -328,9 +335,10 @@ export class Queries {
       namespace === undefined
         ? this.findings.get(this.state.revision).all
         : this.state.findingsInNamespace(namespace);
-    const findings = filterFindings(base, filters)
-      .filter((f) => filters.severity === undefined || f.severity === filters.severity)
-      .sort(compareFindings);
+    // Both lists are sorted most severe first; filtering keeps that order.
+    const findings = filterFindings(base, filters).filter(
+      (f) => filters.severity === undefined || f.severity === filters.severity,
+    );
     const rbac = this.state
       .subjectsWithFindings()
       .map((rights) => matrixRow(rights, this.rulesOf))
@@ -352,8 +360,8 @@ export class Queries {
       graph.nodes.flatMap((node) => (node.namespace === undefined ? [] : [node.namespace])),
     );
     const noDefaultDeny = [...namespacesDrawn].filter((name) => {
-      const list = [...this.state.policiesIn(name)];
-      return !list.some((p) => isDefaultDeny(p, "ingress")) || !list.some((p) => isDefaultDeny(p, "egress"));
+      const deny = this.defaultDeny([...this.state.policiesIn(name)]);
+      return !deny.defaultDenyIngress || !deny.defaultDenyEgress;
     });
     return evidenceReport({
       meta: { ...meta, revision: this.state.revision },

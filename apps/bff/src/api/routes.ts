@@ -26,6 +26,13 @@ import { metricsText } from "./metrics";
 
 const VERSION = "0.1.0";
 
+/** The filters given (those undefined left out), as exports name and state them. */
+function definedOnly<T>(filters: Record<string, T | undefined>): Record<string, T> {
+  return Object.fromEntries(
+    Object.entries(filters).filter((entry): entry is [string, T] => entry[1] !== undefined),
+  );
+}
+
 /** What every JSON export says first: where it comes from, when, at which revision, with which filters. */
 function exportHeader(live: LiveCluster, filters: Record<string, unknown>) {
   return {
@@ -33,15 +40,13 @@ function exportHeader(live: LiveCluster, filters: Record<string, unknown>) {
     trustmapVersion: VERSION,
     source: live.info,
     revision: live.revision,
-    filters: Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined)),
+    filters: definedOnly(filters),
   };
 }
 
 /** trustmap-findings-severity-high-namespace-shop-2026-11-24T18-00-00Z.csv: the filters in the name (safe characters only). */
 function exportName(what: string, filters: Record<string, unknown>, format: string): string {
-  const parts = Object.entries(filters)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}-${String(value)}`);
+  const parts = Object.entries(definedOnly(filters)).map(([key, value]) => `${key}-${String(value)}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return [`trustmap-${what}`, ...parts, stamp]
     .join("-")
@@ -86,8 +91,8 @@ function describeFilters(filters: Record<string, string | undefined>): string[] 
     id: "check is",
     search: "message or object contains",
   };
-  return Object.entries(filters)
-    .filter(([key, value]) => key !== "namespace" && value !== undefined)
+  return Object.entries(definedOnly(filters))
+    .filter(([key]) => key !== "namespace")
     .map(([key, value]) => `${words[key] ?? key} ${JSON.stringify(value)}`);
 }
 
@@ -97,9 +102,6 @@ async function evidenceOf(
 ): Promise<EvidenceReport> {
   const info = live.info;
   const scopeText = filters.namespace === undefined ? "Whole cluster" : `Namespace ${filters.namespace}`;
-  const given = Object.fromEntries(
-    Object.entries(filters).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
   return (await live.query("evidence", {
     ...filters,
     meta: {
@@ -113,7 +115,7 @@ async function evidenceOf(
           ? { kind: "cluster" }
           : { kind: "namespace", namespace: filters.namespace },
       scopeText,
-      filters: given,
+      filters: definedOnly(filters),
       filtersText: describeFilters(filters),
       generatedAt: new Date().toISOString(),
       trustmapVersion: VERSION,

@@ -17,13 +17,16 @@ export async function getJson<S extends z.ZodType>(
   signal?: AbortSignal,
 ): Promise<z.infer<S>> {
   const response = await fetch(path, signal === undefined ? {} : { signal });
+  if (!response.ok) throw await failureOf(response);
+  return schema.parse(await response.json());
+}
+
+/** A failed answer as an ApiFailure with the BFF's own message ({"error": …}), or the status text. */
+export async function failureOf(response: Response): Promise<ApiFailure> {
   const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const message =
-      typeof body === "object" && body !== null && "error" in body ? String(body.error) : response.statusText;
-    throw new ApiFailure(response.status, message);
-  }
-  return schema.parse(body);
+  const message =
+    typeof body === "object" && body !== null && "error" in body ? String(body.error) : response.statusText;
+  return new ApiFailure(response.status, message);
 }
 
 export function query(params: Record<string, string | number | boolean | undefined>): string {

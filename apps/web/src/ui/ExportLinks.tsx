@@ -1,5 +1,6 @@
 import { useState } from "react";
-import { query } from "../api/client";
+import { failureOf, query } from "../api/client";
+import { saveFile } from "./saveFile";
 
 interface Link {
   readonly label: string;
@@ -69,20 +70,8 @@ export function ExportLinks({
     setFailure(undefined);
     try {
       const response = await fetch(link.href);
-      if (!response.ok) {
-        const body: unknown = await response.json().catch(() => undefined);
-        const message =
-          typeof body === "object" && body !== null && "error" in body
-            ? String(body.error)
-            : response.statusText;
-        throw new Error(message);
-      }
-      const url = URL.createObjectURL(await response.blob());
-      const anchor = document.createElement("a");
-      anchor.href = url;
-      anchor.download = fileName(response, link.href);
-      anchor.click();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      if (!response.ok) throw await failureOf(response);
+      saveFile(await response.blob(), fileName(response, link.href));
     } catch (error) {
       setFailure(`${link.label}: ${(error as Error).message}`);
     } finally {

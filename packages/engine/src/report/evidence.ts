@@ -12,9 +12,10 @@ import {
   type ViewNode,
 } from "@trustmap/shared";
 import { compareControls, controlOf } from "../findings/controls";
-import type { LabelSelector, PolicyPort } from "../objects/model";
+import type { PolicyPort } from "../objects/model";
+import { selectorIsEmpty } from "../selectors/labelSelector";
 import type { PolicyState, RuleState } from "../state/netpol-index";
-import { describeRulePeers } from "../views/explain";
+import { describeRulePeers, selectorText } from "../views/explain";
 
 // The evidence report's sections, from what the live cluster already knows: findings grouped by
 // pillar and by control, the policies of the scope in words. Pure: the caller picks the scope.
@@ -103,16 +104,6 @@ export function controlSections(findings: readonly Finding[]): ControlSection[] 
   return [...sections.values()].sort(compareControls);
 }
 
-function selectorText(selector: LabelSelector): string {
-  const parts = Object.entries(selector.matchLabels).map(([k, v]) => `${k}=${v}`);
-  for (const e of selector.matchExpressions) {
-    parts.push(
-      e.values.length === 0 ? `${e.key} ${e.operator}` : `${e.key} ${e.operator} (${e.values.join(",")})`,
-    );
-  }
-  return parts.length === 0 ? "all pods" : parts.join(", ");
-}
-
 function portsText(ports: readonly PolicyPort[]): string {
   if (ports.length === 0) return "every port";
   return ports
@@ -135,7 +126,7 @@ export function policyAppendix(state: PolicyState): PolicyAppendix {
   return {
     namespace: policy.namespace,
     name: policy.name,
-    podSelector: selectorText(policy.podSelector),
+    podSelector: selectorIsEmpty(policy.podSelector) ? "all pods" : selectorText(policy.podSelector),
     policyTypes: [
       ...(policy.affectsIngress ? ["Ingress" as const] : []),
       ...(policy.affectsEgress ? ["Egress" as const] : []),

@@ -40,7 +40,8 @@ export function describeRulePeers(rule: RuleState): string {
   return parts.join("; ");
 }
 
-function selectorText(selector: {
+/** A label selector in words, as explanations and the report's policy appendix print it; "(any)" when empty. */
+export function selectorText(selector: {
   matchLabels: Readonly<Record<string, string>>;
   matchExpressions: readonly { key: string; operator: string; values: readonly string[] }[];
 }): string {

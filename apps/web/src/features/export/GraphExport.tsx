@@ -2,8 +2,8 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { clusterQuery } from "../../api/cluster";
 import { useConnection } from "../../stream/useStream";
+import { saveFile } from "../../ui/saveFile";
 import { captionLines, imageFileName, type ViewFilters } from "./caption";
-import { saveFile } from "./download";
 import { type GraphPicture, graphPng, graphSvg, SCALES } from "./graphImage";
 
 type Format = "png" | "svg";
