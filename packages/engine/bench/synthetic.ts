@@ -68,6 +68,7 @@ function podOf(d: Deployment, index: number): Pod {
       containers: [{ name: d.app, image: `registry.example/${d.app}:1.${d.serial}`, capabilitiesAdd: [] }],
     },
     source: { kind: "Pod", namespace: d.namespace, name: `${d.app}-${d.hash}-${index}` },
+    owner: { kind: "Deployment", namespace: d.namespace, name: d.app },
   };
 }
 

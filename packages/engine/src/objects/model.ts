@@ -72,6 +72,12 @@ export interface Pod {
   readonly security: PodSecurity;
   /** The Pod object, or the workload whose template stands for it in offline input. */
   readonly source: ObjectRef;
+  /**
+   * The workload people know the pod by: its controller (a ReplicaSet made by a Deployment is
+   * named after the Deployment), the workload itself in offline input, or the pod when nothing
+   * owns it.
+   */
+  readonly owner: ObjectRef & { readonly namespace: string };
 }
 
 export interface PolicyPort {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { netpol, ns, pod } from "../testing/objects";
-import { parseCluster } from "./parse";
+import type { Pod } from "./model";
+import { parseCluster, parseLiveObject } from "./parse";
 import { formatInputError } from "./reader";
 
 const parse = (...objects: unknown[]) =>
@@ -254,5 +255,87 @@ describe("RBAC objects", () => {
       "f.yaml, document 3: ClusterRoleBinding c: subjects[0].namespace: is required for a ServiceAccount in a ClusterRoleBinding",
       'f.yaml, document 3: ClusterRoleBinding c: subjects[1].kind: unknown subject kind "Robot"; use User, Group or ServiceAccount',
     ]);
+  });
+});
+
+describe("the workload that owns a pod", () => {
+  const livePod = (name: string, labels: Record<string, string>, ownerReferences?: unknown[]) => {
+    const result = parseLiveObject(
+      "Pod",
+      {
+        metadata: { namespace: "shop", name, labels, ...(ownerReferences ? { ownerReferences } : {}) },
+        spec: { containers: [{ name: "main", image: "app:1" }] },
+      },
+      "test",
+    );
+    if (!result.ok) throw new Error(result.errors.map(formatInputError).join("\n"));
+    return result.object as Pod;
+  };
+  const rs = (name: string, controller?: boolean) => ({
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    name,
+    ...(controller === undefined ? {} : { controller }),
+  });
+
+  it("names a Deployment's pods after the Deployment, by the pod-template-hash convention", () => {
+    const pod = livePod("api-7d9f-x1", { app: "api", "pod-template-hash": "7d9f" }, [rs("api-7d9f", true)]);
+    expect(pod.owner).toEqual({ kind: "Deployment", namespace: "shop", name: "api" });
+  });
+
+  it("keeps a ReplicaSet that does not follow the convention", () => {
+    expect(livePod("a", { "pod-template-hash": "zz" }, [rs("api-7d9f", true)]).owner).toEqual({
+      kind: "ReplicaSet",
+      namespace: "shop",
+      name: "api-7d9f",
+    });
+    expect(livePod("b", {}, [rs("api-7d9f", true)]).owner.kind).toBe("ReplicaSet");
+  });
+
+  it("prefers the controller reference, else the first", () => {
+    const refs = [
+      { kind: "ConfigMap", name: "x" },
+      { kind: "StatefulSet", name: "postgres", controller: true },
+    ];
+    expect(livePod("postgres-0", {}, refs).owner).toEqual({
+      kind: "StatefulSet",
+      namespace: "shop",
+      name: "postgres",
+    });
+    expect(livePod("p", {}, [{ kind: "Job", name: "backup-1" }]).owner.name).toBe("backup-1");
+  });
+
+  it("makes a pod nothing owns (or whose references are malformed) its own owner", () => {
+    expect(livePod("solo", {}).owner).toEqual({ kind: "Pod", namespace: "shop", name: "solo" });
+    expect(livePod("odd", {}, [{ kind: 3 }, "x"]).owner).toEqual({
+      kind: "Pod",
+      namespace: "shop",
+      name: "odd",
+    });
+  });
+
+  it("gives a workload's template pod in offline input the workload itself", () => {
+    const result = parseCluster([
+      {
+        source: "deploy.yaml",
+        object: {
+          apiVersion: "apps/v1",
+          kind: "DaemonSet",
+          metadata: { namespace: "kube-system", name: "cni" },
+          spec: {
+            template: {
+              metadata: { labels: { app: "cni" } },
+              spec: { containers: [{ name: "c", image: "i" }] },
+            },
+          },
+        },
+      },
+    ]);
+    expect(result.errors).toEqual([]);
+    expect(result.cluster.pods[0]!.owner).toEqual({
+      kind: "DaemonSet",
+      namespace: "kube-system",
+      name: "cni",
+    });
   });
 });

@@ -398,7 +398,43 @@ function readPod(
       containers,
     },
     source: ref,
+    owner: ref.kind === "Pod" ? podOwner(ref, metadata, labels) : ref,
   };
+}
+
+/**
+ * The workload that owns a pod: the ownerReference marked `controller` (the one a controller
+ * manages the pod through), else the first. A ReplicaSet whose pods carry `pod-template-hash` and
+ * whose name is `<deployment>-<hash>` was made by that Deployment (the Deployment controller's
+ * naming convention); people know the pods by the Deployment. Malformed references were already
+ * reported where the object was read; here they only make the pod its own owner.
+ */
+function podOwner(
+  ref: ObjectRef & { namespace: string },
+  metadata: JsonObject | undefined,
+  labels: Readonly<Record<string, string>>,
+): ObjectRef & { namespace: string } {
+  const refs = Array.isArray(metadata?.ownerReferences) ? metadata.ownerReferences : [];
+  const candidates = refs.filter(
+    (owner): owner is JsonObject & { kind: string; name: string } =>
+      isObject(owner) &&
+      typeof owner.kind === "string" &&
+      typeof owner.name === "string" &&
+      owner.name !== "",
+  );
+  const controller = candidates.find((owner) => owner.controller === true) ?? candidates[0];
+  if (controller === undefined) return ref;
+  const hash = labels["pod-template-hash"];
+  const suffix = hash === undefined ? undefined : `-${hash}`;
+  if (
+    controller.kind === "ReplicaSet" &&
+    suffix !== undefined &&
+    controller.name.endsWith(suffix) &&
+    controller.name.length > suffix.length
+  ) {
+    return { kind: "Deployment", namespace: ref.namespace, name: controller.name.slice(0, -suffix.length) };
+  }
+  return { kind: controller.kind, namespace: ref.namespace, name: controller.name };
 }
 
 function readContainerPorts(reader: FieldReader, value: unknown, field: string): ContainerPort[] {

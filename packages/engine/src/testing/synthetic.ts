@@ -56,6 +56,9 @@ export function syntheticCluster(options: SyntheticOptions): Json[] {
             namespace,
             name: `${app}-${hash}-${r}`,
             labels: { app, team, "pod-template-hash": hash },
+            ownerReferences: [
+              { apiVersion: "apps/v1", kind: "ReplicaSet", name: `${app}-${hash}`, controller: true },
+            ],
           },
           spec: {
             serviceAccountName: app,
