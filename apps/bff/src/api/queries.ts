@@ -20,6 +20,7 @@ import {
   type Role,
   resourceQueryOf,
   roleRef,
+  subjectRef,
   whoCan,
   wirePorts,
 } from "@trustmap/engine";
@@ -112,6 +113,10 @@ export class Queries {
     this.state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules;
   private readonly findings: PerRevision<{ all: Finding[]; byNamespace: Map<string, Finding[]> }>;
   private readonly matrix: PerRevision<MatrixRow[]>;
+  /** The matrix rows by subject reference (who-can reads each subject's worst right from them). */
+  private readonly matrixByRef = new PerRevision(
+    () => new Map(this.matrix.get(this.state.revision).map((row) => [row.ref, row])),
+  );
 
   constructor(private readonly state: ClusterState) {
     this.findings = new PerRevision(() => {
@@ -400,7 +405,13 @@ export class Queries {
       ...(query.name === undefined ? {} : { name: query.name }),
       ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
     };
-    const entries = whoCan(this.state.rbac(), question, this.rulesOf);
+    const rows = this.matrixByRef.get(this.state.revision);
+    const entries = whoCan(
+      this.state.rbac(),
+      question,
+      this.rulesOf,
+      (rights) => rows.get(subjectRef(rights.subject))?.worst,
+    );
     return {
       question: {
         verb,

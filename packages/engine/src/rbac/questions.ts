@@ -92,11 +92,15 @@ function ruleCovers(rule: PolicyRule, verb: string, target: ResourceQuery): bool
   );
 }
 
+/** A subject's worst right: the matrix row's (callers may pass one computed once per revision). */
+export type WorstOf = (rights: SubjectRights) => Severity | undefined;
+
 /** Every subject the authorizer would allow the request, ranked (worst, cluster-wide, name). */
 export function whoCan(
   subjects: readonly SubjectRights[],
   question: WhoCanQuestion,
   rulesOf: RulesOf,
+  worstOf: WorstOf = (rights) => matrixRow(rights, rulesOf).worst,
 ): WhoCanEntry[] {
   const nonResource = "url" in question.target;
   const entries: WhoCanEntry[] = [];
@@ -114,11 +118,11 @@ export function whoCan(
     }
     if (allowing.length === 0 && named.length === 0) continue;
     const shown = allowing.length > 0 ? allowing : named;
-    const row = matrixRow(rights, rulesOf);
+    const worst = worstOf(rights);
     entries.push({
       subject: rights.subject,
-      ref: row.ref,
-      ...(row.worst === undefined ? {} : { worst: row.worst }),
+      ref: subjectRef(rights.subject),
+      ...(worst === undefined ? {} : { worst }),
       clusterWide: shown.some((grant) => grant.namespace === "*"),
       ...(allowing.length > 0
         ? {}
