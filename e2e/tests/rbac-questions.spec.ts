@@ -122,3 +122,23 @@ test("filters the matrix by what the grants allow: a wildcard holder is listed w
     "core/secrets: get (only ledger-db-credentials)",
   );
 });
+
+test("shows that a new filter is loading while the previous rows are still drawn", async ({ page }) => {
+  await page.goto(`${STILL_URL}/?tab=rbac`);
+  await expect(page.getByTestId("rbac-table").locator("tbody tr").first()).toBeVisible({ timeout: 30_000 });
+  // Hold the next answer of the matrix until the page has been looked at.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route(/\/api\/rbac\?.*verb=list/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByLabel("Verb", { exact: true }).fill("list");
+  await expect(page.getByTestId("rbac-loading")).toHaveText("Loading…");
+  await expect(page.getByTestId("rbac-table")).toHaveAttribute("aria-busy", "true");
+  release();
+  await expect(page.getByTestId("rbac-loading")).toHaveCount(0);
+  await expect(page.getByTestId("rbac-table")).toHaveAttribute("aria-busy", "false");
+});
