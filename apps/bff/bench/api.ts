@@ -30,6 +30,10 @@ const pods = world.cluster.pods.filter((pod) => pod.namespace === largest);
 const from = `pod:${pods[0]!.namespace}/${pods[0]!.name}`;
 const to = `pod:${pods[pods.length - 1]!.namespace}/${pods[pods.length - 1]!.name}`;
 
+const account = world.cluster.serviceAccounts.find((a) => a.namespace === largest);
+const accountRef =
+  account === undefined ? "User/nobody" : `ServiceAccount/${account.namespace}/${account.name}`;
+
 const paths: Record<string, string> = {
   namespaces: "/api/namespaces",
   findingsOfNamespace: `/api/findings?namespace=${encodeURIComponent(largest)}`,
@@ -38,6 +42,10 @@ const paths: Record<string, string> = {
   explainPair: `/api/explain?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
   evidenceOfNamespace: `/api/export/report.json?namespace=${encodeURIComponent(largest)}`,
   explainNamespaces: `/api/explain?from=${encodeURIComponent(`ns:${largest}`)}&to=${encodeURIComponent(`ns:${largest}`)}`,
+  whoCanGetSecretsInNamespace: `/api/rbac/who-can?verb=get&resource=secrets&namespace=${encodeURIComponent(largest)}`,
+  whoCanListPodsClusterWide: "/api/rbac/who-can?verb=list&resource=pods",
+  canIServiceAccount: `/api/rbac/can-i?subject=${encodeURIComponent(accountRef)}&namespace=${encodeURIComponent(largest)}`,
+  rbacFilterGetSecretsInNamespace: `/api/rbac?namespace=${encodeURIComponent(largest)}&resource=secrets&verb=get&limit=100`,
 };
 const result: Record<string, unknown> = { scale: scale.name, pods: world.cluster.pods.length };
 for (const [name, path] of Object.entries(paths)) {

@@ -30,6 +30,16 @@ export {
   matrixRow,
   type RulesOf,
 } from "./rbac/matrix";
+export {
+  type CanIAnswer,
+  canI,
+  type GrantTrace,
+  type WhoCanEntry,
+  type WhoCanQuestion,
+  whoCan,
+} from "./rbac/questions";
+export { BUILT_IN_GROUPS, type ResourceQuery, resourceQueryOf } from "./rbac/resources";
+export { compareRanked, type Ranked, RISK_SEVERITY, type RiskId, riskSeverity } from "./rbac/risk";
 export { roleRef } from "./rbac/roles";
 export { type Subject, subjectRef } from "./rbac/subjects";
 export {

@@ -182,6 +182,8 @@ export const MatrixQuery = z
     subjectKind: SubjectKind.optional(),
     namespace: Text.optional(),
     resource: Text.optional(),
+    /** Cells that allow this verb (a rule's "*" allows every verb). */
+    verb: Text.min(1).optional(),
     risky: Flag.optional(),
     search: Text.optional(),
     ...Paging,
@@ -204,6 +206,8 @@ export const MatrixCell = z
     verbs: z.array(z.string()),
     risks: z.array(z.string()),
     namedOnly: z.boolean(),
+    /** When namedOnly: the objects named (resourceNames), else empty. */
+    resourceNames: z.array(z.string()),
     grants: z.array(CellGrant),
   })
   .strict();
@@ -214,6 +218,8 @@ export const MatrixRow = z
     cells: z.array(MatrixCell),
     worst: Severity.optional(),
     riskyCells: z.number().int(),
+    /** Whether some cell shown holds cluster-wide. */
+    clusterWide: z.boolean(),
   })
   .strict();
 export const MatrixPage = z
@@ -225,6 +231,121 @@ export const MatrixPage = z
   })
   .strict();
 export type MatrixPage = z.infer<typeof MatrixPage>;
+
+// RBAC questions: who can do something (kubectl who-can), what may a subject do (auth can-i --list).
+
+/**
+ * "Who can VERB RESOURCE[/SUBRESOURCE] [NAME] in NAMESPACE": `resource` (e.g. "secrets",
+ * "pods/exec", "apps/deployments") or `nonResourceURL` (e.g. "/metrics"), not both. Without
+ * `apiGroup` a built-in resource is read in its own group and any other in every group; without
+ * `namespace` the question is cluster-wide; without `name` it is a request that names no object.
+ */
+export const WhoCanQuery = z
+  .object({
+    verb: Text.min(1),
+    resource: Text.min(1).optional(),
+    subresource: Text.min(1).optional(),
+    name: Text.min(1).optional(),
+    namespace: Text.min(1).optional(),
+    /** "core" or "" for the core group. */
+    apiGroup: Text.optional(),
+    nonResourceURL: Text.regex(/^\//, "must start with /").optional(),
+    ...Paging,
+  })
+  .strict()
+  .superRefine((query, context) => {
+    if ((query.resource === undefined) === (query.nonResourceURL === undefined))
+      context.addIssue({
+        code: "custom",
+        path: ["resource"],
+        message: "give either resource or nonResourceURL",
+      });
+    if (query.nonResourceURL !== undefined)
+      for (const key of ["subresource", "name", "namespace", "apiGroup"] as const)
+        if (query[key] !== undefined)
+          context.addIssue({
+            code: "custom",
+            path: [key],
+            message: "does not apply to a non-resource URL",
+          });
+  });
+export type WhoCanQuery = z.infer<typeof WhoCanQuery>;
+
+export const GrantTrace = z
+  .object({
+    /** The RoleBinding's namespace, or "*" for a ClusterRoleBinding. */
+    namespace: z.string(),
+    binding: z.string(),
+    role: z.string(),
+    rule: z.number().int(),
+    verbs: z.array(z.string()),
+    apiGroups: z.array(z.string()),
+    resources: z.array(z.string()),
+    resourceNames: z.array(z.string()),
+    nonResourceURLs: z.array(z.string()),
+  })
+  .strict();
+export type GrantTrace = z.infer<typeof GrantTrace>;
+
+const RbacSubject = z
+  .object({ kind: SubjectKind, name: z.string(), namespace: z.string().optional() })
+  .strict();
+
+export const WhoCanAnswer = z
+  .object({
+    /** The question as the engine read it; apiGroup null: any group. */
+    question: z
+      .object({
+        verb: z.string(),
+        apiGroup: z.string().nullable().optional(),
+        resource: z.string().optional(),
+        subresource: z.string().optional(),
+        nonResourceURL: z.string().optional(),
+        name: z.string().optional(),
+        namespace: z.string().optional(),
+      })
+      .strict(),
+    total: z.number().int(),
+    offset: z.number().int(),
+    limit: z.number().int(),
+    /** Ranked: worst right, cluster-wide before namespaced, reference. */
+    subjects: z.array(
+      z
+        .object({
+          subject: RbacSubject,
+          ref: z.string(),
+          worst: Severity.optional(),
+          clusterWide: z.boolean(),
+          /** It may do it only to these objects (resourceNames); absent: without naming one. */
+          onlyNames: z.array(z.string()).optional(),
+          grants: z.array(GrantTrace),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type WhoCanAnswer = z.infer<typeof WhoCanAnswer>;
+
+/** "What may SUBJECT do": subject as the matrix names it ("ServiceAccount/ns/name", "User/name", "Group/name"). */
+export const CanIQuery = z
+  .object({
+    subject: Text.regex(/^(ServiceAccount\/[^/]+\/.+|User\/.+|Group\/.+)$/, "is not Kind/[namespace/]name"),
+    namespace: Text.min(1).optional(),
+  })
+  .strict();
+export type CanIQuery = z.infer<typeof CanIQuery>;
+
+export const CanIAnswer = z
+  .object({
+    subject: RbacSubject,
+    ref: z.string(),
+    worst: Severity.optional(),
+    namespace: z.string().optional(),
+    /** The subject's rules that hold there (cluster-wide first), each with the risky rights it gives. */
+    rules: z.array(GrantTrace.extend({ risks: z.array(z.string()) }).strict()),
+  })
+  .strict();
+export type CanIAnswer = z.infer<typeof CanIAnswer>;
 
 export const FindingsQuery = z
   .object({

@@ -1,11 +1,13 @@
 import {
   ANY_POD,
   type ClusterState,
+  canI,
   compareRows,
   evidenceReport,
   explainIdentities,
   explainOpen,
   filterRow,
+  type GrantTrace,
   identitiesOfNode,
   isDefaultDeny,
   type LiveIdentity,
@@ -14,11 +16,16 @@ import {
   type NetworkPolicy,
   namespacesOfFinding,
   OUTSIDE,
+  type ResourceQuery,
   type Role,
+  resourceQueryOf,
   roleRef,
+  subjectRef,
+  whoCan,
   wirePorts,
 } from "@trustmap/engine";
 import type {
+  CanIAnswer,
   ClusterInfo,
   EvidenceReport,
   Explanation,
@@ -32,6 +39,7 @@ import type {
   SeverityCounts,
   ViewEdge,
   ViewNode,
+  WhoCanAnswer,
 } from "@trustmap/shared";
 
 import type { QueryArgs } from "../engine/protocol";
@@ -46,6 +54,7 @@ function wireRow(row: MatrixRow): WireRow {
       ...cell,
       verbs: [...cell.verbs],
       risks: [...cell.risks],
+      resourceNames: [...cell.resourceNames],
       grants: cell.grants.map((g) => ({
         ...g,
         verbs: [...g.verbs],
@@ -54,6 +63,7 @@ function wireRow(row: MatrixRow): WireRow {
     })),
     ...(row.worst === undefined ? {} : { worst: row.worst }),
     riskyCells: row.riskyCells,
+    clusterWide: row.clusterWide,
   };
 }
 
@@ -103,6 +113,10 @@ export class Queries {
     this.state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules;
   private readonly findings: PerRevision<{ all: Finding[]; byNamespace: Map<string, Finding[]> }>;
   private readonly matrix: PerRevision<MatrixRow[]>;
+  /** The matrix rows by subject reference (who-can reads each subject's worst right from them). */
+  private readonly matrixByRef = new PerRevision(
+    () => new Map(this.matrix.get(this.state.revision).map((row) => [row.ref, row])),
+  );
 
   constructor(private readonly state: ClusterState) {
     this.findings = new PerRevision(() => {
@@ -283,6 +297,7 @@ export class Queries {
       ...(query.subjectKind === undefined ? {} : { subjectKind: query.subjectKind }),
       ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
       ...(query.resource === undefined ? {} : { resource: query.resource }),
+      ...(query.verb === undefined ? {} : { verb: query.verb }),
       ...(query.risky === undefined ? {} : { riskyOnly: query.risky }),
       ...(query.search === undefined ? {} : { search: query.search }),
     };
@@ -375,9 +390,89 @@ export class Queries {
     });
   }
 
+  // RBAC questions: answered by the engine's authorizer over every subject's grants.
+
+  whoCan(query: QueryArgs["whoCan"]): WhoCanAnswer {
+    const { verb, offset, limit } = query;
+    const apiGroup = query.apiGroup === "core" ? "" : query.apiGroup;
+    const target: ResourceQuery =
+      query.nonResourceURL !== undefined
+        ? { url: query.nonResourceURL }
+        : withSubresource(resourceQueryOf(query.resource ?? "", apiGroup), query.subresource);
+    const question = {
+      verb,
+      target,
+      ...(query.name === undefined ? {} : { name: query.name }),
+      ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
+    };
+    const rows = this.matrixByRef.get(this.state.revision);
+    const entries = whoCan(
+      this.state.rbac(),
+      question,
+      this.rulesOf,
+      (rights) => rows.get(subjectRef(rights.subject))?.worst,
+    );
+    return {
+      question: {
+        verb,
+        ...("url" in target
+          ? { nonResourceURL: target.url }
+          : {
+              apiGroup: target.apiGroup ?? null,
+              resource: target.resource,
+              ...(target.subresource === undefined ? {} : { subresource: target.subresource }),
+            }),
+        ...(query.name === undefined ? {} : { name: query.name }),
+        ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
+      },
+      total: entries.length,
+      offset,
+      limit,
+      subjects: entries.slice(offset, offset + limit).map((entry) => ({
+        subject: { ...entry.subject },
+        ref: entry.ref,
+        ...(entry.worst === undefined ? {} : { worst: entry.worst }),
+        clusterWide: entry.clusterWide,
+        ...(entry.onlyNames === undefined ? {} : { onlyNames: [...entry.onlyNames] }),
+        grants: entry.grants.map(wireTrace),
+      })),
+    };
+  }
+
+  canI(query: QueryArgs["canI"]): CanIAnswer | undefined {
+    const rights = this.state.rbacIndex.rows.get(query.subject);
+    if (rights === undefined) return undefined;
+    const answer = canI(rights, query.namespace, this.rulesOf);
+    return {
+      subject: { ...answer.subject },
+      ref: answer.ref,
+      ...(answer.worst === undefined ? {} : { worst: answer.worst }),
+      ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
+      rules: answer.rules.map((rule) => ({ ...wireTrace(rule), risks: [...rule.risks] })),
+    };
+  }
+
   severityOrder(): readonly Severity[] {
     return SEVERITIES;
   }
+}
+
+function withSubresource(target: ResourceQuery, subresource: string | undefined): ResourceQuery {
+  return subresource === undefined || "url" in target ? target : { ...target, subresource };
+}
+
+function wireTrace(t: GrantTrace): WhoCanAnswer["subjects"][number]["grants"][number] {
+  return {
+    namespace: t.namespace,
+    binding: t.binding,
+    role: t.role,
+    rule: t.rule,
+    verbs: [...t.verbs],
+    apiGroups: [...t.apiGroups],
+    resources: [...t.resources],
+    resourceNames: [...t.resourceNames],
+    nonResourceURLs: [...t.nonResourceURLs],
+  };
 }
 
 function nodeIdOf(identity: LiveIdentity, requested: string): string {

@@ -1,5 +1,6 @@
 import { excerptOf } from "@trustmap/engine";
 import {
+  CanIQuery,
   type ClusterInfo,
   decodeEventId,
   EvidenceQuery,
@@ -14,6 +15,7 @@ import {
   PageShotQuery,
   parseViewKey,
   StreamQuery,
+  WhoCanQuery,
 } from "@trustmap/shared";
 import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
@@ -210,6 +212,22 @@ export function apiRouter(
 
   router.get("/rbac", async (request, response) => {
     response.json(await live.query("matrix", parseQuery(MatrixQuery, request)));
+  });
+
+  // RBAC questions: who can do something, what may a subject do.
+  router.get("/rbac/who-can", async (request, response) => {
+    response.json(await live.query("whoCan", parseQuery(WhoCanQuery, request)));
+  });
+
+  router.get("/rbac/can-i", async (request, response) => {
+    const query = parseQuery(CanIQuery, request);
+    const answer = await live.query("canI", query);
+    if (answer === undefined)
+      throw new HttpError(
+        404,
+        `query parameter "subject": no subject ${JSON.stringify(query.subject)} in the cluster now`,
+      );
+    response.json(answer);
   });
 
   router.get("/findings", async (request, response) => {

@@ -1,5 +1,12 @@
 import type { WatchEvent } from "@trustmap/engine";
-import type { EvidenceMeta, ViewPatch, ViewRef, ViewSnapshot } from "@trustmap/shared";
+import type {
+  CanIQuery,
+  EvidenceMeta,
+  ViewPatch,
+  ViewRef,
+  ViewSnapshot,
+  WhoCanQuery,
+} from "@trustmap/shared";
 
 // Messages between the BFF's main thread (HTTP, streams, sources) and the engine worker (the
 // cluster state, the views, the analysis). The main thread never runs the engine, so a large
@@ -15,6 +22,7 @@ export interface QueryArgs {
     subjectKind?: "User" | "Group" | "ServiceAccount" | undefined;
     namespace?: string | undefined;
     resource?: string | undefined;
+    verb?: string | undefined;
     risky?: boolean | undefined;
     search?: string | undefined;
     offset: number;
@@ -31,6 +39,10 @@ export interface QueryArgs {
   };
   /** The evidence report of the cluster or a namespace, findings filtered as the gaps page does. */
   evidence: Omit<QueryArgs["findings"], "offset" | "limit"> & { meta: Omit<EvidenceMeta, "revision"> };
+  /** Who can do something (kubectl who-can), ranked; the route's parsed query. */
+  whoCan: WhoCanQuery;
+  /** What may a subject do (kubectl auth can-i --list); undefined when no such subject. */
+  canI: CanIQuery;
   /** The whole cluster's objects (tests and exports). */
   cluster: Record<string, never>;
 }

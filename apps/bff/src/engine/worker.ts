@@ -123,6 +123,10 @@ function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
       const { nodes, edges } = (views.get(key)?.view ?? createView(ref)).snapshot();
       return queries.evidence(query, { view: key, nodes, edges });
     }
+    case "whoCan":
+      return queries.whoCan(args as QueryArgs["whoCan"]);
+    case "canI":
+      return queries.canI(args as QueryArgs["canI"]);
     case "cluster":
       return state.cluster();
   }

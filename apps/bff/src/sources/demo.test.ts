@@ -287,6 +287,8 @@ describe("DemoSource", () => {
       expect.arrayContaining([
         "ClusterRoleBinding/platform-admins",
         "ClusterRoleBinding/cluster-admin-mkeller",
+        // Argo CD's own role is "*" on "*/*": cluster-admin in all but name.
+        "ClusterRoleBinding/argocd-application-controller",
       ]),
     );
     // The bootstrap binding of system:masters is how every cluster starts: not a finding.
@@ -305,9 +307,16 @@ describe("DemoSource", () => {
     expect(evidenceOf(findings, "rbac-default-service-account-bound")).toContain(
       "ServiceAccount/data-dev/default",
     );
-    expect(evidenceOf(findings, "rbac-wildcard-role-binding")).toContain(
+    expect(evidenceOf(findings, "rbac-wildcard-role-binding")).not.toContain(
       "ClusterRoleBinding/argocd-application-controller",
     );
+    // The ledger reads one named secret: its own milder finding, not "can read secrets".
+    expect(evidenceOf(findings, "rbac-read-named-secrets")).toContain("ServiceAccount/payments-prod/ledger");
+    expect(evidenceOf(findings, "rbac-read-secrets")).not.toContain("ServiceAccount/payments-prod/ledger");
+    const ledger = findings.find(
+      (f) => f.id === "rbac-read-named-secrets" && f.objects.includes("ServiceAccount/payments-prod/ledger"),
+    );
+    expect(ledger?.message).toContain("may get the secret ledger-db-credentials");
   });
 
   it("grants the aggregated role's rules through aggregation", () => {

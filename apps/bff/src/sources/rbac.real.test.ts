@@ -1,4 +1,13 @@
-import { ClusterState, type Subject, subjectAllows, subjectRef, type WatchEvent } from "@trustmap/engine";
+import {
+  ClusterState,
+  type RulesOf,
+  roleRef,
+  type Subject,
+  subjectAllows,
+  subjectRef,
+  type WatchEvent,
+  whoCan,
+} from "@trustmap/engine";
 import { rbacCluster } from "@trustmap/engine/testing/arbitraries";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -200,6 +209,33 @@ describe("RBAC against a real kube-apiserver", () => {
           .rbac()
           .map((row) => [row.subject.kind === "ServiceAccount" ? subjectRef(row.subject) : "", row]),
       );
+      // who-can, asked once per request, must list exactly the accounts the apiserver allows.
+      const rulesOf: RulesOf = (role) => state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules;
+      const whoCanAnswers = new Map<string, Set<string>>();
+      const whoCanAllows = (ref: string, request: Parameters<typeof subjectAllows>[1]) => {
+        const key = JSON.stringify(request);
+        let refs = whoCanAnswers.get(key);
+        if (refs === undefined) {
+          const entries = whoCan(
+            state.rbac(),
+            {
+              verb: request.verb,
+              target: {
+                apiGroup: request.apiGroup,
+                resource: request.resource,
+                ...(request.subresource === undefined ? {} : { subresource: request.subresource }),
+              },
+              ...(request.name === undefined ? {} : { name: request.name }),
+              ...(request.namespace === "" ? {} : { namespace: request.namespace }),
+            },
+            rulesOf,
+          );
+          // Without a name, a subject limited to named objects is not allowed the name-less request.
+          refs = new Set(entries.filter((e) => e.onlyNames === undefined).map((e) => e.ref));
+          whoCanAnswers.set(key, refs);
+        }
+        return refs.has(ref);
+      };
       for (const namespace of namespaces) {
         for (const account of ACCOUNTS) {
           const subject: Subject = { kind: "ServiceAccount", namespace, name: account };
@@ -227,6 +263,10 @@ describe("RBAC against a real kube-apiserver", () => {
                     name,
                   );
                   expect(ours, `${subjectRef(subject)} ${JSON.stringify(request)}`).toBe(theirs);
+                  expect(
+                    whoCanAllows(subjectRef(subject), request),
+                    `who-can ${subjectRef(subject)} ${JSON.stringify(request)}`,
+                  ).toBe(theirs);
                   compared++;
                   if (theirs) allowed++;
                 }

@@ -1,7 +1,8 @@
 import type { Pillar, Severity } from "@trustmap/shared";
-import type { RoleBinding } from "../objects/model";
+import type { PolicyRule, RoleBinding } from "../objects/model";
 import { grantReaches } from "../rbac/authorize";
 import { bindingRef, boundRoleRef, type Grant } from "../rbac/effective";
+import { milder, RISK_SEVERITY } from "../rbac/risk";
 import { roleRef } from "../rbac/roles";
 import { subjectRef } from "../rbac/subjects";
 import { type Check, type CheckHit, quote } from "./finding";
@@ -16,6 +17,11 @@ export interface RiskyRight {
   readonly controls: readonly string[];
   readonly actions: readonly { verb: string; group: string; resource: string; subresource?: string }[];
   readonly remediation: string;
+  /**
+   * Which rules give the right: "unrestricted" only rules without resourceNames, "named" only
+   * rules limited to named objects; absent: both.
+   */
+  readonly names?: "unrestricted" | "named";
 }
 
 const actions = (verbs: string[], group: string, resources: string[], subresource?: string) =>
@@ -29,18 +35,31 @@ export const RISKY_RIGHTS: readonly RiskyRight[] = [
   {
     id: "rbac-read-secrets",
     pillar: "secrets",
-    severity: "high",
+    severity: RISK_SEVERITY["rbac-read-secrets"],
     title: "Subject can read secrets",
     what: "read secrets (get/list/watch secrets)",
     controls: ["CIS 5.1.2", "NSA-CISA Kubernetes Hardening Guide: Authentication and authorization"],
     actions: actions(["get", "list", "watch"], "", ["secrets"]),
+    names: "unrestricted",
     remediation:
       "Remove get/list/watch on secrets from the role, or narrow it with resourceNames to the secrets the workload needs.",
   },
   {
+    id: "rbac-read-named-secrets",
+    pillar: "secrets",
+    severity: RISK_SEVERITY["rbac-read-named-secrets"],
+    title: "Subject can read named secrets",
+    what: "read the secrets named in its role (resourceNames)",
+    controls: ["CIS 5.1.2"],
+    actions: actions(["get", "list", "watch"], "", ["secrets"]),
+    names: "named",
+    remediation:
+      "Check that the workload needs each secret named; remove the names it does not use, or the rule if none.",
+  },
+  {
     id: "rbac-exec-pods",
     pillar: "least-privilege",
-    severity: "high",
+    severity: RISK_SEVERITY["rbac-exec-pods"],
     title: "Subject can exec or attach into pods",
     what: "run commands in pods (pods/exec, pods/attach)",
     controls: ["NSA-CISA Kubernetes Hardening Guide: Authentication and authorization"],
@@ -53,7 +72,7 @@ export const RISKY_RIGHTS: readonly RiskyRight[] = [
   {
     id: "rbac-create-pods",
     pillar: "least-privilege",
-    severity: "medium",
+    severity: RISK_SEVERITY["rbac-create-pods"],
     title: "Subject can create pods or workloads",
     what: "create pods or workloads that run pods",
     controls: ["CIS 5.1.4"],
@@ -68,7 +87,7 @@ export const RISKY_RIGHTS: readonly RiskyRight[] = [
   {
     id: "rbac-escalate-bind-impersonate",
     pillar: "least-privilege",
-    severity: "high",
+    severity: RISK_SEVERITY["rbac-escalate-bind-impersonate"],
     title: "Subject can escalate, bind or impersonate",
     what: "escalate or bind roles, or impersonate users, groups or service accounts",
     controls: ["CIS 5.1.8"],
@@ -82,7 +101,7 @@ export const RISKY_RIGHTS: readonly RiskyRight[] = [
   {
     id: "rbac-create-serviceaccount-token",
     pillar: "secrets",
-    severity: "high",
+    severity: RISK_SEVERITY["rbac-create-serviceaccount-token"],
     title: "Subject can create service account tokens",
     what: "create service account tokens (serviceaccounts/token)",
     controls: ["CIS 5.1.13"],
@@ -96,6 +115,45 @@ function describeGrant(grant: Grant): string {
   return `${where} via ${bindingRef(grant.binding)} → ${roleRef(grant.role)}`;
 }
 
+/** Whether a grant gives the right (any of its actions, on some object in the grant's scope). */
+export function grantHasRight(right: RiskyRight, grant: Grant): boolean {
+  const named = grant.rule.resourceNames.length > 0;
+  if (right.names === "unrestricted" && named) return false;
+  if (right.names === "named" && !named) return false;
+  return right.actions.some((a) => grantReaches(grant, a.verb, a.group, a.resource, a.subresource));
+}
+
+/** The grants that give the right; a named-only right is not reported where the unrestricted one is. */
+export function grantsOfRight(right: RiskyRight, grants: readonly Grant[]): Grant[] {
+  const granting = grants.filter((grant) => grantHasRight(right, grant));
+  if (right.names !== "named" || granting.length === 0) return granting;
+  const unrestricted = RISKY_RIGHTS.filter((r) => r.names === "unrestricted" && r.pillar === right.pillar);
+  if (unrestricted.some((r) => grants.some((grant) => grantHasRight(r, grant)))) return [];
+  return granting;
+}
+
+/** "every verb on every resource": "*" verbs on "*" resources of "*" groups, for any name. */
+export function isFullAccess(rule: PolicyRule): boolean {
+  return (
+    rule.verbs.includes("*") &&
+    rule.apiGroups.includes("*") &&
+    rule.resources.includes("*") &&
+    rule.resourceNames.length === 0
+  );
+}
+
+function namedText(granting: readonly Grant[]): string {
+  const verbs = new Set<string>();
+  const names = new Set<string>();
+  for (const grant of granting) {
+    for (const verb of grant.rule.verbs) if (["get", "list", "watch", "*"].includes(verb)) verbs.add(verb);
+    for (const name of grant.rule.resourceNames) names.add(name);
+  }
+  const verbText = verbs.has("*") ? "get/list/watch" : [...verbs].sort().join("/");
+  const sorted = [...names].sort().map(quote);
+  return `${verbText} the secret${sorted.length === 1 ? "" : "s"} ${sorted.join(", ")}`;
+}
+
 function riskyRightCheck(right: RiskyRight): Check {
   return {
     id: right.id,
@@ -105,9 +163,7 @@ function riskyRightCheck(right: RiskyRight): Check {
     controls: right.controls,
     scope: "subject",
     run({ subject, grants }) {
-      const granting = grants.filter((grant) =>
-        right.actions.some((a) => grantReaches(grant, a.verb, a.group, a.resource, a.subresource)),
-      );
+      const granting = grantsOfRight(right, grants);
       if (granting.length === 0) return [];
       const clusterWide = granting.some((grant) => grant.namespace === "*");
       const evidence = new Set<string>([subjectRef(subject)]);
@@ -117,26 +173,21 @@ function riskyRightCheck(right: RiskyRight): Check {
       }
       const shown = granting.slice(0, 3).map(describeGrant).join("; ");
       const more = granting.length > 3 ? `; and ${granting.length - 3} more` : "";
+      const who = `${subject.kind} ${quote(subjectRef(subject).slice(subject.kind.length + 1))}`;
+      const message =
+        right.names === "named"
+          ? `${who} may ${namedText(granting)} (limited by resourceNames): ${shown}${more}.`
+          : `${who} can ${right.what}: ${shown}${more}.`;
       return [
         {
           objects: [...evidence],
           ...(clusterWide ? {} : { severity: milder(right.severity) }),
-          message: `${subject.kind} ${quote(subjectRef(subject).slice(subject.kind.length + 1))} can ${right.what}: ${shown}${more}.`,
+          message,
           remediation: right.remediation,
         },
       ];
     },
   };
-}
-
-function milder(severity: Severity): Severity {
-  return severity === "critical"
-    ? "high"
-    : severity === "high"
-      ? "medium"
-      : severity === "medium"
-        ? "low"
-        : severity;
 }
 
 function subjectsText(binding: RoleBinding): string {
@@ -146,22 +197,34 @@ function subjectsText(binding: RoleBinding): string {
     .join(", ");
 }
 
+/** A binding of cluster-admin, or of a role with a rule that gives every verb on every resource. */
+function bindsFullAccess(binding: RoleBinding, rules: readonly PolicyRule[] | undefined): boolean {
+  if (binding.roleRef.kind === "ClusterRole" && binding.roleRef.name === "cluster-admin") return true;
+  return rules?.some(isFullAccess) ?? false;
+}
+
 const clusterAdminBinding: Check = {
   id: "rbac-cluster-admin-binding",
   pillar: "least-privilege",
-  severity: "critical",
-  title: "Binding to cluster-admin",
+  severity: RISK_SEVERITY["rbac-cluster-admin-binding"],
+  title: "Binding to cluster-admin or its equal",
   controls: ["CIS 5.1.1"],
   scope: "binding",
-  run(binding) {
-    if (binding.roleRef.kind !== "ClusterRole" || binding.roleRef.name !== "cluster-admin") return [];
+  run(binding, context) {
+    if (!bindsFullAccess(binding, context.boundRole(binding)?.rules)) return [];
     // The built-in binding of the system:masters group is how the cluster bootstraps itself.
     if (binding.subjects.every((s) => s.kind === "Group" && s.name === "system:masters")) return [];
     return [
       {
         objects: [bindingRef(binding), "ClusterRole/cluster-admin"],
-        ...(binding.kind === "RoleBinding" ? { severity: "high" as const } : {}),
-        message: `${binding.kind} ${quote(bindingRef(binding).split("/").slice(1).join("/"))} gives cluster-admin (every verb on every resource${
+        ...(binding.kind === "RoleBinding"
+          ? { severity: milder(RISK_SEVERITY["rbac-cluster-admin-binding"]) }
+          : {}),
+        message: `${binding.kind} ${quote(bindingRef(binding).split("/").slice(1).join("/"))} gives ${
+          binding.roleRef.name === "cluster-admin" && binding.roleRef.kind === "ClusterRole"
+            ? "cluster-admin"
+            : `${boundRoleRef(binding)}, equal to cluster-admin`
+        } (every verb on every resource${
           binding.kind === "RoleBinding"
             ? ` in namespace ${quote(binding.namespace ?? "")}`
             : ", cluster-wide"
@@ -176,13 +239,13 @@ const clusterAdminBinding: Check = {
 const wildcardRoleBinding: Check = {
   id: "rbac-wildcard-role-binding",
   pillar: "least-privilege",
-  severity: "high",
+  severity: RISK_SEVERITY["rbac-wildcard-role-binding"],
   title: "Binding to a role with wildcards",
   controls: ["CIS 5.1.3"],
   scope: "binding",
   run(binding, context) {
-    if (binding.roleRef.kind === "ClusterRole" && binding.roleRef.name === "cluster-admin") return [];
     const resolved = context.boundRole(binding);
+    if (bindsFullAccess(binding, resolved?.rules)) return [];
     if (resolved === undefined || binding.subjects.length === 0) return [];
     const wild = resolved.rules.filter(
       (rule) => rule.verbs.includes("*") || rule.resources.includes("*") || rule.apiGroups.includes("*"),
@@ -192,7 +255,9 @@ const wildcardRoleBinding: Check = {
     return [
       {
         objects: [bindingRef(binding), ref],
-        ...(binding.kind === "RoleBinding" ? { severity: "medium" as const } : {}),
+        ...(binding.kind === "RoleBinding"
+          ? { severity: milder(RISK_SEVERITY["rbac-wildcard-role-binding"]) }
+          : {}),
         message: `${binding.kind} ${quote(bindingRef(binding).split("/").slice(1).join("/"))} binds ${ref}, whose rules use "*" (${wild
           .slice(0, 2)
           .map((r) => `verbs [${r.verbs.join(",")}] on [${r.resources.join(",")}]`)
@@ -207,7 +272,7 @@ const wildcardRoleBinding: Check = {
 const bindingToMissingRole: Check = {
   id: "rbac-binding-missing-role",
   pillar: "least-privilege",
-  severity: "low",
+  severity: RISK_SEVERITY["rbac-binding-missing-role"],
   title: "Binding to a role that does not exist",
   controls: [],
   scope: "binding",
@@ -226,7 +291,7 @@ const bindingToMissingRole: Check = {
 const anonymousBinding: Check = {
   id: "rbac-anonymous-binding",
   pillar: "least-privilege",
-  severity: "critical",
+  severity: RISK_SEVERITY["rbac-anonymous-binding"],
   title: "Binding for anonymous or unauthenticated users",
   controls: ["CIS 5.1.7", "NSA-CISA Kubernetes Hardening Guide: Authentication and authorization"],
   scope: "binding",
@@ -251,7 +316,7 @@ const anonymousBinding: Check = {
 const defaultServiceAccountBound: Check = {
   id: "rbac-default-service-account-bound",
   pillar: "least-privilege",
-  severity: "medium",
+  severity: RISK_SEVERITY["rbac-default-service-account-bound"],
   title: "Default service account with role bindings",
   controls: ["CIS 5.1.5"],
   scope: "binding",

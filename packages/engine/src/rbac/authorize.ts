@@ -47,7 +47,8 @@ export function resourceNameMatches(rule: PolicyRule, name: string | undefined):
 export function nonResourceURLMatches(rule: PolicyRule, path: string): boolean {
   for (const url of rule.nonResourceURLs) {
     if (url === ALL || url === path) return true;
-    if (url.endsWith("*") && path.startsWith(url.slice(0, -1))) return true;
+    // strings.TrimRight(ruleURL, "*"): every trailing star goes.
+    if (url.endsWith("*") && path.startsWith(url.replace(/\*+$/, ""))) return true;
   }
   return false;
 }

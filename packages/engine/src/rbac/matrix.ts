@@ -1,8 +1,10 @@
 import type { Severity } from "@trustmap/shared";
-import { RISKY_RIGHTS } from "../findings/rbac";
+import { isFullAccess, RISKY_RIGHTS } from "../findings/rbac";
 import type { PolicyRule, Role } from "../objects/model";
-import { apiGroupMatches, resourceMatches, verbMatches } from "./authorize";
+import { apiGroupMatches, nonResourceURLMatches, resourceMatches, verbMatches } from "./authorize";
 import { bindingRef, type Grant, type SubjectRights } from "./effective";
+import { type ResourceQuery, resourceQueryOf } from "./resources";
+import { compareRanked, riskSeverity, worstOf } from "./risk";
 import { roleRef } from "./roles";
 import { type Subject, subjectRef } from "./subjects";
 
@@ -31,6 +33,8 @@ export interface MatrixCell {
   readonly risks: readonly string[];
   /** True when every grant of the cell is limited to named objects (resourceNames). */
   readonly namedOnly: boolean;
+  /** When namedOnly: the objects named, sorted (else empty). */
+  readonly resourceNames: readonly string[];
   readonly grants: readonly CellGrant[];
 }
 
@@ -38,23 +42,24 @@ export interface MatrixRow {
   readonly subject: Subject;
   readonly ref: string;
   readonly cells: readonly MatrixCell[];
-  /** The worst severity among the row's risky cells, if any. */
+  /** The subject's worst right (over all its cells, whatever a filter shows), if any. */
   readonly worst?: Severity;
   readonly riskyCells: number;
+  /** Whether some cell shown holds cluster-wide. */
+  readonly clusterWide: boolean;
 }
-
-const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
-const RISK_SEVERITY = new Map(RISKY_RIGHTS.map((right) => [right.id, right.severity]));
 
 function groupName(group: string): string {
   return group === "" ? "core" : group;
 }
 
 /** The risky rights a rule gives over one group/resource, with the rule's verbs. */
-function risksOf(rule: PolicyRule, group: string, resource: string): string[] {
+export function risksOf(rule: PolicyRule, group: string, resource: string): string[] {
   const probe: PolicyRule = { ...rule, apiGroups: [group], resources: [resource] };
   const risks: string[] = [];
+  const named = rule.resourceNames.length > 0;
   for (const right of RISKY_RIGHTS) {
+    if ((right.names === "unrestricted" && named) || (right.names === "named" && !named)) continue;
     const reached = right.actions.some(
       (a) =>
         verbMatches(probe, a.verb) &&
@@ -63,8 +68,11 @@ function risksOf(rule: PolicyRule, group: string, resource: string): string[] {
     );
     if (reached) risks.push(right.id);
   }
-  // Wildcards are risky in themselves: they grant what does not exist yet.
-  if (rule.verbs.includes("*") || group === "*" || resource === "*") risks.push("rbac-wildcard");
+  // Every verb on every resource is cluster-admin's right; short of it, wildcards are risky in
+  // themselves: they grant what does not exist yet.
+  if (isFullAccess(probe)) risks.push("rbac-cluster-admin-binding");
+  else if (rule.verbs.includes("*") || group === "*" || resource === "*")
+    risks.push("rbac-wildcard-role-binding");
   return risks;
 }
 
@@ -119,72 +127,108 @@ export function matrixRow(rights: SubjectRights, rulesOf: RulesOf = (role) => ro
       verbs: [...cell.verbs].sort(),
       risks: [...cell.risks].sort(),
       namedOnly: cell.named,
+      resourceNames: cell.named ? [...new Set(cell.grants.flatMap((g) => g.resourceNames))].sort() : [],
       grants: cell.grants,
     }))
     .sort((a, b) =>
       a.scope === b.scope ? compareText(a.resource, b.resource) : compareText(a.scope, b.scope),
     );
-  return rowOf(rights.subject, subjectRef(rights.subject), out);
+  let worst: Severity | undefined;
+  for (const cell of out)
+    for (const risk of cell.risks) worst = worstOf(worst, riskSeverity(risk, cell.scope === "*"));
+  return rowOf(rights.subject, subjectRef(rights.subject), out, worst);
 }
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Risky subjects first (worst severity, then how many risky cells), then by reference. */
+/** The one order of subjects: worst right, then cluster-wide before namespaced, then reference. */
 export function compareRows(a: MatrixRow, b: MatrixRow): number {
-  const rank = (row: MatrixRow) => (row.worst === undefined ? 99 : SEVERITY_RANK[row.worst]);
-  return rank(a) - rank(b) || b.riskyCells - a.riskyCells || compareText(a.ref, b.ref);
+  return compareRanked(a, b);
 }
 
 export interface MatrixQuery {
   readonly subjectKind?: Subject["kind"];
   /** Cells that hold in this namespace: its own and the cluster-wide ones ("*"). */
   readonly namespace?: string;
-  /** A resource, matched against the cell's "<group>/<resource>" or its resource part (e.g. "secrets"). */
+  /**
+   * A resource as resourceQueryOf reads it ("secrets", "pods/exec", "apps/deployments",
+   * "core/secrets") or a non-resource URL ("/healthz"): cells whose rule covers it, wildcards included.
+   */
   readonly resource?: string;
+  /** Cells some grant of which allows this verb ("*" in a rule allows every verb). */
+  readonly verb?: string;
   readonly riskyOnly?: boolean;
   /** Part of the subject's reference, case-insensitive. */
   readonly search?: string;
 }
 
-/** The row restricted to the cells the query asks for, or undefined when none is left. */
+/** A matrix cell's resource read back: a non-resource URL, or a rule's group and resource entry. */
+function cellTarget(cell: MatrixCell): { url: string } | { group: string; resource: string } {
+  if (cell.resource.startsWith("url:")) return { url: cell.resource.slice(4) };
+  const slash = cell.resource.indexOf("/");
+  const group = cell.resource.slice(0, slash);
+  return { group: group === "core" ? "" : group, resource: cell.resource.slice(slash + 1) };
+}
+
+/** Whether a cell's rule (its one group and resource entry) covers the resource asked. */
+export function cellCovers(cell: MatrixCell, query: ResourceQuery): boolean {
+  const target = cellTarget(cell);
+  const probe: PolicyRule = {
+    verbs: ["*"],
+    apiGroups: "url" in target ? [] : [target.group],
+    resources: "url" in target ? [] : [target.resource],
+    resourceNames: [],
+    nonResourceURLs: "url" in target ? [target.url] : [],
+  };
+  if ("url" in query) return nonResourceURLMatches(probe, query.url);
+  return (
+    (query.apiGroup === undefined ? probe.apiGroups.length > 0 : apiGroupMatches(probe, query.apiGroup)) &&
+    resourceMatches(probe, query.resource, query.subresource)
+  );
+}
+
+/**
+ * The row restricted to the cells the query asks for, or undefined when none is left. Cells are
+ * read as the authorizer reads their rules: a cell "*\/*" with verbs "*" answers every resource
+ * and verb; a cell limited by resourceNames still answers (for the objects it names).
+ */
 export function filterRow(row: MatrixRow, query: MatrixQuery): MatrixRow | undefined {
   if (query.subjectKind !== undefined && row.subject.kind !== query.subjectKind) return undefined;
   if (query.search !== undefined && !row.ref.toLowerCase().includes(query.search.toLowerCase()))
     return undefined;
   // Without a filter on cells, a subject with no rights is listed too: "no rights" is an answer.
-  if (query.namespace === undefined && query.resource === undefined && !query.riskyOnly) return row;
+  if (
+    query.namespace === undefined &&
+    query.resource === undefined &&
+    query.verb === undefined &&
+    !query.riskyOnly
+  )
+    return row;
+  const resource = query.resource === undefined ? undefined : resourceQueryOf(query.resource);
+  const verb = query.verb;
   const cells = row.cells.filter((cell) => {
     if (query.namespace !== undefined && cell.scope !== "*" && cell.scope !== query.namespace) return false;
-    if (query.resource !== undefined) {
-      const part = cell.resource.slice(cell.resource.indexOf("/") + 1);
-      if (
-        cell.resource !== query.resource &&
-        part !== query.resource &&
-        part.split("/")[0] !== query.resource
-      )
-        return false;
-    }
+    if (resource !== undefined && !cellCovers(cell, resource)) return false;
+    if (verb !== undefined && !cell.grants.some((g) => g.verbs.includes("*") || g.verbs.includes(verb)))
+      return false;
     if (query.riskyOnly && cell.risks.length === 0) return false;
     return true;
   });
   if (cells.length === 0) return undefined;
-  return cells.length === row.cells.length ? row : rowOf(row.subject, row.ref, cells);
+  return cells.length === row.cells.length ? row : rowOf(row.subject, row.ref, cells, row.worst);
 }
 
-/** A row of cells, with its worst severity and count of risky cells. */
-function rowOf(subject: Subject, ref: string, cells: readonly MatrixCell[]): MatrixRow {
-  let worst: Severity | undefined;
-  let riskyCells = 0;
-  for (const cell of cells) {
-    if (cell.risks.length === 0) continue;
-    riskyCells++;
-    for (const risk of cell.risks) {
-      const severity = RISK_SEVERITY.get(risk) ?? "medium";
-      if (worst === undefined || SEVERITY_RANK[severity] < SEVERITY_RANK[worst]) worst = severity;
-    }
-  }
-  const row = { subject, ref, cells, riskyCells };
+/** A row of cells with the subject's worst severity and its count of risky cells. */
+function rowOf(
+  subject: Subject,
+  ref: string,
+  cells: readonly MatrixCell[],
+  worst: Severity | undefined,
+): MatrixRow {
+  const riskyCells = cells.filter((cell) => cell.risks.length > 0).length;
+  const clusterWide = cells.some((cell) => cell.scope === "*");
+  const row = { subject, ref, cells, riskyCells, clusterWide };
   return worst === undefined ? row : { ...row, worst };
 }

@@ -148,7 +148,16 @@ export const networkCluster: fc.Arbitrary<Json[]> = fc
 
 const VERBS = ["get", "list", "create", "delete", "escalate", "*"];
 const GROUPS = ["", "apps", "rbac.authorization.k8s.io", "*"];
-const RESOURCES = ["pods", "pods/exec", "secrets", "deployments", "*/scale", "*", "serviceaccounts/token"];
+const RESOURCES = [
+  "pods",
+  "pods/exec",
+  "pods/*",
+  "secrets",
+  "deployments",
+  "*/scale",
+  "*",
+  "serviceaccounts/token",
+];
 
 const policyRule: fc.Arbitrary<Json> = fc.oneof(
   fc.record(
@@ -162,7 +171,7 @@ const policyRule: fc.Arbitrary<Json> = fc.oneof(
   ),
   fc.record({
     verbs: fc.uniqueArray(fc.constantFrom("get", "post", "*"), { minLength: 1, maxLength: 2 }),
-    nonResourceURLs: fc.uniqueArray(fc.constantFrom("/healthz", "/metrics", "/api/*", "*"), {
+    nonResourceURLs: fc.uniqueArray(fc.constantFrom("/healthz", "/metrics", "/api/*", "/api/v1**", "*"), {
       minLength: 1,
       maxLength: 2,
     }),

@@ -5,6 +5,7 @@ import { getJson, query } from "../../api/client";
 import { setParams, useParams } from "../../app/url";
 import { ExportLinks } from "../../ui/ExportLinks";
 import { SeverityBadge } from "../../ui/SeverityBadge";
+import { SubjectRightsPanel, WhoCanQuestion } from "./RbacQuestions";
 
 const PAGE = 100;
 
@@ -27,16 +28,21 @@ export function RbacPage() {
     subjectKind: params.get("kind") ?? undefined,
     namespace: params.get("ns") ?? undefined,
     resource: params.get("resource") ?? undefined,
+    verb: params.get("verb") ?? undefined,
     risky: params.get("risky") === "1" ? "true" : undefined,
     search: params.get("subject") ?? undefined,
   };
   const offset = Number(params.get("offset") ?? 0) || 0;
-  const { data, error } = useQuery(rbacQueries.page(filters, offset));
+  const { data, error, isFetching, isPlaceholderData } = useQuery(rbacQueries.page(filters, offset));
+  // While a new filter loads, the previous rows stay drawn but marked as stale.
+  const loading = isFetching && (data === undefined || isPlaceholderData);
+  const can = params.get("can") ?? undefined;
   const [cell, setCell] = useState<{ subject: string; cell: Cell } | undefined>(undefined);
 
   return (
-    <div className="flex h-full min-h-0" data-export-root data-ready={data !== undefined}>
+    <div className="flex h-full min-h-0" data-export-root data-ready={data !== undefined && !loading}>
       <div className="flex min-h-0 flex-1 flex-col">
+        <WhoCanQuestion />
         <form
           className="flex flex-wrap items-end gap-3 border-b border-slate-300 p-2 text-sm dark:border-slate-700"
           onSubmit={(e) => e.preventDefault()}
@@ -72,6 +78,15 @@ export function RbacPage() {
             />
           </label>
           <label>
+            Verb{" "}
+            <input
+              value={filters.verb ?? ""}
+              onChange={(e) => setParams({ verb: e.target.value, offset: undefined }, true)}
+              placeholder="any"
+              className="w-20 rounded border border-slate-400 bg-transparent px-1"
+            />
+          </label>
+          <label>
             Subject{" "}
             <input
               value={filters.search ?? ""}
@@ -88,11 +103,22 @@ export function RbacPage() {
             Risky only
           </label>
           <ExportLinks what="rbac" formats={["csv", "json"]} filters={filters} page="rbac" />
-          <span data-testid="rbac-total">{data === undefined ? "…" : `${data.total} subjects`}</span>
+          <span data-testid="rbac-total" aria-busy={loading}>
+            {data === undefined ? "…" : `${data.total} subjects`}
+          </span>
+          {loading && (
+            <span role="status" data-testid="rbac-loading" className="text-amber-700 dark:text-amber-300">
+              Loading…
+            </span>
+          )}
         </form>
         {error !== null && <p role="alert">Cannot load the matrix: {error.message}</p>}
         <div className="min-h-0 flex-1 overflow-auto">
-          <table className="w-full text-left text-sm" data-testid="rbac-table">
+          <table
+            className={`w-full text-left text-sm ${loading ? "opacity-50" : ""}`}
+            data-testid="rbac-table"
+            aria-busy={loading}
+          >
             <caption className="sr-only">Effective RBAC rights per subject</caption>
             <thead>
               <tr>
@@ -115,7 +141,17 @@ export function RbacPage() {
                   data-subject={row.ref}
                 >
                   <th scope="row" className="p-1 font-mono text-xs font-normal break-all">
-                    {row.ref}
+                    <button
+                      type="button"
+                      className="text-left underline decoration-dotted"
+                      title="What may it do?"
+                      onClick={() => {
+                        setCell(undefined);
+                        setParams({ can: row.ref });
+                      }}
+                    >
+                      {row.ref}
+                    </button>
                   </th>
                   <td className="p-1">
                     {row.worst === undefined ? "" : <SeverityBadge severity={row.worst} />}
@@ -128,10 +164,16 @@ export function RbacPage() {
                           <button
                             type="button"
                             className={`rounded px-1 font-mono text-xs ${c.risks.length > 0 ? "bg-red-100 text-red-900 ring-1 ring-red-500 dark:bg-red-950 dark:text-red-100" : "bg-slate-100 dark:bg-slate-800"}`}
-                            onClick={() => setCell({ subject: row.ref, cell: c })}
+                            onClick={() => {
+                              setParams({ can: undefined });
+                              setCell({ subject: row.ref, cell: c });
+                            }}
                             data-risky={c.risks.length > 0}
                           >
                             {c.scope === "*" ? "cluster" : c.scope} · {c.resource}: {c.verbs.join(",")}
+                            {c.namedOnly &&
+                              c.resourceNames.length > 0 &&
+                              ` (only ${c.resourceNames.join(", ")})`}
                             {c.risks.length > 0 && <span className="sr-only"> (risky)</span>}
                           </button>
                         </li>
@@ -169,8 +211,12 @@ export function RbacPage() {
         className="w-96 overflow-y-auto border-l border-slate-300 p-3 text-sm dark:border-slate-700"
         aria-label="What grants this right"
       >
-        {cell === undefined ? (
-          <p>Pick a right to see the binding, role and rule that grant it.</p>
+        {can !== undefined ? (
+          <SubjectRightsPanel subject={can} namespace={filters.namespace} />
+        ) : cell === undefined ? (
+          <p>
+            Pick a right to see the binding, role and rule that grant it, or a subject to see what it may do.
+          </p>
         ) : (
           <div data-testid="grant-panel" className="space-y-2">
             <h2 className="font-semibold break-all">{cell.subject}</h2>
