@@ -61,3 +61,4 @@ export {
 export { identityNodeId, namespaceNodeId } from "./views/scoped";
 export { ANY_POD, OUTSIDE, type ViewPatch as EngineViewPatch } from "./views/view";
 export { NamespaceView, OverviewView, type View, WorkloadView } from "./views/views";
+export { type ViewPresence, viewPresence } from "./views/presence";

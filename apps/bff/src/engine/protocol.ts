@@ -33,6 +33,9 @@ export interface QueryArgs {
   evidence: Omit<QueryArgs["findings"], "offset" | "limit"> & { meta: Omit<EvidenceMeta, "revision"> };
   /** The whole cluster's objects (tests and exports). */
   cluster: Record<string, never>;
+
+  /** Whether a view's namespace or workload exists now. */
+  viewPresence: { ref: ViewRef };
 }
 
 export type QueryName = keyof QueryArgs;

@@ -5,6 +5,7 @@ import {
   NamespaceView,
   OverviewView,
   type View,
+  viewPresence,
   type WatchEvent,
   WorkloadView,
 } from "@trustmap/engine";
@@ -125,6 +126,9 @@ function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
     }
     case "cluster":
       return state.cluster();
+
+    case "viewPresence":
+      return viewPresence(state, (args as QueryArgs["viewPresence"]).ref);
   }
   throw new Error(`unknown query ${String(name)}`);
 }
