@@ -28,7 +28,7 @@ export function ViewState({ view, revision, nodes }: { view: string; revision: n
     <p
       role={alert ? "alert" : "status"}
       data-testid="view-state"
-      className="pointer-events-none absolute inset-x-0 top-1/3 mx-auto w-fit max-w-[80%] rounded border border-slate-400 bg-white/90 px-3 py-2 text-sm [overflow-wrap:anywhere] dark:bg-slate-900/90"
+      className="pointer-events-none absolute left-0 right-96 top-1/3 mx-auto w-fit max-w-[80%] rounded border border-slate-400 bg-white/90 px-3 py-2 text-sm [overflow-wrap:anywhere] dark:bg-slate-900/90"
     >
       {text}
     </p>
