@@ -1,4 +1,5 @@
 import { expect, type Page, test } from "@playwright/test";
+import { checkCodeScanningSarif, validateSarif } from "@trustmap/cli/testing/formats";
 import { ClusterInfo } from "@trustmap/shared";
 import { PNG } from "pngjs";
 import { screenshot } from "./helpers";
@@ -113,4 +114,15 @@ test("the PNG of the gaps page carries the source's true status as of the captur
   }
   expect(matching).toBeGreaterThan(box.width * box.height * 0.5);
   expect(matching).toBeLessThan(box.width * box.height * 1.5);
+});
+
+test("the demo cluster's SARIF passes the OASIS schema and GitHub code scanning's upload rules", async ({
+  request,
+}) => {
+  const text = await (await request.get("/api/export/report.sarif")).text();
+  expect(validateSarif(text)).toEqual([]);
+  expect(checkCodeScanningSarif(text)).toEqual([]);
+  const results = JSON.parse(text).runs[0].results as { locations: unknown[] }[];
+  expect(results.length).toBeGreaterThan(1000);
+  expect(results.every((result) => result.locations.length === 1)).toBe(true);
 });
