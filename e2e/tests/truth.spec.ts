@@ -60,6 +60,12 @@ test("each page keeps its own URL parameters, and a shared link shows its own al
   // Back goes to the page before with its parameters.
   await page.goBack();
   await expect(page.getByLabel("Findings at least")).toHaveValue("high");
+
+  // A reload keeps each page's parameters for this tab.
+  await page.reload();
+  await page.getByRole("tab", { name: "Gaps" }).click();
+  await expect(page.getByLabel("Severity")).toHaveValue("critical");
+  await expect(page.getByLabel("Namespace")).toHaveValue("payments-prod");
 });
 
 test("a namespace or a workload that does not exist is said so, not drawn blank", async ({ page }) => {

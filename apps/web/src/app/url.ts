@@ -46,11 +46,30 @@ export function useParam(
   return [value, set];
 }
 
-const remembered = new Map<Page, string>();
+// Each page's parameters when it was left, for this tab (kept over a reload).
+const STORED = "trustmap:page-params";
+
+function remembered(): Map<Page, string> {
+  try {
+    return new Map(Object.entries(JSON.parse(sessionStorage.getItem(STORED) ?? "{}")) as [Page, string][]);
+  } catch {
+    return new Map();
+  }
+}
+
+function remember(memory: Map<Page, string>): void {
+  try {
+    sessionStorage.setItem(STORED, JSON.stringify(Object.fromEntries(memory)));
+  } catch {
+    // Storage refused (private mode, quota): the parameters live as long as the page.
+  }
+}
 
 /** Shows another page with its own parameters (a new history entry). */
 export function goToPage(to: Page): void {
-  const search = switchPage(window.location.search, to, remembered);
+  const memory = remembered();
+  const search = switchPage(window.location.search, to, memory);
+  remember(memory);
   const url = new URL(window.location.href);
   url.search = search;
   if (url.href === window.location.href) return;
