@@ -174,7 +174,7 @@ export function renderSarif(report: Pick<LazyReport, "findings">, options: Sarif
                     {
                       level: "warning",
                       message: {
-                        text: `${findings.length} of ${report.findings.length} findings, the most severe first: code scanning refuses a run of more than ${GITHUB_LIMITS.results} results. The JSON and CSV exports hold them all.`,
+                        text: `${findings.length} of ${report.findings.length} findings, the most severe first: code scanning refuses a run of more than ${GITHUB_LIMITS.results} results. The JSON report holds them all.`,
                       },
                     },
                   ],
