@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Report } from "@trustmap/shared";
 import { describe, expect, it } from "vitest";
 import { run } from "./main";
-import { validateSarif } from "./testing/formats";
+import { checkCodeScanningSarif, validateSarif } from "./testing/formats";
 
 const root = join(import.meta.dirname, "..");
 const testdata = join(root, "testdata");
@@ -193,6 +193,8 @@ describe("SARIF output against the OASIS SARIF 2.1.0 schema", () => {
       const { cwd, path } = input();
       const sarif = analyzeIn(cwd, path, "--format", "sarif");
       expect(validateSarif(sarif)).toEqual([]);
+      // Every result located (at its manifest, or at its object in the cluster), as code scanning requires.
+      expect(checkCodeScanningSarif(sarif)).toEqual([]);
       const findings = Report.parse(JSON.parse(analyzeIn(cwd, path))).findings;
       expect(findings.length).toBeGreaterThan(0);
       expect(JSON.parse(sarif).runs[0].results).toHaveLength(findings.length);

@@ -93,7 +93,8 @@ export function run(args: readonly string[], io: Io): number {
   const report = analyzeLazily(parsed.cluster);
   const output = new Output(io.stdout);
   if (command.format === "text") writeText(report, output);
-  else if (command.format === "sarif") output.write(renderSarif(report, input.locations, VERSION));
+  else if (command.format === "sarif")
+    output.write(renderSarif(report, { version: VERSION, locations: input.locations }));
   else writeJson(report, output);
   output.flush();
   return 0;

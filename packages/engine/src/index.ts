@@ -68,6 +68,7 @@ export {
   explainOpen,
   identitiesOfNode,
 } from "./views/explain";
+export { type ViewPresence, viewPresence } from "./views/presence";
 export { identityNodeId, namespaceNodeId } from "./views/scoped";
 export { ANY_POD, OUTSIDE, type ViewPatch as EngineViewPatch } from "./views/view";
 export { NamespaceView, OverviewView, type View, WorkloadView } from "./views/views";

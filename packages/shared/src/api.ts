@@ -376,7 +376,11 @@ export type FindingsPage = z.infer<typeof FindingsPage>;
 /** The query of the stream: the views a tab watches, and where it left off. */
 export const StreamQuery = z
   .object({
-    view: z.union([Text, z.array(Text)]).transform((v) => (Array.isArray(v) ? v : [v])),
+    // No view: a stream of the connection's status alone (the pages that draw no graph).
+    view: z
+      .union([Text, z.array(Text)])
+      .default([])
+      .transform((v) => (Array.isArray(v) ? v : [v])),
     lastEventId: Text.optional(),
   })
   .strict();
@@ -406,3 +410,19 @@ export function decodeEventId(id: string | undefined): Map<string, number> {
 
 export const ApiError = z.object({ error: z.string() }).strict();
 export type ApiError = z.infer<typeof ApiError>;
+
+// Whether a view's subject exists now (GET /api/view?view=<key>): the graph page tells an empty
+// namespace from one that does not exist.
+export const ViewPresenceQuery = z.object({ view: Text }).strict();
+export type ViewPresenceQuery = z.infer<typeof ViewPresenceQuery>;
+
+export const ViewPresence = z
+  .object({
+    view: z.string(),
+    exists: z.boolean(),
+    /** What does not exist, and the sentence that says so ("no namespace named …"). */
+    kind: z.enum(["namespace", "workload"]).optional(),
+    message: z.string().optional(),
+  })
+  .strict();
+export type ViewPresence = z.infer<typeof ViewPresence>;

@@ -1,4 +1,9 @@
-import { formulaCells, parseCsvStrict, validateSarif } from "@trustmap/cli/testing/formats";
+import {
+  formulaCells,
+  parseCsvStrict,
+  unescapeSarifText,
+  validateSarif,
+} from "@trustmap/cli/testing/formats";
 import { compareFindings, initialEvents, parseCluster } from "@trustmap/engine";
 import {
   ClusterInfo,
@@ -265,7 +270,7 @@ describe("the exports", () => {
     };
     expect(sarif.version).toBe("2.1.0");
     const run = sarif.runs[0]!;
-    expect(run.results.map((r) => r.message.text)).toEqual(expected.map((f) => f.message));
+    expect(run.results.map((r) => unescapeSarifText(r.message.text))).toEqual(expected.map((f) => f.message));
     expect(run.properties.scope).toBe("Namespace shop");
     const rules = new Set(run.tool.driver.rules.map((r) => r.id));
     for (const result of run.results) expect(rules.has(result.ruleId)).toBe(true);

@@ -15,6 +15,8 @@ import {
   PageShotQuery,
   parseViewKey,
   StreamQuery,
+  type ViewPresence,
+  ViewPresenceQuery,
   WhoCanQuery,
 } from "@trustmap/shared";
 import { type Request, type Response, Router } from "express";
@@ -333,6 +335,19 @@ export function apiRouter(
     );
     streams.add(connection);
     response.on("close", () => streams.remove(connection));
+  });
+
+  // Whether a view's namespace or workload exists now: an empty picture is told from a missing one.
+  router.get("/view", async (request, response: Response<ViewPresence>) => {
+    const { view } = parseQuery(ViewPresenceQuery, request);
+    const ref = parseViewKey(view);
+    if (ref === undefined)
+      throw new HttpError(
+        400,
+        `query parameter "view": ${JSON.stringify(view)} is not a view (overview, namespace:<name>, workload:<identity>)`,
+      );
+    const presence = (await live.query("viewPresence", { ref })) as Omit<ViewPresence, "view">;
+    response.json({ view, ...presence });
   });
 
   return router;

@@ -45,6 +45,9 @@ export interface QueryArgs {
   canI: CanIQuery;
   /** The whole cluster's objects (tests and exports). */
   cluster: Record<string, never>;
+
+  /** Whether a view's namespace or workload exists now. */
+  viewPresence: { ref: ViewRef };
 }
 
 export type QueryName = keyof QueryArgs;

@@ -5,6 +5,7 @@ import {
   NamespaceView,
   OverviewView,
   type View,
+  viewPresence,
   type WatchEvent,
   WorkloadView,
 } from "@trustmap/engine";
@@ -129,6 +130,9 @@ function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
       return queries.canI(args as QueryArgs["canI"]);
     case "cluster":
       return state.cluster();
+
+    case "viewPresence":
+      return viewPresence(state, (args as QueryArgs["viewPresence"]).ref);
   }
   throw new Error(`unknown query ${String(name)}`);
 }

@@ -17,13 +17,21 @@ export function evidenceCsv(report: EvidenceReport): string {
 /** The findings as SARIF 2.1.0; the run's properties say the scope, filters and revision. */
 export function evidenceSarif(report: EvidenceReport): string {
   const { meta } = report;
-  return renderSarif({ findings: report.findings }, new Map(), meta.trustmapVersion, {
-    scope: meta.scopeText,
-    cluster: meta.cluster,
-    ...(meta.context === undefined ? {} : { context: meta.context }),
-    source: meta.source.kind,
-    revision: meta.revision,
-    generatedAt: meta.generatedAt,
-    filters: meta.filters,
-  });
+  return renderSarif(
+    { findings: report.findings },
+    {
+      version: meta.trustmapVersion,
+      // A live cluster has no manifests: each result is located at its object's URI in the cluster.
+      cluster: meta.cluster,
+      runProperties: {
+        scope: meta.scopeText,
+        cluster: meta.cluster,
+        ...(meta.context === undefined ? {} : { context: meta.context }),
+        source: meta.source.kind,
+        revision: meta.revision,
+        generatedAt: meta.generatedAt,
+        filters: meta.filters,
+      },
+    },
+  );
 }

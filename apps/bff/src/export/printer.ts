@@ -85,6 +85,8 @@ export class ReportPrinter {
         url.searchParams.set("capture", "1");
         await page.goto(url.href);
         await waitReady(page, "[data-export-root][data-ready='true']");
+        // The status line in the picture is the source's as the BFF answers now, never a guess.
+        await waitReady(page, "[data-testid='status'][data-ready='true']");
         return await page.screenshot({ fullPage: true, type: "png" });
       } finally {
         await context.close();

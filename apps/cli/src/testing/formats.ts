@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { gzipSync } from "node:zlib";
 import Ajv, { type ErrorObject, type SchemaObject } from "ajv-draft-04";
 import addFormats from "ajv-formats";
 
@@ -93,6 +94,144 @@ function checkRuleReferences(run: SarifLog["runs"][number], at: string): string[
     }
   });
   return errors;
+}
+
+// ---- SARIF for GitHub code scanning ---------------------------------------------------------
+
+// What GitHub code scanning requires of an uploaded SARIF file beyond the schema (its "SARIF
+// support for code scanning" and "SARIF results exceed limits" pages): the hard limits refuse
+// the whole file, and so does a result without a location. Plus Trustmap's own rule that message
+// text is literal: no embedded link, placeholder or control character reaches a viewer.
+
+export const CODE_SCANNING_LIMITS = {
+  runs: 20,
+  resultsPerRun: 25_000,
+  rulesPerRun: 25_000,
+  extensionsPerRun: 100,
+  locationsPerResult: 1_000,
+  tagsPerRule: 20,
+  gzipBytes: 10 * 1024 * 1024,
+} as const;
+
+interface CodeScanningLog {
+  runs?: {
+    tool?: {
+      driver?: { name?: string; rules?: { id: string; properties?: { tags?: string[] } }[] };
+      extensions?: unknown[];
+    };
+    results?: {
+      ruleId?: string;
+      message?: { text?: string };
+      locations?: {
+        physicalLocation?: { artifactLocation?: { uri?: string }; region?: { startLine?: number } };
+      }[];
+      partialFingerprints?: Record<string, unknown>;
+    }[];
+  }[];
+}
+
+/** Every way `text` breaks GitHub code scanning's rules for an upload; empty when it keeps them. */
+export function checkCodeScanningSarif(text: string): string[] {
+  const errors: string[] = [];
+  let log: CodeScanningLog;
+  try {
+    log = JSON.parse(text) as CodeScanningLog;
+  } catch (error) {
+    return [`not JSON: ${(error as Error).message}`];
+  }
+  const gzipped = gzipSync(Buffer.from(text, "utf8")).length;
+  if (gzipped > CODE_SCANNING_LIMITS.gzipBytes)
+    errors.push(`$: ${gzipped} bytes gzipped, more than ${CODE_SCANNING_LIMITS.gzipBytes}`);
+  const runs = log.runs ?? [];
+  if (runs.length > CODE_SCANNING_LIMITS.runs)
+    errors.push(`$.runs: ${runs.length} runs, more than ${CODE_SCANNING_LIMITS.runs}`);
+  runs.forEach((run, r) => {
+    const at = `$.runs[${r}]`;
+    const driver = run.tool?.driver;
+    if (typeof driver?.name !== "string" || driver.name === "")
+      errors.push(`${at}.tool.driver.name: missing`);
+    const rules = driver?.rules ?? [];
+    if (rules.length > CODE_SCANNING_LIMITS.rulesPerRun)
+      errors.push(`${at}.tool.driver.rules: more than ${CODE_SCANNING_LIMITS.rulesPerRun}`);
+    if ((run.tool?.extensions?.length ?? 0) > CODE_SCANNING_LIMITS.extensionsPerRun)
+      errors.push(`${at}.tool.extensions: more than ${CODE_SCANNING_LIMITS.extensionsPerRun}`);
+    rules.forEach((rule, i) => {
+      const tags = rule.properties?.tags?.length ?? 0;
+      if (tags > CODE_SCANNING_LIMITS.tagsPerRule)
+        errors.push(
+          `${at}.tool.driver.rules[${i}].properties.tags: ${tags} tags, more than ${CODE_SCANNING_LIMITS.tagsPerRule}`,
+        );
+    });
+    const ruleIds = new Set(rules.map((rule) => rule.id));
+    const results = run.results ?? [];
+    if (results.length > CODE_SCANNING_LIMITS.resultsPerRun)
+      errors.push(
+        `${at}.results: ${results.length} results, more than ${CODE_SCANNING_LIMITS.resultsPerRun}`,
+      );
+    results.forEach((result, i) => {
+      const where = `${at}.results[${i}]`;
+      if (result.ruleId === undefined || !ruleIds.has(result.ruleId))
+        errors.push(`${where}.ruleId: ${JSON.stringify(result.ruleId)} is not a rule of tool.driver.rules`);
+      const locations = result.locations ?? [];
+      if (locations.length === 0) errors.push(`${where}.locations: none (code scanning refuses the file)`);
+      if (locations.length > CODE_SCANNING_LIMITS.locationsPerResult)
+        errors.push(`${where}.locations: more than ${CODE_SCANNING_LIMITS.locationsPerResult}`);
+      locations.forEach((location, l) => {
+        const uri = location.physicalLocation?.artifactLocation?.uri;
+        const here = `${where}.locations[${l}].physicalLocation`;
+        if (typeof uri !== "string" || uri === "") errors.push(`${here}.artifactLocation.uri: missing`);
+        else errors.push(...checkArtifactUri(uri, `${here}.artifactLocation.uri`));
+        const line = location.physicalLocation?.region?.startLine;
+        if (
+          location.physicalLocation?.region !== undefined &&
+          !(Number.isInteger(line) && (line as number) >= 1)
+        )
+          errors.push(`${here}.region.startLine: ${JSON.stringify(line)} is not a line number`);
+      });
+      const fingerprints = Object.values(result.partialFingerprints ?? {});
+      if (
+        fingerprints.length === 0 ||
+        fingerprints.some((value) => typeof value !== "string" || value === "")
+      )
+        errors.push(`${where}.partialFingerprints: none (uploads through the API would duplicate alerts)`);
+      errors.push(...checkLiteralMessage(result.message?.text, `${where}.message.text`));
+    });
+  });
+  return errors;
+}
+
+/** A repository-relative URI reference (GitHub refuses other schemes than file): only URI characters, no dot segment. */
+function checkArtifactUri(uri: string, at: string): string[] {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1];
+  if (scheme !== undefined && scheme.toLowerCase() !== "file")
+    return [`${at}: scheme "${scheme}" is not one code scanning accepts`];
+  if (!/^[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]*$/.test(uri) || /%(?![0-9A-Fa-f]{2})/.test(uri))
+    return [`${at}: ${JSON.stringify(uri)} is not a URI reference (unencoded characters)`];
+  if (uri.split("/").some((s) => s === "." || s === ".."))
+    return [`${at}: ${JSON.stringify(uri)} has a dot segment`];
+  return [];
+}
+
+/** A plain text message with no embedded link, no placeholder and no control character: every "[", "]", "\\" escaped, every brace doubled. */
+function checkLiteralMessage(text: string | undefined, at: string): string[] {
+  if (typeof text !== "string" || text === "") return [`${at}: empty`];
+  if (/\p{Cc}/u.test(text)) return [`${at}: holds a control character`];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\") {
+      if (!["\\", "[", "]"].includes(text[i + 1] ?? "")) return [`${at}: a lone backslash at ${i}`];
+      i++;
+    } else if (c === "{" || c === "}") {
+      if (text[i + 1] !== c) return [`${at}: a placeholder brace at ${i}`];
+      i++;
+    } else if (c === "[" || c === "]") return [`${at}: an unescaped bracket at ${i} (an embedded link)`];
+  }
+  return [];
+}
+
+/** The literal text a SARIF plain text message string stands for (escapes undone). */
+export function unescapeSarifText(text: string): string {
+  return text.replace(/\\([\\[\]])|\{\{|\}\}/g, (match, escaped: string | undefined) => escaped ?? match[0]!);
 }
 
 // ---- CSV (RFC 4180) --------------------------------------------------------------------------

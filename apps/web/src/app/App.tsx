@@ -1,9 +1,11 @@
+import { useEffect } from "react";
 import { GapsPage } from "../features/gaps/GapsPage";
 import { GraphPage } from "../features/graph/GraphPage";
 import { RbacPage } from "../features/rbac/RbacPage";
-import { useConnection } from "../stream/useStream";
-import { StatusBar } from "../ui/StatusBar";
-import { setParams, useParam } from "./url";
+import { streamStore } from "../stream/store";
+import { SourceBadge, StatusBar, useSourceInfo } from "../ui/StatusBar";
+import { pageOf } from "./pages";
+import { goToPage, isCapture, useParams } from "./url";
 
 const TABS = [
   { id: "graph", label: "Graph" },
@@ -11,27 +13,26 @@ const TABS = [
   { id: "gaps", label: "Gaps" },
 ] as const;
 
+/**
+ * Every page shows the connection's true status, so the shell opens the stream (of the status
+ * alone when no page watches a view). A capture for an export has no stream: its status bar
+ * says what the BFF answered at the capture.
+ */
+function useStatusStream(): void {
+  useEffect(() => {
+    if (!isCapture()) streamStore.connect();
+  }, []);
+}
+
 export function App() {
-  const [tab] = useParam("tab");
-  const current = TABS.find((t) => t.id === tab)?.id ?? "graph";
-  const { hello } = useConnection();
+  const current = pageOf(useParams().toString());
+  const source = useSourceInfo();
+  useStatusStream();
   return (
     <div className="flex h-screen flex-col">
       <header className="flex flex-wrap items-center gap-4 border-b border-slate-300 px-3 py-2 dark:border-slate-700">
         <h1 className="text-lg font-bold">Trustmap</h1>
-        {hello !== undefined && (
-          <span className="text-sm" data-testid="source">
-            {hello.source.demo ? (
-              <strong className="rounded bg-purple-700 px-2 text-white">
-                Demo cluster: a made-up company, not yours
-              </strong>
-            ) : (
-              <>
-                {hello.source.kind}: {hello.source.name}
-              </>
-            )}
-          </span>
-        )}
+        <SourceBadge source={source} />
         <nav aria-label="Sections">
           <div className="flex gap-1" role="tablist">
             {TABS.map((t) => (
@@ -41,7 +42,7 @@ export function App() {
                 role="tab"
                 aria-selected={current === t.id}
                 className={`rounded px-3 py-1 text-sm ${current === t.id ? "bg-blue-600 text-white" : "hover:bg-slate-200 dark:hover:bg-slate-800"}`}
-                onClick={() => setParams({ tab: t.id === "graph" ? undefined : t.id })}
+                onClick={() => goToPage(t.id)}
               >
                 {t.label}
               </button>

@@ -146,3 +146,44 @@ describe("the tab's stream store", () => {
     expect(next.url.searchParams.get("lastEventId")).toBe("overview=4");
   });
 });
+
+describe("the connection's status on every page", () => {
+  it("opens a stream of the status alone when no page watches a view, once", () => {
+    const store = new StreamStore();
+    store.connect();
+    store.connect();
+    expect(FakeEventSource.opened).toHaveLength(1);
+    expect(FakeEventSource.opened[0]!.url.searchParams.getAll("view")).toEqual([]);
+    expect(store.connection.opened).toBe(false);
+    const source = FakeEventSource.opened[0]!;
+    source.send("open", {});
+    expect(store.connection).toMatchObject({ open: true, opened: true });
+    const status = { state: "connected", since: "2026-01-01T00:00:00Z" };
+    source.send("hello", {
+      stream: "s1",
+      source: { kind: "demo", name: "demo", demo: true },
+      status,
+      views: [],
+    });
+    expect(store.connection.hello?.source.demo).toBe(true);
+    expect(store.connection.source).toEqual(status);
+  });
+
+  it("asks again after a stream the server refused, which the browser does not retry", () => {
+    const store = new StreamStore();
+    store.connect();
+    const source = FakeEventSource.opened[0]! as FakeEventSource & { readyState: number };
+    source.readyState = 2;
+    const timers: (() => void)[] = [];
+    const realSetTimeout = globalThis.setTimeout;
+    Object.assign(globalThis, { setTimeout: (f: () => void) => timers.push(f) });
+    try {
+      source.send("error", {});
+    } finally {
+      Object.assign(globalThis, { setTimeout: realSetTimeout });
+    }
+    expect(timers).toHaveLength(1);
+    timers[0]!();
+    expect(FakeEventSource.opened).toHaveLength(2);
+  });
+});

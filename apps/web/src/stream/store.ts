@@ -16,6 +16,8 @@ export interface Connection {
   /** The stream's own state: open, or retrying since when. */
   readonly open: boolean;
   readonly since: number;
+  /** Whether the stream has ever been open: before that it is connecting, after it reconnecting. */
+  readonly opened: boolean;
   readonly hello?: StreamHello;
   /** The cluster source's state, as the BFF reports it. */
   readonly source?: SourceStatus;
@@ -23,6 +25,10 @@ export interface Connection {
   readonly queued: number;
   readonly received: number;
 }
+
+/** EventSource.CLOSED: the browser gave up on the stream (an error answer) and will not retry. */
+const CLOSED = 2;
+const RETRY_MS = 3_000;
 
 type StreamEvent = { readonly event: "snapshot" | "patch"; readonly data: unknown };
 
@@ -39,7 +45,23 @@ export class StreamStore {
   private readonly viewListeners = new Map<string, Set<(change: ViewChange) => void>>();
   private readonly listeners = new Set<() => void>();
   private queue: StreamEvent[] = [];
-  private state: Connection = { open: false, since: Date.now(), paused: false, queued: 0, received: 0 };
+  private state: Connection = {
+    open: false,
+    since: Date.now(),
+    opened: false,
+    paused: false,
+    queued: 0,
+    received: 0,
+  };
+  private retry: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Opens the stream if no page has yet: the connection's status and the source's reach every
+   * page, including those that watch no view (a stream of no view carries the status alone).
+   */
+  connect(): void {
+    if (this.source === undefined) this.watch(this.keys);
+  }
 
   /** Watches these views over one stream; views already held resume where they were. */
   watch(keys: readonly string[]): void {
@@ -47,19 +69,29 @@ export class StreamStore {
     if (wanted.join("\n") === this.keys.join("\n") && this.source !== undefined) return;
     this.keys = wanted;
     this.source?.close();
+    clearTimeout(this.retry);
     for (const key of [...this.views.keys()]) if (!wanted.includes(key)) this.views.delete(key);
     const url = new URL("/api/stream", window.location.origin);
     for (const key of wanted) url.searchParams.append("view", key);
     if (this.lastEventId !== undefined) url.searchParams.set("lastEventId", this.lastEventId);
     const source = new EventSource(url);
     this.source = source;
-    source.addEventListener("open", () => this.update({ open: true, since: Date.now() }));
+    source.addEventListener("open", () => this.update({ open: true, opened: true, since: Date.now() }));
     source.addEventListener("error", () => {
       if (this.state.open) this.update({ open: false, since: Date.now() });
+      // The browser retries by itself unless the server answered with an error: then ask again.
+      if (source.readyState === CLOSED && this.source === source) {
+        this.source = undefined;
+        this.retry = setTimeout(() => {
+          if (this.source === undefined) this.watch(this.keys);
+        }, RETRY_MS);
+      }
     });
-    source.addEventListener("hello", (event) =>
-      this.update({ hello: StreamHello.parse(JSON.parse(event.data)) }),
-    );
+    source.addEventListener("hello", (event) => {
+      // A new stream's hello carries the source's status now: a status heard before is older.
+      const hello = StreamHello.parse(JSON.parse(event.data));
+      this.update({ hello, source: hello.status });
+    });
     source.addEventListener("status", (event) =>
       this.update({ source: SourceStatus.parse(JSON.parse(event.data)) }),
     );
@@ -71,6 +103,7 @@ export class StreamStore {
   }
 
   close(): void {
+    clearTimeout(this.retry);
     this.source?.close();
     this.source = undefined;
   }

@@ -95,6 +95,11 @@ function Cover({ report }: { report: EvidenceReport }) {
           {meta.filtersText.length === 0 ? "none: every finding in scope" : meta.filtersText.join("; ")}
         </Fact>
         <Fact term="Generated">{meta.generatedAt}</Fact>
+        <Fact term="Connection">
+          <span data-testid="report-connection">
+            {meta.status.state} since {meta.status.since} (as the report was made)
+          </span>
+        </Fact>
         <Fact term="Revision">{meta.revision}</Fact>
         <Fact term="Trustmap version">{meta.trustmapVersion}</Fact>
       </dl>

@@ -11,6 +11,7 @@ import { graphQueries } from "./api";
 import { EdgePanel } from "./EdgePanel";
 import { Legend } from "./Legend";
 import { NodePanel } from "./NodePanel";
+import { ViewState } from "./ViewState";
 import { crumbsOf, reportNamespaceOf, scopeOf, viewOfNode } from "./view-keys";
 
 /**
@@ -261,7 +262,8 @@ export function GraphPage() {
           {view} · revision {revision} · {nodes.length} nodes
         </span>
       </div>
-      <div className="flex min-h-0 flex-1">
+      <div className="relative flex min-h-0 flex-1">
+        <ViewState view={view} revision={revision} nodes={nodes.length} />
         <div
           ref={container}
           className="min-h-0 flex-1"
