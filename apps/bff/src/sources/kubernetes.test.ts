@@ -240,6 +240,7 @@ describe("KubernetesSource: the first sync", () => {
         containers: [{ name: "app", image: "registry.example/app:1.0", capabilitiesAdd: [] }],
       },
       source: { kind: "Pod", namespace: "shop", name: "web-1" },
+      owner: { kind: "Pod", namespace: "shop", name: "web-1" },
     });
 
     const watch = api.requestsFor(PODS, "watch")[0];
