@@ -7,6 +7,8 @@ import {
   explainOpen,
   filterRow,
   identitiesOfNode,
+  identityLabel,
+  identityNodeId,
   isDefaultDeny,
   type LiveIdentity,
   type MatrixRow,
@@ -34,6 +36,7 @@ import type {
   ViewNode,
 } from "@trustmap/shared";
 
+import { decodeNodeId } from "@trustmap/shared";
 import type { QueryArgs } from "../engine/protocol";
 
 type WireRow = MatrixPage["rows"][number];
@@ -176,14 +179,18 @@ export class Queries {
 
   /** Details of a graph node (namespace, identity or pod); undefined when it does not exist. */
   node(id: string): NodeDetails | undefined {
+    const ref = decodeNodeId(id);
+    if (ref === undefined || ref.kind === "any" || ref.kind === "outside") return undefined;
     const identities = identitiesOfNode(this.state, id);
-    const kind = id.startsWith("ns:") ? "namespace" : id.startsWith("pod:") ? "pod" : "identity";
+    const kind = ref.kind === "workload" ? "identity" : ref.kind;
     if (identities.length === 0 && kind !== "namespace") return undefined;
-    const namespace = kind === "namespace" ? id.slice(3) : identities[0]!.namespace;
+    const namespace = ref.kind === "namespace" ? ref.namespace : identities[0]!.namespace;
     const ns = this.state.namespaceNamed(namespace);
     if (ns === undefined) return undefined;
     const podKeys =
-      kind === "pod" ? [id.slice(4)] : identities.flatMap((identity) => [...identity.pods.keys()]).sort();
+      ref.kind === "pod"
+        ? [`${ref.namespace}/${ref.name}`]
+        : identities.flatMap((identity) => [...identity.pods.keys()]).sort();
     const pods = podKeys.slice(0, 200).flatMap((key) => {
       const pod = this.state.pod(key);
       return pod === undefined
@@ -215,6 +222,12 @@ export class Queries {
     return {
       id,
       kind,
+      name:
+        ref.kind === "pod"
+          ? ref.name
+          : ref.kind === "namespace"
+            ? ref.namespace
+            : identityLabel(identities[0]!),
       namespace,
       labels: kind === "namespace" ? { ...ns.labels } : { ...(identities[0]?.labels ?? {}) },
       pods,
@@ -381,7 +394,7 @@ export class Queries {
 }
 
 function nodeIdOf(identity: LiveIdentity, requested: string): string {
-  return requested.startsWith("ns:") ? `id:${identity.key}` : requested;
+  return decodeNodeId(requested)?.kind === "namespace" ? identityNodeId(identity) : requested;
 }
 
 function openAnswer(from: string, to: string, open: ReturnType<typeof explainOpen>[]): Explanation {
