@@ -58,6 +58,6 @@ export {
   explainOpen,
   identitiesOfNode,
 } from "./views/explain";
-export { identityLabel, identityNodeId, namespaceNodeId } from "./views/scoped";
+export { identityLabel, identityNodeId, namespaceNodeId, nodeName } from "./views/scoped";
 export { ANY_POD, OUTSIDE, type ViewPatch as EngineViewPatch } from "./views/view";
 export { NamespaceView, OverviewView, type View, WorkloadView } from "./views/views";

@@ -163,6 +163,9 @@ export const Explanation = z
   .object({
     from: z.string(),
     to: z.string(),
+    /** The ends' names for headings (never their ids). */
+    fromName: z.string(),
+    toName: z.string(),
     ports: Ports.nullable(),
     pairs: z.array(PairExplanation),
     open: z.array(OpenExplanation),

@@ -15,6 +15,7 @@ import {
   matrixRow,
   type NetworkPolicy,
   namespacesOfFinding,
+  nodeName,
   OUTSIDE,
   type Role,
   roleRef,
@@ -260,12 +261,12 @@ export class Queries {
     if (from === ANY_POD || from === OUTSIDE) {
       const explanations = open(to, from, "ingress");
       if (explanations.length === 0) return undefined;
-      return openAnswer(from, to, explanations);
+      return this.named(openAnswer(from, to, explanations));
     }
     if (to === ANY_POD || to === OUTSIDE) {
       const explanations = open(from, to, "egress");
       if (explanations.length === 0) return undefined;
-      return openAnswer(from, to, explanations);
+      return this.named(openAnswer(from, to, explanations));
     }
     const sources = identitiesOfNode(this.state, from);
     const targets = identitiesOfNode(this.state, to);
@@ -287,7 +288,24 @@ export class Queries {
               ports === null ? "" : `; together on ${ports === "all" ? "every port" : "the ports listed"}`
             }.`,
           ];
-    return { from, to, ports, pairs: pairs.slice(0, 50), open: [], pairCount: pairs.length, summary };
+    return this.named({
+      from,
+      to,
+      ports,
+      pairs: pairs.slice(0, 50),
+      open: [],
+      pairCount: pairs.length,
+      summary,
+    });
+  }
+
+  /** An explanation with its ends' names. */
+  private named(answer: Omit<Explanation, "fromName" | "toName">): Explanation {
+    return {
+      ...answer,
+      fromName: nodeName(this.state, answer.from) ?? answer.from,
+      toName: nodeName(this.state, answer.to) ?? answer.to,
+    };
   }
 
   matrixPage(query: QueryArgs["matrix"]): MatrixPage {
@@ -397,7 +415,11 @@ function nodeIdOf(identity: LiveIdentity, requested: string): string {
   return decodeNodeId(requested)?.kind === "namespace" ? identityNodeId(identity) : requested;
 }
 
-function openAnswer(from: string, to: string, open: ReturnType<typeof explainOpen>[]): Explanation {
+function openAnswer(
+  from: string,
+  to: string,
+  open: ReturnType<typeof explainOpen>[],
+): Omit<Explanation, "fromName" | "toName"> {
   const ports = unionPorts(open.flatMap((o) => (o.side.ports === null ? [] : [o.side.ports])));
   return {
     from,

@@ -2,6 +2,7 @@ import {
   decodeNodeId,
   podNodeId,
   namespaceNodeId as sharedNamespaceNodeId,
+  workloadKey,
   workloadNodeId,
 } from "@trustmap/shared";
 import { worse } from "../findings/catalog";
@@ -25,6 +26,28 @@ export function namespaceNodeId(namespace: string): string {
 /** The name people know an identity by (`payments-prod/postgres`, `shop/api version=v2`). */
 export function identityLabel(identity: LiveIdentity): string {
   return identity.name;
+}
+
+/**
+ * The name a node is shown by (headings, captions): the namespace, the identity's name, the pod's
+ * name, "any pod" or "outside the cluster"; undefined when no such node exists.
+ */
+export function nodeName(state: ClusterState, nodeId: string): string | undefined {
+  const ref = decodeNodeId(nodeId);
+  switch (ref?.kind) {
+    case undefined:
+      return undefined;
+    case "namespace":
+      return ref.namespace;
+    case "workload":
+      return state.netpol.identities.get(workloadKey(ref.workload))?.name;
+    case "pod":
+      return ref.name;
+    case "any":
+      return anyNode().label;
+    case "outside":
+      return outsideNode().label;
+  }
 }
 
 /** The worst severity among an identity's pods' findings. */
