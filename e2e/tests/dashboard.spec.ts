@@ -64,7 +64,7 @@ test("drills down by click from the cluster to a namespace to a workload, and ba
   await screenshot(page, "namespace");
   const open = page
     .getByTestId("node-list")
-    .getByRole("button", { name: /^Open / })
+    .getByRole("button", { name: /^Open storefront-prod\// })
     .first();
   await open.click();
   await expect(page).toHaveURL(/view=workload:/);

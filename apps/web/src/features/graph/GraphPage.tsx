@@ -267,7 +267,7 @@ export function GraphPage() {
           filters={{ namespace: reportScope }}
         />
         <span className="text-xs text-slate-600 dark:text-slate-400" data-testid="view-revision">
-          {view} · revision {revision} · {nodes.length} nodes
+          {scopeOf(view, workloadLabel)} · revision {revision} · {nodes.length} nodes
         </span>
       </div>
       <div className="flex min-h-0 flex-1">
