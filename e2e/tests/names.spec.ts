@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
 import { parseCsvStrict } from "@trustmap/cli/testing/formats";
 import { EvidenceReport, NamespaceList } from "@trustmap/shared";
@@ -150,6 +151,17 @@ test("no page, address or link shows a control character or an internal key", as
   await scan(page, "workload postgres-0");
   await screenshot(page, "names-workload");
 
+  // The graph's SVG names the workload in its caption, and its text holds no key.
+  const controls = page.getByRole("group", { name: "Export the graph as an image" });
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    controls.getByRole("button", { name: "SVG", exact: true }).click(),
+  ]);
+  const svg = await readFile(await download.path(), "utf8");
+  expect(svg).toContain(`Trustmap · Workload ${name} in namespace payments-prod`);
+  expectClean([svg], "graph SVG");
+  expectClean([download.suggestedFilename()], "graph SVG file name");
+
   // A pod: named by its name.
   const pod = page.getByTestId("node-list").locator("[data-node-id^='pod:payments-prod/postgres-']").first();
   const podId = (await pod.getAttribute("data-node-id"))!;
@@ -246,6 +258,7 @@ test("two versions of one app, mid-rollout on the live demo, are named by their 
     )
     .toBe(true);
   expect(found!.names).toEqual(found!.expected);
+  test.info().annotations.push({ type: "rollout", description: found!.names.join(" | ") });
   await page.goto(`${live}/?view=${encodeURIComponent(`namespace:${found!.namespace}`)}`);
   await graphReady(page);
   // The page draws the engine's names: both versions, named alike, while the rollout runs.
