@@ -72,8 +72,16 @@ describe("identity names", () => {
         );
         for (const cmd of commands) {
           for (const event of eventsOf(state, cmd)) {
-            state.apply(event);
+            const before = new Map([...state.identities()].map((identity) => [identity, identity.name]));
+            const delta = state.apply(event);
             expect(namesOf(state)).toEqual(referenceNames(state.cluster()));
+            // The delta says which identities that stay changed their name.
+            const renamed = new Set(delta.identities.renamed);
+            for (const identity of state.identities()) {
+              const old = before.get(identity);
+              if (old !== undefined && old !== identity.name) expect(renamed.has(identity)).toBe(true);
+            }
+            for (const identity of renamed) expect(before.has(identity)).toBe(true);
             for (const [namespace, identities] of state.netpol.identitiesByNamespace) {
               const names = [...identities].map((identity) => identity.name);
               expect(new Set(names).size, namespace).toBe(names.length);

@@ -142,7 +142,8 @@ export class IdentityNames<I extends Nameable> {
   private readonly groupOf = new Map<I, string>();
   private readonly groups = new Map<string, Set<I>>();
 
-  podAdded(identity: I, pod: Pod): void {
+  /** Files a pod's owner; identities whose name changed are added to `renamed`. */
+  podAdded(identity: I, pod: Pod, renamed: Set<I>): void {
     let counts = this.owners.get(identity);
     if (counts === undefined) {
       counts = new Map();
@@ -151,10 +152,10 @@ export class IdentityNames<I extends Nameable> {
     const owner = ownerOf(pod);
     const count = counts.get(owner) ?? 0;
     counts.set(owner, count + 1);
-    if (count === 0) this.regroup(identity);
+    if (count === 0) this.regroup(identity, renamed);
   }
 
-  podRemoved(identity: I, pod: Pod): void {
+  podRemoved(identity: I, pod: Pod, renamed: Set<I>): void {
     const counts = this.owners.get(identity);
     if (counts === undefined) return;
     const owner = ownerOf(pod);
@@ -165,7 +166,7 @@ export class IdentityNames<I extends Nameable> {
     }
     counts.delete(owner);
     if (counts.size === 0) this.owners.delete(identity);
-    this.regroup(identity);
+    this.regroup(identity, renamed);
   }
 
   /** The owners' names of an identity, sorted. */
@@ -173,7 +174,7 @@ export class IdentityNames<I extends Nameable> {
     return [...(this.owners.get(identity)?.keys() ?? [])].sort(compare);
   }
 
-  private regroup(identity: I): void {
+  private regroup(identity: I, renamed: Set<I>): void {
     const before = this.groupOf.get(identity);
     const owners = this.ownersOf(identity);
     const after = owners.length === 0 ? undefined : JSON.stringify([identity.namespace, owners]);
@@ -182,7 +183,7 @@ export class IdentityNames<I extends Nameable> {
       const group = this.groups.get(before)!;
       group.delete(identity);
       if (group.size === 0) this.groups.delete(before);
-      else this.rename(group);
+      else this.rename(group, renamed);
     }
     if (after === undefined) {
       this.groupOf.delete(identity);
@@ -195,10 +196,10 @@ export class IdentityNames<I extends Nameable> {
       this.groups.set(after, group);
     }
     group.add(identity);
-    this.rename(group);
+    this.rename(group, renamed);
   }
 
-  private rename(group: ReadonlySet<I>): void {
+  private rename(group: ReadonlySet<I>, renamed: Set<I>): void {
     const members = [...group];
     const names = groupNames(
       members.map((identity) => ({
@@ -208,6 +209,11 @@ export class IdentityNames<I extends Nameable> {
         owners: this.ownersOf(identity),
       })),
     );
-    for (const identity of members) identity.name = names.get(identity.key)!;
+    for (const identity of members) {
+      const name = names.get(identity.key)!;
+      if (identity.name === name) continue;
+      identity.name = name;
+      renamed.add(identity);
+    }
   }
 }

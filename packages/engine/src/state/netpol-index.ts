@@ -239,7 +239,7 @@ export class NetpolIndex {
     }
     identity.pods.set(podKey, pod);
     this.podIdentity.set(podKey, identity);
-    this.names.podAdded(identity, pod);
+    this.names.podAdded(identity, pod, changes.identitiesRenamed);
     return identity;
   }
 
@@ -249,7 +249,7 @@ export class NetpolIndex {
     this.podIdentity.delete(podKey);
     const pod = identity.pods.get(podKey);
     identity.pods.delete(podKey);
-    if (pod !== undefined) this.names.podRemoved(identity, pod);
+    if (pod !== undefined) this.names.podRemoved(identity, pod, changes.identitiesRenamed);
     if (identity.pods.size === 0) this.deleteIdentity(identity, changes);
     else changes.identitiesResized.add(identity);
     return identity;
