@@ -42,9 +42,19 @@ function decoded(url: string): string {
   }
 }
 
-/** The page's visible text, address and link targets hold no control character and no internal key. */
+/** The page's text, address and link targets hold no control character and no internal key. */
 async function scan(page: Page, where: string): Promise<void> {
-  const text = await page.evaluate(() => document.body.innerText);
+  // All text of the page, shown or not, and the names of things a screen reader says.
+  const text = await page.evaluate(() =>
+    [
+      document.body.textContent ?? "",
+      ...[...document.querySelectorAll("[aria-label], [title], [data-node-label]")].flatMap((e) => [
+        e.getAttribute("aria-label") ?? "",
+        e.getAttribute("title") ?? "",
+        e.getAttribute("data-node-label") ?? "",
+      ]),
+    ].join("\n"),
+  );
   expect(controlCharacters(text, true), `${where}: text`).toEqual([]);
   expect(internalKeys(text), `${where}: text`).toEqual([]);
   const links = await page.evaluate(() =>
@@ -57,7 +67,7 @@ async function scan(page: Page, where: string): Promise<void> {
   }
   // The old way of showing a key: hundreds of characters without a space in a heading.
   const headings = await page.evaluate(() =>
-    [...document.querySelectorAll("h1, h2, h3, nav")].map((h) => (h as HTMLElement).innerText),
+    [...document.querySelectorAll("h1, h2, h3, nav")].map((h) => h.textContent ?? ""),
   );
   for (const heading of headings) expect(heading.length, `${where}: heading ${heading}`).toBeLessThan(200);
 }
