@@ -33,8 +33,8 @@ export type NodeRef =
   | { readonly kind: "any" }
   | { readonly kind: "outside" };
 
-export const ANY_NODE_ID = "any";
-export const OUTSIDE_NODE_ID = "outside";
+export const ANY_NODE_ID = "any" as const;
+export const OUTSIDE_NODE_ID = "outside" as const;
 
 /** C0 and C1 control characters and DEL (U+0000–U+001F, U+007F–U+009F). */
 export function isControlCode(code: number): boolean {
