@@ -200,7 +200,9 @@ test("no page, address or link shows a control character or an internal key", as
   await scan(page, "report page");
 });
 
-test("the report's JSON and CSV hold no control character and no internal key", async ({ request }) => {
+test("the report's JSON, CSV and SARIF hold no control character and no internal key", async ({
+  request,
+}) => {
   for (const query of ["", "?namespace=payments-prod"]) {
     const json = await request.get(`/api/export/report.json${query}`);
     expect(json.ok()).toBe(true);
@@ -213,6 +215,9 @@ test("the report's JSON and CSV hold no control character and no internal key", 
     expect(table.errors).toEqual([]);
     expect(table.rows.length).toBeGreaterThan(1);
     expectClean(table.rows.flat(), `report.csv${query}`);
+    const sarif = await request.get(`/api/export/report.sarif${query}`);
+    expect(sarif.ok()).toBe(true);
+    expectClean(strings(await sarif.json()), `report.sarif${query}`);
   }
 });
 
