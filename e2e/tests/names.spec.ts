@@ -200,6 +200,13 @@ test("no page, address or link shows a control character or an internal key", as
   await scan(page, "report page");
 });
 
+test("a link with an identity key of old opens the cluster and says so", async ({ page }) => {
+  await page.goto(`/?view=${encodeURIComponent("workload:payments-prod\u0001app\u0002postgres")}`);
+  await expect(page.getByTestId("unknown-view")).toBeVisible();
+  await graphReady(page);
+  await expect(page.locator('[data-node-id="ns:payments-prod"]')).toBeVisible();
+});
+
 test("the report's JSON, CSV and SARIF hold no control character and no internal key", async ({
   request,
 }) => {

@@ -68,7 +68,10 @@ function useWorkloadName(view: string, revision: number): string | undefined {
 
 export function GraphPage() {
   const params = useParams();
-  const view = params.get("view") ?? "overview";
+  // A view the codec cannot read (an old link with an identity key of old) shows the cluster
+  // instead of a stream the BFF refuses.
+  const asked = params.get("view") ?? "overview";
+  const view = parseViewKey(asked) === undefined ? "overview" : asked;
   // The evidence report covers the cluster or one namespace: a workload's is its namespace's.
   const reportScope = reportNamespaceOf(view);
   const selection = parseSelection(params.get("sel") ?? undefined);
@@ -291,6 +294,11 @@ export function GraphPage() {
           )}
           {(selection?.kind === "edge" || selection?.kind === "pair") && (
             <EdgePanel from={selection.from} to={selection.to} revision={Math.max(revision, 0)} />
+          )}
+          {view !== asked && (
+            <p role="status" data-testid="unknown-view">
+              This link names no view Trustmap knows; showing the whole cluster.
+            </p>
           )}
           {selection === undefined && (
             <div className="space-y-4">
