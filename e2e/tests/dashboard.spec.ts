@@ -58,16 +58,16 @@ test("drills down by click from the cluster to a namespace to a workload, and ba
   await page.goto("/");
   await graphReady(page);
   await page.getByRole("button", { name: "Open storefront-prod" }).click();
-  await expect(page).toHaveURL(/view=namespace%3Astorefront-prod/);
+  await expect(page).toHaveURL(/view=namespace:storefront-prod/);
   await graphReady(page);
   await expect(page.getByRole("navigation", { name: "Breadcrumbs" })).toContainText("storefront-prod");
   await screenshot(page, "namespace");
   const open = page
     .getByTestId("node-list")
-    .getByRole("button", { name: /^Open / })
+    .getByRole("button", { name: /^Open storefront-prod\// })
     .first();
   await open.click();
-  await expect(page).toHaveURL(/view=workload%3A/);
+  await expect(page).toHaveURL(/view=workload:/);
   await graphReady(page);
   await expect(page.locator('[data-node-id^="pod:storefront-prod/"]').first()).toBeVisible();
   await screenshot(page, "workload");
@@ -76,7 +76,7 @@ test("drills down by click from the cluster to a namespace to a workload, and ba
     .getByRole("navigation", { name: "Breadcrumbs" })
     .getByRole("button", { name: "storefront-prod" })
     .click();
-  await expect(page).toHaveURL(/view=namespace%3Astorefront-prod/);
+  await expect(page).toHaveURL(/view=namespace:storefront-prod/);
   await page
     .getByRole("navigation", { name: "Breadcrumbs" })
     .getByRole("button", { name: "Cluster" })
@@ -87,7 +87,7 @@ test("drills down by click from the cluster to a namespace to a workload, and ba
 test("drills down by URL, and shows a node's details as the BFF gives them", async ({ page, request }) => {
   await page.goto(`/?view=${encodeURIComponent("namespace:storefront-prod")}`);
   await graphReady(page);
-  const first = page.getByTestId("node-list").locator("[data-node-id^='id:']").first();
+  const first = page.getByTestId("node-list").locator("[data-node-id^='wl:']").first();
   const id = (await first.getAttribute("data-node-id"))!;
   await first.click();
   await expect(page).toHaveURL(/sel=node/);
@@ -112,8 +112,8 @@ test("explains why two workloads may or may not talk, as the BFF does", async ({
   await page.goto(`/?view=${encodeURIComponent("namespace:storefront-prod")}`);
   await graphReady(page);
   const list = page.getByTestId("node-list");
-  const web = list.locator("[data-node-id^='id:']", { hasText: /^● web/ }).first();
-  const api = list.locator("[data-node-id^='id:']", { hasText: /^● api/ }).first();
+  const web = list.locator("[data-node-id^='wl:']", { hasText: /^● storefront-prod\/web / }).first();
+  const api = list.locator("[data-node-id^='wl:']", { hasText: /^● storefront-prod\/api / }).first();
   const from = (await web.getAttribute("data-node-id"))!;
   const to = (await api.getAttribute("data-node-id"))!;
   await web.click();

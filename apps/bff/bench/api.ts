@@ -3,6 +3,7 @@
 //   pnpm -s --filter @trustmap/bff bench:api --scale S|M|L|XL
 import type { WatchEvent } from "@trustmap/engine";
 import { SCALES, SyntheticWorld } from "@trustmap/engine/synthetic-world";
+import { namespaceNodeId, podNodeId } from "@trustmap/shared";
 import { silentLogger } from "../src/log";
 import { startServer } from "../src/server";
 import { ScriptedSource } from "../src/testing/scripted";
@@ -27,8 +28,8 @@ const counts = new Map<string, number>();
 for (const pod of world.cluster.pods) counts.set(pod.namespace, (counts.get(pod.namespace) ?? 0) + 1);
 const largest = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
 const pods = world.cluster.pods.filter((pod) => pod.namespace === largest);
-const from = `pod:${pods[0]!.namespace}/${pods[0]!.name}`;
-const to = `pod:${pods[pods.length - 1]!.namespace}/${pods[pods.length - 1]!.name}`;
+const from = podNodeId(pods[0]!.namespace, pods[0]!.name);
+const to = podNodeId(pods[pods.length - 1]!.namespace, pods[pods.length - 1]!.name);
 
 const account = world.cluster.serviceAccounts.find((a) => a.namespace === largest);
 const accountRef =
@@ -38,10 +39,10 @@ const paths: Record<string, string> = {
   namespaces: "/api/namespaces",
   findingsOfNamespace: `/api/findings?namespace=${encodeURIComponent(largest)}`,
   rbacRiskyPage: "/api/rbac?risky=true&limit=100",
-  namespaceNode: `/api/nodes/${encodeURIComponent(`ns:${largest}`)}`,
+  namespaceNode: `/api/nodes/${encodeURIComponent(namespaceNodeId(largest))}`,
   explainPair: `/api/explain?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
   evidenceOfNamespace: `/api/export/report.json?namespace=${encodeURIComponent(largest)}`,
-  explainNamespaces: `/api/explain?from=${encodeURIComponent(`ns:${largest}`)}&to=${encodeURIComponent(`ns:${largest}`)}`,
+  explainNamespaces: `/api/explain?from=${encodeURIComponent(namespaceNodeId(largest))}&to=${encodeURIComponent(namespaceNodeId(largest))}`,
   whoCanGetSecretsInNamespace: `/api/rbac/who-can?verb=get&resource=secrets&namespace=${encodeURIComponent(largest)}`,
   whoCanListPodsClusterWide: "/api/rbac/who-can?verb=list&resource=pods",
   canIServiceAccount: `/api/rbac/can-i?subject=${encodeURIComponent(accountRef)}&namespace=${encodeURIComponent(largest)}`,

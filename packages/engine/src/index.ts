@@ -69,6 +69,6 @@ export {
   identitiesOfNode,
 } from "./views/explain";
 export { type ViewPresence, viewPresence } from "./views/presence";
-export { identityNodeId, namespaceNodeId } from "./views/scoped";
+export { identityLabel, identityNodeId, namespaceNodeId, nodeName } from "./views/scoped";
 export { ANY_POD, OUTSIDE, type ViewPatch as EngineViewPatch } from "./views/view";
 export { NamespaceView, OverviewView, type View, WorkloadView } from "./views/views";

@@ -87,6 +87,8 @@ export const NodeDetails = z
   .object({
     id: z.string(),
     kind: z.enum(["namespace", "identity", "pod"]),
+    /** The name people know it by: the namespace, `namespace/owner` and telling labels, or the pod's name. */
+    name: z.string(),
     namespace: z.string(),
     labels: Labels,
     pods: z.array(PodDetail),
@@ -125,6 +127,8 @@ const Side = z
 const End = z
   .object({
     node: z.string(),
+    /** The node's name for headings (never its id). */
+    name: z.string(),
     namespace: z.string().optional(),
     labels: Labels.optional(),
     pods: z.number().int(),
@@ -159,6 +163,9 @@ export const Explanation = z
   .object({
     from: z.string(),
     to: z.string(),
+    /** The ends' names for headings (never their ids). */
+    fromName: z.string(),
+    toName: z.string(),
     ports: Ports.nullable(),
     pairs: z.array(PairExplanation),
     open: z.array(OpenExplanation),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { decodeWorkloadKey } from "./node-id";
 import { Ports, Severity } from "./report";
 
 // The graph views the BFF streams: a snapshot with its revision, then patches, each applying to
@@ -45,7 +46,7 @@ export const ViewRef = z.discriminatedUnion("kind", [
 ]);
 export type ViewRef = z.infer<typeof ViewRef>;
 
-/** A view's name on the wire and in URLs: "overview", "namespace:<name>", "workload:<identity key>". */
+/** A view's name on the wire and in URLs: "overview", "namespace:<name>", "workload:<identity key>" (see node-id.ts). */
 export function viewKey(ref: ViewRef): string {
   switch (ref.kind) {
     case "overview":
@@ -65,7 +66,9 @@ export function parseViewKey(key: string): ViewRef | undefined {
   const rest = key.slice(colon + 1);
   if (rest === "") return undefined;
   if (kind === "namespace") return { kind: "namespace", namespace: rest };
-  if (kind === "workload") return { kind: "workload", identity: rest };
+  // A workload's identity is the key of its `wl:` node id: text the codec cannot read names none.
+  if (kind === "workload")
+    return decodeWorkloadKey(rest) === undefined ? undefined : { kind: "workload", identity: rest };
   return undefined;
 }
 

@@ -9,10 +9,13 @@ import {
   ClusterInfo,
   EvidenceReport,
   Explanation,
+  encodeNodeId,
   FindingsPage,
   MatrixPage,
   NamespaceList,
   NodeDetails,
+  namespaceNodeId,
+  podNodeId,
 } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { csvCell } from "../export/csv";
@@ -102,7 +105,7 @@ describe("the REST API", () => {
     const allowed = Explanation.parse(
       (
         await get(
-          `/api/explain?from=${encodeURIComponent("pod:shop/web-1")}&to=${encodeURIComponent("pod:shop/api-1")}`,
+          `/api/explain?from=${encodeURIComponent(podNodeId("shop", "web-1"))}&to=${encodeURIComponent(podNodeId("shop", "api-1"))}`,
         )
       ).body,
     );
@@ -113,7 +116,7 @@ describe("the REST API", () => {
     const denied = Explanation.parse(
       (
         await get(
-          `/api/explain?from=${encodeURIComponent("pod:lab/toy")}&to=${encodeURIComponent("pod:shop/api-1")}`,
+          `/api/explain?from=${encodeURIComponent(podNodeId("lab", "toy"))}&to=${encodeURIComponent(podNodeId("shop", "api-1"))}`,
         )
       ).body,
     );
@@ -126,8 +129,40 @@ describe("the REST API", () => {
     expect(denied.summary.join(" ")).toContain("denied");
   });
 
+  it("names nodes and the ends of explanations as people know them, and finds a workload by its readable id", async () => {
+    const api = encodeNodeId({
+      kind: "workload",
+      workload: {
+        namespace: "shop",
+        labels: { app: "api" },
+        namedPorts: [{ name: "http", protocol: "TCP", port: 8080 }],
+      },
+    });
+    expect(api).toBe("wl:shop/app=api;http/TCP/8080");
+    const node = NodeDetails.parse((await get(`/api/nodes/${encodeURIComponent(api)}`)).body);
+    expect(node).toMatchObject({ id: api, kind: "identity", name: "shop/api-1", podCount: 1 });
+    const web = encodeNodeId({
+      kind: "workload",
+      workload: { namespace: "shop", labels: { app: "web" }, namedPorts: [] },
+    });
+    const explained = Explanation.parse(
+      (await get(`/api/explain?from=${encodeURIComponent(web)}&to=${encodeURIComponent(api)}`)).body,
+    );
+    expect([explained.fromName, explained.toName]).toEqual(["shop/web-1", "shop/api-1"]);
+    expect([explained.pairs[0]!.from.name, explained.pairs[0]!.to.name]).toEqual([
+      "shop/web-1",
+      "shop/api-1",
+    ]);
+    const namespace = Explanation.parse(
+      (await get(`/api/explain?from=${encodeURIComponent(namespaceNodeId("shop"))}&to=any`)).body,
+    );
+    expect(namespace.fromName).toBe("shop");
+    expect(namespace.toName).toBe("any pod");
+    expect((await get(`/api/nodes/${encodeURIComponent("wl:shop/app=none")}`)).status).toBe(404);
+  });
+
   it("details a node: pods, the policies that select it, findings and its service account's risky rights", async () => {
-    const { body } = await get(`/api/nodes/${encodeURIComponent("pod:shop/api-1")}`);
+    const { body } = await get(`/api/nodes/${encodeURIComponent(podNodeId("shop", "api-1"))}`);
     const node = NodeDetails.parse(body);
     expect(node.pods.map((p) => p.name)).toEqual(["api-1"]);
     expect(node.policies).toEqual([
@@ -138,7 +173,7 @@ describe("the REST API", () => {
       { ref: "ServiceAccount/shop/api", risks: ["rbac-read-secrets"], rights: 1 },
     ]);
     expect(node.findings.every((f) => f.objects.some((o) => o === "Pod/shop/api-1"))).toBe(true);
-    expect((await get(`/api/nodes/${encodeURIComponent("pod:shop/none")}`)).status).toBe(404);
+    expect((await get(`/api/nodes/${encodeURIComponent(podNodeId("shop", "none"))}`)).status).toBe(404);
   });
 
   it("pages and filters the RBAC matrix, risky subjects first, each cell traced to binding, role and rule", async () => {
@@ -229,9 +264,9 @@ describe("the exports", () => {
     expect(report.graph.view).toBe("namespace:shop");
     expect(report.graph.nodes.map((n) => n.label).sort()).toEqual([
       "any pod",
-      "api",
       "outside the cluster",
-      "web",
+      "shop/api-1",
+      "shop/web-1",
     ]);
     expect(report.graph.noDefaultDeny).toEqual(["shop"]);
     const matrix = MatrixPage.parse((await get("/api/rbac?namespace=shop&risky=true&limit=1000")).body);

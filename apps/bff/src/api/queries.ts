@@ -9,12 +9,15 @@ import {
   filterRow,
   type GrantTrace,
   identitiesOfNode,
+  identityLabel,
+  identityNodeId,
   isDefaultDeny,
   type LiveIdentity,
   type MatrixRow,
   matrixRow,
   type NetworkPolicy,
   namespacesOfFinding,
+  nodeName,
   OUTSIDE,
   type ResourceQuery,
   type Role,
@@ -42,6 +45,7 @@ import type {
   WhoCanAnswer,
 } from "@trustmap/shared";
 
+import { decodeNodeId } from "@trustmap/shared";
 import type { QueryArgs } from "../engine/protocol";
 
 type WireRow = MatrixPage["rows"][number];
@@ -190,14 +194,18 @@ export class Queries {
 
   /** Details of a graph node (namespace, identity or pod); undefined when it does not exist. */
   node(id: string): NodeDetails | undefined {
+    const ref = decodeNodeId(id);
+    if (ref === undefined || ref.kind === "any" || ref.kind === "outside") return undefined;
     const identities = identitiesOfNode(this.state, id);
-    const kind = id.startsWith("ns:") ? "namespace" : id.startsWith("pod:") ? "pod" : "identity";
+    const kind = ref.kind === "workload" ? "identity" : ref.kind;
     if (identities.length === 0 && kind !== "namespace") return undefined;
-    const namespace = kind === "namespace" ? id.slice(3) : identities[0]!.namespace;
+    const namespace = ref.kind === "namespace" ? ref.namespace : identities[0]!.namespace;
     const ns = this.state.namespaceNamed(namespace);
     if (ns === undefined) return undefined;
     const podKeys =
-      kind === "pod" ? [id.slice(4)] : identities.flatMap((identity) => [...identity.pods.keys()]).sort();
+      ref.kind === "pod"
+        ? [`${ref.namespace}/${ref.name}`]
+        : identities.flatMap((identity) => [...identity.pods.keys()]).sort();
     const pods = podKeys.slice(0, 200).flatMap((key) => {
       const pod = this.state.pod(key);
       return pod === undefined
@@ -229,6 +237,12 @@ export class Queries {
     return {
       id,
       kind,
+      name:
+        ref.kind === "pod"
+          ? ref.name
+          : ref.kind === "namespace"
+            ? ref.namespace
+            : identityLabel(identities[0]!),
       namespace,
       labels: kind === "namespace" ? { ...ns.labels } : { ...(identities[0]?.labels ?? {}) },
       pods,
@@ -261,12 +275,12 @@ export class Queries {
     if (from === ANY_POD || from === OUTSIDE) {
       const explanations = open(to, from, "ingress");
       if (explanations.length === 0) return undefined;
-      return openAnswer(from, to, explanations);
+      return this.named(openAnswer(from, to, explanations));
     }
     if (to === ANY_POD || to === OUTSIDE) {
       const explanations = open(from, to, "egress");
       if (explanations.length === 0) return undefined;
-      return openAnswer(from, to, explanations);
+      return this.named(openAnswer(from, to, explanations));
     }
     const sources = identitiesOfNode(this.state, from);
     const targets = identitiesOfNode(this.state, to);
@@ -288,7 +302,24 @@ export class Queries {
               ports === null ? "" : `; together on ${ports === "all" ? "every port" : "the ports listed"}`
             }.`,
           ];
-    return { from, to, ports, pairs: pairs.slice(0, 50), open: [], pairCount: pairs.length, summary };
+    return this.named({
+      from,
+      to,
+      ports,
+      pairs: pairs.slice(0, 50),
+      open: [],
+      pairCount: pairs.length,
+      summary,
+    });
+  }
+
+  /** An explanation with its ends' names. */
+  private named(answer: Omit<Explanation, "fromName" | "toName">): Explanation {
+    return {
+      ...answer,
+      fromName: nodeName(this.state, answer.from) ?? answer.from,
+      toName: nodeName(this.state, answer.to) ?? answer.to,
+    };
   }
 
   matrixPage(query: QueryArgs["matrix"]): MatrixPage {
@@ -476,10 +507,14 @@ function wireTrace(t: GrantTrace): WhoCanAnswer["subjects"][number]["grants"][nu
 }
 
 function nodeIdOf(identity: LiveIdentity, requested: string): string {
-  return requested.startsWith("ns:") ? `id:${identity.key}` : requested;
+  return decodeNodeId(requested)?.kind === "namespace" ? identityNodeId(identity) : requested;
 }
 
-function openAnswer(from: string, to: string, open: ReturnType<typeof explainOpen>[]): Explanation {
+function openAnswer(
+  from: string,
+  to: string,
+  open: ReturnType<typeof explainOpen>[],
+): Omit<Explanation, "fromName" | "toName"> {
   const ports = unionPorts(open.flatMap((o) => (o.side.ports === null ? [] : [o.side.ports])));
   return {
     from,

@@ -1,5 +1,6 @@
 import { useCallback, useSyncExternalStore } from "react";
 import { type Page, switchPage } from "./pages";
+import { readableQuery } from "./query";
 
 // Every view, selection and filter lives in the URL, so that a link shows a colleague the same
 // thing. One small store over window.location; components read and write parameters by name.
@@ -23,6 +24,7 @@ export function setParams(changes: Record<string, string | undefined>, replace =
     if (value === undefined || value === "") url.searchParams.delete(key);
     else url.searchParams.set(key, value);
   }
+  url.search = readableQuery(url.searchParams);
   if (url.href === window.location.href) return;
   if (replace) window.history.replaceState(null, "", url);
   else window.history.pushState(null, "", url);

@@ -19,6 +19,8 @@ export class Changes {
   readonly identitiesRemoved = new Set<LiveIdentity>();
   /** Identities whose pods changed (joined, left or were replaced) but which stay. */
   readonly identitiesResized = new Set<LiveIdentity>();
+  /** Identities whose name changed (their owners changed, or another identity of their owners came or went). */
+  readonly identitiesRenamed = new Set<LiveIdentity>();
   /** Every edge with this identity at either end may have changed (peer sets it belongs to changed). */
   readonly touched = new Set<LiveIdentity>();
   /** Every edge into this identity may have changed (the rules that isolate its ingress changed). */
@@ -92,6 +94,8 @@ export interface Delta {
     readonly added: readonly LiveIdentity[];
     readonly removed: readonly LiveIdentity[];
     readonly resized: readonly LiveIdentity[];
+    /** Identities that stay, under another name. */
+    readonly renamed: readonly LiveIdentity[];
   };
   readonly edges: {
     readonly touched: readonly LiveIdentity[];
@@ -120,6 +124,9 @@ export function toDelta(changes: Changes): Delta {
       added: [...changes.identitiesAdded].filter((i) => !changes.identitiesRemoved.has(i)),
       removed: [...changes.identitiesRemoved].filter((i) => !changes.identitiesAdded.has(i)),
       resized: [...changes.identitiesResized].filter((i) => !changes.identitiesRemoved.has(i)),
+      renamed: [...changes.identitiesRenamed].filter(
+        (i) => !changes.identitiesRemoved.has(i) && !changes.identitiesAdded.has(i),
+      ),
     },
     edges: {
       touched: [...changes.touched],

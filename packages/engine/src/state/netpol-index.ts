@@ -1,4 +1,5 @@
 import { identityKey, namedPortKey } from "../identity/identity";
+import { IdentityNames } from "../identity/names";
 import { PortSet } from "../netpol/ports";
 import type { Direction, ExternalAccess } from "../netpol/result";
 import { WORLD_CIDRS } from "../netpol/result";
@@ -25,6 +26,8 @@ export class LiveIdentity {
   /** Each label's key, and the label as "key=value" (the form the indexes file it under), in the same order. */
   readonly labelKeys: readonly string[];
   readonly labelStrings: readonly string[];
+  /** The name people know it by (`payments-prod/postgres`), kept by the index's IdentityNames. */
+  name = "";
 
   constructor(
     /** Unique for the life of the engine, never reused. */
@@ -212,6 +215,7 @@ export class NetpolIndex {
    */
   private readonly indexedKeys = new Set<string>();
   private nextIndex = 0;
+  private readonly names = new IdentityNames<LiveIdentity>();
 
   namespaceLabels(namespace: string): Labels {
     return this.declaredLabels.get(namespace) ?? { "kubernetes.io/metadata.name": namespace };
@@ -235,6 +239,7 @@ export class NetpolIndex {
     }
     identity.pods.set(podKey, pod);
     this.podIdentity.set(podKey, identity);
+    this.names.podAdded(identity, pod, changes.identitiesRenamed);
     return identity;
   }
 
@@ -242,7 +247,9 @@ export class NetpolIndex {
     const identity = this.podIdentity.get(podKey);
     if (identity === undefined) return undefined;
     this.podIdentity.delete(podKey);
+    const pod = identity.pods.get(podKey);
     identity.pods.delete(podKey);
+    if (pod !== undefined) this.names.podRemoved(identity, pod, changes.identitiesRenamed);
     if (identity.pods.size === 0) this.deleteIdentity(identity, changes);
     else changes.identitiesResized.add(identity);
     return identity;

@@ -297,20 +297,38 @@ export const rbacCluster: fc.Arbitrary<Json[]> = fc
 const RBAC_API = "rbac.authorization.k8s.io/v1";
 
 export const podObject: fc.Arbitrary<Json> = fc
-  .record({ pod: podManifest, name: fc.integer({ min: 0, max: 9 }), hash: fc.constantFrom("h1", "h2") })
-  .map(({ pod, name, hash }) => ({
+  .record({
+    pod: podManifest,
+    name: fc.integer({ min: 0, max: 9 }),
+    hash: fc.constantFrom("h1", "h2"),
+    // A Deployment's ReplicaSet, a StatefulSet, or no owner: pods of one owner in several identities.
+    owner: fc.constantFrom(undefined, "ReplicaSet web", "ReplicaSet db", "StatefulSet db"),
+  })
+  .map(({ pod, name, hash, owner }) => ({
     apiVersion: "v1",
     kind: "Pod",
     metadata: {
       namespace: pod.namespace,
       name: `pod${name}`,
       labels: { ...pod.labels, "pod-template-hash": hash },
+      ...(owner === undefined ? {} : { ownerReferences: [ownerReference(owner, hash)] }),
     },
     spec: {
       serviceAccountName: SA_NAMES[name % SA_NAMES.length],
       containers: [{ name: "main", image: "app:1", ports: pod.ports }],
     },
   }));
+
+function ownerReference(owner: string, hash: string): Json {
+  const [kind, name] = owner.split(" ") as [string, string];
+  return {
+    apiVersion: "apps/v1",
+    kind,
+    name: kind === "ReplicaSet" ? `${name}-${hash}` : name,
+    uid: `uid-${owner}`,
+    controller: true,
+  };
+}
 
 export const policyObject: fc.Arbitrary<Json> = fc
   .record({ policy: policyManifest, name: fc.integer({ min: 0, max: 4 }) })

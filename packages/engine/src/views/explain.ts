@@ -1,6 +1,13 @@
-import type { OpenExplanation, PairExplanation, Ports } from "@trustmap/shared";
+import {
+  decodeNodeId,
+  type OpenExplanation,
+  type PairExplanation,
+  type Ports,
+  workloadKey,
+} from "@trustmap/shared";
 import { PortSet } from "../netpol/ports";
 import type { Direction } from "../netpol/result";
+import { podKey } from "../objects/model";
 import { wirePorts } from "../report/report";
 import type { ClusterState } from "../state/cluster-state";
 import type { LiveIdentity, PolicyState, RuleState } from "../state/netpol-index";
@@ -88,7 +95,9 @@ function explainSide(
 }
 
 function end(node: string, identity: LiveIdentity): EndDescription {
-  return { node, namespace: identity.namespace, labels: identity.labels, pods: identity.pods.size };
+  const ref = decodeNodeId(node);
+  const name = ref?.kind === "pod" ? ref.name : identity.name;
+  return { node, name, namespace: identity.namespace, labels: identity.labels, pods: identity.pods.size };
 }
 
 function sideSentence(side: SideExplanation, direction: Direction, who: string): string {
@@ -160,14 +169,16 @@ export function explainOpen(
 
 /** The identities a view node stands for: an identity, a pod's identity, or every identity of a namespace. */
 export function identitiesOfNode(state: ClusterState, nodeId: string): LiveIdentity[] {
-  if (nodeId.startsWith("id:")) {
-    const identity = state.netpol.identities.get(nodeId.slice(3));
+  const ref = decodeNodeId(nodeId);
+  if (ref === undefined) return [];
+  if (ref.kind === "workload") {
+    const identity = state.netpol.identities.get(workloadKey(ref.workload));
     return identity === undefined ? [] : [identity];
   }
-  if (nodeId.startsWith("pod:")) {
-    const identity = state.netpol.identityOfKey(nodeId.slice(4));
+  if (ref.kind === "pod") {
+    const identity = state.netpol.identityOfKey(podKey(ref));
     return identity === undefined ? [] : [identity];
   }
-  if (nodeId.startsWith("ns:")) return [...(state.netpol.identitiesByNamespace.get(nodeId.slice(3)) ?? [])];
+  if (ref.kind === "namespace") return [...(state.netpol.identitiesByNamespace.get(ref.namespace) ?? [])];
   return [];
 }

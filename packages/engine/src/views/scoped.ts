@@ -1,3 +1,10 @@
+import {
+  decodeNodeId,
+  podNodeId,
+  namespaceNodeId as sharedNamespaceNodeId,
+  workloadKey,
+  workloadNodeId,
+} from "@trustmap/shared";
 import { worse } from "../findings/catalog";
 import type { ClusterState } from "../state/cluster-state";
 import type { LiveIdentity } from "../state/netpol-index";
@@ -9,22 +16,38 @@ import { ANY_POD, anyNode, EdgeSums, OUTSIDE, outsideNode, type ViewGraph, type 
 // patch is the difference.
 
 export function identityNodeId(identity: LiveIdentity): string {
-  return `id:${identity.key}`;
+  return workloadNodeId(identity.key);
 }
 
 export function namespaceNodeId(namespace: string): string {
-  return `ns:${namespace}`;
+  return sharedNamespaceNodeId(namespace);
 }
 
-function identityLabel(identity: LiveIdentity): string {
-  const { app, "app.kubernetes.io/name": name, "k8s-app": k8sApp } = identity.labels;
-  const named = app ?? name ?? k8sApp;
-  if (named !== undefined) return named;
-  // Sorted by key: pods with the same labels written in another order are the same identity.
-  const pairs = Object.entries(identity.labels)
-    .filter(([key]) => key !== "pod-template-hash")
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return pairs.length === 0 ? "(no labels)" : pairs.map(([k, v]) => `${k}=${v}`).join(",");
+/** The name people know an identity by (`payments-prod/postgres`, `shop/api version=v2`). */
+export function identityLabel(identity: LiveIdentity): string {
+  return identity.name;
+}
+
+/**
+ * The name a node is shown by (headings, captions): the namespace, the identity's name, the pod's
+ * name, "any pod" or "outside the cluster"; undefined when no such node exists.
+ */
+export function nodeName(state: ClusterState, nodeId: string): string | undefined {
+  const ref = decodeNodeId(nodeId);
+  switch (ref?.kind) {
+    case undefined:
+      return undefined;
+    case "namespace":
+      return ref.namespace;
+    case "workload":
+      return state.netpol.identities.get(workloadKey(ref.workload))?.name;
+    case "pod":
+      return ref.name;
+    case "any":
+      return anyNode().label;
+    case "outside":
+      return outsideNode().label;
+  }
 }
 
 /** The worst severity among an identity's pods' findings. */
@@ -79,7 +102,10 @@ function finish(state: ClusterState, nodes: Map<string, ViewNode>, sums: EdgeSum
       if (nodes.has(end)) continue;
       if (end === ANY_POD) nodes.set(end, anyNode());
       else if (end === OUTSIDE) nodes.set(end, outsideNode());
-      else if (end.startsWith("ns:")) nodes.set(end, namespaceNode(state, end.slice(3)));
+      else {
+        const ref = decodeNodeId(end);
+        if (ref?.kind === "namespace") nodes.set(end, namespaceNode(state, ref.namespace));
+      }
     }
   }
   return { nodes, edges };
@@ -131,7 +157,7 @@ export function workloadGraph(state: ClusterState, identityKey: string): ViewGra
     if (!nodes.has(id)) nodes.set(id, identityNode(state, peer));
     return id;
   };
-  const podIds = [...identity.pods.values()].map((pod) => `pod:${pod.namespace}/${pod.name}`);
+  const podIds = [...identity.pods.values()].map((pod) => podNodeId(pod.namespace, pod.name));
   for (const [i, pod] of [...identity.pods.values()].entries()) {
     const worst = state.worstOfPod(`${pod.namespace}/${pod.name}`);
     nodes.set(podIds[i]!, {

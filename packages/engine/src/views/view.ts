@@ -1,4 +1,4 @@
-import type { ViewEdge, ViewNode } from "@trustmap/shared";
+import { ANY_NODE_ID, OUTSIDE_NODE_ID, type ViewEdge, type ViewNode } from "@trustmap/shared";
 import type { PortSet } from "../netpol/ports";
 import { wirePorts } from "../report/report";
 
@@ -25,8 +25,8 @@ export interface ViewSnapshot {
   readonly edges: readonly ViewEdge[];
 }
 
-export const ANY_POD = "any";
-export const OUTSIDE = "outside";
+export const ANY_POD = ANY_NODE_ID;
+export const OUTSIDE = OUTSIDE_NODE_ID;
 
 export function anyNode(): ViewNode {
   return { id: ANY_POD, kind: "any", label: "any pod", pods: 0, openIngressPods: 0, openEgressPods: 0 };

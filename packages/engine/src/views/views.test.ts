@@ -1,3 +1,4 @@
+import { decodeNodeId, hasControlCharacter } from "@trustmap/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseCluster } from "../objects/parse";
@@ -65,6 +66,11 @@ describe("views", () => {
               expect(sorted({ nodes: [...c.nodes.values()], edges: [...c.edges.values()] })).toEqual(
                 sorted(c.fresh(fresh).snapshot()),
               );
+              for (const node of c.nodes.values()) {
+                expect(hasControlCharacter(node.id)).toBe(false);
+                expect(hasControlCharacter(node.label)).toBe(false);
+                expect(decodeNodeId(node.id)).toBeDefined();
+              }
             }
           }
         }

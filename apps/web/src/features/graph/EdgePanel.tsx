@@ -10,7 +10,7 @@ export function EdgePanel({ from, to, revision }: { from: string; to: string; re
   return (
     <div className="space-y-3 text-sm" data-testid="edge-panel">
       <h2 className="font-semibold break-all">
-        {from} → {to}
+        {data.fromName} → {data.toName}
       </h2>
       <p data-testid="edge-ports">{data.ports === null ? "Denied" : `Allowed on ${portsText(data.ports)}`}</p>
       <ul className="list-disc pl-4" data-testid="edge-summary">
@@ -24,7 +24,7 @@ export function EdgePanel({ from, to, revision }: { from: string; to: string; re
           className="rounded border border-slate-300 p-2 dark:border-slate-700"
         >
           <h3 className="font-semibold break-all">
-            {pair.from.node} → {pair.to.node}: {portsText(pair.ports)}
+            {pair.from.name} → {pair.to.name}: {portsText(pair.ports)}
           </h3>
           {(["egress", "ingress"] as const).map((direction) => {
             const side = pair[direction];

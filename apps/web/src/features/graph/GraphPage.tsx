@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { SEVERITY_ORDER, type ViewNode } from "@trustmap/shared";
+import { parseViewKey, SEVERITY_ORDER, type ViewNode, workloadNodeId } from "@trustmap/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { setParams, useParams } from "../../app/url";
 import { streamStore, type ViewChange } from "../../stream/store";
@@ -42,23 +42,37 @@ function prefersDark(): boolean {
   return window.matchMedia?.("(prefers-color-scheme: dark)").matches ?? false;
 }
 
-/** The selection in the URL: "node:<id>", "edge:<from>\n<to>" or "pair:<a>\n<b>". */
+/** The selection in the URL: "node:<id>", "edge:<from> <to>" or "pair:<a> <b>" (node ids hold no space). */
 function parseSelection(sel: string | undefined) {
   if (sel === undefined) return undefined;
   const colon = sel.indexOf(":");
   const kind = sel.slice(0, colon);
   const rest = sel.slice(colon + 1);
   if (kind === "node") return { kind: "node" as const, id: rest };
-  const [a, b] = rest.split("\n");
+  const [a, b] = rest.split(" ");
   if (a === undefined || b === undefined) return undefined;
   if (kind === "edge") return { kind: "edge" as const, from: a, to: b };
   if (kind === "pair") return { kind: "pair" as const, from: a, to: b };
   return undefined;
 }
 
+/** A workload view's workload by the name people know it by (the engine's name of its identity). */
+function useWorkloadName(view: string, revision: number): string | undefined {
+  const ref = parseViewKey(view);
+  const id = ref?.kind === "workload" ? workloadNodeId(ref.identity) : undefined;
+  const { data } = useQuery({
+    ...graphQueries.node(id ?? "", Math.max(revision, 0)),
+    enabled: id !== undefined,
+  });
+  return id === undefined ? undefined : data?.name;
+}
+
 export function GraphPage() {
   const params = useParams();
-  const view = params.get("view") ?? "overview";
+  // A view the codec cannot read (an old link with an identity key of old) shows the cluster
+  // instead of a stream the BFF refuses.
+  const asked = params.get("view") ?? "overview";
+  const view = parseViewKey(asked) === undefined ? "overview" : asked;
   // The evidence report covers the cluster or one namespace: a workload's is its namespace's.
   const reportScope = reportNamespaceOf(view);
   const selection = parseSelection(params.get("sel") ?? undefined);
@@ -83,10 +97,10 @@ export function GraphPage() {
         onSelectNode: (id, additive) => {
           const current = parseSelection(new URLSearchParams(window.location.search).get("sel") ?? undefined);
           if (additive && current?.kind === "node" && current.id !== id)
-            setParams({ sel: `pair:${current.id}\n${id}` });
+            setParams({ sel: `pair:${current.id} ${id}` });
           else setParams({ sel: `node:${id}` });
         },
-        onSelectEdge: (from, to) => setParams({ sel: `edge:${from}\n${to}` }),
+        onSelectEdge: (from, to) => setParams({ sel: `edge:${from} ${to}` }),
         onOpenNode: (id) => {
           const next = viewOfNode(id);
           if (next !== undefined) setParams({ view: next, sel: undefined });
@@ -139,9 +153,7 @@ export function GraphPage() {
     else adapter.current?.select([selected.from, selected.to]);
   }, [selectionKey]);
 
-  const workloadLabel = view.startsWith("workload:")
-    ? nodes.find((n) => n.kind === "pod")?.labels?.app
-    : undefined;
+  const workloadLabel = useWorkloadName(view, revision);
   const crumbs = crumbsOf(view, workloadLabel);
   const shown = useMemo(() => {
     const q = search.trim().toLowerCase();
@@ -259,7 +271,7 @@ export function GraphPage() {
           filters={{ namespace: reportScope }}
         />
         <span className="text-xs text-slate-600 dark:text-slate-400" data-testid="view-revision">
-          {view} · revision {revision} · {nodes.length} nodes
+          {scopeOf(view, workloadLabel)} · revision {revision} · {nodes.length} nodes
         </span>
       </div>
       <div className="relative flex min-h-0 flex-1">
@@ -285,6 +297,11 @@ export function GraphPage() {
           {(selection?.kind === "edge" || selection?.kind === "pair") && (
             <EdgePanel from={selection.from} to={selection.to} revision={Math.max(revision, 0)} />
           )}
+          {view !== asked && (
+            <p role="status" data-testid="unknown-view">
+              This link names no view Trustmap knows; showing the whole cluster.
+            </p>
+          )}
           {selection === undefined && (
             <div className="space-y-4">
               <Legend />
@@ -307,7 +324,7 @@ export function GraphPage() {
                     onClick={(event) => {
                       const current = selection?.kind === "node" ? selection.id : undefined;
                       if (event.shiftKey && current !== undefined && current !== node.id)
-                        setParams({ sel: `pair:${current}\n${node.id}` });
+                        setParams({ sel: `pair:${current} ${node.id}` });
                       else setParams({ sel: `node:${node.id}` });
                     }}
                   >

@@ -19,9 +19,7 @@ export function NodePanel({
   return (
     <div className="space-y-3 text-sm" data-testid="node-panel">
       <header className="flex items-center justify-between gap-2">
-        <h2 className="font-semibold break-all">
-          {data.kind === "namespace" ? data.namespace : id.replace(/^(id|pod|ns):/, "")}
-        </h2>
+        <h2 className="font-semibold break-all">{data.name}</h2>
         {opens !== undefined && (
           <button
             type="button"

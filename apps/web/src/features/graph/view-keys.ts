@@ -1,23 +1,16 @@
-import { parseViewKey } from "@trustmap/shared";
+import { decodeNodeId, decodeWorkloadKey, parseViewKey, viewKey, workloadKey } from "@trustmap/shared";
 
 /** The view a node opens: a namespace's identities, or an identity's pods. */
 export function viewOfNode(id: string): string | undefined {
-  if (id.startsWith("ns:")) return `namespace:${id.slice(3)}`;
-  if (id.startsWith("id:")) return `workload:${id.slice(3)}`;
+  const ref = decodeNodeId(id);
+  if (ref?.kind === "namespace") return viewKey({ kind: "namespace", namespace: ref.namespace });
+  if (ref?.kind === "workload") return viewKey({ kind: "workload", identity: workloadKey(ref.workload) });
   return undefined;
 }
 
-/** The namespace of an identity key ("namespace" then labels, or a JSON array for odd names). */
+/** The namespace of a workload view's identity key (the body of its `wl:` node id). */
 export function namespaceOfIdentity(key: string): string {
-  if (key.startsWith("[")) {
-    try {
-      const parsed: unknown = JSON.parse(key);
-      if (Array.isArray(parsed) && typeof parsed[0] === "string") return parsed[0];
-    } catch {
-      return key;
-    }
-  }
-  return key.split("\u0001")[0] ?? key;
+  return decodeWorkloadKey(key)?.namespace ?? key;
 }
 
 export interface Crumb {
@@ -44,7 +37,7 @@ export function scopeOf(view: string, workloadLabel: string | undefined): string
   const ref = parseViewKey(view);
   if (ref === undefined || ref.kind === "overview") return "Whole cluster by namespace";
   if (ref.kind === "namespace") return `Namespace ${ref.namespace}`;
-  return `Workload ${workloadLabel ?? "(no app label)"} in namespace ${namespaceOfIdentity(ref.identity)}`;
+  return `Workload ${workloadLabel ?? "(gone)"} in namespace ${namespaceOfIdentity(ref.identity)}`;
 }
 
 /** The namespace an evidence report of this view covers; undefined for the whole cluster. */

@@ -1,0 +1,172 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Cluster } from "../objects/model";
+import { parseCluster } from "../objects/parse";
+import { ClusterState } from "../state/cluster-state";
+import { command, networkCluster } from "../testing/arbitraries";
+import { eventsOf } from "../testing/events";
+import { RUNS } from "../testing/runs";
+import { identityKey } from "./identity";
+import { groupNames } from "./names";
+
+type Json = Record<string, unknown>;
+
+/** Every identity's name, computed from scratch from the cluster's pods. */
+function referenceNames(cluster: Cluster): Map<string, string> {
+  const identities = new Map<string, { namespace: string; labels: Json; owners: Set<string> }>();
+  for (const pod of cluster.pods) {
+    const key = identityKey(pod);
+    const entry = identities.get(key) ?? { namespace: pod.namespace, labels: pod.labels, owners: new Set() };
+    entry.owners.add(pod.owner.name);
+    identities.set(key, entry);
+  }
+  const groups = new Map<string, { key: string; namespace: string; labels: Json; owners: string[] }[]>();
+  for (const [key, entry] of identities) {
+    const owners = [...entry.owners].sort();
+    const group = JSON.stringify([entry.namespace, owners]);
+    groups.set(group, [
+      ...(groups.get(group) ?? []),
+      { key, namespace: entry.namespace, labels: entry.labels as Record<string, string>, owners },
+    ]);
+  }
+  const names = new Map<string, string>();
+  for (const members of groups.values())
+    for (const [key, name] of groupNames(members as never)) names.set(key, name);
+  return names;
+}
+
+function namesOf(state: ClusterState): Map<string, string> {
+  return new Map([...state.identities()].map((identity) => [identity.key, identity.name]));
+}
+
+function pod(name: string, labels: Record<string, string>, owner?: { kind: string; name: string }): Json {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      namespace: "shop",
+      name,
+      labels,
+      ...(owner === undefined ? {} : { ownerReferences: [{ ...owner, controller: true, uid: owner.name }] }),
+    },
+    spec: { containers: [{ name: "main", image: "app:1" }] },
+  };
+}
+
+function stateOf(objects: Json[]): ClusterState {
+  const parsed = parseCluster(objects.map((object, i) => ({ source: `doc ${i}`, object })));
+  expect(parsed.errors).toEqual([]);
+  return ClusterState.from(parsed.cluster);
+}
+
+function sortedNames(state: ClusterState): string[] {
+  return [...namesOf(state).values()].sort();
+}
+
+describe("identity names", () => {
+  it("equal their from-scratch names after every event, and no two identities of a namespace share one", () => {
+    fc.assert(
+      fc.property(networkCluster, fc.array(command, { minLength: 1, maxLength: 15 }), (network, commands) => {
+        const state = ClusterState.from(
+          parseCluster(network.map((object, i) => ({ source: `${i}`, object }))).cluster,
+        );
+        for (const cmd of commands) {
+          for (const event of eventsOf(state, cmd)) {
+            const before = new Map([...state.identities()].map((identity) => [identity, identity.name]));
+            const delta = state.apply(event);
+            expect(namesOf(state)).toEqual(referenceNames(state.cluster()));
+            // The delta says which identities that stay changed their name.
+            const renamed = new Set(delta.identities.renamed);
+            for (const identity of state.identities()) {
+              const old = before.get(identity);
+              if (old !== undefined && old !== identity.name) expect(renamed.has(identity)).toBe(true);
+            }
+            for (const identity of renamed) expect(before.has(identity)).toBe(true);
+            for (const [namespace, identities] of state.netpol.identitiesByNamespace) {
+              const names = [...identities].map((identity) => identity.name);
+              expect(new Set(names).size, namespace).toBe(names.length);
+            }
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("name a workload by its namespace and owner; a Deployment through its ReplicaSet", () => {
+    const hash = { "pod-template-hash": "7d9f" };
+    const state = stateOf([
+      pod("web-7d9f-a", { app: "web", ...hash }, { kind: "ReplicaSet", name: "web-7d9f" }),
+      pod("web-7d9f-b", { app: "web", ...hash }, { kind: "ReplicaSet", name: "web-7d9f" }),
+    ]);
+    expect(sortedNames(state)).toEqual(["shop/web"]);
+  });
+
+  it("tell a StatefulSet's pods apart by their pod-name label", () => {
+    const set = { kind: "StatefulSet", name: "postgres" };
+    const common = { app: "postgres", "controller-revision-hash": "postgres-5b8" };
+    const state = stateOf([
+      pod("postgres-0", { ...common, "statefulset.kubernetes.io/pod-name": "postgres-0" }, set),
+      pod("postgres-1", { ...common, "statefulset.kubernetes.io/pod-name": "postgres-1" }, set),
+    ]);
+    expect(sortedNames(state)).toEqual([
+      "shop/postgres statefulset.kubernetes.io/pod-name=postgres-0",
+      "shop/postgres statefulset.kubernetes.io/pod-name=postgres-1",
+    ]);
+  });
+
+  it("name a StatefulSet whose pods are one identity once", () => {
+    const set = { kind: "StatefulSet", name: "postgres" };
+    const state = stateOf([
+      pod("postgres-0", { app: "postgres" }, set),
+      pod("postgres-1", { app: "postgres" }, set),
+    ]);
+    expect(sortedNames(state)).toEqual(["shop/postgres"]);
+  });
+
+  it("tell two versions of one app apart by version, not by the template hash", () => {
+    const v1 = { kind: "ReplicaSet", name: "api-aaa" };
+    const v2 = { kind: "ReplicaSet", name: "api-bbb" };
+    const objects = [
+      pod("api-aaa-1", { app: "api", version: "v1", "pod-template-hash": "aaa" }, v1),
+      pod("api-bbb-1", { app: "api", version: "v2", "pod-template-hash": "bbb" }, v2),
+    ];
+    expect(sortedNames(stateOf(objects))).toEqual(["shop/api version=v1", "shop/api version=v2"]);
+    // Alone, the same identity is named by its owner only: names follow the other identities.
+    const state = stateOf(objects.slice(0, 1));
+    expect(sortedNames(state)).toEqual(["shop/api"]);
+    const parsed = parseCluster([{ source: "new", object: objects[1]! }]).cluster.pods[0]!;
+    state.apply({ type: "ADDED", kind: "Pod", object: parsed });
+    expect(sortedNames(state)).toEqual(["shop/api version=v1", "shop/api version=v2"]);
+    state.apply({ type: "DELETED", kind: "Pod", object: parsed });
+    expect(sortedNames(state)).toEqual(["shop/api"]);
+  });
+
+  it("name an identity holding pods of several owners by its owners", () => {
+    const labels = { tier: "cache" };
+    const two = stateOf([
+      pod("a-1", labels, { kind: "StatefulSet", name: "redis-a" }),
+      pod("b-1", labels, { kind: "StatefulSet", name: "redis-b" }),
+    ]);
+    expect(sortedNames(two)).toEqual(["shop/redis-a + shop/redis-b"]);
+    const three = stateOf([
+      pod("a-1", labels, { kind: "StatefulSet", name: "redis-a" }),
+      pod("b-1", labels, { kind: "StatefulSet", name: "redis-b" }),
+      pod("c-1", labels, { kind: "StatefulSet", name: "redis-c" }),
+    ]);
+    expect(sortedNames(three)).toEqual(["shop/redis-a (+2)"]);
+  });
+
+  it("name a pod without owner by its own name", () => {
+    const state = stateOf([pod("debug", { run: "debug" }), pod("toolbox", { run: "toolbox" })]);
+    expect(sortedNames(state)).toEqual(["shop/debug", "shop/toolbox"]);
+  });
+
+  it("show control characters of odd labels as visible escapes", () => {
+    const names = groupNames([
+      { key: "a", namespace: "shop", labels: { app: "x\u0001" }, owners: ["web"] },
+      { key: "b", namespace: "shop", labels: { app: "y" }, owners: ["web"] },
+    ]);
+    expect(names.get("a")).toBe("shop/web app=x\\x01");
+  });
+});
