@@ -58,6 +58,9 @@ export {
   explainOpen,
   identitiesOfNode,
 } from "./views/explain";
-export { identityNodeId, namespaceNodeId } from "./views/scoped";
+export { explainEdge } from "./views/explain-edge";
+export { type ReachQuestion, reachOf } from "./views/reach";
+export { identityLabel, identityNodeId, namespaceNodeId, podNodeId } from "./views/scoped";
+export { searchNodes } from "./views/search";
 export { ANY_POD, OUTSIDE, type ViewPatch as EngineViewPatch } from "./views/view";
 export { NamespaceView, OverviewView, type View, WorkloadView } from "./views/views";

@@ -33,6 +33,16 @@ export interface QueryArgs {
   evidence: Omit<QueryArgs["findings"], "offset" | "limit"> & { meta: Omit<EvidenceMeta, "revision"> };
   /** The whole cluster's objects (tests and exports). */
   cluster: Record<string, never>;
+  /** Who can reach a node, or what it can reach. */
+  reach: {
+    node: string;
+    direction: "in" | "out";
+    blocked: boolean;
+    offset: number;
+    limit: number;
+  };
+  /** Namespaces, workloads and pods by name or label. */
+  search: { q: string; limit: number };
 }
 
 export type QueryName = keyof QueryArgs;

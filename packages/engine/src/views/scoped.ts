@@ -16,7 +16,13 @@ export function namespaceNodeId(namespace: string): string {
   return `ns:${namespace}`;
 }
 
-function identityLabel(identity: LiveIdentity): string {
+/** A pod's node in the workload view. */
+export function podNodeId(pod: { readonly namespace: string; readonly name: string }): string {
+  return `pod:${pod.namespace}/${pod.name}`;
+}
+
+/** The name a workload (identity) is shown by, on every page and in every answer. */
+export function identityLabel(identity: LiveIdentity): string {
   const { app, "app.kubernetes.io/name": name, "k8s-app": k8sApp } = identity.labels;
   const named = app ?? name ?? k8sApp;
   if (named !== undefined) return named;
@@ -131,7 +137,7 @@ export function workloadGraph(state: ClusterState, identityKey: string): ViewGra
     if (!nodes.has(id)) nodes.set(id, identityNode(state, peer));
     return id;
   };
-  const podIds = [...identity.pods.values()].map((pod) => `pod:${pod.namespace}/${pod.name}`);
+  const podIds = [...identity.pods.values()].map(podNodeId);
   for (const [i, pod] of [...identity.pods.values()].entries()) {
     const worst = state.worstOfPod(`${pod.namespace}/${pod.name}`);
     nodes.set(podIds[i]!, {
