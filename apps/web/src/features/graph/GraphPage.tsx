@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { SEVERITY_ORDER, type ViewNode } from "@trustmap/shared";
+import { type ReachPeer, SEVERITY_ORDER, type ViewNode, viewKey } from "@trustmap/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { setParams, useParams } from "../../app/url";
 import { streamStore, type ViewChange } from "../../stream/store";
@@ -11,6 +11,7 @@ import { graphQueries } from "./api";
 import { EdgePanel } from "./EdgePanel";
 import { Legend } from "./Legend";
 import { NodePanel } from "./NodePanel";
+import { SearchResults } from "./SearchResults";
 import { crumbsOf, reportNamespaceOf, scopeOf, viewOfNode } from "./view-keys";
 
 /**
@@ -137,6 +138,14 @@ export function GraphPage() {
     else if (selected.kind === "edge") adapter.current?.select([`${selected.from}->${selected.to}`]);
     else adapter.current?.select([selected.from, selected.to]);
   }, [selectionKey]);
+
+  /** A peer drawn in this view is selected here; another workload in its namespace's view. */
+  const viewOfPeer = (peer: ReachPeer["peer"]): string => {
+    if (nodes.some((node) => node.id === peer.node)) return view;
+    if (peer.kind === "identity" && peer.namespace !== undefined)
+      return viewKey({ kind: "namespace", namespace: peer.namespace });
+    return view;
+  };
 
   const workloadLabel = view.startsWith("workload:")
     ? nodes.find((n) => n.kind === "pod")?.labels?.app
@@ -273,15 +282,29 @@ export function GraphPage() {
           className="w-96 overflow-y-auto border-l border-slate-300 p-3 dark:border-slate-700"
           aria-label="Details"
         >
+          {search.trim() !== "" && (
+            <SearchResults
+              q={search.trim()}
+              onGo={(hit) => setParams({ view: hit.view, sel: `node:${hit.node}` })}
+            />
+          )}
+          {/* Keyed by the selection: another selection starts from its own loading state. */}
           {selection?.kind === "node" && (
             <NodePanel
+              key={selection.id}
               id={selection.id}
               revision={Math.max(revision, 0)}
               onOpen={(next) => setParams({ view: next, sel: undefined })}
+              onGo={(peer) => setParams({ view: viewOfPeer(peer), sel: `node:${peer.node}` })}
             />
           )}
           {(selection?.kind === "edge" || selection?.kind === "pair") && (
-            <EdgePanel from={selection.from} to={selection.to} revision={Math.max(revision, 0)} />
+            <EdgePanel
+              key={`${selection.kind} ${selection.from} ${selection.to}`}
+              from={selection.from}
+              to={selection.to}
+              revision={Math.max(revision, 0)}
+            />
           )}
           {selection === undefined && (
             <div className="space-y-4">
