@@ -1,7 +1,7 @@
 // How long the BFF's REST answers take on a large cluster (the engine bench's synthetic cluster),
 // each asked twice: cold (computed for this revision) and warm (cached). Prints JSON.
 //   pnpm -s --filter @trustmap/bff bench:api --scale S|M|L|XL
-import type { WatchEvent } from "@trustmap/engine";
+import { namespaceNodeId, podNodeId, type WatchEvent } from "@trustmap/engine";
 import { SCALES, SyntheticWorld } from "@trustmap/engine/synthetic-world";
 import { silentLogger } from "../src/log";
 import { startServer } from "../src/server";
@@ -39,6 +39,18 @@ const paths: Record<string, string> = {
   evidenceOfNamespace: `/api/export/report.json?namespace=${encodeURIComponent(largest)}`,
   explainNamespaces: `/api/explain?from=${encodeURIComponent(`ns:${largest}`)}&to=${encodeURIComponent(`ns:${largest}`)}`,
 };
+// Reachability of one workload (by one of its pods) and of the largest namespace; search by a name.
+const workload = encodeURIComponent(podNodeId(pods[0]!));
+const namespace = encodeURIComponent(namespaceNodeId(largest));
+Object.assign(paths, {
+  reachWorkloadIn: `/api/reach?node=${workload}&direction=in`,
+  reachWorkloadOut: `/api/reach?node=${workload}&direction=out`,
+  reachWorkloadInBlocked: `/api/reach?node=${workload}&direction=in&blocked=true`,
+  reachNamespaceIn: `/api/reach?node=${namespace}&direction=in`,
+  reachNamespaceOutBlocked: `/api/reach?node=${namespace}&direction=out&blocked=true`,
+  searchName: `/api/search?q=${encodeURIComponent(pods[0]!.name.slice(0, 6))}`,
+  searchLabel: `/api/search?q=${encodeURIComponent("app=")}`,
+});
 const result: Record<string, unknown> = { scale: scale.name, pods: world.cluster.pods.length };
 for (const [name, path] of Object.entries(paths)) {
   const times: number[] = [];
