@@ -171,25 +171,50 @@ test("two-way edges are drawn apart: clicking each opens its own direction", asy
   await screenshot(page, "two-way-edges");
 });
 
-test("a panel shows only its own selection's lines, each once", async ({ page }) => {
+test("a panel shows only its own selection's lines, each once, while loading too", async ({ page }) => {
   await page.goto(`${STILL_URL}/?bench=1`);
   await graphReady(page);
   const panel = page.getByTestId("edge-panel");
-  await clickEdge(page, namespaceNodeId("kube-system"), OUTSIDE);
-  await expect.poll(() => params(page).get("sel")).toBe(`edge:${namespaceNodeId("kube-system")}\n${OUTSIDE}`);
+  const kubeSystem = namespaceNodeId("kube-system");
+  const storefront = namespaceNodeId("storefront-prod");
+  const payments = namespaceNodeId("payments-prod");
+  await clickEdge(page, kubeSystem, OUTSIDE);
+  await expect.poll(() => params(page).get("sel")).toBe(`edge:${kubeSystem}\n${OUTSIDE}`);
   await expect(panel.locator("li").first()).toBeVisible();
   const first = await panel.locator("li").allInnerTexts();
   expect(first.length).toBeGreaterThan(0);
   expect(new Set(first).size).toBe(first.length);
-  await clickEdge(page, namespaceNodeId("storefront-prod"), namespaceNodeId("payments-prod"));
-  await expect
-    .poll(() => params(page).get("sel"))
-    .toBe(`edge:${namespaceNodeId("storefront-prod")}\n${namespaceNodeId("payments-prod")}`);
-  await expect(panel.locator("h2")).toHaveText(
-    `${namespaceNodeId("storefront-prod")} → ${namespaceNodeId("payments-prod")}`,
-  );
+  // The second answer is slowed down, and every line the panel shows under the second heading
+  // is recorded as it appears: the time between the click and the answer is what is judged.
+  await page.route(/\/api\/explain\?.*storefront-prod/, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await route.continue();
+  });
+  const heading = `${storefront} → ${payments}`;
+  await page.evaluate((wanted) => {
+    const seen: string[] = [];
+    Object.assign(window, { linesSeen: seen });
+    const record = () => {
+      const shown = document.querySelector('[data-testid="edge-panel"]');
+      if (shown?.querySelector("h2")?.textContent !== wanted) return;
+      for (const li of shown.querySelectorAll("li")) seen.push(li.textContent ?? "");
+    };
+    new MutationObserver(record).observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+    });
+  }, heading);
+  await clickEdge(page, storefront, payments);
+  await expect.poll(() => params(page).get("sel")).toBe(`edge:${storefront}\n${payments}`);
+  await expect(panel.locator("h2")).toHaveText(heading);
   await expect(panel.getByTestId("edge-ports")).toBeVisible();
   const second = await panel.locator("li").allInnerTexts();
-  for (const line of first) expect(second).not.toContain(line);
+  const seen = await page.evaluate(() => (window as unknown as { linesSeen: string[] }).linesSeen);
+  expect(seen.length).toBeGreaterThan(0);
+  for (const line of first) {
+    expect(second).not.toContain(line);
+    expect(seen).not.toContain(line);
+  }
   await expect(panel).not.toContainText("kube-system");
 });
