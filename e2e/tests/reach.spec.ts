@@ -10,7 +10,7 @@ import {
   searchNodes,
 } from "../../packages/engine/src/index";
 import { STILL_URL } from "../servers";
-import { graphReady, screenshot } from "./helpers";
+import { expectAccessible, graphReady, screenshot } from "./helpers";
 
 // Who can reach the payments database, asked as a user asks it, on the still demo company (seed
 // 1, no changes): the page, the API and an engine built here from the demo's own objects must
@@ -121,6 +121,7 @@ test("who can reach the payments database: found by search from the cluster view
     }
   }
   await screenshot(page, "reach-payments-database");
+  await expectAccessible(page);
 
   // Blocked peers on request, with the side that denies.
   const blocked = Reach.parse(
