@@ -219,3 +219,24 @@ test("a panel shows only its own selection's lines, each once, while loading too
   }
   await expect(panel).not.toContainText("kube-system");
 });
+
+test("a pod found by search opens its workload's view with the pod selected", async ({ page, request }) => {
+  await page.goto(`${STILL_URL}/`);
+  await graphReady(page);
+  await page.getByRole("searchbox").fill("postgres-1");
+  const search = SearchAnswer.parse(await (await request.get(`${STILL_URL}/api/search?q=postgres-1`)).json());
+  expect(search).toEqual(searchNodes(freshEngine(), "postgres-1", 20));
+  const pod = search.hits.find((h) => h.kind === "pod" && h.namespace === "payments-prod")!;
+  expect(pod.label).toBe("postgres-1");
+  await page
+    .getByTestId("search-results")
+    .locator("li")
+    .filter({ hasText: "pod in payments-prod" })
+    .first()
+    .getByRole("button")
+    .click();
+  await expect.poll(() => params(page).get("view")).toBe(pod.view);
+  expect(params(page).get("sel")).toBe(`node:${pod.node}`);
+  await expect(page.getByTestId("node-panel")).toBeVisible();
+  await expect(page.getByTestId("node-list").locator("[aria-pressed=true]")).toHaveText(/postgres-1/);
+});
