@@ -48,6 +48,18 @@ const paths: Record<string, string> = {
   canIServiceAccount: `/api/rbac/can-i?subject=${encodeURIComponent(accountRef)}&namespace=${encodeURIComponent(largest)}`,
   rbacFilterGetSecretsInNamespace: `/api/rbac?namespace=${encodeURIComponent(largest)}&resource=secrets&verb=get&limit=100`,
 };
+// Reachability of one workload (by one of its pods) and of the largest namespace; search by a name.
+const workload = encodeURIComponent(podNodeId(pods[0]!.namespace, pods[0]!.name));
+const namespace = encodeURIComponent(namespaceNodeId(largest));
+Object.assign(paths, {
+  reachWorkloadIn: `/api/reach?node=${workload}&direction=in`,
+  reachWorkloadOut: `/api/reach?node=${workload}&direction=out`,
+  reachWorkloadInBlocked: `/api/reach?node=${workload}&direction=in&blocked=true`,
+  reachNamespaceIn: `/api/reach?node=${namespace}&direction=in`,
+  reachNamespaceOutBlocked: `/api/reach?node=${namespace}&direction=out&blocked=true`,
+  searchName: `/api/search?q=${encodeURIComponent(pods[0]!.name.slice(0, 6))}`,
+  searchLabel: `/api/search?q=${encodeURIComponent("app=")}`,
+});
 const result: Record<string, unknown> = { scale: scale.name, pods: world.cluster.pods.length };
 for (const [name, path] of Object.entries(paths)) {
   const times: number[] = [];

@@ -154,6 +154,8 @@ export const OpenExplanation = z
     direction: z.enum(["ingress", "egress"]),
     side: Side,
     summary: z.array(z.string()),
+    /** How many workloads of the node this explanation stands for (they read the same). */
+    alike: z.number().int().optional(),
   })
   .strict();
 export type OpenExplanation = z.infer<typeof OpenExplanation>;
@@ -433,3 +435,88 @@ export const ViewPresence = z
   })
   .strict();
 export type ViewPresence = z.infer<typeof ViewPresence>;
+
+// Reachability of one node: who can reach it, what it can reach.
+
+/** A workload (identity) at one end of a reach answer, or "any pod" / "outside the cluster". */
+const ReachEnd = z
+  .object({
+    node: z.string(),
+    kind: z.enum(["identity", "any", "outside"]),
+    label: z.string(),
+    namespace: z.string().optional(),
+    pods: z.number().int(),
+  })
+  .strict();
+
+/**
+ * One peer of the node, and the identity of the node it meets. `egress` is the source's side
+ * and `ingress` the destination's; a side is null where the peer is "any pod" or outside the
+ * cluster (that end's own policies are not known here).
+ */
+export const ReachPeer = z
+  .object({
+    peer: ReachEnd,
+    self: ReachEnd,
+    ports: Ports.nullable(),
+    egress: Side.nullable(),
+    ingress: Side.nullable(),
+    summary: z.array(z.string()),
+  })
+  .strict();
+export type ReachPeer = z.infer<typeof ReachPeer>;
+
+export const ReachDirection = z.enum(["in", "out"]);
+export type ReachDirection = z.infer<typeof ReachDirection>;
+
+export const Reach = z
+  .object({
+    node: z.string(),
+    direction: ReachDirection,
+    blocked: z.boolean(),
+    /** Peers that may connect, and (asked for with `blocked`) those that may not: true totals. */
+    allowedTotal: z.number().int(),
+    blockedTotal: z.number().int(),
+    /** How many entries the list has in all (allowed, then blocked when asked for). */
+    total: z.number().int(),
+    offset: z.number().int(),
+    limit: z.number().int(),
+    peers: z.array(ReachPeer),
+  })
+  .strict();
+export type Reach = z.infer<typeof Reach>;
+
+export const ReachQuery = z
+  .object({
+    node: Text.min(1),
+    direction: ReachDirection,
+    blocked: Flag.default(false),
+    ...Paging,
+  })
+  .strict();
+export type ReachQuery = z.infer<typeof ReachQuery>;
+
+// Search over namespaces, workloads, pods and labels.
+
+export const SearchHit = z
+  .object({
+    kind: z.enum(["namespace", "identity", "pod"]),
+    /** The node to select, and the view (a view key) that draws it. */
+    node: z.string(),
+    view: z.string(),
+    label: z.string(),
+    namespace: z.string(),
+    /** What matched: the name, or a label "key=value". */
+    match: z.string(),
+  })
+  .strict();
+export type SearchHit = z.infer<typeof SearchHit>;
+
+export const SearchAnswer = z
+  .object({ query: z.string(), total: z.number().int(), hits: z.array(SearchHit) })
+  .strict();
+export type SearchAnswer = z.infer<typeof SearchAnswer>;
+
+export const SearchQuery = z
+  .object({ q: Text.min(1), limit: z.coerce.number().int().min(1).max(200).default(20) })
+  .strict();

@@ -1,11 +1,9 @@
 import {
-  ANY_POD,
   type ClusterState,
   canI,
   compareRows,
   evidenceReport,
-  explainIdentities,
-  explainOpen,
+  explainEdge,
   filterRow,
   type GrantTrace,
   identitiesOfNode,
@@ -18,11 +16,13 @@ import {
   type NetworkPolicy,
   namespacesOfFinding,
   nodeName,
-  OUTSIDE,
+  type ReachQuestion,
   type ResourceQuery,
   type Role,
+  reachOf,
   resourceQueryOf,
   roleRef,
+  searchNodes,
   subjectRef,
   whoCan,
   wirePorts,
@@ -37,7 +37,8 @@ import type {
   MatrixPage,
   NamespaceSummary,
   NodeDetails,
-  Ports,
+  Reach,
+  SearchAnswer,
   Severity,
   SeverityCounts,
   ViewEdge,
@@ -270,56 +271,17 @@ export class Queries {
 
   /** Why `from` may or may not reach `to` (view node ids); undefined when a node does not exist. */
   explain(from: string, to: string): Explanation | undefined {
-    const open = (nodeId: string, other: typeof ANY_POD | typeof OUTSIDE, direction: "ingress" | "egress") =>
-      identitiesOfNode(this.state, nodeId).map((identity) => explainOpen(nodeId, identity, other, direction));
-    if (from === ANY_POD || from === OUTSIDE) {
-      const explanations = open(to, from, "ingress");
-      if (explanations.length === 0) return undefined;
-      return this.named(openAnswer(from, to, explanations));
-    }
-    if (to === ANY_POD || to === OUTSIDE) {
-      const explanations = open(from, to, "egress");
-      if (explanations.length === 0) return undefined;
-      return this.named(openAnswer(from, to, explanations));
-    }
-    const sources = identitiesOfNode(this.state, from);
-    const targets = identitiesOfNode(this.state, to);
-    if (sources.length === 0 || targets.length === 0) return undefined;
-    const pairs = [];
-    for (const s of sources) {
-      for (const d of targets) {
-        pairs.push(explainIdentities(this.state, nodeIdOf(s, from), s, nodeIdOf(d, to), d));
-      }
-    }
-    pairs.sort((a, b) => Number(a.ports === null) - Number(b.ports === null));
-    const allowed = pairs.filter((p) => p.ports !== null);
-    const ports = unionPorts(allowed.map((p) => p.ports!));
-    const summary =
-      pairs.length === 1
-        ? [...pairs[0]!.summary]
-        : [
-            `${allowed.length} of ${pairs.length} workload pairs may connect${
-              ports === null ? "" : `; together on ${ports === "all" ? "every port" : "the ports listed"}`
-            }.`,
-          ];
-    return this.named({
-      from,
-      to,
-      ports,
-      pairs: pairs.slice(0, 50),
-      open: [],
-      pairCount: pairs.length,
-      summary,
-    });
+    return explainEdge(this.state, from, to);
   }
 
-  /** An explanation with its ends' names. */
-  private named(answer: Omit<Explanation, "fromName" | "toName">): Explanation {
-    return {
-      ...answer,
-      fromName: nodeName(this.state, answer.from) ?? answer.from,
-      toName: nodeName(this.state, answer.to) ?? answer.to,
-    };
+  // Reachability and search: the engine answers.
+
+  reach(question: ReachQuestion): Reach | undefined {
+    return reachOf(this.state, question);
+  }
+
+  search(text: string, limit: number): SearchAnswer {
+    return searchNodes(this.state, text, limit);
   }
 
   matrixPage(query: QueryArgs["matrix"]): MatrixPage {
@@ -504,36 +466,6 @@ function wireTrace(t: GrantTrace): WhoCanAnswer["subjects"][number]["grants"][nu
     resourceNames: [...t.resourceNames],
     nonResourceURLs: [...t.nonResourceURLs],
   };
-}
-
-function nodeIdOf(identity: LiveIdentity, requested: string): string {
-  return decodeNodeId(requested)?.kind === "namespace" ? identityNodeId(identity) : requested;
-}
-
-function openAnswer(
-  from: string,
-  to: string,
-  open: ReturnType<typeof explainOpen>[],
-): Omit<Explanation, "fromName" | "toName"> {
-  const ports = unionPorts(open.flatMap((o) => (o.side.ports === null ? [] : [o.side.ports])));
-  return {
-    from,
-    to,
-    ports,
-    pairs: [],
-    open: open.slice(0, 50),
-    pairCount: open.length,
-    summary: open.length === 1 ? [...open[0]!.summary] : [`${open.length} workloads; see each below.`],
-  };
-}
-
-/** The union of wire port lists ("all" absorbs the rest); null for none. */
-function unionPorts(list: readonly Ports[]): Ports | null {
-  if (list.length === 0) return null;
-  if (list.some((p) => p === "all")) return "all";
-  const seen = new Map<string, Exclude<Ports, "all">[number]>();
-  for (const ports of list as Exclude<Ports, "all">[]) for (const p of ports) seen.set(JSON.stringify(p), p);
-  return [...seen.values()];
 }
 
 export { wirePorts };

@@ -14,6 +14,8 @@ import {
   type NamespaceList,
   PageShotQuery,
   parseViewKey,
+  ReachQuery,
+  SearchQuery,
   StreamQuery,
   type ViewPresence,
   ViewPresenceQuery,
@@ -210,6 +212,19 @@ export function apiRouter(
         `no node ${JSON.stringify(query.from)} or ${JSON.stringify(query.to)} in the cluster now`,
       );
     response.json(explanation);
+  });
+
+  // Reachability of a node and search over the cluster: the engine answers.
+  router.get("/reach", async (request, response) => {
+    const query = parseQuery(ReachQuery, request);
+    const reach = await live.query("reach", query);
+    if (reach === undefined)
+      throw new HttpError(404, `no node ${JSON.stringify(query.node)} in the cluster now`);
+    response.json(reach);
+  });
+
+  router.get("/search", async (request, response) => {
+    response.json(await live.query("search", parseQuery(SearchQuery, request)));
   });
 
   router.get("/rbac", async (request, response) => {

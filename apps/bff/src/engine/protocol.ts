@@ -48,6 +48,16 @@ export interface QueryArgs {
 
   /** Whether a view's namespace or workload exists now. */
   viewPresence: { ref: ViewRef };
+  /** Who can reach a node, or what it can reach. */
+  reach: {
+    node: string;
+    direction: "in" | "out";
+    blocked: boolean;
+    offset: number;
+    limit: number;
+  };
+  /** Namespaces, workloads and pods by name or label. */
+  search: { q: string; limit: number };
 }
 
 export type QueryName = keyof QueryArgs;

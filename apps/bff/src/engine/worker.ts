@@ -133,6 +133,12 @@ function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
 
     case "viewPresence":
       return viewPresence(state, (args as QueryArgs["viewPresence"]).ref);
+    case "reach":
+      return queries.reach(args as QueryArgs["reach"]);
+    case "search": {
+      const { q, limit } = args as QueryArgs["search"];
+      return queries.search(q, limit);
+    }
   }
   throw new Error(`unknown query ${String(name)}`);
 }

@@ -169,3 +169,40 @@ function referenceExternal(cluster: Cluster, pod: Pod, direction: Direction): Ex
   }
   return out;
 }
+
+/** What one side decides for a pair, read literally: the policies isolating it and the rules that allow. */
+export interface ReferenceSide {
+  readonly isolated: boolean;
+  /** "namespace/name", sorted. */
+  readonly policies: readonly string[];
+  /** "namespace/name direction index" of every rule that matches the peer with some port. */
+  readonly rules: readonly string[];
+  readonly ports: PortSet;
+}
+
+export function referenceSide(
+  cluster: Cluster,
+  namespaces: ReadonlyMap<string, Namespace>,
+  subject: Pod,
+  direction: Direction,
+  peer: Pod | undefined,
+  destination: Pod | undefined,
+  ruleMatches: (rule: NetworkPolicyRule, policy: NetworkPolicy) => boolean = (rule, policy) =>
+    peer !== undefined && ruleMatchesPod(rule, policy, peer, namespaces),
+): ReferenceSide {
+  const policies = isolatingPolicies(cluster, subject, direction);
+  if (policies.length === 0) return { isolated: false, policies: [], rules: [], ports: PortSet.ALL };
+  const rules: string[] = [];
+  let ports = PortSet.NONE;
+  for (const policy of policies) {
+    (direction === "ingress" ? policy.ingress : policy.egress).forEach((rule, index) => {
+      if (!ruleMatches(rule, policy)) return;
+      const allowed = rulePorts(rule.ports, destination);
+      if (allowed.isEmpty()) return;
+      ports = ports.union(allowed);
+      rules.push(`${policy.namespace}/${policy.name} ${direction} ${index}`);
+    });
+  }
+  const names = policies.map((p) => `${p.namespace}/${p.name}`).sort();
+  return { isolated: true, policies: names, rules: rules.sort(), ports };
+}

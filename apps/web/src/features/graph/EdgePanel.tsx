@@ -48,7 +48,10 @@ export function EdgePanel({ from, to, revision }: { from: string; to: string; re
         </section>
       ))}
       {data.open.map((open) => (
-        <section key={`${open.node.node} ${open.direction}`}>
+        <section key={`${open.node.node} ${open.direction} ${open.summary.join(" ")}`}>
+          {open.alike !== undefined && open.alike > 1 && (
+            <p className="text-xs">{open.alike} workloads read the same:</p>
+          )}
           <ul className="list-disc pl-4">
             {open.summary.map((line) => (
               <li key={line}>{line}</li>

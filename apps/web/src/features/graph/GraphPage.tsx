@@ -1,5 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
-import { parseViewKey, SEVERITY_ORDER, type ViewNode, workloadNodeId } from "@trustmap/shared";
+import {
+  parseViewKey,
+  type ReachPeer,
+  SEVERITY_ORDER,
+  type ViewNode,
+  viewKey,
+  workloadNodeId,
+} from "@trustmap/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { setParams, useParams } from "../../app/url";
 import { streamStore, type ViewChange } from "../../stream/store";
@@ -11,6 +18,7 @@ import { graphQueries } from "./api";
 import { EdgePanel } from "./EdgePanel";
 import { Legend } from "./Legend";
 import { NodePanel } from "./NodePanel";
+import { SearchResults } from "./SearchResults";
 import { ViewState } from "./ViewState";
 import { crumbsOf, reportNamespaceOf, scopeOf, viewOfNode } from "./view-keys";
 
@@ -153,6 +161,14 @@ export function GraphPage() {
     else adapter.current?.select([selected.from, selected.to]);
   }, [selectionKey]);
 
+  /** A peer drawn in this view is selected here; another workload in its namespace's view. */
+  const viewOfPeer = (peer: ReachPeer["peer"]): string => {
+    if (nodes.some((node) => node.id === peer.node)) return view;
+    if (peer.kind === "identity" && peer.namespace !== undefined)
+      return viewKey({ kind: "namespace", namespace: peer.namespace });
+    return view;
+  };
+
   const workloadLabel = useWorkloadName(view, revision);
   const crumbs = crumbsOf(view, workloadLabel);
   const shown = useMemo(() => {
@@ -287,15 +303,29 @@ export function GraphPage() {
           className="w-96 overflow-y-auto border-l border-slate-300 p-3 dark:border-slate-700"
           aria-label="Details"
         >
+          {search.trim() !== "" && (
+            <SearchResults
+              q={search.trim()}
+              onGo={(hit) => setParams({ view: hit.view, sel: `node:${hit.node}` })}
+            />
+          )}
+          {/* Keyed by the selection: another selection starts from its own loading state. */}
           {selection?.kind === "node" && (
             <NodePanel
+              key={selection.id}
               id={selection.id}
               revision={Math.max(revision, 0)}
               onOpen={(next) => setParams({ view: next, sel: undefined })}
+              onGo={(peer) => setParams({ view: viewOfPeer(peer), sel: `node:${peer.node}` })}
             />
           )}
           {(selection?.kind === "edge" || selection?.kind === "pair") && (
-            <EdgePanel from={selection.from} to={selection.to} revision={Math.max(revision, 0)} />
+            <EdgePanel
+              key={`${selection.kind} ${selection.from} ${selection.to}`}
+              from={selection.from}
+              to={selection.to}
+              revision={Math.max(revision, 0)}
+            />
           )}
           {view !== asked && (
             <p role="status" data-testid="unknown-view">

@@ -1,16 +1,21 @@
 import { useQuery } from "@tanstack/react-query";
+import type { ReachPeer } from "@trustmap/shared";
 import { SeverityBadge } from "../../ui/SeverityBadge";
 import { graphQueries } from "./api";
+import { ReachList } from "./ReachList";
 import { viewOfNode } from "./view-keys";
 
 export function NodePanel({
   id,
   revision,
   onOpen,
+  onGo,
 }: {
   id: string;
   revision: number;
   onOpen: (view: string) => void;
+  /** Takes the user to a peer of the reach lists. */
+  onGo: (peer: ReachPeer["peer"]) => void;
 }) {
   const { data, error, isPending } = useQuery(graphQueries.node(id, revision));
   if (isPending) return <p>Loading…</p>;
@@ -35,6 +40,8 @@ export function NodePanel({
         · ingress {data.isolatedIngress ? "isolated" : "open"} · egress{" "}
         {data.isolatedEgress ? "isolated" : "open"}
       </p>
+      <ReachList node={id} direction="in" revision={revision} onGo={onGo} />
+      <ReachList node={id} direction="out" revision={revision} onGo={onGo} />
       <section>
         <h3 className="font-semibold">Labels</h3>
         <ul className="flex flex-wrap gap-1" data-testid="node-labels">

@@ -120,6 +120,7 @@ export class GraphAdapter {
         ...snapshot.edges.map((edge): ElementDefinition => ({ group: "edges", data: edgeData(edge) })),
       ]);
       this.refreshClasses();
+      this.markTwoWay(this.cy.edges());
     });
     this.select(this.selected);
     this.layout();
@@ -128,6 +129,12 @@ export class GraphAdapter {
   apply(patch: ViewPatch): void {
     const cy = this.cy;
     cy.batch(() => {
+      // The reverse of a removed edge may be one-way now.
+      const reverses = cy.collection();
+      for (const id of patch.removeEdges) {
+        const edge = cy.getElementById(id);
+        if (edge.isEdge()) reverses.merge(edge.target().edgesTo(edge.source()));
+      }
       for (const id of patch.removeEdges) cy.getElementById(id).remove();
       for (const id of patch.removeNodes) {
         const node = cy.getElementById(id);
@@ -175,6 +182,17 @@ export class GraphAdapter {
       const edges = this.cy.collection();
       for (const edge of patch.putEdges) edges.merge(cy.getElementById(edge.id));
       this.applyLevelOfDetail(edges.edges());
+      this.markTwoWay(edges.edges().union(reverses.filter((e) => e.inside())));
+    });
+  }
+
+  /** Edges whose reverse is drawn too curve apart, so that each direction can be seen and clicked. */
+  private markTwoWay(edges: cytoscape.EdgeCollection): void {
+    edges.forEach((edge) => {
+      const reverse = edge.target().edgesTo(edge.source());
+      const twoWay = reverse.nonempty() && !edge.isLoop();
+      edge.toggleClass("two-way", twoWay);
+      reverse.toggleClass("two-way", twoWay);
     });
   }
 

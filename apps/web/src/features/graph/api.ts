@@ -1,6 +1,25 @@
 import { queryOptions } from "@tanstack/react-query";
-import { Explanation, NamespaceList, NodeDetails } from "@trustmap/shared";
+import {
+  Explanation,
+  NamespaceList,
+  NodeDetails,
+  Reach,
+  type ReachDirection,
+  SearchAnswer,
+} from "@trustmap/shared";
 import { getJson, query } from "../../api/client";
+
+/**
+ * Keeps the last answer on screen while a newer revision of the SAME question loads; a different
+ * question (another node, edge or page) shows its loading state, never the last one's lines.
+ */
+function sameQuestion(earlier: readonly unknown[] | undefined, queryKey: readonly unknown[]): boolean {
+  return (
+    earlier !== undefined &&
+    earlier.length === queryKey.length &&
+    queryKey.slice(0, -1).every((part, i) => part === earlier[i])
+  );
+}
 
 // The graph's questions to the BFF, one query-key factory.
 export const graphQueries = {
@@ -10,16 +29,45 @@ export const graphQueries = {
       queryFn: ({ signal }) => getJson("/api/namespaces", NamespaceList, signal),
       refetchInterval: 10_000,
     }),
-  node: (id: string, revision: number) =>
-    queryOptions({
-      queryKey: ["node", id, revision],
+  node: (id: string, revision: number) => {
+    const queryKey = ["node", id, revision] as const;
+    return queryOptions({
+      queryKey,
       queryFn: ({ signal }) => getJson(`/api/nodes/${encodeURIComponent(id)}`, NodeDetails, signal),
-      placeholderData: (previous) => previous,
-    }),
-  explain: (from: string, to: string, revision: number) =>
-    queryOptions({
-      queryKey: ["explain", from, to, revision],
+      placeholderData: (previous, previousQuery) =>
+        sameQuestion(previousQuery?.queryKey, queryKey) ? previous : undefined,
+    });
+  },
+  explain: (from: string, to: string, revision: number) => {
+    const queryKey = ["explain", from, to, revision] as const;
+    return queryOptions({
+      queryKey,
       queryFn: ({ signal }) => getJson(`/api/explain${query({ from, to })}`, Explanation, signal),
-      placeholderData: (previous) => previous,
+      placeholderData: (previous, previousQuery) =>
+        sameQuestion(previousQuery?.queryKey, queryKey) ? previous : undefined,
+    });
+  },
+  reach: (
+    node: string,
+    direction: ReachDirection,
+    blocked: boolean,
+    offset: number,
+    limit: number,
+    revision: number,
+  ) => {
+    const queryKey = ["reach", node, direction, blocked, offset, limit, revision] as const;
+    return queryOptions({
+      queryKey,
+      queryFn: ({ signal }) =>
+        getJson(`/api/reach${query({ node, direction, blocked, offset, limit })}`, Reach, signal),
+      placeholderData: (previous, previousQuery) =>
+        sameQuestion(previousQuery?.queryKey, queryKey) ? previous : undefined,
+    });
+  },
+  search: (q: string) =>
+    queryOptions({
+      queryKey: ["search", q],
+      queryFn: ({ signal }) => getJson(`/api/search${query({ q, limit: 20 })}`, SearchAnswer, signal),
+      staleTime: 5_000,
     }),
 };

@@ -57,6 +57,8 @@ export function graphStyle(dark: boolean): StylesheetJson {
         "min-zoomed-font-size": 7,
       },
     },
+    // A→B and B→A bow to opposite sides instead of lying on one line.
+    { selector: "edge.two-way", style: { "curve-style": "bezier", "control-point-step-size": 40 } },
     { selector: "edge.labelled", style: { label: "data(portsText)" } },
     { selector: ".faded", style: { opacity: 0.15 } },
     { selector: ".match", style: { "border-color": "#2563eb", "border-width": 4 } },
