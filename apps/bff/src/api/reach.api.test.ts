@@ -91,7 +91,7 @@ async function workloadNode(name: string): Promise<string> {
 
 describe("reachability through the REST API", () => {
   it("says who can reach a workload, on which ports, by which rule of each side", async () => {
-    const api = await workloadNode("api");
+    const api = await workloadNode("shop/api-1");
     const { status, body } = await get(`/api/reach?node=${encodeURIComponent(api)}&direction=in`);
     expect(status).toBe(200);
     const reach = Reach.parse(body);
@@ -100,7 +100,7 @@ describe("reachability through the REST API", () => {
     );
     const identities = reach.peers.filter((p) => p.peer.kind === "identity");
     expect(identities.map((p) => [p.peer.namespace, p.peer.label, p.ports])).toEqual([
-      ["shop", "web", [{ protocol: "TCP", port: 8080 }]],
+      ["shop", "shop/web-1", [{ protocol: "TCP", port: 8080 }]],
     ]);
     const [web] = identities;
     expect(web!.ingress).toMatchObject({
@@ -114,12 +114,12 @@ describe("reachability through the REST API", () => {
   });
 
   it("lists blocked peers on request, with the side that denies", async () => {
-    const api = await workloadNode("api");
+    const api = await workloadNode("shop/api-1");
     const reach = Reach.parse(
       (await get(`/api/reach?node=${encodeURIComponent(api)}&direction=in&blocked=true`)).body,
     );
     expect(reach.total).toBe(reach.allowedTotal + reach.blockedTotal);
-    const toy = reach.peers.find((p) => p.peer.label === "toy")!;
+    const toy = reach.peers.find((p) => p.peer.label === "lab/toy")!;
     expect(toy.ports).toBeNull();
     expect(toy.ingress).toMatchObject({ isolated: true, policies: ["shop/api-from-web"], allowedBy: [] });
     expect(reach.peers.slice(reach.allowedTotal).every((p) => p.ports === null)).toBe(true);
@@ -140,7 +140,7 @@ describe("reachability through the REST API", () => {
   });
 
   it("answers a bad parameter with 400 naming it, an unknown node with 404", async () => {
-    const api = encodeURIComponent(await workloadNode("api"));
+    const api = encodeURIComponent(await workloadNode("shop/api-1"));
     for (const [query, name] of [
       [`node=${api}&direction=sideways`, "direction"],
       [`node=${api}&direction=in&blocked=maybe`, "blocked"],
@@ -166,7 +166,10 @@ describe("search through the REST API", () => {
       expect(SearchAnswer.parse(body)).toEqual(searchNodes(engine, q, 20));
     }
     const pod = SearchAnswer.parse((await get("/api/search?q=web-1")).body);
-    expect(pod.hits.map((h) => [h.kind, h.label, h.namespace])).toEqual([["pod", "web-1", "shop"]]);
+    expect(pod.hits.map((h) => [h.kind, h.label, h.namespace])).toEqual([
+      ["pod", "web-1", "shop"],
+      ["identity", "shop/web-1", "shop"],
+    ]);
     const label = SearchAnswer.parse((await get("/api/search?q=team%3Dshop")).body);
     expect(label.hits.map((h) => [h.kind, h.label, h.view])).toEqual([["namespace", "shop", "overview"]]);
     const limited = SearchAnswer.parse((await get("/api/search?q=o&limit=1")).body);

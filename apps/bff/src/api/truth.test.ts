@@ -81,7 +81,7 @@ describe("GET /api/view", () => {
     });
     expect((await presence("namespace:shop")).body).toEqual({ view: "namespace:shop", exists: true });
     expect((await presence("overview")).body).toEqual({ view: "overview", exists: true });
-    const ghost = ViewPresence.parse((await presence("workload:shop\u0001ghost")).body);
+    const ghost = ViewPresence.parse((await presence("workload:shop/app=ghost")).body);
     expect(ghost.exists).toBe(false);
     expect(ghost.kind).toBe("workload");
   });
