@@ -1,6 +1,7 @@
 export * from "./api";
 export * from "./evidence";
 export * from "./node-id";
+export * from "./queries";
 export * from "./report";
 export * from "./source";
 export * from "./view";

@@ -98,7 +98,7 @@ function emptyCounts(): SeverityCounts {
 /** The findings that pass the pages' filters other than severity (whose counts the page shows). */
 function filterFindings(
   findings: readonly Finding[],
-  query: Pick<QueryArgs["findings"], "pillar" | "id" | "search">,
+  query: Pick<QueryArgs<"findings">, "pillar" | "id" | "search">,
 ): Finding[] {
   const search = query.search?.toLowerCase();
   return findings.filter(
@@ -282,7 +282,7 @@ export class Queries {
     return searchNodes(this.state, text, limit);
   }
 
-  matrixPage(query: QueryArgs["matrix"]): MatrixPage {
+  matrixPage(query: QueryArgs<"matrix">): MatrixPage {
     const rows = this.matrix.get(this.state.revision);
     const filter = {
       ...(query.subjectKind === undefined ? {} : { subjectKind: query.subjectKind }),
@@ -301,7 +301,7 @@ export class Queries {
     };
   }
 
-  findingsPage(query: QueryArgs["findings"]): FindingsPage {
+  findingsPage(query: QueryArgs<"findings">): FindingsPage {
     // A namespace's findings are read on their own: no wording of the whole cluster's after a change.
     const base =
       query.namespace === undefined
@@ -331,7 +331,7 @@ export class Queries {
 
   /** The evidence report of a scope at this revision; `graph` is the scope's view, made by the caller. */
   evidence(
-    query: QueryArgs["evidence"],
+    query: QueryArgs<"evidence">,
     graph: { view: string; nodes: readonly ViewNode[]; edges: readonly ViewEdge[] },
   ): EvidenceReport {
     const { namespace, meta, ...filters } = query;
@@ -383,7 +383,7 @@ export class Queries {
 
   // RBAC questions: answered by the engine's authorizer over every subject's grants.
 
-  whoCan(query: QueryArgs["whoCan"]): WhoCanAnswer {
+  whoCan(query: QueryArgs<"whoCan">): WhoCanAnswer {
     const { verb, offset, limit } = query;
     const apiGroup = query.apiGroup === "core" ? "" : query.apiGroup;
     const target: ResourceQuery =
@@ -430,7 +430,7 @@ export class Queries {
     };
   }
 
-  canI(query: QueryArgs["canI"]): CanIAnswer | undefined {
+  canI(query: QueryArgs<"canI">): CanIAnswer | undefined {
     const rights = this.state.rbacIndex.rows.get(query.subject);
     if (rights === undefined) return undefined;
     const answer = canI(rights, query.namespace, this.rulesOf);

@@ -9,7 +9,6 @@ import {
   FindingsQuery,
   type Health,
   MatrixExportQuery,
-  type MatrixPage,
   MatrixQuery,
   type NamespaceList,
   PageShotQuery,
@@ -108,7 +107,7 @@ async function evidenceOf(
 ): Promise<EvidenceReport> {
   const info = live.info;
   const scopeText = filters.namespace === undefined ? "Whole cluster" : `Namespace ${filters.namespace}`;
-  return (await live.query("evidence", {
+  return live.query("evidence", {
     ...filters,
     meta: {
       title: `Zero Trust posture: ${scopeText}`,
@@ -126,7 +125,7 @@ async function evidenceOf(
       generatedAt: new Date().toISOString(),
       trustmapVersion: VERSION,
     },
-  })) as EvidenceReport;
+  });
 }
 
 /** A request the client got wrong: answered with this status and message. */
@@ -184,14 +183,14 @@ export function apiRouter(
       status: live.connection,
       revision: live.revision,
       startedAt: live.startedAt,
-      counts: (await live.query("counts", {})) as ClusterInfo["counts"],
+      counts: await live.query("counts", {}),
       eventsPerSecond: live.eventsPerSecond(),
       problems: [...live.problemsSeen],
     });
   });
 
   router.get("/namespaces", async (_request, response: Response<NamespaceList>) => {
-    response.json({ namespaces: (await live.query("namespaces", {})) as NamespaceList["namespaces"] });
+    response.json({ namespaces: await live.query("namespaces", {}) });
   });
 
   router.get("/nodes/:id", async (request, response) => {
@@ -297,11 +296,11 @@ export function apiRouter(
     if (format !== "csv" && format !== "json")
       throw new HttpError(404, `RBAC export: ${JSON.stringify(format)} is not csv or json`);
     const filters = parseQuery(MatrixExportQuery, request);
-    const page = (await live.query("matrix", {
+    const page = await live.query("matrix", {
       ...filters,
       offset: 0,
       limit: Number.MAX_SAFE_INTEGER,
-    })) as MatrixPage;
+    });
     response.setHeader(
       "Content-Disposition",
       `attachment; filename="${exportName("rbac", filters, format)}"`,
@@ -314,7 +313,7 @@ export function apiRouter(
   });
 
   router.get("/metrics", async (_request, response) => {
-    const counts = (await live.query("counts", {})) as ClusterInfo["counts"];
+    const counts = await live.query("counts", {});
     response.type("text/plain; version=0.0.4").send(metricsText(live, counts, streams.size));
   });
 
@@ -361,7 +360,7 @@ export function apiRouter(
         400,
         `query parameter "view": ${JSON.stringify(view)} is not a view (overview, namespace:<name>, workload:<identity>)`,
       );
-    const presence = (await live.query("viewPresence", { ref })) as Omit<ViewPresence, "view">;
+    const presence = await live.query("viewPresence", { ref });
     response.json({ view, ...presence });
   });
 

@@ -1,72 +1,29 @@
-import type { WatchEvent } from "@trustmap/engine";
-import type {
-  CanIQuery,
-  EvidenceMeta,
-  ViewPatch,
-  ViewRef,
-  ViewSnapshot,
-  WhoCanQuery,
-} from "@trustmap/shared";
+import type { Cluster, WatchEvent } from "@trustmap/engine";
+import type { EngineQueries, ViewPatch, ViewRef, ViewSnapshot } from "@trustmap/shared";
 
 // Messages between the BFF's main thread (HTTP, streams, sources) and the engine worker (the
 // cluster state, the views, the analysis). The main thread never runs the engine, so a large
 // step of it never stalls a request or a stream.
 
-/** The questions the worker answers, with their arguments. */
-export interface QueryArgs {
-  counts: Record<string, never>;
-  namespaces: Record<string, never>;
-  node: { id: string };
-  explain: { from: string; to: string };
-  matrix: {
-    subjectKind?: "User" | "Group" | "ServiceAccount" | undefined;
-    namespace?: string | undefined;
-    resource?: string | undefined;
-    verb?: string | undefined;
-    risky?: boolean | undefined;
-    search?: string | undefined;
-    offset: number;
-    limit: number;
-  };
-  findings: {
-    severity?: "critical" | "high" | "medium" | "low" | "info" | undefined;
-    pillar?: string | undefined;
-    namespace?: string | undefined;
-    id?: string | undefined;
-    search?: string | undefined;
-    offset: number;
-    limit: number;
-  };
-  /** The evidence report of the cluster or a namespace, findings filtered as the gaps page does. */
-  evidence: Omit<QueryArgs["findings"], "offset" | "limit"> & { meta: Omit<EvidenceMeta, "revision"> };
-  /** Who can do something (kubectl who-can), ranked; the route's parsed query. */
-  whoCan: WhoCanQuery;
-  /** What may a subject do (kubectl auth can-i --list); undefined when no such subject. */
-  canI: CanIQuery;
-  /** The whole cluster's objects (tests and exports). */
-  cluster: Record<string, never>;
-
-  /** Whether a view's namespace or workload exists now. */
-  viewPresence: { ref: ViewRef };
-  /** Who can reach a node, or what it can reach. */
-  reach: {
-    node: string;
-    direction: "in" | "out";
-    blocked: boolean;
-    offset: number;
-    limit: number;
-  };
-  /** Namespaces, workloads and pods by name or label. */
-  search: { q: string; limit: number };
+/** The questions the worker answers: the API's, and the whole cluster's objects (tests and exports). */
+export interface WorkerQueries extends EngineQueries {
+  cluster: { args: Record<string, never>; result: Cluster };
 }
 
-export type QueryName = keyof QueryArgs;
+export type QueryName = keyof WorkerQueries;
+export type QueryArgs<N extends QueryName> = WorkerQueries[N]["args"];
+export type QueryResult<N extends QueryName> = WorkerQueries[N]["result"];
+
+/** A question to the worker: its name and that query's arguments. */
+export type QueryMessage<N extends QueryName = QueryName> = {
+  [K in N]: { readonly type: "query"; readonly id: number; readonly name: K; readonly args: QueryArgs<K> };
+}[N];
 
 export type ToWorker =
   | { readonly type: "events"; readonly events: readonly WatchEvent[] }
   | { readonly type: "watch"; readonly key: string; readonly ref: ViewRef }
   | { readonly type: "unwatch"; readonly key: string }
-  | { readonly type: "query"; readonly id: number; readonly name: QueryName; readonly args: unknown };
+  | QueryMessage;
 
 export type FromWorker =
   | {

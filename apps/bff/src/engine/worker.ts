@@ -11,7 +11,7 @@ import {
 } from "@trustmap/engine";
 import { type ViewPatch, type ViewRef, viewKey } from "@trustmap/shared";
 import { Queries } from "../api/queries";
-import type { FromWorker, QueryArgs, QueryName, ToWorker } from "./protocol";
+import type { FromWorker, QueryArgs, QueryMessage, QueryName, QueryResult, ToWorker } from "./protocol";
 
 // The engine worker: the cluster state, the views clients watch, and the answers to queries.
 // It applies events in batches and reports, after each batch, the patch of every view.
@@ -85,62 +85,49 @@ function drain(): void {
   post({ type: "idle", revision: state.revision, received });
 }
 
-function answer(id: number, name: QueryName, args: unknown): void {
+/** The worker's answer to each query, typed by the channel's table: no casts between name and arguments. */
+const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
+  counts: () => queries.counts(),
+  namespaces: () => queries.namespaces(),
+  node: ({ id }) => queries.node(id),
+  explain: ({ from, to }) => queries.explain(from, to),
+  matrix: (query) => queries.matrixPage(query),
+  findings: (query) => queries.findingsPage(query),
+  evidence: (query) => {
+    const ref: ViewRef =
+      query.namespace === undefined
+        ? { kind: "overview" }
+        : { kind: "namespace", namespace: query.namespace };
+    const key = viewKey(ref);
+    // A watched view is current; otherwise the scope's view is made for this answer only.
+    const { nodes, edges } = (views.get(key)?.view ?? createView(ref)).snapshot();
+    return queries.evidence(query, { view: key, nodes, edges });
+  },
+  whoCan: (query) => queries.whoCan(query),
+  canI: (query) => queries.canI(query),
+  cluster: () => state.cluster(),
+
+  viewPresence: ({ ref }) => viewPresence(state, ref),
+  reach: (query) => queries.reach(query),
+  search: ({ q, limit }) => queries.search(q, limit),
+};
+
+function ask<N extends QueryName>(query: QueryMessage<N>): QueryResult<N> {
+  const handler = handlers[query.name];
+  if (handler === undefined) throw new Error(`unknown query ${String(query.name)}`);
+  return handler(query.args);
+}
+
+function answer(query: QueryMessage): void {
   try {
-    post({ type: "answer", id, value: ask(name, args as QueryArgs[typeof name]) });
+    post({ type: "answer", id: query.id, value: ask(query) });
   } catch (error) {
     post({
       type: "answer",
-      id,
+      id: query.id,
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
     });
   }
-}
-
-function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
-  switch (name) {
-    case "counts":
-      return queries.counts();
-    case "namespaces":
-      return queries.namespaces();
-    case "node":
-      return queries.node((args as QueryArgs["node"]).id);
-    case "explain": {
-      const { from, to } = args as QueryArgs["explain"];
-      return queries.explain(from, to);
-    }
-    case "matrix":
-      return queries.matrixPage(args as QueryArgs["matrix"]);
-    case "findings":
-      return queries.findingsPage(args as QueryArgs["findings"]);
-    case "evidence": {
-      const query = args as QueryArgs["evidence"];
-      const ref: ViewRef =
-        query.namespace === undefined
-          ? { kind: "overview" }
-          : { kind: "namespace", namespace: query.namespace };
-      const key = viewKey(ref);
-      // A watched view is current; otherwise the scope's view is made for this answer only.
-      const { nodes, edges } = (views.get(key)?.view ?? createView(ref)).snapshot();
-      return queries.evidence(query, { view: key, nodes, edges });
-    }
-    case "whoCan":
-      return queries.whoCan(args as QueryArgs["whoCan"]);
-    case "canI":
-      return queries.canI(args as QueryArgs["canI"]);
-    case "cluster":
-      return state.cluster();
-
-    case "viewPresence":
-      return viewPresence(state, (args as QueryArgs["viewPresence"]).ref);
-    case "reach":
-      return queries.reach(args as QueryArgs["reach"]);
-    case "search": {
-      const { q, limit } = args as QueryArgs["search"];
-      return queries.search(q, limit);
-    }
-  }
-  throw new Error(`unknown query ${String(name)}`);
 }
 
 port.on("message", (message: ToWorker) => {
@@ -171,7 +158,7 @@ port.on("message", (message: ToWorker) => {
       views.delete(message.key);
       break;
     case "query":
-      answer(message.id, message.name, message.args);
+      answer(message);
       break;
   }
 });

@@ -1,7 +1,14 @@
 import { Worker } from "node:worker_threads";
 import type { InputError, WatchEvent } from "@trustmap/engine";
 import type { SourceInfo, SourceProblem, SourceStatus, ViewPatch, ViewRef } from "@trustmap/shared";
-import type { FromWorker, QueryArgs, QueryName, ToWorker } from "../engine/protocol";
+import type {
+  FromWorker,
+  QueryArgs,
+  QueryMessage,
+  QueryName,
+  QueryResult,
+  ToWorker,
+} from "../engine/protocol";
 import type { ClusterSource, SourceSink } from "../sources/source";
 import { LiveView } from "./views";
 
@@ -153,12 +160,14 @@ export class LiveCluster implements SourceSink {
   }
 
   /** Asks the engine worker a question. */
-  query<N extends QueryName>(name: N, args: QueryArgs[N]): Promise<unknown> {
+  query<N extends QueryName>(name: N, args: QueryArgs<N>): Promise<QueryResult<N>> {
     if (this.workerError !== undefined) return Promise.reject(this.workerError);
     const id = ++this.queryCounter;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.post({ type: "query", id, name, args });
+      // The worker answers query N with QueryResult<N> (its handler table is typed so); the
+      // answer crosses the thread as a structured clone of that value.
+      this.pending.set(id, { resolve: (value) => resolve(value as QueryResult<N>), reject });
+      this.post<N>({ type: "query", id, name, args });
     });
   }
 
@@ -180,7 +189,7 @@ export class LiveCluster implements SourceSink {
     return this.applied.reduce((sum, entry) => sum + entry.count, 0) / 10;
   }
 
-  private post(message: ToWorker): void {
+  private post<N extends QueryName>(message: ToWorker | QueryMessage<N>): void {
     this.worker.postMessage(message);
   }
 
