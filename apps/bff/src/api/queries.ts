@@ -9,7 +9,6 @@ import {
   identitiesOfNode,
   identityLabel,
   isDefaultDeny,
-  type LiveIdentity,
   type MatrixRow,
   matrixRow,
   type NetworkPolicy,
@@ -19,7 +18,6 @@ import {
   type Role,
   reachOf,
   resourceQueryOf,
-  roleRef,
   searchNodes,
   subjectRef,
   whoCan,
@@ -112,8 +110,7 @@ function filterFindings(
 }
 
 export class Queries {
-  private readonly rulesOf = (role: Role) =>
-    this.state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules;
+  private readonly rulesOf = (role: Role) => this.state.rulesOf(role);
   private readonly findings: PerRevision<{ all: Finding[]; byNamespace: Map<string, Finding[]> }>;
   private readonly matrix: PerRevision<MatrixRow[]>;
   /** The matrix rows by subject reference (who-can reads each subject's worst right from them). */
@@ -151,9 +148,9 @@ export class Queries {
     return {
       namespaces: state.namespaceNames().length,
       pods: state.count("Pod"),
-      identities: state.netpol.identities.size,
+      identities: state.identityCount(),
       networkPolicies: state.count("NetworkPolicy"),
-      subjects: state.rbacIndex.rows.size,
+      subjects: state.subjectCount(),
       bindings: state.count("RoleBinding") + state.count("ClusterRoleBinding"),
       findings: state.findingCount(),
     };
@@ -163,7 +160,7 @@ export class Queries {
     const { byNamespace } = this.findings.get(this.state.revision);
     return this.state.namespaceNames().map((name) => {
       const ns = this.state.namespaceNamed(name)!;
-      const identities = this.state.netpol.identitiesByNamespace.get(name) ?? new Set<LiveIdentity>();
+      const identities = this.state.identitiesIn(name);
       const policies = [...this.state.policiesIn(name)];
       let pods = 0;
       let openIngressPods = 0;
@@ -220,7 +217,7 @@ export class Queries {
     });
     const policies =
       kind === "namespace"
-        ? [...(this.state.netpol.policiesByNamespace.get(namespace) ?? [])]
+        ? [...this.state.policyStatesIn(namespace)]
         : [...new Set(identities.flatMap((i) => [...i.ingressPolicies, ...i.egressPolicies]))];
     const refs = new Set(
       kind === "namespace" ? [`Namespace/${namespace}`] : podKeys.map((key) => `Pod/${key}`),
@@ -259,7 +256,7 @@ export class Queries {
       findings: findings.slice(0, 500),
       serviceAccounts: [...accounts].sort().map((ref) => {
         // Only the node's accounts' rows, not the whole matrix (recomputed after every change).
-        const rights = this.state.rbacIndex.rows.get(ref);
+        const rights = this.state.rightsOf(ref);
         const row = rights === undefined ? undefined : matrixRow(rights, this.rulesOf);
         const risks = new Set(row?.cells.flatMap((cell) => cell.risks) ?? []);
         return { ref, risks: [...risks].sort(), rights: row?.cells.length ?? 0 };
@@ -356,12 +353,9 @@ export class Queries {
     const names = namespace === undefined ? this.state.namespaceNames() : [namespace];
     let pods = 0;
     for (const name of names)
-      for (const identity of this.state.netpol.identitiesByNamespace.get(name) ?? [])
-        pods += identity.pods.size;
+      for (const identity of this.state.identitiesIn(name)) pods += identity.pods.size;
     const policies =
-      namespace === undefined
-        ? [...this.state.netpol.policies.values()]
-        : [...(this.state.netpol.policiesByNamespace.get(namespace) ?? [])];
+      namespace === undefined ? [...this.state.policyStates()] : [...this.state.policyStatesIn(namespace)];
     const namespacesDrawn = new Set(
       graph.nodes.flatMap((node) => (node.namespace === undefined ? [] : [node.namespace])),
     );
@@ -431,7 +425,7 @@ export class Queries {
   }
 
   canI(query: QueryArgs<"canI">): CanIAnswer | undefined {
-    const rights = this.state.rbacIndex.rows.get(query.subject);
+    const rights = this.state.rightsOf(query.subject);
     if (rights === undefined) return undefined;
     const answer = canI(rights, query.namespace, this.rulesOf);
     return {

@@ -29,10 +29,14 @@ import {
 } from "../objects/model";
 import { compare } from "../objects/parse";
 import { bindingRef, type SubjectRights } from "../rbac/effective";
+import type { RulesOf } from "../rbac/matrix";
 import { roleRef } from "../rbac/roles";
 import { Changes, type Delta, type PodHits, toDelta } from "./changes";
-import { type LiveIdentity, NetpolIndex } from "./netpol-index";
+import { type LiveIdentity, NetpolIndex, type PolicyState } from "./netpol-index";
 import { RbacIndex } from "./rbac-index";
+
+const NO_IDENTITIES: ReadonlySet<LiveIdentity> = new Set();
+const NO_POLICIES: ReadonlySet<PolicyState> = new Set();
 
 /** Every field of a finding that can differ between two findings of one object. */
 function findingKey(finding: Finding): string {
@@ -436,6 +440,56 @@ export class ClusterState implements FindingContext {
   boundRole(binding: RoleBinding) {
     return this.rbacIndex.boundRole(binding);
   }
+
+  // Reading the indexes: workloads, policies and rights, as analysis outside the state asks for them
+
+  /** The workload (identity) of this key, while a pod of it runs. */
+  identity(key: string): LiveIdentity | undefined {
+    return this.netpol.identities.get(key);
+  }
+
+  /** The workload (identity) of a pod ("namespace/name"), while the pod runs. */
+  identityOfPod(key: string): LiveIdentity | undefined {
+    return this.netpol.identityOfKey(key);
+  }
+
+  /** How many workloads (identities) have pods now. */
+  identityCount(): number {
+    return this.netpol.identities.size;
+  }
+
+  /** The workloads with pods in a namespace now (empty when none). */
+  identitiesIn(namespace: string): ReadonlySet<LiveIdentity> {
+    return this.netpol.identitiesByNamespace.get(namespace) ?? NO_IDENTITIES;
+  }
+
+  /** The namespaces where pods run now, unsorted. */
+  namespacesWithPods(): IterableIterator<string> {
+    return this.netpol.identitiesByNamespace.keys();
+  }
+
+  /** A namespace's policies, each with the workloads it selects (empty when none). */
+  policyStatesIn(namespace: string): ReadonlySet<PolicyState> {
+    return this.netpol.policiesByNamespace.get(namespace) ?? NO_POLICIES;
+  }
+
+  /** Every policy, each with the workloads it selects, unsorted. */
+  policyStates(): IterableIterator<PolicyState> {
+    return this.netpol.policies.values();
+  }
+
+  /** A subject's effective rights, by its reference ("Kind/namespace/name" or "Kind/name"). */
+  rightsOf(ref: string): SubjectRights | undefined {
+    return this.rbacIndex.rows.get(ref);
+  }
+
+  /** How many subjects (users, groups, service accounts) the cluster names. */
+  subjectCount(): number {
+    return this.rbacIndex.rows.size;
+  }
+
+  /** A role's rules, with those an aggregated ClusterRole gathers from the roles it selects. */
+  readonly rulesOf: RulesOf = (role: Role) => this.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules;
 
   // Reading the whole state
 

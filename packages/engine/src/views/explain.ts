@@ -172,13 +172,13 @@ export function identitiesOfNode(state: ClusterState, nodeId: string): LiveIdent
   const ref = decodeNodeId(nodeId);
   if (ref === undefined) return [];
   if (ref.kind === "workload") {
-    const identity = state.netpol.identities.get(workloadKey(ref.workload));
+    const identity = state.identity(workloadKey(ref.workload));
     return identity === undefined ? [] : [identity];
   }
   if (ref.kind === "pod") {
-    const identity = state.netpol.identityOfKey(podKey(ref));
+    const identity = state.identityOfPod(podKey(ref));
     return identity === undefined ? [] : [identity];
   }
-  if (ref.kind === "namespace") return [...(state.netpol.identitiesByNamespace.get(ref.namespace) ?? [])];
+  if (ref.kind === "namespace") return [...state.identitiesIn(ref.namespace)];
   return [];
 }

@@ -25,7 +25,7 @@ export function viewPresence(state: ClusterState, ref: ViewRef): ViewPresence {
             message: `no namespace named ${JSON.stringify(ref.namespace)} in the cluster now`,
           };
     case "workload":
-      return state.netpol.identities.has(ref.identity)
+      return state.identity(ref.identity) !== undefined
         ? { exists: true }
         : {
             exists: false,

@@ -40,7 +40,7 @@ export function nodeName(state: ClusterState, nodeId: string): string | undefine
     case "namespace":
       return ref.namespace;
     case "workload":
-      return state.netpol.identities.get(workloadKey(ref.workload))?.name;
+      return state.identity(workloadKey(ref.workload))?.name;
     case "pod":
       return ref.name;
     case "any":
@@ -77,7 +77,7 @@ export function namespaceNode(state: ClusterState, namespace: string): ViewNode 
   let pods = 0;
   let openIngressPods = 0;
   let openEgressPods = 0;
-  for (const identity of state.netpol.identitiesByNamespace.get(namespace) ?? []) {
+  for (const identity of state.identitiesIn(namespace)) {
     pods += identity.pods.size;
     if (!identity.isIsolated("ingress")) openIngressPods += identity.pods.size;
     if (!identity.isIsolated("egress")) openEgressPods += identity.pods.size;
@@ -115,7 +115,7 @@ function finish(state: ClusterState, nodes: Map<string, ViewNode>, sums: EdgeSum
 export function namespaceGraph(state: ClusterState, namespace: string): ViewGraph {
   const nodes = new Map<string, ViewNode>();
   const sums = new EdgeSums();
-  const here = state.netpol.identitiesByNamespace.get(namespace) ?? new Set<LiveIdentity>();
+  const here = state.identitiesIn(namespace);
   const nodeOf = (identity: LiveIdentity) =>
     identity.namespace === namespace ? identityNodeId(identity) : namespaceNodeId(identity.namespace);
   for (const identity of here) {
@@ -149,7 +149,7 @@ export function namespaceGraph(state: ClusterState, namespace: string): ViewGrap
 export function workloadGraph(state: ClusterState, identityKey: string): ViewGraph {
   const nodes = new Map<string, ViewNode>();
   const sums = new EdgeSums();
-  const identity = state.netpol.identities.get(identityKey);
+  const identity = state.identity(identityKey);
   if (identity === undefined) return { nodes, edges: new Map() };
   const nodeOf = (peer: LiveIdentity) => {
     if (peer.namespace !== identity.namespace) return namespaceNodeId(peer.namespace);

@@ -128,7 +128,7 @@ export class OverviewView extends GraphView {
   }
 
   private *namespaceNames(): Generator<string> {
-    yield* this.state.netpol.identitiesByNamespace.keys();
+    yield* this.state.namespacesWithPods();
     yield* this.state.namespaceObjects();
   }
 
@@ -142,7 +142,7 @@ export class OverviewView extends GraphView {
     if (change === 0) return;
     for (const key of this.countedBy.get(source.key) ?? []) {
       if (key === source.key || refreshed.has(key)) continue;
-      const destination = this.state.netpol.identities.get(key);
+      const destination = this.state.identity(key);
       const contribution = this.inbound.get(key);
       if (destination === undefined || contribution === undefined) continue;
       if (this.state.allowed(source, destination).isEmpty()) continue;
@@ -174,7 +174,7 @@ export class OverviewView extends GraphView {
     for (const identity of [...all, ...delta.edges.egressDirty]) {
       sources.add(identity.key);
       for (const d of this.countedBy.get(identity.key) ?? []) destinations.add(d);
-      const live = this.state.netpol.identities.get(identity.key);
+      const live = this.state.identity(identity.key);
       if (live !== undefined) for (const d of explicitTargets(live)) destinations.add(d.key);
     }
     for (const identity of resizedOnly) sources.add(identity.key);
@@ -249,7 +249,7 @@ export class OverviewView extends GraphView {
   }
 
   private refreshInbound(key: string, touched: Set<string>): void {
-    const identity = this.state.netpol.identities.get(key);
+    const identity = this.state.identity(key);
     const contribution: Contribution = new Map();
     const add = (source: string, target: string, ports: PortSet, pairs: number) => {
       if (ports.isEmpty()) return;
@@ -290,7 +290,7 @@ export class OverviewView extends GraphView {
   }
 
   private refreshOutbound(key: string, touched: Set<string>): void {
-    const identity: LiveIdentity | undefined = this.state.netpol.identities.get(key);
+    const identity: LiveIdentity | undefined = this.state.identity(key);
     const contribution: Contribution = new Map();
     if (identity !== undefined) {
       const source = namespaceNodeId(identity.namespace);
@@ -342,8 +342,7 @@ export class OverviewView extends GraphView {
   private refreshNode(namespace: string, patch: ReturnType<OverviewView["emptyPatch"]>): void {
     const id = namespaceNodeId(namespace);
     const before = this.nodes.get(id);
-    const exists =
-      this.state.netpol.identitiesByNamespace.has(namespace) || this.state.hasNamespaceObject(namespace);
+    const exists = this.state.namespaceHasPods(namespace) || this.state.hasNamespaceObject(namespace);
     if (!exists) {
       this.nodes.delete(id);
       if (before !== undefined) patch.removeNodes.add(id);
