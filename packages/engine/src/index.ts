@@ -18,6 +18,8 @@ export {
   parseLiveObject,
 } from "./objects/parse";
 export { formatInputError, type InputError } from "./objects/reader";
+// The API's answers, read from the state
+export { canIAnswer, matrixPage, matrixRows, whoCanAnswer, wireRow } from "./rbac/answers";
 export { type ResourceRequest, subjectAllows } from "./rbac/authorize";
 export { computeRbac, type Grant, type Rbac, type SubjectRights } from "./rbac/effective";
 export {
@@ -69,6 +71,8 @@ export {
   identitiesOfNode,
 } from "./views/explain";
 export { explainEdge } from "./views/explain-edge";
+export { clusterCounts, defaultDenyOf, emptySeverityCounts, namespaceSummaries } from "./views/namespaces";
+export { nodeDetails } from "./views/node-details";
 export { type ViewPresence, viewPresence } from "./views/presence";
 export { type ReachQuestion, reachOf } from "./views/reach";
 export { identityLabel, identityNodeId, namespaceNodeId, nodeName } from "./views/scoped";

@@ -1,9 +1,15 @@
 import { parentPort } from "node:worker_threads";
 import {
   ClusterState,
+  canIAnswer,
+  clusterCounts,
   type EngineViewPatch,
+  explainEdge,
   NamespaceView,
+  nodeDetails,
   OverviewView,
+  reachOf,
+  searchNodes,
   type View,
   viewPresence,
   type WatchEvent,
@@ -87,10 +93,10 @@ function drain(): void {
 
 /** The worker's answer to each query, typed by the channel's table: no casts between name and arguments. */
 const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
-  counts: () => queries.counts(),
+  counts: () => clusterCounts(state),
   namespaces: () => queries.namespaces(),
-  node: ({ id }) => queries.node(id),
-  explain: ({ from, to }) => queries.explain(from, to),
+  node: ({ id }) => nodeDetails(state, id),
+  explain: ({ from, to }) => explainEdge(state, from, to),
   matrix: (query) => queries.matrixPage(query),
   findings: (query) => queries.findingsPage(query),
   evidence: (query) => {
@@ -104,12 +110,12 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
     return queries.evidence(query, { view: key, nodes, edges });
   },
   whoCan: (query) => queries.whoCan(query),
-  canI: (query) => queries.canI(query),
+  canI: (query) => canIAnswer(state, query),
   cluster: () => state.cluster(),
 
   viewPresence: ({ ref }) => viewPresence(state, ref),
-  reach: (query) => queries.reach(query),
-  search: ({ q, limit }) => queries.search(q, limit),
+  reach: (question) => reachOf(state, question),
+  search: ({ q, limit }) => searchNodes(state, q, limit),
 };
 
 function ask<N extends QueryName>(query: QueryMessage<N>): QueryResult<N> {

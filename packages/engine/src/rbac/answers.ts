@@ -1,0 +1,150 @@
+import type { CanIAnswer, EngineQueries, MatrixPage, WhoCanAnswer } from "@trustmap/shared";
+import type { ClusterState } from "../state/cluster-state";
+import { compareRows, filterRow, type MatrixRow, matrixRow } from "./matrix";
+import { canI, type GrantTrace, whoCan } from "./questions";
+import type { ResourceQuery } from "./resources";
+import { resourceQueryOf } from "./resources";
+import { subjectRef } from "./subjects";
+
+// The RBAC answers the API serves: a page of the matrix, who can do something, what may a
+// subject do; each read from the state's effective rights, as wire values.
+
+type WireRow = MatrixPage["rows"][number];
+
+/** Every subject's matrix row, ranked (worst right, cluster-wide, name). */
+export function matrixRows(state: ClusterState): MatrixRow[] {
+  return state
+    .rbac()
+    .map((rights) => matrixRow(rights, state.rulesOf))
+    .sort(compareRows);
+}
+
+/** A matrix row as the API serves it (plain arrays, no shared references). */
+export function wireRow(row: MatrixRow): WireRow {
+  return {
+    subject: { ...row.subject },
+    ref: row.ref,
+    cells: row.cells.map((cell) => ({
+      ...cell,
+      verbs: [...cell.verbs],
+      risks: [...cell.risks],
+      resourceNames: [...cell.resourceNames],
+      grants: cell.grants.map((g) => ({
+        ...g,
+        verbs: [...g.verbs],
+        resourceNames: [...g.resourceNames],
+      })),
+    })),
+    ...(row.worst === undefined ? {} : { worst: row.worst }),
+    riskyCells: row.riskyCells,
+    clusterWide: row.clusterWide,
+  };
+}
+
+/** The rows (ranked, as matrixRows gives them) that pass the query's filters, one page of them. */
+export function matrixPage(rows: readonly MatrixRow[], query: EngineQueries["matrix"]["args"]): MatrixPage {
+  const filter = {
+    ...(query.subjectKind === undefined ? {} : { subjectKind: query.subjectKind }),
+    ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
+    ...(query.resource === undefined ? {} : { resource: query.resource }),
+    ...(query.verb === undefined ? {} : { verb: query.verb }),
+    ...(query.risky === undefined ? {} : { riskyOnly: query.risky }),
+    ...(query.search === undefined ? {} : { search: query.search }),
+  };
+  const filtered = rows.flatMap((row) => filterRow(row, filter) ?? []);
+  return {
+    total: filtered.length,
+    offset: query.offset,
+    limit: query.limit,
+    rows: filtered.slice(query.offset, query.offset + query.limit).map(wireRow),
+  };
+}
+
+/**
+ * Who can do what the query asks (kubectl who-can), ranked, one page; `rowOf` gives a subject's
+ * matrix row by reference, whose worst right ranks it.
+ */
+export function whoCanAnswer(
+  state: ClusterState,
+  query: EngineQueries["whoCan"]["args"],
+  rowOf: (ref: string) => MatrixRow | undefined,
+): WhoCanAnswer {
+  const { verb, offset, limit } = query;
+  const apiGroup = query.apiGroup === "core" ? "" : query.apiGroup;
+  const target: ResourceQuery =
+    query.nonResourceURL !== undefined
+      ? { url: query.nonResourceURL }
+      : withSubresource(resourceQueryOf(query.resource ?? "", apiGroup), query.subresource);
+  const question = {
+    verb,
+    target,
+    ...(query.name === undefined ? {} : { name: query.name }),
+    ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
+  };
+  const entries = whoCan(
+    state.rbac(),
+    question,
+    state.rulesOf,
+    (rights) => rowOf(subjectRef(rights.subject))?.worst,
+  );
+  return {
+    question: {
+      verb,
+      ...("url" in target
+        ? { nonResourceURL: target.url }
+        : {
+            apiGroup: target.apiGroup ?? null,
+            resource: target.resource,
+            ...(target.subresource === undefined ? {} : { subresource: target.subresource }),
+          }),
+      ...(query.name === undefined ? {} : { name: query.name }),
+      ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
+    },
+    total: entries.length,
+    offset,
+    limit,
+    subjects: entries.slice(offset, offset + limit).map((entry) => ({
+      subject: { ...entry.subject },
+      ref: entry.ref,
+      ...(entry.worst === undefined ? {} : { worst: entry.worst }),
+      clusterWide: entry.clusterWide,
+      ...(entry.onlyNames === undefined ? {} : { onlyNames: [...entry.onlyNames] }),
+      grants: entry.grants.map(wireTrace),
+    })),
+  };
+}
+
+/** What may a subject do (kubectl auth can-i --list); undefined when the cluster names no such subject. */
+export function canIAnswer(
+  state: ClusterState,
+  query: EngineQueries["canI"]["args"],
+): CanIAnswer | undefined {
+  const rights = state.rightsOf(query.subject);
+  if (rights === undefined) return undefined;
+  const answer = canI(rights, query.namespace, state.rulesOf);
+  return {
+    subject: { ...answer.subject },
+    ref: answer.ref,
+    ...(answer.worst === undefined ? {} : { worst: answer.worst }),
+    ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
+    rules: answer.rules.map((rule) => ({ ...wireTrace(rule), risks: [...rule.risks] })),
+  };
+}
+
+function withSubresource(target: ResourceQuery, subresource: string | undefined): ResourceQuery {
+  return subresource === undefined || "url" in target ? target : { ...target, subresource };
+}
+
+function wireTrace(t: GrantTrace): WhoCanAnswer["subjects"][number]["grants"][number] {
+  return {
+    namespace: t.namespace,
+    binding: t.binding,
+    role: t.role,
+    rule: t.rule,
+    verbs: [...t.verbs],
+    apiGroups: [...t.apiGroups],
+    resources: [...t.resources],
+    resourceNames: [...t.resourceNames],
+    nonResourceURLs: [...t.nonResourceURLs],
+  };
+}

@@ -1,0 +1,74 @@
+import type { ClusterInfo, EngineQueries, Finding, NamespaceSummary, SeverityCounts } from "@trustmap/shared";
+import { isDefaultDeny } from "../findings/network";
+import type { NetworkPolicy } from "../objects/model";
+import type { ClusterState } from "../state/cluster-state";
+
+// The cluster and its namespaces in figures: what the dashboard's counts and the namespace list show.
+
+/** How many objects of each sort the cluster holds. */
+export function clusterCounts(state: ClusterState): EngineQueries["counts"]["result"] {
+  const counts: ClusterInfo["counts"] = {
+    namespaces: state.namespaceNames().length,
+    pods: state.count("Pod"),
+    identities: state.identityCount(),
+    networkPolicies: state.count("NetworkPolicy"),
+    subjects: state.subjectCount(),
+    bindings: state.count("RoleBinding") + state.count("ClusterRoleBinding"),
+    findings: state.findingCount(),
+  };
+  return counts;
+}
+
+export function emptySeverityCounts(): SeverityCounts {
+  return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+}
+
+/** Whether a namespace with these policies has a default-deny policy for each direction. */
+export function defaultDenyOf(policies: readonly NetworkPolicy[]): {
+  defaultDenyIngress: boolean;
+  defaultDenyEgress: boolean;
+} {
+  return {
+    defaultDenyIngress: policies.some((p) => isDefaultDeny(p, "ingress")),
+    defaultDenyEgress: policies.some((p) => isDefaultDeny(p, "egress")),
+  };
+}
+
+/**
+ * Every namespace (sorted) with its pods, workloads, policies, default-deny, open pods and the
+ * count of its findings by severity; `findingsIn` gives a namespace's findings
+ * (namespacesOfFinding filed).
+ */
+export function namespaceSummaries(
+  state: ClusterState,
+  findingsIn: (namespace: string) => readonly Finding[],
+): NamespaceSummary[] {
+  return state.namespaceNames().map((name) => {
+    const ns = state.namespaceNamed(name)!;
+    const identities = state.identitiesIn(name);
+    const policies = [...state.policiesIn(name)];
+    let pods = 0;
+    let openIngressPods = 0;
+    let openEgressPods = 0;
+    for (const identity of identities) {
+      pods += identity.pods.size;
+      if (!identity.isIsolated("ingress")) openIngressPods += identity.pods.size;
+      if (!identity.isIsolated("egress")) openEgressPods += identity.pods.size;
+    }
+    const findings = emptySeverityCounts();
+    for (const finding of findingsIn(name))
+      findings[finding.severity] = (findings[finding.severity] ?? 0) + 1;
+    return {
+      name,
+      labels: { ...ns.labels },
+      declared: ns.declared,
+      pods,
+      identities: identities.size,
+      networkPolicies: policies.length,
+      ...defaultDenyOf(policies),
+      openIngressPods,
+      openEgressPods,
+      findings,
+    };
+  });
+}
