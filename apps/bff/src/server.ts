@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import type { AcceptedException } from "@trustmap/engine";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { apiRouter, HttpError, type StreamRegistry } from "./api/routes";
 import { ReportPrinter } from "./export/printer";
@@ -23,6 +24,8 @@ export interface ServerOptions {
   readonly socketPath?: string;
   /** Prints PDF reports and page screenshots; one with the machine's Chromium when absent. */
   readonly printer?: ReportPrinter;
+  /** Accepted exceptions (`--exceptions FILE`): their findings are counted and shown apart. */
+  readonly exceptions?: readonly AcceptedException[];
 }
 
 export interface RunningServer {
@@ -114,7 +117,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const printer = options.printer ?? new ReportPrinter();
   const webServed = webRoot !== undefined && existsSync(path.join(webRoot, "index.html"));
   let origin: string | undefined;
-  app.use("/api", apiRouter(live, registry, { printer, origin: () => origin }, options.heartbeatMs));
+  app.use(
+    "/api",
+    apiRouter(live, registry, { printer, origin: () => origin }, options.heartbeatMs, {
+      exceptions: options.exceptions ?? [],
+    }),
+  );
   app.use("/api", (request) => {
     throw new HttpError(404, `no API route ${request.method} ${request.path}`);
   });

@@ -1,6 +1,16 @@
 export { CHECKS, compareFindings, findingsOf } from "./findings/catalog";
 export { controlOf } from "./findings/controls";
+export {
+  type AcceptedException,
+  type ExceptionsError,
+  type ExceptionsResult,
+  formatExceptionsError,
+  judge,
+  readExceptions,
+} from "./findings/exceptions";
 export { type Check, type CheckHit, type FindingContext, namespacesOfFinding } from "./findings/finding";
+export { FIX_FIRST_SCORING, type FixFirstEntry, fixFirst } from "./findings/fix-first";
+export { type GapsInput, gapsAnswer, judgeFindings } from "./findings/gaps";
 export { isDefaultDeny } from "./findings/network";
 export { identityKey } from "./identity/identity";
 export { computeConnectivity } from "./netpol/connectivity";
@@ -42,6 +52,7 @@ export {
 } from "./report/evidence";
 export { analyze, analyzeLazily, type LazyReport, reportOf, wirePorts } from "./report/report";
 export type { Delta } from "./state/changes";
+export type { LocatedFinding } from "./state/cluster-state";
 export {
   ClusterState,
   initialEvents,

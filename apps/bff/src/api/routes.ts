@@ -1,4 +1,4 @@
-import { excerptOf } from "@trustmap/engine";
+import { type AcceptedException, excerptOf } from "@trustmap/engine";
 import {
   type ClusterInfo,
   decodeEventId,
@@ -6,6 +6,7 @@ import {
   type EvidenceReport,
   ExplainQuery,
   FindingsQuery,
+  GapsQuery,
   type Health,
   MatrixExportQuery,
   type MatrixPage,
@@ -25,6 +26,11 @@ import { StreamConnection } from "../stream/connection";
 import { metricsText } from "./metrics";
 
 const VERSION = "0.1.0";
+
+/** The accepted exceptions the server was started with (`--exceptions FILE`). */
+export interface Accepted {
+  readonly exceptions: readonly AcceptedException[];
+}
 
 /** The filters given (those undefined left out), as exports name and state them. */
 function definedOnly<T>(filters: Record<string, T | undefined>): Record<string, T> {
@@ -159,6 +165,7 @@ export function apiRouter(
   streams: StreamRegistry,
   printing: Printing,
   heartbeatMs?: number,
+  accepted: Accepted = { exceptions: [] },
 ): Router {
   const router = Router();
 
@@ -214,6 +221,12 @@ export function apiRouter(
 
   router.get("/findings", async (request, response) => {
     response.json(await live.query("findings", parseQuery(FindingsQuery, request)));
+  });
+
+  // The gaps page: grouped, counted and ranked by the engine, accepted exceptions judged now.
+  router.get("/gaps", async (request, response) => {
+    const query = parseQuery(GapsQuery, request);
+    response.json(await live.query("gaps", { ...query, exceptions: accepted.exceptions, now: Date.now() }));
   });
 
   // Exports respect the same filters as the pages, and say which in the file and its name. Every

@@ -1,5 +1,5 @@
-import type { WatchEvent } from "@trustmap/engine";
-import type { EvidenceMeta, ViewPatch, ViewRef, ViewSnapshot } from "@trustmap/shared";
+import type { AcceptedException, WatchEvent } from "@trustmap/engine";
+import type { EvidenceMeta, GapsQuery, ViewPatch, ViewRef, ViewSnapshot } from "@trustmap/shared";
 
 // Messages between the BFF's main thread (HTTP, streams, sources) and the engine worker (the
 // cluster state, the views, the analysis). The main thread never runs the engine, so a large
@@ -33,6 +33,8 @@ export interface QueryArgs {
   evidence: Omit<QueryArgs["findings"], "offset" | "limit"> & { meta: Omit<EvidenceMeta, "revision"> };
   /** The whole cluster's objects (tests and exports). */
   cluster: Record<string, never>;
+  /** The gaps page: findings grouped and counted, fix-first, accepted exceptions (judged at `now`, ms). */
+  gaps: GapsQuery & { exceptions: readonly AcceptedException[]; now: number };
 }
 
 export type QueryName = keyof QueryArgs;

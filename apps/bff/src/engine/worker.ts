@@ -2,6 +2,7 @@ import { parentPort } from "node:worker_threads";
 import {
   ClusterState,
   type EngineViewPatch,
+  gapsAnswer,
   NamespaceView,
   OverviewView,
   type View,
@@ -125,6 +126,10 @@ function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
     }
     case "cluster":
       return state.cluster();
+    case "gaps": {
+      const { exceptions, now, ...query } = args as QueryArgs["gaps"];
+      return gapsAnswer(state, { query, exceptions, now });
+    }
   }
   throw new Error(`unknown query ${String(name)}`);
 }

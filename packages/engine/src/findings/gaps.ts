@@ -1,0 +1,295 @@
+import type {
+  AcceptedFinding,
+  Finding,
+  GapsAnswer,
+  GapsGroup,
+  GapsQuery,
+  Pillar,
+  Severity,
+  SeverityCounts,
+  WorkloadRef,
+} from "@trustmap/shared";
+import type { Pod } from "../objects/model";
+import type { ClusterState, LocatedFinding } from "../state/cluster-state";
+import { CHECKS, compareFindings, worse } from "./catalog";
+import { type AcceptedException, judge } from "./exceptions";
+import { FIX_FIRST_SCORING, fixFirst } from "./fix-first";
+
+// The gaps page's answer: findings grouped pillar → check → workload, with true totals at every
+// level and pages that, together, reach every finding exactly once.
+
+export type GapsFilters = Pick<GapsQuery, "severity" | "pillar" | "namespace" | "id" | "search">;
+
+/** The object a finding is filed under: a pod's owning workload, else the finding's first evidence object. */
+export function groupObjectOf(located: LocatedFinding): WorkloadRef {
+  if (located.pod !== undefined) return workloadOf(located.pod);
+  return refOf(located.finding.objects[0]!);
+}
+
+/** The workload a pod belongs to. One function, so that naming can change in one place. */
+export function workloadOf(pod: Pod): WorkloadRef {
+  return { kind: pod.owner.kind, namespace: pod.owner.namespace, name: pod.owner.name };
+}
+
+/** How people name a workload or object: "namespace/name" (the kind is shown beside it). */
+export function nameOf(object: WorkloadRef): string {
+  return object.namespace === undefined ? object.name : `${object.namespace}/${object.name}`;
+}
+
+/** "Kind/namespace/name" (or "Kind/name") as a reference; "Namespace/x" is the namespace itself. */
+export function refOf(text: string): WorkloadRef {
+  const parts = text.split("/");
+  const kind = parts[0] ?? "";
+  if (parts.length >= 3) return { kind, namespace: parts[1]!, name: parts.slice(2).join("/") };
+  return { kind, name: parts.slice(1).join("/") };
+}
+
+export function keyOf(object: WorkloadRef): string {
+  return object.namespace === undefined
+    ? `${object.kind}/${object.name}`
+    : `${object.kind}/${object.namespace}/${object.name}`;
+}
+
+const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+/** Most severe first, then cluster-wide before namespaced, then by name: the order of every list. */
+export function compareRanked(
+  a: { severity: Severity; object: WorkloadRef; name: string },
+  b: { severity: Severity; object: WorkloadRef; name: string },
+): number {
+  const severity = RANK[a.severity] - RANK[b.severity];
+  if (severity !== 0) return severity;
+  const scope = Number(a.object.namespace !== undefined) - Number(b.object.namespace !== undefined);
+  if (scope !== 0) return scope;
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  const ka = keyOf(a.object);
+  const kb = keyOf(b.object);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function emptyCounts(): SeverityCounts {
+  return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+}
+
+/** The filters other than severity and namespace (the namespace chooses what is read). */
+function passes(finding: Finding, filters: GapsFilters, search: string | undefined): boolean {
+  if (filters.pillar !== undefined && finding.pillar !== filters.pillar) return false;
+  if (filters.id !== undefined && finding.id !== filters.id) return false;
+  if (search === undefined) return true;
+  return (
+    finding.message.toLowerCase().includes(search) ||
+    finding.objects.some((o) => o.toLowerCase().includes(search))
+  );
+}
+
+/** The findings of a scope judged by the exceptions at `now` and filtered as the gaps page asks. */
+export interface JudgedFindings {
+  /** Open findings passing every filter, in compareFindings order. */
+  readonly open: LocatedFinding[];
+  /** Open findings by severity, every filter but severity. */
+  readonly counts: SeverityCounts;
+  readonly accepted: { readonly located: LocatedFinding; readonly exception: AcceptedException }[];
+  readonly expired: number;
+}
+
+export function judgeFindings(
+  located: readonly LocatedFinding[],
+  filters: GapsFilters,
+  exceptions: readonly AcceptedException[],
+  now: number,
+): JudgedFindings {
+  const search = filters.search?.toLowerCase();
+  const counts = emptyCounts();
+  const open: LocatedFinding[] = [];
+  const accepted: JudgedFindings["accepted"][number][] = [];
+  let expired = 0;
+  for (const entry of located) {
+    const { finding } = entry;
+    if (!passes(finding, filters, search)) continue;
+    const verdict = judge(exceptions, finding, entry.pod, now);
+    if (verdict.state === "accepted") {
+      if (filters.severity === undefined || finding.severity === filters.severity)
+        accepted.push({ located: entry, exception: verdict.exception });
+      continue;
+    }
+    counts[finding.severity] += 1;
+    if (filters.severity !== undefined && finding.severity !== filters.severity) continue;
+    if (verdict.state === "expired") expired++;
+    open.push(entry);
+  }
+  open.sort((a, b) => compareFindings(a.finding, b.finding));
+  accepted.sort((a, b) => compareFindings(a.located.finding, b.located.finding));
+  return { open, counts, accepted, expired };
+}
+
+interface GroupDraft {
+  readonly key: string;
+  readonly object: WorkloadRef;
+  readonly name: string;
+  severity: Severity;
+  readonly pods: Set<string>;
+  readonly findings: Finding[];
+}
+
+interface CheckDraft {
+  readonly id: string;
+  severity: Severity;
+  total: number;
+  readonly groups: Map<string, GroupDraft>;
+}
+
+interface PillarDraft {
+  readonly pillar: Pillar;
+  severity: Severity;
+  total: number;
+  readonly counts: SeverityCounts;
+  readonly checks: Map<string, CheckDraft>;
+}
+
+/** Open findings (in compareFindings order) grouped pillar → check → workload or object, each level sorted. */
+export function groupFindings(open: readonly LocatedFinding[]) {
+  const pillars = new Map<Pillar, PillarDraft>();
+  for (const located of open) {
+    const { finding } = located;
+    let pillar = pillars.get(finding.pillar);
+    if (pillar === undefined) {
+      pillar = {
+        pillar: finding.pillar,
+        severity: finding.severity,
+        total: 0,
+        counts: emptyCounts(),
+        checks: new Map(),
+      };
+      pillars.set(finding.pillar, pillar);
+    }
+    pillar.total++;
+    pillar.counts[finding.severity] += 1;
+    pillar.severity = worse(pillar.severity, finding.severity)!;
+    let check = pillar.checks.get(finding.id);
+    if (check === undefined) {
+      check = { id: finding.id, severity: finding.severity, total: 0, groups: new Map() };
+      pillar.checks.set(finding.id, check);
+    }
+    check.total++;
+    check.severity = worse(check.severity, finding.severity)!;
+    const object = groupObjectOf(located);
+    const key = keyOf(object);
+    let group = check.groups.get(key);
+    if (group === undefined) {
+      group = {
+        key,
+        object,
+        name: nameOf(object),
+        severity: finding.severity,
+        pods: new Set(),
+        findings: [],
+      };
+      check.groups.set(key, group);
+    }
+    group.severity = worse(group.severity, finding.severity)!;
+    if (located.pod !== undefined) group.pods.add(located.pod.name);
+    group.findings.push(finding);
+  }
+  const byCheck = (a: CheckDraft, b: CheckDraft) =>
+    RANK[a.severity] - RANK[b.severity] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const byPillar = (a: PillarDraft, b: PillarDraft) =>
+    RANK[a.severity] - RANK[b.severity] || PILLARS.indexOf(a.pillar) - PILLARS.indexOf(b.pillar);
+  return [...pillars.values()].sort(byPillar).map((pillar) => ({
+    ...pillar,
+    checks: [...pillar.checks.values()].sort(byCheck).map((check) => ({
+      ...check,
+      groups: [...check.groups.values()].sort(compareRanked),
+    })),
+  }));
+}
+
+const PILLARS: readonly Pillar[] = [
+  "network-segmentation",
+  "least-privilege",
+  "workload-isolation",
+  "admission-enforcement",
+  "secrets",
+  "service-mesh-mtls",
+  "immutability",
+];
+
+const TITLES = new Map(CHECKS.map((check) => [check.id, check.title]));
+
+function page<T>(items: readonly T[], offset: number, limit: number) {
+  return { total: items.length, offset, items: items.slice(offset, offset + limit) };
+}
+
+export interface GapsInput {
+  readonly query: GapsQuery;
+  readonly exceptions: readonly AcceptedException[];
+  /** Milliseconds since the epoch: the engine reads no clock. */
+  readonly now: number;
+}
+
+/** The gaps page's whole answer for a cluster. */
+export function gapsAnswer(state: ClusterState, { query, exceptions, now }: GapsInput): GapsAnswer {
+  const located = state.located(query.namespace);
+  const judged = judgeFindings(located, query, exceptions, now);
+  const pillars = groupFindings(judged.open).map((pillar) => ({
+    pillar: pillar.pillar,
+    total: pillar.total,
+    counts: pillar.counts,
+    checks: pillar.checks.map((check) => {
+      const paged = check.id === query.check;
+      return {
+        id: check.id,
+        title: TITLES.get(check.id) ?? check.id,
+        severity: check.severity,
+        total: check.total,
+        groups: page(check.groups, paged ? query.groupOffset : 0, query.groupLimit),
+      };
+    }),
+  }));
+  const wired = pillars.map((pillar) => ({
+    ...pillar,
+    checks: pillar.checks.map((check) => ({
+      ...check,
+      groups: {
+        ...check.groups,
+        items: check.groups.items.map((group): GapsGroup => {
+          const paged = check.id === query.check && group.key === query.group;
+          return {
+            key: group.key,
+            object: group.object,
+            name: group.name,
+            severity: group.severity,
+            pods: group.pods.size,
+            findings: page(group.findings, paged ? query.offset : 0, query.limit),
+          };
+        }),
+      },
+    })),
+  }));
+  const ranked = fixFirst(state, judged.open);
+  const accepted: AcceptedFinding[] = judged.accepted.map(({ located, exception }) => ({
+    finding: located.finding,
+    exception: {
+      index: exception.index,
+      check: exception.check,
+      reason: exception.reason,
+      owner: exception.owner,
+      expires: exception.expires,
+    },
+  }));
+  return {
+    total: judged.open.length,
+    counts: judged.counts,
+    pillars: wired,
+    scoring: FIX_FIRST_SCORING,
+    fixFirst: {
+      total: ranked.length,
+      offset: 0,
+      items: ranked.slice(0, query.fixLimit).map((entry) => ({
+        ...entry,
+        findings: page(entry.findings, 0, query.limit),
+      })),
+    },
+    accepted: page(accepted, query.acceptedOffset, query.acceptedLimit),
+    expired: judged.expired,
+  };
+}
