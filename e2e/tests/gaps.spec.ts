@@ -20,7 +20,9 @@ async function allFindings(request: import("@playwright/test").APIRequestContext
   const keys: string[] = [];
   let total = Number.POSITIVE_INFINITY;
   for (let offset = 0; offset < total; offset += 1000) {
-    const page = FindingsPage.parse(await (await request.get(`/api/findings?limit=1000&offset=${offset}`)).json());
+    const page = FindingsPage.parse(
+      await (await request.get(`/api/findings?limit=1000&offset=${offset}`)).json(),
+    );
     total = page.total;
     for (const f of page.findings) keys.push(`${f.id}|${f.objects.join(",")}|${f.message}`);
   }
@@ -65,7 +67,9 @@ test("every pillar heading holds the true total, and paging reaches every findin
     for (;;) {
       await collect(check);
       // Groups with more findings than a page: page each through to its end.
-      const groups = check.locator('[data-testid="gaps-group"]:has([data-testid="findings-pager-next"]:enabled)');
+      const groups = check.locator(
+        '[data-testid="gaps-group"]:has([data-testid="findings-pager-next"]:enabled)',
+      );
       const paged = await groups.count();
       for (let g = 0; g < paged; g++) {
         const group = groups.first();
