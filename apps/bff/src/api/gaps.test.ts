@@ -1,0 +1,92 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { FindingsPage, GapsAnswer } from "@trustmap/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadExceptions } from "../exceptions/file";
+import { silentLogger } from "../log";
+import { type RunningServer, startServer } from "../server";
+import { DemoSource } from "../sources/demo";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const DEMO_EXCEPTIONS = path.resolve(here, "../../demo/exceptions.yaml");
+
+let server: RunningServer;
+const get = async (url: string) => {
+  const response = await fetch(new URL(url, server.url));
+  return { status: response.status, body: (await response.json()) as unknown };
+};
+
+beforeAll(async () => {
+  const loaded = loadExceptions(DEMO_EXCEPTIONS);
+  if (!loaded.ok) throw new Error(loaded.messages.join("\n"));
+  server = await startServer({
+    source: new DemoSource({ seed: 1, intervalMs: 0 }),
+    host: "127.0.0.1",
+    port: 0,
+    logger: silentLogger,
+    exceptions: loaded.exceptions,
+  });
+  await server.live.whenIdle();
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+describe("the gaps API on the demo company", () => {
+  it("counts every finding once: open ones under their pillar, accepted ones apart", async () => {
+    const all = FindingsPage.parse((await get("/api/findings?limit=1")).body);
+    const gaps = GapsAnswer.parse((await get("/api/gaps?acceptedLimit=500")).body);
+    expect(all.total).toBeGreaterThan(1000);
+    expect(gaps.pillars.reduce((sum, p) => sum + p.total, 0)).toBe(gaps.total);
+    expect(gaps.total + gaps.accepted.total).toBe(all.total);
+    // The demo's file accepts the CNI agent's privileged pods; its host-network entry has lapsed.
+    expect(gaps.accepted.total).toBeGreaterThan(0);
+    for (const { finding, exception } of gaps.accepted.items) {
+      expect(finding.id).toBe("privileged-container");
+      expect(finding.objects[0]).toMatch(/^Pod\/kube-system\/cilium-/);
+      expect(exception.owner).toBe("platform-team");
+    }
+    expect(gaps.expired).toBeGreaterThan(0);
+    expect(gaps.fixFirst.items[0]!.score).toBeGreaterThanOrEqual(gaps.fixFirst.items.at(-1)!.score);
+  });
+
+  it("keeps the filters and says which parameter is wrong", async () => {
+    const critical = GapsAnswer.parse((await get("/api/gaps?severity=critical")).body);
+    const findings = FindingsPage.parse((await get("/api/findings?severity=critical&limit=1")).body);
+    expect(critical.total + critical.accepted.total).toBe(findings.total);
+    const bad = await get("/api/gaps?groupLimit=0");
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("groupLimit");
+  });
+});
+
+describe("the exceptions file", () => {
+  it("stops the BFF with exit 2 and a message naming the file, entry and field", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "trustmap-exceptions-"));
+    const file = path.join(dir, "bad.yaml");
+    writeFileSync(
+      file,
+      "exceptions:\n  - check: privileged-container\n    match: { kind: Pod }\n    reason: r\n    owner: o\n    expires: soon\n",
+    );
+    let status = 0;
+    let stderr = "";
+    try {
+      execFileSync(
+        process.execPath,
+        ["--import", "tsx", path.resolve(here, "../main.ts"), "--demo", "--exceptions", file],
+        {
+          stdio: "pipe",
+        },
+      );
+    } catch (error) {
+      status = (error as { status: number }).status;
+      stderr = String((error as { stderr: Buffer }).stderr);
+    }
+    expect(status).toBe(2);
+    expect(stderr).toContain(`${file}: entry 1, field expires: expected a date YYYY-MM-DD, not "soon"`);
+  });
+});
