@@ -37,6 +37,9 @@ const paths: Record<string, string> = {
   namespaceNode: `/api/nodes/${encodeURIComponent(`ns:${largest}`)}`,
   explainPair: `/api/explain?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
   evidenceOfNamespace: `/api/export/report.json?namespace=${encodeURIComponent(largest)}`,
+  // The gaps page: whole-cluster grouping, counts and the fix-first ranking, and one namespace's.
+  gapsCluster: "/api/gaps",
+  gapsOfNamespace: `/api/gaps?namespace=${encodeURIComponent(largest)}`,
   explainNamespaces: `/api/explain?from=${encodeURIComponent(`ns:${largest}`)}&to=${encodeURIComponent(`ns:${largest}`)}`,
 };
 const result: Record<string, unknown> = { scale: scale.name, pods: world.cluster.pods.length };
