@@ -3,6 +3,8 @@ import {
   ClusterState,
   type EngineViewPatch,
   gapsAnswer,
+  type IndexedFinding,
+  indexFindings,
   NamespaceView,
   OverviewView,
   type View,
@@ -97,6 +99,14 @@ function answer(id: number, name: QueryName, args: unknown): void {
   }
 }
 
+let indexed: { revision: number; findings: IndexedFinding[] } | undefined;
+
+function clusterFindings(): IndexedFinding[] {
+  if (indexed === undefined || indexed.revision !== state.revision)
+    indexed = { revision: state.revision, findings: indexFindings(state.located()) };
+  return indexed.findings;
+}
+
 function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
   switch (name) {
     case "counts":
@@ -128,7 +138,9 @@ function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
       return state.cluster();
     case "gaps": {
       const { exceptions, now, ...query } = args as QueryArgs["gaps"];
-      return gapsAnswer(state, { query, exceptions, now });
+      // The whole cluster's findings are sorted and filed once per revision, for every page of it.
+      const indexed = query.namespace === undefined ? clusterFindings() : undefined;
+      return gapsAnswer(state, { query, exceptions, now }, indexed);
     }
   }
   throw new Error(`unknown query ${String(name)}`);

@@ -7,7 +7,7 @@ import { networkCluster, rbacCluster } from "../testing/arbitraries";
 import { RUNS } from "../testing/runs";
 import { type AcceptedException, readExceptions } from "./exceptions";
 import { exposureFactor, fixFirst, SEVERITY_WEIGHT } from "./fix-first";
-import { gapsAnswer, judgeFindings } from "./gaps";
+import { gapsAnswer, indexFindings, judgeFindings } from "./gaps";
 
 const DAY = 24 * 60 * 60 * 1000;
 const key = (f: Finding) => `${f.id}|${f.objects.join(",")}|${f.message}`;
@@ -63,7 +63,7 @@ describe("accepted exceptions", () => {
           if (!read.ok) throw new Error(JSON.stringify(read.errors));
           const state = stateOf([...network, ...rbac]);
           const located = state.located();
-          const judged = judgeFindings(located, {}, read.exceptions, now);
+          const judged = judgeFindings(indexFindings(located), {}, read.exceptions, now);
           // Literal: a finding is accepted when an entry of its check, not past the end of its
           // expiry day, matches its workload or an evidence object field by field.
           const covers = (e: AcceptedException, f: Finding, pod: (typeof located)[number]["pod"]) => {
@@ -129,7 +129,7 @@ describe("fix first", () => {
     fc.assert(
       fc.property(networkCluster, rbacCluster, (network, rbac) => {
         const state = stateOf([...network, ...rbac]);
-        const open = judgeFindings(state.located(), {}, [], 0).open;
+        const open = judgeFindings(indexFindings(state.located()), {}, [], 0).open;
         const ranked = fixFirst(state, open);
         for (const entry of ranked) {
           let worst = 4;
@@ -198,7 +198,7 @@ describe("fix first", () => {
         subjects: [{ kind: "ServiceAccount", namespace: "shop", name: "cni" }],
       },
     ]);
-    const ranked = fixFirst(state, judgeFindings(state.located(), {}, [], 0).open);
+    const ranked = fixFirst(state, judgeFindings(indexFindings(state.located()), {}, [], 0).open);
     const cni = ranked.find((e) => e.name === "shop/cni" && e.kind === "workload")!;
     const web = ranked.find((e) => e.name === "shop/web" && e.kind === "workload")!;
     // No NetworkPolicy: both are reachable from outside and from any namespace.

@@ -1,10 +1,10 @@
 import type { Finding, Severity, WorkloadRef } from "@trustmap/shared";
 import type { Pod } from "../objects/model";
-import type { ClusterState, LocatedFinding } from "../state/cluster-state";
+import type { ClusterState } from "../state/cluster-state";
 import type { LiveIdentity } from "../state/netpol-index";
 import { acceptsAny, outsidePorts } from "../views/graph";
 import { worse } from "./catalog";
-import { compareRanked, groupObjectOf, keyOf, nameOf } from "./gaps";
+import { compareRanked, type IndexedFinding, keyOf, nameOf } from "./gaps";
 
 // What to fix first: every workload (a pod's owner) and every other object with open findings,
 // ranked by a score stated in one place.
@@ -134,18 +134,17 @@ function whyOf(severity: Severity, exposure: Exposure, score: number, tokenOf: s
 }
 
 /** Open findings (in compareFindings order) ranked into fix-first entries. */
-export function fixFirst(state: ClusterState, open: readonly LocatedFinding[]): FixFirstEntry[] {
+export function fixFirst(state: ClusterState, open: readonly IndexedFinding[]): FixFirstEntry[] {
   const reach = reachOf(state);
-  const entries = new Map<string, { object: WorkloadRef; pods: Pod[]; findings: Finding[] }>();
+  const entries = new Map<string, { object: WorkloadRef; pods: Set<Pod>; findings: Finding[] }>();
   for (const located of open) {
-    const object = groupObjectOf(located);
-    const key = keyOf(object);
+    const { object, key } = located;
     let entry = entries.get(key);
     if (entry === undefined) {
-      entry = { object, pods: [], findings: [] };
+      entry = { object, pods: new Set(), findings: [] };
       entries.set(key, entry);
     }
-    if (located.pod !== undefined && !entry.pods.includes(located.pod)) entry.pods.push(located.pod);
+    if (located.pod !== undefined) entry.pods.add(located.pod);
     entry.findings.push(located.finding);
   }
   // A service account's exposure is that of the pods that mount its token.
@@ -162,7 +161,7 @@ export function fixFirst(state: ClusterState, open: readonly LocatedFinding[]): 
   for (const [key, entry] of entries) {
     let severity: Severity = "info";
     for (const finding of entry.findings) severity = worse(severity, finding.severity)!;
-    const isWorkload = entry.pods.length > 0;
+    const isWorkload = entry.pods.size > 0;
     let exposure = NONE;
     for (const pod of entry.pods) exposure = either(exposure, podExposure(state, pod, reach));
     const holders = tokenHolders.get(key);
@@ -171,7 +170,7 @@ export function fixFirst(state: ClusterState, open: readonly LocatedFinding[]): 
       exposure = { ...exposure, riskyToken: true };
     }
     const score = SEVERITY_WEIGHT[severity] * exposureFactor(exposure);
-    const account = entry.pods[0];
+    const account = entry.pods.values().next().value;
     const tokenOf =
       isWorkload && account !== undefined
         ? `ServiceAccount/${account.namespace}/${account.serviceAccountName}`

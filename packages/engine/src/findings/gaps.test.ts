@@ -86,7 +86,7 @@ describe("the gaps answer", () => {
         for (const severity of ["critical", "high", "medium", "low", "info"] as const)
           expect(answer.counts[severity]).toBe(findings.filter((f) => f.severity === severity).length);
         const reached = pageThrough(state, {}).map(key);
-        expect(reached.length).toBe(new Set(reached).size);
+        // Equal as lists (with repeats): each finding reached exactly as often as the engine lists it.
         expect(reached.sort()).toEqual(findings.map(key).sort());
       }),
       { numRuns: Math.min(RUNS, 60) },

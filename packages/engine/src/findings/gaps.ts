@@ -82,25 +82,47 @@ function passes(finding: Finding, filters: GapsFilters, search: string | undefin
   );
 }
 
+/** A finding with the group it is filed under, computed once per revision of the cluster. */
+export interface IndexedFinding extends LocatedFinding {
+  readonly object: WorkloadRef;
+  readonly key: string;
+}
+
+/** Findings in compareFindings order, each with its group: what every gaps answer of a revision reads. */
+export function indexFindings(located: readonly LocatedFinding[]): IndexedFinding[] {
+  const workloads = new Map<Pod, { object: WorkloadRef; key: string }>();
+  const out: IndexedFinding[] = [];
+  for (const entry of located) {
+    let group = entry.pod === undefined ? undefined : workloads.get(entry.pod);
+    if (group === undefined) {
+      const object = groupObjectOf(entry);
+      group = { object, key: keyOf(object) };
+      if (entry.pod !== undefined) workloads.set(entry.pod, group);
+    }
+    out.push({ finding: entry.finding, pod: entry.pod, object: group.object, key: group.key });
+  }
+  return out.sort((a, b) => compareFindings(a.finding, b.finding));
+}
+
 /** The findings of a scope judged by the exceptions at `now` and filtered as the gaps page asks. */
 export interface JudgedFindings {
   /** Open findings passing every filter, in compareFindings order. */
-  readonly open: LocatedFinding[];
+  readonly open: IndexedFinding[];
   /** Open findings by severity, every filter but severity. */
   readonly counts: SeverityCounts;
-  readonly accepted: { readonly located: LocatedFinding; readonly exception: AcceptedException }[];
+  readonly accepted: { readonly located: IndexedFinding; readonly exception: AcceptedException }[];
   readonly expired: number;
 }
 
 export function judgeFindings(
-  located: readonly LocatedFinding[],
+  located: readonly IndexedFinding[],
   filters: GapsFilters,
   exceptions: readonly AcceptedException[],
   now: number,
 ): JudgedFindings {
   const search = filters.search?.toLowerCase();
   const counts = emptyCounts();
-  const open: LocatedFinding[] = [];
+  const open: IndexedFinding[] = [];
   const accepted: JudgedFindings["accepted"][number][] = [];
   let expired = 0;
   for (const entry of located) {
@@ -117,8 +139,7 @@ export function judgeFindings(
     if (verdict.state === "expired") expired++;
     open.push(entry);
   }
-  open.sort((a, b) => compareFindings(a.finding, b.finding));
-  accepted.sort((a, b) => compareFindings(a.located.finding, b.located.finding));
+  // The index is sorted: filtering keeps its order.
   return { open, counts, accepted, expired };
 }
 
@@ -147,7 +168,7 @@ interface PillarDraft {
 }
 
 /** Open findings (in compareFindings order) grouped pillar → check → workload or object, each level sorted. */
-export function groupFindings(open: readonly LocatedFinding[]) {
+export function groupFindings(open: readonly IndexedFinding[]) {
   const pillars = new Map<Pillar, PillarDraft>();
   for (const located of open) {
     const { finding } = located;
@@ -172,8 +193,7 @@ export function groupFindings(open: readonly LocatedFinding[]) {
     }
     check.total++;
     check.severity = worse(check.severity, finding.severity)!;
-    const object = groupObjectOf(located);
-    const key = keyOf(object);
+    const { object, key } = located;
     let group = check.groups.get(key);
     if (group === undefined) {
       group = {
@@ -227,8 +247,13 @@ export interface GapsInput {
 }
 
 /** The gaps page's whole answer for a cluster. */
-export function gapsAnswer(state: ClusterState, { query, exceptions, now }: GapsInput): GapsAnswer {
-  const located = state.located(query.namespace);
+export function gapsAnswer(
+  state: ClusterState,
+  { query, exceptions, now }: GapsInput,
+  /** indexFindings(state.located(query.namespace)) when the caller keeps it for the revision. */
+  indexed?: readonly IndexedFinding[],
+): GapsAnswer {
+  const located = indexed ?? indexFindings(state.located(query.namespace));
   const judged = judgeFindings(located, query, exceptions, now);
   const pillars = groupFindings(judged.open).map((pillar) => ({
     pillar: pillar.pillar,
