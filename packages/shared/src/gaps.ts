@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Finding, Pillar, Severity } from "./report";
+import { AcceptedFinding, Finding, Pillar, Severity } from "./report";
 
 // The gaps page's question and the engine's answer: findings grouped pillar → check → workload
 // (pods inside their owner; other objects on their own), true totals at every level, pages of
@@ -102,20 +102,6 @@ export const FixEntry = z
   })
   .strict();
 export type FixEntry = z.infer<typeof FixEntry>;
-
-export const ExceptionInfo = z
-  .object({
-    index: z.number().int(),
-    check: z.string(),
-    reason: z.string(),
-    owner: z.string(),
-    expires: z.string(),
-  })
-  .strict();
-export type ExceptionInfo = z.infer<typeof ExceptionInfo>;
-
-export const AcceptedFinding = z.object({ finding: Finding, exception: ExceptionInfo }).strict();
-export type AcceptedFinding = z.infer<typeof AcceptedFinding>;
 
 export const GapsAnswer = z
   .object({

@@ -1,5 +1,5 @@
 import { CHECKS, type LazyReport } from "@trustmap/engine";
-import { PILLAR_TITLES, type Severity } from "@trustmap/shared";
+import { type AcceptedFinding, PILLAR_TITLES, type Severity } from "@trustmap/shared";
 import type { ObjectLocation } from "../load";
 
 // SARIF 2.1.0 for code-scanning pipelines: one rule per Trustmap check, one result per finding,
@@ -32,7 +32,7 @@ function artifactUri(file: string): string {
 }
 
 export function renderSarif(
-  report: Pick<LazyReport, "findings">,
+  report: Pick<LazyReport, "findings" | "accepted">,
   locations: ReadonlyMap<string, ObjectLocation>,
   version: string,
   /** Facts about the run (scope, revision, filters) kept in the run's property bag. */
@@ -50,7 +50,8 @@ export function renderSarif(
     },
   }));
   const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
-  const results = report.findings.map((finding) => {
+  const accepted = report.accepted ?? [];
+  const results = [...report.findings, ...accepted.map((a) => a.finding)].map((finding, i) => {
     const located = finding.objects.map((object) => locations.get(object)).find((l) => l !== undefined);
     return {
       ruleId: finding.id,
@@ -69,6 +70,7 @@ export function renderSarif(
               },
             ],
           }),
+      ...suppressionOf(accepted[i - report.findings.length]),
       partialFingerprints: { "trustmap/v1": `${finding.id}|${finding.objects.join(",")}` },
       properties: {
         severity: finding.severity,
@@ -93,4 +95,15 @@ export function renderSarif(
     ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+/** An accepted exception as SARIF's suppression: decided outside the tool, with its reason. */
+function suppressionOf(accepted: AcceptedFinding | undefined) {
+  if (accepted === undefined) return {};
+  const { reason, owner, expires } = accepted.exception;
+  return {
+    suppressions: [
+      { kind: "external", status: "accepted", justification: `${reason} (owner ${owner}, until ${expires})` },
+    ],
+  };
 }
