@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { FindingsPage, GapsAnswer } from "@trustmap/shared";
+import { EvidenceReport, FindingsPage, GapsAnswer } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadExceptions } from "../exceptions/file";
 import { silentLogger } from "../log";
@@ -61,6 +61,29 @@ describe("the gaps API on the demo company", () => {
     const bad = await get("/api/gaps?groupLimit=0");
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain("groupLimit");
+  });
+});
+
+describe("the exports with accepted exceptions", () => {
+  it("list accepted findings apart with their reason in JSON, CSV and SARIF", async () => {
+    const gaps = GapsAnswer.parse((await get("/api/gaps?acceptedLimit=500")).body);
+    const json = EvidenceReport.parse((await get("/api/export/report.json")).body);
+    expect(json.findings.length).toBe(gaps.total);
+    expect(json.counts.findings).toBe(gaps.total);
+    expect(json.accepted!.length).toBe(gaps.accepted.total);
+    expect(json.accepted![0]!.exception.reason).toBe(gaps.accepted.items[0]!.exception.reason);
+    const csv = await (await fetch(new URL("/api/export/report.csv", server.url))).text();
+    const lines = csv.trimEnd().split("\r\n");
+    expect(lines[0]).toMatch(/,accepted$/);
+    expect(lines.filter((line) => line.includes("(owner platform-team, until 2099-12-31)")).length).toBe(
+      gaps.accepted.total,
+    );
+    const sarif = JSON.parse(await (await fetch(new URL("/api/export/report.sarif", server.url))).text());
+    const suppressed = sarif.runs[0].results.filter(
+      (r: { suppressions?: unknown }) => r.suppressions !== undefined,
+    );
+    expect(suppressed.length).toBe(gaps.accepted.total);
+    expect(suppressed[0].suppressions[0]).toMatchObject({ kind: "external", status: "accepted" });
   });
 });
 

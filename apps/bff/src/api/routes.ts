@@ -105,6 +105,7 @@ function describeFilters(filters: Record<string, string | undefined>): string[] 
 async function evidenceOf(
   live: LiveCluster,
   filters: Omit<z.infer<typeof EvidenceQuery>, "paper">,
+  accepted: Accepted = { exceptions: [] },
 ): Promise<EvidenceReport> {
   const info = live.info;
   const scopeText = filters.namespace === undefined ? "Whole cluster" : `Namespace ${filters.namespace}`;
@@ -126,6 +127,9 @@ async function evidenceOf(
       generatedAt: new Date().toISOString(),
       trustmapVersion: VERSION,
     },
+    ...(accepted.exceptions.length === 0
+      ? {}
+      : { accepted: { exceptions: accepted.exceptions, now: Date.now() } }),
   })) as EvidenceReport;
 }
 
@@ -238,7 +242,7 @@ export function apiRouter(
     const { paper, ...filters } = parseQuery(EvidenceQuery, request);
     if (paper !== undefined && format !== "pdf")
       throw new HttpError(400, 'query parameter "paper": only the PDF has a paper size');
-    const report = await evidenceOf(live, filters);
+    const report = await evidenceOf(live, filters, accepted);
     const name = exportName("report", { ...filters, ...(paper === undefined ? {} : { paper }) }, format);
     response.setHeader("X-Trustmap-Revision", String(report.meta.revision));
     if (format === "pdf") {

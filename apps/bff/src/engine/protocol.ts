@@ -30,7 +30,11 @@ export interface QueryArgs {
     limit: number;
   };
   /** The evidence report of the cluster or a namespace, findings filtered as the gaps page does. */
-  evidence: Omit<QueryArgs["findings"], "offset" | "limit"> & { meta: Omit<EvidenceMeta, "revision"> };
+  evidence: Omit<QueryArgs["findings"], "offset" | "limit"> & {
+    meta: Omit<EvidenceMeta, "revision">;
+    /** Accepted exceptions judged at `now` (ms): their findings are listed apart. */
+    accepted?: { exceptions: readonly AcceptedException[]; now: number };
+  };
   /** The whole cluster's objects (tests and exports). */
   cluster: Record<string, never>;
   /** The gaps page: findings grouped and counted, fix-first, accepted exceptions (judged at `now`, ms). */

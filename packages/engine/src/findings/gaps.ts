@@ -18,7 +18,12 @@ import { FIX_FIRST_SCORING, fixFirst } from "./fix-first";
 // The gaps page's answer: findings grouped pillar → check → workload, with true totals at every
 // level and pages that, together, reach every finding exactly once.
 
-export type GapsFilters = Pick<GapsQuery, "severity" | "pillar" | "namespace" | "id" | "search">;
+export interface GapsFilters {
+  readonly severity?: Severity | undefined;
+  readonly pillar?: string | undefined;
+  readonly id?: string | undefined;
+  readonly search?: string | undefined;
+}
 
 /** The object a finding is filed under: a pod's owning workload, else the finding's first evidence object. */
 export function groupObjectOf(located: LocatedFinding): WorkloadRef {
