@@ -10,13 +10,8 @@ export {
 } from "./findings/exceptions";
 export { type Check, type CheckHit, type FindingContext, namespacesOfFinding } from "./findings/finding";
 export { FIX_FIRST_SCORING, type FixFirstEntry, fixFirst } from "./findings/fix-first";
-export {
-  type GapsInput,
-  gapsAnswer,
-  type IndexedFinding,
-  indexFindings,
-  judgeFindings,
-} from "./findings/gaps";
+export { type GapsInput, gapsAnswer, judgeFindings } from "./findings/gaps";
+export { type IndexedFinding, indexFindings } from "./findings/groups";
 export { isDefaultDeny } from "./findings/network";
 export { identityKey } from "./identity/identity";
 export { computeConnectivity } from "./netpol/connectivity";

@@ -7,7 +7,8 @@ import { networkCluster, rbacCluster } from "../testing/arbitraries";
 import { RUNS } from "../testing/runs";
 import { type AcceptedException, readExceptions } from "./exceptions";
 import { exposureFactor, fixFirst, SEVERITY_WEIGHT } from "./fix-first";
-import { gapsAnswer, indexFindings, judgeFindings } from "./gaps";
+import { gapsAnswer, judgeFindings } from "./gaps";
+import { indexFindings } from "./groups";
 
 const DAY = 24 * 60 * 60 * 1000;
 const key = (f: Finding) => `${f.id}|${f.objects.join(",")}|${f.message}`;

@@ -4,7 +4,7 @@ import type { ClusterState } from "../state/cluster-state";
 import type { LiveIdentity } from "../state/netpol-index";
 import { acceptsAny, outsidePorts } from "../views/graph";
 import { worse } from "./catalog";
-import { compareRanked, type IndexedFinding, keyOf, nameOf } from "./gaps";
+import { compareRanked, type IndexedFinding, keyOf, nameOf } from "./groups";
 
 // What to fix first: every workload (a pod's owner) and every other object with open findings,
 // ranked by a score stated in one place.
