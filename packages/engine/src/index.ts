@@ -4,13 +4,21 @@ export {
   type AcceptedException,
   type ExceptionsError,
   type ExceptionsResult,
+  expiresAt,
   formatExceptionsError,
   judge,
   readExceptions,
 } from "./findings/exceptions";
 export { type Check, type CheckHit, type FindingContext, namespacesOfFinding } from "./findings/finding";
 export { FIX_FIRST_SCORING, type FixFirstEntry, fixFirst } from "./findings/fix-first";
-export { type GapsInput, gapsAnswer, judgeFindings } from "./findings/gaps";
+export {
+  analyzeGaps,
+  type GapsAnalysis,
+  type GapsInput,
+  gapsAnswer,
+  judgeFindings,
+  pageGaps,
+} from "./findings/gaps";
 export { type IndexedFinding, indexFindings } from "./findings/groups";
 export { isDefaultDeny } from "./findings/network";
 export { identityKey } from "./identity/identity";

@@ -1,12 +1,16 @@
 import { parentPort } from "node:worker_threads";
 import {
+  type AcceptedException,
+  analyzeGaps,
   ClusterState,
   type EngineViewPatch,
-  gapsAnswer,
+  expiresAt,
+  type GapsAnalysis,
   type IndexedFinding,
   indexFindings,
   NamespaceView,
   OverviewView,
+  pageGaps,
   type View,
   type WatchEvent,
   WorkloadView,
@@ -107,6 +111,28 @@ function clusterFindings(): IndexedFinding[] {
   return indexed.findings;
 }
 
+let analysis: { key: string; value: GapsAnalysis } | undefined;
+
+/**
+ * The gaps analysis of a question, kept while the revision, the filters and the exceptions in
+ * force stay the same: paging through one answer asks it again and again.
+ */
+function gapsAnalysis(
+  query: Omit<QueryArgs["gaps"], "exceptions" | "now">,
+  exceptions: readonly AcceptedException[],
+  now: number,
+): GapsAnalysis {
+  const { severity, pillar, namespace, id, search } = query;
+  const lapsed = exceptions.filter((e) => now >= expiresAt(e)).map((e) => e.index);
+  const key = JSON.stringify([state.revision, severity, pillar, namespace, id, search, exceptions, lapsed]);
+  if (analysis?.key !== key) {
+    // The whole cluster's findings are sorted and filed once per revision, for every question on it.
+    const indexed = namespace === undefined ? clusterFindings() : indexFindings(state.located(namespace));
+    analysis = { key, value: analyzeGaps(state, indexed, query, exceptions, now) };
+  }
+  return analysis.value;
+}
+
 function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
   switch (name) {
     case "counts":
@@ -138,9 +164,7 @@ function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
       return state.cluster();
     case "gaps": {
       const { exceptions, now, ...query } = args as QueryArgs["gaps"];
-      // The whole cluster's findings are sorted and filed once per revision, for every page of it.
-      const indexed = query.namespace === undefined ? clusterFindings() : undefined;
-      return gapsAnswer(state, { query, exceptions, now }, indexed);
+      return pageGaps(gapsAnalysis(query, exceptions, now), query);
     }
   }
   throw new Error(`unknown query ${String(name)}`);

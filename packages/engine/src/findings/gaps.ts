@@ -12,7 +12,7 @@ import type {
 import type { ClusterState } from "../state/cluster-state";
 import { CHECKS, worse } from "./catalog";
 import { type AcceptedException, judge } from "./exceptions";
-import { FIX_FIRST_SCORING, fixFirst } from "./fix-first";
+import { FIX_FIRST_SCORING, type FixFirstEntry, fixFirst } from "./fix-first";
 import { compareRanked, type IndexedFinding, indexFindings, nameOf, RANK } from "./groups";
 
 // The gaps page's answer: findings grouped pillar → check → workload, with true totals at every
@@ -190,8 +190,30 @@ export function gapsAnswer(
   indexed?: readonly IndexedFinding[],
 ): GapsAnswer {
   const located = indexed ?? indexFindings(state.located(query.namespace));
-  const judged = judgeFindings(located, query, exceptions, now);
-  const pillars = groupFindings(judged.open).map((pillar) => ({
+  return pageGaps(analyzeGaps(state, located, query, exceptions, now), query);
+}
+
+/** What every page of one question reads: the findings judged, grouped and ranked. */
+export interface GapsAnalysis {
+  readonly judged: JudgedFindings;
+  readonly groups: ReturnType<typeof groupFindings>;
+  readonly ranked: readonly FixFirstEntry[];
+}
+
+export function analyzeGaps(
+  state: ClusterState,
+  indexed: readonly IndexedFinding[],
+  filters: GapsFilters,
+  exceptions: readonly AcceptedException[],
+  now: number,
+): GapsAnalysis {
+  const judged = judgeFindings(indexed, filters, exceptions, now);
+  return { judged, groups: groupFindings(judged.open), ranked: fixFirst(state, judged.open) };
+}
+
+/** The page of an analysis a query asks for. */
+export function pageGaps({ judged, groups, ranked }: GapsAnalysis, query: GapsQuery): GapsAnswer {
+  const pillars = groups.map((pillar) => ({
     pillar: pillar.pillar,
     total: pillar.total,
     counts: pillar.counts,
@@ -226,7 +248,6 @@ export function gapsAnswer(
       },
     })),
   }));
-  const ranked = fixFirst(state, judged.open);
   const accepted: AcceptedFinding[] = judged.accepted.map(({ located, exception }) => ({
     finding: located.finding,
     exception: {
