@@ -92,6 +92,11 @@ function expectSays(read: ReadPdf, report: EvidenceReport): number {
     if (control.framework === "CIS Kubernetes Benchmark")
       expect(read.text).toContain(`CIS ${control.control} `);
   for (const row of report.rbac) expect(read.text, row.ref).toContain(row.ref);
+  // Accepted exceptions (the still server's demo file) are listed apart, with their reason.
+  if (report.accepted !== undefined && report.accepted.length > 0) {
+    expect(read.text).toContain(`Accepted exceptions (${report.accepted.length})`);
+    expect(read.text).toContain(report.accepted[0]!.exception.reason);
+  }
   for (const policy of report.networkPolicies)
     expect(read.text, policy.name).toContain(`${policy.namespace}/${policy.name}`);
   // Numbered pages, and a picture of the graph that fills the page's width.
