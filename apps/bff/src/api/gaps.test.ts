@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Cluster, ClusterState } from "@trustmap/engine";
 import { EvidenceReport, FindingsPage, GapsAnswer } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadExceptions } from "../exceptions/file";
@@ -52,6 +53,21 @@ describe("the gaps API on the demo company", () => {
     }
     expect(gaps.expired).toBeGreaterThan(0);
     expect(gaps.fixFirst.items[0]!.score).toBeGreaterThanOrEqual(gaps.fixFirst.items.at(-1)!.score);
+  });
+
+  it("gives every pillar the total a fresh engine counts on the same objects", async () => {
+    const gaps = GapsAnswer.parse((await get("/api/gaps?acceptedLimit=500")).body);
+    const fresh = ClusterState.from((await server.live.query("cluster", {})) as Cluster).findings();
+    const accepted = new Set(
+      gaps.accepted.items.map(({ finding: f }) => `${f.id}|${f.objects.join(",")}|${f.message}`),
+    );
+    for (const pillar of gaps.pillars) {
+      const open = fresh.filter(
+        (f) => f.pillar === pillar.pillar && !accepted.has(`${f.id}|${f.objects.join(",")}|${f.message}`),
+      );
+      expect(pillar.total, pillar.pillar).toBe(open.length);
+    }
+    expect(gaps.total + gaps.accepted.total).toBe(fresh.length);
   });
 
   it("keeps the filters and says which parameter is wrong", async () => {
