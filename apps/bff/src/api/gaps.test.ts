@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { type Cluster, ClusterState } from "@trustmap/engine";
 import { EvidenceReport, FindingsPage, GapsAnswer } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadExceptions } from "../exceptions/file";
+import { loadExceptions, watchExceptions } from "../exceptions/file";
 import { silentLogger } from "../log";
 import { type RunningServer, startServer } from "../server";
 import { DemoSource } from "../sources/demo";
@@ -28,7 +28,7 @@ beforeAll(async () => {
     host: "127.0.0.1",
     port: 0,
     logger: silentLogger,
-    exceptions: loaded.exceptions,
+    accepted: { exceptions: loaded.exceptions },
   });
   await server.live.whenIdle();
 });
@@ -104,6 +104,41 @@ describe("the exports with accepted exceptions", () => {
 });
 
 describe("the exceptions file", () => {
+  it("is read again when it changes; a bad version leaves the last good one in force", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "trustmap-exceptions-"));
+    const file = path.join(dir, "exceptions.yaml");
+    const entry = (check: string, expires: string) =>
+      `  - check: ${check}\n    match: { kind: Pod }\n    reason: r\n    owner: o\n    expires: "${expires}"\n`;
+    writeFileSync(file, `exceptions:\n${entry("host-network", "2099-01-01")}`);
+    const loaded = loadExceptions(file);
+    if (!loaded.ok) throw new Error(loaded.messages.join("\n"));
+    const holder = { exceptions: loaded.exceptions };
+    const warnings: string[] = [];
+    const stop = watchExceptions(
+      file,
+      holder,
+      { log: (level, message) => level === "warn" && warnings.push(message) },
+      20,
+    );
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 25));
+    };
+    try {
+      writeFileSync(
+        file,
+        `exceptions:\n${entry("privileged-container", "2099-01-01")}${entry("host-pid", "2099-01-01")}`,
+      );
+      await until(() => holder.exceptions.length === 2);
+      expect(holder.exceptions.map((e) => e.check)).toEqual(["privileged-container", "host-pid"]);
+      writeFileSync(file, `exceptions:\n${entry("host-pid", "someday")}`);
+      await until(() => warnings.length > 0);
+      expect(warnings.length).toBeGreaterThan(0);
+      expect(holder.exceptions.map((e) => e.check)).toEqual(["privileged-container", "host-pid"]);
+    } finally {
+      stop();
+    }
+  });
+
   it("stops the BFF with exit 2 and a message naming the file, entry and field", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "trustmap-exceptions-"));
     const file = path.join(dir, "bad.yaml");

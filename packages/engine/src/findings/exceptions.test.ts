@@ -110,7 +110,8 @@ describe("accepted exceptions", () => {
   it("name the entry and field of a bad file", () => {
     const result = readExceptions({
       exceptions: [
-        { check: "x", match: { kind: "Pod" }, reason: "r", owner: "o", expires: "2026-02-30" },
+        { check: "host-pid", match: { kind: "Pod" }, reason: "r", owner: "o", expires: "2026-02-30" },
+        { check: "hostpid", match: { kind: "Pod" }, reason: "r", owner: "o", expires: "2026-02-28" },
         { check: "", match: { colour: "red" }, reason: "r", owner: "o", expires: "2026-01-01" },
       ],
     });
@@ -118,9 +119,14 @@ describe("accepted exceptions", () => {
     if (result.ok) return;
     expect(result.errors).toEqual([
       { entry: 0, field: "expires", message: 'expected a date YYYY-MM-DD, not "2026-02-30"' },
-      { entry: 1, field: "check", message: "expected a non-empty string" },
-      { entry: 1, field: "match.colour", message: "unknown field" },
-      { entry: 1, field: "match.", message: "name at least one of namespace, kind, name, labels" },
+      {
+        entry: 1,
+        field: "check",
+        message: 'no check named "hostpid" (the findings\' ids, e.g. "privileged-container")',
+      },
+      { entry: 2, field: "check", message: "expected a non-empty string" },
+      { entry: 2, field: "match.colour", message: "unknown field" },
+      { entry: 2, field: "match.", message: "name at least one of namespace, kind, name, labels" },
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Finding } from "@trustmap/shared";
 import type { Labels, Pod } from "../objects/model";
+import { CHECKS } from "./catalog";
 
 // Accepted exceptions: findings a team has reviewed and accepts for a while (a CNI agent must be
 // privileged). The file is reviewed like code:
@@ -45,6 +46,7 @@ export type ExceptionsResult =
   | { readonly ok: true; readonly exceptions: AcceptedException[] }
   | { readonly ok: false; readonly errors: ExceptionsError[] };
 
+const CHECK_IDS = new Set(CHECKS.map((check) => check.id));
 const ENTRY_FIELDS = new Set(["check", "match", "reason", "owner", "expires"]);
 const MATCH_FIELDS = new Set(["namespace", "kind", "name", "labels"]);
 
@@ -84,6 +86,12 @@ export function readExceptions(document: unknown): ExceptionsResult {
       return "";
     };
     const check = text("check");
+    // A misspelt check would accept nothing, silently.
+    if (check !== "" && !CHECK_IDS.has(check))
+      fail(
+        "check",
+        `no check named ${JSON.stringify(check)} (the findings' ids, e.g. "privileged-container")`,
+      );
     const reason = text("reason");
     const owner = text("owner");
     const expires = text("expires");

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { referenceConnectivity } from "../netpol/reference";
+import { referenceConnectivity, rulePorts } from "../netpol/reference";
 import { type Cluster, type Pod, podKey } from "../objects/model";
 import { parseCluster } from "../objects/parse";
 import { analyze } from "../report/report";
@@ -18,7 +18,8 @@ const RISKY_IDS = new Set(RISKY_RIGHTS.map((right) => right.id));
 /**
  * The exposure of one pod read literally from the cluster's objects: the from-scratch reference
  * connectivity for traffic from outside; the policies as written for "any namespace" (no policy
- * isolates the pod for ingress, or one of them has a rule with no peers, i.e. every source); the
+ * isolates the pod for ingress, or one of them has a rule with no peers, i.e. every source, on a
+ * port the pod has); the
  * containers for privileged; the from-scratch report's risky-right findings for the token.
  */
 function literalExposure(cluster: Cluster, pod: Pod) {
@@ -30,7 +31,8 @@ function literalExposure(cluster: Cluster, pod: Pod) {
     (p) => p.namespace === pod.namespace && p.affectsIngress && selectorMatches(p.podSelector, pod.labels),
   );
   const anyNamespace =
-    isolating.length === 0 || isolating.some((p) => p.ingress.some((r) => r.peers.length === 0));
+    isolating.length === 0 ||
+    isolating.some((p) => p.ingress.some((r) => r.peers.length === 0 && !rulePorts(r.ports, pod).isEmpty()));
   const account = cluster.serviceAccounts.find(
     (sa) => sa.namespace === pod.namespace && sa.name === pod.serviceAccountName,
   );
