@@ -121,9 +121,11 @@ describe("the exceptions file", () => {
       20,
     );
     const until = async (done: () => boolean) => {
-      for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 600 && !done(); i++) await new Promise((r) => setTimeout(r, 25));
     };
     try {
+      // The watcher's first look at the file is its baseline: change the file only after it.
+      await new Promise((r) => setTimeout(r, 200));
       writeFileSync(
         file,
         `exceptions:\n${entry("privileged-container", "2099-01-01")}${entry("host-pid", "2099-01-01")}`,
@@ -137,7 +139,7 @@ describe("the exceptions file", () => {
     } finally {
       stop();
     }
-  });
+  }, 20_000);
 
   it("stops the BFF with exit 2 and a message naming the file, entry and field", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "trustmap-exceptions-"));
