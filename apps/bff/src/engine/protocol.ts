@@ -1,7 +1,8 @@
-import type { WatchEvent } from "@trustmap/engine";
+import type { AcceptedException, WatchEvent } from "@trustmap/engine";
 import type {
   CanIQuery,
   EvidenceMeta,
+  GapsQuery,
   ViewPatch,
   ViewRef,
   ViewSnapshot,
@@ -38,7 +39,11 @@ export interface QueryArgs {
     limit: number;
   };
   /** The evidence report of the cluster or a namespace, findings filtered as the gaps page does. */
-  evidence: Omit<QueryArgs["findings"], "offset" | "limit"> & { meta: Omit<EvidenceMeta, "revision"> };
+  evidence: Omit<QueryArgs["findings"], "offset" | "limit"> & {
+    meta: Omit<EvidenceMeta, "revision">;
+    /** Accepted exceptions judged at `now` (ms): their findings are listed apart. */
+    accepted?: { exceptions: readonly AcceptedException[]; now: number };
+  };
   /** Who can do something (kubectl who-can), ranked; the route's parsed query. */
   whoCan: WhoCanQuery;
   /** What may a subject do (kubectl auth can-i --list); undefined when no such subject. */
@@ -58,6 +63,8 @@ export interface QueryArgs {
   };
   /** Namespaces, workloads and pods by name or label. */
   search: { q: string; limit: number };
+  /** The gaps page: findings grouped and counted, fix-first, accepted exceptions (judged at `now`, ms). */
+  gaps: GapsQuery & { exceptions: readonly AcceptedException[]; now: number };
 }
 
 export type QueryName = keyof QueryArgs;

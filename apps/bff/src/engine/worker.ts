@@ -1,9 +1,16 @@
 import { parentPort } from "node:worker_threads";
 import {
+  type AcceptedException,
+  analyzeGaps,
   ClusterState,
   type EngineViewPatch,
+  expiresAt,
+  type GapsAnalysis,
+  type IndexedFinding,
+  indexFindings,
   NamespaceView,
   OverviewView,
+  pageGaps,
   type View,
   viewPresence,
   type WatchEvent,
@@ -97,6 +104,36 @@ function answer(id: number, name: QueryName, args: unknown): void {
   }
 }
 
+let indexed: { revision: number; findings: IndexedFinding[] } | undefined;
+
+function clusterFindings(): IndexedFinding[] {
+  if (indexed === undefined || indexed.revision !== state.revision)
+    indexed = { revision: state.revision, findings: indexFindings(state.located()) };
+  return indexed.findings;
+}
+
+let analysis: { key: string; value: GapsAnalysis } | undefined;
+
+/**
+ * The gaps analysis of a question, kept while the revision, the filters and the exceptions in
+ * force stay the same: paging through one answer asks it again and again.
+ */
+function gapsAnalysis(
+  query: Omit<QueryArgs["gaps"], "exceptions" | "now">,
+  exceptions: readonly AcceptedException[],
+  now: number,
+): GapsAnalysis {
+  const { severity, pillar, namespace, id, search } = query;
+  const lapsed = exceptions.filter((e) => now >= expiresAt(e)).map((e) => e.index);
+  const key = JSON.stringify([state.revision, severity, pillar, namespace, id, search, exceptions, lapsed]);
+  if (analysis?.key !== key) {
+    // The whole cluster's findings are sorted and filed once per revision, for every question on it.
+    const indexed = namespace === undefined ? clusterFindings() : indexFindings(state.located(namespace));
+    analysis = { key, value: analyzeGaps(state, indexed, query, exceptions, now) };
+  }
+  return analysis.value;
+}
+
 function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
   switch (name) {
     case "counts":
@@ -138,6 +175,10 @@ function ask<N extends QueryName>(name: N, args: QueryArgs[N]): unknown {
     case "search": {
       const { q, limit } = args as QueryArgs["search"];
       return queries.search(q, limit);
+    }
+    case "gaps": {
+      const { exceptions, now, ...query } = args as QueryArgs["gaps"];
+      return pageGaps(gapsAnalysis(query, exceptions, now), query);
     }
   }
   throw new Error(`unknown query ${String(name)}`);
