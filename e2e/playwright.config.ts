@@ -29,5 +29,8 @@ export default defineConfig({
     viewport: { width: 1400, height: 900 },
     trace: "retain-on-failure",
   },
-  webServer: [bff(LIVE_PORT, ""), bff(STILL_PORT, " --demo-interval 0")],
+  webServer: [
+    bff(LIVE_PORT, ""),
+    bff(STILL_PORT, " --demo-interval 0 --exceptions ../apps/bff/demo/exceptions.yaml"),
+  ],
 });

@@ -47,6 +47,9 @@ const paths: Record<string, string> = {
   whoCanListPodsClusterWide: "/api/rbac/who-can?verb=list&resource=pods",
   canIServiceAccount: `/api/rbac/can-i?subject=${encodeURIComponent(accountRef)}&namespace=${encodeURIComponent(largest)}`,
   rbacFilterGetSecretsInNamespace: `/api/rbac?namespace=${encodeURIComponent(largest)}&resource=secrets&verb=get&limit=100`,
+  // The gaps page: whole-cluster grouping, counts and the fix-first ranking, and one namespace's.
+  gapsCluster: "/api/gaps",
+  gapsOfNamespace: `/api/gaps?namespace=${encodeURIComponent(largest)}`,
 };
 // Reachability of one workload (by one of its pods) and of the largest namespace; search by a name.
 const workload = encodeURIComponent(podNodeId(pods[0]!.namespace, pods[0]!.name));

@@ -2,6 +2,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { loadExceptions, watchExceptions } from "./exceptions/file";
 import { jsonLogger } from "./log";
 import { startServer } from "./server";
 import { DEFAULT_DEMO_INTERVAL_MS, DemoSource } from "./sources/demo";
@@ -27,6 +28,7 @@ Options:
   --host ADDR          address to bind (default: $HOST or 127.0.0.1; the dashboard has no login)
   --seed N             the demo company's seed (default 1)
   --demo-interval MS   milliseconds between two changes of the demo (default 2000; 0: a still demo)
+  --exceptions FILE    accepted exceptions (YAML, watched): their findings are counted and shown apart
   -h, --help           this text
 
 Trustmap only reads the cluster: it lists and watches namespaces, pods, services accounts,
@@ -50,6 +52,7 @@ const { values } = (() => {
         host: { type: "string" },
         seed: { type: "string" },
         "demo-interval": { type: "string" },
+        exceptions: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -99,6 +102,16 @@ function chooseSource(): ClusterSource {
   return created.source;
 }
 
+const exceptions = (() => {
+  if (values.exceptions === undefined) return [];
+  const loaded = loadExceptions(values.exceptions);
+  if (!loaded.ok) return fail(loaded.messages.join("\n"));
+  return loaded.exceptions;
+})();
+
+const accepted = { exceptions };
+if (values.exceptions !== undefined) watchExceptions(values.exceptions, accepted, logger);
+
 const source = chooseSource();
 if (!["127.0.0.1", "::1", "localhost"].includes(host)) {
   logger.log(
@@ -108,7 +121,7 @@ if (!["127.0.0.1", "::1", "localhost"].includes(host)) {
   );
 }
 const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
-const server = await startServer({ source, host, port, logger, webRoot }).catch((error: Error) =>
+const server = await startServer({ source, host, port, logger, webRoot, accepted }).catch((error: Error) =>
   fail(`cannot listen on ${host}:${port}: ${error.message}`),
 );
 process.stdout.write(

@@ -1,6 +1,15 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
-import { analyzeLazily, formatInputError, parseCluster } from "@trustmap/engine";
+import {
+  ClusterState,
+  formatInputError,
+  indexFindings,
+  judgeFindings,
+  parseCluster,
+  reportOf,
+} from "@trustmap/engine";
+import type { AcceptedFinding } from "@trustmap/shared";
+import { loadExceptions } from "./exceptions";
 import { writeJson } from "./format/json";
 import { Output } from "./format/output";
 import { renderSarif } from "./format/sarif";
@@ -12,7 +21,7 @@ export const VERSION = "0.1.0";
 const USAGE = `Trustmap: Zero Trust posture of a Kubernetes cluster.
 
 Usage:
-  trustmap analyze PATH... [--format json|text|sarif]
+  trustmap analyze PATH... [--format json|text|sarif] [--exceptions FILE]
 
   PATH     files or directories (read recursively) of YAML or JSON manifests:
            multi-document YAML and kind: List are read; Deployments, StatefulSets,
@@ -20,6 +29,9 @@ Usage:
   --format json (default): the report (schema: packages/shared/report.schema.json)
            text: the same, grouped for people
            sarif: the findings, for code-scanning pipelines
+  --exceptions FILE  accepted exceptions (YAML: check, match, reason, owner, expires):
+           the findings they cover are listed apart ("accepted"; SARIF: suppressed),
+           until the end of their expiry day (UTC)
 
 Exit codes: 0 the report was printed; 2 the input or the command line is wrong
 (the messages name the file, document and field; nothing is printed on stdout).
@@ -30,6 +42,7 @@ type Format = "json" | "text" | "sarif";
 interface Command {
   readonly paths: string[];
   readonly format: Format;
+  readonly exceptions: string | undefined;
 }
 
 interface Io {
@@ -43,6 +56,7 @@ function parseArgs(args: readonly string[]): Command | string {
   if (verb !== "analyze") return verb === undefined ? "" : `unknown command ${JSON.stringify(verb)}`;
   const paths: string[] = [];
   let format: Format = "json";
+  let exceptions: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const value = arg === "--format" ? rest[++i] : arg.startsWith("--format=") ? arg.slice(9) : undefined;
@@ -51,6 +65,9 @@ function parseArgs(args: readonly string[]): Command | string {
         return `--format takes json, text or sarif, not ${JSON.stringify(value ?? "")}`;
       }
       format = value;
+    } else if (arg === "--exceptions" || arg.startsWith("--exceptions=")) {
+      exceptions = arg === "--exceptions" ? rest[++i] : arg.slice("--exceptions=".length);
+      if (exceptions === undefined || exceptions === "") return "--exceptions takes a file";
     } else if (arg.startsWith("--")) {
       return `unknown option ${arg}`;
     } else {
@@ -58,7 +75,7 @@ function parseArgs(args: readonly string[]): Command | string {
     }
   }
   if (paths.length === 0) return "analyze needs at least one file or directory";
-  return { paths, format };
+  return { paths, format, exceptions };
 }
 
 /** Runs the command line; returns the exit code. Output goes only through `io`. */
@@ -90,7 +107,30 @@ export function run(args: readonly string[], io: Io): number {
     );
     return 2;
   }
-  const report = analyzeLazily(parsed.cluster);
+  const state = ClusterState.from(parsed.cluster);
+  let report = reportOf(state);
+  if (command.exceptions !== undefined) {
+    const loaded = loadExceptions(resolve(io.cwd, command.exceptions));
+    if (!loaded.ok) {
+      for (const message of loaded.messages) io.stderr(`error: ${message}\n`);
+      io.stderr(
+        "trustmap: the exceptions file is wrong; no report was made. Fix the fields named above and run again.\n",
+      );
+      return 2;
+    }
+    const judged = judgeFindings(indexFindings(state.located()), {}, loaded.exceptions, Date.now());
+    const accepted: AcceptedFinding[] = judged.accepted.map(({ located, exception }) => ({
+      finding: located.finding,
+      exception: {
+        index: exception.index,
+        check: exception.check,
+        reason: exception.reason,
+        owner: exception.owner,
+        expires: exception.expires,
+      },
+    }));
+    report = { ...report, findings: judged.open.map((l) => l.finding), accepted };
+  }
   const output = new Output(io.stdout);
   if (command.format === "text") writeText(report, output);
   else if (command.format === "sarif")

@@ -1,6 +1,25 @@
 export { CHECKS, compareFindings, findingsOf } from "./findings/catalog";
 export { controlOf } from "./findings/controls";
+export {
+  type AcceptedException,
+  type ExceptionsError,
+  type ExceptionsResult,
+  expiresAt,
+  formatExceptionsError,
+  judge,
+  readExceptions,
+} from "./findings/exceptions";
 export { type Check, type CheckHit, type FindingContext, namespacesOfFinding } from "./findings/finding";
+export { FIX_FIRST_SCORING, type FixFirstEntry, fixFirst } from "./findings/fix-first";
+export {
+  analyzeGaps,
+  type GapsAnalysis,
+  type GapsInput,
+  gapsAnswer,
+  judgeFindings,
+  pageGaps,
+} from "./findings/gaps";
+export { type IndexedFinding, indexFindings } from "./findings/groups";
 export { isDefaultDeny } from "./findings/network";
 export { identityKey } from "./identity/identity";
 export { computeConnectivity } from "./netpol/connectivity";
@@ -54,6 +73,7 @@ export {
 } from "./report/evidence";
 export { analyze, analyzeLazily, type LazyReport, reportOf, wirePorts } from "./report/report";
 export type { Delta } from "./state/changes";
+export type { LocatedFinding } from "./state/cluster-state";
 export {
   ClusterState,
   initialEvents,

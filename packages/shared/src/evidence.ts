@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { FindingsExportQuery, MatrixRow, SeverityCounts } from "./api";
-import { Finding, Pillar } from "./report";
+import { AcceptedFinding, Finding, Pillar } from "./report";
 import { SourceInfo, SourceStatus } from "./source";
 import { ViewEdge, ViewNode } from "./view";
 
@@ -109,6 +109,8 @@ export const EvidenceReport = z
     controls: z.array(ControlSection),
     /** The findings in scope that pass the filters, most severe first. */
     findings: z.array(Finding),
+    /** Findings in scope an accepted exception covers: apart, not counted in `counts.findings`. */
+    accepted: z.array(AcceptedFinding).optional(),
     /** The scope's graph: the overview for the cluster, the namespace's view for a namespace. */
     graph: z
       .object({

@@ -1,5 +1,6 @@
 export * from "./api";
 export * from "./evidence";
+export * from "./gaps";
 export * from "./node-id";
 export * from "./queries";
 export * from "./report";

@@ -21,6 +21,7 @@ import type {
   WhoCanQuery,
 } from "./api";
 import type { EvidenceMeta, EvidenceReport } from "./evidence";
+import type { GapsAnswer, GapsQuery } from "./gaps";
 import type { ViewRef } from "./view";
 
 // The questions the engine answers for the API, by name: each one's arguments (the route's
@@ -53,6 +54,8 @@ export interface EngineQueries {
   reach: { args: ReachQuery; result: Reach | undefined };
   /** Namespaces, workloads and pods by name or label. */
   search: { args: z.infer<typeof SearchQuery>; result: SearchAnswer };
+  /** The gaps page: findings grouped and counted, fix-first, accepted exceptions apart. */
+  gaps: { args: GapsQuery; result: GapsAnswer };
 }
 
 export type EngineQueryName = keyof EngineQueries;

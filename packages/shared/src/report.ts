@@ -82,6 +82,21 @@ export const Finding = z
   })
   .strict();
 
+/** The exception a finding is accepted by: its place in the file, why, who decided and until when. */
+export const ExceptionInfo = z
+  .object({
+    index: z.number().int(),
+    check: z.string(),
+    reason: z.string(),
+    owner: z.string(),
+    expires: z.string(),
+  })
+  .strict();
+export type ExceptionInfo = z.infer<typeof ExceptionInfo>;
+
+export const AcceptedFinding = z.object({ finding: Finding, exception: ExceptionInfo }).strict();
+export type AcceptedFinding = z.infer<typeof AcceptedFinding>;
+
 export const Report = z
   .object({
     schemaVersion: z.literal(1),
@@ -90,6 +105,8 @@ export const Report = z
     external: z.array(ExternalAccess),
     rbac: z.object({ subjects: z.array(RbacSubject) }).strict(),
     findings: z.array(Finding),
+    /** Findings an accepted exception covers (`--exceptions FILE`), apart from the findings. */
+    accepted: z.array(AcceptedFinding).optional(),
   })
   .strict();
 

@@ -5,6 +5,8 @@ import {
   emptySeverityCounts,
   evidenceReport,
   filterRow,
+  indexFindings,
+  judgeFindings,
   type MatrixRow,
   matrixPage,
   matrixRow,
@@ -127,7 +129,7 @@ export class Queries {
     query: QueryArgs<"evidence">,
     graph: { view: string; nodes: readonly ViewNode[]; edges: readonly ViewEdge[] },
   ): EvidenceReport {
-    const { namespace, meta, ...filters } = query;
+    const { namespace, meta, accepted: acceptedBy, ...filters } = query;
     // A namespace's report reads only what concerns it: its findings, and the subjects that have
     // findings (all with a risky right do), not the whole cluster's findings and matrix.
     const base =
@@ -135,9 +137,20 @@ export class Queries {
         ? this.findings.get(this.state.revision).all
         : this.state.findingsInNamespace(namespace);
     // Both lists are sorted most severe first; filtering keeps that order.
-    const findings = filterFindings(base, filters).filter(
+    let findings = filterFindings(base, filters).filter(
       (f) => filters.severity === undefined || f.severity === filters.severity,
     );
+    // With accepted exceptions, the engine judges the same findings: open ones stay, accepted ones go apart.
+    const accepted =
+      acceptedBy === undefined || acceptedBy.exceptions.length === 0
+        ? undefined
+        : judgeFindings(
+            indexFindings(this.state.located(namespace)),
+            filters,
+            acceptedBy.exceptions,
+            acceptedBy.now,
+          );
+    if (accepted !== undefined) findings = accepted.open.map((located) => located.finding);
     const rbac = this.state
       .subjectsWithFindings()
       .map((rights) => matrixRow(rights, this.state.rulesOf))
@@ -165,6 +178,20 @@ export class Queries {
         namespace === undefined ? names.length : Number(this.state.namespaceNamed(namespace) !== undefined),
       pods,
       findings,
+      ...(accepted === undefined
+        ? {}
+        : {
+            accepted: accepted.accepted.map(({ located, exception }) => ({
+              finding: located.finding,
+              exception: {
+                index: exception.index,
+                check: exception.check,
+                reason: exception.reason,
+                owner: exception.owner,
+                expires: exception.expires,
+              },
+            })),
+          }),
       graph: { ...graph, noDefaultDeny: noDefaultDeny.sort() },
       rbac,
       policies,

@@ -1,4 +1,4 @@
-import { excerptOf } from "@trustmap/engine";
+import { type AcceptedException, excerptOf } from "@trustmap/engine";
 import {
   CanIQuery,
   type ClusterInfo,
@@ -7,6 +7,7 @@ import {
   type EvidenceReport,
   ExplainQuery,
   FindingsQuery,
+  GapsQuery,
   type Health,
   MatrixExportQuery,
   MatrixQuery,
@@ -30,6 +31,11 @@ import { StreamConnection } from "../stream/connection";
 import { metricsText } from "./metrics";
 
 const VERSION = "0.1.0";
+
+/** The accepted exceptions the server was started with (`--exceptions FILE`). */
+export interface Accepted {
+  readonly exceptions: readonly AcceptedException[];
+}
 
 /** The filters given (those undefined left out), as exports name and state them. */
 function definedOnly<T>(filters: Record<string, T | undefined>): Record<string, T> {
@@ -104,6 +110,7 @@ function describeFilters(filters: Record<string, string | undefined>): string[] 
 async function evidenceOf(
   live: LiveCluster,
   filters: Omit<z.infer<typeof EvidenceQuery>, "paper">,
+  accepted: Accepted = { exceptions: [] },
 ): Promise<EvidenceReport> {
   const info = live.info;
   const scopeText = filters.namespace === undefined ? "Whole cluster" : `Namespace ${filters.namespace}`;
@@ -125,6 +132,9 @@ async function evidenceOf(
       generatedAt: new Date().toISOString(),
       trustmapVersion: VERSION,
     },
+    ...(accepted.exceptions.length === 0
+      ? {}
+      : { accepted: { exceptions: accepted.exceptions, now: Date.now() } }),
   });
 }
 
@@ -164,6 +174,7 @@ export function apiRouter(
   streams: StreamRegistry,
   printing: Printing,
   heartbeatMs?: number,
+  accepted: Accepted = { exceptions: [] },
 ): Router {
   const router = Router();
 
@@ -250,6 +261,12 @@ export function apiRouter(
     response.json(await live.query("findings", parseQuery(FindingsQuery, request)));
   });
 
+  // The gaps page: grouped, counted and ranked by the engine, accepted exceptions judged now.
+  router.get("/gaps", async (request, response) => {
+    const query = parseQuery(GapsQuery, request);
+    response.json(await live.query("gaps", { ...query, exceptions: accepted.exceptions, now: Date.now() }));
+  });
+
   // Exports respect the same filters as the pages, and say which in the file and its name. Every
   // format of the evidence report is rendered from one model, read at one revision.
   router.get("/export/report.:format", async (request, response) => {
@@ -259,7 +276,7 @@ export function apiRouter(
     const { paper, ...filters } = parseQuery(EvidenceQuery, request);
     if (paper !== undefined && format !== "pdf")
       throw new HttpError(400, 'query parameter "paper": only the PDF has a paper size');
-    const report = await evidenceOf(live, filters);
+    const report = await evidenceOf(live, filters, accepted);
     const name = exportName("report", { ...filters, ...(paper === undefined ? {} : { paper }) }, format);
     response.setHeader("X-Trustmap-Revision", String(report.meta.revision));
     if (format === "pdf") {

@@ -1,12 +1,35 @@
-import type { Cluster, WatchEvent } from "@trustmap/engine";
-import type { EngineQueries, ViewPatch, ViewRef, ViewSnapshot } from "@trustmap/shared";
+import type { AcceptedException, Cluster, WatchEvent } from "@trustmap/engine";
+import type {
+  EngineQueries,
+  EvidenceReport,
+  GapsAnswer,
+  GapsQuery,
+  ViewPatch,
+  ViewRef,
+  ViewSnapshot,
+} from "@trustmap/shared";
 
 // Messages between the BFF's main thread (HTTP, streams, sources) and the engine worker (the
 // cluster state, the views, the analysis). The main thread never runs the engine, so a large
 // step of it never stalls a request or a stream.
 
-/** The questions the worker answers: the API's, and the whole cluster's objects (tests and exports). */
+/** The accepted exceptions in force, judged at `now` (ms): the BFF reads them from its file. */
+export interface Judged {
+  readonly exceptions: readonly AcceptedException[];
+  readonly now: number;
+}
+
+/**
+ * The questions the worker answers: the API's, with the exceptions the BFF holds added to those
+ * that judge findings, and the whole cluster's objects (tests and exports).
+ */
 export interface WorkerQueries extends EngineQueries {
+  evidence: {
+    /** With accepted exceptions, their findings are listed apart. */
+    args: EngineQueries["evidence"]["args"] & { accepted?: Judged };
+    result: EvidenceReport;
+  };
+  gaps: { args: GapsQuery & Judged; result: GapsAnswer };
   cluster: { args: Record<string, never>; result: Cluster };
 }
 

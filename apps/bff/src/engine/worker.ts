@@ -1,13 +1,20 @@
 import { parentPort } from "node:worker_threads";
 import {
+  type AcceptedException,
+  analyzeGaps,
   ClusterState,
   canIAnswer,
   clusterCounts,
   type EngineViewPatch,
+  expiresAt,
   explainEdge,
+  type GapsAnalysis,
+  type IndexedFinding,
+  indexFindings,
   NamespaceView,
   nodeDetails,
   OverviewView,
+  pageGaps,
   reachOf,
   searchNodes,
   type View,
@@ -116,6 +123,7 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
   viewPresence: ({ ref }) => viewPresence(state, ref),
   reach: (question) => reachOf(state, question),
   search: ({ q, limit }) => searchNodes(state, q, limit),
+  gaps: ({ exceptions, now, ...query }) => pageGaps(gapsAnalysis(query, exceptions, now), query),
 };
 
 function ask<N extends QueryName>(query: QueryMessage<N>): QueryResult<N> {
@@ -134,6 +142,36 @@ function answer(query: QueryMessage): void {
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
     });
   }
+}
+
+let indexed: { revision: number; findings: IndexedFinding[] } | undefined;
+
+function clusterFindings(): IndexedFinding[] {
+  if (indexed === undefined || indexed.revision !== state.revision)
+    indexed = { revision: state.revision, findings: indexFindings(state.located()) };
+  return indexed.findings;
+}
+
+let analysis: { key: string; value: GapsAnalysis } | undefined;
+
+/**
+ * The gaps analysis of a question, kept while the revision, the filters and the exceptions in
+ * force stay the same: paging through one answer asks it again and again.
+ */
+function gapsAnalysis(
+  query: Omit<QueryArgs<"gaps">, "exceptions" | "now">,
+  exceptions: readonly AcceptedException[],
+  now: number,
+): GapsAnalysis {
+  const { severity, pillar, namespace, id, search } = query;
+  const lapsed = exceptions.filter((e) => now >= expiresAt(e)).map((e) => e.index);
+  const key = JSON.stringify([state.revision, severity, pillar, namespace, id, search, exceptions, lapsed]);
+  if (analysis?.key !== key) {
+    // The whole cluster's findings are sorted and filed once per revision, for every question on it.
+    const indexed = namespace === undefined ? clusterFindings() : indexFindings(state.located(namespace));
+    analysis = { key, value: analyzeGaps(state, indexed, query, exceptions, now) };
+  }
+  return analysis.value;
 }
 
 port.on("message", (message: ToWorker) => {

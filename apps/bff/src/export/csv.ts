@@ -1,4 +1,4 @@
-import type { Finding, MatrixPage } from "@trustmap/shared";
+import type { AcceptedFinding, Finding, MatrixPage } from "@trustmap/shared";
 
 // Data exports: findings and the RBAC matrix as CSV (RFC 4180) for spreadsheets. Every cell is
 // text from the cluster, so a cell that a spreadsheet would run as a formula (=, +, -, @, tab,
@@ -34,6 +34,29 @@ export function findingsCsv(findings: readonly Finding[]): string {
       f.controls.join("; "),
       f.remediation,
     ]),
+  );
+}
+
+/** The findings, then the accepted ones, with a last column saying which exception accepts each. */
+export function acceptedCsv(findings: readonly Finding[], accepted: readonly AcceptedFinding[]): string {
+  const row = (f: Finding, exception: string) => [
+    f.id,
+    f.severity,
+    f.pillar,
+    f.objects.join(" "),
+    f.message,
+    f.controls.join("; "),
+    f.remediation,
+    exception,
+  ];
+  return csvTable(
+    ["id", "severity", "pillar", "objects", "message", "controls", "remediation", "accepted"],
+    [
+      ...findings.map((f) => row(f, "")),
+      ...accepted.map(({ finding, exception: e }) =>
+        row(finding, `${e.reason} (owner ${e.owner}, until ${e.expires})`),
+      ),
+    ],
   );
 }
 

@@ -1,5 +1,5 @@
 import { CHECKS, type LazyReport } from "@trustmap/engine";
-import { PILLAR_TITLES, type Severity } from "@trustmap/shared";
+import { type AcceptedFinding, PILLAR_TITLES, type Severity } from "@trustmap/shared";
 import type { ObjectLocation } from "../load";
 
 // SARIF 2.1.0 for code-scanning pipelines, for the CLI's manifests and the live cluster's
@@ -100,7 +100,10 @@ export interface SarifOptions {
   readonly maxResults?: number;
 }
 
-export function renderSarif(report: Pick<LazyReport, "findings">, options: SarifOptions): string {
+export function renderSarif(
+  report: Pick<LazyReport, "findings" | "accepted">,
+  options: SarifOptions,
+): string {
   const { version, locations = new Map(), cluster = "cluster" } = options;
   const maxResults = options.maxResults ?? GITHUB_LIMITS.results;
   const rules = CHECKS.map((check) => ({
@@ -115,8 +118,11 @@ export function renderSarif(report: Pick<LazyReport, "findings">, options: Sarif
     },
   }));
   const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
-  const findings = report.findings.slice(0, maxResults);
-  const results = findings.map((finding) => {
+  // Accepted findings follow the open ones, each marked suppressed with its exception's reason.
+  const accepted = report.accepted ?? [];
+  const all = [...report.findings, ...accepted.map((a) => a.finding)];
+  const findings = all.slice(0, maxResults);
+  const results = findings.map((finding, i) => {
     const objects = finding.objects.length > 0 ? finding.objects : [`Finding/${finding.id}`];
     const first = objects[0]!;
     const manifest = objects.map((object) => locations.get(object)).find((l) => l !== undefined);
@@ -146,6 +152,7 @@ export function renderSarif(report: Pick<LazyReport, "findings">, options: Sarif
           ],
         },
       ],
+      ...suppressionOf(accepted[i - report.findings.length]),
       partialFingerprints: { "trustmap/v1": `${finding.id}|${finding.objects.join(",")}` },
       properties: {
         severity: finding.severity,
@@ -157,7 +164,7 @@ export function renderSarif(report: Pick<LazyReport, "findings">, options: Sarif
       },
     };
   });
-  const dropped = report.findings.length - findings.length;
+  const dropped = all.length - findings.length;
   const log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -174,7 +181,7 @@ export function renderSarif(report: Pick<LazyReport, "findings">, options: Sarif
                     {
                       level: "warning",
                       message: {
-                        text: `${findings.length} of ${report.findings.length} findings, the most severe first: code scanning refuses a run of more than ${GITHUB_LIMITS.results} results. The JSON report holds them all.`,
+                        text: `${findings.length} of ${all.length} findings, the most severe first: code scanning refuses a run of more than ${GITHUB_LIMITS.results} results. The JSON report holds them all.`,
                       },
                     },
                   ],
@@ -186,10 +193,22 @@ export function renderSarif(report: Pick<LazyReport, "findings">, options: Sarif
         properties: {
           ...options.runProperties,
           findings: report.findings.length,
+          accepted: accepted.length,
           results: findings.length,
         },
       },
     ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+/** An accepted exception as SARIF's suppression: decided outside the tool, with its reason. */
+function suppressionOf(accepted: AcceptedFinding | undefined) {
+  if (accepted === undefined) return {};
+  const { reason, owner, expires } = accepted.exception;
+  return {
+    suppressions: [
+      { kind: "external", status: "accepted", justification: `${reason} (owner ${owner}, until ${expires})` },
+    ],
+  };
 }

@@ -27,6 +27,16 @@ export function writeText(report: LazyReport, output: Output): void {
   if (report.findings.length === 0) out.push("  none");
   out.push("");
 
+  if (report.accepted !== undefined) {
+    out.push(`ACCEPTED EXCEPTIONS (${report.accepted.length}; not counted above)`);
+    for (const { finding, exception } of report.accepted) {
+      out.push(`    [${finding.id}] ${finding.severity}: ${finding.message}`);
+      out.push(`      accepted: ${exception.reason} (owner ${exception.owner}, until ${exception.expires})`);
+    }
+    if (report.accepted.length === 0) out.push("  none");
+    out.push("");
+  }
+
   out.push("CONNECTIVITY (source -> destination: ports)");
   let previous = "";
   let count = 0;

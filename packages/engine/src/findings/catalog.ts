@@ -83,12 +83,24 @@ export function podWorstSeverity(pod: Pod, mask: number): Severity | undefined {
   return worst;
 }
 
+/** Most severe first, then cluster-wide before namespaced, then by check and evidence. */
 export function compareFindings(a: Finding, b: Finding): number {
   const severity = SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity);
   if (severity !== 0) return severity;
+  const scope = Number(!isClusterWide(a)) - Number(!isClusterWide(b));
+  if (scope !== 0) return scope;
   if (a.id !== b.id) return a.id < b.id ? -1 : 1;
   const ka = a.objects.join("\n");
   const kb = b.objects.join("\n");
   if (ka !== kb) return ka < kb ? -1 : 1;
   return a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
+}
+
+/** A finding about cluster-scoped objects only (a ClusterRoleBinding, a User): no namespace in its evidence. */
+export function isClusterWide(finding: Finding): boolean {
+  for (const ref of finding.objects) {
+    if (ref.startsWith("Namespace/")) return false;
+    if (ref.indexOf("/", ref.indexOf("/") + 1) >= 0) return false;
+  }
+  return true;
 }

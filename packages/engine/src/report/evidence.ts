@@ -1,4 +1,5 @@
 import {
+  type AcceptedFinding,
   type ControlSection,
   type EvidenceMeta,
   type EvidenceReport,
@@ -26,6 +27,8 @@ export interface EvidenceInput {
   readonly pods: number;
   /** The findings in scope that pass the filters, most severe first. */
   readonly findings: readonly Finding[];
+  /** Findings accepted by an exception (`--exceptions FILE`), listed apart. */
+  readonly accepted?: readonly AcceptedFinding[];
   readonly graph: {
     readonly view: string;
     readonly nodes: readonly ViewNode[];
@@ -50,6 +53,7 @@ export function evidenceReport(input: EvidenceInput): EvidenceReport {
     pillars: pillarSummaries(input.findings),
     controls: controlSections(input.findings),
     findings: [...input.findings],
+    ...(input.accepted === undefined ? {} : { accepted: [...input.accepted] }),
     graph: {
       view: input.graph.view,
       nodes: [...input.graph.nodes],

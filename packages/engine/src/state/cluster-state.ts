@@ -38,6 +38,12 @@ import { RbacIndex } from "./rbac-index";
 const NO_IDENTITIES: ReadonlySet<LiveIdentity> = new Set();
 const NO_POLICIES: ReadonlySet<PolicyState> = new Set();
 
+/** A finding and the pod it is about, if it is about a pod. */
+export interface LocatedFinding {
+  readonly finding: Finding;
+  readonly pod: Pod | undefined;
+}
+
 /** Every field of a finding that can differ between two findings of one object. */
 function findingKey(finding: Finding): string {
   return `${finding.id}\u0000${finding.severity}\u0000${finding.objects.join(",")}\u0000${finding.message}\u0000${finding.remediation}`;
@@ -613,5 +619,37 @@ export class ClusterState implements FindingContext {
       for (const list of byKey.values()) all.push(...list);
     for (const hits of this.podHits.values()) podFindings(hits.pod, hits.mask, all);
     return all.sort(compareFindings);
+  }
+
+  // Reading findings with the object they are about (the gaps page groups pods by workload)
+
+  /**
+   * Every finding with the pod it is about (undefined for findings about other objects), unsorted:
+   * exactly findings() (or findingsInNamespace), each once.
+   */
+  located(namespace?: string): LocatedFinding[] {
+    const out: LocatedFinding[] = [];
+    for (const byKey of Object.values(this.findingsByTarget))
+      for (const list of byKey.values())
+        for (const finding of list)
+          if (namespace === undefined || namespacesOfFinding(finding).has(namespace))
+            out.push({ finding, pod: undefined });
+    for (const hits of this.podHits.values()) {
+      if (namespace !== undefined && hits.pod.namespace !== namespace) continue;
+      for (const finding of podFindings(hits.pod, hits.mask))
+        if (namespace === undefined || namespacesOfFinding(finding).has(namespace))
+          out.push({ finding, pod: hits.pod });
+    }
+    return out;
+  }
+
+  /** Every pod held, unsorted. */
+  pods(): IterableIterator<Pod> {
+    return this.objects.get("Pod")!.values() as IterableIterator<Pod>;
+  }
+
+  /** The findings of a subject's own rights ("Kind/namespace/name" or "Kind/name"). */
+  findingsOfSubject(ref: string): readonly Finding[] {
+    return this.findingsByTarget.subject.get(ref) ?? [];
   }
 }

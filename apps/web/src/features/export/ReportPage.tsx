@@ -52,6 +52,7 @@ function Report({ report }: { report: EvidenceReport }) {
         <ReportGraph report={report} />
       </section>
       <Controls report={report} />
+      {report.accepted !== undefined && <AcceptedExceptions accepted={report.accepted} />}
       <RiskySubjects report={report} />
       <Policies policies={report.networkPolicies} omitted={report.excerpt?.policiesOmitted ?? 0} />
     </article>
@@ -345,6 +346,32 @@ function CheckBlock({ id, findings, total }: { id: string; findings: readonly Fi
         </p>
       ))}
     </div>
+  );
+}
+
+/** Findings an accepted exception covers: apart from the findings, with the decision behind each. */
+function AcceptedExceptions({ accepted }: { accepted: NonNullable<EvidenceReport["accepted"]> }) {
+  return (
+    <section className="break-before-page" data-testid="report-accepted">
+      <h2 className="mb-2 text-xl font-bold">Accepted exceptions ({accepted.length})</h2>
+      <p className="mb-2 text-slate-700">
+        Findings a reviewed exception accepts until its expiry day; they are not counted among the findings
+        above.
+      </p>
+      {accepted.length === 0 && <p>None.</p>}
+      {accepted.map(({ finding, exception }) => (
+        <p
+          key={`${finding.id}|${finding.objects.join(",")}|${finding.message}`}
+          className="mb-1 break-inside-avoid"
+        >
+          <SeverityBadge severity={finding.severity} />{" "}
+          <span className="font-mono text-[9pt]">{finding.id}</span> {finding.message}{" "}
+          <span className="text-slate-700">
+            Accepted: {exception.reason} (owner {exception.owner}, until {exception.expires}).
+          </span>
+        </p>
+      ))}
+    </section>
   );
 }
 

@@ -1,0 +1,131 @@
+import { expect, type Locator, test } from "@playwright/test";
+import { FindingsPage, GapsAnswer } from "@trustmap/shared";
+import { STILL_URL } from "../servers";
+import { screenshot } from "./helpers";
+
+// The gaps page on the still demo company (more than 1,000 findings), started with the demo's
+// accepted exceptions: every heading holds the engine's true total, and paging reaches every finding.
+test.use({ baseURL: STILL_URL });
+
+type Answer = ReturnType<typeof GapsAnswer.parse>;
+
+async function gaps(request: import("@playwright/test").APIRequestContext, query: string): Promise<Answer> {
+  const response = await request.get(`/api/gaps${query}`);
+  expect(response.status()).toBe(200);
+  return GapsAnswer.parse(await response.json());
+}
+
+/** Every finding the engine lists, through the findings API's own pages. */
+async function allFindings(request: import("@playwright/test").APIRequestContext) {
+  const keys: string[] = [];
+  let total = Number.POSITIVE_INFINITY;
+  for (let offset = 0; offset < total; offset += 1000) {
+    const page = FindingsPage.parse(
+      await (await request.get(`/api/findings?limit=1000&offset=${offset}`)).json(),
+    );
+    total = page.total;
+    for (const f of page.findings) keys.push(`${f.id}|${f.objects.join(",")}|${f.message}`);
+  }
+  return keys;
+}
+
+test("every pillar heading holds the true total, and paging reaches every finding once", async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(240_000);
+  const all = await allFindings(request);
+  expect(all.length).toBeGreaterThan(1000);
+  const cluster = await (await request.get("/api/cluster")).json();
+  expect(cluster.counts.findings).toBe(all.length);
+  const answer = await gaps(request, "");
+  // Open and accepted findings together are every finding of the engine.
+  expect(answer.pillars.reduce((sum, p) => sum + p.total, 0) + answer.accepted.total).toBe(all.length);
+  expect(answer.total + answer.accepted.total).toBe(all.length);
+
+  await page.goto("/?tab=gaps&groups=20&per=10");
+  await expect(page.getByTestId("gaps-total")).toContainText(`${answer.total} findings`);
+  for (const pillar of answer.pillars)
+    await expect(page.getByTestId(`pillar-total-${pillar.pillar}`)).toHaveText(String(pillar.total));
+  await screenshot(page, "gaps-grouped");
+
+  const seen: string[] = [];
+  const collect = async (group: Locator) => {
+    for (const key of await group
+      .locator("[data-finding-key]")
+      .evaluateAll((items) => items.map((i) => i.getAttribute("data-finding-key")!)))
+      seen.push(key);
+  };
+  let groupPages = 0;
+  let findingPages = 0;
+  const checks = page.getByTestId("gaps-check");
+  const checkCount = await checks.count();
+  const checkTotals = answer.pillars.flatMap((p) => p.checks).reduce((sum, c) => sum + c.total, 0);
+  expect(checkTotals).toBe(answer.total);
+  for (let c = 0; c < checkCount; c++) {
+    const check = checks.nth(c);
+    for (;;) {
+      await collect(check);
+      // Groups with more findings than a page: page each through to its end.
+      const groups = check.locator(
+        '[data-testid="gaps-group"]:has([data-testid="findings-pager-next"]:enabled)',
+      );
+      const paged = await groups.count();
+      for (let g = 0; g < paged; g++) {
+        const group = groups.first();
+        const pager = group.getByTestId("findings-pager");
+        const next = group.getByTestId("findings-pager-next");
+        const key = await group.getAttribute("data-group");
+        const same = check.locator(`[data-testid="gaps-group"][data-group="${key}"]`);
+        while (await next.isEnabled()) {
+          const before = await pager.textContent();
+          await next.click();
+          await expect(same.getByTestId("findings-pager")).not.toHaveText(before!);
+          findingPages++;
+          await collect(same);
+          if (!(await same.getByTestId("findings-pager-next").isEnabled())) break;
+        }
+      }
+      const next = check.getByTestId("groups-pager-next");
+      if ((await next.count()) === 0 || !(await next.isEnabled())) break;
+      const pager = check.getByTestId("groups-pager");
+      const before = await pager.textContent();
+      await next.click();
+      await expect(pager).not.toHaveText(before!);
+      groupPages++;
+    }
+  }
+  expect(groupPages).toBeGreaterThan(0);
+  expect(findingPages).toBeGreaterThan(0);
+  // Each open finding exactly once; with the accepted ones, exactly the engine's list.
+  expect(new Set(seen).size).toBe(seen.length);
+  const accepted = (await gaps(request, "?acceptedLimit=500")).accepted.items.map(
+    ({ finding: f }) => `${f.id}|${f.objects.join(",")}|${f.message}`,
+  );
+  expect([...seen, ...accepted].sort()).toEqual([...all].sort());
+});
+
+test("fix-first names the API's first entry and why; accepted exceptions are shown apart and counted", async ({
+  page,
+  request,
+}) => {
+  const answer = await gaps(request, "");
+  const first = answer.fixFirst.items[0]!;
+  await page.goto("/?tab=gaps");
+  const entry = page.getByTestId("fix-entry").first();
+  await expect(entry.getByTestId("fix-name")).toHaveText(first.name);
+  await expect(entry.getByTestId("fix-score")).toHaveText(String(first.score));
+  await expect(entry.getByTestId("fix-why")).toHaveText(first.why.join("; "));
+  await expect(page.getByTestId("fix-first-scoring")).toHaveText(answer.scoring);
+  // The demo's exceptions: the CNI agent's privileged pods are accepted, a lapsed one is open again.
+  expect(answer.accepted.total).toBeGreaterThan(0);
+  expect(answer.expired).toBeGreaterThan(0);
+  await expect(page.getByTestId("accepted-total")).toHaveText(String(answer.accepted.total));
+  const shown = page.getByTestId("accepted-finding");
+  await expect(shown).toHaveCount(Math.min(answer.accepted.total, 20));
+  await expect(shown.first()).toContainText("must run privileged");
+  await expect(shown.first()).toContainText("owner platform-team");
+  await expect(page.getByTestId("expired")).toContainText(String(answer.expired));
+  await page.getByTestId("accepted").scrollIntoViewIfNeeded();
+  await screenshot(page, "gaps-accepted");
+});

@@ -1,0 +1,121 @@
+import type { Finding, GapsQuery } from "@trustmap/shared";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseCluster } from "../objects/parse";
+import { ClusterState } from "../state/cluster-state";
+import { networkCluster, rbacCluster } from "../testing/arbitraries";
+import { RUNS } from "../testing/runs";
+import { syntheticCluster } from "../testing/synthetic";
+import type { AcceptedException } from "./exceptions";
+import { gapsAnswer } from "./gaps";
+
+const key = (f: Finding) => `${f.id}|${f.objects.join(",")}|${f.message}`;
+
+function stateOf(objects: Record<string, unknown>[]): ClusterState {
+  const parsed = parseCluster(objects.map((object, i) => ({ source: `doc ${i}`, object })));
+  return ClusterState.from(parsed.cluster);
+}
+
+function query(extra: Partial<GapsQuery> = {}): GapsQuery {
+  return {
+    groupOffset: 0,
+    groupLimit: 3,
+    offset: 0,
+    limit: 2,
+    fixLimit: 500,
+    acceptedOffset: 0,
+    acceptedLimit: 500,
+    ...extra,
+  };
+}
+
+/** Every finding an answer reaches by paging groups and findings, one page at a time. */
+function pageThrough(
+  state: ClusterState,
+  base: Partial<GapsQuery>,
+  exceptions: AcceptedException[] = [],
+): Finding[] {
+  const out: Finding[] = [];
+  const first = gapsAnswer(state, { query: query(base), exceptions, now: 0 });
+  for (const pillar of first.pillars) {
+    for (const check of pillar.checks) {
+      for (let groupOffset = 0; groupOffset < check.groups.total; groupOffset += 3) {
+        const groups = gapsAnswer(state, {
+          query: query({ ...base, check: check.id, groupOffset }),
+          exceptions,
+          now: 0,
+        });
+        const paged = groups.pillars.flatMap((p) => p.checks).find((c) => c.id === check.id)!;
+        for (const group of paged.groups.items) {
+          for (let offset = 0; offset < group.findings.total; offset += 2) {
+            const answer = gapsAnswer(state, {
+              query: query({ ...base, check: check.id, groupOffset, group: group.key, offset }),
+              exceptions,
+              now: 0,
+            });
+            const found = answer.pillars
+              .flatMap((p) => p.checks)
+              .find((c) => c.id === check.id)!
+              .groups.items.find((g) => g.key === group.key)!;
+            out.push(...found.findings.items);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+describe("the gaps answer", () => {
+  it("counts every heading as the engine's findings, and its pages reach each finding exactly once", () => {
+    fc.assert(
+      fc.property(networkCluster, rbacCluster, (network, rbac) => {
+        const state = stateOf([...network, ...rbac]);
+        const findings = state.findings();
+        const answer = gapsAnswer(state, { query: query(), exceptions: [], now: 0 });
+        // Literal counts: per pillar, per check, per severity, read straight from the list.
+        expect(answer.total).toBe(findings.length);
+        for (const pillar of answer.pillars) {
+          expect(pillar.total).toBe(findings.filter((f) => f.pillar === pillar.pillar).length);
+          for (const check of pillar.checks)
+            expect(check.total).toBe(
+              findings.filter((f) => f.pillar === pillar.pillar && f.id === check.id).length,
+            );
+        }
+        expect(new Set(answer.pillars.map((p) => p.pillar))).toEqual(new Set(findings.map((f) => f.pillar)));
+        for (const severity of ["critical", "high", "medium", "low", "info"] as const)
+          expect(answer.counts[severity]).toBe(findings.filter((f) => f.severity === severity).length);
+        const reached = pageThrough(state, {}).map(key);
+        // Equal as lists (with repeats): each finding reached exactly as often as the engine lists it.
+        expect(reached.sort()).toEqual(findings.map(key).sort());
+      }),
+      { numRuns: Math.min(RUNS, 60) },
+    );
+  });
+
+  it("groups a workload's pods under their owner and keeps the filters", () => {
+    const state = stateOf(
+      syntheticCluster({ namespaces: 6, pods: 120, seed: 3 }) as Record<string, unknown>[],
+    );
+    const findings = state.findings();
+    expect(findings.length).toBeGreaterThan(100);
+    const answer = gapsAnswer(state, {
+      query: query({ groupLimit: 500, limit: 500 }),
+      exceptions: [],
+      now: 0,
+    });
+    for (const check of answer.pillars.flatMap((p) => p.checks)) {
+      expect(check.groups.items.reduce((sum, g) => sum + g.findings.total, 0)).toBe(check.total);
+      for (const group of check.groups.items) {
+        // Every pod finding of a group is a pod of that workload (one finding per pod and check).
+        if (group.pods > 0) expect(group.findings.total).toBe(group.pods);
+      }
+    }
+    const severity = "high";
+    const high = gapsAnswer(state, { query: query({ severity }), exceptions: [], now: 0 });
+    expect(high.total).toBe(findings.filter((f) => f.severity === severity).length);
+    const namespace = state.namespaceNames()[0]!;
+    const scoped = pageThrough(state, { namespace }).map(key).sort();
+    expect(scoped).toEqual(state.findingsInNamespace(namespace).map(key).sort());
+  });
+});
