@@ -21,6 +21,7 @@ export {
 } from "./findings/gaps";
 export { type IndexedFinding, indexFindings } from "./findings/groups";
 export { isDefaultDeny } from "./findings/network";
+export { filterFindings, findingsByNamespace, findingsPage } from "./findings/page";
 export { identityKey } from "./identity/identity";
 export { computeConnectivity } from "./netpol/connectivity";
 export { PortSet } from "./netpol/ports";
@@ -72,6 +73,7 @@ export {
   pillarSummaries,
 } from "./report/evidence";
 export { analyze, analyzeLazily, type LazyReport, reportOf, wirePorts } from "./report/report";
+export { type EvidenceQuestion, scopeEvidence } from "./report/scope";
 export type { Delta } from "./state/changes";
 export type { LocatedFinding } from "./state/cluster-state";
 export {

@@ -1,0 +1,93 @@
+import type { EngineQueries, EvidenceReport, Finding, ViewEdge, ViewNode } from "@trustmap/shared";
+import type { AcceptedException } from "../findings/exceptions";
+import { judgeFindings } from "../findings/gaps";
+import { indexFindings } from "../findings/groups";
+import { filterFindings } from "../findings/page";
+import { wireRow } from "../rbac/answers";
+import { compareRows, filterRow, matrixRow } from "../rbac/matrix";
+import type { ClusterState } from "../state/cluster-state";
+import { defaultDenyOf } from "../views/namespaces";
+import { evidenceReport } from "./evidence";
+
+// The evidence report of a scope (the cluster or one namespace) at the state's revision: the
+// findings filtered as the gaps page does, accepted exceptions apart, the risky subjects, the
+// policies and the drawn graph.
+
+/** The report's question: the scope and filters, its cover, and the accepted exceptions in force at `now` (ms). */
+export type EvidenceQuestion = EngineQueries["evidence"]["args"] & {
+  accepted?: { readonly exceptions: readonly AcceptedException[]; readonly now: number };
+};
+
+/**
+ * The evidence report of a scope; `graph` is the scope's view, `clusterFindings` the whole
+ * cluster's findings (sorted), read only for the whole cluster's report.
+ */
+export function scopeEvidence(
+  state: ClusterState,
+  query: EvidenceQuestion,
+  graph: { view: string; nodes: readonly ViewNode[]; edges: readonly ViewEdge[] },
+  clusterFindings: () => readonly Finding[],
+): EvidenceReport {
+  const { namespace, meta, accepted: acceptedBy, ...filters } = query;
+  // A namespace's report reads only what concerns it: its findings, and the subjects that have
+  // findings (all with a risky right do), not the whole cluster's findings and matrix.
+  const base = namespace === undefined ? clusterFindings() : state.findingsInNamespace(namespace);
+  // Both lists are sorted most severe first; filtering keeps that order.
+  let findings = filterFindings(base, filters).filter(
+    (f) => filters.severity === undefined || f.severity === filters.severity,
+  );
+  // With accepted exceptions, the engine judges the same findings: open ones stay, accepted ones go apart.
+  const accepted =
+    acceptedBy === undefined || acceptedBy.exceptions.length === 0
+      ? undefined
+      : judgeFindings(
+          indexFindings(state.located(namespace)),
+          filters,
+          acceptedBy.exceptions,
+          acceptedBy.now,
+        );
+  if (accepted !== undefined) findings = accepted.open.map((located) => located.finding);
+  const rbac = state
+    .subjectsWithFindings()
+    .map((rights) => matrixRow(rights, state.rulesOf))
+    .flatMap(
+      (row) => filterRow(row, { riskyOnly: true, ...(namespace === undefined ? {} : { namespace }) }) ?? [],
+    )
+    .sort(compareRows)
+    .map(wireRow);
+  const names = namespace === undefined ? state.namespaceNames() : [namespace];
+  let pods = 0;
+  for (const name of names) for (const identity of state.identitiesIn(name)) pods += identity.pods.size;
+  const policies = namespace === undefined ? [...state.policyStates()] : [...state.policyStatesIn(namespace)];
+  const namespacesDrawn = new Set(
+    graph.nodes.flatMap((node) => (node.namespace === undefined ? [] : [node.namespace])),
+  );
+  const noDefaultDeny = [...namespacesDrawn].filter((name) => {
+    const deny = defaultDenyOf([...state.policiesIn(name)]);
+    return !deny.defaultDenyIngress || !deny.defaultDenyEgress;
+  });
+  return evidenceReport({
+    meta: { ...meta, revision: state.revision },
+    namespaces:
+      namespace === undefined ? names.length : Number(state.namespaceNamed(namespace) !== undefined),
+    pods,
+    findings,
+    ...(accepted === undefined
+      ? {}
+      : {
+          accepted: accepted.accepted.map(({ located, exception }) => ({
+            finding: located.finding,
+            exception: {
+              index: exception.index,
+              check: exception.check,
+              reason: exception.reason,
+              owner: exception.owner,
+              expires: exception.expires,
+            },
+          })),
+        }),
+    graph: { ...graph, noDefaultDeny: noDefaultDeny.sort() },
+    rbac,
+    policies,
+  });
+}
