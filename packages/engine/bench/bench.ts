@@ -40,9 +40,9 @@ const withViews = !process.argv.includes("--no-views");
 started = performance.now();
 const overview = withViews ? new OverviewView(state) : undefined;
 const overviewMs = performance.now() - started;
-const largest = [...state.netpol.identitiesByNamespace.entries()].sort(
-  (a, b) => b[1].size - a[1].size,
-)[0]![0];
+const largest = [...state.namespacesWithPods()].sort(
+  (a, b) => state.identitiesIn(b).size - state.identitiesIn(a).size,
+)[0]!;
 started = performance.now();
 const namespaceView = withViews ? new NamespaceView(state, largest) : undefined;
 const namespaceViewMs = performance.now() - started;

@@ -5,7 +5,6 @@ import {
   parseCluster,
   type RulesOf,
   resourceQueryOf,
-  roleRef,
   whoCan,
 } from "@trustmap/engine";
 import { CanIAnswer, FindingsPage, MatrixPage, WhoCanAnswer } from "@trustmap/shared";
@@ -95,7 +94,7 @@ beforeAll(async () => {
   source.push(initialEvents(cluster));
   await server.live.whenIdle();
   const state = ClusterState.from(cluster);
-  fresh = { state, rulesOf: (role) => state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules };
+  fresh = { state, rulesOf: state.rulesOf };
 });
 
 afterAll(async () => {

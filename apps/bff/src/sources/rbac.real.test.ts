@@ -1,7 +1,6 @@
 import {
   ClusterState,
   type RulesOf,
-  roleRef,
   type Subject,
   subjectAllows,
   subjectRef,
@@ -210,7 +209,7 @@ describe("RBAC against a real kube-apiserver", () => {
           .map((row) => [row.subject.kind === "ServiceAccount" ? subjectRef(row.subject) : "", row]),
       );
       // who-can, asked once per request, must list exactly the accounts the apiserver allows.
-      const rulesOf: RulesOf = (role) => state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules;
+      const rulesOf: RulesOf = state.rulesOf;
       const whoCanAnswers = new Map<string, Set<string>>();
       const whoCanAllows = (ref: string, request: Parameters<typeof subjectAllows>[1]) => {
         const key = JSON.stringify(request);

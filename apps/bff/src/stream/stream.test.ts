@@ -153,7 +153,7 @@ describe("the event stream", () => {
     running = await startServer({ source: tee, host: "127.0.0.1", port: 0, logger: silentLogger });
     const server = running;
     await server.live.whenIdle();
-    const namespaces = [...tee.state.netpol.identitiesByNamespace.keys()].sort();
+    const namespaces = [...tee.state.namespacesWithPods()].sort();
     const identity = [...tee.state.identities()].sort((a, b) => b.pods.size - a.pods.size)[0]!;
     const keys = [
       "overview",
@@ -181,7 +181,7 @@ describe("the event stream", () => {
     mirror.push(world.initialEvents());
     await server.live.whenIdle();
     const namespace = largestNamespace(world);
-    const identity = [...(mirror.state.netpol.identitiesByNamespace.get(namespace) ?? [])][0]!;
+    const identity = [...mirror.state.identitiesIn(namespace)][0]!;
     const keys = ["overview", `namespace:${namespace}`, `workload:${identity.key}`];
     const client = await connect(server.url, keys);
     await caughtUp(server, client, keys);

@@ -82,8 +82,8 @@ describe("identity names", () => {
               if (old !== undefined && old !== identity.name) expect(renamed.has(identity)).toBe(true);
             }
             for (const identity of renamed) expect(before.has(identity)).toBe(true);
-            for (const [namespace, identities] of state.netpol.identitiesByNamespace) {
-              const names = [...identities].map((identity) => identity.name);
+            for (const namespace of state.namespacesWithPods()) {
+              const names = [...state.identitiesIn(namespace)].map((identity) => identity.name);
               expect(new Set(names).size, namespace).toBe(names.length);
             }
           }

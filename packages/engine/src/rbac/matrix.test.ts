@@ -6,7 +6,6 @@ import { ClusterState } from "../state/cluster-state";
 import { rbacCluster } from "../testing/arbitraries";
 import { RUNS } from "../testing/runs";
 import { filterRow, matrixRow } from "./matrix";
-import { roleRef } from "./roles";
 
 describe("the RBAC matrix", () => {
   it("holds in each cell the verbs its grants give, and marks risky exactly the subjects with risky-right findings", () => {
@@ -17,10 +16,7 @@ describe("the RBAC matrix", () => {
         const state = ClusterState.from(cluster);
         const findings = state.findings();
         for (const rights of state.rbac()) {
-          const row = matrixRow(
-            rights,
-            (role) => state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules,
-          );
+          const row = matrixRow(rights, state.rulesOf);
           const granted = new Set(rights.grants.flatMap((g) => g.rule.verbs));
           for (const cell of row.cells) {
             for (const verb of cell.verbs) expect(granted.has(verb)).toBe(true);

@@ -15,7 +15,6 @@ import { compareRows, filterRow, matrixRow, type RulesOf } from "./matrix";
 import { canI, whoCan } from "./questions";
 import { type ResourceQuery, resourceQueryOf } from "./resources";
 import { compareRanked } from "./risk";
-import { roleRef } from "./roles";
 import type { Subject } from "./subjects";
 
 // Every answer is checked against a brute-force reading of the literal reference authorizer over
@@ -44,7 +43,7 @@ function setup(objects: unknown[]) {
     objects.map((object, i) => ({ source: `doc ${i}`, object: object as never })),
   );
   const state = ClusterState.from(cluster);
-  const rulesOf: RulesOf = (role) => state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules;
+  const rulesOf: RulesOf = state.rulesOf;
   const roleRules = referenceRoleRules(cluster);
   const allowed = (subject: Subject, a: RefAttributes) =>
     referenceAuthorize(cluster, roleRules, referenceUser(subject), a);

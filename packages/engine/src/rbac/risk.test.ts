@@ -5,7 +5,6 @@ import { ClusterState } from "../state/cluster-state";
 import { parsed } from "../testing/objects";
 import { compareRows, matrixRow } from "./matrix";
 import { compareRanked, RISK_SEVERITY, riskSeverity } from "./risk";
-import { roleRef } from "./roles";
 
 const RBAC = "rbac.authorization.k8s.io/v1";
 const everything = { apiGroups: ["*"], resources: ["*"], verbs: ["*"] };
@@ -65,9 +64,7 @@ describe("the one RBAC risk model", () => {
     const state = ClusterState.from(cluster);
     const rows = state
       .rbac()
-      .map((rights) =>
-        matrixRow(rights, (role) => state.rbacIndex.resolved.get(roleRef(role))?.rules ?? role.rules),
-      )
+      .map((rights) => matrixRow(rights, state.rulesOf))
       .sort(compareRows);
     expect(rows.map((r) => [r.ref, r.worst, r.clusterWide])).toEqual([
       ["Group/admins", "critical", true],

@@ -79,7 +79,7 @@ describe("the evidence report's sections", () => {
         ],
       }),
     ]);
-    const policy = state.netpol.policies.values().next().value!;
+    const policy = state.policyStates().next().value!;
     expect(policyAppendix(policy)).toEqual({
       namespace: "shop",
       name: "api",
@@ -121,7 +121,7 @@ describe("the evidence report's sections", () => {
       findings,
       graph: { view: "overview", nodes: [], edges: [], noDefaultDeny: [] },
       rbac: [],
-      policies: [...state.netpol.policies.values()],
+      policies: [...state.policyStates()],
     });
     expect(excerptOf(report, { findingsPerCheck: 1_000_000, policies: 1_000_000 })).toBe(report);
     const excerpt = excerptOf(report, { findingsPerCheck: 3, policies: 2 });
