@@ -97,7 +97,9 @@ test("who can reach the payments database: found by search from the cluster view
   expect(reach).toEqual(reachOf(engine, question));
   // The payments api and ledger call postgres on its port 5432 (the demo's catalog says so).
   for (const caller of ["api", "ledger"]) {
-    const entry = reach.peers.find((p) => p.peer.namespace === "payments-prod" && p.peer.label === caller);
+    const entry = reach.peers.find(
+      (p) => p.peer.namespace === "payments-prod" && p.peer.label === `payments-prod/${caller}`,
+    );
     expect(entry, `payments-prod ${caller} reaches the database`).toBeDefined();
     expect(entry!.ports).toContainEqual({ protocol: "TCP", port: 5432 });
     expect(entry!.ingress!.isolated).toBe(true);
@@ -140,10 +142,10 @@ test("who can reach the payments database: found by search from the cluster view
   expect(denied.ingress!.isolated).toBe(true);
 
   // A peer is a link: it takes the user to that workload.
-  const ledger = reach.peers.find((p) => p.peer.label === "ledger")!;
+  const ledger = reach.peers.find((p) => p.peer.label === "payments-prod/ledger")!;
   await inbound
     .locator("[data-peer-node]")
-    .filter({ hasText: /^ledger$/ })
+    .filter({ hasText: /^payments-prod\/ledger$/ })
     .first()
     .click();
   await expect.poll(() => params(page).get("sel")).toBe(`node:${ledger.peer.node}`);
@@ -158,7 +160,7 @@ test("two-way edges are drawn apart: clicking each opens its own direction", asy
     [kubeSystem, OUTSIDE],
   ] as const) {
     await clickEdge(page, from, to);
-    await expect.poll(() => params(page).get("sel")).toBe(`edge:${from}\n${to}`);
+    await expect.poll(() => params(page).get("sel")).toBe(`edge:${from} ${to}`);
     const explanation = Explanation.parse(
       await (
         await request.get(
@@ -166,7 +168,9 @@ test("two-way edges are drawn apart: clicking each opens its own direction", asy
         )
       ).json(),
     );
-    await expect(page.getByTestId("edge-panel").locator("h2")).toHaveText(`${from} → ${to}`);
+    await expect(page.getByTestId("edge-panel").locator("h2")).toHaveText(
+      `${explanation.fromName} → ${explanation.toName}`,
+    );
     await expect(page.getByTestId("edge-summary")).toContainText(explanation.summary[0]!);
   }
   await screenshot(page, "two-way-edges");
@@ -180,7 +184,7 @@ test("a panel shows only its own selection's lines, each once, while loading too
   const storefront = namespaceNodeId("storefront-prod");
   const payments = namespaceNodeId("payments-prod");
   await clickEdge(page, kubeSystem, OUTSIDE);
-  await expect.poll(() => params(page).get("sel")).toBe(`edge:${kubeSystem}\n${OUTSIDE}`);
+  await expect.poll(() => params(page).get("sel")).toBe(`edge:${kubeSystem} ${OUTSIDE}`);
   await expect(panel.locator("li").first()).toBeVisible();
   const first = await panel.locator("li").allInnerTexts();
   expect(first.length).toBeGreaterThan(0);
@@ -191,7 +195,7 @@ test("a panel shows only its own selection's lines, each once, while loading too
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await route.continue();
   });
-  const heading = `${storefront} → ${payments}`;
+  const heading = "storefront-prod → payments-prod";
   await page.evaluate((wanted) => {
     const seen: string[] = [];
     Object.assign(window, { linesSeen: seen });
@@ -207,7 +211,7 @@ test("a panel shows only its own selection's lines, each once, while loading too
     });
   }, heading);
   await clickEdge(page, storefront, payments);
-  await expect.poll(() => params(page).get("sel")).toBe(`edge:${storefront}\n${payments}`);
+  await expect.poll(() => params(page).get("sel")).toBe(`edge:${storefront} ${payments}`);
   await expect(panel.locator("h2")).toHaveText(heading);
   await expect(panel.getByTestId("edge-ports")).toBeVisible();
   const second = await panel.locator("li").allInnerTexts();

@@ -30,7 +30,7 @@ test("the matrix and the gaps opened directly show the real status and the demo 
 test("each page keeps its own URL parameters, and a shared link shows its own alone", async ({ page }) => {
   await page.goto("/?tab=gaps&severity=critical&ns=payments-prod");
   await expect(page.getByLabel("Severity")).toHaveValue("critical");
-  await expect(page.getByLabel("Namespace")).toHaveValue("payments-prod");
+  await expect(page.getByLabel("Namespace", { exact: true })).toHaveValue("payments-prod");
 
   await page.getByRole("tab", { name: "Graph" }).click();
   await expect(page).toHaveURL(/\/$/);
@@ -40,14 +40,14 @@ test("each page keeps its own URL parameters, and a shared link shows its own al
 
   await page.getByRole("tab", { name: "RBAC matrix" }).click();
   await expect(page).toHaveURL(/\?tab=rbac$/);
-  await expect(page.getByLabel("Namespace")).toHaveValue("");
-  await page.getByLabel("Namespace").fill("kube-system");
+  await expect(page.getByLabel("Namespace", { exact: true })).toHaveValue("");
+  await page.getByLabel("Namespace", { exact: true }).fill("kube-system");
   await expect(page).toHaveURL(/ns=kube-system/);
   await screenshot(page, "truth-rbac-own-params");
 
   await page.getByRole("tab", { name: "Gaps" }).click();
   await expect(page.getByLabel("Severity")).toHaveValue("critical");
-  await expect(page.getByLabel("Namespace")).toHaveValue("payments-prod");
+  await expect(page.getByLabel("Namespace", { exact: true })).toHaveValue("payments-prod");
   expect(new URL(page.url()).searchParams.get("ns")).toBe("payments-prod");
 
   await page.getByRole("tab", { name: "Graph" }).click();
@@ -55,7 +55,7 @@ test("each page keeps its own URL parameters, and a shared link shows its own al
   expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ severity: "high" });
 
   await page.getByRole("tab", { name: "RBAC matrix" }).click();
-  await expect(page.getByLabel("Namespace")).toHaveValue("kube-system");
+  await expect(page.getByLabel("Namespace", { exact: true })).toHaveValue("kube-system");
 
   // Back goes to the page before with its parameters.
   await page.goBack();
@@ -65,7 +65,7 @@ test("each page keeps its own URL parameters, and a shared link shows its own al
   await page.reload();
   await page.getByRole("tab", { name: "Gaps" }).click();
   await expect(page.getByLabel("Severity")).toHaveValue("critical");
-  await expect(page.getByLabel("Namespace")).toHaveValue("payments-prod");
+  await expect(page.getByLabel("Namespace", { exact: true })).toHaveValue("payments-prod");
 });
 
 test("a namespace or a workload that does not exist is said so, not drawn blank", async ({ page }) => {
@@ -77,7 +77,7 @@ test("a namespace or a workload that does not exist is said so, not drawn blank"
   await expect(state).toHaveAttribute("role", "alert");
   await screenshot(page, "truth-no-namespace");
 
-  await page.goto(`/?view=${encodeURIComponent("workload:payments-prod\u0001ghost")}`);
+  await page.goto(`/?view=${encodeURIComponent("workload:payments-prod/app=ghost")}`);
   await expect(page.getByTestId("view-state")).toContainText("No workload", { timeout: 15_000 });
 
   // A namespace that exists: drawn, and no such sentence.
