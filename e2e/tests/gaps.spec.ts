@@ -1,5 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { expect, type Locator, test } from "@playwright/test";
-import { FindingsPage, GapsAnswer } from "@trustmap/shared";
+import { FindingsPage, GapsAnswer, GapsQuery } from "@trustmap/shared";
+import { loadExceptions } from "../../apps/bff/src/exceptions/file";
+import { DemoCompany } from "../../apps/bff/src/sources/demo/company";
+import { ClusterState, gapsAnswer } from "../../packages/engine/src/index";
 import { STILL_URL } from "../servers";
 import { screenshot } from "./helpers";
 
@@ -111,6 +115,24 @@ test("fix-first names the API's first entry and why; accepted exceptions are sho
 }) => {
   const answer = await gaps(request, "");
   const first = answer.fixFirst.items[0]!;
+  // A fresh engine, built here from the demo company's own objects and the same exceptions file,
+  // ranks the same first entry for the same reasons and gives every pillar the same total.
+  const file = fileURLToPath(new URL("../../apps/bff/demo/exceptions.yaml", import.meta.url));
+  const loaded = loadExceptions(file);
+  if (!loaded.ok) throw new Error(loaded.messages.join("\n"));
+  const state = new ClusterState();
+  state.applyAll(new DemoCompany(1).snapshot());
+  const fresh = gapsAnswer(state, {
+    query: GapsQuery.parse({}),
+    exceptions: loaded.exceptions,
+    now: Date.now(),
+  });
+  expect(first).toEqual(fresh.fixFirst.items[0]);
+  expect(answer.fixFirst.total).toBe(fresh.fixFirst.total);
+  expect(answer.pillars.map((p) => [p.pillar, p.total])).toEqual(
+    fresh.pillars.map((p) => [p.pillar, p.total]),
+  );
+  expect(answer.accepted.total).toBe(fresh.accepted.total);
   await page.goto("/?tab=gaps");
   const entry = page.getByTestId("fix-entry").first();
   await expect(entry.getByTestId("fix-name")).toHaveText(first.name);
