@@ -120,10 +120,7 @@ test("no page, address or link shows a control character or an internal key", as
   await expect(postgres).toHaveCount(2);
   expect(
     (await postgres.evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-node-label")))).sort(),
-  ).toEqual([
-    "payments-prod/postgres statefulset.kubernetes.io/pod-name=postgres-0",
-    "payments-prod/postgres statefulset.kubernetes.io/pod-name=postgres-1",
-  ]);
+  ).toEqual(["payments-prod/postgres (postgres-0)", "payments-prod/postgres (postgres-1)"]);
   const first = postgres.first();
   const name = (await first.getAttribute("data-node-label"))!;
   const id = (await first.getAttribute("data-node-id"))!;

@@ -109,10 +109,7 @@ describe("identity names", () => {
       pod("postgres-0", { ...common, "statefulset.kubernetes.io/pod-name": "postgres-0" }, set),
       pod("postgres-1", { ...common, "statefulset.kubernetes.io/pod-name": "postgres-1" }, set),
     ]);
-    expect(sortedNames(state)).toEqual([
-      "shop/postgres statefulset.kubernetes.io/pod-name=postgres-0",
-      "shop/postgres statefulset.kubernetes.io/pod-name=postgres-1",
-    ]);
+    expect(sortedNames(state)).toEqual(["shop/postgres (postgres-0)", "shop/postgres (postgres-1)"]);
   });
 
   it("name a StatefulSet whose pods are one identity once", () => {

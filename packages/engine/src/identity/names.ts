@@ -82,6 +82,14 @@ function splitBy(classes: NamingInput[][], key: string): { classes: NamingInput[
   return { classes: out, split };
 }
 
+/**
+ * A distinguishing label as a name shows it. The pod-name label a StatefulSet sets on each of its
+ * pods holds the pod's own name, which says it all: "(postgres-0)" instead of the 40-character key.
+ */
+function labelText(key: string, value: string): string {
+  return key === "statefulset.kubernetes.io/pod-name" ? `(${value})` : `${key}=${value}`;
+}
+
 function portsText(key: string): string {
   const ports = decodeWorkloadKey(key)?.namedPorts ?? [];
   if (ports.length === 0) return "ports=none";
@@ -119,7 +127,7 @@ export function groupNames(members: readonly NamingInput[]): Map<string, string>
       const parts = [base];
       for (const key of chosen) {
         const value = labelValue(member.labels, key);
-        if (value !== undefined) parts.push(printable(`${key}=${value}`));
+        if (value !== undefined) parts.push(printable(labelText(key, value)));
       }
       if (same.length > 1) parts.push(printable(portsText(member.key)));
       names.set(member.key, parts.join(" "));

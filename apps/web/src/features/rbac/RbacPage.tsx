@@ -122,7 +122,7 @@ export function RbacPage() {
             <caption className="sr-only">Effective RBAC rights per subject</caption>
             <thead>
               <tr>
-                <th scope="col" className="p-1">
+                <th scope="col" className="w-64 min-w-[14rem] p-1">
                   Subject
                 </th>
                 <th scope="col" className="p-1">
@@ -140,7 +140,7 @@ export function RbacPage() {
                   className="border-t border-slate-200 align-top dark:border-slate-800"
                   data-subject={row.ref}
                 >
-                  <th scope="row" className="p-1 font-mono text-xs font-normal break-all">
+                  <th scope="row" className="p-1 font-mono text-xs font-normal break-words">
                     <button
                       type="button"
                       className="text-left underline decoration-dotted"
