@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import {
+  acceptedFindings,
   ClusterState,
   formatInputError,
   indexFindings,
@@ -8,7 +9,6 @@ import {
   parseCluster,
   reportOf,
 } from "@trustmap/engine";
-import type { AcceptedFinding } from "@trustmap/shared";
 import { loadExceptions } from "./exceptions";
 import { writeJson } from "./format/json";
 import { Output } from "./format/output";
@@ -119,16 +119,7 @@ export function run(args: readonly string[], io: Io): number {
       return 2;
     }
     const judged = judgeFindings(indexFindings(state.located()), {}, loaded.exceptions, Date.now());
-    const accepted: AcceptedFinding[] = judged.accepted.map(({ located, exception }) => ({
-      finding: located.finding,
-      exception: {
-        index: exception.index,
-        check: exception.check,
-        reason: exception.reason,
-        owner: exception.owner,
-        expires: exception.expires,
-      },
-    }));
+    const accepted = acceptedFindings(judged.accepted);
     report = { ...report, findings: judged.open.map((l) => l.finding), accepted };
   }
   const output = new Output(io.stdout);

@@ -12,6 +12,7 @@ export {
 export { type Check, type CheckHit, type FindingContext, namespacesOfFinding } from "./findings/finding";
 export { FIX_FIRST_SCORING, type FixFirstEntry, fixFirst } from "./findings/fix-first";
 export {
+  acceptedFindings,
   analyzeGaps,
   type GapsAnalysis,
   type GapsInput,

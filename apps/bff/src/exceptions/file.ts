@@ -1,22 +1,10 @@
-import { readFileSync, unwatchFile, watchFile } from "node:fs";
-import { type AcceptedException, formatExceptionsError, readExceptions } from "@trustmap/engine";
-import { parse } from "yaml";
+import { unwatchFile, watchFile } from "node:fs";
+import { loadExceptions } from "@trustmap/cli/exceptions";
+import type { AcceptedException } from "@trustmap/engine";
 import type { Logger } from "../log";
 
-/** The accepted exceptions of a YAML file, or the messages that name the file, entry and field. */
-export function loadExceptions(
-  file: string,
-): { ok: true; exceptions: AcceptedException[] } | { ok: false; messages: string[] } {
-  let document: unknown;
-  try {
-    document = parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    return { ok: false, messages: [`${file}: ${(error as Error).message}`] };
-  }
-  const result = readExceptions(document);
-  if (result.ok) return result;
-  return { ok: false, messages: result.errors.map((error) => formatExceptionsError(file, error)) };
-}
+// The file is read as the CLI reads it: one reader, the same messages.
+export { loadExceptions };
 
 /**
  * Reads the file again whenever it changes (polled: editors often replace a file rather than

@@ -248,16 +248,7 @@ export function pageGaps({ judged, groups, ranked }: GapsAnalysis, query: GapsQu
       },
     })),
   }));
-  const accepted: AcceptedFinding[] = judged.accepted.map(({ located, exception }) => ({
-    finding: located.finding,
-    exception: {
-      index: exception.index,
-      check: exception.check,
-      reason: exception.reason,
-      owner: exception.owner,
-      expires: exception.expires,
-    },
-  }));
+  const accepted = acceptedFindings(judged.accepted);
   return {
     total: judged.open.length,
     counts: judged.counts,
@@ -274,4 +265,18 @@ export function pageGaps({ judged, groups, ranked }: GapsAnalysis, query: GapsQu
     accepted: page(accepted, query.acceptedOffset, query.acceptedLimit),
     expired: judged.expired,
   };
+}
+
+/** Accepted findings as the wire carries them: the finding and the exception that accepts it. */
+export function acceptedFindings(accepted: JudgedFindings["accepted"]): AcceptedFinding[] {
+  return accepted.map(({ located, exception }) => ({
+    finding: located.finding,
+    exception: {
+      index: exception.index,
+      check: exception.check,
+      reason: exception.reason,
+      owner: exception.owner,
+      expires: exception.expires,
+    },
+  }));
 }

@@ -1,6 +1,6 @@
 import type { EngineQueries, EvidenceReport, Finding, ViewEdge, ViewNode } from "@trustmap/shared";
 import type { AcceptedException } from "../findings/exceptions";
-import { judgeFindings } from "../findings/gaps";
+import { acceptedFindings, judgeFindings } from "../findings/gaps";
 import { indexFindings } from "../findings/groups";
 import { filterFindings } from "../findings/page";
 import { wireRow } from "../rbac/answers";
@@ -75,16 +75,7 @@ export function scopeEvidence(
     ...(accepted === undefined
       ? {}
       : {
-          accepted: accepted.accepted.map(({ located, exception }) => ({
-            finding: located.finding,
-            exception: {
-              index: exception.index,
-              check: exception.check,
-              reason: exception.reason,
-              owner: exception.owner,
-              expires: exception.expires,
-            },
-          })),
+          accepted: acceptedFindings(accepted.accepted),
         }),
     graph: { ...graph, noDefaultDeny: noDefaultDeny.sort() },
     rbac,
