@@ -1,17 +1,8 @@
-import {
-  ClusterState,
-  compareRanked,
-  initialEvents,
-  parseCluster,
-  type RulesOf,
-  resourceQueryOf,
-  whoCan,
-} from "@trustmap/engine";
+import { ClusterState, compareRanked, type RulesOf, resourceQueryOf, whoCan } from "@trustmap/engine";
 import { CanIAnswer, FindingsPage, MatrixPage, WhoCanAnswer } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../log";
-import { type RunningServer, startServer } from "../server";
-import { ScriptedSource } from "../testing/scripted";
+import type { RunningServer } from "../server";
+import { serveObjects } from "../testing/serve";
 
 // RBAC as a security team asks about it: an admin group, a GitOps controller with a role of its
 // own that is cluster-admin in all but name, a service account limited to one named secret, a
@@ -87,12 +78,9 @@ const get = async (path: string) => {
 };
 
 beforeAll(async () => {
-  const source = new ScriptedSource();
-  server = await startServer({ source, host: "127.0.0.1", port: 0, logger: silentLogger });
-  const { cluster, errors } = parseCluster(OBJECTS.map((object, i) => ({ source: `doc ${i}`, object })));
-  expect(errors).toEqual([]);
-  source.push(initialEvents(cluster));
-  await server.live.whenIdle();
+  const served = await serveObjects(OBJECTS);
+  server = served.server;
+  const { cluster } = served;
   const state = ClusterState.from(cluster);
   fresh = { state, rulesOf: state.rulesOf };
 });

@@ -1,63 +1,8 @@
-import {
-  ClusterState,
-  initialEvents,
-  namespaceNodeId,
-  OUTSIDE,
-  parseCluster,
-  reachOf,
-  searchNodes,
-} from "@trustmap/engine";
+import { ClusterState, namespaceNodeId, OUTSIDE, reachOf, searchNodes } from "@trustmap/engine";
 import { Explanation, Reach, SearchAnswer } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../log";
-import { type RunningServer, startServer } from "../server";
-import { ScriptedSource } from "../testing/scripted";
-
-// A small shop: a web tier that may reach the api on 8080, an api isolated for ingress, a
-// namespace with no policy at all, and RBAC with one risky binding.
-const OBJECTS = [
-  { kind: "Namespace", metadata: { name: "shop", labels: { team: "shop" } } },
-  { kind: "Namespace", metadata: { name: "lab" } },
-  {
-    kind: "Pod",
-    metadata: { name: "web-1", namespace: "shop", labels: { app: "web" } },
-    spec: { serviceAccountName: "web", containers: [{ name: "web", image: "web:1" }] },
-  },
-  {
-    kind: "Pod",
-    metadata: { name: "api-1", namespace: "shop", labels: { app: "api" } },
-    spec: {
-      serviceAccountName: "api",
-      containers: [{ name: "api", image: "api:1", ports: [{ name: "http", containerPort: 8080 }] }],
-    },
-  },
-  {
-    kind: "Pod",
-    metadata: { name: "toy", namespace: "lab", labels: { app: "toy" } },
-    spec: { containers: [{ name: "toy", image: "toy:1", securityContext: { privileged: true } }] },
-  },
-  {
-    kind: "NetworkPolicy",
-    metadata: { name: "api-from-web", namespace: "shop" },
-    spec: {
-      podSelector: { matchLabels: { app: "api" } },
-      ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: "http" }] }],
-    },
-  },
-  { kind: "ServiceAccount", metadata: { name: "web", namespace: "shop" } },
-  { kind: "ServiceAccount", metadata: { name: "api", namespace: "shop" } },
-  {
-    kind: "Role",
-    metadata: { name: "secret-reader", namespace: "shop" },
-    rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] }],
-  },
-  {
-    kind: "RoleBinding",
-    metadata: { name: "api-reads-secrets", namespace: "shop" },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "secret-reader" },
-    subjects: [{ kind: "ServiceAccount", name: "api", namespace: "shop" }],
-  },
-];
+import type { RunningServer } from "../server";
+import { SHOP, serveObjects } from "../testing/serve";
 
 let server: RunningServer;
 let engine: ClusterState;
@@ -67,12 +12,9 @@ const get = async (path: string) => {
 };
 
 beforeAll(async () => {
-  const source = new ScriptedSource();
-  server = await startServer({ source, host: "127.0.0.1", port: 0, logger: silentLogger });
-  const { cluster, errors } = parseCluster(OBJECTS.map((object, i) => ({ source: `doc ${i}`, object })));
-  expect(errors).toEqual([]);
-  source.push(initialEvents(cluster));
-  await server.live.whenIdle();
+  const served = await serveObjects(SHOP);
+  server = served.server;
+  const { cluster } = served;
   // A fresh engine, built here from the same objects, judges the server's answers.
   engine = ClusterState.from(cluster);
 });

@@ -1,10 +1,9 @@
 import { checkCodeScanningSarif, unescapeSarifText, validateSarif } from "@trustmap/cli/testing/formats";
-import { initialEvents, parseCluster } from "@trustmap/engine";
 import { EvidenceReport, type SourceInfo, ViewPresence } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../log";
-import { type RunningServer, startServer } from "../server";
+import type { RunningServer } from "../server";
 import { ScriptedSource } from "../testing/scripted";
+import { serveObjects } from "../testing/serve";
 import { StreamClient } from "../testing/sse-client";
 
 // Pages that tell the truth about themselves, through the real server: the status stream every
@@ -40,12 +39,7 @@ const OBJECTS = [
 let server: RunningServer;
 
 beforeAll(async () => {
-  const source = new HostileSource();
-  server = await startServer({ source, host: "127.0.0.1", port: 0, logger: silentLogger });
-  const { cluster, errors } = parseCluster(OBJECTS.map((object, i) => ({ source: `doc ${i}`, object })));
-  expect(errors).toEqual([]);
-  source.push(initialEvents(cluster));
-  await server.live.whenIdle();
+  ({ server } = await serveObjects(OBJECTS, new HostileSource()));
 });
 
 afterAll(async () => {
