@@ -1,6 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { expect, type Locator, test } from "@playwright/test";
-import { FindingsPage, GapsAnswer, GapsQuery } from "@trustmap/shared";
+import {
+  encodeNodeId,
+  FindingsPage,
+  GapsAnswer,
+  GapsQuery,
+  NamespaceList,
+  NodeDetails,
+} from "@trustmap/shared";
 import { loadExceptions } from "../../apps/bff/src/exceptions/file";
 import { DemoCompany } from "../../apps/bff/src/sources/demo/company";
 import { ClusterState, gapsAnswer } from "../../packages/engine/src/index";
@@ -19,7 +26,10 @@ async function gaps(request: import("@playwright/test").APIRequestContext, query
   return GapsAnswer.parse(await response.json());
 }
 
-/** Every finding the engine lists, through the findings API's own pages. */
+const keyOf = (f: { id: string; objects: readonly string[]; message: string }) =>
+  `${f.id}|${f.objects.join(",")}|${f.message}`;
+
+/** Every open finding the engine lists, through the findings API's own pages. */
 async function allFindings(request: import("@playwright/test").APIRequestContext) {
   const keys: string[] = [];
   let total = Number.POSITIVE_INFINITY;
@@ -28,7 +38,7 @@ async function allFindings(request: import("@playwright/test").APIRequestContext
       await (await request.get(`/api/findings?limit=1000&offset=${offset}`)).json(),
     );
     total = page.total;
-    for (const f of page.findings) keys.push(`${f.id}|${f.objects.join(",")}|${f.message}`);
+    for (const f of page.findings) keys.push(keyOf(f));
   }
   return keys;
 }
@@ -41,11 +51,17 @@ test("every pillar heading holds the true total, and paging reaches every findin
   const all = await allFindings(request);
   expect(all.length).toBeGreaterThan(1000);
   const cluster = await (await request.get("/api/cluster")).json();
-  expect(cluster.counts.findings).toBe(all.length);
   const answer = await gaps(request, "");
-  // Open and accepted findings together are every finding of the engine.
-  expect(answer.pillars.reduce((sum, p) => sum + p.total, 0) + answer.accepted.total).toBe(all.length);
-  expect(answer.total + answer.accepted.total).toBe(all.length);
+  // The findings list, the cluster's counts and the gaps agree on what is open and what is accepted.
+  expect(cluster.counts.findings).toBe(all.length);
+  expect(answer.pillars.reduce((sum, p) => sum + p.total, 0)).toBe(all.length);
+  expect(answer.total).toBe(all.length);
+  expect(cluster.counts.accepted).toBe(answer.accepted.total);
+  // Open and accepted findings together are every finding of a fresh engine on the same objects.
+  const engine = new ClusterState();
+  engine.applyAll(new DemoCompany(1).snapshot());
+  const every = engine.findings().map(keyOf);
+  expect(all.length + answer.accepted.total).toBe(every.length);
 
   await page.goto("/?tab=gaps&groups=20&per=10");
   await expect(page.getByTestId("gaps-total")).toContainText(`${answer.total} findings`);
@@ -103,10 +119,11 @@ test("every pillar heading holds the true total, and paging reaches every findin
   expect(findingPages).toBeGreaterThan(0);
   // Each open finding exactly once; with the accepted ones, exactly the engine's list.
   expect(new Set(seen).size).toBe(seen.length);
-  const accepted = (await gaps(request, "?acceptedLimit=500")).accepted.items.map(
-    ({ finding: f }) => `${f.id}|${f.objects.join(",")}|${f.message}`,
+  const accepted = (await gaps(request, "?acceptedLimit=500")).accepted.items.map(({ finding }) =>
+    keyOf(finding),
   );
-  expect([...seen, ...accepted].sort()).toEqual([...all].sort());
+  expect([...seen].sort()).toEqual([...all].sort());
+  expect([...seen, ...accepted].sort()).toEqual([...every].sort());
 });
 
 test("fix-first names the API's first entry and why; accepted exceptions are shown apart and counted", async ({
@@ -150,4 +167,31 @@ test("fix-first names the API's first entry and why; accepted exceptions are sho
   await expect(page.getByTestId("expired")).toContainText(String(answer.expired));
   await page.getByTestId("accepted").scrollIntoViewIfNeeded();
   await screenshot(page, "gaps-accepted");
+});
+
+test("the graph leaves accepted findings out of its marks and lists them apart in the node panel", async ({
+  page,
+  request,
+}) => {
+  const id = encodeNodeId({ kind: "namespace", namespace: "kube-system" });
+  const details = NodeDetails.parse(await (await request.get(`/api/nodes/${encodeURIComponent(id)}`)).json());
+  // The demo's file accepts the CNI agent's privileged pods in kube-system.
+  expect(details.accepted.length).toBeGreaterThan(0);
+  expect(details.findings.some((f) => details.accepted.some((a) => a.finding.message === f.message))).toBe(
+    false,
+  );
+  const namespaces = NamespaceList.parse(await (await request.get("/api/namespaces")).json()).namespaces;
+  expect(namespaces.find((ns) => ns.name === "kube-system")!.accepted).toBe(details.accepted.length);
+  await page.goto(`/?sel=${encodeURIComponent(`node:${id}`)}`);
+  const panel = page.getByTestId("node-panel");
+  const shown = Math.min(details.accepted.length, 50);
+  await expect(panel.getByRole("heading", { name: /^Accepted \(/ })).toHaveText(
+    details.accepted.length > 50 ? `Accepted (50 of ${details.accepted.length})` : `Accepted (${shown})`,
+  );
+  await expect(panel.getByText(`Accepted: ${details.accepted[0]!.exception.reason}`).first()).toBeVisible();
+  await expect(panel.getByRole("heading", { name: /^Findings \(/ })).toHaveText(
+    details.findings.length > 50
+      ? `Findings (50 of ${details.findings.length})`
+      : `Findings (${details.findings.length})`,
+  );
 });

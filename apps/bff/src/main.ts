@@ -110,7 +110,6 @@ const exceptions = (() => {
 })();
 
 const accepted = { exceptions };
-if (values.exceptions !== undefined) watchExceptions(values.exceptions, accepted, logger);
 
 const source = chooseSource();
 if (!["127.0.0.1", "::1", "localhost"].includes(host)) {
@@ -124,6 +123,8 @@ const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.
 const server = await startServer({ source, host, port, logger, webRoot, accepted }).catch((error: Error) =>
   fail(`cannot listen on ${host}:${port}: ${error.message}`),
 );
+if (values.exceptions !== undefined)
+  watchExceptions(values.exceptions, accepted, logger, 2000, (next) => server.live.accept(next));
 process.stdout.write(
   `Trustmap is running on ${source.info.demo ? "the demo company" : source.info.name}: open ${server.url}\n`,
 );

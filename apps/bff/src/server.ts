@@ -157,6 +157,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const url = listeningUrl(server, options.socketPath);
   if (webServed) origin = loopbackOrigin(server);
+  // The engine judges findings by the exceptions in force: the graph's marks and every count leave
+  // accepted findings out (main tells it again when the file changes).
+  if (options.accepted !== undefined && options.accepted.exceptions.length > 0)
+    live.accept(options.accepted.exceptions);
   live.start();
   logger.log("info", "listening", { url, source: live.info });
 

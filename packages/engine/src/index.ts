@@ -100,5 +100,5 @@ export { type ViewPresence, viewPresence } from "./views/presence";
 export { type ReachQuestion, reachOf } from "./views/reach";
 export { identityLabel, identityNodeId, namespaceNodeId, nodeName } from "./views/scoped";
 export { searchNodes } from "./views/search";
-export { ANY_POD, OUTSIDE, type ViewPatch as EngineViewPatch } from "./views/view";
+export { ANY_POD, diffSnapshots, OUTSIDE, type ViewPatch as EngineViewPatch } from "./views/view";
 export { NamespaceView, OverviewView, type View, WorkloadView } from "./views/views";

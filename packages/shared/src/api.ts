@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Finding, Pillar, Ports, Severity, SubjectKind } from "./report";
+import { AcceptedFinding, Finding, Pillar, Ports, Severity, SubjectKind } from "./report";
 import { SourceInfo, SourceStatus } from "./source";
 
 // The BFF's REST bodies and stream events. Query parameters are parsed here too, so that a bad
@@ -40,7 +40,10 @@ export const ClusterInfo = z
         networkPolicies: z.number().int(),
         subjects: z.number().int(),
         bindings: z.number().int(),
+        /** Open findings: those no accepted exception covers. */
         findings: z.number().int(),
+        /** Findings an accepted exception covers, counted apart. */
+        accepted: z.number().int(),
       })
       .strict(),
     eventsPerSecond: z.number(),
@@ -66,7 +69,9 @@ export const NamespaceSummary = z
     defaultDenyEgress: z.boolean(),
     openIngressPods: z.number().int(),
     openEgressPods: z.number().int(),
+    /** Open findings by severity (accepted ones apart, in `accepted`). */
     findings: SeverityCounts,
+    accepted: z.number().int(),
   })
   .strict();
 export type NamespaceSummary = z.infer<typeof NamespaceSummary>;
@@ -98,7 +103,9 @@ export const NodeDetails = z
     policies: z.array(PolicyRef),
     isolatedIngress: z.boolean(),
     isolatedEgress: z.boolean(),
+    /** Open findings; those an accepted exception covers are in `accepted`, with the exception. */
     findings: z.array(Finding),
+    accepted: z.array(AcceptedFinding),
     /** The service accounts the pods run as, with their risky rights. */
     serviceAccounts: z.array(
       z.object({ ref: z.string(), risks: z.array(z.string()), rights: z.number().int() }).strict(),
@@ -376,8 +383,11 @@ export const FindingsPage = z
     total: z.number().int(),
     offset: z.number().int(),
     limit: z.number().int(),
+    /** Open findings by severity, every filter but severity applied. */
     counts: SeverityCounts,
     findings: z.array(Finding),
+    /** Findings passing the filters that an accepted exception covers (left out of the page and counts). */
+    accepted: z.number().int(),
   })
   .strict();
 export type FindingsPage = z.infer<typeof FindingsPage>;

@@ -3,13 +3,23 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Cluster, ClusterState } from "@trustmap/engine";
-import { EvidenceReport, FindingsPage, GapsAnswer } from "@trustmap/shared";
+import { type AcceptedException, type Cluster, ClusterState } from "@trustmap/engine";
+import {
+  ClusterInfo,
+  EvidenceReport,
+  encodeNodeId,
+  FindingsPage,
+  GapsAnswer,
+  NamespaceList,
+  NodeDetails,
+  viewKey,
+} from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadExceptions, watchExceptions } from "../exceptions/file";
 import { silentLogger } from "../log";
 import { type RunningServer, startServer } from "../server";
 import { DemoSource } from "../sources/demo";
+import { SHOP, serveObjects } from "../testing/serve";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DEMO_EXCEPTIONS = path.resolve(here, "../../demo/exceptions.yaml");
@@ -43,7 +53,9 @@ describe("the gaps API on the demo company", () => {
     const gaps = GapsAnswer.parse((await get("/api/gaps?acceptedLimit=500")).body);
     expect(all.total).toBeGreaterThan(1000);
     expect(gaps.pillars.reduce((sum, p) => sum + p.total, 0)).toBe(gaps.total);
-    expect(gaps.total + gaps.accepted.total).toBe(all.total);
+    // The findings list leaves accepted findings out too, and says how many.
+    expect(gaps.total).toBe(all.total);
+    expect(gaps.accepted.total).toBe(all.accepted);
     // The demo's file accepts the CNI agent's privileged pods; its host-network entry has lapsed.
     expect(gaps.accepted.total).toBeGreaterThan(0);
     for (const { finding, exception } of gaps.accepted.items) {
@@ -73,10 +85,92 @@ describe("the gaps API on the demo company", () => {
   it("keeps the filters and says which parameter is wrong", async () => {
     const critical = GapsAnswer.parse((await get("/api/gaps?severity=critical")).body);
     const findings = FindingsPage.parse((await get("/api/findings?severity=critical&limit=1")).body);
-    expect(critical.total + critical.accepted.total).toBe(findings.total);
+    expect(critical.total).toBe(findings.total);
+    expect(critical.accepted.total).toBe(findings.accepted);
     const bad = await get("/api/gaps?groupLimit=0");
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain("groupLimit");
+  });
+});
+
+describe("accepted findings in the counts, the namespace list and the node panel", () => {
+  it("are counted apart everywhere, as a fresh engine judges them", async () => {
+    const cluster = ClusterInfo.parse((await get("/api/cluster")).body);
+    const gaps = GapsAnswer.parse((await get("/api/gaps?acceptedLimit=500")).body);
+    const fresh = ClusterState.from((await server.live.query("cluster", {})) as Cluster).findings();
+    expect(cluster.counts.accepted).toBe(gaps.accepted.total);
+    expect(cluster.counts.findings).toBe(gaps.total);
+    expect(cluster.counts.findings + cluster.counts.accepted).toBe(fresh.length);
+    const { namespaces } = NamespaceList.parse((await get("/api/namespaces")).body);
+    const kubeSystem = namespaces.find((ns) => ns.name === "kube-system")!;
+    const acceptedThere = gaps.accepted.items.filter((a) =>
+      a.finding.objects[0]!.startsWith("Pod/kube-system/"),
+    );
+    expect(kubeSystem.accepted).toBe(acceptedThere.length);
+    const open = fresh.filter(
+      (f) =>
+        f.objects.some((o) => o.split("/")[1] === "kube-system" || o === "Namespace/kube-system") &&
+        !gaps.accepted.items.some((a) => a.finding.message === f.message && a.finding.id === f.id),
+    );
+    expect(Object.values(kubeSystem.findings).reduce((a, b) => a + b, 0)).toBe(open.length);
+  });
+
+  it("are listed apart in the node panel, with the exception that accepts them", async () => {
+    const gaps = GapsAnswer.parse((await get("/api/gaps?acceptedLimit=1")).body);
+    const { finding, exception } = gaps.accepted.items[0]!;
+    const pod = finding.objects[0]!.split("/");
+    const details = NodeDetails.parse(
+      (
+        await get(
+          `/api/nodes/${encodeURIComponent(encodeNodeId({ kind: "pod", namespace: pod[1]!, name: pod[2]! }))}`,
+        )
+      ).body,
+    );
+    expect(details.findings.some((f) => f.id === finding.id)).toBe(false);
+    expect(details.accepted).toContainEqual({ finding, exception });
+  });
+});
+
+describe("when the exceptions in force change", () => {
+  it("the counts and the graph's marks follow at once, as a fresh engine judges them", async () => {
+    const { server: shop, cluster } = await serveObjects(SHOP);
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 400 && !done(); i++) await new Promise((r) => setTimeout(r, 25));
+    };
+    try {
+      const ref = { kind: "namespace", namespace: "lab" } as const;
+      const view = shop.live.watch(viewKey(ref), ref);
+      await until(() => view.ready);
+      const mark = () => view.snapshot().nodes.find((n) => n.kind === "identity")?.worst;
+      const counts = async () =>
+        ClusterInfo.parse(await (await fetch(new URL("/api/cluster", shop.url))).json()).counts;
+      expect(mark()).toBe("critical");
+      const before = await counts();
+      const exceptions: AcceptedException[] = [
+        {
+          index: 0,
+          check: "privileged-container",
+          match: { namespace: "lab" },
+          reason: "r",
+          owner: "o",
+          expires: "2099-01-01",
+        },
+      ];
+      shop.live.accept(exceptions);
+      await until(() => mark() !== "critical");
+      const judged = ClusterState.from(cluster);
+      judged.accept(exceptions, Date.now());
+      expect(mark()).toBe(judged.worstOfPod("lab/toy"));
+      expect(mark()).not.toBe("critical");
+      expect(await counts()).toEqual({ ...before, findings: before.findings - 1, accepted: 1 });
+      // An exception past its day accepts nothing: the mark and the count are back.
+      shop.live.accept([{ ...exceptions[0]!, expires: "2020-01-01" }]);
+      await until(() => mark() === "critical");
+      expect(mark()).toBe("critical");
+      expect(await counts()).toEqual(before);
+    } finally {
+      await shop.close();
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import {
   ClusterState,
   canIAnswer,
   clusterCounts,
+  diffSnapshots,
   type EngineViewPatch,
   expiresAt,
   explainEdge,
@@ -37,7 +38,7 @@ if (port === null) throw new Error("the engine worker runs in a worker thread");
 
 const state = new ClusterState();
 const queries = new Queries(state);
-const views = new Map<string, { view: View; revision: number }>();
+const views = new Map<string, { view: View; ref: ViewRef; revision: number }>();
 const queue: WatchEvent[] = [];
 let received = 0;
 let draining = false;
@@ -144,6 +145,27 @@ function answer(query: QueryMessage): void {
   }
 }
 
+/**
+ * Judges findings by new exceptions (or at a new instant). No event changed, so the views' deltas
+ * say nothing: each view is made again and sends what differs (the marks of the nodes whose
+ * findings an exception now accepts, or no longer does).
+ */
+function accept(exceptions: readonly AcceptedException[], now: number): void {
+  const started = performance.now();
+  state.accept(exceptions, now);
+  const patches: ViewPatch[] = [];
+  for (const [key, entry] of views) {
+    const fresh = createView(entry.ref);
+    const patch = diffSnapshots(entry.view.snapshot(), fresh.snapshot());
+    entry.view = fresh;
+    if (patch === undefined) continue;
+    const wire = toWire(key, patch, entry.revision, ++wireRevision);
+    entry.revision = wire.revision;
+    patches.push(wire);
+  }
+  post({ type: "step", revision: state.revision, events: 0, ms: performance.now() - started, patches });
+}
+
 let indexed: { revision: number; findings: IndexedFinding[] } | undefined;
 
 function clusterFindings(): IndexedFinding[] {
@@ -187,7 +209,7 @@ port.on("message", (message: ToWorker) => {
     case "watch": {
       let entry = views.get(message.key);
       if (entry === undefined) {
-        entry = { view: createView(message.ref), revision: ++wireRevision };
+        entry = { view: createView(message.ref), ref: message.ref, revision: ++wireRevision };
         views.set(message.key, entry);
       }
       const { nodes, edges } = entry.view.snapshot();
@@ -200,6 +222,9 @@ port.on("message", (message: ToWorker) => {
     }
     case "unwatch":
       views.delete(message.key);
+      break;
+    case "accept":
+      accept(message.exceptions, message.now);
       break;
     case "query":
       answer(message);

@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { InputError, WatchEvent } from "@trustmap/engine";
+import { type AcceptedException, expiresAt, type InputError, type WatchEvent } from "@trustmap/engine";
 import type { SourceInfo, SourceProblem, SourceStatus, ViewPatch, ViewRef } from "@trustmap/shared";
 import type {
   FromWorker,
@@ -56,6 +56,7 @@ export class LiveCluster implements SourceSink {
   private readonly idleViewMs: number;
   private readonly history: number | undefined;
   private workerError: Error | undefined;
+  private lapse: NodeJS.Timeout | undefined;
   /** Events applied since start, engine steps taken, the longest step (ms), patches dropped as out of order. */
   eventsApplied = 0;
   steps = 0;
@@ -101,6 +102,7 @@ export class LiveCluster implements SourceSink {
 
   async stop(): Promise<void> {
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    if (this.lapse !== undefined) clearTimeout(this.lapse);
     await this.source.stop();
     await this.worker.terminate();
   }
@@ -157,6 +159,23 @@ export class LiveCluster implements SourceSink {
 
   get viewCount(): number {
     return this.views.size;
+  }
+
+  /**
+   * Tells the engine the accepted exceptions in force, judged now; told again at the instant the
+   * next one lapses, so that its findings count and mark the graph again from then on.
+   */
+  accept(exceptions: readonly AcceptedException[]): void {
+    if (this.lapse !== undefined) clearTimeout(this.lapse);
+    this.lapse = undefined;
+    const now = Date.now();
+    this.post({ type: "accept", exceptions, now });
+    const next = Math.min(...exceptions.map(expiresAt).filter((at) => at > now));
+    if (!Number.isFinite(next)) return;
+    // A timer holds at most 2^31 - 1 ms (24.8 days): a later lapse is waited for in steps.
+    const wait = Math.min(next - now, 2 ** 31 - 1);
+    this.lapse = setTimeout(() => this.accept(exceptions), wait);
+    this.lapse.unref();
   }
 
   /** Asks the engine worker a question. */

@@ -1,4 +1,4 @@
-import type { Finding } from "@trustmap/shared";
+import type { ExceptionInfo, Finding } from "@trustmap/shared";
 import type { Labels, Pod } from "../objects/model";
 import { CHECKS } from "./catalog";
 
@@ -33,6 +33,12 @@ export interface AcceptedException {
   readonly owner: string;
   /** The last day it holds, "YYYY-MM-DD" (UTC). */
   readonly expires: string;
+}
+
+/** An exception as the wire carries it beside the finding it accepts. */
+export function exceptionInfo(exception: AcceptedException): ExceptionInfo {
+  const { index, check, reason, owner, expires } = exception;
+  return { index, check, reason, owner, expires };
 }
 
 /** A problem with the exceptions file: which entry (from 0; undefined: the file) and field. */

@@ -11,7 +11,7 @@ import type {
 } from "@trustmap/shared";
 import type { ClusterState } from "../state/cluster-state";
 import { CHECKS, worse } from "./catalog";
-import { type AcceptedException, judge } from "./exceptions";
+import { type AcceptedException, exceptionInfo, judge } from "./exceptions";
 import { FIX_FIRST_SCORING, type FixFirstEntry, fixFirst } from "./fix-first";
 import { compareRanked, type IndexedFinding, indexFindings, nameOf, RANK } from "./groups";
 
@@ -271,12 +271,6 @@ export function pageGaps({ judged, groups, ranked }: GapsAnalysis, query: GapsQu
 export function acceptedFindings(accepted: JudgedFindings["accepted"]): AcceptedFinding[] {
   return accepted.map(({ located, exception }) => ({
     finding: located.finding,
-    exception: {
-      index: exception.index,
-      check: exception.check,
-      reason: exception.reason,
-      owner: exception.owner,
-      expires: exception.expires,
-    },
+    exception: exceptionInfo(exception),
   }));
 }

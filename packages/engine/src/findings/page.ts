@@ -51,7 +51,12 @@ export function findingsPage(
 ): FindingsPage {
   // A namespace's findings are read on their own: no wording of the whole cluster's after a change.
   const base = query.namespace === undefined ? clusterFindings() : state.findingsInNamespace(query.namespace);
-  const matching = filterFindings(base, query);
+  const matching: Finding[] = [];
+  let accepted = 0;
+  for (const finding of filterFindings(base, query)) {
+    if (state.exceptionOf(finding) === undefined) matching.push(finding);
+    else if (query.severity === undefined || finding.severity === query.severity) accepted++;
+  }
   const counts = emptySeverityCounts();
   for (const f of matching) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
   const selected =
@@ -62,5 +67,6 @@ export function findingsPage(
     limit: query.limit,
     counts,
     findings: selected.slice(query.offset, query.offset + query.limit),
+    accepted,
   };
 }

@@ -28,7 +28,8 @@ export function scopeEvidence(
   graph: { view: string; nodes: readonly ViewNode[]; edges: readonly ViewEdge[] },
   clusterFindings: () => readonly Finding[],
 ): EvidenceReport {
-  const { namespace, meta, accepted: acceptedBy, ...filters } = query;
+  const { namespace, meta, accepted: asked, ...filters } = query;
+  const acceptedBy = asked ?? state.acceptedBy;
   // A namespace's report reads only what concerns it: its findings, and the subjects that have
   // findings (all with a risky right do), not the whole cluster's findings and matrix.
   const base = namespace === undefined ? clusterFindings() : state.findingsInNamespace(namespace);

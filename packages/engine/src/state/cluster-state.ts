@@ -2,12 +2,20 @@ import type { Finding, Severity } from "@trustmap/shared";
 import {
   compareFindings,
   findingsOf,
+  POD_CHECKS,
   podFindings,
   podHitMask,
   podWorstSeverity,
   worse,
 } from "../findings/catalog";
-import { type FindingContext, namespacesOfFinding, type Scope, type ScopeTargets } from "../findings/finding";
+import { type AcceptedException, judge } from "../findings/exceptions";
+import {
+  type FindingContext,
+  namespacesOfFinding,
+  type Scope,
+  type ScopeTargets,
+  toFinding,
+} from "../findings/finding";
 import type { PortSet } from "../netpol/ports";
 import {
   type Connectivity,
@@ -42,6 +50,21 @@ const NO_POLICIES: ReadonlySet<PolicyState> = new Set();
 export interface LocatedFinding {
   readonly finding: Finding;
   readonly pod: Pod | undefined;
+}
+
+/** The exceptions in force and the instant they are judged at (the engine reads no clock). */
+export interface Acceptance {
+  readonly exceptions: readonly AcceptedException[];
+  readonly now: number;
+}
+
+/** Which findings the exceptions in force accept, at one revision. */
+interface AcceptedIndex {
+  readonly revision: number;
+  /** The exception that accepts each accepted finding, by findingKey. */
+  readonly byKey: Map<string, AcceptedException>;
+  /** The bits of each pod's hit mask ("namespace/name") whose findings are accepted. */
+  readonly podBits: Map<string, number>;
 }
 
 /** Every field of a finding that can differ between two findings of one object. */
@@ -144,6 +167,8 @@ export class ClusterState implements FindingContext {
   private checkedPod: Pod | undefined;
   private checkedIdentity: LiveIdentity | undefined;
   private revisionNumber = 0;
+  private acceptance: Acceptance | undefined;
+  private acceptedIndex: AcceptedIndex | undefined;
 
   static from(cluster: Cluster): ClusterState {
     const state = new ClusterState();
@@ -388,17 +413,21 @@ export class ClusterState implements FindingContext {
   /** The worst severity among a pod's findings ("namespace/name"). */
   worstOfPod(key: string): Severity | undefined {
     const hits = this.podHits.get(key);
-    return hits === undefined ? undefined : podWorstSeverity(hits.pod, hits.mask);
+    if (hits === undefined) return undefined;
+    const accepted = this.accepted()?.podBits.get(key) ?? 0;
+    return podWorstSeverity(hits.pod, hits.mask & ~accepted);
   }
 
-  /** The worst severity among the findings of a namespace, its policies and its pods. */
+  /** The worst severity among the open findings of a namespace, its policies and its pods. */
   worstOfNamespace(namespace: string): Severity | undefined {
     let worst: Severity | undefined;
+    const accepted = this.accepted();
+    const open = (finding: Finding) => accepted === undefined || !accepted.byKey.has(findingKey(finding));
     for (const finding of this.findingsByTarget.namespace.get(namespace) ?? [])
-      worst = worse(worst, finding.severity);
+      if (open(finding)) worst = worse(worst, finding.severity);
     for (const state of this.netpol.policiesByNamespace.get(namespace) ?? []) {
       for (const finding of this.findingsByTarget.policy.get(state.key) ?? [])
-        worst = worse(worst, finding.severity);
+        if (open(finding)) worst = worse(worst, finding.severity);
     }
     for (const identity of this.netpol.identitiesByNamespace.get(namespace) ?? []) {
       for (const key of identity.pods.keys()) worst = worse(worst, this.worstOfPod(key));
@@ -651,5 +680,67 @@ export class ClusterState implements FindingContext {
   /** The findings of a subject's own rights ("Kind/namespace/name" or "Kind/name"). */
   findingsOfSubject(ref: string): readonly Finding[] {
     return this.findingsByTarget.subject.get(ref) ?? [];
+  }
+
+  // Accepted exceptions: findings a team has reviewed are counted and marked apart
+
+  /**
+   * Judges findings by these exceptions at `now` from here on: the graph's marks, the counts and
+   * the lists leave accepted findings out (and say how many). Told again when the file changes
+   * and when an exception lapses; the engine reads no clock.
+   */
+  accept(exceptions: readonly AcceptedException[], now: number): void {
+    this.acceptance = exceptions.length === 0 ? undefined : { exceptions, now };
+    this.acceptedIndex = undefined;
+    this.revisionNumber++;
+  }
+
+  /** The exceptions in force, if any. */
+  get acceptedBy(): Acceptance | undefined {
+    return this.acceptance;
+  }
+
+  /** The exception that accepts a finding (one of this revision's), or undefined when it is open. */
+  exceptionOf(finding: Finding): AcceptedException | undefined {
+    return this.accepted()?.byKey.get(findingKey(finding));
+  }
+
+  /** How many of the findings an exception accepts. */
+  acceptedCount(): number {
+    return this.accepted()?.byKey.size ?? 0;
+  }
+
+  /** Judged once per revision, and only the findings of checks an exception names. */
+  private accepted(): AcceptedIndex | undefined {
+    const acceptance = this.acceptance;
+    if (acceptance === undefined) return undefined;
+    if (this.acceptedIndex?.revision === this.revisionNumber) return this.acceptedIndex;
+    const { exceptions, now } = acceptance;
+    const named = new Set(exceptions.map((e) => e.check));
+    const byKey = new Map<string, AcceptedException>();
+    const podBits = new Map<string, number>();
+    for (const byTarget of Object.values(this.findingsByTarget))
+      for (const list of byTarget.values())
+        for (const finding of list) {
+          if (!named.has(finding.id)) continue;
+          const verdict = judge(exceptions, finding, undefined, now);
+          if (verdict.state === "accepted") byKey.set(findingKey(finding), verdict.exception);
+        }
+    const bits = POD_CHECKS.flatMap((check, i) => (named.has(check.id) ? [i] : []));
+    if (bits.length > 0) {
+      for (const [key, hits] of this.podHits) {
+        for (const i of bits) {
+          if ((hits.mask & (1 << i)) === 0) continue;
+          const check = POD_CHECKS[i]!;
+          const finding = toFinding(check, check.hit(hits.pod));
+          const verdict = judge(exceptions, finding, hits.pod, now);
+          if (verdict.state !== "accepted") continue;
+          byKey.set(findingKey(finding), verdict.exception);
+          podBits.set(key, (podBits.get(key) ?? 0) | (1 << i));
+        }
+      }
+    }
+    this.acceptedIndex = { revision: this.revisionNumber, byKey, podBits };
+    return this.acceptedIndex;
   }
 }

@@ -1,6 +1,7 @@
 import type { Finding } from "@trustmap/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { type AcceptedException, judge } from "../findings/exceptions";
 import { namespacesOfFinding } from "../findings/finding";
 import type { Cluster, NetworkPolicy, Pod } from "../objects/model";
 import { parseCluster } from "../objects/parse";
@@ -34,14 +35,19 @@ function denies(policies: readonly NetworkPolicy[], d: Direction): boolean {
   );
 }
 
-/** The namespace list as read literally from the objects and the findings. */
-function literalSummaries(state: ClusterState, findings: readonly Finding[]) {
+/** The namespace list as read literally from the objects and the open and accepted findings. */
+function literalSummaries(state: ClusterState, findings: readonly Finding[], accepted: ReadonlySet<Finding>) {
   const cluster = state.cluster();
   return cluster.namespaces.map((ns) => {
     const pods = cluster.pods.filter((p) => p.namespace === ns.name);
     const policies = cluster.networkPolicies.filter((p) => p.namespace === ns.name);
     const counts = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
-    for (const f of findings) if (namespacesOfFinding(f).has(ns.name)) counts[f.severity]++;
+    let acceptedHere = 0;
+    for (const f of findings)
+      if (namespacesOfFinding(f).has(ns.name)) {
+        if (accepted.has(f)) acceptedHere++;
+        else counts[f.severity]++;
+      }
     return {
       name: ns.name,
       labels: ns.labels,
@@ -54,27 +60,92 @@ function literalSummaries(state: ClusterState, findings: readonly Finding[]) {
       openIngressPods: pods.filter((p) => !isolated(cluster, p, "ingress")).length,
       openEgressPods: pods.filter((p) => !isolated(cluster, p, "egress")).length,
       findings: counts,
+      accepted: acceptedHere,
     };
   });
 }
 
-describe("the namespace list and the cluster's counts", () => {
-  it("equal a literal reading of the objects and findings, after every event of random sequences", () => {
+const NOW = Date.parse("2026-06-01T12:00:00Z");
+
+/** Exceptions made from findings the cluster has: by namespace, by kind and name, or by a glob; some lapsed. */
+const exceptionSeeds = fc.array(
+  fc.record({
+    pick: fc.nat(),
+    by: fc.constantFrom("namespace", "kind-name", "glob"),
+    lapsed: fc.boolean(),
+  }),
+  { maxLength: 4 },
+);
+
+function exceptionsOf(state: ClusterState, seeds: readonly { pick: number; by: string; lapsed: boolean }[]) {
+  const located = state.located();
+  if (located.length === 0) return [];
+  return seeds.map(({ pick, by, lapsed }, index): AcceptedException => {
+    const { finding, pod } = located[pick % located.length]!;
+    const [kind = "", ...rest] = finding.objects[0]!.split("/");
+    const namespace = pod?.namespace ?? (rest.length > 1 ? rest[0] : undefined);
+    const name = pod?.owner.name ?? rest.at(-1) ?? "";
+    const match =
+      by === "namespace" && namespace !== undefined
+        ? { namespace }
+        : by === "glob"
+          ? { name: `${name.slice(0, 1)}*` }
+          : { kind: pod?.owner.kind ?? kind, name };
+    return {
+      index,
+      check: finding.id,
+      match,
+      reason: "reviewed",
+      owner: "platform",
+      expires: lapsed ? "2026-05-31" : "2026-06-01",
+    };
+  });
+}
+
+const rank = (severity: Finding["severity"]) =>
+  ["critical", "high", "medium", "low", "info"].indexOf(severity);
+
+describe("the namespace list, the cluster's counts and the pods' marks", () => {
+  it("equal a literal reading of the objects and findings, accepted exceptions apart, after every event of random sequences", () => {
+    let acceptedSeen = 0;
     fc.assert(
       fc.property(
         networkCluster,
         rbacCluster,
         fc.array(command, { minLength: 1, maxLength: 8 }),
-        (network, rbac, commands) => {
+        exceptionSeeds,
+        (network, rbac, commands, seeds) => {
           const initial = parseCluster(
             [...network, ...rbac].map((object, i) => ({ source: `doc ${i}`, object })),
           );
           const state = ClusterState.from(initial.cluster);
+          const exceptions = exceptionsOf(state, seeds);
+          state.accept(exceptions, NOW);
           for (const cmd of [undefined, ...commands]) {
             if (cmd !== undefined) state.applyAll(eventsOf(state, cmd));
-            const findings = state.findings();
+            const located = state.located();
+            const findings = located.map((l) => l.finding);
+            const accepted = new Set(
+              located
+                .filter((l) => judge(exceptions, l.finding, l.pod, NOW).state === "accepted")
+                .map((l) => l.finding),
+            );
+            acceptedSeen += accepted.size;
+            // The graph's marks: a pod's worst open finding.
+            for (const pod of state.pods()) {
+              let worst: Finding["severity"] | undefined;
+              for (const l of located)
+                if (l.pod === pod && !accepted.has(l.finding))
+                  worst =
+                    worst === undefined || rank(l.finding.severity) < rank(worst)
+                      ? l.finding.severity
+                      : worst;
+              expect(state.worstOfPod(`${pod.namespace}/${pod.name}`)).toBe(worst);
+            }
             const inNamespace = (name: string) => findings.filter((f) => namespacesOfFinding(f).has(name));
-            expect(namespaceSummaries(state, inNamespace)).toEqual(literalSummaries(state, findings));
+            expect(namespaceSummaries(state, inNamespace)).toEqual(
+              literalSummaries(state, findings, accepted),
+            );
             const cluster = state.cluster();
             expect(clusterCounts(state)).toEqual({
               namespaces: cluster.namespaces.length,
@@ -85,12 +156,15 @@ describe("the namespace list and the cluster's counts", () => {
               networkPolicies: cluster.networkPolicies.length,
               subjects: state.rbac().length,
               bindings: cluster.bindings.length,
-              findings: findings.length,
+              findings: findings.length - accepted.size,
+              accepted: accepted.size,
             });
           }
         },
       ),
       { numRuns: Math.ceil(RUNS / 4) },
     );
+    // The exceptions made accepted findings (else the test would only check the counts without them).
+    expect(acceptedSeen).toBeGreaterThan(0);
   });
 });

@@ -14,7 +14,8 @@ export function clusterCounts(state: ClusterState): EngineQueries["counts"]["res
     networkPolicies: state.count("NetworkPolicy"),
     subjects: state.subjectCount(),
     bindings: state.count("RoleBinding") + state.count("ClusterRoleBinding"),
-    findings: state.findingCount(),
+    findings: state.findingCount() - state.acceptedCount(),
+    accepted: state.acceptedCount(),
   };
   return counts;
 }
@@ -36,7 +37,7 @@ export function defaultDenyOf(policies: readonly NetworkPolicy[]): {
 
 /**
  * Every namespace (sorted) with its pods, workloads, policies, default-deny, open pods and the
- * count of its findings by severity; `findingsIn` gives a namespace's findings
+ * count of its open findings by severity (and of its accepted ones); `findingsIn` gives a namespace's findings
  * (namespacesOfFinding filed).
  */
 export function namespaceSummaries(
@@ -56,8 +57,11 @@ export function namespaceSummaries(
       if (!identity.isIsolated("egress")) openEgressPods += identity.pods.size;
     }
     const findings = emptySeverityCounts();
-    for (const finding of findingsIn(name))
-      findings[finding.severity] = (findings[finding.severity] ?? 0) + 1;
+    let accepted = 0;
+    for (const finding of findingsIn(name)) {
+      if (state.exceptionOf(finding) !== undefined) accepted++;
+      else findings[finding.severity] = (findings[finding.severity] ?? 0) + 1;
+    }
     return {
       name,
       labels: { ...ns.labels },
@@ -69,6 +73,7 @@ export function namespaceSummaries(
       openIngressPods,
       openEgressPods,
       findings,
+      accepted,
     };
   });
 }

@@ -1,4 +1,5 @@
-import { decodeNodeId, type NodeDetails } from "@trustmap/shared";
+import { type AcceptedFinding, decodeNodeId, type Finding, type NodeDetails } from "@trustmap/shared";
+import { exceptionInfo } from "../findings/exceptions";
 import { matrixRow } from "../rbac/matrix";
 import type { ClusterState } from "../state/cluster-state";
 import { identitiesOfNode } from "./explain";
@@ -42,8 +43,14 @@ export function nodeDetails(state: ClusterState, id: string): NodeDetails | unde
     kind === "namespace" ? [`Namespace/${namespace}`] : podKeys.map((key) => `Pod/${key}`),
   );
   const scoped = state.findingsInNamespace(namespace);
-  const findings =
-    kind === "namespace" ? scoped : scoped.filter((f) => f.objects.some((ref) => refs.has(ref)));
+  const about = kind === "namespace" ? scoped : scoped.filter((f) => f.objects.some((ref) => refs.has(ref)));
+  const findings: Finding[] = [];
+  const accepted: AcceptedFinding[] = [];
+  for (const finding of about) {
+    const exception = state.exceptionOf(finding);
+    if (exception === undefined) findings.push(finding);
+    else accepted.push({ finding, exception: exceptionInfo(exception) });
+  }
   const accounts = new Set(
     podKeys
       .map((key) => state.pod(key))
@@ -73,6 +80,7 @@ export function nodeDetails(state: ClusterState, id: string): NodeDetails | unde
     isolatedIngress: identities.length > 0 && identities.every((i) => i.isIsolated("ingress")),
     isolatedEgress: identities.length > 0 && identities.every((i) => i.isIsolated("egress")),
     findings: findings.slice(0, 500),
+    accepted: accepted.slice(0, 500),
     serviceAccounts: [...accounts].sort().map((ref) => {
       // Only the node's accounts' rows, not the whole matrix (recomputed after every change).
       const rights = state.rightsOf(ref);

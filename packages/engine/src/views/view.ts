@@ -92,6 +92,16 @@ export function diffGraphs(before: ViewGraph, after: ViewGraph, base: number, re
   return { revision, base, putNodes, removeNodes, putEdges, removeEdges };
 }
 
+/** The patch from one snapshot of a view to another (undefined: they are the same). */
+export function diffSnapshots(before: ViewSnapshot, after: ViewSnapshot): ViewPatch | undefined {
+  const graph = (snapshot: ViewSnapshot): ViewGraph => ({
+    nodes: new Map(snapshot.nodes.map((node) => [node.id, node])),
+    edges: new Map(snapshot.edges.map((edge) => [edge.id, edge])),
+  });
+  const patch = diffGraphs(graph(before), graph(after), before.revision, before.revision + 1);
+  return isEmptyPatch(patch) ? undefined : patch;
+}
+
 export function isEmptyPatch(patch: ViewPatch): boolean {
   return (
     patch.putNodes.length === 0 &&

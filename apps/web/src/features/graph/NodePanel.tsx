@@ -81,7 +81,9 @@ export function NodePanel({
         </ul>
       </section>
       <section>
-        <h3 className="font-semibold">Findings ({data.findings.length})</h3>
+        <h3 className="font-semibold">
+          Findings ({data.findings.length > 50 ? `50 of ${data.findings.length}` : data.findings.length})
+        </h3>
         <ul className="space-y-1">
           {data.findings.slice(0, 50).map((f) => (
             <li key={`${f.id} ${f.objects.join(",")} ${f.message}`}>
@@ -90,6 +92,23 @@ export function NodePanel({
           ))}
         </ul>
       </section>
+      {data.accepted.length > 0 && (
+        <section>
+          <h3 className="font-semibold">
+            Accepted ({data.accepted.length > 50 ? `50 of ${data.accepted.length}` : data.accepted.length})
+          </h3>
+          <ul className="space-y-1">
+            {data.accepted.slice(0, 50).map(({ finding, exception }) => (
+              <li key={`${finding.id} ${finding.objects.join(",")} ${finding.message}`}>
+                <SeverityBadge severity={finding.severity} /> {finding.message}
+                <div className="text-xs text-slate-600 dark:text-slate-400">
+                  Accepted: {exception.reason} · owner {exception.owner} · until {exception.expires}
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <section>
         <h3 className="font-semibold">Pods</h3>
         <ul className="font-mono text-xs">
