@@ -24,6 +24,7 @@ export const GapsQuery = z
     group: Text.optional(),
     offset: Offset,
     limit: Limit(5, 500),
+    fixOffset: Offset,
     fixLimit: Limit(10, 500),
     acceptedOffset: Offset,
     acceptedLimit: Limit(20, 500),

@@ -82,6 +82,23 @@ describe("the gaps API on the demo company", () => {
     expect(gaps.total + gaps.accepted.total).toBe(fresh.length);
   });
 
+  it("pages the fix-first list by fixOffset: the pages, in order, are the whole ranking", async () => {
+    const whole = GapsAnswer.parse((await get("/api/gaps?fixLimit=500")).body).fixFirst;
+    expect(whole.total).toBeGreaterThan(10);
+    expect(whole.items.length).toBe(whole.total);
+    const names: string[] = [];
+    for (let fixOffset = 0; fixOffset < whole.total; fixOffset += 10) {
+      const page = GapsAnswer.parse((await get(`/api/gaps?fixOffset=${fixOffset}`)).body).fixFirst;
+      expect(page.offset).toBe(fixOffset);
+      expect(page.total).toBe(whole.total);
+      names.push(...page.items.map((e) => `${e.object.kind}/${e.object.namespace ?? ""}/${e.name}`));
+    }
+    expect(names).toEqual(whole.items.map((e) => `${e.object.kind}/${e.object.namespace ?? ""}/${e.name}`));
+    const bad = await get("/api/gaps?fixOffset=-1");
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("fixOffset");
+  });
+
   it("keeps the filters and says which parameter is wrong", async () => {
     const critical = GapsAnswer.parse((await get("/api/gaps?severity=critical")).body);
     const findings = FindingsPage.parse((await get("/api/findings?severity=critical&limit=1")).body);

@@ -223,6 +223,73 @@ describe("least privilege and secrets checks", () => {
   });
 });
 
+describe("anonymous bindings", () => {
+  const unauthenticated = { kind: "Group", name: "system:unauthenticated" };
+  /** The anonymous-binding finding of the one binding `anon`, read from a from-scratch report. */
+  const anonymous = (role: Json | undefined) => {
+    const objects = [crb("anon", "r", [unauthenticated]), ...(role === undefined ? [] : [role])];
+    const found = analyze(parsed(...objects)).findings.filter((f) => f.id === "rbac-anonymous-binding");
+    expect(found.length).toBe(1);
+    return found[0]!;
+  };
+
+  it("rates the default public-info-viewer binding info: it opens only health and version endpoints", () => {
+    // Every cluster's own binding and role, as the API server writes them.
+    const objects = [
+      {
+        apiVersion: RBAC,
+        kind: "ClusterRole",
+        metadata: { name: "system:public-info-viewer" },
+        rules: [
+          { nonResourceURLs: ["/healthz", "/livez", "/readyz", "/version", "/version/"], verbs: ["get"] },
+        ],
+      },
+      crb("system:public-info-viewer", "system:public-info-viewer", [
+        { kind: "Group", name: "system:authenticated" },
+        unauthenticated,
+      ]),
+    ];
+    const found = analyze(parsed(...objects)).findings.filter((f) => f.id === "rbac-anonymous-binding");
+    expect(found.map((f) => [f.severity, f.message])).toEqual([
+      [
+        "info",
+        "ClusterRoleBinding/system:public-info-viewer grants ClusterRole/system:public-info-viewer (Group system:authenticated, Group system:unauthenticated): only health and version endpoints (/healthz, /livez, /readyz, /version, /version/) are open to requests without credentials.",
+      ],
+    ]);
+    // A single health check of the same endpoints is as public as the list of all of them.
+    expect(
+      anonymous(clusterRole("r", [{ nonResourceURLs: ["/readyz/*", "/livez/ping"], verbs: ["get"] }]))
+        .severity,
+    ).toBe("info");
+  });
+
+  it("rates other non-resource URLs, or other verbs on health endpoints, medium", () => {
+    for (const rule of [
+      { nonResourceURLs: ["/healthz", "/metrics"], verbs: ["get"] },
+      { nonResourceURLs: ["/openapi/*"], verbs: ["get"] },
+      { nonResourceURLs: ["*"], verbs: ["get"] },
+      { nonResourceURLs: ["/version"], verbs: ["get", "post"] },
+      { nonResourceURLs: ["/healthz"], verbs: ["*"] },
+    ]) {
+      const finding = anonymous(clusterRole("r", [rule]));
+      expect(finding.severity, JSON.stringify(rule)).toBe("medium");
+      expect(finding.message).toContain("no API objects, but non-resource URLs beyond health and version");
+    }
+  });
+
+  it("keeps any resource rule, a missing role and a role granting nothing critical", () => {
+    const health = { nonResourceURLs: ["/healthz"], verbs: ["get"] };
+    const pods = { apiGroups: [""], resources: ["pods"], verbs: ["get"] };
+    expect(anonymous(clusterRole("r", [health, pods])).severity).toBe("critical");
+    // Whoever creates the role, or gives it rules, later grants them to every anonymous request.
+    expect(anonymous(undefined).severity).toBe("critical");
+    expect(anonymous(clusterRole("r", [])).severity).toBe("critical");
+    expect(anonymous(clusterRole("r", [pods])).message).toBe(
+      "ClusterRoleBinding/anon grants ClusterRole/r to requests without credentials (Group system:unauthenticated).",
+    );
+  });
+});
+
 describe("workload checks", () => {
   it("finds nothing on a hardened pod", () => {
     const workloadIds = [

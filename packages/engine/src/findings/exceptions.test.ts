@@ -163,6 +163,7 @@ describe("fix first", () => {
             groupLimit: 1,
             offset: 0,
             limit: 1,
+            fixOffset: 0,
             fixLimit: 500,
             acceptedOffset: 0,
             acceptedLimit: 1,

@@ -88,3 +88,84 @@ describe("fix-first exposure", () => {
     ]);
   });
 });
+
+describe("fix-first and Kubernetes' own RBAC", () => {
+  const RBAC = "rbac.authorization.k8s.io/v1";
+  const readSecrets = [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] }];
+  const clusterRole = (name: string) => ({
+    apiVersion: RBAC,
+    kind: "ClusterRole",
+    metadata: { name },
+    rules: readSecrets,
+  });
+  const crb = (name: string, role: string, subject: object) => ({
+    apiVersion: RBAC,
+    kind: "ClusterRoleBinding",
+    metadata: { name },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+    subjects: [subject],
+  });
+  const ranking = (objects: Record<string, unknown>[]) => {
+    const parsed = parseCluster(objects.map((object, i) => ({ source: `doc ${i}`, object })));
+    const state = ClusterState.from(parsed.cluster);
+    return fixFirst(state, judgeFindings(indexFindings(state.located()), {}, [], 0).open);
+  };
+
+  it("ranks a team's binding before the API server's default binding of the same rights", () => {
+    // The controller's binding as the API server writes it; the team's gives the same rules.
+    const controller = "system:controller:namespace-controller";
+    const ranked = ranking([
+      clusterRole(controller),
+      crb(controller, controller, {
+        kind: "ServiceAccount",
+        namespace: "kube-system",
+        name: "namespace-controller",
+      }),
+      clusterRole("secret-reader"),
+      crb("shop-secrets", "secret-reader", { kind: "ServiceAccount", namespace: "shop", name: "api" }),
+    ]);
+    expect(ranked.map((e) => [e.name, e.severity, e.score])).toEqual([
+      ["shop/api", "high", 4],
+      ["kube-system/namespace-controller", "high", 0],
+    ]);
+    // Both findings stay: only the ranking changes.
+    expect(ranked.map((e) => e.findings.map((f) => f.id))).toEqual([
+      ["rbac-read-secrets"],
+      ["rbac-read-secrets"],
+    ]);
+    expect(ranked[1]!.why).toEqual([
+      "worst open finding: high (weight 4)",
+      "Kubernetes default RBAC, recreated by the API server at every start: restrict who can act as this subject instead of deleting it",
+      "score 0",
+    ]);
+    // Without the rule the two would tie at 4, and the name would put kube-system/… first.
+    expect(ranked[0]!.why.at(-1)).toBe("score 4 × 1 = 4");
+  });
+
+  it("ranks last only what rests on default bindings alone", () => {
+    const controller = "system:controller:namespace-controller";
+    const account = { kind: "ServiceAccount", namespace: "kube-system", name: "namespace-controller" };
+    const names = (objects: Record<string, unknown>[]) => ranking(objects).map((e) => [e.name, e.score]);
+    // A second, non-default binding of the same account: its right is no longer only Kubernetes'.
+    expect(
+      names([
+        clusterRole(controller),
+        crb(controller, controller, account),
+        clusterRole("secret-reader"),
+        crb("extra", "secret-reader", account),
+        crb("shop-secrets", "secret-reader", { kind: "ServiceAccount", namespace: "shop", name: "api" }),
+      ]),
+    ).toEqual([
+      ["kube-system/namespace-controller", 4],
+      ["shop/api", 4],
+    ]);
+    // A "system:" binding of a "system:" role to a team's account or user is the team's to fix.
+    for (const subject of [
+      { kind: "ServiceAccount", namespace: "shop", name: "api" },
+      { kind: "User", name: "bob" },
+    ])
+      expect(names([clusterRole(controller), crb("system:mine", controller, subject)])[0]![1]).toBe(4);
+    // A default-looking name for a role that is not "system:" is not Kubernetes' either.
+    expect(names([clusterRole("reader"), crb("system:mine", "reader", account)])[0]![1]).toBe(4);
+  });
+});

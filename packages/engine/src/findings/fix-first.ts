@@ -1,5 +1,6 @@
 import type { Finding, Severity, WorkloadRef } from "@trustmap/shared";
 import type { Pod } from "../objects/model";
+import { isKubernetesDefaultBinding } from "../rbac/defaults";
 import type { ClusterState } from "../state/cluster-state";
 import type { LiveIdentity } from "../state/netpol-index";
 import { acceptsAny, outsidePorts } from "../views/graph";
@@ -22,7 +23,22 @@ export const FIX_FIRST_SCORING =
   "exposure = 1 + one for each of: reachable from outside the cluster, reachable from any namespace, " +
   "a privileged container, a mounted service account token whose account holds risky rights " +
   "(for a service account: the same, over the pods that mount its token). " +
-  "Ties: most severe, then cluster-wide before namespaced, then by name.";
+  "Ties: most severe, then cluster-wide before namespaced, then by name. " +
+  "Last, with score 0: entries whose every finding comes only from Kubernetes' default RBAC " +
+  '(bindings named "system:…" of "system:…" roles to system users, groups or kube-system service accounts), ' +
+  "which the API server recreates at every start.";
+
+/** The fix of an entry of Kubernetes' own RBAC: the binding stays, who can act as the subject shrinks. */
+const DEFAULT_RBAC_FIX =
+  "Leave the default binding and role as they are: the API server writes them again at every start. " +
+  "Restrict who can act as the subject instead: who can create its tokens, impersonate it, " +
+  "run pods as it in kube-system, or holds its credentials.";
+
+/** Why an entry of Kubernetes' own RBAC ranks last. */
+const defaultRbacWhy = (subject: boolean) =>
+  `Kubernetes default RBAC, recreated by the API server at every start: restrict who can act as ${
+    subject ? "this subject" : "its subjects"
+  } instead of deleting it`;
 
 export interface Exposure {
   readonly outside: boolean;
@@ -133,6 +149,26 @@ function whyOf(severity: Severity, exposure: Exposure, score: number, tokenOf: s
   return why;
 }
 
+/**
+ * Whether every finding of an entry rests only on Kubernetes' default bindings: each cites at
+ * least one binding (a subject's finding cites every binding that grants the right), and each
+ * binding cited is a default one.
+ */
+function onlyDefaultRbac(state: ClusterState, findings: readonly Finding[]): boolean {
+  return findings.every((finding) => {
+    const bindings = finding.objects.filter(
+      (ref) => ref.startsWith("RoleBinding/") || ref.startsWith("ClusterRoleBinding/"),
+    );
+    return (
+      bindings.length > 0 &&
+      bindings.every((ref) => {
+        const binding = state.binding(ref);
+        return binding !== undefined && isKubernetesDefaultBinding(binding);
+      })
+    );
+  });
+}
+
 /** Open findings (in compareFindings order) ranked into fix-first entries. */
 export function fixFirst(state: ClusterState, open: readonly IndexedFinding[]): FixFirstEntry[] {
   const reach = reachOf(state);
@@ -158,6 +194,8 @@ export function fixFirst(state: ClusterState, open: readonly IndexedFinding[]): 
     }
   }
   const out: FixFirstEntry[] = [];
+  // Kubernetes' own RBAC ranks after every other entry: deleting it fixes nothing.
+  const defaults = new Set<FixFirstEntry>();
   for (const [key, entry] of entries) {
     let severity: Severity = "info";
     for (const finding of entry.findings) severity = worse(severity, finding.severity)!;
@@ -169,25 +207,43 @@ export function fixFirst(state: ClusterState, open: readonly IndexedFinding[]): 
       for (const pod of holders) exposure = either(exposure, podExposure(state, pod, reach));
       exposure = { ...exposure, riskyToken: true };
     }
-    const score = SEVERITY_WEIGHT[severity] * exposureFactor(exposure);
     const account = entry.pods.values().next().value;
     const tokenOf =
       isWorkload && account !== undefined
         ? `ServiceAccount/${account.namespace}/${account.serviceAccountName}`
         : undefined;
-    out.push({
+    const base = {
       kind: isWorkload ? "workload" : SUBJECT_KINDS.has(entry.object.kind) ? "subject" : "object",
       object: entry.object,
       name: nameOf(entry.object),
       severity,
       exposure,
+      findings: entry.findings,
+    } as const;
+    if (!isWorkload && onlyDefaultRbac(state, entry.findings)) {
+      const ranked: FixFirstEntry = {
+        ...base,
+        score: 0,
+        why: [
+          `worst open finding: ${severity} (weight ${SEVERITY_WEIGHT[severity]})`,
+          defaultRbacWhy(base.kind === "subject"),
+          "score 0",
+        ],
+        fix: DEFAULT_RBAC_FIX,
+      };
+      defaults.add(ranked);
+      out.push(ranked);
+      continue;
+    }
+    const score = SEVERITY_WEIGHT[severity] * exposureFactor(exposure);
+    out.push({
+      ...base,
       score,
       why: whyOf(severity, exposure, score, tokenOf),
       fix: entry.findings[0]!.remediation,
-      findings: entry.findings,
     });
   }
-  return out.sort(compareFixFirst);
+  return out.sort((a, b) => Number(defaults.has(a)) - Number(defaults.has(b)) || compareFixFirst(a, b));
 }
 
 /** Highest score first; ties as every list (most severe, cluster-wide first, by name). */

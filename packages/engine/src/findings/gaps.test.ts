@@ -7,7 +7,9 @@ import { networkCluster, rbacCluster } from "../testing/arbitraries";
 import { RUNS } from "../testing/runs";
 import { syntheticCluster } from "../testing/synthetic";
 import type { AcceptedException } from "./exceptions";
-import { gapsAnswer } from "./gaps";
+import { fixFirst } from "./fix-first";
+import { gapsAnswer, judgeFindings } from "./gaps";
+import { indexFindings } from "./groups";
 
 const key = (f: Finding) => `${f.id}|${f.objects.join(",")}|${f.message}`;
 
@@ -22,6 +24,7 @@ function query(extra: Partial<GapsQuery> = {}): GapsQuery {
     groupLimit: 3,
     offset: 0,
     limit: 2,
+    fixOffset: 0,
     fixLimit: 500,
     acceptedOffset: 0,
     acceptedLimit: 500,
@@ -117,5 +120,32 @@ describe("the gaps answer", () => {
     const namespace = state.namespaceNames()[0]!;
     const scoped = pageThrough(state, { namespace }).map(key).sort();
     expect(scoped).toEqual(state.findingsInNamespace(namespace).map(key).sort());
+  });
+
+  it("pages the whole fix-first list: the pages, in order, are the ranking, each entry once", () => {
+    const state = stateOf(
+      syntheticCluster({ namespaces: 6, pods: 120, seed: 3 }) as Record<string, unknown>[],
+    );
+    const ranked = fixFirst(state, judgeFindings(indexFindings(state.located()), {}, [], 0).open);
+    const name = (e: { object: { kind: string; namespace?: string | undefined; name: string } }) =>
+      `${e.object.kind}/${e.object.namespace ?? ""}/${e.object.name}`;
+    // More entries than one page of 7 holds, and a last page that is not full.
+    expect(ranked.length).toBeGreaterThan(14);
+    const paged: string[] = [];
+    for (let fixOffset = 0; fixOffset < ranked.length; fixOffset += 7) {
+      const answer = gapsAnswer(state, { query: query({ fixOffset, fixLimit: 7 }), exceptions: [], now: 0 });
+      expect(answer.fixFirst.total).toBe(ranked.length);
+      expect(answer.fixFirst.offset).toBe(fixOffset);
+      expect(answer.fixFirst.items.length).toBe(Math.min(7, ranked.length - fixOffset));
+      paged.push(...answer.fixFirst.items.map(name));
+    }
+    expect(paged).toEqual(ranked.map(name));
+    expect(new Set(paged).size).toBe(ranked.length);
+    const past = gapsAnswer(state, {
+      query: query({ fixOffset: ranked.length, fixLimit: 7 }),
+      exceptions: [],
+      now: 0,
+    });
+    expect(past.fixFirst).toEqual({ total: ranked.length, offset: ranked.length, items: [] });
   });
 });

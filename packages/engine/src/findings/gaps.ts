@@ -256,8 +256,8 @@ export function pageGaps({ judged, groups, ranked }: GapsAnalysis, query: GapsQu
     scoring: FIX_FIRST_SCORING,
     fixFirst: {
       total: ranked.length,
-      offset: 0,
-      items: ranked.slice(0, query.fixLimit).map((entry) => ({
+      offset: query.fixOffset,
+      items: ranked.slice(query.fixOffset, query.fixOffset + query.fixLimit).map((entry) => ({
         ...entry,
         findings: page(entry.findings, 0, query.limit),
       })),

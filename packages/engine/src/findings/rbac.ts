@@ -288,6 +288,34 @@ const bindingToMissingRole: Check = {
   },
 };
 
+/**
+ * Whether a non-resource URL of a rule names only health or version endpoints. The subpaths of
+ * /healthz/, /livez/ and /readyz/ are single checks of the same endpoints ("/readyz/etcd"): the
+ * open "/readyz?verbose" already lists every check with its state, so they show nothing more.
+ */
+function isHealthOrVersionURL(url: string): boolean {
+  return (
+    ["/healthz", "/livez", "/readyz", "/version", "/version/"].includes(url) ||
+    ["/healthz/", "/livez/", "/readyz/"].some((prefix) => url.startsWith(prefix))
+  );
+}
+
+/**
+ * What a role gives requests without credentials, rated from its rules. A missing role, or one
+ * whose rules grant nothing (an aggregated role fills when a matching role is created), is
+ * rated as a resource rule: whoever writes its rules later grants them anonymously.
+ */
+function anonymousReach(
+  rules: readonly PolicyRule[] | undefined,
+): "resources" | "non-resource" | "public-info" {
+  const granting = (rules ?? []).filter((r) => r.resources.length > 0 || r.nonResourceURLs.length > 0);
+  if (granting.length === 0 || granting.some((r) => r.resources.length > 0)) return "resources";
+  const publicInfo = granting.every(
+    (r) => r.verbs.every((verb) => verb === "get") && r.nonResourceURLs.every(isHealthOrVersionURL),
+  );
+  return publicInfo ? "public-info" : "non-resource";
+}
+
 const anonymousBinding: Check = {
   id: "rbac-anonymous-binding",
   pillar: "least-privilege",
@@ -295,19 +323,38 @@ const anonymousBinding: Check = {
   title: "Binding for anonymous or unauthenticated users",
   controls: ["CIS 5.1.7", "NSA-CISA Kubernetes Hardening Guide: Authentication and authorization"],
   scope: "binding",
-  run(binding) {
+  run(binding, context) {
     const anonymous = binding.subjects.some(
       (s) =>
         (s.kind === "User" && s.name === "system:anonymous") ||
         (s.kind === "Group" && s.name === "system:unauthenticated"),
     );
     if (!anonymous) return [];
+    const rules = context.boundRole(binding)?.rules;
+    const reach = anonymousReach(rules);
+    const grants = `${bindingRef(binding)} grants ${boundRoleRef(binding)}`;
+    const anyone = `to requests without credentials (${subjectsText(binding)})`;
+    const remove =
+      "Remove system:anonymous and system:unauthenticated from the binding's subjects (and run the API server with --anonymous-auth=false).";
+    const objects = [bindingRef(binding), boundRoleRef(binding)];
+    if (reach === "resources") return [{ objects, message: `${grants} ${anyone}.`, remediation: remove }];
+    const urls = [...new Set(rules!.flatMap((r) => r.nonResourceURLs))].sort().map(quote).join(", ");
+    if (reach === "non-resource")
+      return [
+        {
+          objects,
+          severity: RISK_SEVERITY["rbac-anonymous-nonresource"],
+          message: `${grants} ${anyone}: no API objects, but non-resource URLs beyond health and version (${urls}).`,
+          remediation: `${remove} Or bind a role that lists only the health and version endpoints.`,
+        },
+      ];
     return [
       {
-        objects: [bindingRef(binding), boundRoleRef(binding)],
-        message: `${bindingRef(binding)} grants ${boundRoleRef(binding)} to requests without credentials (${subjectsText(binding)}).`,
+        objects,
+        severity: RISK_SEVERITY["rbac-anonymous-public-info"],
+        message: `${grants} (${subjectsText(binding)}): only health and version endpoints (${urls}) are open to requests without credentials.`,
         remediation:
-          "Remove system:anonymous and system:unauthenticated from the binding's subjects (and run the API server with --anonymous-auth=false).",
+          "Nothing to fix while load balancers and probes check health without credentials. To close these endpoints too, remove system:anonymous and system:unauthenticated from the binding's subjects.",
       },
     ];
   },

@@ -8,6 +8,7 @@ import type { Severity } from "@trustmap/shared";
 export const RISK_SEVERITY = {
   /** "*" verbs on "*" resources of "*" groups: cluster-admin or its equal. */
   "rbac-cluster-admin-binding": "critical",
+  /** Anonymous requests get a role with a resource rule, or a role that does not exist yet. */
   "rbac-anonymous-binding": "critical",
   "rbac-escalate-bind-impersonate": "high",
   "rbac-read-secrets": "high",
@@ -20,6 +21,13 @@ export const RISK_SEVERITY = {
   /** Reading secrets limited by resourceNames to the secrets named. */
   "rbac-read-named-secrets": "medium",
   "rbac-binding-missing-role": "low",
+  /** Anonymous requests get non-resource URLs only, some beyond health and version (/api, /metrics, "*"). */
+  "rbac-anonymous-nonresource": "medium",
+  /**
+   * Anonymous requests may only get health and version endpoints: what every cluster's default
+   * system:public-info-viewer binding gives system:unauthenticated.
+   */
+  "rbac-anonymous-public-info": "info",
 } as const satisfies Record<string, Severity>;
 
 export type RiskId = keyof typeof RISK_SEVERITY;

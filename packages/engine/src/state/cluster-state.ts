@@ -518,6 +518,16 @@ export class ClusterState implements FindingContext {
     return this.rbacIndex.rows.get(ref);
   }
 
+  /** The binding of a reference ("ClusterRoleBinding/name" or "RoleBinding/namespace/name"). */
+  binding(ref: string): RoleBinding | undefined {
+    const kind = ref.startsWith("ClusterRoleBinding/")
+      ? "ClusterRoleBinding"
+      : ref.startsWith("RoleBinding/")
+        ? "RoleBinding"
+        : undefined;
+    return kind === undefined ? undefined : (this.objects.get(kind)!.get(ref) as RoleBinding | undefined);
+  }
+
   /** How many subjects (users, groups, service accounts) the cluster names. */
   subjectCount(): number {
     return this.rbacIndex.rows.size;

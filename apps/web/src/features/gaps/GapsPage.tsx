@@ -187,17 +187,30 @@ function CheckSection({ filters, check: first }: { filters: GapsFilters; check: 
   );
 }
 
-function FixFirst({ answer }: { answer: GapsAnswer }) {
+/** The engine's default page size of the fix-first list (the URL does not set it). */
+const FIX_PAGE = 10;
+
+function FixFirst({ filters, answer: first }: { filters: GapsFilters; answer: GapsAnswer }) {
+  const [fixOffset, setOffset] = useState(0);
+  const paged = useQuery({
+    ...gapsQueries.answer(filters, { fixOffset }),
+    enabled: fixOffset !== 0,
+  });
+  const answer = fixOffset === 0 ? first : (paged.data ?? first);
+  const fix = answer.fixFirst;
+  const shown = fix.items.length;
   return (
     <section className="mb-4" aria-label="Fix first" data-testid="fix-first">
-      <h2 className="text-lg font-semibold">
-        Fix first ({answer.fixFirst.items.length} of {answer.fixFirst.total})
+      <h2 className="text-lg font-semibold" data-testid="fix-first-heading">
+        Fix first ({shown === 0 ? 0 : `${fix.offset + 1}–${fix.offset + shown}`} of {fix.total})
       </h2>
       <p className="mb-1 text-xs text-slate-600 dark:text-slate-400" data-testid="fix-first-scoring">
         {answer.scoring}
       </p>
-      <ol className="list-decimal space-y-1 pl-6 text-sm">
-        {answer.fixFirst.items.map((entry: FixEntry) => (
+      <Pager what="entries" page={fix} size={FIX_PAGE} onOffset={setOffset} testId="fix-pager" />
+      {/* The list counts from the page's first entry, so an entry keeps its rank on every page. */}
+      <ol className="list-decimal space-y-1 pl-6 text-sm" start={fix.offset + 1}>
+        {fix.items.map((entry: FixEntry) => (
           <li
             key={`${entry.object.kind}/${entry.object.namespace ?? ""}/${entry.name}`}
             data-testid="fix-entry"
@@ -334,7 +347,7 @@ export function GapsPage() {
         </span>
       </form>
       {error !== null && <p role="alert">Cannot load the findings: {error.message}</p>}
-      {data !== undefined && <FixFirst answer={data} />}
+      {data !== undefined && <FixFirst filters={filters} answer={data} />}
       {data?.pillars.map((pillar) => (
         <section key={pillar.pillar} className="mb-4" aria-label={PILLAR_TITLES[pillar.pillar]}>
           <h2 className="mb-1 text-lg font-semibold">

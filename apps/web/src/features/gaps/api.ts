@@ -17,6 +17,7 @@ export interface GapsPaging {
   readonly groupOffset?: number | undefined;
   readonly group?: string | undefined;
   readonly offset?: number | undefined;
+  readonly fixOffset?: number | undefined;
   readonly acceptedOffset?: number | undefined;
 }
 
