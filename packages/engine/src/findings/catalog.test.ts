@@ -147,7 +147,7 @@ describe("network segmentation checks", () => {
 });
 
 describe("least privilege and secrets checks", () => {
-  it("flags bindings to cluster-admin, but not the built-in system:masters one", () => {
+  it("flags bindings to cluster-admin, the built-in system:masters one too (critical, as in the matrix)", () => {
     const objects = [
       clusterRole("cluster-admin", [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }]),
       crb("admins", "cluster-admin", [user("alice")]),
@@ -155,6 +155,7 @@ describe("least privilege and secrets checks", () => {
     ];
     expect(hits(objects, "rbac-cluster-admin-binding")).toEqual([
       ["ClusterRoleBinding/admins", "ClusterRole/cluster-admin"],
+      ["ClusterRoleBinding/cluster-admin", "ClusterRole/cluster-admin"],
     ]);
   });
 

@@ -168,4 +168,32 @@ describe("fix-first and Kubernetes' own RBAC", () => {
     // A default-looking name for a role that is not "system:" is not Kubernetes' either.
     expect(names([clusterRole("reader"), crb("system:mine", "reader", account)])[0]![1]).toBe(4);
   });
+
+  it("reports cluster-admin for system:masters as critical, and ranks it after a team's cluster-admin", () => {
+    const admin = {
+      apiVersion: RBAC,
+      kind: "ClusterRole",
+      metadata: { name: "cluster-admin" },
+      rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }],
+    };
+    const ranked = ranking([
+      admin,
+      crb("cluster-admin", "cluster-admin", { kind: "Group", name: "system:masters" }),
+      crb("incident-admin", "cluster-admin", { kind: "User", name: "alice" }),
+    ]);
+    // The binding itself is critical, as the matrix calls the group; what rests on it ranks last.
+    const binding = ranked.find((e) => e.name === "cluster-admin")!;
+    expect(binding.severity).toBe("critical");
+    expect(binding.score).toBe(0);
+    const group = ranked.find((e) => e.name === "system:masters")!;
+    expect(group.score).toBe(0);
+    const first = ranked[0]!;
+    expect(first.severity).toBe("critical");
+    expect(first.score).toBeGreaterThan(0);
+    expect(first.findings.some((f) => f.objects.includes("ClusterRoleBinding/incident-admin"))).toBe(true);
+    // Every entry of the team's binding ranks before every entry of the default one.
+    const lastTeam = ranked.findLastIndex((e) => e.score > 0);
+    const firstDefault = ranked.findIndex((e) => e.score === 0);
+    expect(lastTeam).toBeLessThan(firstDefault);
+  });
 });

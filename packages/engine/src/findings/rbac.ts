@@ -211,9 +211,10 @@ const clusterAdminBinding: Check = {
   controls: ["CIS 5.1.1"],
   scope: "binding",
   run(binding, context) {
+    // The built-in binding of the system:masters group is reported too: its members hold every
+    // right, as the matrix says, and a certificate in that group cannot be revoked. Fix-first
+    // ranks it last, as Kubernetes' own RBAC (rbac/defaults.ts).
     if (!bindsFullAccess(binding, context.boundRole(binding)?.rules)) return [];
-    // The built-in binding of the system:masters group is how the cluster bootstraps itself.
-    if (binding.subjects.every((s) => s.kind === "Group" && s.name === "system:masters")) return [];
     return [
       {
         objects: [bindingRef(binding), "ClusterRole/cluster-admin"],

@@ -17,6 +17,16 @@ function isSystemIdentity(subject: BindingSubject): boolean {
  * team's user or service account is theirs to fix).
  */
 export function isKubernetesDefaultBinding(binding: RoleBinding): boolean {
+  // The one default not named "system:": cluster-admin for the system:masters group.
+  if (
+    binding.kind === "ClusterRoleBinding" &&
+    binding.name === "cluster-admin" &&
+    binding.roleRef.kind === "ClusterRole" &&
+    binding.roleRef.name === "cluster-admin" &&
+    binding.subjects.length > 0 &&
+    binding.subjects.every((s) => s.kind === "Group" && s.name === "system:masters")
+  )
+    return true;
   return (
     binding.name.startsWith("system:") &&
     binding.roleRef.name.startsWith("system:") &&
