@@ -41,10 +41,7 @@ export class FilesSource implements ClusterSource {
   private lastRead: string | undefined;
   private current: SourceStatus | undefined;
 
-  constructor(
-    private readonly directory: string,
-    options: FilesOptions | number = {},
-  ) {
+  constructor(directory: string, options: FilesOptions | number = {}) {
     const { debounceMs = 200, retryMs = 1000 } =
       typeof options === "number" ? { debounceMs: options } : options;
     this.debounceMs = debounceMs;
