@@ -68,6 +68,26 @@ describe("the folder reader", () => {
     expect(stale.stale.map((entry) => entry.file)).toEqual(["c.yaml"]);
   });
 
+  it("says what a kept version clashes with: an object moved to another file while its old file is broken", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "trustmap-folder-"));
+    writeFileSync(path.join(dir, "a.yaml"), ROLE("a"));
+    const reader = new FolderReader(dir, dir);
+    read(reader);
+    writeFileSync(path.join(dir, "a.yaml"), "kind: [");
+    writeFileSync(path.join(dir, "b.yaml"), ROLE("a"));
+    const clash = read(reader);
+    expect(clash.stale.map((entry) => entry.file)).toEqual(["a.yaml"]);
+    expect(clash.problemFiles).toEqual(["a.yaml", "b.yaml"]);
+    expect(clash.problems).toContainEqual(
+      expect.objectContaining({
+        source: "b.yaml, document 1",
+        object: "ClusterRole a",
+        field: "metadata.name",
+        message: expect.stringContaining("defined twice: also in a.yaml, document 1"),
+      }),
+    );
+  });
+
   it("says a folder that is not there is missing, and changes nothing", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "trustmap-folder-"));
     writeFileSync(path.join(dir, "a.yaml"), ROLE("a"));

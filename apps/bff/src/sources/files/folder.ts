@@ -3,6 +3,7 @@ import path from "node:path";
 import { loadInput } from "@trustmap/cli/load";
 import {
   type Cluster,
+  formatInputError,
   type InputDocument,
   type InputError,
   initialEvents,
@@ -105,15 +106,21 @@ export class FolderReader {
     // A file removed took its objects with it: that is a true change, not a problem.
     for (const file of [...this.lastGood.keys()]) if (!files.has(file)) this.lastGood.delete(file);
 
-    const cluster = stale.length === 0 ? current.cluster : parseCluster(documents).cluster;
-    return {
-      type: "read",
-      inode,
-      events: this.differences(cluster),
-      problems: names.flatMap((file) => files.get(file)!.problems),
-      problemFiles: names.filter((file) => files.get(file)!.problems.length > 0),
-      stale,
-    };
+    const problems = names.flatMap((file) => files.get(file)!.problems);
+    let cluster = current.cluster;
+    if (stale.length > 0) {
+      const composed = parseCluster(documents);
+      cluster = composed.cluster;
+      // What the kept versions clash with now (an object also defined in a file read since) is said too.
+      const known = new Set(problems.map(formatInputError));
+      for (const error of composed.errors) {
+        if (known.has(formatInputError(error))) continue;
+        known.add(formatInputError(error));
+        problems.push(error);
+      }
+    }
+    const problemFiles = [...new Set(problems.map((problem) => fileOf(problem.source)))].sort();
+    return { type: "read", inode, events: this.differences(cluster), problems, problemFiles, stale };
   }
 
   /** A loader's message ("a.yaml, document 2: not valid YAML …") as a problem of its file. */
