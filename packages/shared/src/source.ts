@@ -14,10 +14,14 @@ export const SourceInfo = z
   .strict();
 export type SourceInfo = z.infer<typeof SourceInfo>;
 
-/** The state of the connection to the source, as the status stream and /api/health report it. */
+/**
+ * The state of the connection to the source, as the status stream and /api/health report it.
+ * "degraded": read, but not all of it is sound (a manifest unreadable or invalid): the message
+ * names what, and what is shown in its place.
+ */
 export const SourceStatus = z
   .object({
-    state: z.enum(["connecting", "connected", "reconnecting", "failed"]),
+    state: z.enum(["connecting", "connected", "degraded", "reconnecting", "failed"]),
     /** When the source entered this state (ISO 8601). */
     since: z.string(),
     /** What went wrong, for every state but connected. */

@@ -127,6 +127,11 @@ export class LiveCluster implements SourceSink {
     }
   }
 
+  replaceProblems(problems: readonly InputError[]): void {
+    this.recentProblems.length = 0;
+    this.problems(problems.slice(-PROBLEMS_KEPT));
+  }
+
   // Views, listeners and questions
 
   listen(listener: LiveListener): () => void {

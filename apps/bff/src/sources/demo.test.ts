@@ -44,6 +44,10 @@ class RecordingSink implements SourceSink {
     this.problemList.push(...problems);
     this.calls.push("problems");
   }
+  replaceProblems(problems: readonly InputError[]): void {
+    this.problemList.splice(0, this.problemList.length, ...problems);
+    this.calls.push("problems");
+  }
 }
 
 /** What a consumer of the events holds: the keys of every kind, and the pods themselves. */

@@ -156,7 +156,12 @@ describe("finding the cluster", () => {
     const created = createKubernetesSource({ kubeconfigPath: writeKubeconfig(api.url, user) });
     if (!created.ok) throw new Error(created.message);
     const statuses: SourceStatus[] = [];
-    created.source.start({ events: () => {}, problems: () => {}, status: (status) => statuses.push(status) });
+    created.source.start({
+      events: () => {},
+      problems: () => {},
+      replaceProblems: () => {},
+      status: (status) => statuses.push(status),
+    });
     try {
       const deadline = Date.now() + 5000;
       while (statuses.at(-1)?.state !== "connected" && Date.now() < deadline) {

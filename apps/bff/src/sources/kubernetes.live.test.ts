@@ -53,6 +53,7 @@ async function freshViews(): Promise<Map<string, { nodes: ViewNode[]; edges: Vie
         if (status.state === "failed") reject(new Error(status.message));
       },
       problems: () => undefined,
+      replaceProblems: () => undefined,
     });
   });
   await created.source.stop();

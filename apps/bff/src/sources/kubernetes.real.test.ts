@@ -28,6 +28,9 @@ class RecordingSink implements SourceSink {
   problems(problems: readonly InputError[]): void {
     this.problemList.push(...problems);
   }
+  replaceProblems(problems: readonly InputError[]): void {
+    this.problemList.splice(0, this.problemList.length, ...problems);
+  }
 
   /** Every object of `kind` named `name` that arrived with one of `types` (a RELIST's objects count as ADDED). */
   seen<K extends Kind>(

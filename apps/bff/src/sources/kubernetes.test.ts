@@ -95,6 +95,10 @@ class RecordingSink implements SourceSink {
     this.problemsSeen.push(...problems);
   }
 
+  replaceProblems(problems: readonly InputError[]): void {
+    this.problemsSeen.splice(0, this.problemsSeen.length, ...problems);
+  }
+
   keys(kind: Kind): string[] {
     return [...(this.held.get(kind)?.keys() ?? [])].sort();
   }

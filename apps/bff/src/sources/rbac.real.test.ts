@@ -112,6 +112,9 @@ async function readCluster(kubeconfigPath: string): Promise<ClusterState> {
         if (status.state === "failed") reject(new Error(status.message));
       },
       problems: (problems) => reject(new Error(`unreadable objects: ${JSON.stringify(problems)}`)),
+      replaceProblems: (problems) => {
+        if (problems.length > 0) reject(new Error(`unreadable objects: ${JSON.stringify(problems)}`));
+      },
     };
     created.source.start(sink);
   });

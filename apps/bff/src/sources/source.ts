@@ -21,11 +21,17 @@ export interface SourceSink {
    * deleted. Large lists arrive in several calls, with the event loop free in between.
    */
   events(events: readonly WatchEvent[]): void;
-  /** The connection changed state (connecting, connected, reconnecting, failed). */
+  /** The connection changed state (connecting, connected, degraded, reconnecting, failed). */
   status(status: SourceStatus): void;
   /**
    * An object the source could not read (a field of the wrong shape): it is left out of the
    * picture, and said so. `object` is e.g. "NetworkPolicy shop/allow-web".
    */
   problems(problems: readonly InputError[]): void;
+  /**
+   * Every problem there is now, in place of all reported before: a source that reads its input
+   * whole (a folder of manifests) says so after each read, so that a problem fixed is no longer
+   * listed.
+   */
+  replaceProblems(problems: readonly InputError[]): void;
 }

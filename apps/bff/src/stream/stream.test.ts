@@ -138,6 +138,7 @@ class Tee implements ClusterSource {
       },
       status: (status) => sink.status(status),
       problems: (problems) => sink.problems(problems),
+      replaceProblems: (problems) => sink.replaceProblems(problems),
     });
   }
 

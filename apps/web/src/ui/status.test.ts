@@ -38,4 +38,16 @@ describe("the status line says only what is known", () => {
       "bad",
     );
   });
+
+  it("says degraded, in amber, with what is wrong and what stands in for it", () => {
+    const degraded: SourceStatus = {
+      state: "degraded",
+      since: "2026-01-01T00:02:00Z",
+      message: "1 problem in manifests/deny.yaml; showing the last good objects of manifests/deny.yaml",
+    };
+    expect(statusLine({ open: true, opened: true, source: degraded, time })).toEqual({
+      text: "degraded since T(2026-01-01T00:02:00Z): 1 problem in manifests/deny.yaml; showing the last good objects of manifests/deny.yaml",
+      tone: "wait",
+    });
+  });
 });

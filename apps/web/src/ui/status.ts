@@ -13,7 +13,8 @@ export interface StatusInput {
 
 /**
  * The status line, saying only what is known: "connected" only when the stream is open and the
- * source reported connected; "reconnecting" only after a stream that was open was lost.
+ * source reported connected; "reconnecting" only after a stream that was open was lost;
+ * "degraded" (amber, with what is wrong) when the source read its input but not all of it soundly.
  */
 export function statusLine(input: StatusInput): { text: string; tone: "good" | "wait" | "bad" } {
   if (!input.open) {
