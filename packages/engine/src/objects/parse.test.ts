@@ -301,6 +301,21 @@ describe("workloads in offline input", () => {
     ]);
   });
 
+  it("does not let a pod another workload of the input owns stand for a workload it merely matches", () => {
+    const result = parse(
+      workload("StatefulSet", "db", {
+        selector: { matchLabels: { app: "db" } },
+        template: template({ app: "db" }),
+      }),
+      podOf("db-0", { app: "db" }, owned("StatefulSet", "db")),
+      workload("Deployment", "db-tools", {
+        selector: { matchLabels: { app: "db" } },
+        template: template({ app: "db" }),
+      }),
+    );
+    expect(result.cluster.pods.map((p) => p.name)).toEqual(["db-0", "db-tools"]);
+  });
+
   it("gives old ReplicaSets and a CronJob's Jobs no stand-in of their own: their owner speaks for them", () => {
     const result = parse(
       workload("Deployment", "web", { template: template({ app: "web" }) }),

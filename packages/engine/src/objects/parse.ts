@@ -213,9 +213,9 @@ function finishedPhase(reader: FieldReader, object: JsonObject): string | undefi
  * - every object its ownerReferences name;
  * - the Deployment its ReplicaSet was named after (`<deployment>-<pod-template-hash>`), so a dump
  *   without the ReplicaSet still ties the pods to their Deployment;
- * - every workload of its namespace whose selector (spec.selector; a ReplicationController's map,
- *   else its template's labels) is not empty and matches the pod's labels: the controller would
- *   adopt such a pod.
+ * - when no workload of the input owns it, every workload of its namespace whose selector
+ *   (spec.selector; a ReplicationController's map, else its template's labels) is not empty and
+ *   matches the pod's labels: the controller would adopt such a pod.
  * A workload that an input workload owns (an old ReplicaSet of a Deployment, a Job of a CronJob)
  * is represented by its owner: the owner stands in for it or is represented itself.
  */
@@ -244,6 +244,8 @@ function representedWorkloads(
     const by = "its pods";
     for (const owner of entry.ownerKeys) mark(owner, by);
     mark(objectKey(pod.owner.kind, pod.owner.namespace, pod.owner.name), by);
+    // Controllers adopt only pods no other controller owns.
+    if (entry.ownerKeys.some((owner) => workloads.has(owner))) continue;
     for (const { key, entry: workload, selector } of selectors) {
       if (workload.namespace === pod.namespace && selectorMatches(selector, pod.labels)) mark(key, by);
     }
