@@ -21,7 +21,13 @@ import type {
 } from "./model";
 import { PROTOCOLS, podKey, READ_KINDS } from "./model";
 import { describe, FieldReader, type InputError, isObject, type JsonObject } from "./reader";
-import { dns1123LabelProblem, nameProblem, nonFiniteText, quoted } from "./validation";
+import {
+  dns1123LabelProblem,
+  dns1123SubdomainProblem,
+  nameProblem,
+  nonFiniteText,
+  quoted,
+} from "./validation";
 
 /** One decoded document of input: a Kubernetes object (or a List of them) and where it came from. */
 export interface InputDocument {
@@ -415,7 +421,9 @@ function collectEntries(
   }
   const known = WORKLOAD_KINDS.has(kind) || KNOWN_KINDS.has(kind);
   if (!known) {
-    notes.push(`${source}: skipped ${kind} ${name}: Trustmap does not read this kind`);
+    // Names of kinds not read are not validated: shown escaped unless plainly a name.
+    const shown = dns1123SubdomainProblem(name) === undefined ? name : quoted(name);
+    notes.push(`${source}: skipped ${JSON.stringify(kind).slice(1, -1)} ${shown}: Trustmap does not read this kind`);
     return;
   }
   const namespace = CLUSTER_SCOPED.has(kind) ? undefined : declaredNamespace || "default";
