@@ -423,7 +423,9 @@ function collectEntries(
   if (!known) {
     // Names of kinds not read are not validated: shown escaped unless plainly a name.
     const shown = dns1123SubdomainProblem(name) === undefined ? name : quoted(name);
-    notes.push(`${source}: skipped ${JSON.stringify(kind).slice(1, -1)} ${shown}: Trustmap does not read this kind`);
+    notes.push(
+      `${source}: skipped ${JSON.stringify(kind).slice(1, -1)} ${shown}: Trustmap does not read this kind`,
+    );
     return;
   }
   const namespace = CLUSTER_SCOPED.has(kind) ? undefined : declaredNamespace || "default";
