@@ -134,7 +134,7 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
       case "Namespace":
         namespaces.set(name, readNamespace(reader, name, object));
         break;
-      case "Pod":
+      case "Pod": // read above, before the workloads they may stand for
         break;
       case "NetworkPolicy": {
         const policy = readNetworkPolicy(reader, ns, name, object);
