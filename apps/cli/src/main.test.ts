@@ -282,6 +282,114 @@ describe("bad input", () => {
   });
 });
 
+/** Runs `trustmap analyze` on `dir`, its report and what it printed on stderr. */
+function analyzeDir(dir: string) {
+  let stdout = "";
+  let stderr = "";
+  const code = run(["analyze", dir], {
+    cwd: dir,
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
+  return { code, stdout, stderr };
+}
+
+const workload = (kind: string, name: string, app: string) =>
+  [
+    `apiVersion: ${kind.endsWith("Job") ? "batch/v1" : "apps/v1"}`,
+    `kind: ${kind}`,
+    "metadata:",
+    `  name: ${name}`,
+    "  namespace: shop",
+    "spec:",
+    ...(kind === "CronJob"
+      ? ['  schedule: "0 3 * * *"', "  jobTemplate:", "    spec:", "      template:"]
+      : ["  template:"]),
+    ...[
+      "metadata:",
+      "  labels:",
+      `    app: ${app}`,
+      "spec:",
+      "  containers:",
+      "    - name: main",
+      "      image: app:1",
+    ].map((line) => `${kind === "CronJob" ? "        " : "    "}${line}`),
+    "",
+  ].join("\n");
+
+const podYaml = (name: string, app: string, phase?: string) =>
+  [
+    "apiVersion: v1",
+    "kind: Pod",
+    "metadata:",
+    `  name: ${name}`,
+    "  namespace: shop",
+    "  labels:",
+    `    app: ${app}`,
+    "spec:",
+    "  containers:",
+    "    - name: main",
+    "      image: app:1",
+    ...(phase === undefined ? [] : ["status:", `  phase: ${phase}`]),
+    "",
+  ].join("\n");
+
+describe("names per kind and finished pods", () => {
+  it("reads a Deployment and a StatefulSet named alike, a CronJob and a Job, a Deployment and a Pod", () => {
+    const dir = scratch({
+      "redis.yaml": `${workload("Deployment", "redis", "redis")}---\n${workload("StatefulSet", "redis", "redis-sts")}`,
+      "backup.yaml": `${workload("CronJob", "backup", "backup")}---\n${workload("Job", "backup", "backup-once")}`,
+      "web.yaml": `${workload("Deployment", "web", "web")}---\n${podYaml("web", "debug")}`,
+    });
+    const result = analyzeDir(dir);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const report = Report.parse(JSON.parse(result.stdout));
+    expect(report.pods.map((pod) => pod.name)).toEqual([
+      "backup (CronJob)",
+      "backup (Job)",
+      "redis (Deployment)",
+      "redis (StatefulSet)",
+      "web",
+      "web (Deployment)",
+    ]);
+  });
+
+  it("leaves out pods that Succeeded or Failed, saying so on stderr", () => {
+    const dir = scratch({
+      "pods.yaml": [
+        podYaml("done", "batch", "Succeeded"),
+        podYaml("broken", "batch", "Failed"),
+        podYaml("web", "web", "Running"),
+      ].join("---\n"),
+    });
+    const result = analyzeDir(dir);
+    expect(result.code).toBe(0);
+    expect(Report.parse(JSON.parse(result.stdout)).pods.map((pod) => pod.name)).toEqual(["web"]);
+    expect(result.stderr).toContain("Pod shop/done: left out: phase Succeeded");
+    expect(result.stderr).toContain("Pod shop/broken: left out: phase Failed");
+  });
+
+  it("stops on a name the API server refuses, naming file, object and field", () => {
+    const dir = scratch({ "bad.yaml": podYaml('"<img src=x onerror=alert(1)>"', "web") });
+    const result = analyzeDir(dir);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(
+      'bad.yaml, document 1: Pod "shop/<img src=x onerror=alert(1)>": metadata.name: "<img src=x onerror=alert(1)>" is not a valid Pod name',
+    );
+  });
+
+  it("stops on .inf, naming the field", () => {
+    const dir = scratch({
+      "inf.yaml": workload("Deployment", "web", "web").replace("spec:\n", "spec:\n  replicas: .inf\n"),
+    });
+    const result = analyzeDir(dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("Deployment shop/web: spec.replicas: .inf is not a finite number");
+  });
+});
+
 describe("the installed command", () => {
   it("runs from the repository root as `pnpm -s trustmap analyze`", () => {
     const repo = join(root, "..", "..");

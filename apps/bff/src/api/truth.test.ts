@@ -25,7 +25,8 @@ const OBJECTS = [
   },
   {
     kind: "ClusterRoleBinding",
-    metadata: { name: "[click](https://x)-admins" },
+    // Markdown in a name the API server accepts: RBAC names may hold anything but '/' and '%'.
+    metadata: { name: "[click](javascript:alert(1))-admins" },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
     subjects: [{ kind: "User", name: "{0}[here](1)", apiGroup: "rbac.authorization.k8s.io" }],
   },

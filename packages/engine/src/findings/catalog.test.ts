@@ -384,6 +384,23 @@ describe("workload checks", () => {
     };
     expect(hits([deployment], "host-pid")).toEqual([["Deployment/a/web"]]);
   });
+
+  it("tells apart workloads of different kinds with one name, citing and naming each", () => {
+    const workload = (kind: string) => ({
+      apiVersion: "apps/v1",
+      kind,
+      metadata: { name: "redis", namespace: "a" },
+      spec: { template: { metadata: { labels: { app: kind } }, spec: { hostPID: true, containers: [] } } },
+    });
+    const findings = analyze(parsed(workload("Deployment"), workload("StatefulSet"))).findings.filter(
+      (f) => f.id === "host-pid",
+    );
+    expect(findings.map((f) => f.objects)).toEqual([["Deployment/a/redis"], ["StatefulSet/a/redis"]]);
+    expect(findings.map((f) => f.message)).toEqual([
+      "Deployment a/redis uses hostPID: it sees and can signal every process of the node.",
+      "StatefulSet a/redis uses hostPID: it sees and can signal every process of the node.",
+    ]);
+  });
 });
 
 describe("namespace checks", () => {

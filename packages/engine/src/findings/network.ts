@@ -104,7 +104,7 @@ function podNotIsolated(direction: Direction, severity: "medium" | "low"): Check
     (pod, context) => !context.isIsolated(pod, direction),
     (pod) => ({
       objects: [refString(pod.source)],
-      message: `${pod.source.kind} ${quote(`${pod.namespace}/${pod.name}`)} is selected by no ${direction} policy: ${
+      message: `${pod.source.kind} ${quote(`${pod.namespace}/${pod.source.name}`)} is selected by no ${direction} policy: ${
         direction === "ingress"
           ? "every pod and every address may connect to it on every port"
           : "it may connect to every pod and every address on every port"

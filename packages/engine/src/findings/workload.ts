@@ -1,5 +1,5 @@
 import type { ContainerSecurity, Pod } from "../objects/model";
-import { podKey, refString } from "../objects/model";
+import { refString } from "../objects/model";
 import { type Check, podCheck, quote, type ScopedCheck } from "./finding";
 
 type CheckInfo = Omit<ScopedCheck<"pod">, "run" | "test" | "hit" | "scope">;
@@ -9,7 +9,8 @@ const podNames = new WeakMap<Pod, string>();
 function podName(pod: Pod): string {
   let name = podNames.get(pod);
   if (name === undefined) {
-    name = `${pod.source.kind} ${quote(podKey(pod))}`;
+    // The source, not the pod: a stand-in pod's name may carry its kind ("redis (StatefulSet)").
+    name = `${pod.source.kind} ${quote(`${pod.namespace}/${pod.source.name}`)}`;
     podNames.set(pod, name);
   }
   return name;

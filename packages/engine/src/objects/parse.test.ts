@@ -212,6 +212,164 @@ describe("workloads in offline input", () => {
     expect(result.notes).toHaveLength(2);
   });
 
+  const workload = (kind: string, name: string, spec: Record<string, unknown>, metadata = {}) => ({
+    apiVersion: kind.endsWith("Job") ? "batch/v1" : "apps/v1",
+    kind,
+    metadata: { name, namespace: "shop", ...metadata },
+    spec,
+  });
+  const owned = (kind: string, name: string) => [{ apiVersion: "apps/v1", kind, name, uid: "u" }];
+  const podOf = (
+    name: string,
+    labels: Record<string, string>,
+    ownerReferences?: unknown[],
+    phase?: string,
+  ) => {
+    const base = pod("shop", name, labels);
+    return {
+      ...base,
+      metadata: { name, namespace: "shop", labels, ...(ownerReferences ? { ownerReferences } : {}) },
+      ...(phase === undefined ? {} : { status: { phase } }),
+    };
+  };
+
+  it("keeps same names of different kinds apart, each stand-in saying its kind", () => {
+    const result = parse(
+      workload("Deployment", "redis", { template: template({ app: "redis" }) }),
+      workload("StatefulSet", "redis", { template: template({ app: "redis-sts" }) }),
+      workload("CronJob", "backup", { jobTemplate: { spec: { template: template({ app: "b" }) } } }),
+      workload("Job", "backup", { template: template({ app: "b1" }) }),
+      workload("Deployment", "web", { template: template({ app: "web" }) }),
+      pod("shop", "web", { app: "other" }),
+      workload("DaemonSet", "agent", { template: template({ app: "agent" }) }),
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.cluster.pods.map((p) => [p.name, `${p.source.kind}/${p.source.name}`])).toEqual([
+      ["agent", "DaemonSet/agent"],
+      ["backup (CronJob)", "CronJob/backup"],
+      ["backup (Job)", "Job/backup"],
+      ["redis (Deployment)", "Deployment/redis"],
+      ["redis (StatefulSet)", "StatefulSet/redis"],
+      ["web", "Pod/web"],
+      ["web (Deployment)", "Deployment/web"],
+    ]);
+  });
+
+  it("still refuses the same kind and name twice", () => {
+    expect(
+      messages(
+        workload("Deployment", "redis", { template: template({}) }),
+        workload("Deployment", "redis", { template: template({}) }),
+      ),
+    ).toEqual([
+      "f.yaml, document 2: Deployment shop/redis: metadata.name: defined twice: also in f.yaml, document 1",
+    ]);
+  });
+
+  it("lets a Deployment's pods stand for it when the ReplicaSet between them is missing", () => {
+    const deployment = workload("Deployment", "web", {
+      selector: { matchLabels: { app: "web" } },
+      template: template({ app: "web" }),
+    });
+    // Tied by the selector alone.
+    const bySelector = parse(deployment, podOf("web-7d9f-a", { app: "web" }));
+    expect(bySelector.cluster.pods.map((p) => p.name)).toEqual(["web-7d9f-a"]);
+    expect(bySelector.notes).toEqual([
+      "f.yaml, document 1: Deployment shop/web: represented by its pods in the input, not by its template",
+    ]);
+    // Tied by the ReplicaSet's name, `<deployment>-<pod-template-hash>`, whatever the labels.
+    const byName = parse(
+      workload("Deployment", "web", { template: template({ app: "web" }) }),
+      podOf("web-7d9f-a", { "pod-template-hash": "7d9f" }, owned("ReplicaSet", "web-7d9f")),
+    );
+    expect(byName.cluster.pods.map((p) => p.name)).toEqual(["web-7d9f-a"]);
+  });
+
+  it("stands in when no pod of the input is its own: other labels, another namespace, no selector match", () => {
+    const result = parse(
+      workload("Deployment", "web", {
+        selector: { matchLabels: { app: "web" } },
+        template: template({ app: "web" }),
+      }),
+      podOf("api-1", { app: "api" }),
+      { ...pod("other", "web-1", { app: "web" }) },
+    );
+    expect(result.cluster.pods.map((p) => `${p.namespace}/${p.name}`)).toEqual([
+      "other/web-1",
+      "shop/api-1",
+      "shop/web",
+    ]);
+  });
+
+  it("does not let a pod another workload of the input owns stand for a workload it merely matches", () => {
+    const result = parse(
+      workload("StatefulSet", "db", {
+        selector: { matchLabels: { app: "db" } },
+        template: template({ app: "db" }),
+      }),
+      podOf("db-0", { app: "db" }, owned("StatefulSet", "db")),
+      workload("Deployment", "db-tools", {
+        selector: { matchLabels: { app: "db" } },
+        template: template({ app: "db" }),
+      }),
+    );
+    expect(result.cluster.pods.map((p) => p.name)).toEqual(["db-0", "db-tools"]);
+  });
+
+  it("gives old ReplicaSets and a CronJob's Jobs no stand-in of their own: their owner speaks for them", () => {
+    const result = parse(
+      workload("Deployment", "web", { template: template({ app: "web" }) }),
+      workload(
+        "ReplicaSet",
+        "web-old",
+        { template: template({ app: "web" }) },
+        { ownerReferences: owned("Deployment", "web") },
+      ),
+      workload(
+        "ReplicaSet",
+        "web-new",
+        { template: template({ app: "web" }) },
+        { ownerReferences: owned("Deployment", "web") },
+      ),
+      podOf("web-new-a", { app: "web" }, owned("ReplicaSet", "web-new")),
+      workload("CronJob", "backup", { jobTemplate: { spec: { template: template({ app: "b" }) } } }),
+      workload(
+        "Job",
+        "backup-1",
+        { template: template({ app: "b" }) },
+        { ownerReferences: owned("CronJob", "backup") },
+      ),
+    );
+    expect(result.cluster.pods.map((p) => p.name)).toEqual(["backup", "web-new-a"]);
+    expect(result.notes).toEqual([
+      "f.yaml, document 1: Deployment shop/web: represented by its pods in the input, not by its template",
+      "f.yaml, document 2: ReplicaSet shop/web-old: represented by its owner Deployment shop/web in the input, not by its template",
+      "f.yaml, document 3: ReplicaSet shop/web-new: represented by its pods in the input, not by its template",
+      "f.yaml, document 6: Job shop/backup-1: represented by its owner CronJob shop/backup in the input, not by its template",
+    ]);
+  });
+
+  it("leaves out pods that Succeeded or Failed with a note; they still stand for their workload", () => {
+    const result = parse(
+      workload("Job", "migrate", { template: template({ app: "m" }) }),
+      podOf(
+        "migrate-x",
+        { app: "m" },
+        [{ apiVersion: "batch/v1", kind: "Job", name: "migrate", uid: "u" }],
+        "Succeeded",
+      ),
+      podOf("crashed", { app: "c" }, undefined, "Failed"),
+      podOf("running", { app: "r" }, undefined, "Running"),
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.cluster.pods.map((p) => p.name)).toEqual(["running"]);
+    expect(result.notes).toEqual([
+      "f.yaml, document 2: Pod shop/migrate-x: left out: phase Succeeded, its containers have stopped for good (a live cluster's picture leaves it out too)",
+      "f.yaml, document 3: Pod shop/crashed: left out: phase Failed, its containers have stopped for good (a live cluster's picture leaves it out too)",
+      "f.yaml, document 1: Job shop/migrate: represented by its pods in the input, not by its template",
+    ]);
+  });
+
   it("requires a template", () => {
     expect(
       messages({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" }, spec: {} }),

@@ -1,4 +1,5 @@
 import { cidrContains, parseCidr } from "../netpol/cidr";
+import { selectorIsEmpty, selectorMatches } from "../selectors/labelSelector";
 import type {
   BindingSubject,
   Cluster,
@@ -18,8 +19,15 @@ import type {
   RoleBinding,
   ServiceAccount,
 } from "./model";
-import { PROTOCOLS, READ_KINDS } from "./model";
+import { PROTOCOLS, podKey, READ_KINDS } from "./model";
 import { describe, FieldReader, type InputError, isObject, type JsonObject } from "./reader";
+import {
+  dns1123LabelProblem,
+  dns1123SubdomainProblem,
+  nameProblem,
+  nonFiniteText,
+  quoted,
+} from "./validation";
 
 /** One decoded document of input: a Kubernetes object (or a List of them) and where it came from. */
 export interface InputDocument {
@@ -57,14 +65,22 @@ interface Entry {
   readonly ownerKeys: readonly string[];
 }
 
+/** A Pod of the input, read, with what ties it to the workloads that made it. */
+interface InputPod {
+  readonly entry: Entry;
+  readonly pod: Pod;
+  /** Phase Succeeded or Failed: its containers have stopped for good. */
+  readonly finished: string | undefined;
+}
+
 export function parseCluster(documents: readonly InputDocument[]): ParseResult {
   const errors: InputError[] = [];
   const notes: string[] = [];
   const entries: Entry[] = [];
   for (const document of documents) collectEntries(document.object, document.source, entries, errors, notes);
 
+  // Names are unique per kind (and namespace): a Deployment and a StatefulSet may both be `redis`.
   const seen = new Map<string, string>();
-  const owned = new Set<string>();
   const unique: Entry[] = [];
   for (const entry of entries) {
     const key = objectKey(entry.kind, entry.namespace, entry.name);
@@ -76,28 +92,40 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
     }
     seen.set(key, entry.reader.source);
     unique.push(entry);
-    for (const owner of entry.ownerKeys) owned.add(owner);
   }
 
   const namespaces = new Map<string, Namespace>();
   const pods: Pod[] = [];
-  const podSources = new Map<string, string>();
   const networkPolicies: NetworkPolicy[] = [];
   const serviceAccounts: ServiceAccount[] = [];
   const roles: Role[] = [];
   const bindings: RoleBinding[] = [];
 
-  const addPod = (pod: Pod | undefined, reader: FieldReader) => {
-    if (pod === undefined) return;
-    const key = `${pod.namespace}/${pod.name}`;
-    const earlier = podSources.get(key);
-    if (earlier !== undefined) {
-      reader.fail("metadata.name", `pod ${key} is defined twice: also by ${earlier}`);
-      return;
+  const inputPods: InputPod[] = [];
+  for (const entry of unique) {
+    if (entry.kind !== "Pod") continue;
+    const { reader, kind, name, object } = entry;
+    const pod = readPod(
+      reader,
+      { kind, namespace: entry.namespace ?? "", name },
+      object.spec,
+      object.metadata,
+      "spec",
+    );
+    if (pod !== undefined) inputPods.push({ entry, pod, finished: finishedPhase(reader, object) });
+  }
+  const represented = representedWorkloads(unique, inputPods);
+  const standIns: Pod[] = [];
+
+  for (const { entry, pod, finished } of inputPods) {
+    if (finished === undefined) {
+      pods.push(pod);
+      continue;
     }
-    podSources.set(key, `${pod.source.kind} in ${reader.source}`);
-    pods.push(pod);
-  };
+    notes.push(
+      `${entry.reader.source}: Pod ${pod.namespace}/${pod.name}: left out: phase ${finished}, its containers have stopped for good (a live cluster's picture leaves it out too)`,
+    );
+  }
 
   for (const entry of unique) {
     const { reader, kind, namespace, name, object } = entry;
@@ -106,8 +134,7 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
       case "Namespace":
         namespaces.set(name, readNamespace(reader, name, object));
         break;
-      case "Pod":
-        addPod(readPod(reader, { kind, namespace: ns, name }, object.spec, object.metadata, "spec"), reader);
+      case "Pod": // read above, before the workloads they may stand for
         break;
       case "NetworkPolicy": {
         const policy = readNetworkPolicy(reader, ns, name, object);
@@ -131,16 +158,19 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
       }
       default: {
         if (!WORKLOAD_KINDS.has(kind)) break;
-        if (owned.has(objectKey(kind, namespace, name))) {
+        const by = represented.get(objectKey(kind, namespace, name));
+        if (by !== undefined) {
           notes.push(
-            `${reader.source}: ${kind} ${ns}/${name}: represented by the objects it owns in the input, not by its template`,
+            `${reader.source}: ${kind} ${ns}/${name}: represented by ${by} in the input, not by its template`,
           );
           break;
         }
-        addPod(readWorkload(reader, { kind, namespace: ns, name }, object), reader);
+        const pod = readWorkload(reader, { kind, namespace: ns, name }, object);
+        if (pod !== undefined) standIns.push(pod);
       }
     }
   }
+  pods.push(...nameStandIns(standIns, pods));
   for (const entry of unique) errors.push(...entry.reader.errors);
 
   for (const namespaceName of impliedNamespaces(pods, networkPolicies, serviceAccounts, roles, bindings)) {
@@ -172,6 +202,102 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
   };
 }
 
+/** The phase of a pod that has stopped for good (Succeeded or Failed), else undefined. */
+function finishedPhase(reader: FieldReader, object: JsonObject): string | undefined {
+  const status = reader.record(object.status, "status");
+  const phase = reader.string(status?.phase, "status.phase");
+  return phase === "Succeeded" || phase === "Failed" ? phase : undefined;
+}
+
+/**
+ * The workloads of the input whose pods are in the input too, or that belong to a workload that
+ * is: they stand in for no pod, as the pods (or the workload above them) already say what runs.
+ * Maps each to what represents it, for the note.
+ *
+ * A workload is represented when an input Pod (in any phase) is tied to it, or to a workload it
+ * owns, however deep (Pod → ReplicaSet → Deployment, Pod → Job → CronJob). A Pod is tied to
+ * - every object its ownerReferences name;
+ * - the Deployment its ReplicaSet was named after (`<deployment>-<pod-template-hash>`), so a dump
+ *   without the ReplicaSet still ties the pods to their Deployment;
+ * - when no workload of the input owns it, every workload of its namespace whose selector
+ *   (spec.selector; a ReplicationController's map, else its template's labels) is not empty and
+ *   matches the pod's labels: the controller would adopt such a pod.
+ * A workload that an input workload owns (an old ReplicaSet of a Deployment, a Job of a CronJob)
+ * is represented by its owner: the owner stands in for it or is represented itself.
+ */
+function representedWorkloads(
+  entries: readonly Entry[],
+  inputPods: readonly InputPod[],
+): Map<string, string> {
+  const workloads = new Map<string, Entry>();
+  for (const entry of entries) {
+    if (WORKLOAD_KINDS.has(entry.kind))
+      workloads.set(objectKey(entry.kind, entry.namespace, entry.name), entry);
+  }
+  const represented = new Map<string, string>();
+  const mark = (key: string, by: string) => {
+    const workload = workloads.get(key);
+    if (workload === undefined || represented.has(key)) return;
+    represented.set(key, by);
+    for (const owner of workload.ownerKeys) mark(owner, by);
+  };
+
+  const selectors = [...workloads.entries()].flatMap(([key, entry]) => {
+    const selector = workloadSelector(entry);
+    return selector === undefined || selectorIsEmpty(selector) ? [] : [{ key, entry, selector }];
+  });
+  for (const { entry, pod } of inputPods) {
+    const by = "its pods";
+    for (const owner of entry.ownerKeys) mark(owner, by);
+    mark(objectKey(pod.owner.kind, pod.owner.namespace, pod.owner.name), by);
+    // Controllers adopt only pods no other controller owns.
+    if (entry.ownerKeys.some((owner) => workloads.has(owner))) continue;
+    for (const { key, entry: workload, selector } of selectors) {
+      if (workload.namespace === pod.namespace && selectorMatches(selector, pod.labels)) mark(key, by);
+    }
+  }
+
+  for (const [key, workload] of workloads) {
+    if (represented.has(key)) continue;
+    const owner = workload.ownerKeys.find((ownerKey) => workloads.has(ownerKey));
+    if (owner !== undefined) represented.set(key, `its owner ${owner.replace("/", " ")}`);
+  }
+  return represented;
+}
+
+/** The selector of a workload's pods as written, read without reporting twice what readWorkload reports. */
+function workloadSelector(entry: Entry): LabelSelector | undefined {
+  const { reader, object } = entry;
+  const spec = isObject(object.spec) ? object.spec : undefined;
+  if (spec === undefined) return undefined;
+  if (entry.kind === "ReplicationController") {
+    // An RC's selector is a plain label map, defaulted to the template's labels.
+    if (spec.selector !== undefined && spec.selector !== null) {
+      return { matchLabels: reader.labels(spec.selector, "spec.selector"), matchExpressions: [] };
+    }
+    const template = isObject(spec.template) ? spec.template : undefined;
+    const metadata = isObject(template?.metadata) ? template.metadata : undefined;
+    return {
+      matchLabels: reader.labels(metadata?.labels, "spec.template.metadata.labels"),
+      matchExpressions: [],
+    };
+  }
+  if (entry.kind === "CronJob") return undefined;
+  return reader.selector(spec.selector, "spec.selector");
+}
+
+/**
+ * Stand-in pods take their workload's name. Where that name is taken in the namespace (by a Pod,
+ * or by a workload of another kind with the same name), each stand-in of that name says its kind,
+ * e.g. `redis (StatefulSet)`: a name no real pod can have, as pod names hold no spaces.
+ */
+function nameStandIns(standIns: readonly Pod[], pods: readonly Pod[]): Pod[] {
+  const count = new Map<string, number>();
+  for (const pod of [...pods, ...standIns]) count.set(podKey(pod), (count.get(podKey(pod)) ?? 0) + 1);
+  return standIns.map((pod) =>
+    (count.get(podKey(pod)) ?? 0) > 1 ? { ...pod, name: `${pod.name} (${pod.source.kind})` } : pod,
+  );
+}
 /** The kinds a live source watches, and the trimmed object of each. */
 export type LiveKind = (typeof READ_KINDS)[number];
 
@@ -198,7 +324,7 @@ export function parseLiveObject(kind: LiveKind, value: unknown, source: string):
   const declaredNamespace = reader.string(metadata?.namespace, "metadata.namespace");
   if (name === undefined) return { ok: false, errors: reader.errors };
   const namespace = CLUSTER_SCOPED.has(kind) ? undefined : declaredNamespace || "default";
-  reader.object = namespace === undefined ? `${kind} ${name}` : `${kind} ${namespace}/${name}`;
+  if (!readMetadata(reader, kind, namespace, name, metadata)) return { ok: false, errors: reader.errors };
   const ns = namespace ?? "";
   let object: LiveObject | undefined;
   switch (kind) {
@@ -295,11 +421,18 @@ function collectEntries(
   }
   const known = WORKLOAD_KINDS.has(kind) || KNOWN_KINDS.has(kind);
   if (!known) {
-    notes.push(`${source}: skipped ${kind} ${name}: Trustmap does not read this kind`);
+    // Names of kinds not read are not validated: shown escaped unless plainly a name.
+    const shown = dns1123SubdomainProblem(name) === undefined ? name : quoted(name);
+    notes.push(
+      `${source}: skipped ${JSON.stringify(kind).slice(1, -1)} ${shown}: Trustmap does not read this kind`,
+    );
     return;
   }
   const namespace = CLUSTER_SCOPED.has(kind) ? undefined : declaredNamespace || "default";
-  reader.object = namespace === undefined ? `${kind} ${name}` : `${kind} ${namespace}/${name}`;
+  if (!readMetadata(reader, kind, namespace, name, metadata) || !allNumbersFinite(reader, value, "")) {
+    errors.push(...reader.errors);
+    return;
+  }
   const ownerKeys: string[] = [];
   reader.array(metadata?.ownerReferences, "metadata.ownerReferences").forEach((owner, index) => {
     const ref = reader.record(owner, `metadata.ownerReferences[${index}]`);
@@ -317,10 +450,68 @@ function collectEntries(
 
 const KNOWN_KINDS = new Set<string>(READ_KINDS);
 
+/**
+ * Names the object for messages and checks its metadata as the API server's ValidateObjectMeta
+ * does: the name by its kind's rule, the namespace as a DNS-1123 label, labels and annotations.
+ * False when the name or namespace is invalid: the object has no identity to be read under.
+ */
+function readMetadata(
+  reader: FieldReader,
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+  metadata: JsonObject | undefined,
+): boolean {
+  const nameProblemText = nameProblem(kind, name);
+  const namespaceProblem = namespace === undefined ? undefined : dns1123LabelProblem(namespace);
+  const valid = nameProblemText === undefined && namespaceProblem === undefined;
+  const shown = namespace === undefined ? name : `${namespace}/${name}`;
+  // An invalid name may hold anything (markup, control characters): shown quoted and escaped.
+  reader.object = valid ? `${kind} ${shown}` : `${kind} ${quoted(shown)}`;
+  if (nameProblemText !== undefined) {
+    reader.fail("metadata.name", `${quoted(name)} is not a valid ${kind} name: it ${nameProblemText}`);
+  }
+  if (namespaceProblem !== undefined && namespace !== undefined) {
+    reader.fail(
+      "metadata.namespace",
+      `${quoted(namespace)} is not a valid namespace name: it ${namespaceProblem}`,
+    );
+  }
+  reader.labels(metadata?.labels, "metadata.labels");
+  reader.annotations(metadata?.annotations, "metadata.annotations");
+  return valid;
+}
+
+/**
+ * YAML's `.inf`, `-.inf` and `.nan` are numbers JSON cannot carry, so the API server never
+ * receives them: each is reported at its field, wherever in the object it is.
+ */
+function allNumbersFinite(reader: FieldReader, value: unknown, path: string): boolean {
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) return true;
+    reader.fail(
+      path,
+      `${nonFiniteText(value)} is not a finite number; Kubernetes accepts only finite numbers`,
+    );
+    return false;
+  }
+  let finite = true;
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      finite = allNumbersFinite(reader, item, `${path}[${index}]`) && finite;
+    });
+  } else if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      finite = allNumbersFinite(reader, item, path === "" ? key : `${path}.${key}`) && finite;
+    }
+  }
+  return finite;
+}
+
 function readNamespace(reader: FieldReader, name: string, object: JsonObject): Namespace {
   const metadata = reader.record(object.metadata, "metadata");
-  const labels = reader.stringMap(metadata?.labels, "metadata.labels");
-  const annotations = reader.stringMap(metadata?.annotations, "metadata.annotations");
+  const labels = reader.labels(metadata?.labels, "metadata.labels");
+  const annotations = reader.annotations(metadata?.annotations, "metadata.annotations");
   // The API server sets this label on every namespace, whatever the manifest says.
   return { name, labels: { ...labels, "kubernetes.io/metadata.name": name }, annotations, declared: true };
 }
@@ -348,7 +539,7 @@ function readPod(
 ): Pod | undefined {
   const metadataPath = specPath === "spec" ? "metadata" : specPath.replace(/spec$/, "metadata");
   const metadata = reader.record(metadataValue, metadataPath);
-  const labels = reader.stringMap(metadata?.labels, `${metadataPath}.labels`);
+  const labels = reader.labels(metadata?.labels, `${metadataPath}.labels`);
   const spec = reader.record(specValue, specPath);
   const ports: ContainerPort[] = [];
   const containers: ContainerSecurity[] = [];
@@ -674,7 +865,7 @@ function readRole(
   object: JsonObject,
 ): Role | undefined {
   const metadata = reader.record(object.metadata, "metadata");
-  const labels = reader.stringMap(metadata?.labels, "metadata.labels");
+  const labels = reader.labels(metadata?.labels, "metadata.labels");
   const rules: PolicyRule[] = [];
   reader.array(object.rules, "rules").forEach((item, index) => {
     const path = `rules[${index}]`;

@@ -1,4 +1,12 @@
 import type { LabelRequirement, LabelSelector, SelectorOperator } from "./model";
+import {
+  ANNOTATIONS_MAX_BYTES,
+  annotationsSize,
+  labelValueProblem,
+  nonFiniteText,
+  qualifiedNameProblem,
+  quoted,
+} from "./validation";
 
 /** A problem with one field of one input object: enough to find and fix it. */
 export interface InputError {
@@ -38,6 +46,10 @@ export class FieldReader {
   ) {}
 
   fail(field: string, message: string): undefined {
+    // A field read twice (once for the object's metadata, once by the reader of its kind) is
+    // reported once.
+    if (this.errors.some((earlier) => earlier.field === field && earlier.message === message))
+      return undefined;
     const error: InputError =
       this.object === undefined
         ? { source: this.source, field, message }
@@ -114,10 +126,55 @@ export class FieldReader {
     return out;
   }
 
+  /** Labels, as the API server validates them (ValidateLabels): qualified-name keys, label values. */
+  labels(value: unknown, field: string): Record<string, string> {
+    const labels = this.stringMap(value, field);
+    for (const [key, text] of Object.entries(labels)) {
+      if (!this.labelKey(key, `${field}.${key}`)) {
+        delete labels[key];
+        continue;
+      }
+      const problem = labelValueProblem(text);
+      if (problem !== undefined) {
+        this.fail(`${field}.${key}`, `label value ${quoted(text)} ${problem}`);
+        delete labels[key];
+      }
+    }
+    return labels;
+  }
+
+  /**
+   * Annotations, as the API server validates them (ValidateAnnotations): qualified-name keys
+   * (compared in lower case) and at most 256 KiB of keys and values together.
+   */
+  annotations(value: unknown, field: string): Record<string, string> {
+    const annotations = this.stringMap(value, field);
+    for (const key of Object.keys(annotations)) {
+      const problem = qualifiedNameProblem(key.toLowerCase());
+      if (problem !== undefined) {
+        this.fail(`${field}.${key}`, `annotation key ${quoted(key)}: ${problem}`);
+        delete annotations[key];
+      }
+    }
+    const size = annotationsSize(annotations);
+    if (size > ANNOTATIONS_MAX_BYTES) {
+      this.fail(field, `annotations take ${size} bytes; the limit is ${ANNOTATIONS_MAX_BYTES} (256 KiB)`);
+    }
+    return annotations;
+  }
+
+  /** `field` is where the key is written: the label's own path, or a requirement's `key`. */
+  private labelKey(key: string, field: string): boolean {
+    const problem = qualifiedNameProblem(key);
+    if (problem === undefined) return true;
+    this.fail(field, `label key ${quoted(key)}: ${problem}`);
+    return false;
+  }
+
   selector(value: unknown, field: string): LabelSelector | undefined {
     const record = this.record(value, field);
     if (record === undefined) return undefined;
-    const matchLabels = this.stringMap(record.matchLabels, `${field}.matchLabels`);
+    const matchLabels = this.labels(record.matchLabels, `${field}.matchLabels`);
     const matchExpressions: LabelRequirement[] = [];
     this.array(record.matchExpressions, `${field}.matchExpressions`).forEach((item, index) => {
       const path = `${field}.matchExpressions[${index}]`;
@@ -134,6 +191,10 @@ export class FieldReader {
     const operator = this.requiredString(record.operator, `${field}.operator`);
     const values = this.stringList(record.values, `${field}.values`);
     if (key === undefined || operator === undefined) return undefined;
+    // Keys are validated as label keys. Values are not: the API server keeps accepting objects
+    // that already held values no label can have (AllowInvalidLabelValueInSelector), and such a
+    // value is harmless to read: In matches no pod by it, NotIn every pod.
+    if (!this.labelKey(key, `${field}.key`)) return undefined;
     if (!OPERATORS.includes(operator as SelectorOperator)) {
       return this.fail(
         `${field}.operator`,
@@ -156,6 +217,8 @@ export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "string") return `the string ${quoted(value)}`;
+  if (typeof value === "number" && !Number.isFinite(value))
+    return `the non-finite number ${nonFiniteText(value)}`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }

@@ -63,7 +63,10 @@ export function eventsOf(state: ClusterState, cmd: Command): WatchEvent[] {
     const pod = pods[cmd.pick % Math.max(1, pods.length)];
     if (pod === undefined) return [];
     if (!cmd.up) return [{ type: "DELETED", kind: "Pod", object: pod }];
-    return [{ type: "ADDED", kind: "Pod", object: { ...pod, name: `${pod.name}-r${replica++}` } }];
+    // A replica is a Pod object of its own: its source names it, as a watched pod's does.
+    const name = `${pod.name}-r${replica++}`;
+    const source = pod.source.kind === "Pod" ? { ...pod.source, name } : pod.source;
+    return [{ type: "ADDED", kind: "Pod", object: { ...pod, name, source } }];
   }
   if (cmd.op === "ROLLOUT") {
     const old = state.cluster().pods.filter((p) => p.namespace === cmd.namespace && p.labels.app === cmd.app);
