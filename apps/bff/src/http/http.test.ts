@@ -23,10 +23,16 @@ function get(
   target: { port: number } | { socketPath: string },
   pathname: string,
   headers: OutgoingHttpHeaders = {},
+  signal?: AbortSignal,
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
-      { ...("port" in target ? { host: "127.0.0.1", port: target.port } : target), path: pathname, headers },
+      {
+        ...("port" in target ? { host: "127.0.0.1", port: target.port } : target),
+        path: pathname,
+        headers,
+        ...(signal === undefined ? {} : { signal }),
+      },
       (response) => {
         let body = "";
         response.setEncoding("utf8");
@@ -251,20 +257,20 @@ describe("the BFF's HTTP surface", () => {
     expect(PRINT_QUEUE).toMatchObject({ running: 1, waiting: 4, retryAfterS: 10 });
     expect(EXPORT_QUEUE).toMatchObject({ running: 2, waiting: 8 });
     const p = port(server);
+    const print = server.queues.print;
     const asked = [
       "/api/export/report.pdf",
       "/api/export/report.pdf?namespace=shop&paper=letter",
       "/api/export/page.png?page=gaps",
       "/api/export/page.png?page=rbac",
-      "/api/export/report.pdf?namespace=lab",
     ].map((pathname) => get({ port: p }, pathname, { "sec-fetch-site": "same-origin" }));
-    await until(
-      () =>
-        server.queues.print.running === 1 &&
-        server.queues.print.waiting === 4 &&
-        printer.started.length === 1,
-    );
+    await until(() => print.running === 1 && print.waiting === 3 && printer.started.length === 1);
     expect(printer.started).toEqual(["pdf Whole cluster a4"]);
+    const giving = new AbortController();
+    const gaveUp = get({ port: p }, "/api/export/report.pdf?namespace=lab", {}, giving.signal).catch(
+      (error: Error) => error.name,
+    );
+    await until(() => print.waiting === 4);
 
     const refused = await get({ port: p }, "/api/export/page.png?page=gaps", {});
     expect(refused.status).toBe(429);
@@ -275,13 +281,26 @@ describe("the BFF's HTTP surface", () => {
     // Data exports have their own line: they are not held behind the printing.
     expect((await get({ port: p }, "/api/export/rbac.json")).status).toBe(200);
 
+    // A client that gives up leaves the line, and its place is taken.
+    giving.abort();
+    expect(await gaveUp).toBe("AbortError");
+    await until(() => print.waiting === 3);
+    asked.push(get({ port: p }, "/api/export/report.pdf?namespace=shop"));
+    await until(() => print.waiting === 4);
+
     printer.release();
     const answers = await Promise.all(asked);
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
     expect(answers[0]!.headers["content-type"]).toBe("application/pdf");
     expect(answers[2]!.headers["content-type"]).toBe("image/png");
-    expect(printer.started).toHaveLength(5);
-    expect(server.queues.print.running + server.queues.print.waiting).toBe(0);
+    expect(printer.started).toEqual([
+      "pdf Whole cluster a4",
+      "pdf Namespace shop letter",
+      "png /?tab=gaps",
+      "png /?tab=rbac",
+      "pdf Namespace shop a4",
+    ]);
+    expect(print.running + print.waiting).toBe(0);
     expect((await get({ port: p }, "/api/export/page.png?page=rbac")).status).toBe(200);
   });
 
