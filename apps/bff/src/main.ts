@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadExceptions, watchExceptions } from "./exceptions/file";
+import { allowedHostsOption } from "./http/hosts";
 import { jsonLogger } from "./log";
 import { startServer } from "./server";
 import { DEFAULT_DEMO_INTERVAL_MS, DemoSource } from "./sources/demo";
@@ -26,6 +27,10 @@ Where the cluster comes from (first that applies):
 Options:
   --port N             port to listen on (default: $PORT or 4317)
   --host ADDR          address to bind (default: $HOST or 127.0.0.1; the dashboard has no login)
+  --allow-host NAME[:PORT]
+                       answer requests for this host name too (repeatable; also
+                       $TRUSTMAP_ALLOWED_HOSTS, comma-separated): a proxy's public name, a
+                       tunnel's port. Others than loopback and the bound address are refused (421).
   --seed N             the demo company's seed (default 1)
   --demo-interval MS   milliseconds between two changes of the demo (default 2000; 0: a still demo)
   --exceptions FILE    accepted exceptions (YAML, watched): their findings are counted and shown apart
@@ -50,6 +55,7 @@ const { values } = (() => {
         context: { type: "string" },
         port: { type: "string" },
         host: { type: "string" },
+        "allow-host": { type: "string", multiple: true },
         seed: { type: "string" },
         "demo-interval": { type: "string" },
         exceptions: { type: "string" },
@@ -72,6 +78,13 @@ const port = Number(values.port ?? process.env.PORT ?? 4317);
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   fail(`--port: expected a port number, not ${values.port ?? process.env.PORT}`);
 const host = values.host ?? process.env.HOST ?? "127.0.0.1";
+const allowedHosts = (() => {
+  try {
+    return allowedHostsOption(values["allow-host"], process.env.TRUSTMAP_ALLOWED_HOSTS);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+})();
 const seed = values.seed === undefined ? 1 : Number(values.seed);
 if (!Number.isSafeInteger(seed)) fail(`--seed: expected an integer, not ${values.seed}`);
 const intervalMs = Number(values["demo-interval"] ?? DEFAULT_DEMO_INTERVAL_MS);
@@ -120,8 +133,8 @@ if (!["127.0.0.1", "::1", "localhost"].includes(host)) {
   );
 }
 const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
-const server = await startServer({ source, host, port, logger, webRoot, accepted }).catch((error: Error) =>
-  fail(`cannot listen on ${host}:${port}: ${error.message}`),
+const server = await startServer({ source, host, port, logger, webRoot, accepted, allowedHosts }).catch(
+  (error: Error) => fail(`cannot listen on ${host}:${port}: ${error.message}`),
 );
 if (values.exceptions !== undefined)
   watchExceptions(values.exceptions, accepted, logger, 2000, (next) => server.live.accept(next));

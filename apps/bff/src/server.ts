@@ -3,8 +3,10 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { type Accepted, apiRouter, HttpError, type StreamRegistry } from "./api/routes";
+import { type Accepted, apiRouter, exportQueues, type Queues, type StreamRegistry } from "./api/routes";
 import { ReportPrinter } from "./export/printer";
+import { HttpError } from "./http/errors";
+import { HostPolicy } from "./http/hosts";
 import { LiveCluster, type LiveOptions } from "./live/cluster";
 import type { Logger } from "./log";
 import type { ClusterSource } from "./sources/source";
@@ -25,6 +27,11 @@ export interface ServerOptions {
   readonly printer?: ReportPrinter;
   /** Accepted exceptions (`--exceptions FILE`), read at each request: their findings are counted and shown apart. */
   readonly accepted?: Accepted;
+  /**
+   * Host names (NAME or NAME:PORT) answered besides loopback and the bound address, as
+   * `--allow-host` and TRUSTMAP_ALLOWED_HOSTS give them (a proxy's public name, an SSH tunnel's port).
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface RunningServer {
@@ -32,6 +39,10 @@ export interface RunningServer {
   readonly live: LiveCluster;
   readonly server: Server;
   readonly streams: ReadonlySet<StreamConnection>;
+  /** The export routes' work queues (how many run and wait now). */
+  readonly queues: Queues;
+  /** The Host headers answered. */
+  readonly hosts: HostPolicy;
   close(): Promise<void>;
 }
 
@@ -81,7 +92,37 @@ function loopbackOrigin(server: Server): string | undefined {
   return `http://${host}:${address.port}`;
 }
 
+/** Refused before any route or file: a Host that is not an allowed name (DNS rebinding). */
+function hostGuard(policy: () => HostPolicy) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    const host = request.header("host");
+    if (policy().allows(host)) {
+      next();
+      return;
+    }
+    const message = policy().refusal(host);
+    response.status(421);
+    if (request.path.startsWith("/api/")) response.json({ error: message });
+    else response.type("text/plain").send(`${message}\n`);
+  };
+}
+
+/** Source maps are not served, even when a build left them beside the scripts. */
+function refuseSourceMaps(request: Request, response: Response, next: NextFunction): void {
+  if (request.path.toLowerCase().endsWith(".map"))
+    response.status(404).type("text/plain").send("Not found: source maps are not served.\n");
+  else next();
+}
+
+/** Errors Express itself raises for the client's mistakes (a URIError from a path, say): status 4xx. */
+function clientErrorStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === "number" && status >= 400 && status < 500 ? status : undefined;
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  // A bad --allow-host is told before anything starts.
+  new HostPolicy({}, options.allowedHosts);
   const webRoot = options.webRoot;
   const { logger } = options;
   const live = new LiveCluster(options.source, options.live);
@@ -100,6 +141,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.disable("x-powered-by");
   app.set("query parser", "simple");
   app.use(securityHeaders);
+  // Set once listening, before any request can arrive: the policy compares the port listened on.
+  let hosts: HostPolicy | undefined;
   app.use((request, response, next) => {
     const started = performance.now();
     response.on("finish", () => {
@@ -113,16 +156,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     next();
   });
+  app.use(hostGuard(() => hosts!));
   const printer = options.printer ?? new ReportPrinter();
   const webServed = webRoot !== undefined && existsSync(path.join(webRoot, "index.html"));
   let origin: string | undefined;
+  const queues = exportQueues();
   app.use(
     "/api",
-    apiRouter(live, registry, { printer, origin: () => origin }, options.heartbeatMs, options.accepted),
+    apiRouter(
+      live,
+      registry,
+      { printer, origin: () => origin },
+      options.heartbeatMs,
+      options.accepted,
+      queues,
+    ),
   );
   app.use("/api", (request) => {
     throw new HttpError(404, `no API route ${request.method} ${request.path}`);
   });
+  app.use(refuseSourceMaps);
   if (webServed) {
     app.use(express.static(webRoot, { index: "index.html", fallthrough: true }));
     // Every other path is a view of the single-page app (links carry the view in the URL).
@@ -138,7 +191,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
     if (error instanceof HttpError) {
-      response.status(error.status).json({ error: error.message });
+      response.status(error.status).set(error.headers).json({ error: error.message });
+      return;
+    }
+    const status = clientErrorStatus(error);
+    if (status !== undefined) {
+      response.status(status).json({ error: `${request.path}: ${(error as Error).message}` });
       return;
     }
     logger.log("error", "request failed", {
@@ -156,6 +214,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     else server.listen(options.port, options.host, () => resolve());
   });
   const url = listeningUrl(server, options.socketPath);
+  const address = server.address();
+  hosts = new HostPolicy(
+    typeof address === "string" || address === null
+      ? {}
+      : { addresses: [options.host, address.address], port: address.port },
+    options.allowedHosts,
+  );
   if (webServed) origin = loopbackOrigin(server);
   // The engine judges findings by the exceptions in force: the graph's marks and every count leave
   // accepted findings out (main tells it again when the file changes).
@@ -169,6 +234,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     live,
     server,
     streams,
+    queues,
+    hosts,
     async close() {
       for (const connection of [...streams]) connection.close();
       await live.stop();

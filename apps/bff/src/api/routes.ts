@@ -26,6 +26,9 @@ import type { z } from "zod";
 import { matrixCsv } from "../export/csv";
 import { evidenceCsv, evidenceJson, evidenceSarif } from "../export/evidence";
 import { PrinterUnavailable, type ReportPrinter } from "../export/printer";
+import { checkQueryEncoding, pathEncodingCheck, refuseOtherOrigins } from "../http/checks";
+import { HttpError } from "../http/errors";
+import { type QueueLimits, WorkQueue } from "../http/queue";
 import type { LiveCluster } from "../live/cluster";
 import { StreamConnection } from "../stream/connection";
 import { metricsText } from "./metrics";
@@ -138,15 +141,44 @@ async function evidenceOf(
   });
 }
 
-/** A request the client got wrong: answered with this status and message. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+export { HttpError };
+
+/** Printing costs seconds of Chromium and hundreds of megabytes each: one at a time, four waiting. */
+export const PRINT_QUEUE: QueueLimits = {
+  what: "PDF reports and page screenshots",
+  running: 1,
+  waiting: 4,
+  retryAfterS: 10,
+};
+
+/** Data exports hold the scope's whole report or matrix in memory: two at a time, eight waiting. */
+export const EXPORT_QUEUE: QueueLimits = { what: "exports", running: 2, waiting: 8, retryAfterS: 5 };
+
+/** The work queues of the costly routes (exports). */
+export interface Queues {
+  readonly print: WorkQueue;
+  readonly exports: WorkQueue;
 }
+
+export function exportQueues(): Queues {
+  return { print: new WorkQueue(PRINT_QUEUE), exports: new WorkQueue(EXPORT_QUEUE) };
+}
+
+/** Aborted when the client goes away before its answer is sent: it leaves a queue's waiting line. */
+function clientGone(response: Response): AbortSignal {
+  const controller = new AbortController();
+  response.on("close", () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+// The routes with path parameters: Express decodes them before any handler; a malformed one is a
+// 400 naming it, checked first.
+const NODE_ROUTE = "/nodes/:id";
+const REPORT_ROUTE = "/export/report.:format";
+const RBAC_EXPORT_ROUTE = "/export/rbac.:format";
+const checkPathEncoding = pathEncodingCheck([NODE_ROUTE, REPORT_ROUTE, RBAC_EXPORT_ROUTE]);
 
 /** Parses query parameters with a schema; a bad one is a 400 that names it. */
 function parseQuery<S extends z.ZodType>(schema: S, request: Request): z.infer<S> {
@@ -175,8 +207,21 @@ export function apiRouter(
   printing: Printing,
   heartbeatMs?: number,
   accepted: Accepted = { exceptions: [] },
+  queues: Queues = exportQueues(),
 ): Router {
   const router = Router();
+
+  router.use((request, _response, next) => {
+    checkQueryEncoding(request);
+    checkPathEncoding(request);
+    next();
+  });
+  // Exports are costly: made for this dashboard's own pages only (not for a page of another site
+  // that sends the browser here), and queued.
+  router.use("/export", (request, _response, next) => {
+    refuseOtherOrigins(request, "exports");
+    next();
+  });
 
   router.get("/health", (_request, response: Response<Health>) => {
     response.json({
@@ -204,7 +249,7 @@ export function apiRouter(
     response.json({ namespaces: await live.query("namespaces", {}) });
   });
 
-  router.get("/nodes/:id", async (request, response) => {
+  router.get(NODE_ROUTE, async (request, response) => {
     const id = request.params.id;
     if (typeof id !== "string" || id.length > 2048)
       throw new HttpError(400, "node id: expected a view node id");
@@ -269,24 +314,30 @@ export function apiRouter(
 
   // Exports respect the same filters as the pages, and say which in the file and its name. Every
   // format of the evidence report is rendered from one model, read at one revision.
-  router.get("/export/report.:format", async (request, response) => {
+  router.get(REPORT_ROUTE, async (request, response) => {
     const format = request.params.format;
     if (format !== "pdf" && format !== "csv" && format !== "json" && format !== "sarif")
       throw new HttpError(404, `report export: ${JSON.stringify(format)} is not pdf, csv, json or sarif`);
     const { paper, ...filters } = parseQuery(EvidenceQuery, request);
     if (paper !== undefined && format !== "pdf")
       throw new HttpError(400, 'query parameter "paper": only the PDF has a paper size');
-    const report = await evidenceOf(live, filters, accepted);
     const name = exportName("report", { ...filters, ...(paper === undefined ? {} : { paper }) }, format);
-    response.setHeader("X-Trustmap-Revision", String(report.meta.revision));
     if (format === "pdf") {
-      const pdf = await printing.printer
-        .pdf(printOrigin(printing), excerptOf(report, PDF_LIMITS), paper ?? "a4")
-        .catch(unavailable);
+      const origin = printOrigin(printing);
+      const { report, pdf } = await queues.print.run(async () => {
+        const report = await evidenceOf(live, filters, accepted);
+        const pdf = await printing.printer
+          .pdf(origin, excerptOf(report, PDF_LIMITS), paper ?? "a4")
+          .catch(unavailable);
+        return { report, pdf };
+      }, clientGone(response));
+      response.setHeader("X-Trustmap-Revision", String(report.meta.revision));
       response.setHeader("Content-Disposition", `attachment; filename="${name}"`);
       response.type("application/pdf").send(pdf);
       return;
     }
+    const report = await queues.exports.run(() => evidenceOf(live, filters, accepted), clientGone(response));
+    response.setHeader("X-Trustmap-Revision", String(report.meta.revision));
     response.setHeader("Content-Disposition", `attachment; filename="${name}"`);
     if (format === "csv") response.type("text/csv; charset=utf-8").send(evidenceCsv(report));
     else if (format === "sarif") response.type("application/sarif+json").send(evidenceSarif(report));
@@ -298,9 +349,14 @@ export function apiRouter(
     const shot = parseQuery(PageShotQuery, request);
     const params = new URLSearchParams(shot.query);
     params.set("tab", shot.page);
-    const png = await printing.printer
-      .screenshot(printOrigin(printing), { path: `/?${params}`, width: shot.width, scale: shot.scale })
-      .catch(unavailable);
+    const origin = printOrigin(printing);
+    const png = await queues.print.run(
+      () =>
+        printing.printer
+          .screenshot(origin, { path: `/?${params}`, width: shot.width, scale: shot.scale })
+          .catch(unavailable),
+      clientGone(response),
+    );
     response.setHeader(
       "Content-Disposition",
       `attachment; filename="${exportName(shot.page, Object.fromEntries(params), "png")}"`,
@@ -308,16 +364,15 @@ export function apiRouter(
     response.type("image/png").send(png);
   });
 
-  router.get("/export/rbac.:format", async (request, response) => {
+  router.get(RBAC_EXPORT_ROUTE, async (request, response) => {
     const format = request.params.format;
     if (format !== "csv" && format !== "json")
       throw new HttpError(404, `RBAC export: ${JSON.stringify(format)} is not csv or json`);
     const filters = parseQuery(MatrixExportQuery, request);
-    const page = await live.query("matrix", {
-      ...filters,
-      offset: 0,
-      limit: Number.MAX_SAFE_INTEGER,
-    });
+    const page = await queues.exports.run(
+      () => live.query("matrix", { ...filters, offset: 0, limit: Number.MAX_SAFE_INTEGER }),
+      clientGone(response),
+    );
     response.setHeader(
       "Content-Disposition",
       `attachment; filename="${exportName("rbac", filters, format)}"`,

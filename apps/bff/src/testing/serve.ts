@@ -1,6 +1,6 @@
 import { type Cluster, formatInputError, initialEvents, parseCluster } from "@trustmap/engine";
 import { silentLogger } from "../log";
-import { type RunningServer, startServer } from "../server";
+import { type RunningServer, type ServerOptions, startServer } from "../server";
 import { ScriptedSource } from "./scripted";
 
 /**
@@ -10,12 +10,19 @@ import { ScriptedSource } from "./scripted";
 export async function serveObjects(
   objects: readonly unknown[],
   source: ScriptedSource = new ScriptedSource(),
+  options: Partial<ServerOptions> = {},
 ): Promise<{ server: RunningServer; source: ScriptedSource; cluster: Cluster }> {
   const { cluster, errors } = parseCluster(
     objects.map((object, i) => ({ source: `doc ${i}`, object: object as never })),
   );
   if (errors.length > 0) throw new Error(errors.map(formatInputError).join("\n"));
-  const server = await startServer({ source, host: "127.0.0.1", port: 0, logger: silentLogger });
+  const server = await startServer({
+    source,
+    host: "127.0.0.1",
+    port: 0,
+    logger: silentLogger,
+    ...options,
+  });
   source.push(initialEvents(cluster));
   await server.live.whenIdle();
   return { server, source, cluster };
