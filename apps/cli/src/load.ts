@@ -446,7 +446,9 @@ function checkTree(document: Document.Parsed, at: (node: unknown) => number): st
     if (!isMap(node) && !isSeq(node)) continue;
     if (depth >= MAX_DEPTH) return `${where}: nested more than ${MAX_DEPTH} levels deep; refused`;
     if (isSeq(node)) {
-      node.items.forEach((item, i) => stack.push({ node: item, path: `${path}[${i}]`, depth: depth + 1 }));
+      node.items.forEach((item, i) => {
+        stack.push({ node: item, path: `${path}[${i}]`, depth: depth + 1 });
+      });
       continue;
     }
     if (node.items.length > MAX_KEYS) return `${where}: more than ${MAX_KEYS} keys in one map; refused`;
@@ -502,7 +504,9 @@ function checkValues(root: unknown): string | undefined {
     if (depth >= MAX_DEPTH)
       return `${field}: nested more than ${MAX_DEPTH} levels deep (aliases expanded); refused`;
     if (Array.isArray(value)) {
-      value.forEach((item, i) => stack.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 }));
+      value.forEach((item, i) => {
+        stack.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 });
+      });
       continue;
     }
     for (const [key, item] of Object.entries(value))
