@@ -304,14 +304,42 @@ class Sink {
   }
 }
 
+const PARSE_OPTIONS = {
+  merge: true,
+  // Keys are checked for repeats below, in one pass: the parser's own check is quadratic.
+  uniqueKeys: false,
+  prettyErrors: false,
+} as const;
+
 function decode(text: string, file: string, sink: Sink): void {
   const lineCounter = new LineCounter();
-  const composer = new Composer({
-    merge: true,
-    // Keys are checked for repeats below, in one pass: the parser's own check is quadratic.
-    uniqueKeys: false,
-    prettyErrors: false,
-  });
+  const composer = new Composer(PARSE_OPTIONS);
+  let retried: { documents: Document.Parsed[]; lineCounter: LineCounter } | undefined;
+  // Kubernetes' YAML reader takes tabs as blanks inside [ ] and { }, where this parser wants
+  // continuation lines indented with spaces: a document that fails is read once more with the
+  // tabs leading such lines made spaces, and kept if that reads cleanly.
+  const retry = (index: number): [Document.Parsed, LineCounter] | undefined => {
+    if (!text.includes("\t")) return undefined;
+    if (retried === undefined) {
+      const counter = new LineCounter();
+      const documents: Document.Parsed[] = [];
+      try {
+        for (const document of new Composer(PARSE_OPTIONS).compose(
+          new Parser(counter.addNewLine).parse(spaceFlowTabs(text)),
+        )) {
+          documents.push(document);
+          if (documents.length > MAX_DOCUMENTS) break;
+        }
+      } catch {
+        // The first reading's error stands.
+      }
+      retried = { documents, lineCounter: counter };
+    }
+    const document = retried.documents[index - 1];
+    return document !== undefined && document.errors.length === 0
+      ? [document, retried.lineCounter]
+      : undefined;
+  };
   const before = { objects: sink.objects, errors: sink.errors.length };
   const skipped: number[] = [];
   let index = 0;
@@ -322,7 +350,8 @@ function decode(text: string, file: string, sink: Sink): void {
         sink.errors.push(`${file}: more than ${MAX_DOCUMENTS} documents; refused`);
         return;
       }
-      const kept = decodeDocument(document, file, index, lineCounter, sink);
+      const [read, counter] = (document.errors.length > 0 && retry(index)) || [document, lineCounter];
+      const kept = decodeDocument(read, file, index, counter, sink);
       if (kept === "skipped") skipped.push(index);
     }
   } catch (error) {
@@ -342,7 +371,47 @@ function decode(text: string, file: string, sink: Sink): void {
   }
 }
 
-type Outcome = "object" | "skipped" | "empty" | "error";
+/**
+ * The text with tabs that lead a line inside a flow collection ([ ] or { }) made spaces, one
+ * more than the line that opened the collection. Quotes and comments are followed so that their
+ * brackets do not count; line breaks stay where they are, so line numbers hold.
+ */
+export function spaceFlowTabs(text: string): string {
+  const lines = text.split("\n");
+  let depth = 0;
+  let indent = 0;
+  let quote: string | undefined;
+  for (let n = 0; n < lines.length; n++) {
+    let line = lines[n] ?? "";
+    const lead = /^[ \t]*/.exec(line)?.[0] ?? "";
+    if (depth > 0 && quote === undefined && lead.includes("\t")) {
+      line = " ".repeat(indent + 1) + line.slice(lead.length);
+      lines[n] = line;
+    }
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (quote !== undefined) {
+        if (c === "\\" && quote === '"') i++;
+        else if (c === quote && quote === "'" && line[i + 1] === "'") i++;
+        else if (c === quote) quote = undefined;
+      } else if (c === "#" && (i === 0 || /[ \t]/.test(line[i - 1] ?? ""))) {
+        break;
+      } else if ((c === '"' || c === "'") && (i === 0 || /[ \t[{,:]/.test(line[i - 1] ?? ""))) {
+        quote = c;
+      } else if (c === "[" || c === "{") {
+        if (depth === 0) indent = lead.length;
+        depth++;
+      } else if ((c === "]" || c === "}") && depth > 0) {
+        depth--;
+      }
+    }
+    if (depth === 0) quote = undefined;
+  }
+  return lines.join("\n");
+}
+
+/** What became of a document; "noted" was skipped with its own note. */
+type Outcome = "object" | "skipped" | "noted" | "empty" | "error";
 
 function decodeDocument(
   document: Document.Parsed,
@@ -388,7 +457,7 @@ function decodeDocument(
     sink.notes.push(
       `${source}: skipped: ${String(kind)} is a kustomize file, not a cluster object; render it and pipe it in: kubectl kustomize DIR | trustmap analyze -`,
     );
-    return "skipped";
+    return "noted";
   }
   sink.objects++;
   const line = at(document.contents);
@@ -459,13 +528,15 @@ function checkTree(document: Document.Parsed, at: (node: unknown) => number): st
       if (!isScalar(key) && key !== null) {
         return `${where}: a map or list used as a key (line ${at(key)}); keys must be strings`;
       }
-      const name = isScalar(key) ? String(key.value) : "";
-      const field = path === "" ? name : `${path}.${name}`;
-      if (name === "<<" && isScalar(key) && key.source === "<<") {
+      // With `merge`, the parser gives a merge key (<<) a symbol for its value.
+      if (isScalar(key) && typeof key.value === "symbol") {
+        const field = path === "" ? "<<" : `${path}.<<`;
         const problem = checkMerge(pair.value, document);
         if (problem !== undefined) return `${field} (line ${at(key)}): ${problem}`;
         continue;
       }
+      const name = isScalar(key) ? String(key.value) : "";
+      const field = path === "" ? name : `${path}.${name}`;
       if (keys.has(name))
         return `${field} (line ${at(key)}): the key ${JSON.stringify(name)} appears twice in one map`;
       keys.add(name);
