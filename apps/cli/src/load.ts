@@ -91,7 +91,10 @@ export function listFiles(
 function walk(paths: readonly string[], cwd: string, errors: string[], notes: string[]): InputFile[] {
   const files: InputFile[] = [];
   const visited = new Set<string>();
-  const label = (path: string) => (path === STDIN ? STDIN_LABEL : (cwd && relative(cwd, path)) || path);
+  const label = (path: string) => {
+    if (path === STDIN) return STDIN_LABEL;
+    return cwd === "" ? path : relative(cwd, path) || ".";
+  };
   // Depth first, in name order, without recursion: a deep tree cannot exhaust the stack.
   const stack = [...paths].reverse().map((path) => ({ path, explicit: true }));
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
