@@ -15,6 +15,7 @@ import { join, relative } from "node:path";
 import type { InputDocument } from "@trustmap/engine";
 import {
   Composer,
+  type CST,
   type Document,
   isAlias,
   isMap,
@@ -22,6 +23,7 @@ import {
   isPair,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   Parser,
 } from "yaml";
@@ -327,9 +329,7 @@ function decode(text: string, file: string, sink: Sink): void {
       const counter = new LineCounter();
       const documents: Document.Parsed[] = [];
       try {
-        for (const document of new Composer(PARSE_OPTIONS).compose(
-          new Parser(counter.addNewLine).parse(spaceFlowTabs(text)),
-        )) {
+        for (const document of new Composer(PARSE_OPTIONS).compose(tokens(spaceFlowTabs(text), counter))) {
           documents.push(document);
           if (documents.length > MAX_DOCUMENTS) break;
         }
@@ -345,9 +345,10 @@ function decode(text: string, file: string, sink: Sink): void {
   };
   const before = { objects: sink.objects, errors: sink.errors.length };
   const skipped: number[] = [];
+  let noted = false;
   let index = 0;
   try {
-    for (const document of composer.compose(new Parser(lineCounter.addNewLine).parse(text))) {
+    for (const document of composer.compose(tokens(text, lineCounter))) {
       index++;
       if (index > MAX_DOCUMENTS) {
         sink.errors.push(`${file}: more than ${MAX_DOCUMENTS} documents; refused`);
@@ -356,15 +357,19 @@ function decode(text: string, file: string, sink: Sink): void {
       const [read, counter] = (document.errors.length > 0 && retry(index)) || [document, lineCounter];
       const kept = decodeDocument(read, file, index, counter, sink);
       if (kept === "skipped") skipped.push(index);
+      if (kept === "noted") noted = true;
     }
   } catch (error) {
     sink.errors.push(`${file}, document ${index + 1}: ${describeThrow(error)}`);
     return;
   }
-  if (skipped.length === 0 || sink.errors.length > before.errors) return;
+  if (sink.errors.length > before.errors) return;
   if (sink.objects === before.objects) {
+    if (noted) return;
     sink.notes.push(
-      `${file}: skipped: holds no Kubernetes object (no document with kind, or apiVersion and metadata)`,
+      skipped.length > 0
+        ? `${file}: skipped: holds no Kubernetes object (no document with kind, or apiVersion and metadata)`
+        : `${file}: skipped: holds no Kubernetes object (no document, or only empty ones)`,
     );
   } else {
     for (const number of skipped)
@@ -372,6 +377,41 @@ function decode(text: string, file: string, sink: Sink): void {
         `${file}, document ${number}: skipped: not a Kubernetes object (no kind, or apiVersion and metadata)`,
       );
   }
+}
+
+/** Thrown while parsing when the text passes a bound; the reader turns it into an error. */
+class BoundError extends Error {}
+
+/**
+ * The parser's tokens of `text`, stopped as soon as nesting or the keys of one map pass their
+ * bound: before the parser has built (and the composer recursed through) a tree of any size.
+ */
+function* tokens(text: string, lineCounter: LineCounter): Generator<CST.Token, void> {
+  const parser = new Parser(lineCounter.addNewLine);
+  // As Parser.parse does: the first line starts at 0.
+  lineCounter.addNewLine(0);
+  const line = () => lineCounter.lineStarts.length;
+  for (const lexeme of new Lexer().lex(text)) {
+    yield* parser.next(lexeme);
+    const stack = parser.stack;
+    // A document and a few tokens in hand sit on the stack besides the collections.
+    if (stack.length > MAX_DEPTH + 4) {
+      throw new BoundError(`nested more than ${MAX_DEPTH} levels deep at line ${line()}; refused`);
+    }
+    const top = stack[stack.length - 1];
+    const below = stack[stack.length - 2];
+    for (const token of [top, below]) {
+      if (isMapToken(token) && token.items.length > MAX_KEYS) {
+        throw new BoundError(`more than ${MAX_KEYS} keys in one map at line ${line()}; refused`);
+      }
+    }
+  }
+  yield* parser.end();
+}
+
+function isMapToken(token: CST.Token | undefined): token is CST.BlockMap | CST.FlowCollection {
+  if (token?.type === "block-map") return true;
+  return token?.type === "flow-collection" && token.start.source === "{";
 }
 
 /**
@@ -495,7 +535,9 @@ function isKubernetesObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /**
@@ -515,7 +557,8 @@ function checkTree(document: Document.Parsed, at: (node: unknown) => number): st
         return `${where}: the alias *${node.source} names no anchor before it in this document`;
       continue;
     }
-    if (!isMap(node) && !isSeq(node)) continue;
+    // A pair straight in a list (`[a: b]`) is read as a map of one key.
+    if (!isMap(node) && !isSeq(node) && !isPair(node)) continue;
     if (depth >= MAX_DEPTH) return `${where}: nested more than ${MAX_DEPTH} levels deep; refused`;
     if (isSeq(node)) {
       node.items.forEach((item, i) => {
@@ -523,13 +566,17 @@ function checkTree(document: Document.Parsed, at: (node: unknown) => number): st
       });
       continue;
     }
-    if (node.items.length > MAX_KEYS) return `${where}: more than ${MAX_KEYS} keys in one map; refused`;
+    const pairs = isPair(node) ? [node] : node.items;
+    if (pairs.length > MAX_KEYS) return `${where}: more than ${MAX_KEYS} keys in one map; refused`;
     const keys = new Set<string>();
-    for (const pair of node.items) {
+    for (const pair of pairs) {
       if (!isPair(pair)) continue;
       const key = pair.key;
       if (!isScalar(key) && key !== null) {
         return `${where}: a map or list used as a key (line ${at(key)}); keys must be strings`;
+      }
+      if (isScalar(key) && typeof key.value === "object" && key.value !== null) {
+        return `${where}: a key of type ${key.tag ?? "object"} (line ${at(key)}); keys must be strings`;
       }
       // With `merge`, the parser gives a merge key (<<) a symbol for its value.
       if (isScalar(key) && typeof key.value === "symbol") {
@@ -575,6 +622,9 @@ function checkValues(root: unknown): string | undefined {
       return `${field}: ${text} is not a number JSON can hold`;
     }
     if (typeof value !== "object" || value === null) continue;
+    if (!Array.isArray(value) && !isPlainObject(value)) {
+      return `${field}: a value of type ${value.constructor?.name ?? "object"} (from a YAML tag) has no JSON form`;
+    }
     if (depth >= MAX_DEPTH)
       return `${field}: nested more than ${MAX_DEPTH} levels deep (aliases expanded); refused`;
     if (Array.isArray(value)) {
@@ -612,6 +662,7 @@ function canonical(value: unknown): string {
 
 /** A thrown error as one line, with the parser's wording made plain where it is known. */
 function describeThrow(error: unknown): string {
+  if (error instanceof BoundError) return error.message;
   if (error instanceof RangeError && /call stack/i.test(error.message)) {
     return `nested too deep to read (more than ${MAX_DEPTH} levels are refused)`;
   }
