@@ -210,7 +210,7 @@ describe("files and folders", () => {
     symlinkSync(".", join(dir, "again"));
     const { stderr } = expectReport(analyze(dir, ["."]));
     expect(stderr).toContain(
-      "note: again: skipped: the directory . is already read (through a symbolic link)",
+      "note: again: skipped: the directory . is already read (reached again through a symbolic link)",
     );
     expect(stderr).toContain("note: here: skipped: the directory . is already read");
   });
@@ -365,6 +365,13 @@ describe("lists, repeats and standard input", () => {
       analyze(differ, ["."]),
       "error: b.yaml, document 1: Pod shop/web: metadata.name: defined twice: also in a.yaml, document 2",
     );
+  });
+
+  it("reads a file named twice once, with a note", () => {
+    const dir = folder({ "ns.yaml": NAMESPACE });
+    const { stderr } = expectReport(analyze(dir, ["ns.yaml", ".", "-", "-"], POD("web")));
+    expect(stderr).toContain("note: ns.yaml: skipped: the file ns.yaml is already read (named twice)");
+    expect(stderr).toContain("note: standard input: named twice; read once");
   });
 
   it("reads standard input for -, alone or with files", () => {

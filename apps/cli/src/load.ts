@@ -59,7 +59,7 @@ export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 export const MAX_DOCUMENTS = 10_000;
 /** Alias expansions in one document (`yaml`'s maxAliasCount): a few are common, thousands are an attack. */
 export const MAX_ALIAS_COUNT = 1_000;
-/** Nested maps and lists in one document: deep CRD schemas reach about 40, the parser's stack lasts to about 1,000. */
+/** Nested maps and lists in one document: deep CRD schemas reach about 40; the parser's recursion fails past about 1,000. */
 export const MAX_DEPTH = 200;
 /** Keys in one map: a ConfigMap at the API server's 1.5 MiB object limit holds fewer. */
 export const MAX_KEYS = 50_000;
@@ -124,7 +124,8 @@ function walk(paths: readonly string[], cwd: string, errors: string[], notes: st
     }
     if (visited.has(real)) {
       const what = stat.isDirectory() ? "directory" : "file";
-      notes.push(`${name}: skipped: the ${what} ${label(real)} is already read (through a symbolic link)`);
+      const how = real === path ? "named twice" : "reached again through a symbolic link";
+      notes.push(`${name}: skipped: the ${what} ${label(real)} is already read (${how})`);
       continue;
     }
     visited.add(real);
