@@ -14,7 +14,7 @@ import { writeJson } from "./format/json";
 import { Output } from "./format/output";
 import { renderSarif } from "./format/sarif";
 import { writeText } from "./format/text";
-import { loadInput } from "./load";
+import { loadInput, MAX_FILE_BYTES, readBounded } from "./load";
 
 export const VERSION = "0.1.0";
 
@@ -22,10 +22,13 @@ const USAGE = `Trustmap: Zero Trust posture of a Kubernetes cluster.
 
 Usage:
   trustmap analyze PATH... [--format json|text|sarif] [--exceptions FILE]
+  helm template CHART | trustmap analyze -
 
-  PATH     files or directories (read recursively) of YAML or JSON manifests:
-           multi-document YAML and kind: List are read; Deployments, StatefulSets,
-           DaemonSets, ReplicaSets, Jobs and CronJobs stand for one pod of their template.
+  PATH     files or directories (read recursively) of YAML or JSON manifests, or -
+           for standard input: multi-document YAML and lists (kind: List, PodList...)
+           are read; Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and
+           CronJobs stand for one pod of their template. Files that hold no Kubernetes
+           object (Helm values, Chart.yaml, kustomization.yaml) are skipped with a note.
   --format json (default): the report (schema: packages/shared/report.schema.json)
            text: the same, grouped for people
            sarif: the findings, for code-scanning pipelines
@@ -49,6 +52,8 @@ interface Io {
   readonly cwd: string;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** The text of standard input, asked for only when a path is "-". */
+  readonly stdin?: () => string;
 }
 
 function parseArgs(args: readonly string[]): Command | string {
@@ -68,7 +73,7 @@ function parseArgs(args: readonly string[]): Command | string {
     } else if (arg === "--exceptions" || arg.startsWith("--exceptions=")) {
       exceptions = arg === "--exceptions" ? rest[++i] : arg.slice("--exceptions=".length);
       if (exceptions === undefined || exceptions === "") return "--exceptions takes a file";
-    } else if (arg.startsWith("--")) {
+    } else if (arg.startsWith("--") || (arg.startsWith("-") && arg !== "-")) {
       return `unknown option ${arg}`;
     } else {
       paths.push(arg);
@@ -94,12 +99,16 @@ export function run(args: readonly string[], io: Io): number {
     return 2;
   }
   const input = loadInput(
-    command.paths.map((path) => resolve(io.cwd, path)),
+    command.paths.map((path) => (path === "-" ? path : resolve(io.cwd, path))),
     io.cwd,
+    io.stdin === undefined ? {} : { stdin: io.stdin },
   );
   const parsed = parseCluster(input.documents);
   const errors = [...input.errors, ...parsed.errors.map(formatInputError)];
-  for (const note of parsed.notes) io.stderr(`note: ${note}\n`);
+  if (errors.length === 0 && input.objects === 0) {
+    errors.push(`no Kubernetes object found in ${command.paths.map(named).join(", ")}`);
+  }
+  for (const note of [...input.notes, ...parsed.notes]) io.stderr(`note: ${note}\n`);
   if (errors.length > 0) {
     for (const error of errors) io.stderr(`error: ${error}\n`);
     io.stderr(
@@ -131,11 +140,31 @@ export function run(args: readonly string[], io: Io): number {
   return 0;
 }
 
-const invokedDirectly = process.argv[1] !== undefined && /main\.[cm]?[jt]s$/.test(process.argv[1]);
-if (invokedDirectly) {
-  process.exitCode = run(process.argv.slice(2), {
-    cwd: process.env.INIT_CWD ?? process.cwd(),
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-  });
+function named(path: string): string {
+  return path === "-" ? "standard input" : path;
 }
+
+/** Standard input, read once and at most one byte past the reader's bound (so a stream of zeros ends). */
+export function readStandardInput(): string {
+  return readBounded(0, MAX_FILE_BYTES + 1).toString("utf8");
+}
+
+/** Runs the command line of this process and sets its exit code; a fault of Trustmap itself is one line and exit 1. */
+export function main(): void {
+  try {
+    process.exitCode = run(process.argv.slice(2), {
+      cwd: process.env.INIT_CWD ?? process.cwd(),
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      stdin: readStandardInput,
+    });
+  } catch (error) {
+    process.stderr.write(
+      `trustmap: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /main\.[cm]?[jt]s$/.test(process.argv[1]);
+if (invokedDirectly) main();
