@@ -386,7 +386,7 @@ describe("names per kind and finished pods", () => {
     });
     const result = analyzeDir(dir);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("Deployment shop/web: spec.replicas: .inf is not a finite number");
+    expect(result.stderr).toContain("inf.yaml, document 1: spec.replicas: .inf");
   });
 });
 

@@ -83,6 +83,18 @@ export class FolderReader {
       const problem = this.loadProblem(error);
       fileEntry(fileOf(problem.source)).problems.push(problem);
     }
+    // The reader skips, with a note, what it cannot read as a file (a link to nothing, a loop of
+    // links, a pipe): for a file read whole before, that is a file turned unreadable, not removed.
+    for (const note of input.notes) {
+      const skipped = /^(.+?): skipped: (.*(?:symbolic link|not a regular file).*)$/s.exec(note);
+      if (skipped === null || !this.lastGood.has(skipped[1]!)) continue;
+      const file = skipped[1]!;
+      fileEntry(file).problems.push({
+        source: file,
+        field: "(file)",
+        message: `cannot be read: ${skipped[2]}`,
+      });
+    }
     const current = parseCluster(input.documents);
     for (const error of current.errors) fileEntry(fileOf(error.source)).problems.push(error);
 
