@@ -96,4 +96,19 @@ describe("the folder reader", () => {
     rmSync(dir, { recursive: true });
     expect(reader.read()).toEqual({ type: "missing", message: `${dir} cannot be read: ENOENT` });
   });
+
+  it("keeps the last good items of a List when its file breaks", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "trustmap-folder-"));
+    const list = (names: string[]) =>
+      `apiVersion: v1\nkind: List\nitems:\n${names
+        .map((n) => `  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: ${n}}, rules: []}`)
+        .join("\n")}\n`;
+    writeFileSync(path.join(dir, "roles.yaml"), list(["l1", "l2"]));
+    const reader = new FolderReader(dir, dir);
+    expect(summary(read(reader))).toEqual(["ADDED l1", "ADDED l2"]);
+    writeFileSync(path.join(dir, "roles.yaml"), `${list(["l1"])}  - [unclosed\n`);
+    const broken = read(reader);
+    expect(summary(broken)).toEqual([]);
+    expect(broken.stale.map((entry) => entry.file)).toEqual(["roles.yaml"]);
+  });
 });

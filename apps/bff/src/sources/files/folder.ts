@@ -172,5 +172,6 @@ export class FolderReader {
 
 /** The file a document or problem came from: its source is "file, document N", or the file alone. */
 function fileOf(source: string): string {
-  return /^(.*), document \d+$/s.exec(source)?.[1] ?? source;
+  // "a.yaml, document 2" and a List's item, "a.yaml, document 2, items[3]", are both of a.yaml.
+  return /^(.*), document \d+(?:, items\[\d+\])?$/s.exec(source)?.[1] ?? source;
 }
