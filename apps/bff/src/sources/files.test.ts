@@ -85,7 +85,11 @@ describe("the files source", () => {
       logger: silentLogger,
     });
     const url = server.url;
-    const info = async () => ClusterInfo.parse(await (await fetch(new URL("/api/cluster", url))).json());
+    // The status changes with the read that the engine then applies: read both once it has.
+    const info = async () => {
+      await server.live.whenIdle();
+      return ClusterInfo.parse(await (await fetch(new URL("/api/cluster", url))).json());
+    };
     const namespaces = async () =>
       NamespaceList.parse(await (await fetch(new URL("/api/namespaces", url))).json()).namespaces;
     const read = await until(info, (value) => value.status.state === "connected", "the first read");
@@ -156,7 +160,11 @@ describe("the files source", () => {
       logger: silentLogger,
     });
     const url = server.url;
-    const info = async () => ClusterInfo.parse(await (await fetch(new URL("/api/cluster", url))).json());
+    // The status changes with the read that the engine then applies: read both once it has.
+    const info = async () => {
+      await server.live.whenIdle();
+      return ClusterInfo.parse(await (await fetch(new URL("/api/cluster", url))).json());
+    };
     await until(
       info,
       (value) => value.status.state === "connected" && value.counts.pods === 1,
