@@ -1,13 +1,7 @@
-import {
-  type InputError,
-  type Kind,
-  type KindObjects,
-  parseLiveObject,
-  type WatchEvent,
-} from "@trustmap/engine";
+import { type InputError, type Kind, objectKey, parseLiveObject, type WatchEvent } from "@trustmap/engine";
+import { rawKey } from "../kube/raw";
+import { KindMirror, noChanges } from "../mirror";
 import type { Manifest } from "./manifest";
-
-type KindObject = KindObjects[Kind];
 
 /** The order of a fresh watch's lists: what pods refer to comes before the pods. */
 export const INITIAL_ORDER: readonly Kind[] = [
@@ -33,17 +27,13 @@ function kindOf(manifest: Manifest): Kind {
   return manifest.kind;
 }
 
-function refOf(object: { readonly namespace?: string; readonly name: string }): string {
-  return `${object.namespace ?? ""}/${object.name}`;
-}
-
 /**
  * What the demo has shown so far: every object read through the engine's parseLiveObject, as a
  * real cluster's would be, and kept in its trimmed form only. Changes come out as the watch
  * events that turn the previous picture into the new one.
  */
 export class Picture {
-  private readonly objects = new Map<Kind, Map<string, KindObject>>(INITIAL_ORDER.map((k) => [k, new Map()]));
+  private readonly mirrors = new Map<Kind, KindMirror>(INITIAL_ORDER.map((k) => [k, new KindMirror(k)]));
   private readonly unread: InputError[] = [];
 
   /** Objects the reader refused: each is a bug in the demo, left out of the picture. */
@@ -52,7 +42,7 @@ export class Picture {
   }
 
   count(kind: Kind): number {
-    return this.store(kind).size;
+    return this.mirror(kind).size;
   }
 
   /** Adds or replaces an object; nothing when it reads the same as before or cannot be read. */
@@ -63,22 +53,15 @@ export class Picture {
       this.unread.push(...parsed.errors);
       return undefined;
     }
-    const store = this.store(kind);
-    const key = refOf(manifest.metadata);
-    const previous = store.get(key);
-    if (previous !== undefined && JSON.stringify(previous) === JSON.stringify(parsed.object))
-      return undefined;
-    store.set(key, parsed.object);
-    return change(previous === undefined ? "ADDED" : "MODIFIED", kind, parsed.object);
+    const changes = noChanges();
+    this.mirror(kind).put(objectKey(kind, parsed.object), parsed.object, changes);
+    return changes.events[0];
   }
 
   remove(kind: Kind, ref: { readonly namespace?: string; readonly name: string }): WatchEvent | undefined {
-    const store = this.store(kind);
-    const key = refOf(ref);
-    const previous = store.get(key);
-    if (previous === undefined) return undefined;
-    store.delete(key);
-    return change("DELETED", kind, previous);
+    const changes = noChanges();
+    this.mirror(kind).forget(rawKey(kind, { metadata: ref }), changes);
+    return changes.events[0];
   }
 
   removeManifest(manifest: Manifest): WatchEvent | undefined {
@@ -88,21 +71,15 @@ export class Picture {
   /** Everything, as the ADDED events of a fresh watch, kind by kind in INITIAL_ORDER. */
   snapshot(): WatchEvent[] {
     return INITIAL_ORDER.flatMap((kind) =>
-      [...this.store(kind).values()].map((o) => change("ADDED", kind, o)),
+      this.mirror(kind)
+        .objects()
+        .map((object) => ({ type: "ADDED", kind, object }) as WatchEvent),
     );
   }
 
-  private store(kind: Kind): Map<string, KindObject> {
-    const store = this.objects.get(kind);
-    if (store === undefined) throw new Error(`no store for ${kind}`);
-    return store;
+  private mirror(kind: Kind): KindMirror {
+    const mirror = this.mirrors.get(kind);
+    if (mirror === undefined) throw new Error(`no mirror for ${kind}`);
+    return mirror;
   }
-}
-
-/**
- * TypeScript cannot tie `object` to `kind` through the union; parseLiveObject read the object as
- * this kind, so the pair is right.
- */
-function change(type: "ADDED" | "MODIFIED" | "DELETED", kind: Kind, object: KindObject): WatchEvent {
-  return { type, kind, object } as WatchEvent;
 }

@@ -9,10 +9,10 @@ import {
   initialEvents,
   type Kind,
   type KindObjects,
-  objectKey,
   parseCluster,
   type WatchEvent,
 } from "@trustmap/engine";
+import { KindMirror, noChanges } from "../mirror";
 
 /** What one read of the folder found, and what changed since the read before. */
 export interface FolderRead {
@@ -50,7 +50,7 @@ interface FileReading {
  */
 export class FolderReader {
   private readonly lastGood = new Map<string, { documents: InputDocument[]; readAt: string }>();
-  private readonly held = new Map<Kind, Map<string, string>>();
+  private readonly held = new Map<Kind, KindMirror>();
 
   constructor(
     private readonly directory: string,
@@ -147,26 +147,17 @@ export class FolderReader {
 
   /** ADDED, MODIFIED and DELETED events from what was sent before to this cluster. */
   private differences(cluster: Cluster): WatchEvent[] {
-    const events: WatchEvent[] = [];
+    const changes = noChanges();
     for (const relist of initialEvents(cluster)) {
       if (relist.type !== "RELIST") continue;
-      const kind = relist.kind;
-      const before = this.held.get(kind) ?? new Map<string, string>();
-      const after = new Map<string, string>();
-      for (const object of relist.objects as KindObjects[Kind][]) {
-        const key = objectKey(kind, object);
-        const text = JSON.stringify(object);
-        after.set(key, text);
-        const old = before.get(key);
-        if (old === text) continue;
-        events.push({ type: old === undefined ? "ADDED" : "MODIFIED", kind, object } as WatchEvent);
+      let mirror = this.held.get(relist.kind);
+      if (mirror === undefined) {
+        mirror = new KindMirror(relist.kind);
+        this.held.set(relist.kind, mirror);
       }
-      for (const [key, text] of before) {
-        if (!after.has(key)) events.push({ type: "DELETED", kind, object: JSON.parse(text) } as WatchEvent);
-      }
-      this.held.set(kind, after);
+      mirror.picture(relist.objects as KindObjects[Kind][], changes);
     }
-    return events;
+    return changes.events;
   }
 }
 

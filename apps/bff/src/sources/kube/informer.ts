@@ -1,8 +1,8 @@
+import { type Changes, KindMirror, noChanges } from "../mirror";
 import type { SourceSink } from "../source";
 import { ProtocolError, type Recovery, recoveryFor, type Verb } from "./failures";
 import { ApiStatusError, type Connection, get, parseStatus } from "./http";
 import { LineSplitter } from "./lines";
-import { type Changes, KindMirror, noChanges } from "./mirror";
 import { isRecord, resourceVersionOf } from "./raw";
 import type { Resource } from "./resources";
 import type { ConnectionStatus } from "./status";

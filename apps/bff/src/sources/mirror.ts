@@ -6,7 +6,7 @@ import {
   parseLiveObject,
   type WatchEvent,
 } from "@trustmap/engine";
-import { hasFinished, rawKey } from "./raw";
+import { hasFinished, rawKey } from "./kube/raw";
 
 type KindObject = KindObjects[Kind];
 
@@ -22,9 +22,9 @@ export function noChanges(): Changes {
 
 /**
  * What the sink holds of one kind: the trimmed objects last sent, by the engine's objectKey. Every
- * object read from the cluster is compared with it, so that only true differences go out, and a
- * relist becomes the ADDED, MODIFIED and DELETED events that turn the old picture into the new.
- * The raw JSON is never kept.
+ * object read (from a cluster, a folder of manifests or the demo) is compared with it, so that
+ * only true differences go out, and a relist or a fresh read of every file becomes the ADDED,
+ * MODIFIED and DELETED events that turn the old picture into the new. The raw JSON is never kept.
  */
 export class KindMirror {
   private readonly sent = new Map<string, KindObject>();
@@ -33,6 +33,11 @@ export class KindMirror {
 
   get size(): number {
     return this.sent.size;
+  }
+
+  /** The objects held, in the order they first came. */
+  objects(): KindObject[] {
+    return [...this.sent.values()];
   }
 
   /**
@@ -76,7 +81,22 @@ export class KindMirror {
     for (const key of [...this.sent.keys()]) if (!listed.has(key)) this.forget(key, changes);
   }
 
-  private put(key: string, object: KindObject, changes: Changes): void {
+  /**
+   * Every object of the kind as it is now, already read by the engine: each is put, and whatever
+   * is held but not among them is gone.
+   */
+  picture(objects: Iterable<KindObject>, changes: Changes): void {
+    const present = new Set<string>();
+    for (const object of objects) {
+      const key = objectKey(this.kind, object);
+      present.add(key);
+      this.put(key, object, changes);
+    }
+    this.sweep(present, changes);
+  }
+
+  /** Holds an object the engine has read, under its objectKey: an event only when it differs. */
+  put(key: string, object: KindObject, changes: Changes): void {
     const previous = this.sent.get(key);
     if (previous === undefined) {
       this.sent.set(key, object);
@@ -90,7 +110,8 @@ export class KindMirror {
     changes.events.push(change("MODIFIED", this.kind, object));
   }
 
-  private forget(key: string | undefined, changes: Changes): void {
+  /** Takes the object held under the key out of the picture, if there is one. */
+  forget(key: string | undefined, changes: Changes): void {
     if (key === undefined) return;
     const previous = this.sent.get(key);
     if (previous === undefined) return;
