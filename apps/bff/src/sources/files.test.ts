@@ -87,7 +87,7 @@ describe("the files source", () => {
     const url = server.url;
     // The status changes with the read that the engine then applies: read both once it has.
     const info = async () => {
-      await server.live.whenIdle();
+      await server?.live.whenIdle();
       return ClusterInfo.parse(await (await fetch(new URL("/api/cluster", url))).json());
     };
     const namespaces = async () =>
@@ -162,7 +162,7 @@ describe("the files source", () => {
     const url = server.url;
     // The status changes with the read that the engine then applies: read both once it has.
     const info = async () => {
-      await server.live.whenIdle();
+      await server?.live.whenIdle();
       return ClusterInfo.parse(await (await fetch(new URL("/api/cluster", url))).json());
     };
     await until(

@@ -101,7 +101,10 @@ describe("the folder reader", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "trustmap-folder-"));
     const list = (names: string[]) =>
       `apiVersion: v1\nkind: List\nitems:\n${names
-        .map((n) => `  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: ${n}}, rules: []}`)
+        .map(
+          (n) =>
+            `  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: ${n}}, rules: []}`,
+        )
         .join("\n")}\n`;
     writeFileSync(path.join(dir, "roles.yaml"), list(["l1", "l2"]));
     const reader = new FolderReader(dir, dir);
