@@ -52,7 +52,11 @@ export class FilesSource implements ClusterSource {
   start(sink: SourceSink): void {
     this.sink = sink;
     this.status("connecting");
-    const data: ReaderData = { directory: this.info.name, cwd: process.cwd() };
+    // Files are named from the working directory when the folder is inside it ("manifests/a.yaml"),
+    // else from the folder's parent ("mf/a.yaml"), never as a climb of "../../".
+    const inside = !path.relative(process.cwd(), this.info.name).startsWith("..");
+    const cwd = inside ? process.cwd() : path.dirname(this.info.name);
+    const data: ReaderData = { directory: this.info.name, cwd };
     const reader = new Worker(new URL("./files/worker-entry.mjs", import.meta.url), { workerData: data });
     reader.on("message", (answer: ReadAnswer) => this.receive(answer));
     reader.on("error", (error) => this.status("failed", `the manifest reader stopped: ${error.message}`));
