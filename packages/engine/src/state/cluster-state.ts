@@ -65,6 +65,8 @@ interface AcceptedIndex {
   readonly byKey: Map<string, AcceptedException>;
   /** The bits of each pod's hit mask ("namespace/name") whose findings are accepted. */
   readonly podBits: Map<string, number>;
+  /** How many findings are accepted: a finding listed twice (a subject named twice) counts twice. */
+  readonly count: number;
 }
 
 /** Every field of a finding that can differ between two findings of one object. */
@@ -717,7 +719,7 @@ export class ClusterState implements FindingContext {
 
   /** How many of the findings an exception accepts. */
   acceptedCount(): number {
-    return this.accepted()?.byKey.size ?? 0;
+    return this.accepted()?.count ?? 0;
   }
 
   /** Judged once per revision, and only the findings of checks an exception names. */
@@ -729,12 +731,15 @@ export class ClusterState implements FindingContext {
     const named = new Set(exceptions.map((e) => e.check));
     const byKey = new Map<string, AcceptedException>();
     const podBits = new Map<string, number>();
+    let count = 0;
     for (const byTarget of Object.values(this.findingsByTarget))
       for (const list of byTarget.values())
         for (const finding of list) {
           if (!named.has(finding.id)) continue;
           const verdict = judge(exceptions, finding, undefined, now);
-          if (verdict.state === "accepted") byKey.set(findingKey(finding), verdict.exception);
+          if (verdict.state !== "accepted") continue;
+          byKey.set(findingKey(finding), verdict.exception);
+          count++;
         }
     const bits = POD_CHECKS.flatMap((check, i) => (named.has(check.id) ? [i] : []));
     if (bits.length > 0) {
@@ -747,10 +752,11 @@ export class ClusterState implements FindingContext {
           if (verdict.state !== "accepted") continue;
           byKey.set(findingKey(finding), verdict.exception);
           podBits.set(key, (podBits.get(key) ?? 0) | (1 << i));
+          count++;
         }
       }
     }
-    this.acceptedIndex = { revision: this.revisionNumber, byKey, podBits };
+    this.acceptedIndex = { revision: this.revisionNumber, byKey, podBits, count };
     return this.acceptedIndex;
   }
 }
