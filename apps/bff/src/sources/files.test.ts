@@ -28,6 +28,21 @@ async function until<T>(
   }
 }
 
+/**
+ * The BFF on a folder, and its `/api/cluster` read once the engine has applied every read sent so
+ * far (the status changes with the read that the engine then applies).
+ */
+async function serveFolder(source: FilesSource) {
+  const running = await startServer({ source, host: "127.0.0.1", port: 0, logger: silentLogger });
+  server = running;
+  const url = running.url;
+  const info = async () => {
+    await running.live.whenIdle();
+    return ClusterInfo.parse(await (await fetch(new URL("/api/cluster", url))).json());
+  };
+  return { url, info, live: running.live };
+}
+
 describe("the files source", () => {
   it("reads a directory of manifests, follows edits, and reports a bad field by file, object and field", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "trustmap-files-"));
@@ -78,18 +93,7 @@ describe("the files source", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "trustmap-files-"));
     writeFileSync(path.join(dir, "shop.yaml"), SHOP);
     writeFileSync(path.join(dir, "deny.yaml"), DENY);
-    server = await startServer({
-      source: new FilesSource(dir, 20),
-      host: "127.0.0.1",
-      port: 0,
-      logger: silentLogger,
-    });
-    const url = server.url;
-    // The status changes with the read that the engine then applies: read both once it has.
-    const info = async () => {
-      await server?.live.whenIdle();
-      return ClusterInfo.parse(await (await fetch(new URL("/api/cluster", url))).json());
-    };
+    const { url, info, live } = await serveFolder(new FilesSource(dir, 20));
     const namespaces = async () =>
       NamespaceList.parse(await (await fetch(new URL("/api/namespaces", url))).json()).namespaces;
     const read = await until(info, (value) => value.status.state === "connected", "the first read");
@@ -138,7 +142,7 @@ describe("the files source", () => {
     expect(fixed.problems).toEqual([]);
     expect(fixed.status.message).toBeUndefined();
     expect(fixed.counts.networkPolicies).toBe(1);
-    const policies = await server.live.query("counts", {});
+    const policies = await live.query("counts", {});
     expect(policies.networkPolicies).toBe(1);
 
     // A file removed takes its objects with it: a true change, not a problem.
@@ -153,18 +157,7 @@ describe("the files source", () => {
     const dir = path.join(root, "manifests");
     mkdirSync(dir);
     writeFileSync(path.join(dir, "shop.yaml"), SHOP);
-    server = await startServer({
-      source: new FilesSource(dir, { debounceMs: 20, retryMs: 50 }),
-      host: "127.0.0.1",
-      port: 0,
-      logger: silentLogger,
-    });
-    const url = server.url;
-    // The status changes with the read that the engine then applies: read both once it has.
-    const info = async () => {
-      await server?.live.whenIdle();
-      return ClusterInfo.parse(await (await fetch(new URL("/api/cluster", url))).json());
-    };
+    const { info } = await serveFolder(new FilesSource(dir, { debounceMs: 20, retryMs: 50 }));
     await until(
       info,
       (value) => value.status.state === "connected" && value.counts.pods === 1,

@@ -2,6 +2,7 @@
 // (`trustmap analyze` and the BFF's files source): the same cases for the same run seed.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { random } from "@trustmap/engine/testing/synthetic";
 
 const testdata = join(import.meta.dirname, "..", "..", "testdata");
 
@@ -26,18 +27,6 @@ export function corpus(): { name: string; text: string }[] {
     text: "apiVersion: v1\nkind: List\nitems:\n  - &ns {apiVersion: v1, kind: Namespace, metadata: {name: a, labels: &l {x: y}}}\n  - apiVersion: v1\n    kind: Namespace\n    metadata:\n      name: b\n      labels:\n        <<: *l\n",
   });
   return files;
-}
-
-/** mulberry32: small, seeded, the same sequence everywhere. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SPECIALS = [
