@@ -59,16 +59,19 @@ function createView(ref: ViewRef): View {
   }
 }
 
-function toWire(view: string, patch: EngineViewPatch, base: number, revision: number): ViewPatch {
-  return {
+/** A view's patch as the wire carries it: from the view's last wire revision to the next one. */
+function toWire(view: string, entry: { revision: number }, patch: EngineViewPatch): ViewPatch {
+  const wire: ViewPatch = {
     view,
-    base,
-    revision,
+    base: entry.revision,
+    revision: ++wireRevision,
     putNodes: [...patch.putNodes],
     removeNodes: [...patch.removeNodes],
     putEdges: [...patch.putEdges],
     removeEdges: [...patch.removeEdges],
   };
+  entry.revision = wire.revision;
+  return wire;
 }
 
 function drain(): void {
@@ -79,9 +82,7 @@ function drain(): void {
   for (const [key, entry] of views) {
     const patch = entry.view.update(delta);
     if (patch === undefined) continue;
-    const wire = toWire(key, patch, entry.revision, ++wireRevision);
-    entry.revision = wire.revision;
-    patches.push(wire);
+    patches.push(toWire(key, entry, patch));
   }
   post({
     type: "step",
@@ -159,9 +160,7 @@ function accept(exceptions: readonly AcceptedException[], now: number): void {
     const patch = diffSnapshots(entry.view.snapshot(), fresh.snapshot());
     entry.view = fresh;
     if (patch === undefined) continue;
-    const wire = toWire(key, patch, entry.revision, ++wireRevision);
-    entry.revision = wire.revision;
-    patches.push(wire);
+    patches.push(toWire(key, entry, patch));
   }
   post({ type: "step", revision: state.revision, events: 0, ms: performance.now() - started, patches });
 }
