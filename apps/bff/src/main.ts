@@ -7,6 +7,7 @@ import { allowedHostsOption } from "./http/hosts";
 import { jsonLogger } from "./log";
 import { startServer } from "./server";
 import { DEFAULT_DEMO_INTERVAL_MS, DemoSource } from "./sources/demo";
+import { DemoDataError } from "./sources/demo/data";
 import { FilesSource } from "./sources/files";
 import { createKubernetesSource, findKubeconfig } from "./sources/kubernetes";
 import type { ClusterSource } from "./sources/source";
@@ -91,8 +92,18 @@ const intervalMs = Number(values["demo-interval"] ?? DEFAULT_DEMO_INTERVAL_MS);
 if (!Number.isSafeInteger(intervalMs) || intervalMs < 0)
   fail(`--demo-interval: expected milliseconds (0 or more), not ${values["demo-interval"]}`);
 
+/** The shipped company's manifests are data: an edit that breaks them stops here with its message. */
+function demoSource(): ClusterSource {
+  try {
+    return new DemoSource({ seed, intervalMs });
+  } catch (error) {
+    if (error instanceof DemoDataError) return fail(error.message);
+    throw error;
+  }
+}
+
 function chooseSource(): ClusterSource {
-  if (values.demo) return new DemoSource({ seed, intervalMs });
+  if (values.demo) return demoSource();
   if (values.files !== undefined) return new FilesSource(values.files);
   if (values.synthetic !== undefined) {
     try {
@@ -108,7 +119,7 @@ function chooseSource(): ClusterSource {
       "info",
       "no kubeconfig found: showing the demo company (use --kubeconfig or KUBECONFIG for a cluster)",
     );
-    return new DemoSource({ seed, intervalMs });
+    return demoSource();
   }
   const created = createKubernetesSource(wanted);
   if (!created.ok) fail(created.message);

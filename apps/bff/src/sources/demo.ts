@@ -22,8 +22,9 @@ const CHUNK = 500;
 /**
  * The embedded demo company, for trying Trustmap without a cluster: a few dozen namespaces of
  * several teams, hundreds of pods, NetworkPolicies and RBAC with the gaps real clusters have,
- * and a steady stream of rollouts, scaling and policy and binding changes. It needs no network
- * and no file; every object goes through the engine's parseLiveObject like a real cluster's.
+ * and a steady stream of rollouts, scaling and policy and binding changes. The company is a
+ * folder of manifests shipped with the BFF (apps/bff/demo, read by the CLI's reader); it needs no
+ * network, and every object goes through the engine's parseLiveObject like a real cluster's.
  */
 export class DemoSource implements ClusterSource {
   readonly info: SourceInfo;

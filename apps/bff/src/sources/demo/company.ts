@@ -1,21 +1,12 @@
-// Acme, the demo company, alive: its cluster built once from the catalog, then changed one step at
-// a time the way clusters change during a working day. Every choice draws from one seeded stream,
-// so a seed replays the same company and the same day.
+// Acme, the demo company, alive: its cluster read once from its manifests (apps/bff/demo), then
+// changed one step at a time the way clusters change during a working day. Every choice draws
+// from one seeded stream, so a seed replays the same company and the same day.
 
 import type { InputError, WatchEvent } from "@trustmap/engine";
+import { type CompanyData, readCompany } from "./data";
 import { type Manifest, metadata } from "./manifest";
-import { namespaceManifests } from "./namespaces";
-import { policyChanges, policyManifests } from "./network";
 import { Picture } from "./picture";
 import { Random } from "./random";
-import {
-  bindingChanges,
-  clusterRoleBindingManifests,
-  clusterRoleManifests,
-  namespacedRbac,
-  serviceAccountManifests,
-} from "./rbac";
-import { platformWorkloads, teamWorkloads } from "./specs";
 import {
   type Node,
   newTemplate,
@@ -23,11 +14,14 @@ import {
   podManifest,
   podName,
   type RunningPod,
+  type Template,
   type Workload,
   type WorkloadSpec,
 } from "./workloads";
 
 const NODES = 16;
+/** Changes to these kinds are network changes; the others change access. */
+const NETWORK_KINDS = new Set(["NetworkPolicy", "Namespace"]);
 /** Rollouts running at once: beyond this, ticks finish rollouts before starting new ones. */
 const MAX_ROLLOUTS = 3;
 
@@ -52,34 +46,21 @@ export class DemoCompany {
   private readonly policyToggles: Toggle[];
   private readonly bindingToggles: Toggle[];
 
-  constructor(seed: number) {
+  /** `data` is the shipped company unless a test gives another. */
+  constructor(seed: number, data: CompanyData = readCompany()) {
     this.random = new Random(seed);
     this.nodes = this.makeNodes();
     this.nextHost = this.nodes.map(() => 2);
-    const specs = [...platformWorkloads(), ...teamWorkloads()];
-    const namespaces = namespaceManifests();
-    this.putAll(namespaces);
-    this.putAll(
-      serviceAccountManifests(
-        namespaces.map((ns) => ns.metadata.name),
-        specs,
-      ),
-    );
-    this.putAll(policyManifests());
-    this.policyToggles = policyChanges().map((states) => ({ states, changed: false }));
-    this.putAll(this.policyToggles.flatMap((toggle) => toggle.states[0] ?? []));
-    const rbac = namespacedRbac();
-    this.putAll([
-      ...rbac.roles,
-      ...clusterRoleManifests(),
-      ...rbac.bindings,
-      ...clusterRoleBindingManifests(),
-    ]);
-    this.bindingToggles = bindingChanges().map((manifest) => ({
-      states: [undefined, manifest],
-      changed: false,
-    }));
-    this.workloads = specs.map((spec) => this.start(spec));
+    this.putAll(data.objects);
+    const toggles = data.changes.map((changed): Toggle => {
+      const initial = data.objects.find((object) => sameObject(object, changed));
+      return { states: [initial, changed], changed: false };
+    });
+    // Network changes (policies, namespaces' labels) and access changes (RBAC, accounts) come at
+    // their own rates.
+    this.policyToggles = toggles.filter((toggle) => NETWORK_KINDS.has(kindOf(toggle)));
+    this.bindingToggles = toggles.filter((toggle) => !NETWORK_KINDS.has(kindOf(toggle)));
+    this.workloads = data.workloads.map((spec) => this.start(spec));
   }
 
   get problems(): readonly InputError[] {
@@ -101,8 +82,9 @@ export class DemoCompany {
     const idle = this.workloads.filter((w) => w.spec.controller === "Deployment" && !isRollingOut(w));
     if (choice < 0.35) return this.startRollout(this.random.pick(idle));
     if (choice < 0.75) return this.scale(this.random.pick(idle));
-    if (choice < 0.9) return this.flip(this.random.pick(this.policyToggles));
-    return this.flip(this.random.pick(this.bindingToggles));
+    const toggles = choice < 0.9 ? this.policyToggles : this.bindingToggles;
+    if (toggles.length === 0) return this.scale(this.random.pick(idle));
+    return this.flip(this.random.pick(toggles));
   }
 
   private putAll(manifests: readonly Manifest[]): void {
@@ -131,7 +113,7 @@ export class DemoCompany {
     const workload: Workload = {
       spec,
       uid: this.random.uid(),
-      template: newTemplate(this.random, spec.version),
+      template: initialTemplate(this.random, spec),
       replicas,
       minReplicas: Math.max(1, Math.ceil(replicas / 2)),
       maxReplicas: replicas + 2,
@@ -210,6 +192,23 @@ export class DemoCompany {
     if (previous === undefined) return [];
     return eventsOf(this.picture.removeManifest(previous));
   }
+}
+
+/** The template as the manifest ships it: its image's digest when it pins one, its hash drawn. */
+function initialTemplate(random: Random, spec: WorkloadSpec): Template {
+  const drawn = newTemplate(random, spec.main.version);
+  return spec.main.digest === undefined ? drawn : { ...drawn, digest: spec.main.digest };
+}
+
+function sameObject(a: Manifest, b: Manifest): boolean {
+  return (
+    a.kind === b.kind && a.metadata.namespace === b.metadata.namespace && a.metadata.name === b.metadata.name
+  );
+}
+
+function kindOf(toggle: Toggle): string {
+  const manifest = toggle.states[1] ?? toggle.states[0];
+  return manifest?.kind ?? "";
 }
 
 function isRollingOut(workload: Workload): boolean {

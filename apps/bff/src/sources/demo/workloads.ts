@@ -1,51 +1,37 @@
-// Workloads and the pods they run, written the way their controllers name and label them, so
-// that the graph groups them the way a real cluster's would.
+// Workloads and the pods their controllers make from them, named and labelled the way the
+// Deployment, StatefulSet and DaemonSet controllers do, so that the graph groups them the way a
+// real cluster's would.
 
-import type { PortSpec } from "./catalog";
 import { type JsonMap, type Labels, type Manifest, metadata } from "./manifest";
 import type { Random } from "./random";
 
 export type Controller = "Deployment" | "StatefulSet" | "DaemonSet";
 
-export interface ContainerSpec {
-  readonly name: string;
-  readonly ports: readonly PortSpec[];
-  readonly securityContext?: JsonMap;
-}
+/** The label a rollout updates when the template carries it. */
+export const VERSION_LABEL = "app.kubernetes.io/version";
 
-/** A sidecar or init container: its image does not change when the workload rolls out. */
-export interface FixedContainer extends ContainerSpec {
-  readonly image: string;
-}
-
-/** The container a rollout updates: its image follows the workload's template. */
-export interface MainContainer extends ContainerSpec {
+/** The image of a workload's first container, the one a rollout updates: repository:version[@sha256:digest]. */
+export interface MainImage {
   readonly repository: string;
+  readonly version: string;
   /** Referenced by digest (with the tag beside it, as charts that pin do). */
-  readonly pinned: boolean;
+  readonly digest?: string;
 }
 
+/** A workload as its manifest declares it. */
 export interface WorkloadSpec {
   readonly namespace: string;
   readonly name: string;
   readonly controller: Controller;
-  /** The selector labels and the others every pod carries. */
-  readonly labels: Labels;
-  /** Adds `app.kubernetes.io/version`, which then changes with every rollout. */
-  readonly versionLabel: boolean;
-  readonly serviceAccount: string;
-  /** Absent: not set on the pod (the token is mounted unless the service account says otherwise). */
-  readonly automountToken?: boolean;
-  readonly main: MainContainer;
-  readonly sidecars: readonly FixedContainer[];
-  readonly initContainers: readonly FixedContainer[];
-  readonly podSecurityContext?: JsonMap;
-  readonly hostNetwork: boolean;
-  readonly hostPID: boolean;
-  readonly hostPaths: readonly string[];
-  readonly version: string;
   /** Deployments and StatefulSets; a DaemonSet runs one pod per node. */
   readonly replicas: number;
+  /** The template's labels, which every pod carries. */
+  readonly labels: Labels;
+  /** The template's pod spec; its first container's image is `main`'s. */
+  readonly podSpec: JsonMap;
+  readonly main: MainImage;
+  /** Pods on the host's network take the node's address. */
+  readonly hostNetwork: boolean;
 }
 
 /** What a rollout changes: the pod template, named by its hash. */
@@ -92,9 +78,25 @@ export function nextVersion(version: string): string {
   return [...parts.slice(0, -1), String(patch + 1)].join(".");
 }
 
-export function imageOf(main: MainContainer, template: Template): string {
+/**
+ * Reads `repository:tag` or `repository:tag@sha256:digest`; undefined when the image names no tag
+ * (a rollout could not say which version it ships).
+ */
+export function parseImage(image: string): MainImage | undefined {
+  const [named = "", digest] = image.split("@sha256:");
+  const colon = named.lastIndexOf(":");
+  if (colon <= named.lastIndexOf("/") || colon === named.length - 1) return undefined;
+  if (digest !== undefined && !/^[0-9a-f]{64}$/.test(digest)) return undefined;
+  return {
+    repository: named.slice(0, colon),
+    version: named.slice(colon + 1),
+    ...(digest === undefined ? {} : { digest }),
+  };
+}
+
+export function imageOf(main: MainImage, template: Template): string {
   const tagged = `${main.repository}:${template.version}`;
-  return main.pinned ? `${tagged}@sha256:${template.digest}` : tagged;
+  return main.digest === undefined ? tagged : `${tagged}@sha256:${template.digest}`;
 }
 
 export function podName(workload: Workload, random: Random): string {
@@ -145,58 +147,24 @@ function owner(workload: Workload, pod: RunningPod): JsonMap {
   };
 }
 
-function container(spec: ContainerSpec, image: string): JsonMap {
-  const ports = spec.ports.map((port) => ({
-    name: port.name,
-    containerPort: port.port,
-    protocol: port.protocol ?? "TCP",
-  }));
-  return {
-    name: spec.name,
-    image,
-    imagePullPolicy: "IfNotPresent",
-    ...(ports.length > 0 ? { ports } : {}),
-    ...(spec.securityContext === undefined ? {} : { securityContext: spec.securityContext }),
-  };
-}
-
-function volumes(spec: WorkloadSpec): JsonMap {
-  if (spec.hostPaths.length === 0) return {};
-  return {
-    volumes: spec.hostPaths.map((path, index) => ({
-      name: `host-${index}`,
-      hostPath: { path, type: path === "/run/xtables.lock" ? "FileOrCreate" : "Directory" },
-    })),
-  };
+/** The pod's containers: the template's, the first one running the pod's template version. */
+function containers(spec: WorkloadSpec, template: Template): JsonMap[] {
+  const [main, ...rest] = spec.podSpec.containers as readonly JsonMap[];
+  return [{ ...main, image: imageOf(spec.main, template) }, ...rest];
 }
 
 export function podManifest(workload: Workload, pod: RunningPod): Manifest {
   const { spec } = workload;
   const labels = {
     ...spec.labels,
-    ...(spec.versionLabel ? { "app.kubernetes.io/version": pod.template.version } : {}),
+    ...(spec.labels[VERSION_LABEL] === undefined ? {} : { [VERSION_LABEL]: pod.template.version }),
     ...controllerLabels(spec, pod),
   };
   return {
     apiVersion: "v1",
     kind: "Pod",
     metadata: metadata(pod.name, spec.namespace, labels, { ownerReferences: [owner(workload, pod)] }),
-    spec: {
-      nodeName: pod.node.name,
-      serviceAccountName: spec.serviceAccount,
-      ...(spec.automountToken === undefined ? {} : { automountServiceAccountToken: spec.automountToken }),
-      ...(spec.hostNetwork ? { hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet" } : {}),
-      ...(spec.hostPID ? { hostPID: true } : {}),
-      ...(spec.podSecurityContext === undefined ? {} : { securityContext: spec.podSecurityContext }),
-      ...(spec.initContainers.length > 0
-        ? { initContainers: spec.initContainers.map((c) => container(c, c.image)) }
-        : {}),
-      containers: [
-        container(spec.main, imageOf(spec.main, pod.template)),
-        ...spec.sidecars.map((c) => container(c, c.image)),
-      ],
-      ...volumes(spec),
-    },
+    spec: { nodeName: pod.node.name, ...spec.podSpec, containers: containers(spec, pod.template) },
     status: {
       phase: "Running",
       hostIP: pod.node.ip,
