@@ -36,8 +36,19 @@ if (installedVersion() !== version) {
   );
 }
 
-const frozen = existsSync(join(root, "pnpm-lock.yaml")) ? ["--frozen-lockfile"] : [];
-execFileSync(process.execPath, [pnpmEntry, "install", "--reporter=append-only", ...frozen], {
-  cwd: root,
-  stdio: ["ignore", "inherit", "inherit"],
-});
+const lockfile = join(root, "pnpm-lock.yaml");
+/** pnpm keeps a copy of the lockfile it installed from: when it equals ours, nothing is to do. */
+const installedLockfile = join(root, "node_modules", ".pnpm", "lock.yaml");
+
+function upToDate() {
+  if (!existsSync(lockfile) || !existsSync(installedLockfile)) return false;
+  return readFileSync(lockfile, "utf8") === readFileSync(installedLockfile, "utf8");
+}
+
+if (!upToDate()) {
+  const frozen = existsSync(lockfile) ? ["--frozen-lockfile"] : [];
+  execFileSync(process.execPath, [pnpmEntry, "install", "--reporter=append-only", ...frozen], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+}
