@@ -70,6 +70,17 @@ while (sent < churnEvents) {
 await live.whenIdle();
 const churnMs = performance.now() - started;
 const churnStallMs = histogram.max / 1e6;
+histogram.reset();
+
+// A browser opens the overview once the cluster is loaded: the worker sends the whole view.
+let overviewItems = 0;
+if (withViews) {
+  const view = live.watch("overview-opened-late", { kind: "overview" });
+  while (!view.ready) await new Promise((resolve) => setTimeout(resolve, 5));
+  const snapshot = view.snapshot();
+  overviewItems = snapshot.nodes.length + snapshot.edges.length;
+}
+const openOverviewStallMs = histogram.max / 1e6;
 histogram.disable();
 const memory = process.memoryUsage();
 console.log(
@@ -83,6 +94,8 @@ console.log(
     churnEvents: sent,
     churnMs: Math.round(churnMs),
     churnMaxStallMs: Math.round(churnStallMs),
+    overviewItems,
+    openOverviewMaxStallMs: Math.round(openOverviewStallMs),
     longestStepMs: Math.round(live.longestStepMs),
     heapUsedMB: Math.round(memory.heapUsed / 2 ** 20),
     rssMB: Math.round(memory.rss / 2 ** 20),

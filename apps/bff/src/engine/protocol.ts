@@ -58,6 +58,16 @@ export type FromWorker =
       readonly ms: number;
       readonly patches: readonly ViewPatch[];
     }
-  | { readonly type: "snapshot"; readonly key: string; readonly snapshot: ViewSnapshot }
+  | {
+      /**
+       * One part of a view's snapshot: a large view comes in several, each a message of its own,
+       * so the main thread reads it a part at a time and answers HTTP in between.
+       */
+      readonly type: "snapshot";
+      readonly key: string;
+      readonly snapshot: ViewSnapshot;
+      readonly first: boolean;
+      readonly last: boolean;
+    }
   | { readonly type: "idle"; readonly revision: number; readonly received: number }
   | { readonly type: "answer"; readonly id: number; readonly value?: unknown; readonly error?: string };

@@ -74,6 +74,32 @@ function toWire(view: string, entry: { revision: number }, patch: EngineViewPatc
   return wire;
 }
 
+/** Nodes and edges per snapshot message: a part the main thread reads in a few milliseconds. */
+const SNAPSHOT_PART = 2000;
+
+/** A view's snapshot in parts of at most SNAPSHOT_PART nodes and edges, nodes first. */
+function postSnapshot(key: string, entry: { view: View; revision: number }): void {
+  const { nodes, edges } = entry.view.snapshot();
+  const items = nodes.length + edges.length;
+  let at = 0;
+  do {
+    const end = Math.min(at + SNAPSHOT_PART, items);
+    post({
+      type: "snapshot",
+      key,
+      snapshot: {
+        view: key,
+        revision: entry.revision,
+        nodes: nodes.slice(Math.min(at, nodes.length), Math.min(end, nodes.length)),
+        edges: edges.slice(Math.max(at - nodes.length, 0), Math.max(end - nodes.length, 0)),
+      },
+      first: at === 0,
+      last: end === items,
+    });
+    at = end;
+  } while (at < items);
+}
+
 function drain(): void {
   const batch = queue.splice(0, MAX_BATCH);
   const started = performance.now();
@@ -211,12 +237,7 @@ port.on("message", (message: ToWorker) => {
         entry = { view: createView(message.ref), ref: message.ref, revision: ++wireRevision };
         views.set(message.key, entry);
       }
-      const { nodes, edges } = entry.view.snapshot();
-      post({
-        type: "snapshot",
-        key: message.key,
-        snapshot: { view: message.key, revision: entry.revision, nodes: [...nodes], edges: [...edges] },
-      });
+      postSnapshot(message.key, entry);
       break;
     }
     case "unwatch":

@@ -238,7 +238,7 @@ export class LiveCluster implements SourceSink {
       case "snapshot": {
         const view = this.views.get(message.key);
         if (view === undefined) return;
-        view.load(message.snapshot);
+        if (!view.loadPart(message.snapshot, message.first, message.last)) break;
         for (const listener of this.listeners) listener.ready(view);
         break;
       }

@@ -33,13 +33,30 @@ export class LiveView {
     private readonly historyLimit = HISTORY,
   ) {}
 
-  /** Takes the worker's snapshot: the view is ready. */
+  /** A snapshot being read part by part; it replaces the view's state with its last part. */
+  private loading: { nodes: Map<string, ViewNode>; edges: Map<string, ViewEdge> } | undefined;
+
+  /** Takes the worker's whole snapshot: the view is ready. */
   load(snapshot: ViewSnapshot): void {
-    this.nodes = new Map(snapshot.nodes.map((node) => [node.id, node]));
-    this.edges = new Map(snapshot.edges.map((edge) => [edge.id, edge]));
-    this.revision = snapshot.revision;
+    this.loadPart(snapshot, true, true);
+  }
+
+  /**
+   * Takes one part of the worker's snapshot. Until the last part the view keeps answering from
+   * what it held before; with the last it holds the snapshot and is ready. True when ready.
+   */
+  loadPart(part: ViewSnapshot, first: boolean, last: boolean): boolean {
+    if (first || this.loading === undefined) this.loading = { nodes: new Map(), edges: new Map() };
+    for (const node of part.nodes) this.loading.nodes.set(node.id, node);
+    for (const edge of part.edges) this.loading.edges.set(edge.id, edge);
+    if (!last) return false;
+    this.nodes = this.loading.nodes;
+    this.edges = this.loading.edges;
+    this.loading = undefined;
+    this.revision = part.revision;
     this.history.length = 0;
     this.ready = true;
+    return true;
   }
 
   /** Applies the worker's next patch; false when it does not follow the revision held (then it is ignored). */
