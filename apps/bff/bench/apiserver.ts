@@ -1,0 +1,247 @@
+// Trustmap against a real kube-apiserver loaded with a bench cluster: how long a plain paged list
+// of the same objects takes (the floor), how long the BFF takes to be live on them, how soon a
+// change made through the API reaches a browser's stream, and the BFF's peak memory. Prints JSON.
+//   pnpm -s --filter @trustmap/bff bench:apiserver [--scale S|M|L] [--samples N]
+// Needs the test control plane: node scripts/control-plane.mjs build
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { SCALES, SyntheticWorld } from "@trustmap/engine/synthetic-world";
+import { startControlPlane } from "../src/testing/control-plane";
+import { StreamClient } from "../src/testing/sse-client";
+import {
+  bindingManifest,
+  collectionPath,
+  namespaceManifest,
+  podManifest,
+  policyManifest,
+  roleManifest,
+  serviceAccountManifest,
+} from "./manifests";
+
+type Json = Record<string, unknown>;
+
+function arg(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+const scale = SCALES[arg("scale") ?? "M"];
+if (scale === undefined) {
+  console.error(`bench: --scale takes one of ${Object.keys(SCALES).join(", ")}`);
+  process.exit(2);
+}
+const samples = Number(arg("samples") ?? 50);
+const CONCURRENCY = 32;
+const LIST_PAGE = 500;
+
+function stats(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    n: sorted.length,
+    p50: round(at(0.5)),
+    p99: round(at(0.99)),
+    max: round(sorted.at(-1) ?? Number.NaN),
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+async function pool<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+const world = new SyntheticWorld(scale, 1);
+const { cluster } = world;
+const plane = await startControlPlane({ controllerManager: false });
+let bff: ChildProcess | undefined;
+let stream: StreamClient | undefined;
+const stop = async () => {
+  stream?.close();
+  bff?.kill("SIGTERM");
+  await plane.stop();
+};
+
+try {
+  // Load the cluster, kinds that others refer to first.
+  const objects: Json[] = [
+    ...cluster.namespaces.map(namespaceManifest),
+    ...cluster.serviceAccounts.map(serviceAccountManifest),
+    ...cluster.roles.map(roleManifest),
+    ...cluster.bindings.map(bindingManifest),
+    ...cluster.policies.map(policyManifest),
+    ...cluster.pods.map(podManifest),
+  ];
+  const refused: string[] = [];
+  let started = performance.now();
+  await pool(objects, async (object) => {
+    try {
+      await plane.request("POST", collectionPath(object), JSON.stringify(object), [409]);
+    } catch (error) {
+      refused.push((error as Error).message.slice(0, 200));
+    }
+  });
+  const loadMs = performance.now() - started;
+  if (refused.length > 0) {
+    console.error(`bench: the API server refused ${refused.length} objects, first: ${refused[0]}`);
+    process.exitCode = 1;
+  }
+
+  // The floor: a paged list of every kind Trustmap reads, one after the other.
+  const collections = [
+    "/api/v1/namespaces",
+    "/api/v1/pods",
+    "/api/v1/serviceaccounts",
+    "/apis/networking.k8s.io/v1/networkpolicies",
+    "/apis/rbac.authorization.k8s.io/v1/roles",
+    "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+    "/apis/rbac.authorization.k8s.io/v1/rolebindings",
+    "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+  ];
+  const listFloor = async (): Promise<{ ms: number; items: number }> => {
+    const begin = performance.now();
+    let items = 0;
+    for (const collection of collections) {
+      let token = "";
+      do {
+        const page = (await plane.request(
+          "GET",
+          `${collection}?limit=${LIST_PAGE}${token === "" ? "" : `&continue=${encodeURIComponent(token)}`}`,
+        )) as { items: unknown[]; metadata: { continue?: string } };
+        items += page.items.length;
+        token = page.metadata.continue ?? "";
+      } while (token !== "");
+    }
+    return { ms: performance.now() - begin, items };
+  };
+  const floorBefore = await listFloor();
+
+  // Trustmap: from its start to live (connected, every event analysed).
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  started = performance.now();
+  bff = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/main.ts", "--kubeconfig", plane.kubeconfigPath, "--port", String(port)],
+    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, TRUSTMAP_LOG: "warn" } },
+  );
+  let listeningMs: number | undefined;
+  for (;;) {
+    try {
+      const health = (await (await fetch(`${base}/api/health`)).json()) as {
+        connected: boolean;
+        backlog: number;
+      };
+      listeningMs ??= performance.now() - started;
+      if (health.connected && health.backlog === 0) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  const liveMs = performance.now() - started;
+  const floorAfter = await listFloor();
+
+  // A browser watching the overview and a namespace of median size that denies by default, where a
+  // policy allowing a new source always adds an edge.
+  const denying = new Set(cluster.policies.filter((p) => p.name === "default-deny").map((p) => p.namespace));
+  const sizes = new Map<string, number>();
+  for (const pod of cluster.pods)
+    if (denying.has(pod.namespace)) sizes.set(pod.namespace, (sizes.get(pod.namespace) ?? 0) + 1);
+  const bySize = [...sizes].sort((a, b) => a[1] - b[1]);
+  const [namespace, namespacePods] = bySize[Math.floor(bySize.length / 2)] ?? ["", 0];
+  const views = ["overview", `namespace:${namespace}`];
+  stream = await StreamClient.connect(base, views);
+  const client = stream;
+  await client.until(
+    () => views.every((view) => client.revision(view) !== undefined),
+    120_000,
+    "the snapshots",
+  );
+  const podsHere = cluster.pods.filter((pod) => pod.namespace === namespace);
+  const template = podsHere[0];
+  if (template === undefined) throw new Error(`no pod in ${namespace}`);
+
+  /** Time from the API call to the patch of every watched view that the change touches. */
+  const timed = async (change: () => Promise<unknown>): Promise<number> => {
+    const before = views.map((view) => client.revision(view));
+    const begin = performance.now();
+    await change();
+    await client.until(
+      () => client.revision(views[1] as string) !== before[1],
+      30_000,
+      "the namespace view's patch",
+    );
+    return performance.now() - begin;
+  };
+  const podsPath = `/api/v1/namespaces/${namespace}/pods`;
+  const policiesPath = `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`;
+  const newIdentity: number[] = [];
+  const joining: number[] = [];
+  const policies: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    // A rollout's pod: a new pod-template-hash makes a new identity, selected by the app's policies.
+    const fresh = podManifest({
+      ...template,
+      name: `bench-new-${i}`,
+      labels: { ...template.labels, "pod-template-hash": `bench${i}` },
+    });
+    newIdentity.push(await timed(() => plane.request("POST", podsPath, JSON.stringify(fresh))));
+    const same = podManifest({ ...template, name: `bench-join-${i}` });
+    joining.push(await timed(() => plane.request("POST", podsPath, JSON.stringify(same))));
+    const allow = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: `bench-allow-${i}`, namespace },
+      spec: {
+        podSelector: { matchLabels: { "pod-template-hash": `bench${i}` } },
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ ipBlock: { cidr: `203.0.113.${i % 256}/32` } }] }],
+      },
+    };
+    policies.push(await timed(() => plane.request("POST", policiesPath, JSON.stringify(allow))));
+    policies.push(await timed(() => plane.request("DELETE", `${policiesPath}/bench-allow-${i}`)));
+  }
+  const status = readFileSync(`/proc/${bff.pid}/status`, "utf8");
+  const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
+  console.log(
+    JSON.stringify({
+      scale: scale.name,
+      objects: objects.length,
+      refused: refused.length,
+      loadMs: Math.round(loadMs),
+      listFloorMs: [Math.round(floorBefore.ms), Math.round(floorAfter.ms)],
+      listedItems: floorBefore.items,
+      // From the process's start; the process listens first (Node and the BFF's own start-up), then lists.
+      liveMs: Math.round(liveMs),
+      listeningMs: Math.round(listeningMs ?? Number.NaN),
+      liveOverFloor: Math.round((liveMs / Math.min(floorBefore.ms, floorAfter.ms)) * 100) / 100,
+      liveAfterListeningOverFloor:
+        Math.round(((liveMs - (listeningMs ?? 0)) / Math.min(floorBefore.ms, floorAfter.ms)) * 100) / 100,
+      watched: { namespace, pods: namespacePods },
+      eventToPatchMs: {
+        podNewIdentity: stats(newIdentity),
+        podJoiningIdentity: stats(joining),
+        policyCreateDelete: stats(policies),
+      },
+      streamGaps: client.gaps.length,
+      bffPeakRssMB: Math.round(peakKb / 1024),
+    }),
+  );
+} finally {
+  await stop();
+}
