@@ -77,6 +77,22 @@ export const NamespaceSummary = z
 export type NamespaceSummary = z.infer<typeof NamespaceSummary>;
 
 export const NamespaceList = z.object({ namespaces: z.array(NamespaceSummary) }).strict();
+
+/** A namespace label the cluster's view can group by: how many namespaces carry it, with how many values. */
+export const GroupingKey = z
+  .object({
+    key: z.string(),
+    namespaces: z.number().int().nonnegative(),
+    values: z.number().int().nonnegative(),
+  })
+  .strict();
+export type GroupingKey = z.infer<typeof GroupingKey>;
+
+/** The labels worth grouping by, most useful first (see the engine's groupingKeys). */
+export const GroupingList = z
+  .object({ namespaces: z.number().int().nonnegative(), keys: z.array(GroupingKey) })
+  .strict();
+export type GroupingList = z.infer<typeof GroupingList>;
 export type NamespaceList = z.infer<typeof NamespaceList>;
 
 export const PolicyRef = z

@@ -5,6 +5,8 @@
 //   ns:<namespace>
 //   wl:<namespace>/<key>=<value>,<key>=<value>;<port>,<port>    a workload identity
 //   pod:<namespace>/<name>
+//   grp:<label key>=<value>      the namespaces whose label <key> is <value>
+//   grp:<label key>              the namespaces without that label
 //   any, outside
 //
 // A workload identity is what NetworkPolicy can tell pods apart by: namespace, labels (sorted by
@@ -30,6 +32,8 @@ export type NodeRef =
   | { readonly kind: "namespace"; readonly namespace: string }
   | { readonly kind: "workload"; readonly workload: WorkloadIdentity }
   | { readonly kind: "pod"; readonly namespace: string; readonly name: string }
+  /** Namespaces grouped by a label: those whose label `key` is `value`, or (value null) those without it. */
+  | { readonly kind: "group"; readonly key: string; readonly value: string | null }
   | { readonly kind: "any" }
   | { readonly kind: "outside" };
 
@@ -67,8 +71,13 @@ function escapeWith(text: string, special: string): string {
   return out;
 }
 
+/** Escapes a name-like field (namespace, label key or value) as node ids and view keys write it. */
+export function escapeField(text: string): string {
+  return escapeWith(text, NAME_SPECIAL);
+}
+
 /** Undoes the escaping; undefined when a `%` is not followed by two upper-case hex digits. */
-function unescapeField(text: string): string | undefined {
+export function unescapeField(text: string): string | undefined {
   if (!text.includes("%")) return text;
   let out = "";
   for (let i = 0; i < text.length; i++) {
@@ -158,6 +167,11 @@ export function podNodeId(namespace: string, name: string): string {
   return `pod:${escapeWith(namespace, NAME_SPECIAL)}/${escapeWith(name, NAME_SPECIAL)}`;
 }
 
+export function groupNodeId(key: string, value: string | null): string {
+  const id = `grp:${escapeWith(key, NAME_SPECIAL)}`;
+  return value === null ? id : `${id}=${escapeWith(value, NAME_SPECIAL)}`;
+}
+
 export function encodeNodeId(ref: NodeRef): string {
   switch (ref.kind) {
     case "namespace":
@@ -166,6 +180,8 @@ export function encodeNodeId(ref: NodeRef): string {
       return workloadNodeId(workloadKey(ref.workload));
     case "pod":
       return podNodeId(ref.namespace, ref.name);
+    case "group":
+      return groupNodeId(ref.key, ref.value);
     case "any":
       return ANY_NODE_ID;
     case "outside":
@@ -197,6 +213,13 @@ export function decodeNodeId(id: string): NodeRef | undefined {
       if (namespace === undefined || name === undefined || namespace === "" || name === "") return undefined;
       return { kind: "pod", namespace, name };
     }
+    case "grp": {
+      const equals = body.indexOf("=");
+      const key = unescapeField(equals < 0 ? body : body.slice(0, equals));
+      const value = equals < 0 ? null : unescapeField(body.slice(equals + 1));
+      if (key === undefined || key === "" || value === undefined) return undefined;
+      return { kind: "group", key, value };
+    }
     default:
       return undefined;
   }
@@ -205,6 +228,7 @@ export function decodeNodeId(id: string): NodeRef | undefined {
 /** The namespace a node lies in; undefined for "any pod", "outside" and text that is no node id. */
 export function namespaceOfNodeId(id: string): string | undefined {
   const ref = decodeNodeId(id);
-  if (ref === undefined || ref.kind === "any" || ref.kind === "outside") return undefined;
+  if (ref === undefined || ref.kind === "any" || ref.kind === "outside" || ref.kind === "group")
+    return undefined;
   return ref.kind === "workload" ? ref.workload.namespace : ref.namespace;
 }

@@ -8,6 +8,7 @@ import type {
   FindingsExportQuery,
   FindingsPage,
   FindingsQuery,
+  GroupingList,
   MatrixPage,
   MatrixQuery,
   NamespaceSummary,
@@ -33,6 +34,8 @@ export interface EngineQueries {
   /** How many objects of each sort the cluster holds. */
   counts: { args: Record<string, never>; result: ClusterInfo["counts"] };
   namespaces: { args: Record<string, never>; result: NamespaceSummary[] };
+  /** The namespace labels the cluster's view can group by. */
+  groupings: { args: Record<string, never>; result: GroupingList };
   /** Details of a graph node (namespace, workload or pod). */
   node: { args: { id: string }; result: NodeDetails | undefined };
   /** Why one node may or may not reach another. */

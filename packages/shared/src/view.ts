@@ -1,14 +1,17 @@
 import { z } from "zod";
-import { decodeWorkloadKey } from "./node-id";
+import { decodeWorkloadKey, escapeField, unescapeField } from "./node-id";
 import { Ports, Severity } from "./report";
 
 // The graph views the BFF streams: a snapshot with its revision, then patches, each applying to
 // the revision before it. The same function applies a patch on both ends.
 
-export const NodeKind = z.enum(["namespace", "identity", "pod", "any", "outside"]);
+export const NodeKind = z.enum(["namespace", "identity", "pod", "any", "outside", "group"]);
 export type NodeKind = z.infer<typeof NodeKind>;
 
-/** A namespace, an identity (pods NetworkPolicy cannot tell apart), a pod, or "any pod" / "outside the cluster". */
+/**
+ * A namespace, an identity (pods NetworkPolicy cannot tell apart), a pod, "any pod" / "outside the
+ * cluster", or a group of namespaces that share a label's value.
+ */
 export const ViewNode = z
   .object({
     id: z.string(),
@@ -22,6 +25,12 @@ export const ViewNode = z
     openEgressPods: z.number().int().nonnegative(),
     /** The worst severity among the findings of the node's pods (and, for a namespace, of the namespace and its policies). */
     worst: Severity.optional(),
+    /** A group: how many namespaces it holds. */
+    namespaces: z.number().int().nonnegative().optional(),
+    /** A group shown opened: its namespaces are drawn inside it, and carry its id in `group`. */
+    open: z.boolean().optional(),
+    /** A namespace of an opened group: the group's node id. */
+    group: z.string().optional(),
   })
   .strict();
 export type ViewNode = z.infer<typeof ViewNode>;
@@ -38,24 +47,63 @@ export const ViewEdge = z
   .strict();
 export type ViewEdge = z.infer<typeof ViewEdge>;
 
-/** Which view: the cluster by namespace, one namespace by identity, one identity by pod. */
+/**
+ * Which view: the cluster by namespace, one namespace by identity, one identity by pod. The
+ * cluster's view may group namespaces by a label (`groupBy`); `open` lists the groups shown
+ * opened, by the label's value (null: the namespaces without the label).
+ */
 export const ViewRef = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("overview") }).strict(),
+  z
+    .object({
+      kind: z.literal("overview"),
+      groupBy: z.string().min(1).optional(),
+      open: z.array(z.string().nullable()).optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal("namespace"), namespace: z.string().min(1) }).strict(),
   z.object({ kind: z.literal("workload"), identity: z.string().min(1) }).strict(),
 ]);
 export type ViewRef = z.infer<typeof ViewRef>;
 
-/** A view's name on the wire and in URLs: "overview", "namespace:<name>", "workload:<identity key>" (see node-id.ts). */
+/** An opened group in a view key: `=value`, or `-` for the namespaces without the label. */
+function openItem(value: string | null): string {
+  return value === null ? "-" : `=${escapeField(value)}`;
+}
+
+/**
+ * A view's name on the wire and in URLs: "overview", "groups:<label key>[/<opened>,…]" (see
+ * openItem), "namespace:<name>", "workload:<identity key>" (see node-id.ts). The same grouping
+ * with the same groups opened, in any order, has one key.
+ */
 export function viewKey(ref: ViewRef): string {
   switch (ref.kind) {
-    case "overview":
-      return "overview";
+    case "overview": {
+      if (ref.groupBy === undefined) return "overview";
+      const open = [...new Set((ref.open ?? []).map(openItem))].sort();
+      return `groups:${escapeField(ref.groupBy)}${open.length === 0 ? "" : `/${open.join(",")}`}`;
+    }
     case "namespace":
       return `namespace:${ref.namespace}`;
     case "workload":
       return `workload:${ref.identity}`;
   }
+}
+
+function parseGroups(rest: string): ViewRef | undefined {
+  const slash = rest.indexOf("/");
+  const groupBy = unescapeField(slash < 0 ? rest : rest.slice(0, slash));
+  if (groupBy === undefined || groupBy === "") return undefined;
+  if (slash < 0) return { kind: "overview", groupBy };
+  const open: (string | null)[] = [];
+  for (const item of rest.slice(slash + 1).split(",")) {
+    if (item === "-") open.push(null);
+    else if (item.startsWith("=")) {
+      const value = unescapeField(item.slice(1));
+      if (value === undefined) return undefined;
+      open.push(value);
+    } else return undefined;
+  }
+  return { kind: "overview", groupBy, open };
 }
 
 export function parseViewKey(key: string): ViewRef | undefined {
@@ -65,6 +113,7 @@ export function parseViewKey(key: string): ViewRef | undefined {
   const kind = key.slice(0, colon);
   const rest = key.slice(colon + 1);
   if (rest === "") return undefined;
+  if (kind === "groups") return parseGroups(rest);
   if (kind === "namespace") return { kind: "namespace", namespace: rest };
   // A workload's identity is the key of its `wl:` node id: text the codec cannot read names none.
   if (kind === "workload")

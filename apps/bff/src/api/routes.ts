@@ -8,6 +8,7 @@ import {
   ExplainQuery,
   FindingsQuery,
   GapsQuery,
+  type GroupingList,
   type Health,
   MatrixExportQuery,
   MatrixQuery,
@@ -249,6 +250,11 @@ export function apiRouter(
     response.json({ namespaces: await live.query("namespaces", {}) });
   });
 
+  // The namespace labels the cluster's view can group by (view key groups:<label>).
+  router.get("/groupings", async (_request, response: Response<GroupingList>) => {
+    response.json(await live.query("groupings", {}));
+  });
+
   router.get(NODE_ROUTE, async (request, response) => {
     const id = request.params.id;
     if (typeof id !== "string" || id.length > 2048)
@@ -396,7 +402,7 @@ export function apiRouter(
       if (ref === undefined)
         throw new HttpError(
           400,
-          `query parameter "view": ${JSON.stringify(key)} is not a view (overview, namespace:<name>, workload:<identity>)`,
+          `query parameter "view": ${JSON.stringify(key)} is not a view (overview, groups:<label>[/<opened groups>], namespace:<name>, workload:<identity>)`,
         );
       return { key, ref };
     });
@@ -430,7 +436,7 @@ export function apiRouter(
     if (ref === undefined)
       throw new HttpError(
         400,
-        `query parameter "view": ${JSON.stringify(view)} is not a view (overview, namespace:<name>, workload:<identity>)`,
+        `query parameter "view": ${JSON.stringify(view)} is not a view (overview, groups:<label>[/<opened groups>], namespace:<name>, workload:<identity>)`,
       );
     const presence = await live.query("viewPresence", { ref });
     response.json({ view, ...presence });

@@ -10,6 +10,8 @@ import {
   expiresAt,
   explainEdge,
   type GapsAnalysis,
+  GroupedOverviewView,
+  groupingKeys,
   type IndexedFinding,
   indexFindings,
   NamespaceView,
@@ -51,7 +53,9 @@ function post(message: FromWorker): void {
 function createView(ref: ViewRef): View {
   switch (ref.kind) {
     case "overview":
-      return new OverviewView(state);
+      return ref.groupBy === undefined
+        ? new OverviewView(state)
+        : new GroupedOverviewView(state, { by: ref.groupBy, open: ref.open ?? [] });
     case "namespace":
       return new NamespaceView(state, ref.namespace);
     case "workload":
@@ -149,6 +153,7 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
   cluster: () => state.cluster(),
 
   viewPresence: ({ ref }) => viewPresence(state, ref),
+  groupings: () => groupingKeys(state),
   reach: (question) => reachOf(state, question),
   search: ({ q, limit }) => searchNodes(state, q, limit),
   gaps: ({ exceptions, now, ...query }) => pageGaps(gapsAnalysis(query, exceptions, now), query),

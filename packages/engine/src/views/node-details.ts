@@ -11,7 +11,9 @@ import { identityLabel } from "./scoped";
 /** Details of a graph node (namespace, identity or pod); undefined when it does not exist. */
 export function nodeDetails(state: ClusterState, id: string): NodeDetails | undefined {
   const ref = decodeNodeId(id);
-  if (ref === undefined || ref.kind === "any" || ref.kind === "outside") return undefined;
+  // A group of namespaces has no details of its own: it opens into its namespaces.
+  if (ref === undefined || ref.kind === "any" || ref.kind === "outside" || ref.kind === "group")
+    return undefined;
   const identities = identitiesOfNode(state, id);
   const kind = ref.kind === "workload" ? "identity" : ref.kind;
   if (identities.length === 0 && kind !== "namespace") return undefined;

@@ -1,0 +1,85 @@
+import { ClusterState, groupGraph, groupValue, OverviewView } from "@trustmap/engine";
+import { GroupingList, type ViewEdge, type ViewNode, viewKey } from "@trustmap/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../log";
+import { type RunningServer, startServer } from "../server";
+import { DemoSource } from "../sources/demo";
+import { StreamClient } from "../testing/sse-client";
+
+let server: RunningServer;
+let demo: DemoSource;
+
+beforeAll(async () => {
+  demo = new DemoSource({ seed: 2, intervalMs: 0 });
+  server = await startServer({ source: demo, host: "127.0.0.1", port: 0, logger: silentLogger });
+  await server.live.whenIdle();
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+const byId = <T extends { id: string }>(items: Iterable<T>) =>
+  [...items].sort((a, b) => (a.id < b.id ? -1 : 1));
+
+/** What a fresh engine says the grouped view is, on the demo's objects as they are now. */
+function expected(by: string, open: (string | null)[]) {
+  const state = new ClusterState();
+  state.applyAll(demo.snapshot());
+  const graph = groupGraph(new OverviewView(state).snapshot(), (ns) => groupValue(state, ns, by), {
+    by,
+    open,
+  });
+  return { nodes: byId(graph.nodes.values()), edges: byId(graph.edges.values()) };
+}
+
+function held(client: StreamClient, key: string) {
+  const view = client.views.get(key);
+  if (view === undefined) throw new Error(`no ${key}`);
+  return { nodes: byId<ViewNode>(view.nodes.values()), edges: byId<ViewEdge>(view.edges.values()) };
+}
+
+describe("the cluster grouped by a namespace label", () => {
+  it("offers the labels that group the demo's namespaces, those covering most first", async () => {
+    const answer = GroupingList.parse(await (await fetch(new URL("/api/groupings", server.url))).json());
+    expect(answer.namespaces).toBe(30);
+    const keys = answer.keys.map((k) => k.key);
+    expect(keys).toContain("team");
+    expect(keys).toContain("env");
+    expect(keys).not.toContain("kubernetes.io/metadata.name");
+    for (const key of answer.keys) expect(key.values).toBeLessThan(key.namespaces);
+    const covering = answer.keys.map((k) => k.namespaces);
+    expect(covering).toEqual([...covering].sort((a, b) => b - a));
+  });
+
+  it("streams groups closed and opened, equal to a fresh engine's after every change", async () => {
+    const closed = viewKey({ kind: "overview", groupBy: "team" });
+    const opened = viewKey({ kind: "overview", groupBy: "team", open: ["payments", null] });
+    expect(opened).toBe("groups:team/-,=payments");
+    const client = await StreamClient.connect(server.url, [closed, opened]);
+    await client.until(() => client.views.has(closed) && client.views.has(opened));
+    for (let step = 0; step < 40; step++) {
+      const revision = server.live.revision;
+      demo.tick();
+      await server.live.whenIdle();
+      if (server.live.revision === revision) continue;
+      // The stream has caught up when the tab holds each view at the server's revision.
+      await client.until(() =>
+        [closed, opened].every((key) => client.revision(key) === server.live.view(key)?.revision),
+      );
+      expect(held(client, closed)).toEqual(expected("team", []));
+      expect(held(client, opened)).toEqual(expected("team", ["payments", null]));
+    }
+    const groups = held(client, closed).nodes.filter((n) => n.kind === "group");
+    expect(groups.map((g) => g.label)).toContain("team=payments");
+    expect(groups.find((g) => g.label === "team=payments")?.namespaces).toBe(3);
+    const payments = held(client, opened).nodes.filter((n) => n.group === "grp:team=payments");
+    expect(payments.map((n) => n.label).sort()).toEqual([
+      "payments-dev",
+      "payments-prod",
+      "payments-staging",
+    ]);
+    expect(client.gaps).toEqual([]);
+    client.close();
+  });
+});
