@@ -1,6 +1,7 @@
 import { queryOptions } from "@tanstack/react-query";
 import {
   Explanation,
+  GroupingList,
   NamespaceList,
   NodeDetails,
   Reach,
@@ -28,6 +29,12 @@ export const graphQueries = {
       queryKey: ["namespaces"],
       queryFn: ({ signal }) => getJson("/api/namespaces", NamespaceList, signal),
       refetchInterval: 10_000,
+    }),
+  groupings: () =>
+    queryOptions({
+      queryKey: ["groupings"],
+      queryFn: ({ signal }) => getJson("/api/groupings", GroupingList, signal),
+      refetchInterval: 30_000,
     }),
   node: (id: string, revision: number) => {
     const queryKey = ["node", id, revision] as const;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { portsText } from "./ports";
-import { crumbsOf, namespaceOfIdentity, reportNamespaceOf, scopeOf, viewOfNode } from "./view-keys";
+import {
+  crumbsOf,
+  groupedView,
+  groupingOf,
+  namespaceOfIdentity,
+  reportNamespaceOf,
+  scopeOf,
+  viewOfNode,
+} from "./view-keys";
 
 describe("graph navigation", () => {
   it("reports on the cluster from the overview, on the namespace from a namespace or workload view", () => {
@@ -19,6 +27,27 @@ describe("graph navigation", () => {
     );
     expect(viewOfNode("pod:shop/web-1")).toBeUndefined();
     expect(viewOfNode("any")).toBeUndefined();
+  });
+
+  it("opens a group in place and closes it again, keeping the other opened groups", () => {
+    expect(groupedView("team")).toBe("groups:team");
+    expect(groupedView(undefined)).toBe("overview");
+    expect(viewOfNode("grp:team=shop", "groups:team")).toBe("groups:team/=shop");
+    expect(viewOfNode("grp:team", "groups:team/=shop")).toBe("groups:team/-,=shop");
+    expect(viewOfNode("grp:team=shop", "groups:team/-,=shop")).toBe("groups:team/-");
+    expect(viewOfNode("grp:team=shop", "groups:team/=shop")).toBe("groups:team");
+    // A label key with a slash, and a group met outside its grouping, opens under its own label.
+    expect(viewOfNode("grp:app.kubernetes.io%2Fpart-of=shop", "overview")).toBe(
+      "groups:app.kubernetes.io%2Fpart-of/=shop",
+    );
+    expect(groupingOf("groups:app.kubernetes.io%2Fpart-of/=shop")).toBe("app.kubernetes.io/part-of");
+    expect(groupingOf("overview")).toBeUndefined();
+    expect(crumbsOf("groups:team/=shop", undefined)).toEqual([
+      { label: "Cluster", view: "overview" },
+      { label: "by team", view: "groups:team" },
+    ]);
+    expect(scopeOf("groups:team", undefined)).toBe("Whole cluster, namespaces grouped by team");
+    expect(reportNamespaceOf("groups:team")).toBeUndefined();
   });
 
   it("finds the namespace of an identity key", () => {

@@ -1,8 +1,17 @@
 import { decodeNodeId, decodeWorkloadKey, parseViewKey, viewKey, workloadKey } from "@trustmap/shared";
 
-/** The view a node opens: a namespace's identities, or an identity's pods. */
-export function viewOfNode(id: string): string | undefined {
+/**
+ * The view a node opens: a namespace's identities, an identity's pods, or (in the grouped view
+ * `from`) the same grouping with the group opened in place, or closed again.
+ */
+export function viewOfNode(id: string, from = "overview"): string | undefined {
   const ref = decodeNodeId(id);
+  if (ref?.kind === "group") {
+    const current = parseViewKey(from);
+    const open = current?.kind === "overview" && current.groupBy === ref.key ? (current.open ?? []) : [];
+    const toggled = open.includes(ref.value) ? open.filter((v) => v !== ref.value) : [...open, ref.value];
+    return viewKey({ kind: "overview", groupBy: ref.key, ...(toggled.length > 0 ? { open: toggled } : {}) });
+  }
   if (ref?.kind === "namespace") return viewKey({ kind: "namespace", namespace: ref.namespace });
   if (ref?.kind === "workload") return viewKey({ kind: "workload", identity: workloadKey(ref.workload) });
   return undefined;
@@ -18,10 +27,23 @@ export interface Crumb {
   readonly view: string;
 }
 
+/** The cluster's view grouped by a namespace label, or by namespace (undefined), all groups closed. */
+export function groupedView(by: string | undefined): string {
+  return viewKey(by === undefined ? { kind: "overview" } : { kind: "overview", groupBy: by });
+}
+
+/** The label the view groups namespaces by; undefined when it does not. */
+export function groupingOf(view: string): string | undefined {
+  const ref = parseViewKey(view);
+  return ref?.kind === "overview" ? ref.groupBy : undefined;
+}
+
 /** Overview › namespace › workload. */
 export function crumbsOf(view: string, workloadLabel: string | undefined): Crumb[] {
   const crumbs: Crumb[] = [{ label: "Cluster", view: "overview" }];
   const ref = parseViewKey(view);
+  if (ref?.kind === "overview" && ref.groupBy !== undefined)
+    return [...crumbs, { label: `by ${ref.groupBy}`, view: groupedView(ref.groupBy) }];
   if (ref === undefined || ref.kind === "overview") return crumbs;
   if (ref.kind === "namespace") return [...crumbs, { label: ref.namespace, view }];
   const namespace = namespaceOfIdentity(ref.identity);
@@ -35,6 +57,8 @@ export function crumbsOf(view: string, workloadLabel: string | undefined): Crumb
 /** The view in words, for captions: "Whole cluster by namespace", "Namespace shop", a workload in its namespace. */
 export function scopeOf(view: string, workloadLabel: string | undefined): string {
   const ref = parseViewKey(view);
+  if (ref?.kind === "overview" && ref.groupBy !== undefined)
+    return `Whole cluster, namespaces grouped by ${ref.groupBy}`;
   if (ref === undefined || ref.kind === "overview") return "Whole cluster by namespace";
   if (ref.kind === "namespace") return `Namespace ${ref.namespace}`;
   return `Workload ${workloadLabel ?? "(gone)"} in namespace ${namespaceOfIdentity(ref.identity)}`;

@@ -1,0 +1,36 @@
+import { useQuery } from "@tanstack/react-query";
+import { graphQueries } from "./api";
+import { groupedView, groupingOf } from "./view-keys";
+
+/**
+ * Groups the cluster's namespaces by a label the engine offers (team, tenant, owner…), or shows
+ * them one by one. A group opens in place from the graph; choosing here closes every group.
+ */
+export function GroupBy({ view, onView }: { view: string; onView: (view: string) => void }) {
+  const groupings = useQuery(graphQueries.groupings());
+  const current = groupingOf(view);
+  const keys = groupings.data?.keys ?? [];
+  // A grouping from a link whose label no namespace carries any more stays choosable.
+  const offered =
+    current === undefined || keys.some((k) => k.key === current)
+      ? keys
+      : [{ key: current, namespaces: 0, values: 0 }, ...keys];
+  return (
+    <label className="flex items-center gap-1 text-xs text-slate-600 dark:text-slate-300">
+      Group namespaces by
+      <select
+        aria-label="Group namespaces by"
+        className="rounded border border-slate-300 bg-white px-1 py-0.5 dark:border-slate-600 dark:bg-slate-800"
+        value={current ?? ""}
+        onChange={(event) => onView(groupedView(event.target.value === "" ? undefined : event.target.value))}
+      >
+        <option value="">nothing (one node per namespace)</option>
+        {offered.map((k) => (
+          <option key={k.key} value={k.key}>
+            {k.namespaces > 0 ? `${k.key} (${k.values} groups, ${k.namespaces} namespaces)` : k.key}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
