@@ -32,6 +32,8 @@ if (scale === undefined) {
   process.exit(2);
 }
 const samples = Number(arg("samples") ?? 50);
+/** Writes CPU profiles of the BFF's threads into this folder (node --cpu-prof). */
+const profileDir = arg("profile");
 const CONCURRENCY = 32;
 const LIST_PAGE = 500;
 
@@ -136,7 +138,16 @@ try {
   started = performance.now();
   bff = spawn(
     process.execPath,
-    ["--import", "tsx", "src/main.ts", "--kubeconfig", plane.kubeconfigPath, "--port", String(port)],
+    [
+      ...(profileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", profileDir]),
+      "--import",
+      "tsx",
+      "src/main.ts",
+      "--kubeconfig",
+      plane.kubeconfigPath,
+      "--port",
+      String(port),
+    ],
     { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, TRUSTMAP_LOG: "warn" } },
   );
   let listeningMs: number | undefined;
