@@ -1,5 +1,5 @@
 import { ClusterState, groupGraph, groupValue, OverviewView } from "@trustmap/engine";
-import { GroupingList, type ViewEdge, type ViewNode, viewKey } from "@trustmap/shared";
+import { Explanation, GroupingList, type ViewEdge, type ViewNode, viewKey } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../log";
 import { type RunningServer, startServer } from "../server";
@@ -80,6 +80,21 @@ describe("the cluster grouped by a namespace label", () => {
       "payments-staging",
     ]);
     expect(client.gaps).toEqual([]);
+    // A group's edge is explained by the pairs of workloads it stands for: they allow at least the
+    // edge's ports (the explanation also counts what the view draws through "any pod").
+    const edge = held(client, closed).edges.find(
+      (e) => e.source.startsWith("grp:") && e.target.startsWith("grp:") && e.source !== e.target,
+    );
+    if (edge === undefined) throw new Error("no edge between groups");
+    const url = new URL("/api/explain", server.url);
+    url.searchParams.set("from", edge.source);
+    url.searchParams.set("to", edge.target);
+    const explanation = Explanation.parse(await (await fetch(url)).json());
+    expect(explanation.ports).not.toBeNull();
+    if (explanation.ports !== "all" && edge.ports !== "all")
+      expect(explanation.ports).toEqual(expect.arrayContaining(edge.ports));
+    expect(explanation.fromName).toMatch(/^team=|^no team label$/);
+    expect(explanation.pairCount).toBeGreaterThan(0);
     client.close();
   });
 });

@@ -11,6 +11,7 @@ import { podKey } from "../objects/model";
 import { wirePorts } from "../report/report";
 import type { ClusterState } from "../state/cluster-state";
 import type { LiveIdentity, PolicyState, RuleState } from "../state/netpol-index";
+import { groupValue } from "./scoped";
 import { ANY_POD, type OUTSIDE } from "./view";
 
 // Why an edge of a view exists, or why two pods cannot talk: which policies select each end,
@@ -180,5 +181,10 @@ export function identitiesOfNode(state: ClusterState, nodeId: string): LiveIdent
     return identity === undefined ? [] : [identity];
   }
   if (ref.kind === "namespace") return [...state.identitiesIn(ref.namespace)];
+  if (ref.kind === "group")
+    return state
+      .namespaceNames()
+      .filter((namespace) => groupValue(state, namespace, ref.key) === ref.value)
+      .flatMap((namespace) => [...state.identitiesIn(namespace)]);
   return [];
 }

@@ -11,7 +11,10 @@ import type { Protocol } from "../objects/model";
 import { wirePorts } from "../report/report";
 import type { Delta } from "../state/changes";
 import type { ClusterState } from "../state/cluster-state";
-import { namespaceNodeId } from "./scoped";
+import { groupLabel, groupValue, namespaceNodeId } from "./scoped";
+
+export { groupValue };
+
 import {
   applyPatch,
   isEmptyPatch,
@@ -28,12 +31,6 @@ export interface Grouping {
   readonly by: string;
   /** Groups shown opened, by value; null: the namespaces without the label. */
   readonly open: readonly (string | null)[];
-}
-
-/** The group a namespace belongs to under `by`: its label's value, or null without the label. */
-export function groupValue(state: ClusterState, namespace: string, by: string): string | null {
-  const labels = state.namespaceNamed(namespace)?.labels;
-  return labels !== undefined && Object.hasOwn(labels, by) ? (labels[by] ?? null) : null;
 }
 
 /** Set by the API server on every namespace: one value per namespace, never a group. */
@@ -69,10 +66,6 @@ export function groupingKeys(state: ClusterState): GroupingList {
 
 function namespaceOf(node: ViewNode): string | undefined {
   return node.kind === "namespace" ? node.namespace : undefined;
-}
-
-function groupLabel(by: string, value: string | null): string {
-  return value === null ? `no ${by} label` : `${by}=${value}`;
 }
 
 function portSetOf(edge: ViewEdge): PortSet {

@@ -32,6 +32,17 @@ export function identityLabel(identity: LiveIdentity): string {
  * The name a node is shown by (headings, captions): the namespace, the identity's name, the pod's
  * name, "any pod" or "outside the cluster"; undefined when no such node exists.
  */
+/** The group a namespace belongs to under label `by`: the label's value, or null without the label. */
+export function groupValue(state: ClusterState, namespace: string, by: string): string | null {
+  const labels = state.namespaceNamed(namespace)?.labels;
+  return labels !== undefined && Object.hasOwn(labels, by) ? (labels[by] ?? null) : null;
+}
+
+/** A group's name: `team=payments`, or `no team label`. */
+export function groupLabel(by: string, value: string | null): string {
+  return value === null ? `no ${by} label` : `${by}=${value}`;
+}
+
 export function nodeName(state: ClusterState, nodeId: string): string | undefined {
   const ref = decodeNodeId(nodeId);
   switch (ref?.kind) {
@@ -47,6 +58,8 @@ export function nodeName(state: ClusterState, nodeId: string): string | undefine
       return anyNode().label;
     case "outside":
       return outsideNode().label;
+    case "group":
+      return groupLabel(ref.key, ref.value);
   }
 }
 
