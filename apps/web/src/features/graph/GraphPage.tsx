@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import {
+  decodeNodeId,
   parseViewKey,
   type ReachPeer,
   SEVERITY_ORDER,
@@ -16,9 +17,12 @@ import { GraphExport } from "../export/GraphExport";
 import { atLeast, EDGE_LIMIT, GraphAdapter } from "./adapter";
 import { graphQueries } from "./api";
 import { EdgePanel } from "./EdgePanel";
+import { GroupBy } from "./GroupBy";
+import { GroupPanel } from "./GroupPanel";
 import { Legend } from "./Legend";
 import { NodePanel } from "./NodePanel";
 import { SearchResults } from "./SearchResults";
+import { ViewMatrix } from "./ViewMatrix";
 import { ViewState } from "./ViewState";
 import { crumbsOf, reportNamespaceOf, scopeOf, viewOfNode } from "./view-keys";
 
@@ -87,6 +91,9 @@ export function GraphPage() {
   const search = params.get("q") ?? "";
   const openOnly = params.get("open") === "1";
   const minSeverity = SEVERITY_ORDER.find((s) => s === params.get("severity"));
+  // The view drawn as a matrix instead of a graph (`as=matrix`).
+  const asMatrix = params.get("as") === "matrix";
+  const clusterView = parseViewKey(view)?.kind === "overview";
   useWatchedViews([view]);
   const connection = useConnection();
   const container = useRef<HTMLDivElement>(null);
@@ -110,7 +117,7 @@ export function GraphPage() {
         },
         onSelectEdge: (from, to) => setParams({ sel: `edge:${from} ${to}` }),
         onOpenNode: (id) => {
-          const next = viewOfNode(id);
+          const next = viewOfNode(id, view);
           if (next !== undefined) setParams({ view: next, sel: undefined });
         },
         onClear: () => setParams({ sel: undefined }),
@@ -224,6 +231,20 @@ export function GraphPage() {
             ))}
           </ol>
         </nav>
+        {clusterView && <GroupBy view={view} onView={(next) => setParams({ view: next, sel: undefined })} />}
+        <fieldset className="flex text-sm" aria-label="Draw as">
+          {(["graph", "matrix"] as const).map((as) => (
+            <button
+              key={as}
+              type="button"
+              aria-pressed={asMatrix === (as === "matrix")}
+              className="border border-slate-400 px-2 first:rounded-l last:rounded-r aria-pressed:bg-slate-200 dark:aria-pressed:bg-slate-700"
+              onClick={() => setParams({ as: as === "matrix" ? "matrix" : undefined })}
+            >
+              {as === "matrix" ? "Matrix" : "Graph"}
+            </button>
+          ))}
+        </fieldset>
         <label className="text-sm">
           Search{" "}
           <input
@@ -292,9 +313,16 @@ export function GraphPage() {
       </div>
       <div className="relative flex min-h-0 flex-1">
         <ViewState view={view} revision={revision} nodes={nodes.length} />
+        {asMatrix && (
+          <ViewMatrix
+            view={view}
+            selectedEdge={selection?.kind === "edge" ? `${selection.from}->${selection.to}` : undefined}
+            onSelectEdge={(from, to) => setParams({ sel: `edge:${from} ${to}` })}
+          />
+        )}
         <div
           ref={container}
-          className="min-h-0 flex-1"
+          className={asMatrix ? "hidden" : "min-h-0 flex-1"}
           role="img"
           aria-label={`Graph of ${crumbs[crumbs.length - 1]?.label}: ${nodes.length} nodes; the list beside it has the same nodes`}
           data-testid="graph"
@@ -310,7 +338,16 @@ export function GraphPage() {
             />
           )}
           {/* Keyed by the selection: another selection starts from its own loading state. */}
-          {selection?.kind === "node" && (
+          {selection?.kind === "node" && decodeNodeId(selection.id)?.kind === "group" && (
+            <GroupPanel
+              node={nodes.find((node) => node.id === selection.id)}
+              onToggle={() => {
+                const next = viewOfNode(selection.id, view);
+                if (next !== undefined) setParams({ view: next });
+              }}
+            />
+          )}
+          {selection?.kind === "node" && decodeNodeId(selection.id)?.kind !== "group" && (
             <NodePanel
               key={selection.id}
               id={selection.id}

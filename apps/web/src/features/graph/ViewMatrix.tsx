@@ -83,7 +83,7 @@ export function ViewMatrix({
   onSelectEdge,
 }: {
   view: string;
-  selectedEdge?: string;
+  selectedEdge?: string | undefined;
   onSelectEdge: (from: string, to: string) => void;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);

@@ -42,6 +42,8 @@ export interface Marks {
 function nodeData(node: ViewNode) {
   return {
     ...node,
+    // A namespace of an opened group is drawn inside the group's frame (a compound node).
+    ...(node.group === undefined ? {} : { parent: node.group }),
     labels: undefined,
     labelText: Object.entries(node.labels ?? {})
       .map(([k, v]) => `${k}=${v}`)
@@ -146,10 +148,19 @@ export class GraphAdapter {
         }, 400);
       }
       const added: NodeSingular[] = [];
-      for (const node of patch.putNodes) {
+      // Frames (groups) first, so that the namespaces they hold find them.
+      const putNodes = [...patch.putNodes].sort(
+        (a, b) => Number(b.kind === "group") - Number(a.kind === "group"),
+      );
+      for (const node of putNodes) {
         const existing = cy.getElementById(node.id);
         if (existing.nonempty()) {
-          existing.data({ ...nodeData(node), leaving: false });
+          const data = nodeData(node);
+          const parent = node.group ?? null;
+          if ((existing.data("parent") ?? null) !== parent)
+            (existing as unknown as NodeSingular).move({ parent });
+          const { parent: _parent, ...rest } = { parent: undefined, ...data };
+          existing.data({ ...rest, leaving: false });
           existing.removeClass("leaving");
         } else {
           added.push(cy.add({ group: "nodes", data: nodeData(node) }) as unknown as NodeSingular);

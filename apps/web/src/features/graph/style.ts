@@ -29,6 +29,30 @@ export function graphStyle(dark: boolean): StylesheetJson {
     },
     { selector: "node[kind = 'namespace']", style: { shape: "round-rectangle", width: 34, height: 24 } },
     { selector: "node[kind = 'pod']", style: { width: 16, height: 16 } },
+    // A closed group: one larger tile per label value, sized by how many namespaces it holds.
+    {
+      selector: "node[kind = 'group']",
+      style: {
+        shape: "round-rectangle",
+        width: "mapData(namespaces, 1, 200, 44, 110)",
+        height: "mapData(namespaces, 1, 200, 30, 70)",
+        "border-width": 3,
+        "font-weight": "bold",
+      },
+    },
+    // An opened group: a frame around its namespaces, named at its top.
+    {
+      selector: "node[kind = 'group'][?open]",
+      style: {
+        "background-color": dark ? "#0f172a" : "#f1f5f9",
+        "background-opacity": 0.6,
+        "border-color": dark ? "#475569" : "#94a3b8",
+        "border-style": "dashed",
+        "text-valign": "top",
+        "text-margin-y": -4,
+        padding: "16px",
+      },
+    },
     {
       selector: "node[kind = 'any']",
       style: { shape: "diamond", "background-color": "#f59e0b", "border-color": "#b45309" },
