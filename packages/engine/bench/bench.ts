@@ -63,7 +63,7 @@ while (events < eventTarget) {
     const us = Number(process.hrtime.bigint() - t0) / 1000;
     const v0 = process.hrtime.bigint();
     overview?.update(delta);
-    namespaceView?.update();
+    namespaceView?.update(delta);
     viewTimings.push(Number(process.hrtime.bigint() - v0) / 1000);
     const kind =
       event.kind === "Pod"
@@ -93,7 +93,7 @@ while (newIdentity.length < identityTarget) {
     const delta = state.apply(event);
     overview?.update(delta);
     const us = Number(process.hrtime.bigint() - t0) / 1000;
-    namespaceView?.update();
+    namespaceView?.update(delta);
     if (delta.identities.added.length > 0) newIdentity.push(us);
     rolloutEvents++;
   }

@@ -50,7 +50,10 @@ abstract class GraphView implements View {
   abstract update(delta: Delta): ViewPatch | undefined;
 }
 
-/** One namespace by identity. Small enough to recompute whole on each event. */
+/**
+ * One namespace by identity. Small enough to recompute whole on an event that concerns it; the
+ * events of the rest of the cluster pass it by.
+ */
 export class NamespaceView extends GraphView {
   constructor(
     private readonly state: ClusterState,
@@ -60,8 +63,33 @@ export class NamespaceView extends GraphView {
     this.graph = namespaceGraph(state, namespace);
   }
 
-  update(): ViewPatch | undefined {
+  update(delta: Delta): ViewPatch | undefined {
+    if (!this.concerns(delta)) return undefined;
     return this.advance(namespaceGraph(this.state, this.namespace));
+  }
+
+  /**
+   * Whether a delta can change this view: it touches the namespace, a namespace drawn as a node
+   * here (its pods, isolation or findings), an identity of either, or an identity whose rules or
+   * peers changed and that now names or is named by an identity of the namespace.
+   */
+  private concerns(delta: Delta): boolean {
+    const shown = (namespace: string) =>
+      namespace === this.namespace || this.graph.nodes.has(namespaceNodeId(namespace));
+    if (delta.namespaces.some(shown)) return true;
+    const { added, removed, resized, renamed } = delta.identities;
+    const { touched, ingressDirty, egressDirty } = delta.edges;
+    for (const list of [added, removed, resized, renamed, touched, ingressDirty, egressDirty])
+      if (list.some((identity) => shown(identity.namespace))) return true;
+    const reachesHere = (identities: Iterable<LiveIdentity>) => {
+      for (const identity of identities) if (identity.namespace === this.namespace) return true;
+      return false;
+    };
+    for (const identity of new Set([...added, ...touched, ...egressDirty]))
+      if (reachesHere(explicitTargets(identity))) return true;
+    for (const identity of new Set([...added, ...touched, ...ingressDirty]))
+      if (reachesHere(explicitSources(identity))) return true;
+    return false;
   }
 }
 
