@@ -1,6 +1,6 @@
 // The engine at cluster scale: builds a synthetic cluster, feeds it to the live engine as the
 // initial lists, then a stream of churn, and prints what it cost.
-//   pnpm -s bench --scale S|M|L|XL [--json] [--events N] [--seed N] [--no-views]
+//   pnpm -s bench --scale S|M|L|XL [--json] [--events N] [--identities N] [--seed N] [--no-views]
 import { ClusterState } from "../src/state/cluster-state";
 import { NamespaceView, OverviewView } from "../src/views/views";
 import { SCALES, SyntheticWorld } from "./synthetic";
@@ -63,7 +63,7 @@ while (events < eventTarget) {
     const us = Number(process.hrtime.bigint() - t0) / 1000;
     const v0 = process.hrtime.bigint();
     overview?.update(delta);
-    namespaceView?.update();
+    namespaceView?.update(delta);
     viewTimings.push(Number(process.hrtime.bigint() - v0) / 1000);
     const kind =
       event.kind === "Pod"
@@ -75,6 +75,27 @@ while (events < eventTarget) {
             : "rbac";
     timings[kind].push(us);
     events++;
+  }
+}
+
+// Rollouts only: each makes a new identity (pod-template-hash is a label) and retires the old
+// one. Timed from the event to the overview's patch (the cost a browser watching the whole
+// cluster adds); memory is read before and after, and should stay flat.
+const identityTarget = Number(arg("identities") ?? 2000);
+const newIdentity: number[] = [];
+collect();
+const rssBeforeRolloutsMB = Math.round(process.memoryUsage().rss / 1e6);
+const heapBeforeRolloutsMB = Math.round(process.memoryUsage().heapUsed / 1e6);
+let rolloutEvents = 0;
+while (newIdentity.length < identityTarget) {
+  for (const event of world.rollout()) {
+    const t0 = process.hrtime.bigint();
+    const delta = state.apply(event);
+    overview?.update(delta);
+    const us = Number(process.hrtime.bigint() - t0) / 1000;
+    namespaceView?.update(delta);
+    if (delta.identities.added.length > 0) newIdentity.push(us);
+    rolloutEvents++;
   }
 }
 
@@ -109,6 +130,12 @@ const result = {
   namespaceViewMs: round(namespaceViewMs),
   viewUpdateP50Us: round(percentile(viewTimings, 50)),
   viewUpdateP99Us: round(percentile(viewTimings, 99)),
+  rolloutEvents,
+  newIdentityEvents: newIdentity.length,
+  newIdentityP50Us: round(percentile(newIdentity, 50)),
+  newIdentityP99Us: round(percentile(newIdentity, 99)),
+  heapBeforeRolloutsMB,
+  rssBeforeRolloutsMB,
   heapUsedMB,
   rssMB,
 };
@@ -130,5 +157,10 @@ if (process.argv.includes("--json")) {
   console.log(
     `  views          overview ${result.overviewNodes} nodes, ${result.overviewEdges} edges in ${result.overviewMs} ms; largest namespace in ${result.namespaceViewMs} ms; both updated per event p50 ${result.viewUpdateP50Us} µs, p99 ${result.viewUpdateP99Us} µs`,
   );
-  console.log(`  memory         heap ${result.heapUsedMB} MB, rss ${result.rssMB} MB`);
+  console.log(
+    `  rollouts       ${result.newIdentityEvents} new identities in ${result.rolloutEvents} events, ${withViews ? "overview watched" : "no views"}: from event to overview patch p50 ${result.newIdentityP50Us} µs, p99 ${result.newIdentityP99Us} µs`,
+  );
+  console.log(
+    `  memory         heap ${result.heapBeforeRolloutsMB} MB before the rollouts, ${result.heapUsedMB} MB after; rss ${result.rssBeforeRolloutsMB} MB before, ${result.rssMB} MB after`,
+  );
 }

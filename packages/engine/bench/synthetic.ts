@@ -337,6 +337,24 @@ export class SyntheticWorld {
     });
   }
 
+  /** A rollout of a deployment picked at random: its first new pod makes a new identity. */
+  rollout(): WatchEvent[] {
+    return this.rolloutOf(this.pick(this.deployments));
+  }
+
+  /** New pods with a new pod-template-hash, each followed by one old pod going. */
+  private rolloutOf(d: Deployment): WatchEvent[] {
+    const old = Array.from({ length: d.replicas }, (_, i) => podOf(d, i));
+    d.hash = this.hash();
+    const fresh = Array.from({ length: d.replicas }, (_, i) => podOf(d, i));
+    const events: WatchEvent[] = [];
+    fresh.forEach((pod, i) => {
+      events.push({ type: "ADDED", kind: "Pod", object: pod });
+      events.push({ type: "DELETED", kind: "Pod", object: old[i]! });
+    });
+    return events;
+  }
+
   /**
    * The next burst of churn, as watch events: a rollout (new pods with a new pod-template-hash,
    * then the old ones go), a scale up or down, a policy edit, a binding edit, or a namespace
@@ -345,17 +363,7 @@ export class SyntheticWorld {
   churn(): { kind: "pod" | "policy" | "rbac" | "namespace"; events: WatchEvent[] } {
     const roll = this.next();
     const d = this.pick(this.deployments);
-    if (roll < 0.35) {
-      const old = Array.from({ length: d.replicas }, (_, i) => podOf(d, i));
-      d.hash = this.hash();
-      const fresh = Array.from({ length: d.replicas }, (_, i) => podOf(d, i));
-      const events: WatchEvent[] = [];
-      fresh.forEach((pod, i) => {
-        events.push({ type: "ADDED", kind: "Pod", object: pod });
-        events.push({ type: "DELETED", kind: "Pod", object: old[i]! });
-      });
-      return { kind: "pod", events };
-    }
+    if (roll < 0.35) return { kind: "pod", events: this.rolloutOf(d) };
     if (roll < 0.6) {
       if (this.next() < 0.5 || d.replicas <= 1) {
         d.replicas++;
