@@ -116,6 +116,7 @@ export function GraphPage() {
         onClear: () => setParams({ sel: undefined }),
       },
       prefersDark(),
+      view,
     );
     adapter.current = graph;
     setAllEdges(false);
