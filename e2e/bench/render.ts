@@ -1,5 +1,6 @@
-// Time to first render of the overview and of the largest namespace, and the time to apply and
-// show a patch, in Debian's Chromium against the BFF on a synthetic cluster. Prints JSON.
+// Time to first render of the overview and of the largest namespace, until the view's layout
+// (computed in a worker) is shown, the frame times while panning and zooming, and the time to
+// apply and show a patch, in Debian's Chromium against the BFF on a synthetic cluster. Prints JSON.
 //   pnpm -s --filter @trustmap/e2e bench --scale L [--seconds 30]
 import { chromium, type Page } from "@playwright/test";
 import { NamespaceList } from "@trustmap/shared";
@@ -26,26 +27,84 @@ const largest = [...namespaces].sort((a, b) => b.identities - a.identities)[0]!;
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 
-async function firstDraw(
-  target: Page,
-  url: string,
-): Promise<{ ms: number; snapshotArrivedMs: number; drawMs: number; elements: number }> {
+async function firstDraw(target: Page, url: string) {
   await target.goto(url);
   await target.waitForFunction(() => performance.getEntriesByName("trustmap:draw").length > 0, undefined, {
     timeout: 300_000,
   });
+  // The view at its own positions: the worker's layout shown (a fresh page keeps none). A build
+  // from before the worker marks nothing: it lays out while drawing.
+  await target.waitForFunction(
+    () => {
+      const mark = document.querySelector('[data-testid="graph"]')?.getAttribute("data-layout");
+      return mark === "settled" || mark === null;
+    },
+    undefined,
+    { timeout: 300_000 },
+  );
   return target.evaluate(() => {
     const entry = performance.getEntriesByName("trustmap:draw")[0] as PerformanceMeasure;
+    const layout = performance.getEntriesByName("trustmap:layout")[0] as PerformanceMeasure | undefined;
+    const detail = layout?.detail as { nodes: number; workerMs: number } | undefined;
     return {
       ms: Math.round(entry.startTime + entry.duration),
       snapshotArrivedMs: Math.round(entry.startTime),
       drawMs: Math.round(entry.duration),
       elements: (entry.detail as { elements: number }).elements,
+      // From the request to the worker until its positions are applied; the layout alone in the worker.
+      layoutShownMs: layout === undefined ? null : Math.round(layout.startTime + layout.duration),
+      layoutMs: layout === undefined ? null : Math.round(layout.duration),
+      layoutWorkerMs: detail === undefined ? null : Math.round(detail.workerMs),
+      layoutNodes: detail?.nodes ?? null,
     };
   });
 }
 
+/**
+ * Frame times while the user zooms (wheel) and pans (drag) the graph for a few seconds: every
+ * animation frame's interval, as the page saw them.
+ */
+async function panAndZoom(
+  target: Page,
+): Promise<{ frames: number; p50Ms: number; p95Ms: number; fps: number }> {
+  const box = (await target.getByTestId("graph").boundingBox())!;
+  const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  // A string, not a function: tsx would wrap the function's inner names in a helper the page lacks.
+  await target.evaluate(`(() => {
+    window.benchFrames = [];
+    window.benchStop = false;
+    let last = performance.now();
+    const tick = (now) => {
+      window.benchFrames.push(now - last);
+      last = now;
+      if (!window.benchStop) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  })()`);
+  const started = Date.now();
+  await target.mouse.move(centre.x, centre.y);
+  for (let i = 0; i < 12; i++) await target.mouse.wheel(0, i < 6 ? -200 : 200);
+  await target.mouse.down();
+  await target.mouse.move(centre.x + 300, centre.y + 200, { steps: 30 });
+  await target.mouse.move(centre.x - 300, centre.y - 200, { steps: 30 });
+  await target.mouse.up();
+  const seconds = (Date.now() - started) / 1000;
+  const frames = await target.evaluate(() => {
+    const state = window as unknown as { benchFrames: number[]; benchStop: boolean };
+    state.benchStop = true;
+    return state.benchFrames.slice(1);
+  });
+  const sorted = [...frames].sort((a, b) => a - b);
+  return {
+    frames: frames.length,
+    p50Ms: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
+    p95Ms: Math.round(sorted[Math.floor(sorted.length * 0.95)] ?? 0),
+    fps: Number((frames.length / seconds).toFixed(1)),
+  };
+}
+
 const overview = await firstDraw(page, `${base}/`);
+const overviewPanZoom = await panAndZoom(page);
 // The overview stays open while the cluster changes: every patch is timed.
 await page.waitForTimeout(seconds * 1000);
 const patches = await page.evaluate(() =>
@@ -119,7 +178,7 @@ const large = patches.filter((p) => p.elements >= 100);
 console.log(
   JSON.stringify({
     scale,
-    overview: { firstRenderMs: overview.ms, ...overview },
+    overview: { firstRenderMs: overview.ms, ...overview, panZoom: overviewPanZoom },
     largestNamespace: {
       name: largest.name,
       identities: largest.identities,

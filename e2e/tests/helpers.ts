@@ -36,8 +36,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: false });
 }
 
-/** Waits until the graph holds a view (its revision is shown). */
+/** Waits until the graph holds a view (its revision is shown) at its own positions (laid out). */
 export async function graphReady(page: Page): Promise<void> {
   await expect(page.getByTestId("view-revision")).not.toContainText("revision -1", { timeout: 30_000 });
   await expect(page.getByTestId("node-list").locator("li").first()).toBeVisible();
+  await expect(page.getByTestId("graph")).toHaveAttribute("data-layout", "settled", { timeout: 30_000 });
 }

@@ -123,6 +123,7 @@ export function GraphPage() {
         onClear: () => setParams({ sel: undefined }),
       },
       prefersDark(),
+      view,
     );
     adapter.current = graph;
     setAllEdges(false);

@@ -8,6 +8,7 @@ import {
 } from "@trustmap/shared";
 import C2S from "canvas2svg";
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
+import { StableLayout } from "./layout/stable-layout";
 import { portsText } from "./ports";
 import { graphBackground, graphStyle } from "./style";
 
@@ -62,9 +63,10 @@ function edgeData(edge: ViewEdge) {
 }
 
 /**
- * The one place that drives cytoscape. A snapshot draws the view and lays it out; a patch is
- * applied in place, in one batch: new nodes appear beside a neighbour, removed ones fade out,
- * and nothing already on screen moves. Names from the cluster are canvas text, never markup.
+ * The one place that drives cytoscape. A snapshot draws the view where it was last shown (or lays
+ * it out off the page's thread, see layout/); a patch is applied in place, in one batch: new nodes
+ * appear beside their neighbours, removed ones fade out, and nothing already on screen moves.
+ * Names from the cluster are canvas text, never markup.
  */
 export class GraphAdapter {
   private readonly cy: Core;
@@ -74,13 +76,16 @@ export class GraphAdapter {
   private minSeverity: Severity | undefined;
   private selected: readonly string[] = [];
   private allEdges = false;
+  private readonly positions: StableLayout;
   /** The pictures' background: the one the style's colours are chosen for. */
   readonly background: string;
 
+  /** `view`: the view's key, under which its positions are kept; none for a picture drawn once. */
   constructor(
     container: HTMLElement,
     handlers: AdapterHandlers,
     readonly dark: boolean,
+    view?: string,
   ) {
     this.background = graphBackground(dark);
     this.cy = cytoscape({
@@ -108,9 +113,11 @@ export class GraphAdapter {
       if (event.target === this.cy) handlers.onClear();
     });
     this.cy.on("zoom", () => this.labelEdges());
+    this.positions = new StableLayout(this.cy, view);
   }
 
   destroy(): void {
+    this.positions.destroy();
     this.cy.destroy();
   }
 
@@ -125,7 +132,8 @@ export class GraphAdapter {
       this.markTwoWay(this.cy.edges());
     });
     this.select(this.selected);
-    this.layout();
+    this.positions.placeSnapshot();
+    this.labelEdges();
   }
 
   apply(patch: ViewPatch): void {
@@ -172,21 +180,7 @@ export class GraphAdapter {
         else if (cy.getElementById(edge.source).nonempty() && cy.getElementById(edge.target).nonempty())
           cy.add({ group: "edges", data: edgeData(edge) });
       }
-      // New nodes are placed next to a neighbour already on screen, or at the centre of the view.
-      const extent = cy.extent();
-      for (const node of added) {
-        const anchor = node
-          .neighborhood("node")
-          .filter((n) => !added.includes(n as NodeSingular))
-          .first() as unknown as NodeSingular;
-        const base = anchor.nonempty()
-          ? anchor.position()
-          : { x: (extent.x1 + extent.x2) / 2, y: (extent.y1 + extent.y2) / 2 };
-        node.position({
-          x: base.x + 40 * (Math.random() - 0.5) + 30,
-          y: base.y + 40 * (Math.random() - 0.5) + 30,
-        });
-      }
+      this.positions.placeAdded(added);
       const touched = this.cy.collection();
       for (const node of patch.putNodes) touched.merge(cy.getElementById(node.id));
       this.refreshClasses(touched.nodes());
@@ -207,10 +201,9 @@ export class GraphAdapter {
     });
   }
 
+  /** Lays the view out afresh (the same nodes and edges always give the same picture). */
   layout(): void {
-    const count = this.cy.nodes().length;
-    const name = count <= 150 ? "cose" : count <= 1500 ? "concentric" : "grid";
-    this.cy.layout({ name, animate: false, fit: true, padding: 30 } as cytoscape.LayoutOptions).run();
+    this.positions.relayout();
     this.labelEdges();
   }
 

@@ -1,0 +1,203 @@
+import { describe, expect, it, vi } from "vitest";
+import {
+  groupGrid,
+  hashString,
+  type LayoutInput,
+  type LayoutNode,
+  layOut,
+  type Point,
+  placeNew,
+  SPACING,
+  seededRandom,
+} from "./positions";
+
+/** A view of `groups` namespaces of `size` workloads each, every workload calling the next of its namespace and one of the first namespace (like DNS). */
+function view(groups: number, size: number): LayoutInput {
+  const nodes: LayoutNode[] = [];
+  const edges: { source: string; target: string }[] = [];
+  for (let g = 0; g < groups; g++)
+    for (let i = 0; i < size; i++) {
+      nodes.push({ id: `wl:ns${g}/app-${i}`, group: `ns${g}` });
+      if (i > 0) edges.push({ source: `wl:ns${g}/app-${i - 1}`, target: `wl:ns${g}/app-${i}` });
+      if (g > 0 && i === 0) edges.push({ source: `wl:ns${g}/app-0`, target: "wl:ns0/app-0" });
+    }
+  return { nodes, edges };
+}
+
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const random = seededRandom(seed);
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
+
+function distance(a: Point, b: Point): number {
+  return Math.hypot(a.x - b.x, a.y - b.y);
+}
+
+function closest(points: readonly Point[]): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < points.length; i++)
+    for (let j = i + 1; j < points.length; j++) best = Math.min(best, distance(points[i]!, points[j]!));
+  return best;
+}
+
+describe("the seed of a layout", () => {
+  it("hashes ids with FNV-1a, so that a node's id alone decides its offsets", () => {
+    // The published FNV-1a 32-bit values of "" and "a".
+    expect(hashString("")).toBe(0x811c9dc5);
+    expect(hashString("a")).toBe(0xe40c292c);
+    expect(hashString("ns:shop")).toBe(hashString("ns:shop"));
+    expect(hashString("ns:shop")).not.toBe(hashString("ns:shoq"));
+  });
+
+  it("draws the same numbers in [0, 1) from the same seed", () => {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const first = Array.from({ length: 100 }, a);
+    expect(Array.from({ length: 100 }, b)).toEqual(first);
+    expect(first.every((n) => n >= 0 && n < 1)).toBe(true);
+    expect(new Set(first).size).toBe(100);
+  });
+});
+
+describe("a fresh layout", () => {
+  it("gives the same whole-number positions for the same view, in whatever order its nodes and edges come", () => {
+    const input = view(6, 8);
+    const random = vi.spyOn(Math, "random");
+    const first = layOut(input);
+    expect(random).not.toHaveBeenCalled();
+    random.mockRestore();
+    expect([...first.keys()].sort()).toEqual(input.nodes.map((n) => n.id).sort());
+    for (const point of first.values()) {
+      expect(Number.isInteger(point.x)).toBe(true);
+      expect(Number.isInteger(point.y)).toBe(true);
+    }
+    for (const seed of [1, 2, 3]) {
+      const again = layOut({
+        nodes: shuffled([...input.nodes, input.nodes[3]!], seed),
+        edges: shuffled([...input.edges, { source: "wl:ns1/app-0", target: "wl:ns1/app-1" }], seed),
+      });
+      expect(Object.fromEntries(again)).toEqual(Object.fromEntries(first));
+    }
+  });
+
+  it("keeps nodes apart and brings connected ones closer than the rest", () => {
+    const input = view(5, 10);
+    const positions = layOut(input);
+    const points = [...positions.values()];
+    expect(closest(points)).toBeGreaterThan(SPACING / 4);
+    const edgeLengths = input.edges.map((e) => distance(positions.get(e.source)!, positions.get(e.target)!));
+    const meanEdge = edgeLengths.reduce((a, b) => a + b, 0) / edgeLengths.length;
+    let sum = 0;
+    let pairs = 0;
+    for (let i = 0; i < points.length; i++)
+      for (let j = i + 1; j < points.length; j++) {
+        sum += distance(points[i]!, points[j]!);
+        pairs++;
+      }
+    expect(meanEdge).toBeLessThan(sum / pairs / 2);
+  });
+
+  it("lays out a view of 2,500 namespaces, each apart from the others", () => {
+    const input = view(2500, 1);
+    const positions = layOut(input);
+    expect(positions.size).toBe(2500);
+    const points = [...positions.values()];
+    const distinct = new Set(points.map((p) => `${p.x},${p.y}`));
+    expect(distinct.size).toBe(2500);
+  });
+
+  it("puts each group's nodes together on the grid by group", () => {
+    const input = view(4, 12);
+    const grid = groupGrid(input.nodes);
+    const centres = new Map<string, Point>();
+    for (let g = 0; g < 4; g++) {
+      const members = input.nodes.filter((n) => n.group === `ns${g}`).map((n) => grid.get(n.id)!);
+      centres.set(`ns${g}`, {
+        x: members.reduce((s, p) => s + p.x, 0) / members.length,
+        y: members.reduce((s, p) => s + p.y, 0) / members.length,
+      });
+    }
+    for (const node of input.nodes) {
+      const own = distance(grid.get(node.id)!, centres.get(node.group)!);
+      for (const [group, centre] of centres)
+        if (group !== node.group) expect(own).toBeLessThan(distance(grid.get(node.id)!, centre));
+    }
+    expect(closest([...grid.values()])).toBeGreaterThan(SPACING / 4);
+  });
+});
+
+describe("the nodes a patch adds", () => {
+  const placed = new Map<string, Point>([
+    ["a", { x: 0, y: 0 }],
+    ["b", { x: 400, y: 0 }],
+    ["c", { x: 0, y: 600 }],
+    ["d", { x: 2000, y: 2000 }],
+  ]);
+  const nodes: LayoutNode[] = [
+    { id: "a", group: "shop" },
+    { id: "b", group: "shop" },
+    { id: "c", group: "shop" },
+    { id: "d", group: "bank" },
+  ];
+
+  it("go beside the nodes they connect to, and nothing already placed moves", () => {
+    const input: LayoutInput = {
+      nodes: [...nodes, { id: "new", group: "elsewhere" }],
+      edges: [
+        { source: "new", target: "a" },
+        { source: "b", target: "new" },
+      ],
+    };
+    const before = new Map(placed);
+    const added = placeNew(placed, input);
+    expect([...added.keys()]).toEqual(["new"]);
+    expect(placed).toEqual(before);
+    const point = added.get("new")!;
+    // Near the middle of a and b, on a spot of its own.
+    expect(distance(point, { x: 200, y: 0 })).toBeLessThanOrEqual(2 * SPACING);
+    for (const other of placed.values()) expect(distance(point, other)).toBeGreaterThanOrEqual(0.8 * SPACING);
+  });
+
+  it("without a placed neighbour go beside their namespace, chains following their first node", () => {
+    const input: LayoutInput = {
+      nodes: [
+        ...nodes,
+        { id: "lone", group: "bank" },
+        { id: "first", group: "x" },
+        { id: "second", group: "x" },
+      ],
+      edges: [
+        { source: "first", target: "c" },
+        { source: "second", target: "first" },
+      ],
+    };
+    const added = placeNew(placed, input);
+    expect(distance(added.get("lone")!, placed.get("d")!)).toBeLessThanOrEqual(2 * SPACING);
+    expect(distance(added.get("first")!, placed.get("c")!)).toBeLessThanOrEqual(2 * SPACING);
+    expect(distance(added.get("second")!, added.get("first")!)).toBeLessThanOrEqual(2 * SPACING);
+    expect(placeNew(placed, input)).toEqual(added);
+  });
+
+  it("many at once around one node stay apart from each other", () => {
+    const extra = Array.from({ length: 50 }, (_, i) => ({ id: `bench:${i}`, group: "bench" }));
+    const input: LayoutInput = {
+      nodes: [...nodes, ...extra],
+      edges: extra.map((n) => ({ source: n.id, target: "b" })),
+    };
+    const added = placeNew(placed, input);
+    expect(added.size).toBe(50);
+    expect(closest([...added.values(), ...placed.values()])).toBeGreaterThanOrEqual(0.8 * SPACING);
+    // The nearest free spots: all within a few rings of b.
+    for (const point of added.values()) expect(distance(point, placed.get("b")!)).toBeLessThan(10 * SPACING);
+  });
+
+  it("in an empty view start at the origin", () => {
+    const added = placeNew(new Map(), { nodes: [{ id: "only", group: "g" }], edges: [] });
+    expect(added.get("only")).toEqual({ x: 0, y: 0 });
+  });
+});

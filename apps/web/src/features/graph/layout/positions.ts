@@ -1,0 +1,483 @@
+// Where the graph's nodes go, as plain functions of the view (no cytoscape, no DOM): the worker
+// lays a view out with them, the page places a patch's new nodes with them. The same nodes and
+// edges always give the same positions: inputs are sorted by id and every "random" choice is
+// seeded from the ids, never Math.random.
+
+export interface Point {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** A node as the layout sees it: its id and the group it is drawn with (its namespace). */
+export interface LayoutNode {
+  readonly id: string;
+  readonly group: string;
+}
+
+export interface LayoutEdge {
+  readonly source: string;
+  readonly target: string;
+}
+
+export interface LayoutInput {
+  readonly nodes: readonly LayoutNode[];
+  readonly edges: readonly LayoutEdge[];
+}
+
+/** The distance the layout keeps between neighbouring nodes, in graph units (a node and its label). */
+export const SPACING = 90;
+
+/** Up to this many nodes every pair of nodes repels; above, only pairs a few spacings apart. */
+const EVERY_PAIR_LIMIT = 400;
+
+/** Up to this many nodes a view is laid out by forces; above, by groups on a grid alone. */
+export const FORCE_LIMIT = 6000;
+
+const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5));
+
+/** FNV-1a: a stable 32-bit hash of a string (the seed of everything a node's id decides). */
+export function hashString(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** mulberry32: numbers in [0, 1), the same sequence for the same seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function byId(a: LayoutNode, b: LayoutNode): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The nodes once each, sorted by id; the edges between two of them (no loops), each pair once. */
+function normalise(input: LayoutInput): { nodes: LayoutNode[]; pairs: [number, number][] } {
+  const seen = new Set<string>();
+  const nodes = [...input.nodes].sort(byId).filter((node) => {
+    if (seen.has(node.id)) return false;
+    seen.add(node.id);
+    return true;
+  });
+  const index = new Map(nodes.map((node, i) => [node.id, i]));
+  const keys = new Set<number>();
+  const pairs: [number, number][] = [];
+  for (const edge of input.edges) {
+    const a = index.get(edge.source);
+    const b = index.get(edge.target);
+    if (a === undefined || b === undefined || a === b) continue;
+    const low = Math.min(a, b);
+    const high = Math.max(a, b);
+    const key = low * nodes.length + high;
+    if (keys.has(key)) continue;
+    keys.add(key);
+    pairs.push([low, high]);
+  }
+  pairs.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+  return { nodes, pairs };
+}
+
+/** A point of a sunflower (Vogel's spiral): evenly spread points filling a disc, the i-th at radius ~ sqrt(i). */
+function sunflower(i: number, spacing: number): Point {
+  const radius = spacing * 0.55 * Math.sqrt(i + 0.5);
+  const angle = i * GOLDEN_ANGLE;
+  return { x: radius * Math.cos(angle), y: radius * Math.sin(angle) };
+}
+
+interface Size {
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Boxes in rows (shelves), in the order given, each row about as wide as the whole is tall: the
+ * top-left corner of each box.
+ */
+function shelves(boxes: readonly Size[]): Point[] {
+  const area = boxes.reduce((sum, box) => sum + box.width * box.height, 0);
+  const rowWidth = Math.max(Math.sqrt(area), ...boxes.map((box) => box.width));
+  const corners: Point[] = [];
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  for (const box of boxes) {
+    if (x > 0 && x + box.width > rowWidth) {
+      x = 0;
+      y += rowHeight;
+      rowHeight = 0;
+    }
+    corners.push({ x, y });
+    x += box.width;
+    rowHeight = Math.max(rowHeight, box.height);
+  }
+  return corners;
+}
+
+/**
+ * Groups as discs on a grid: the biggest first, shelf by shelf, each group's nodes as a sunflower
+ * around its centre. Linear in the nodes; the start of the force layout and, for the largest
+ * views, the layout itself.
+ */
+export function groupGrid(nodes: readonly LayoutNode[], spacing = SPACING): Map<string, Point> {
+  const groups = new Map<string, LayoutNode[]>();
+  for (const node of [...nodes].sort(byId)) {
+    const members = groups.get(node.group);
+    if (members === undefined) groups.set(node.group, [node]);
+    else members.push(node);
+  }
+  const ordered = [...groups.entries()].sort(
+    (a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
+  );
+  const sides = ordered.map(([, members]) => 2 * spacing * 0.55 * Math.sqrt(members.length + 0.5) + spacing);
+  const corners = shelves(sides.map((side) => ({ width: side, height: side })));
+  const positions = new Map<string, Point>();
+  ordered.forEach(([, members], g) => {
+    const centre = { x: corners[g]!.x + sides[g]! / 2, y: corners[g]!.y + sides[g]! / 2 };
+    members.forEach((node, i) => {
+      const point = sunflower(i, spacing);
+      positions.set(node.id, { x: centre.x + point.x, y: centre.y + point.y });
+    });
+  });
+  return positions;
+}
+
+/**
+ * Fruchterman and Reingold's forces, with repulsion only between nodes closer than a few spacings
+ * (found through a grid of cells) so that an iteration is linear in the nodes and edges, plus a
+ * weak pull to the centre that keeps unconnected parts together.
+ */
+function relax(
+  xs: Float64Array,
+  ys: Float64Array,
+  pairs: readonly [number, number][],
+  spacing: number,
+): void {
+  const n = xs.length;
+  const k = spacing;
+  const cutoff = 2.5 * k;
+  const iterations = n <= 300 ? 300 : Math.max(60, Math.round(90_000 / n));
+  const dx = new Float64Array(n);
+  const dy = new Float64Array(n);
+  const degree = new Float64Array(n);
+  for (const [a, b] of pairs) {
+    degree[a]! += 1;
+    degree[b]! += 1;
+  }
+  const cells = new Map<number, number[]>();
+  // Small views: every pair repels, as Fruchterman and Reingold have it; large ones: near pairs only.
+  const everyPair = n <= EVERY_PAIR_LIMIT;
+  const repel = (i: number, j: number) => {
+    let ddx = xs[i]! - xs[j]!;
+    let ddy = ys[i]! - ys[j]!;
+    let d2 = ddx * ddx + ddy * ddy;
+    if (!everyPair && d2 > cutoff * cutoff) return;
+    if (d2 < 1e-6) {
+      // Two nodes on one point: pushed apart along a direction their indices decide.
+      ddx = ((i * 7 + j * 13) % 17) / 17 - 0.5;
+      ddy = ((i * 11 + j * 5) % 19) / 19 - 0.5;
+      d2 = ddx * ddx + ddy * ddy;
+    }
+    const force = (k * k) / d2;
+    dx[i]! += ddx * force;
+    dy[i]! += ddy * force;
+    dx[j]! -= ddx * force;
+    dy[j]! -= ddy * force;
+  };
+  let temperature = k * Math.max(2, Math.sqrt(n) / 4);
+  const cooling = temperature / iterations;
+  for (let step = 0; step < iterations; step++) {
+    dx.fill(0);
+    dy.fill(0);
+    if (everyPair) {
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) repel(i, j);
+    } else {
+      cells.clear();
+      for (let i = 0; i < n; i++) {
+        const key = cellKey(Math.floor(xs[i]! / cutoff), Math.floor(ys[i]! / cutoff));
+        const cell = cells.get(key);
+        if (cell === undefined) cells.set(key, [i]);
+        else cell.push(i);
+      }
+      for (let i = 0; i < n; i++) {
+        const cx = Math.floor(xs[i]! / cutoff);
+        const cy = Math.floor(ys[i]! / cutoff);
+        for (let ox = -1; ox <= 1; ox++)
+          for (let oy = -1; oy <= 1; oy++)
+            for (const j of cells.get(cellKey(cx + ox, cy + oy)) ?? []) if (j > i) repel(i, j);
+      }
+    }
+    for (const [a, b] of pairs) {
+      const ddx = xs[a]! - xs[b]!;
+      const ddy = ys[a]! - ys[b]!;
+      const d = Math.sqrt(ddx * ddx + ddy * ddy);
+      if (d < 1e-9) continue;
+      // A hub's many edges each pull less: a thousand namespaces calling DNS stay in a ring
+      // around it rather than on top of each other.
+      const force = d / k / Math.sqrt(Math.max(1, Math.min(degree[a]!, degree[b]!)));
+      dx[a]! -= ddx * force;
+      dy[a]! -= ddy * force;
+      dx[b]! += ddx * force;
+      dy[b]! += ddy * force;
+    }
+    for (let i = 0; i < n; i++) {
+      dx[i]! -= xs[i]! * 0.01;
+      dy[i]! -= ys[i]! * 0.01;
+      const length = Math.sqrt(dx[i]! * dx[i]! + dy[i]! * dy[i]!);
+      if (length < 1e-9) continue;
+      const move = Math.min(length, temperature);
+      xs[i]! += (dx[i]! / length) * move;
+      ys[i]! += (dy[i]! / length) * move;
+    }
+    temperature = Math.max(temperature - cooling, k * 0.02);
+  }
+}
+
+function cellKey(x: number, y: number): number {
+  // Cells within ±2^20 of the origin: far more than any view spans.
+  return (x + 0x100000) * 0x200000 + (y + 0x100000);
+}
+
+/** The connected parts of the view, biggest first (then by their first node): node indices, and their pairs in the part's own indices. */
+function components(
+  n: number,
+  pairs: readonly [number, number][],
+): { nodes: number[]; pairs: [number, number][] }[] {
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const root = (i: number): number => {
+    let r = i;
+    while (parent[r] !== r) r = parent[r]!;
+    while (parent[i] !== r) {
+      const next = parent[i]!;
+      parent[i] = r;
+      i = next;
+    }
+    return r;
+  };
+  for (const [a, b] of pairs) {
+    const ra = root(a);
+    const rb = root(b);
+    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  }
+  const parts = new Map<number, { nodes: number[]; pairs: [number, number][] }>();
+  const local = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = root(i);
+    let part = parts.get(r);
+    if (part === undefined) {
+      part = { nodes: [], pairs: [] };
+      parts.set(r, part);
+    }
+    local[i] = part.nodes.length;
+    part.nodes.push(i);
+  }
+  for (const [a, b] of pairs) parts.get(root(a))!.pairs.push([local[a]!, local[b]!]);
+  return [...parts.values()].sort((p, q) => q.nodes.length - p.nodes.length || p.nodes[0]! - q.nodes[0]!);
+}
+
+/** One connected part laid out by forces from its groups' grid, with its top-left corner at 0, 0. */
+function layOutPart(nodes: readonly LayoutNode[], pairs: readonly [number, number][], spacing: number) {
+  const start = groupGrid(nodes, spacing);
+  const xs = new Float64Array(nodes.length);
+  const ys = new Float64Array(nodes.length);
+  nodes.forEach((node, i) => {
+    const point = start.get(node.id)!;
+    // A small offset of its own breaks the ties of a perfectly regular start.
+    const random = seededRandom(hashString(node.id));
+    xs[i] = point.x + (random() - 0.5) * spacing * 0.1;
+    ys[i] = point.y + (random() - 0.5) * spacing * 0.1;
+  });
+  if (pairs.length > 0) {
+    centre(xs, ys);
+    relax(xs, ys, pairs, spacing);
+  }
+  const minX = Math.min(...xs);
+  const minY = Math.min(...ys);
+  for (let i = 0; i < nodes.length; i++) {
+    xs[i]! -= minX;
+    ys[i]! -= minY;
+  }
+  return { xs, ys, width: Math.max(...xs) + spacing, height: Math.max(...ys) + spacing };
+}
+
+/**
+ * A fresh layout of a view: each connected part by forces that bring connected nodes together
+ * (starting from its namespaces on a grid), the parts side by side, biggest first; above
+ * FORCE_LIMIT nodes, the namespaces on a grid alone. Positions are whole numbers centred on the
+ * origin; the same input in any order gives the same positions.
+ */
+export function layOut(input: LayoutInput, spacing = SPACING): Map<string, Point> {
+  const { nodes, pairs } = normalise(input);
+  const xs = new Float64Array(nodes.length);
+  const ys = new Float64Array(nodes.length);
+  if (nodes.length > FORCE_LIMIT) {
+    const grid = groupGrid(nodes, spacing);
+    nodes.forEach((node, i) => {
+      const point = grid.get(node.id)!;
+      xs[i] = point.x;
+      ys[i] = point.y;
+    });
+  } else {
+    const parts = components(nodes.length, pairs).map((part) => ({
+      members: part.nodes,
+      ...layOutPart(
+        part.nodes.map((i) => nodes[i]!),
+        part.pairs,
+        spacing,
+      ),
+    }));
+    const corners = shelves(parts);
+    parts.forEach((part, p) => {
+      part.members.forEach((i, local) => {
+        xs[i] = corners[p]!.x + part.xs[local]!;
+        ys[i] = corners[p]!.y + part.ys[local]!;
+      });
+    });
+  }
+  centre(xs, ys);
+  const positions = new Map<string, Point>();
+  nodes.forEach((node, i) => {
+    positions.set(node.id, { x: Math.round(xs[i]!), y: Math.round(ys[i]!) });
+  });
+  return positions;
+}
+
+function centre(xs: Float64Array, ys: Float64Array): void {
+  if (xs.length === 0) return;
+  let sx = 0;
+  let sy = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sx += xs[i]!;
+    sy += ys[i]!;
+  }
+  const mx = sx / xs.length;
+  const my = sy / ys.length;
+  for (let i = 0; i < xs.length; i++) {
+    xs[i]! -= mx;
+    ys[i]! -= my;
+  }
+}
+
+/** Points on a grid of cells, to find whether a spot is free without looking at every node. */
+class SpatialIndex {
+  private readonly cells = new Map<number, Point[]>();
+  constructor(private readonly size: number) {}
+
+  add(point: Point): void {
+    const key = cellKey(Math.floor(point.x / this.size), Math.floor(point.y / this.size));
+    const cell = this.cells.get(key);
+    if (cell === undefined) this.cells.set(key, [point]);
+    else cell.push(point);
+  }
+
+  /** Whether no point is closer than `distance` (at most the cell size). */
+  free(point: Point, distance: number): boolean {
+    const cx = Math.floor(point.x / this.size);
+    const cy = Math.floor(point.y / this.size);
+    for (let ox = -1; ox <= 1; ox++)
+      for (let oy = -1; oy <= 1; oy++)
+        for (const other of this.cells.get(cellKey(cx + ox, cy + oy)) ?? []) {
+          const dx = other.x - point.x;
+          const dy = other.y - point.y;
+          if (dx * dx + dy * dy < distance * distance) return false;
+        }
+    return true;
+  }
+}
+
+function centroid(points: readonly Point[]): Point | undefined {
+  if (points.length === 0) return undefined;
+  let x = 0;
+  let y = 0;
+  for (const point of points) {
+    x += point.x;
+    y += point.y;
+  }
+  return { x: x / points.length, y: y / points.length };
+}
+
+/** The first free spot at or near `anchor`, on a spiral starting in a direction the node's id decides. */
+function freeSpot(id: string, anchor: Point, index: SpatialIndex, spacing: number): Point {
+  const start = seededRandom(hashString(id))() * 2 * Math.PI;
+  for (let step = 0; step < 2000; step++) {
+    // The anchor itself first (free when it is the middle of neighbours far apart), then outwards.
+    const radius = spacing * Math.sqrt(step);
+    const angle = start + step * GOLDEN_ANGLE;
+    const point = {
+      x: Math.round(anchor.x + radius * Math.cos(angle)),
+      y: Math.round(anchor.y + radius * Math.sin(angle)),
+    };
+    if (index.free(point, spacing * 0.8)) return point;
+  }
+  return { x: Math.round(anchor.x), y: Math.round(anchor.y) };
+}
+
+/**
+ * Positions for the nodes of `input` that `placed` lacks, leaving every placed node where it is:
+ * a new node goes beside the nodes it connects to (near their centroid), else beside its group
+ * (its namespace), else beside the rest of the view, always on a free spot. New nodes that only
+ * connect to other new nodes follow those, in order. Returns the new positions only.
+ */
+export function placeNew(
+  placed: ReadonlyMap<string, Point>,
+  input: LayoutInput,
+  spacing = SPACING,
+): Map<string, Point> {
+  const { nodes, pairs } = normalise(input);
+  const added = new Map<string, Point>();
+  const missing = nodes.filter((node) => !placed.has(node.id));
+  if (missing.length === 0) return added;
+  const index = new SpatialIndex(spacing);
+  for (const point of placed.values()) index.add(point);
+  const where = (id: string) => placed.get(id) ?? added.get(id);
+  const neighbours = new Map<string, string[]>();
+  for (const [a, b] of pairs) {
+    const idA = nodes[a]!.id;
+    const idB = nodes[b]!.id;
+    append(neighbours, idA, idB);
+    append(neighbours, idB, idA);
+  }
+  const put = (node: LayoutNode, anchor: Point) => {
+    const point = freeSpot(node.id, anchor, index, spacing);
+    added.set(node.id, point);
+    index.add(point);
+  };
+  // Waves: the nodes beside placed ones first, then those beside the nodes just placed.
+  let waiting = missing;
+  for (;;) {
+    const next: LayoutNode[] = [];
+    const wave: [LayoutNode, Point][] = [];
+    for (const node of waiting) {
+      const known = (neighbours.get(node.id) ?? []).map(where).filter((p): p is Point => p !== undefined);
+      const anchor = centroid(known);
+      if (anchor === undefined) next.push(node);
+      else wave.push([node, anchor]);
+    }
+    for (const [node, anchor] of wave) put(node, anchor);
+    waiting = next;
+    if (wave.length === 0 || waiting.length === 0) break;
+  }
+  const everything = [...placed.values()];
+  const groups = new Map<string, string[]>();
+  for (const node of nodes) append(groups, node.group, node.id);
+  for (const node of waiting) {
+    const group = (groups.get(node.group) ?? []).map(where).filter((p): p is Point => p !== undefined);
+    put(node, centroid(group) ?? centroid(everything) ?? { x: 0, y: 0 });
+  }
+  return added;
+}
+
+function append(lists: Map<string, string[]>, key: string, value: string): void {
+  const list = lists.get(key);
+  if (list === undefined) lists.set(key, [value]);
+  else list.push(value);
+}
