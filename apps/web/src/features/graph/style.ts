@@ -40,6 +40,9 @@ export function graphStyle(dark: boolean): StylesheetJson {
         height: 26,
         // Level of detail: labels only where they can be read.
         "min-zoomed-font-size": 7,
+        // Nodes over edges, as cytoscape draws them by default, but stated: a labelled edge goes over both.
+        "z-index-compare": "manual",
+        "z-index": 5,
       },
     },
     ...POSTURE_MARKS.filter((mark) => mark !== isolated).map((mark) => ({
@@ -85,18 +88,22 @@ export function graphStyle(dark: boolean): StylesheetJson {
         "text-background-opacity": 0.85,
         "text-background-padding": "1px",
         "min-zoomed-font-size": 7,
+        "z-index-compare": "manual",
+        "z-index": 0,
       },
     },
     // A→B and B→A bow to opposite sides instead of lying on one line: cytoscape bundles the two
     // edges of a pair and spreads them this far apart.
     { selector: "edge.two-way", style: { "curve-style": "bezier", "control-point-step-size": 40 } },
-    { selector: "edge.labelled", style: { label: "data(portsText)" } },
-    // A faded node fades its label and its edges with it (the adapter fades those edges).
-    // The glow is drawn apart from the node's opacity: it fades with it explicitly.
+    // A labelled edge is drawn over the nodes, so that no node hides its ports.
     {
-      selector: ".faded",
-      style: { opacity: 0.15, "text-opacity": 0.15, "underlay-opacity": glow.opacity * 0.15 },
+      selector: "edge.labelled",
+      style: { label: "data(portsText)", "z-index": 10 },
     },
+    // A faded node fades its label and its edges with it (the adapter fades those edges).
+    { selector: ".faded", style: { opacity: 0.15, "text-opacity": 0.15 } },
+    // The glow is drawn apart from the node's opacity: it fades with it explicitly.
+    { selector: `node.${CRITICAL_GLOW_CLASS}.faded`, style: { "underlay-opacity": glow.opacity * 0.15 } },
     { selector: ".match", style: { "border-color": "#2563eb", "border-width": 4 } },
     { selector: ".hidden", style: { display: "none" } },
     { selector: "edge.lod-hidden", style: { display: "none" } },
