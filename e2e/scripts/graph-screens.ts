@@ -6,7 +6,7 @@ import { chromium } from "@playwright/test";
 import type { Core } from "../../apps/web/node_modules/cytoscape";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../chromium";
 
-const base = process.argv[2] ?? "http://127.0.0.1:4401";
+const base = process.argv[2] ?? "http://127.0.0.1:4317";
 const out = process.argv[3] ?? "/tmp/trustmap-screens";
 mkdirSync(out, { recursive: true });
 
