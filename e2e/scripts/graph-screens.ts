@@ -1,5 +1,5 @@
 // Pictures of the graph page in light and dark mode, for a person to look at:
-//   tsx scripts/graph-screens.ts http://127.0.0.1:4401 /tmp/screens
+//   tsx scripts/graph-screens.ts http://127.0.0.1:4317 /tmp/screens
 // (a BFF on the demo company serving the built web app must be running at that address).
 import { mkdirSync } from "node:fs";
 import { chromium } from "@playwright/test";

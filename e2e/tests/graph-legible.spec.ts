@@ -138,7 +138,7 @@ test("port labels are drawn only on the selected edge and on the edges under the
   await screenshot(page, "legible-edge-selected");
 });
 
-test("two-way edges are drawn apart, each clickable on its own", async ({ page }) => {
+test("two-way edges are drawn apart: two lines on screen, not one", async ({ page }) => {
   await page.goto(still("/?bench=1"));
   await graphReady(page);
   const pair = await inGraph(
