@@ -7,7 +7,7 @@ import {
   NamespaceList,
   NodeDetails,
 } from "@trustmap/shared";
-import { expectAccessible, graphReady, screenshot } from "./helpers";
+import { expectAccessible, graphReady, inNodeList, screenshot } from "./helpers";
 
 test("opens on the cluster by namespace, says it is the demo, and is accessible", async ({
   page,
@@ -57,7 +57,7 @@ test("drills down by click from the cluster to a namespace to a workload, and ba
 }) => {
   await page.goto("/");
   await graphReady(page);
-  await page.getByRole("button", { name: "Open storefront-prod" }).click();
+  await (await inNodeList(page, page.getByRole("button", { name: "Open storefront-prod" }))).click();
   await expect(page).toHaveURL(/view=namespace:storefront-prod/);
   await graphReady(page);
   await expect(page.getByRole("navigation", { name: "Breadcrumbs" })).toContainText("storefront-prod");

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -41,4 +41,28 @@ export async function graphReady(page: Page): Promise<void> {
   await expect(page.getByTestId("view-revision")).not.toContainText("revision -1", { timeout: 30_000 });
   await expect(page.getByTestId("node-list").locator("li").first()).toBeVisible();
   await expect(page.getByTestId("graph")).toHaveAttribute("data-layout", "settled", { timeout: 30_000 });
+}
+
+/**
+ * Scrolls the node list (a window: only the rows in sight are in the page) until this row of it
+ * is rendered, then returns it.
+ */
+export async function inNodeList(page: Page, row: Locator): Promise<Locator> {
+  const window = page.getByTestId("node-list-window");
+  await window.evaluate((element) => {
+    element.scrollTop = 0;
+  });
+  for (;;) {
+    if ((await row.count()) > 0) return row;
+    const moved = await window.evaluate((element) => {
+      const before = element.scrollTop;
+      element.scrollTop = before + element.clientHeight;
+      return element.scrollTop !== before;
+    });
+    if (!moved) break;
+    // The list renders the rows of the new window on its scroll event.
+    await page.waitForTimeout(50);
+  }
+  await expect(row, "a row of the node list").not.toHaveCount(0);
+  return row;
 }

@@ -3,7 +3,7 @@ import { type APIRequestContext, expect, type Page, test } from "@playwright/tes
 import { parseCsvStrict } from "@trustmap/cli/testing/formats";
 import { EvidenceReport, NamespaceList } from "@trustmap/shared";
 import { LIVE_PORT, STILL_URL } from "../servers";
-import { graphReady, screenshot } from "./helpers";
+import { graphReady, inNodeList, screenshot } from "./helpers";
 
 // No internal key and no control character reaches a page, a URL or a download: every page of
 // the still demo is visited, its visible text, its address after each step and its links are
@@ -96,7 +96,7 @@ function expectClean(texts: readonly string[], where: string): void {
 }
 
 async function selectNode(page: Page, id: string, where: string): Promise<void> {
-  await page.getByTestId("node-list").locator(`[data-node-id="${id}"]`).click();
+  await (await inNodeList(page, page.getByTestId("node-list").locator(`[data-node-id="${id}"]`))).click();
   await expect(page.getByTestId("node-panel")).toBeVisible();
   await scan(page, where);
 }
@@ -108,7 +108,7 @@ test("no page, address or link shows a control character or an internal key", as
   await selectNode(page, "ns:payments-prod", "overview, payments-prod selected");
   await expect(page.getByTestId("node-panel").getByRole("heading", { level: 2 })).toHaveText("payments-prod");
 
-  await page.getByRole("button", { name: "Open payments-prod" }).click();
+  await (await inNodeList(page, page.getByRole("button", { name: "Open payments-prod" }))).click();
   await expect(page).toHaveURL(/view=namespace:payments-prod/);
   await graphReady(page);
   await scan(page, "namespace payments-prod");

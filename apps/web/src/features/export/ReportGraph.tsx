@@ -70,7 +70,7 @@ export function ReportGraph({ report }: { report: EvidenceReport }) {
         {graph.edges.length} edges: who may connect to whom under the NetworkPolicies.
       </figcaption>
       <div className="mt-2 break-inside-avoid">
-        <Legend />
+        <Legend dark={false} printed />
       </div>
     </figure>
   );

@@ -14,14 +14,18 @@ import { streamStore, type ViewChange } from "../../stream/store";
 import { useConnection, useWatchedViews } from "../../stream/useStream";
 import { ExportLinks } from "../../ui/ExportLinks";
 import { GraphExport } from "../export/GraphExport";
-import { atLeast, EDGE_LIMIT, GraphAdapter } from "./adapter";
+import { EDGE_LIMIT, GraphAdapter } from "./adapter";
 import { graphQueries } from "./api";
 import { EdgePanel } from "./EdgePanel";
+import { useGraphFocus } from "./focus";
 import { GroupBy } from "./GroupBy";
 import { GroupPanel } from "./GroupPanel";
 import { Legend } from "./Legend";
+import { NodeList } from "./NodeList";
 import { NodePanel } from "./NodePanel";
+import { listedNodes } from "./node-list";
 import { SearchResults } from "./SearchResults";
+import { prefersDark, useDarkScheme } from "./scheme";
 import { ViewMatrix } from "./ViewMatrix";
 import { ViewState } from "./ViewState";
 import { crumbsOf, reportNamespaceOf, scopeOf, viewOfNode } from "./view-keys";
@@ -48,10 +52,6 @@ function recordDraw(view: string, change: ViewChange, started: number): void {
       });
     }),
   );
-}
-
-function prefersDark(): boolean {
-  return window.matchMedia?.("(prefers-color-scheme: dark)").matches ?? false;
 }
 
 /** The selection in the URL: "node:<id>", "edge:<from> <to>" or "pair:<a> <b>" (node ids hold no space). */
@@ -103,6 +103,8 @@ export function GraphPage() {
   const [allEdges, setAllEdges] = useState(false);
   const [edgeCount, setEdgeCount] = useState(0);
   const namespaces = useQuery(graphQueries.namespaces());
+  const dark = useDarkScheme();
+  const focus = useGraphFocus(adapter, nodes);
 
   useEffect(() => {
     if (container.current === null) return;
@@ -149,6 +151,8 @@ export function GraphPage() {
 
   useEffect(() => adapter.current?.setFilter(search, openOnly, minSeverity), [search, openOnly, minSeverity]);
   useEffect(() => adapter.current?.showAllEdges(allEdges), [allEdges]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new view's graph starts in the theme of now
+  useEffect(() => adapter.current?.setDark(dark), [dark, view]);
   const edgesLimited = edgeCount > EDGE_LIMIT;
 
   useEffect(() => {
@@ -179,33 +183,10 @@ export function GraphPage() {
 
   const workloadLabel = useWorkloadName(view, revision);
   const crumbs = crumbsOf(view, workloadLabel);
-  const shown = useMemo(() => {
-    const q = search.trim().toLowerCase();
-    return nodes
-      .filter(
-        (n) =>
-          q === "" ||
-          n.label.toLowerCase().includes(q) ||
-          Object.entries(n.labels ?? {}).some(([k, v]) => `${k}=${v}`.toLowerCase().includes(q)),
-      )
-      .filter(
-        (n) =>
-          !openOnly ||
-          n.openIngressPods > 0 ||
-          n.openEgressPods > 0 ||
-          n.kind === "any" ||
-          n.kind === "outside",
-      )
-      .filter(
-        (n) =>
-          minSeverity === undefined ||
-          n.kind === "any" ||
-          n.kind === "outside" ||
-          atLeast(n.worst, minSeverity),
-      )
-      .sort((a, b) => a.label.localeCompare(b.label))
-      .slice(0, 300);
-  }, [nodes, search, openOnly, minSeverity]);
+  const shown = useMemo(
+    () => listedNodes(nodes, search, openOnly, minSeverity),
+    [nodes, search, openOnly, minSeverity],
+  );
 
   return (
     <div className="flex h-full min-h-0 flex-col">
@@ -252,6 +233,9 @@ export function GraphPage() {
             type="search"
             value={search}
             onChange={(event) => setParams({ q: event.target.value }, true)}
+            onKeyDown={(event) => {
+              if (event.key === "Enter") focus("matches");
+            }}
             placeholder="name or label=value"
             className="rounded border border-slate-400 bg-transparent px-1"
           />
@@ -335,7 +319,10 @@ export function GraphPage() {
           {search.trim() !== "" && (
             <SearchResults
               q={search.trim()}
-              onGo={(hit) => setParams({ view: hit.view, sel: `node:${hit.node}` })}
+              onGo={(hit) => {
+                setParams({ view: hit.view, sel: `node:${hit.node}` });
+                focus([hit.node]);
+              }}
             />
           )}
           {/* Keyed by the selection: another selection starts from its own loading state. */}
@@ -372,57 +359,23 @@ export function GraphPage() {
           )}
           {selection === undefined && (
             <div className="space-y-4">
-              <Legend />
+              <Legend dark={dark} />
               {!connection.open && <p role="status">Connecting to the live stream…</p>}
             </div>
           )}
-          <section aria-label="Nodes" className="mt-4">
-            <h2 className="text-sm font-semibold">
-              Nodes{shown.length < nodes.length ? ` (${shown.length} of ${nodes.length})` : ""}
-            </h2>
-            <ul className="text-sm" data-testid="node-list">
-              {shown.map((node) => (
-                <li key={node.id} className="flex items-center justify-between gap-1">
-                  <button
-                    type="button"
-                    className="truncate text-left underline-offset-2 hover:underline"
-                    aria-pressed={selection?.kind === "node" && selection.id === node.id}
-                    data-node-id={node.id}
-                    data-node-label={node.label}
-                    onClick={(event) => {
-                      const current = selection?.kind === "node" ? selection.id : undefined;
-                      if (event.shiftKey && current !== undefined && current !== node.id)
-                        setParams({ sel: `pair:${current} ${node.id}` });
-                      else setParams({ sel: `node:${node.id}` });
-                    }}
-                  >
-                    <span
-                      aria-hidden="true"
-                      className={
-                        node.openIngressPods > 0 || node.openEgressPods > 0
-                          ? "text-red-600"
-                          : "text-emerald-600"
-                      }
-                    >
-                      ●
-                    </span>{" "}
-                    {node.label}
-                    {node.kind !== "any" && node.kind !== "outside" && ` (${node.pods})`}
-                  </button>
-                  {viewOfNode(node.id) !== undefined && (
-                    <button
-                      type="button"
-                      className="text-xs text-blue-700 underline dark:text-blue-300"
-                      aria-label={`Open ${node.label}`}
-                      onClick={() => setParams({ view: viewOfNode(node.id) ?? "overview", sel: undefined })}
-                    >
-                      open
-                    </button>
-                  )}
-                </li>
-              ))}
-            </ul>
-          </section>
+          <NodeList
+            view={view}
+            nodes={shown}
+            total={nodes.length}
+            selected={selection?.kind === "node" ? selection.id : undefined}
+            onSelect={(id, additive) => {
+              const current = selection?.kind === "node" ? selection.id : undefined;
+              if (additive && current !== undefined && current !== id)
+                setParams({ sel: `pair:${current} ${id}` });
+              else setParams({ sel: `node:${id}` });
+            }}
+            onOpen={(next) => setParams({ view: next, sel: undefined })}
+          />
         </aside>
       </div>
     </div>

@@ -1,24 +1,125 @@
-/** What every mark of the graph means. */
-export function Legend() {
-  const items: [string, string][] = [
-    ["bg-emerald-500 rounded-full", "isolated: policies select its pods in both directions"],
-    ["bg-red-500 rounded-full", "open: some pods accept or send anything (no policy selects them)"],
-    ["border-2 border-dashed border-slate-500 rounded", "namespace without a default-deny policy"],
-    ["bg-orange-300 rounded-full", "glow: findings of high or critical severity"],
-    ["bg-amber-500 rotate-45", '"any pod": an open rule admits every pod'],
-    ["bg-purple-500", '"outside the cluster": addresses beyond the cluster'],
+import { criticalGlow, KIND_MARKS, NO_DEFAULT_DENY, POSTURE_MARKS, type Shape, shapePoints } from "./marks";
+import { graphInk } from "./style";
+
+const NEUTRAL = POSTURE_MARKS.find((mark) => mark.posture === "empty")!;
+const ISOLATED = POSTURE_MARKS.find((mark) => mark.posture === "isolated")!;
+
+interface Swatch {
+  shape: Shape;
+  fill: string;
+  border: string;
+  borderStyle?: "dashed";
+  glow?: { color: string; opacity: number };
+}
+
+/** One mark drawn as the graph draws it: the same outline, fill, border and halo, in SVG. */
+function MarkSwatch({ swatch, mark }: { swatch: Swatch; mark: string }) {
+  const size = 16;
+  const inset = 2;
+  const box = size - 2 * inset;
+  const common = {
+    fill: swatch.fill,
+    stroke: swatch.border,
+    strokeWidth: 1.5,
+    strokeDasharray: swatch.borderStyle === "dashed" ? "3 2" : undefined,
+  };
+  const points = shapePoints(swatch.shape);
+  return (
+    <svg
+      aria-hidden="true"
+      width={size}
+      height={size}
+      viewBox={`0 0 ${size} ${size}`}
+      className="shrink-0 overflow-visible"
+      data-legend-mark={mark}
+      data-shape={swatch.shape}
+      data-fill={swatch.fill}
+      data-border={swatch.border}
+      data-glow={swatch.glow?.color}
+    >
+      {swatch.glow !== undefined && (
+        <circle
+          cx={size / 2}
+          cy={size / 2}
+          r={size / 2 + 1}
+          fill={swatch.glow.color}
+          opacity={swatch.glow.opacity}
+        />
+      )}
+      {points !== undefined ? (
+        <polygon
+          points={points
+            .split(" ")
+            .map((pair) => {
+              const [x, y] = pair.split(",").map(Number);
+              return `${inset + x! * box},${inset + y! * box}`;
+            })
+            .join(" ")}
+          {...common}
+        />
+      ) : swatch.shape === "round-rectangle" ? (
+        <rect x={inset - 1} y={inset + 2} width={box + 2} height={box - 4} rx={3} {...common} />
+      ) : (
+        <circle cx={size / 2} cy={size / 2} r={box / 2} {...common} />
+      )}
+    </svg>
+  );
+}
+
+/** What every mark of the graph means, drawn from the same tables as the graph's style. */
+export function Legend({ dark, printed = false }: { dark: boolean; printed?: boolean }) {
+  const glow = criticalGlow(dark);
+  const ink = graphInk(dark);
+  const rows: { key: string; swatch: Swatch; text: string }[] = [
+    ...KIND_MARKS.map((mark) => ({
+      key: mark.kind,
+      swatch: {
+        shape: mark.shape,
+        fill: mark.fill ?? NEUTRAL.fill,
+        border: mark.border ?? NEUTRAL.border,
+      },
+      text: mark.fill === undefined ? `${mark.text} (coloured by its pods' posture)` : mark.text,
+    })),
+    ...POSTURE_MARKS.map((mark) => ({
+      key: mark.posture,
+      swatch: { shape: "ellipse" as const, fill: mark.fill, border: mark.border },
+      text: mark.text,
+    })),
+    {
+      key: "no-default-deny",
+      swatch: {
+        shape: "round-rectangle",
+        fill: ISOLATED.fill,
+        border: ISOLATED.border,
+        borderStyle: NO_DEFAULT_DENY.borderStyle,
+      },
+      text: NO_DEFAULT_DENY.text,
+    },
+    {
+      key: "critical",
+      swatch: { shape: "ellipse", fill: ISOLATED.fill, border: ISOLATED.border, glow },
+      text: glow.text,
+    },
   ];
   return (
-    <section aria-label="Legend" className="text-xs">
+    <section aria-label="Legend" className="text-xs" data-testid="legend">
       <h2 className="mb-1 font-semibold">Legend</h2>
       <ul className="space-y-1">
-        {items.map(([mark, text]) => (
-          <li key={text} className="flex items-center gap-2">
-            <span aria-hidden="true" className={`inline-block h-3 w-3 ${mark}`} />
-            {text}
+        {rows.map((row) => (
+          <li key={row.key} className="flex items-center gap-2">
+            <MarkSwatch swatch={row.swatch} mark={row.key} />
+            {row.text}
           </li>
         ))}
-        <li>Edges: who may connect to whom; labels give the ports (zoom in to read them).</li>
+        <li className="flex items-center gap-2">
+          <svg aria-hidden="true" width={16} height={16} viewBox="0 0 16 16" className="shrink-0">
+            <line x1={1} y1={8} x2={11} y2={8} stroke={ink.edge} strokeWidth={1.5} />
+            <polygon points="10,5 15,8 10,11" fill={ink.edge} />
+          </svg>
+          {printed
+            ? "Edges: who may connect to whom; labels give the ports where few enough edges leave them readable."
+            : "Edges: who may connect to whom. Select or point at an edge or a node to read its ports."}
+        </li>
         <li>
           Views with more than 3,000 edges draw only the edges of the selected nodes until you ask for all.
         </li>

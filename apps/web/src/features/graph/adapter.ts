@@ -9,6 +9,7 @@ import {
 import C2S from "canvas2svg";
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
 import { StableLayout } from "./layout/stable-layout";
+import { CRITICAL_GLOW_CLASS, glows, POSTURE_MARKS, postureOf } from "./marks";
 import { portsText } from "./ports";
 import { graphBackground, graphStyle } from "./style";
 
@@ -18,6 +19,12 @@ interface CanvasRenderer {
   drawElements(context: unknown, elements: unknown): void;
   /** Whether shapes are drawn as cached Path2D objects, which a recording context cannot replay. */
   usePaths(): boolean;
+}
+
+/** The centre of these nodes' bounding box. */
+function midpoint(nodes: cytoscape.NodeCollection): { x: number; y: number } {
+  const box = nodes.boundingBox();
+  return { x: (box.x1 + box.x2) / 2, y: (box.y1 + box.y2) / 2 };
 }
 
 /** Whether a node's worst finding is at least this severe. */
@@ -77,17 +84,15 @@ export class GraphAdapter {
   private selected: readonly string[] = [];
   private allEdges = false;
   private readonly positions: StableLayout;
-  /** The pictures' background: the one the style's colours are chosen for. */
-  readonly background: string;
+  /** Port labels on every edge (printed pictures) instead of the selection's and the pointer's. */
+  private allLabels = false;
+  /** The element under the pointer: its edges show their ports like the selection's. */
+  private hovered: cytoscape.SingularElementReturnValue | undefined;
+  private theme: boolean;
 
   /** `view`: the view's key, under which its positions are kept; none for a picture drawn once. */
-  constructor(
-    container: HTMLElement,
-    handlers: AdapterHandlers,
-    readonly dark: boolean,
-    view?: string,
-  ) {
-    this.background = graphBackground(dark);
+  constructor(container: HTMLElement, handlers: AdapterHandlers, dark: boolean, view?: string) {
+    this.theme = dark;
     this.cy = cytoscape({
       container,
       style: graphStyle(dark),
@@ -112,8 +117,57 @@ export class GraphAdapter {
     this.cy.on("tap", (event) => {
       if (event.target === this.cy) handlers.onClear();
     });
-    this.cy.on("zoom", () => this.labelEdges());
+    this.cy.on("mouseover", "node, edge", (event) => {
+      this.hovered = event.target;
+      this.cy.batch(() => this.labelEdges());
+    });
+    this.cy.on("mouseout", "node, edge", () => {
+      this.hovered = undefined;
+      this.cy.batch(() => this.labelEdges());
+    });
     this.positions = new StableLayout(this.cy, view);
+  }
+
+  /** Whether the style is the dark background's. */
+  get dark(): boolean {
+    return this.theme;
+  }
+
+  /** The pictures' background: the one the style's colours are chosen for. */
+  get background(): string {
+    return graphBackground(this.theme);
+  }
+
+  /** Draws with the colours of the other background (the system's theme changed while the page is open). */
+  setDark(dark: boolean): void {
+    if (dark === this.theme) return;
+    this.theme = dark;
+    this.cy.style(graphStyle(dark));
+  }
+
+  /**
+   * Zooms and centres on these nodes (those of the view; others are ignored). Says whether any
+   * was there to show.
+   */
+  focus(ids: readonly string[]): boolean {
+    const nodes = this.cy.collection();
+    for (const id of ids) nodes.merge(this.cy.getElementById(id));
+    return this.fitTo(nodes.nodes());
+  }
+
+  /** Zooms and centres on the nodes the search matches in this view. */
+  focusMatches(): boolean {
+    return this.fitTo(this.cy.nodes(".match"));
+  }
+
+  private fitTo(nodes: cytoscape.NodeCollection): boolean {
+    const shown = nodes.filter((node) => !node.hasClass("hidden"));
+    if (shown.empty()) return false;
+    // One node alone is not blown up to the whole canvas: no closer than now or than twice the size.
+    const closest = Math.max(2, this.cy.zoom());
+    this.cy.fit(shown, 80);
+    if (this.cy.zoom() > closest) this.cy.zoom({ level: closest, position: midpoint(shown) });
+    return true;
   }
 
   destroy(): void {
@@ -130,6 +184,7 @@ export class GraphAdapter {
       ]);
       this.refreshClasses();
       this.markTwoWay(this.cy.edges());
+      this.fadeEdges(this.cy.edges());
     });
     this.select(this.selected);
     this.positions.placeSnapshot();
@@ -188,6 +243,8 @@ export class GraphAdapter {
       for (const edge of patch.putEdges) edges.merge(cy.getElementById(edge.id));
       this.applyLevelOfDetail(edges.edges());
       this.markTwoWay(edges.edges().union(reverses.filter((e) => e.inside())));
+      this.fadeEdges(edges.edges().union(touched.nodes().connectedEdges()));
+      this.labelEdges();
     });
   }
 
@@ -217,7 +274,10 @@ export class GraphAdapter {
     this.query = query.trim().toLowerCase();
     this.openOnly = openOnly;
     this.minSeverity = minSeverity;
-    this.cy.batch(() => this.refreshClasses());
+    this.cy.batch(() => {
+      this.refreshClasses();
+      this.fadeEdges(this.cy.edges());
+    });
   }
 
   /** Marks the selection; it is kept across snapshots and patches. */
@@ -227,6 +287,7 @@ export class GraphAdapter {
       this.cy.elements().unselect();
       for (const id of ids) this.cy.getElementById(id).select();
       this.applyLevelOfDetail();
+      this.labelEdges();
     });
   }
 
@@ -280,13 +341,36 @@ export class GraphAdapter {
 
   /** Port labels on every edge or none, whatever the zoom (printed pictures). */
   labelAllEdges(show: boolean): void {
-    this.cy.edges().toggleClass("labelled", show);
+    this.allLabels = show;
+    this.cy.batch(() => this.labelEdges());
   }
 
+  /**
+   * Port labels on the selected edges and the selected nodes' edges, and on the edge or node's
+   * edges under the pointer: labels on every edge pile up into unreadable blobs.
+   */
   private labelEdges(): void {
-    // Port labels only when they can be read, and when the view is small enough to afford them.
-    const show = this.cy.zoom() > 1 && this.cy.edges().length < 400;
-    this.cy.edges().toggleClass("labelled", show);
+    if (this.allLabels) {
+      this.cy.edges().addClass("labelled");
+      return;
+    }
+    const selected = this.cy.$(":selected");
+    let labelled = selected.edges().union(selected.nodes().connectedEdges());
+    // A hovered element removed by a patch is no longer in the graph.
+    const hovered = this.hovered?.inside() ? this.hovered : undefined;
+    if (hovered !== undefined)
+      labelled = labelled.union(hovered.edges()).union(hovered.nodes().connectedEdges());
+    this.cy.edges(".labelled").difference(labelled).removeClass("labelled");
+    labelled.addClass("labelled");
+    this.cy.edges(".hovered").removeClass("hovered");
+    if (hovered?.isEdge()) hovered.addClass("hovered");
+  }
+
+  /** An edge to or from a faded node is faded with it. */
+  private fadeEdges(edges: cytoscape.EdgeCollection): void {
+    edges.forEach((edge) => {
+      edge.toggleClass("faded", edge.source().hasClass("faded") || edge.target().hasClass("faded"));
+    });
   }
 
   /** Big views draw only the edges of the selected nodes, unless asked for all: thousands of edges are unreadable and slow. */
@@ -318,7 +402,9 @@ export class GraphAdapter {
     const query = this.query;
     nodes.forEach((node) => {
       const data = node.data() as ViewNode & { labelText: string };
-      node.toggleClass("open", data.openIngressPods > 0 || data.openEgressPods > 0);
+      // The pseudo-nodes have their own colours; the others are coloured by their pods' posture.
+      const posture = data.kind === "any" || data.kind === "outside" ? undefined : postureOf(data);
+      for (const mark of POSTURE_MARKS) node.toggleClass(mark.posture, posture === mark.posture);
       node.toggleClass(
         "no-default-deny",
         data.kind === "namespace" && this.marks.noDefaultDeny.has(data.namespace ?? ""),
@@ -334,7 +420,7 @@ export class GraphAdapter {
       const special = data.kind === "any" || data.kind === "outside";
       const severe = this.minSeverity === undefined || special || atLeast(data.worst, this.minSeverity);
       node.toggleClass("hidden", (this.openOnly && !open) || !severe);
-      node.toggleClass("findings", data.worst === "critical" || data.worst === "high");
+      node.toggleClass(CRITICAL_GLOW_CLASS, glows(data));
     });
   }
 }

@@ -1,39 +1,69 @@
 import type { StylesheetJson } from "cytoscape";
+import { CRITICAL_GLOW_CLASS, criticalGlow, KIND_MARKS, NO_DEFAULT_DENY, POSTURE_MARKS } from "./marks";
 
 /** What the graph is drawn on: the page's own background (Tailwind's white and slate-950). */
 export function graphBackground(dark: boolean): string {
   return dark ? "#020617" : "#ffffff";
 }
 
-/** How the graph marks posture: shapes by kind, red where pods are open, dashed namespaces without default-deny. */
+/** The colours of the graph's text and lines on each background. */
+export function graphInk(dark: boolean) {
+  return {
+    text: dark ? "#e2e8f0" : "#0f172a",
+    edge: dark ? "#64748b" : "#94a3b8",
+    /** Behind an edge's port label, so that it stays readable where it crosses lines. */
+    labelBackground: graphBackground(dark),
+  };
+}
+
+/**
+ * How the graph marks posture, from the tables in marks.ts: shapes by kind, colours by posture,
+ * dashed namespaces without default-deny, a glow on critical findings.
+ */
 export function graphStyle(dark: boolean): StylesheetJson {
-  const text = dark ? "#e2e8f0" : "#0f172a";
-  const edge = dark ? "#64748b" : "#94a3b8";
+  const ink = graphInk(dark);
+  const glow = criticalGlow(dark);
+  const isolated = POSTURE_MARKS.find((mark) => mark.posture === "isolated")!;
   return [
     {
       selector: "node",
       style: {
         label: "data(label)",
-        color: text,
+        color: ink.text,
         "font-size": 11,
         "text-valign": "bottom",
         "text-margin-y": 4,
-        "background-color": "#10b981",
+        "background-color": isolated.fill,
         "border-width": 2,
-        "border-color": "#047857",
+        "border-color": isolated.border,
         width: 26,
         height: 26,
         // Level of detail: labels only where they can be read.
         "min-zoomed-font-size": 7,
+        // Nodes over edges, as cytoscape draws them by default, but stated: a labelled edge goes over both.
+        "z-index-compare": "manual",
+        "z-index": 5,
       },
     },
-    { selector: "node[kind = 'namespace']", style: { shape: "round-rectangle", width: 34, height: 24 } },
-    { selector: "node[kind = 'pod']", style: { width: 16, height: 16 } },
+    ...POSTURE_MARKS.filter((mark) => mark !== isolated).map((mark) => ({
+      selector: `node.${mark.posture}`,
+      style: { "background-color": mark.fill, "border-color": mark.border },
+    })),
+    // The pseudo-nodes keep their own colours: they have no pods of their own.
+    ...KIND_MARKS.map((mark) => ({
+      selector: `node[kind = '${mark.kind}']`,
+      style: {
+        shape: mark.shape,
+        width: mark.width,
+        height: mark.height,
+        ...(mark.fill === undefined ? {} : { "background-color": mark.fill }),
+        ...(mark.border === undefined ? {} : { "border-color": mark.border }),
+      },
+    })),
     // A closed group: one larger tile per label value, sized by how many namespaces it holds.
     {
       selector: "node[kind = 'group']",
       style: {
-        shape: "round-rectangle",
         width: "mapData(namespaces, 1, 200, 44, 110)",
         height: "mapData(namespaces, 1, 200, 30, 70)",
         "border-width": 3,
@@ -54,37 +84,49 @@ export function graphStyle(dark: boolean): StylesheetJson {
       },
     },
     {
-      selector: "node[kind = 'any']",
-      style: { shape: "diamond", "background-color": "#f59e0b", "border-color": "#b45309" },
+      selector: "node.no-default-deny",
+      style: { "border-style": NO_DEFAULT_DENY.borderStyle, "border-width": NO_DEFAULT_DENY.borderWidth },
     },
     {
-      selector: "node[kind = 'outside']",
-      style: { shape: "hexagon", "background-color": "#a855f7", "border-color": "#7e22ce" },
-    },
-    { selector: "node.open", style: { "background-color": "#ef4444", "border-color": "#b91c1c" } },
-    { selector: "node.no-default-deny", style: { "border-style": "dashed", "border-width": 3 } },
-    {
-      selector: "node.findings",
-      style: { "overlay-color": "#f97316", "overlay-opacity": 0.15, "overlay-padding": 4 },
+      selector: `node.${CRITICAL_GLOW_CLASS}`,
+      style: {
+        "underlay-color": glow.color,
+        "underlay-opacity": glow.opacity,
+        "underlay-padding": glow.padding,
+        "underlay-shape": "ellipse",
+      },
     },
     {
       selector: "edge",
       style: {
         width: 1.5,
-        "line-color": edge,
-        "target-arrow-color": edge,
+        "line-color": ink.edge,
+        "target-arrow-color": ink.edge,
         "target-arrow-shape": "triangle",
         "curve-style": "straight",
         "font-size": 9,
-        color: text,
+        color: ink.text,
         "text-rotation": "autorotate",
+        "text-background-color": ink.labelBackground,
+        "text-background-opacity": 0.85,
+        "text-background-padding": "1px",
         "min-zoomed-font-size": 7,
+        "z-index-compare": "manual",
+        "z-index": 0,
       },
     },
-    // A→B and B→A bow to opposite sides instead of lying on one line.
+    // A→B and B→A bow to opposite sides instead of lying on one line: cytoscape bundles the two
+    // edges of a pair and spreads them this far apart.
     { selector: "edge.two-way", style: { "curve-style": "bezier", "control-point-step-size": 40 } },
-    { selector: "edge.labelled", style: { label: "data(portsText)" } },
-    { selector: ".faded", style: { opacity: 0.15 } },
+    // A labelled edge is drawn over the nodes, so that no node hides its ports.
+    {
+      selector: "edge.labelled",
+      style: { label: "data(portsText)", "z-index": 10 },
+    },
+    // A faded node fades its label and its edges with it (the adapter fades those edges).
+    { selector: ".faded", style: { opacity: 0.15, "text-opacity": 0.15 } },
+    // The glow is drawn apart from the node's opacity: it fades with it explicitly.
+    { selector: `node.${CRITICAL_GLOW_CLASS}.faded`, style: { "underlay-opacity": glow.opacity * 0.15 } },
     { selector: ".match", style: { "border-color": "#2563eb", "border-width": 4 } },
     { selector: ".hidden", style: { display: "none" } },
     { selector: "edge.lod-hidden", style: { display: "none" } },
@@ -97,6 +139,7 @@ export function graphStyle(dark: boolean): StylesheetJson {
         "target-arrow-color": "#2563eb",
       },
     },
+    { selector: "edge.hovered", style: { "line-color": dark ? "#93c5fd" : "#1d4ed8", width: 2.5 } },
     { selector: ".leaving", style: { opacity: 0 } },
   ];
 }
