@@ -28,13 +28,22 @@ function present(cy: Core): NodeCollection {
   return cy.nodes().filter((node) => node.data("leaving") !== true);
 }
 
-/** The view as the layout sees it: nodes grouped by namespace (the "any" and "outside" nodes by kind). */
+/**
+ * The view as the layout sees it: nodes grouped by namespace (the namespaces of an opened group by
+ * the group, the "any" and "outside" nodes and closed groups by kind). An opened group's frame is
+ * not laid out: it is drawn around its namespaces wherever they are.
+ */
 export function inputOf(cy: Core): LayoutInput {
   return {
-    nodes: present(cy).map((node) => ({
-      id: node.id(),
-      group: (node.data("namespace") as string | undefined) ?? (node.data("kind") as string),
-    })),
+    nodes: present(cy)
+      .filter((node) => !node.isParent())
+      .map((node) => ({
+        id: node.id(),
+        group:
+          (node.data("group") as string | undefined) ??
+          (node.data("namespace") as string | undefined) ??
+          (node.data("kind") as string),
+      })),
     edges: cy.edges().map((edge) => ({ source: edge.source().id(), target: edge.target().id() })),
   };
 }
