@@ -28,7 +28,7 @@ import { SearchResults } from "./SearchResults";
 import { prefersDark, useDarkScheme } from "./scheme";
 import { ViewMatrix } from "./ViewMatrix";
 import { ViewState } from "./ViewState";
-import { crumbsOf, reportNamespaceOf, scopeOf, viewOfNode } from "./view-keys";
+import { crumbsOf, openingView, reportNamespaceOf, scopeOf, viewOfNode } from "./view-keys";
 
 /**
  * Marks, for the render benchmark and the browser's performance panel, when a view was drawn
@@ -83,8 +83,15 @@ export function GraphPage() {
   const params = useParams();
   // A view the codec cannot read (an old link with an identity key of old) shows the cluster
   // instead of a stream the BFF refuses.
-  const asked = params.get("view") ?? "overview";
+  const explicit = params.get("view");
+  // With no view asked for, a large cluster opens grouped by the label the engine offers first.
+  const groupings = useQuery(graphQueries.groupings());
+  const opening = explicit === null && groupings.data !== undefined ? openingView(groupings.data) : undefined;
+  const asked = explicit ?? opening ?? "overview";
   const view = parseViewKey(asked) === undefined ? "overview" : asked;
+  useEffect(() => {
+    if (opening !== undefined && opening !== "overview") setParams({ view: opening }, true);
+  }, [opening]);
   // The evidence report covers the cluster or one namespace: a workload's is its namespace's.
   const reportScope = reportNamespaceOf(view);
   const selection = parseSelection(params.get("sel") ?? undefined);
@@ -94,7 +101,8 @@ export function GraphPage() {
   // The view drawn as a matrix instead of a graph (`as=matrix`).
   const asMatrix = params.get("as") === "matrix";
   const clusterView = parseViewKey(view)?.kind === "overview";
-  useWatchedViews([view]);
+  // Until the groupings answer, a page opened without a view watches nothing (not the whole cluster by namespace).
+  useWatchedViews(explicit === null && groupings.isPending ? [] : [view]);
   const connection = useConnection();
   const container = useRef<HTMLDivElement>(null);
   const adapter = useRef<GraphAdapter | undefined>(undefined);

@@ -5,6 +5,7 @@ import {
   groupedView,
   groupingOf,
   namespaceOfIdentity,
+  openingView,
   reportNamespaceOf,
   scopeOf,
   viewOfNode,
@@ -48,6 +49,16 @@ describe("graph navigation", () => {
     ]);
     expect(scopeOf("groups:team", undefined)).toBe("Whole cluster, namespaces grouped by team");
     expect(reportNamespaceOf("groups:team")).toBeUndefined();
+  });
+
+  it("opens a large cluster grouped by the engine's first grouping, a small one by namespace", () => {
+    const keys = [
+      { key: "team", namespaces: 480, values: 12 },
+      { key: "env", namespaces: 300, values: 3 },
+    ];
+    expect(openingView({ namespaces: 500, keys })).toBe("groups:team");
+    expect(openingView({ namespaces: 30, keys })).toBe("overview");
+    expect(openingView({ namespaces: 500, keys: [] })).toBe("overview");
   });
 
   it("finds the namespace of an identity key", () => {

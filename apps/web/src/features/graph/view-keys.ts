@@ -1,4 +1,11 @@
-import { decodeNodeId, decodeWorkloadKey, parseViewKey, viewKey, workloadKey } from "@trustmap/shared";
+import {
+  decodeNodeId,
+  decodeWorkloadKey,
+  type GroupingList,
+  parseViewKey,
+  viewKey,
+  workloadKey,
+} from "@trustmap/shared";
 
 /**
  * The view a node opens: a namespace's identities, an identity's pods, or (in the grouped view
@@ -30,6 +37,20 @@ export interface Crumb {
 /** The cluster's view grouped by a namespace label, or by namespace (undefined), all groups closed. */
 export function groupedView(by: string | undefined): string {
   return viewKey(by === undefined ? { kind: "overview" } : { kind: "overview", groupBy: by });
+}
+
+/** Above this many namespaces, a node per namespace is more than a canvas can show legibly. */
+export const GROUP_ABOVE_NAMESPACES = 200;
+
+/**
+ * The view a page opened without one shows: the cluster by namespace, or for a large cluster
+ * grouped by the first label the engine offers (when it offers one).
+ */
+export function openingView(groupings: GroupingList): string {
+  const first = groupings.keys[0];
+  return groupings.namespaces > GROUP_ABOVE_NAMESPACES && first !== undefined
+    ? groupedView(first.key)
+    : "overview";
 }
 
 /** The label the view groups namespaces by; undefined when it does not. */
