@@ -126,7 +126,16 @@ export class GraphAdapter {
       this.cy.batch(() => this.labelEdges());
     });
     this.positions = new StableLayout(this.cy, view);
+    // The worker's layout fits the whole view to the screen: a zoom to nodes asked while it computed is made again.
+    this.positions.onShown = () => {
+      const again = this.focusAgain;
+      this.focusAgain = undefined;
+      again?.();
+    };
   }
+
+  /** The last zoom to nodes, to make again once the worker's layout is shown. */
+  private focusAgain: (() => void) | undefined;
 
   /** Whether the style is the dark background's. */
   get dark(): boolean {
@@ -150,13 +159,18 @@ export class GraphAdapter {
    * was there to show.
    */
   focus(ids: readonly string[]): boolean {
-    const nodes = this.cy.collection();
-    for (const id of ids) nodes.merge(this.cy.getElementById(id));
-    return this.fitTo(nodes.nodes());
+    const nodes = () => {
+      const found = this.cy.collection();
+      for (const id of ids) found.merge(this.cy.getElementById(id));
+      return found.nodes();
+    };
+    this.focusAgain = () => this.fitTo(nodes());
+    return this.fitTo(nodes());
   }
 
   /** Zooms and centres on the nodes the search matches in this view. */
   focusMatches(): boolean {
+    this.focusAgain = () => this.fitTo(this.cy.nodes(".match"));
     return this.fitTo(this.cy.nodes(".match"));
   }
 
@@ -260,6 +274,7 @@ export class GraphAdapter {
 
   /** Lays the view out afresh (the same nodes and edges always give the same picture). */
   layout(): void {
+    this.focusAgain = undefined;
     this.positions.relayout();
     this.labelEdges();
   }

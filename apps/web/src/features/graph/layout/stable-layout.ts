@@ -62,6 +62,9 @@ export class StableLayout {
   private destroyed = false;
 
   /** `view` undefined: a picture drawn once (the report), laid out at once and not kept. */
+  /** Called once the worker's positions are shown (fitted to the screen): a zoom asked meanwhile is made again. */
+  onShown: (() => void) | undefined;
+
   constructor(
     private readonly cy: Core,
     private readonly view: string | undefined,
@@ -93,6 +96,7 @@ export class StableLayout {
       for (const [id, point] of placeNew(kept, input)) kept.set(id, point);
       this.show(kept);
       this.save();
+      this.onShown?.();
       mark(this.cy, "settled");
       return;
     }
@@ -136,6 +140,7 @@ export class StableLayout {
       for (const [id, point] of placeNew(kept, current)) kept.set(id, point);
       this.show(kept);
       this.save();
+      this.onShown?.();
       mark(this.cy, "settled");
       performance.measure("trustmap:layout", {
         start: started,
