@@ -33,6 +33,14 @@ function expected(by: string, open: (string | null)[]) {
   return { nodes: byId(graph.nodes.values()), edges: byId(graph.edges.values()) };
 }
 
+/** The cluster by namespace a fresh engine computes on the demo's objects now. */
+function byNamespace() {
+  const state = new ClusterState();
+  state.applyAll(demo.snapshot());
+  const snapshot = new OverviewView(state).snapshot();
+  return { nodes: byId(snapshot.nodes), edges: byId(snapshot.edges) };
+}
+
 function held(client: StreamClient, key: string) {
   const view = client.views.get(key);
   if (view === undefined) throw new Error(`no ${key}`);
@@ -52,12 +60,13 @@ describe("the cluster grouped by a namespace label", () => {
     expect(covering).toEqual([...covering].sort((a, b) => b - a));
   });
 
-  it("streams groups closed and opened, equal to a fresh engine's after every change", async () => {
+  it("streams the cluster by namespace and grouped, closed and opened, each equal to a fresh engine's after every change", async () => {
     const closed = viewKey({ kind: "overview", groupBy: "team" });
     const opened = viewKey({ kind: "overview", groupBy: "team", open: ["payments", null] });
     expect(opened).toBe("groups:team/-,=payments");
-    const client = await StreamClient.connect(server.url, [closed, opened]);
-    await client.until(() => client.views.has(closed) && client.views.has(opened));
+    // The cluster by namespace and both groupings are drawn from one overview in the worker.
+    const client = await StreamClient.connect(server.url, ["overview", closed, opened]);
+    await client.until(() => ["overview", closed, opened].every((key) => client.views.has(key)));
     for (let step = 0; step < 40; step++) {
       const revision = server.live.revision;
       demo.tick();
@@ -65,8 +74,9 @@ describe("the cluster grouped by a namespace label", () => {
       if (server.live.revision === revision) continue;
       // The stream has caught up when the tab holds each view at the server's revision.
       await client.until(() =>
-        [closed, opened].every((key) => client.revision(key) === server.live.view(key)?.revision),
+        ["overview", closed, opened].every((key) => client.revision(key) === server.live.view(key)?.revision),
       );
+      expect(held(client, "overview")).toEqual(byNamespace());
       expect(held(client, closed)).toEqual(expected("team", []));
       expect(held(client, opened)).toEqual(expected("team", ["payments", null]));
     }

@@ -5,6 +5,7 @@ import {
   ClusterState,
   canIAnswer,
   clusterCounts,
+  type Delta,
   diffSnapshots,
   type EngineViewPatch,
   expiresAt,
@@ -50,12 +51,58 @@ function post(message: FromWorker): void {
   port!.postMessage(message);
 }
 
+/**
+ * The cluster by namespace, kept by the worker for every view drawn from it (the overview and
+ * each grouping): built once, then updated once per delta. A browser opening a grouped view on a
+ * large cluster is answered from it at once, instead of after building an overview of its own.
+ */
+class SharedOverview implements View {
+  private view: OverviewView | undefined;
+  private last: { delta: Delta; patch: EngineViewPatch | undefined } | undefined;
+
+  get revision(): number {
+    return this.built().revision;
+  }
+
+  snapshot() {
+    return this.built().snapshot();
+  }
+
+  /** The delta's patch, computed once however many views ask; nothing before the overview is built. */
+  update(delta: Delta): EngineViewPatch | undefined {
+    if (this.view === undefined) return undefined;
+    if (this.last?.delta === delta) return this.last.patch;
+    const patch = this.view.update(delta);
+    this.last = { delta, patch };
+    return patch;
+  }
+
+  /** Builds it now (once the initial lists are in: a browser asks for it next). */
+  warm(): void {
+    this.built();
+  }
+
+  /** Forgets it (the findings' marks changed): the next view drawn from it builds it anew. */
+  reset(): void {
+    this.view = undefined;
+    this.last = undefined;
+  }
+
+  private built(): OverviewView {
+    this.view ??= new OverviewView(state);
+    return this.view;
+  }
+}
+
+const overview = new SharedOverview();
+let warmed = false;
+
 function createView(ref: ViewRef): View {
   switch (ref.kind) {
     case "overview":
       return ref.groupBy === undefined
-        ? new OverviewView(state)
-        : new GroupedOverviewView(state, { by: ref.groupBy, open: ref.open ?? [] });
+        ? overview
+        : new GroupedOverviewView(state, { by: ref.groupBy, open: ref.open ?? [] }, overview);
     case "namespace":
       return new NamespaceView(state, ref.namespace);
     case "workload":
@@ -108,6 +155,8 @@ function drain(): void {
   const batch = queue.splice(0, MAX_BATCH);
   const started = performance.now();
   const delta = state.applyAll(batch);
+  // Once per delta, whether or not a view drawn from it is watched now.
+  overview.update(delta);
   const patches: ViewPatch[] = [];
   for (const [key, entry] of views) {
     const patch = entry.view.update(delta);
@@ -128,6 +177,10 @@ function drain(): void {
   }
   draining = false;
   post({ type: "idle", revision: state.revision, received });
+  if (!warmed) {
+    warmed = true;
+    setImmediate(() => overview.warm());
+  }
 }
 
 /** The worker's answer to each query, typed by the channel's table: no casts between name and arguments. */
@@ -184,11 +237,13 @@ function answer(query: QueryMessage): void {
  */
 function accept(exceptions: readonly AcceptedException[], now: number): void {
   const started = performance.now();
+  const before = new Map([...views].map(([key, entry]) => [key, entry.view.snapshot()]));
   state.accept(exceptions, now);
+  overview.reset();
   const patches: ViewPatch[] = [];
   for (const [key, entry] of views) {
     const fresh = createView(entry.ref);
-    const patch = diffSnapshots(entry.view.snapshot(), fresh.snapshot());
+    const patch = diffSnapshots(before.get(key) ?? fresh.snapshot(), fresh.snapshot());
     entry.view = fresh;
     if (patch === undefined) continue;
     patches.push(toWire(key, entry, patch));

@@ -182,7 +182,7 @@ function removeFrom(index: Map<string, Set<string>>, key: string, member: string
 /** The grouped cluster view, kept up to date by the deltas through the namespace overview's patches. */
 export class GroupedOverviewView implements View {
   revision = 0;
-  private readonly inner: OverviewView;
+  private readonly inner: Pick<View, "snapshot" | "update">;
   private readonly open: ReadonlySet<string | null>;
   /** The namespace overview as its patches build it. */
   private readonly overview = { nodes: new Map<string, ViewNode>(), edges: new Map<string, ViewEdge>() };
@@ -195,12 +195,17 @@ export class GroupedOverviewView implements View {
   private readonly edgesAt = new Map<string, Set<string>>();
   private readonly out = { nodes: new Map<string, ViewNode>(), edges: new Map<string, ViewEdge>() };
 
+  /**
+   * `inner` is the namespace overview it groups: its own by default, or one shared with other
+   * views (then updated once per delta by its owner, and `update` here reads the same patch).
+   */
   constructor(
     private readonly state: ClusterState,
     private readonly grouping: Grouping,
+    inner: Pick<View, "snapshot" | "update"> = new OverviewView(state),
   ) {
     this.open = new Set(grouping.open);
-    this.inner = new OverviewView(state);
+    this.inner = inner;
     const snapshot = this.inner.snapshot();
     const dirtyNodes = new Set<string>();
     const dirtyEdges = new Set<string>();
