@@ -108,9 +108,13 @@ export function ViewMatrix({
   };
   return (
     <div className="min-h-0 flex-1 overflow-auto p-2" data-testid="view-matrix">
-      <p className="mb-1 text-xs text-slate-600 dark:text-slate-300" aria-live="polite">
+      <p className="text-xs text-slate-600 dark:text-slate-300">
         {layout.axis.length} rows and columns (source by row, destination by column; red: the destination has
-        pods no ingress policy isolates). {hover}
+        pods no ingress policy isolates).
+      </p>
+      {/* One line of fixed height: what the pointer is on never moves the cells under it. */}
+      <p className="mb-1 h-5 truncate text-xs" aria-live="polite" data-testid="matrix-hover">
+        {hover}
       </p>
       <canvas
         ref={canvas}
