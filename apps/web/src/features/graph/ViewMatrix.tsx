@@ -3,21 +3,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { streamStore } from "../../stream/store";
 import { cellAt, cellColour, type MatrixLayout, matrixLayout } from "./matrix";
 import { portsText } from "./ports";
-
-const DARK = "(prefers-color-scheme: dark)";
-
-/** The system's colour scheme, followed while the page is open. */
-function useDarkScheme(): boolean {
-  const [dark, setDark] = useState(() => window.matchMedia?.(DARK).matches ?? false);
-  useEffect(() => {
-    const query = window.matchMedia?.(DARK);
-    if (query === undefined) return;
-    const follow = () => setDark(query.matches);
-    query.addEventListener("change", follow);
-    return () => query.removeEventListener("change", follow);
-  }, []);
-  return dark;
-}
+import { useDarkScheme } from "./scheme";
 
 function draw(canvas: HTMLCanvasElement, layout: MatrixLayout, dark: boolean, selected?: string): void {
   const ratio = window.devicePixelRatio || 1;
