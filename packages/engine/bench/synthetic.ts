@@ -2,6 +2,8 @@
 // under a seed. Teams own namespaces; deployments run replicas; most namespaces have a
 // default-deny; allow rules select apps by label and other namespaces by team label; some
 // egress goes to address blocks; roles and bindings per namespace and a few cluster-wide.
+
+import { seededRandom } from "@trustmap/shared";
 import type {
   Namespace,
   NetworkPolicy,
@@ -12,7 +14,6 @@ import type {
   ServiceAccount,
 } from "../src/objects/model";
 import { initialEvents, type WatchEvent } from "../src/state/cluster-state";
-import { random } from "../src/testing/synthetic";
 
 export interface Scale {
   readonly name: string;
@@ -153,7 +154,7 @@ export class SyntheticWorld {
     readonly scale: Scale,
     seed = 1,
   ) {
-    this.next = random(seed);
+    this.next = seededRandom(seed);
     this.teams = Math.max(2, Math.round(scale.namespaces / 5));
     this.namespaceSerial = scale.namespaces;
     this.cluster = { namespaces: [], pods: [], policies: [], serviceAccounts: [], roles: [], bindings: [] };

@@ -3,6 +3,7 @@ export * from "./evidence";
 export * from "./gaps";
 export * from "./node-id";
 export * from "./queries";
+export * from "./random";
 export * from "./report";
 export * from "./source";
 export * from "./view";

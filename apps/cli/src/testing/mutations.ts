@@ -2,7 +2,7 @@
 // (`trustmap analyze` and the BFF's files source): the same cases for the same run seed.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { random } from "@trustmap/engine/testing/synthetic";
+import { seededRandom } from "@trustmap/shared";
 
 const testdata = join(import.meta.dirname, "..", "..", "testdata");
 
@@ -150,7 +150,7 @@ export interface Case {
 }
 
 export function makeCase(seedOfRun: number, index: number, seeds: { name: string; text: string }[]): Case {
-  const next = random(seedOfRun * 100_003 + index);
+  const next = seededRandom(seedOfRun * 100_003 + index);
   const pick = (n: number) => Math.floor(next() * n);
   const seed = seeds[pick(seeds.length)] ?? { name: "empty.yaml", text: "" };
   let lines = seed.text.split("\n");

@@ -3,6 +3,8 @@
 // cross-namespace rules by namespace label, some ipBlock egress, roles and bindings per
 // namespace and a few cluster-wide. Used by benchmarks; the same seed gives the same cluster.
 
+import { seededRandom } from "@trustmap/shared";
+
 type Json = Record<string, unknown>;
 
 export interface SyntheticOptions {
@@ -11,20 +13,8 @@ export interface SyntheticOptions {
   readonly seed?: number;
 }
 
-/** A small, fast, seedable generator (mulberry32). */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function syntheticCluster(options: SyntheticOptions): Json[] {
-  const next = random(options.seed ?? 1);
+  const next = seededRandom(options.seed ?? 1);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const objects: Json[] = [];
   const teams = Math.max(1, Math.round(options.namespaces / 5));

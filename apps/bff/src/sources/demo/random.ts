@@ -1,23 +1,17 @@
 // The demo's only source of variety. Everything it makes, from pod names to the order of its
 // changes, comes from one stream seeded once, so the same seed replays the same company.
 
+import { seededRandom } from "@trustmap/shared";
+
 /** The characters Kubernetes uses for generated name suffixes (no vowels, no look-alikes). */
 const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
 export class Random {
-  private state: number;
+  /** In [0, 1): mulberry32, tiny, fast and good enough to make a company look varied. */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** mulberry32: tiny, fast and good enough to make a company look varied. In [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
 
   /** An integer in [min, max], both included. */

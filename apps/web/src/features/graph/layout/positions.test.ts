@@ -1,3 +1,4 @@
+import { seededRandom } from "@trustmap/shared/random";
 import { describe, expect, it, vi } from "vitest";
 import {
   groupGrid,
@@ -8,7 +9,6 @@ import {
   type Point,
   placeNew,
   SPACING,
-  seededRandom,
 } from "./positions";
 
 /** A view of `groups` namespaces of `size` workloads each, every workload calling the next of its namespace and one of the first namespace (like DNS). */

@@ -3,6 +3,9 @@
 // edges always give the same positions: inputs are sorted by id and every "random" choice is
 // seeded from the ids, never Math.random.
 
+// The generator alone, not the contract's index: the layout worker's bundle stays small.
+import { seededRandom } from "@trustmap/shared/random";
+
 export interface Point {
   readonly x: number;
   readonly y: number;
@@ -43,18 +46,6 @@ export function hashString(text: string): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return hash >>> 0;
-}
-
-/** mulberry32: numbers in [0, 1), the same sequence for the same seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function byId(a: LayoutNode, b: LayoutNode): number {
