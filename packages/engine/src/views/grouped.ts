@@ -104,7 +104,9 @@ export function groupGraph(
     }
     const value = groupOf(namespace);
     const group = groupNodeId(grouping.by, value);
-    members.set(group, [...(members.get(group) ?? []), node]);
+    const ofGroup = members.get(group) ?? [];
+    ofGroup.push(node);
+    members.set(group, ofGroup);
     if (open.has(value)) {
       target.set(node.id, node.id);
       nodes.set(node.id, { ...node, group });
@@ -120,7 +122,9 @@ export function groupGraph(
     const source = target.get(edge.source) ?? edge.source;
     const destination = target.get(edge.target) ?? edge.target;
     const id = `${source}->${destination}`;
-    sums.set(id, [...(sums.get(id) ?? []), edge]);
+    const parts = sums.get(id) ?? [];
+    parts.push(edge);
+    sums.set(id, parts);
   }
   const edges = new Map<string, ViewEdge>();
   for (const [id, parts] of sums) {
