@@ -11,6 +11,7 @@ import type { Protocol } from "../objects/model";
 import { wirePorts } from "../report/report";
 import type { Delta } from "../state/changes";
 import type { ClusterState } from "../state/cluster-state";
+import { addTo, removeFrom } from "../state/multimap";
 import { groupLabel, groupValue, namespaceNodeId } from "./scoped";
 
 export { groupValue };
@@ -168,19 +169,6 @@ function sumEdges(id: string, source: string, target: string, parts: Iterable<Vi
     pairs += part.pairs;
   }
   return { id, source, target, ports: wirePorts(ports), pairs };
-}
-
-function addTo(index: Map<string, Set<string>>, key: string, member: string): void {
-  const set = index.get(key) ?? new Set<string>();
-  index.set(key, set);
-  set.add(member);
-}
-
-function removeFrom(index: Map<string, Set<string>>, key: string, member: string): void {
-  const set = index.get(key);
-  if (set === undefined) return;
-  set.delete(member);
-  if (set.size === 0) index.delete(key);
 }
 
 /** The grouped cluster view, kept up to date by the deltas through the namespace overview's patches. */
