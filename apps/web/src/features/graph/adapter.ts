@@ -50,12 +50,18 @@ export interface Marks {
 function nodeData(node: ViewNode) {
   return {
     ...node,
-    // A namespace of an opened group is drawn inside the group's frame (a compound node).
-    ...(node.group === undefined ? {} : { parent: node.group }),
     labels: undefined,
     labelText: Object.entries(node.labels ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join(" "),
+  };
+}
+
+/** A node to add: a namespace of an opened group goes inside the group's frame (a compound node). */
+function nodeElement(node: ViewNode): ElementDefinition {
+  return {
+    group: "nodes",
+    data: { ...nodeData(node), ...(node.group === undefined ? {} : { parent: node.group }) },
   };
 }
 
@@ -193,7 +199,7 @@ export class GraphAdapter {
     this.cy.batch(() => {
       this.cy.elements().remove();
       this.cy.add([
-        ...snapshot.nodes.map((node): ElementDefinition => ({ group: "nodes", data: nodeData(node) })),
+        ...snapshot.nodes.map(nodeElement),
         ...snapshot.edges.map((edge): ElementDefinition => ({ group: "edges", data: edgeData(edge) })),
       ]);
       this.refreshClasses();
@@ -232,15 +238,13 @@ export class GraphAdapter {
       for (const node of putNodes) {
         const existing = cy.getElementById(node.id);
         if (existing.nonempty()) {
-          const data = nodeData(node);
           const parent = node.group ?? null;
           if ((existing.data("parent") ?? null) !== parent)
             (existing as unknown as NodeSingular).move({ parent });
-          const { parent: _parent, ...rest } = { parent: undefined, ...data };
-          existing.data({ ...rest, leaving: false });
+          existing.data({ ...nodeData(node), leaving: false });
           existing.removeClass("leaving");
         } else {
-          added.push(cy.add({ group: "nodes", data: nodeData(node) }) as unknown as NodeSingular);
+          added.push(cy.add(nodeElement(node)) as unknown as NodeSingular);
         }
       }
       for (const edge of patch.putEdges) {
