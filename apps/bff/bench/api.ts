@@ -2,18 +2,14 @@
 // each asked twice: cold (computed for this revision) and warm (cached). Prints JSON.
 //   pnpm -s --filter @trustmap/bff bench:api --scale S|M|L|XL
 import type { WatchEvent } from "@trustmap/engine";
-import { SCALES, SyntheticWorld } from "@trustmap/engine/synthetic-world";
+import { SyntheticWorld } from "@trustmap/engine/synthetic-world";
 import { namespaceNodeId, podNodeId, viewKey } from "@trustmap/shared";
 import { silentLogger } from "../src/log";
 import { startServer } from "../src/server";
 import { ScriptedSource } from "../src/testing/scripted";
+import { scaleArg } from "./args";
 
-const index = process.argv.indexOf("--scale");
-const scale = SCALES[index >= 0 ? (process.argv[index + 1] ?? "S") : "S"];
-if (scale === undefined) {
-  console.error(`bench: --scale takes one of ${Object.keys(SCALES).join(", ")}`);
-  process.exit(2);
-}
+const scale = scaleArg("S");
 const world = new SyntheticWorld(scale, 1);
 const source = new ScriptedSource();
 const server = await startServer({ source, host: "127.0.0.1", port: 0, logger: silentLogger });

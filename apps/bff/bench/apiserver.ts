@@ -6,9 +6,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { SCALES, SyntheticWorld } from "@trustmap/engine/synthetic-world";
+import { SyntheticWorld } from "@trustmap/engine/synthetic-world";
 import { startControlPlane } from "../src/testing/control-plane";
 import { StreamClient } from "../src/testing/sse-client";
+import { arg, scaleArg } from "./args";
 import {
   bindingManifest,
   collectionPath,
@@ -21,16 +22,7 @@ import {
 
 type Json = Record<string, unknown>;
 
-function arg(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
-const scale = SCALES[arg("scale") ?? "M"];
-if (scale === undefined) {
-  console.error(`bench: --scale takes one of ${Object.keys(SCALES).join(", ")}`);
-  process.exit(2);
-}
+const scale = scaleArg("M");
 const samples = Number(arg("samples") ?? 50);
 /** Writes CPU profiles of the BFF's threads into this folder (node --cpu-prof). */
 const profileDir = arg("profile");

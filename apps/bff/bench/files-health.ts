@@ -12,9 +12,9 @@ import { Health } from "@trustmap/shared";
 import { silentLogger } from "../src/log";
 import { startServer } from "../src/server";
 import { FilesSource } from "../src/sources/files";
+import { arg } from "./args";
 
-const index = process.argv.indexOf("--labels");
-const labels = index >= 0 ? Number(process.argv[index + 1]) : 40_000;
+const labels = Number(arg("labels") ?? 40_000);
 if (!Number.isInteger(labels) || labels < 1) {
   console.error("bench: --labels takes a positive whole number");
   process.exit(2);

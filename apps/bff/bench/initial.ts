@@ -5,20 +5,12 @@
 //   pnpm -s --filter @trustmap/bff bench --scale S|M|L|XL [--views] [--events N]
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { WatchEvent } from "@trustmap/engine";
-import { SCALES, SyntheticWorld } from "@trustmap/engine/synthetic-world";
+import { SyntheticWorld } from "@trustmap/engine/synthetic-world";
 import { LiveCluster } from "../src/live/cluster";
 import { ScriptedSource } from "../src/testing/scripted";
+import { arg, scaleArg } from "./args";
 
-function arg(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
-const scale = SCALES[arg("scale") ?? "S"];
-if (scale === undefined) {
-  console.error(`bench: --scale takes one of ${Object.keys(SCALES).join(", ")}`);
-  process.exit(2);
-}
+const scale = scaleArg("S");
 const withViews = process.argv.includes("--views");
 const churnEvents = Number(arg("events") ?? 1000);
 const world = new SyntheticWorld(scale, 1);
