@@ -30,7 +30,3 @@ export function metadata(
   const base = { name, ...rest, ...(Object.keys(labels).length > 0 ? { labels } : {}) };
   return namespace === undefined ? base : { ...base, namespace };
 }
-
-export function matchLabels(labels: Labels): JsonMap {
-  return { matchLabels: labels };
-}

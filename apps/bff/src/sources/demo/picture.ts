@@ -41,10 +41,6 @@ export class Picture {
     return this.unread;
   }
 
-  count(kind: Kind): number {
-    return this.mirror(kind).size;
-  }
-
   /** Adds or replaces an object; nothing when it reads the same as before or cannot be read. */
   put(manifest: Manifest): WatchEvent | undefined {
     const kind = kindOf(manifest);
