@@ -94,12 +94,12 @@ export {
   identitiesOfNode,
 } from "./views/explain";
 export { explainEdge } from "./views/explain-edge";
-export { GroupedOverviewView, type Grouping, groupGraph, groupingKeys, groupValue } from "./views/grouped";
+export { GroupedOverviewView, type Grouping, groupGraph, groupingKeys } from "./views/grouped";
 export { clusterCounts, defaultDenyOf, emptySeverityCounts, namespaceSummaries } from "./views/namespaces";
 export { nodeDetails } from "./views/node-details";
 export { type ViewPresence, viewPresence } from "./views/presence";
 export { type ReachQuestion, reachOf } from "./views/reach";
-export { identityLabel, identityNodeId, namespaceNodeId, nodeName } from "./views/scoped";
+export { groupValue, identityLabel, identityNodeId, namespaceNodeId, nodeName } from "./views/scoped";
 export { searchNodes } from "./views/search";
 export { ANY_POD, diffSnapshots, OUTSIDE, type ViewPatch as EngineViewPatch } from "./views/view";
 export { NamespaceView, OverviewView, type View, WorkloadView } from "./views/views";

@@ -6,7 +6,8 @@ import { ClusterState } from "../state/cluster-state";
 import { command, networkCluster } from "../testing/arbitraries";
 import { eventsOf } from "../testing/events";
 import { RUNS } from "../testing/runs";
-import { GroupedOverviewView, type Grouping, groupGraph, groupValue } from "./grouped";
+import { GroupedOverviewView, type Grouping, groupGraph } from "./grouped";
+import { groupValue } from "./scoped";
 import { applyPatch, type ViewEdge, type ViewNode } from "./view";
 import { OverviewView } from "./views";
 

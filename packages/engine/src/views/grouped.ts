@@ -13,9 +13,6 @@ import type { Delta } from "../state/changes";
 import type { ClusterState } from "../state/cluster-state";
 import { addTo, removeFrom } from "../state/multimap";
 import { groupLabel, groupValue, namespaceNodeId } from "./scoped";
-
-export { groupValue };
-
 import {
   applyPatch,
   isEmptyPatch,
