@@ -29,7 +29,7 @@ describe("a view's copy on the main thread", () => {
       openEgressPods: 0,
     });
     const view = new LiveView("overview", { kind: "overview" });
-    view.load({ view: "overview", revision: 3, nodes: [node("old")], edges: [] });
+    view.loadPart({ view: "overview", revision: 3, nodes: [node("old")], edges: [] }, true, true);
     expect(view.loadPart({ view: "overview", revision: 7, nodes: [node("a")], edges: [] }, true, false)).toBe(
       false,
     );

@@ -36,11 +36,6 @@ export class LiveView {
   /** A snapshot being read part by part; it replaces the view's state with its last part. */
   private loading: { nodes: Map<string, ViewNode>; edges: Map<string, ViewEdge> } | undefined;
 
-  /** Takes the worker's whole snapshot: the view is ready. */
-  load(snapshot: ViewSnapshot): void {
-    this.loadPart(snapshot, true, true);
-  }
-
   /**
    * Takes one part of the worker's snapshot. Until the last part the view keeps answering from
    * what it held before; with the last it holds the snapshot and is ready. True when ready.
