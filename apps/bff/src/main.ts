@@ -1,10 +1,9 @@
 // Trustmap's BFF: `npm start` (or `pnpm --filter @trustmap/bff start -- [options]`).
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadExceptions, watchExceptions } from "./exceptions/file";
 import { allowedHostsOption } from "./http/hosts";
 import { jsonLogger } from "./log";
+import { bffPath } from "./paths";
 import { startServer } from "./server";
 import { DEFAULT_DEMO_INTERVAL_MS, DemoSource } from "./sources/demo";
 import { DemoDataError } from "./sources/demo/data";
@@ -143,7 +142,7 @@ if (!["127.0.0.1", "::1", "localhost"].includes(host)) {
     { host },
   );
 }
-const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
+const webRoot = bffPath("../web/dist");
 const server = await startServer({ source, host, port, logger, webRoot, accepted, allowedHosts }).catch(
   (error: Error) => fail(`cannot listen on ${host}:${port}: ${error.message}`),
 );

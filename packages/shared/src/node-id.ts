@@ -55,18 +55,26 @@ const NAME_SPECIAL = "%/,;=";
 const LABEL_SPECIAL = "%,;=";
 const PORT_SPECIAL = "%/,;=";
 
-function isSpecial(code: number, special: string): boolean {
-  return code <= 0x20 || isControlCode(code) || special.includes(String.fromCharCode(code));
+/** The ASCII codes a field escapes, as a table (ids are made for every identity of a cluster). */
+function asciiTable(special: string): Uint8Array {
+  const table = new Uint8Array(0x80);
+  for (let c = 0; c < 0x80; c++)
+    table[c] = c <= 0x20 || isControlCode(c) || special.includes(String.fromCharCode(c)) ? 1 : 0;
+  return table;
 }
 
+const TABLES = new Map([NAME_SPECIAL, LABEL_SPECIAL, PORT_SPECIAL].map((s) => [s, asciiTable(s)]));
+
 function escapeWith(text: string, special: string): string {
+  const table = TABLES.get(special) ?? asciiTable(special);
+  const isSpecial = (code: number) => (code < 0x80 ? table[code] === 1 : isControlCode(code));
   let i = 0;
-  while (i < text.length && !isSpecial(text.charCodeAt(i), special)) i++;
+  while (i < text.length && !isSpecial(text.charCodeAt(i))) i++;
   if (i === text.length) return text;
   let out = text.slice(0, i);
   for (; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    out += isSpecial(code, special) ? `%${code.toString(16).toUpperCase().padStart(2, "0")}` : text[i];
+    out += isSpecial(code) ? `%${code.toString(16).toUpperCase().padStart(2, "0")}` : text[i];
   }
   return out;
 }

@@ -95,7 +95,19 @@ class SharedOverview implements View {
 }
 
 const overview = new SharedOverview();
+/** Whether the source has listed everything once, and whether the overview was built since. */
+let loaded = false;
 let warmed = false;
+
+/**
+ * Builds the shared overview once the initial lists are in and applied: built sooner, it would be
+ * brought up to date with every batch of the lists, which costs more than building it once.
+ */
+function warmWhenLoaded(): void {
+  if (warmed || !loaded || draining) return;
+  warmed = true;
+  setImmediate(() => overview.warm());
+}
 
 function createView(ref: ViewRef): View {
   switch (ref.kind) {
@@ -151,10 +163,51 @@ function postSnapshot(key: string, entry: { view: View; revision: number }): voi
   } while (at < items);
 }
 
+/**
+ * While the source's first lists come in, batches are staged and settled (RBAC rows, findings,
+ * the views' patches) at most this often: settling after every page would recompute the rights
+ * and findings of the subjects and namespaces each page touches again and again.
+ */
+const SETTLE_EVERY_MS = 1000;
+/** Events staged and not settled yet, and the time staging them took. */
+let unsettledEvents = 0;
+let unsettledMs = 0;
+let settledAt = performance.now();
+let settleTimer: NodeJS.Timeout | undefined;
+
 function drain(): void {
   const batch = queue.splice(0, MAX_BATCH);
   const started = performance.now();
-  const delta = state.applyAll(batch);
+  state.stage(batch);
+  unsettledEvents += batch.length;
+  unsettledMs += performance.now() - started;
+  if (loaded || started - settledAt >= SETTLE_EVERY_MS) settle();
+  if (queue.length > 0) {
+    // Let watch and query messages in between batches.
+    setImmediate(drain);
+    return;
+  }
+  draining = false;
+  if (!state.unsettled) {
+    idle();
+    return;
+  }
+  // The lists go on (or the source stalled): what is staged is settled within SETTLE_EVERY_MS.
+  settleTimer ??= setTimeout(() => {
+    settleTimer = undefined;
+    if (draining) return;
+    settle();
+    idle();
+  }, SETTLE_EVERY_MS);
+}
+
+/** Settles what is staged: one revision, and one patch per watched view. */
+function settle(): void {
+  clearTimeout(settleTimer);
+  settleTimer = undefined;
+  if (!state.unsettled) return;
+  const started = performance.now();
+  const delta = state.settle();
   // Once per delta, whether or not a view drawn from it is watched now.
   overview.update(delta);
   const patches: ViewPatch[] = [];
@@ -166,21 +219,19 @@ function drain(): void {
   post({
     type: "step",
     revision: state.revision,
-    events: batch.length,
-    ms: performance.now() - started,
+    events: unsettledEvents,
+    ms: unsettledMs + performance.now() - started,
     patches,
   });
-  if (queue.length > 0) {
-    // Let watch and query messages in between batches.
-    setImmediate(drain);
-    return;
-  }
-  draining = false;
+  unsettledEvents = 0;
+  unsettledMs = 0;
+  settledAt = performance.now();
+}
+
+/** Every event received is applied and settled. */
+function idle(): void {
   post({ type: "idle", revision: state.revision, received });
-  if (!warmed) {
-    warmed = true;
-    setImmediate(() => overview.warm());
-  }
+  warmWhenLoaded();
 }
 
 /** The worker's answer to each query, typed by the channel's table: no casts between name and arguments. */
@@ -292,6 +343,8 @@ port.on("message", (message: ToWorker) => {
       }
       break;
     case "watch": {
+      // Views, answers and judgements read the state settled.
+      settle();
       let entry = views.get(message.key);
       if (entry === undefined) {
         entry = { view: createView(message.ref), ref: message.ref, revision: ++wireRevision };
@@ -303,10 +356,19 @@ port.on("message", (message: ToWorker) => {
     case "unwatch":
       views.delete(message.key);
       break;
+    case "loaded":
+      loaded = true;
+      if (!draining) {
+        settle();
+        idle();
+      }
+      break;
     case "accept":
+      settle();
       accept(message.exceptions, message.now);
       break;
     case "query":
+      settle();
       answer(message);
       break;
   }

@@ -1,5 +1,5 @@
 import type { EvidenceReport, Paper } from "@trustmap/shared";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { CHROMIUM_ARGS, findChromium, NO_CHROMIUM } from "./chromium";
 
 // The PDF evidence pack and the page screenshots are printed by headless Chromium from the web
@@ -117,7 +117,11 @@ export class ReportPrinter {
 
   private launch(executablePath: string): Promise<Browser> {
     if (this.browser === undefined) {
-      const launching = chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+      // Loaded on the first export: playwright-core takes half a second to load, which a BFF
+      // that never prints would pay at every start.
+      const launching = import("playwright-core").then(({ chromium }) =>
+        chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS }),
+      );
       this.browser = launching;
       launching.then(
         (browser) =>

@@ -9,6 +9,7 @@ import type {
   QueryResult,
   ToWorker,
 } from "../engine/protocol";
+import { ENGINE_WORKER } from "../paths";
 import type { ClusterSource, SourceSink } from "../sources/source";
 import { LiveView } from "./views";
 
@@ -57,6 +58,8 @@ export class LiveCluster implements SourceSink {
   private readonly history: number | undefined;
   private workerError: Error | undefined;
   private lapse: NodeJS.Timeout | undefined;
+  /** Whether the source was connected once (its first lists are all sent to the engine). */
+  private loaded = false;
   /** Events applied since start, engine steps taken, the longest step (ms), patches dropped as out of order. */
   eventsApplied = 0;
   steps = 0;
@@ -69,7 +72,7 @@ export class LiveCluster implements SourceSink {
   ) {
     this.idleViewMs = options.idleViewMs ?? 60_000;
     this.history = options.history;
-    this.worker = new Worker(new URL("../engine/worker-entry.mjs", import.meta.url), {
+    this.worker = new Worker(ENGINE_WORKER, {
       // A server for large clusters: a young generation large enough for the initial lists.
       resourceLimits: { maxYoungGenerationSizeMb: 192 },
     });
@@ -116,6 +119,10 @@ export class LiveCluster implements SourceSink {
   }
 
   status(status: SourceStatus): void {
+    if (status.state === "connected" && !this.loaded) {
+      this.loaded = true;
+      this.post({ type: "loaded" });
+    }
     this.current = status;
     for (const listener of this.listeners) listener.status(status);
   }

@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { SourceInfo, SourceStatus } from "@trustmap/shared";
+import { FILES_WORKER } from "../paths";
 import type { FolderRead, FolderResult } from "./files/folder";
 import type { ReadAnswer, ReaderData, ReadRequest } from "./files/protocol";
 import type { ClusterSource, SourceSink } from "./source";
@@ -57,7 +58,7 @@ export class FilesSource implements ClusterSource {
     const inside = !path.relative(process.cwd(), this.info.name).startsWith("..");
     const cwd = inside ? process.cwd() : path.dirname(this.info.name);
     const data: ReaderData = { directory: this.info.name, cwd };
-    const reader = new Worker(new URL("./files/worker-entry.mjs", import.meta.url), { workerData: data });
+    const reader = new Worker(FILES_WORKER, { workerData: data });
     reader.on("message", (answer: ReadAnswer) => this.receive(answer));
     reader.on("error", (error) => this.status("failed", `the manifest reader stopped: ${error.message}`));
     this.reader = reader;

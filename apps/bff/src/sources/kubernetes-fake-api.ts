@@ -16,6 +16,8 @@ export interface SeenRequest {
   readonly authorization: string | undefined;
   /** When it arrived (Date.now()). */
   readonly at: number;
+  /** Which TCP connection it came over: 1 for the server's first, and so on. */
+  readonly connection: number;
 }
 
 /** Answers a request itself (returns true), or leaves it to the fake's usual behaviour. */
@@ -32,6 +34,8 @@ export class FakeApiServer {
   private readonly collections = new Map<string, Map<string, RawObject>>();
   private readonly watches = new Map<string, Set<http.ServerResponse>>();
   private revision = 1000;
+  private readonly connections = new WeakMap<object, number>();
+  private connectionCount = 0;
 
   private constructor(private readonly server: http.Server) {}
 
@@ -41,6 +45,15 @@ export class FakeApiServer {
     server.on("request", (request, response) => api.answer(request, response));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return api;
+  }
+
+  private connectionOf(socket: object): number {
+    let id = this.connections.get(socket);
+    if (id === undefined) {
+      id = ++this.connectionCount;
+      this.connections.set(socket, id);
+    }
+    return id;
   }
 
   get url(): string {
@@ -146,6 +159,7 @@ export class FakeApiServer {
       query: url.searchParams,
       authorization: incoming.headers.authorization,
       at: Date.now(),
+      connection: this.connectionOf(incoming.socket),
     };
     this.requests.push(request);
     for (const script of this.scripts) if (script(request, response)) return;

@@ -225,6 +225,11 @@ describe("KubernetesSource: the first sync", () => {
     expect(firstLists).toEqual([...firstLists].sort((a, b) => a - b));
     expect(api.requestsFor(PODS, "list").map((r) => r.query.get("continue"))).toEqual([null, "c2", "c4"]);
     expect(api.requestsFor(PODS, "list").every((r) => r.query.get("limit") === "2")).toBe(true);
+    // The pages of one list come over one kept-alive connection, each kind's over its own.
+    const podPages = api.requestsFor(PODS, "list");
+    expect(new Set(podPages.map((r) => r.connection)).size).toBe(1);
+    const firstPages = RESOURCES.map((resource) => api.requests.find((r) => r.path === resource.path));
+    expect(new Set(firstPages.map((r) => r?.connection)).size).toBe(RESOURCES.length);
 
     // Finished pods take no part in traffic: they are not in the picture.
     expect(sink.keys("Pod")).toEqual(["shop/db", "shop/web-1", "shop/web-2", "shop/web-3"]);

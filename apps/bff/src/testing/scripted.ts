@@ -7,9 +7,12 @@ export class ScriptedSource implements ClusterSource {
   readonly info: SourceInfo = { kind: "files", name: "scripted test source", demo: false };
   private sink: SourceSink | undefined;
 
+  /** `initial`: the state it says on start (a source still listing says "connecting"). */
+  constructor(private readonly initial: SourceStatus["state"] = "connected") {}
+
   start(sink: SourceSink): void {
     this.sink = sink;
-    this.setStatus("connected");
+    this.setStatus(this.initial);
   }
 
   async stop(): Promise<void> {

@@ -11,6 +11,7 @@ import { wireRule } from "../report/report";
 import { command, networkCluster, rbacCluster } from "../testing/arbitraries";
 import { eventsOf } from "../testing/events";
 import { RUNS } from "../testing/runs";
+import type { Delta } from "./changes";
 import { ClusterState } from "./cluster-state";
 
 const RISKY_IDS = new Set(RISKY_RIGHTS.map((right) => right.id));
@@ -45,11 +46,24 @@ describe("the live engine", () => {
           for (const f of state.findings()) count(JSON.stringify(f), 1);
           const subjects = new Set(state.rbac().map((s) => subjectRef(s.subject)));
           for (const [index, cmd] of commands.entries()) {
-            // Every other command's events (a rollout is many) are applied as one batch.
+            // Commands take turns: their events (a rollout is many) applied one at a time, as
+            // one batch, or staged one at a time and settled once.
             const events = eventsOf(state, cmd);
-            const batches = index % 2 === 1 ? [events] : events.map((event) => [event]);
-            for (const batch of batches) {
-              const delta = state.applyAll(batch);
+            const steps: (() => Delta)[] =
+              index % 3 === 0
+                ? events.map((event) => () => state.applyAll([event]))
+                : index % 3 === 1
+                  ? [() => state.applyAll(events)]
+                  : [
+                      () => {
+                        for (const event of events) state.stage([event]);
+                        expect(state.unsettled).toBe(events.length > 0);
+                        return state.settle();
+                      },
+                    ];
+            for (const step of steps) {
+              const delta = step();
+              expect(state.unsettled).toBe(false);
               const cluster = state.cluster();
               expect(comparableConnectivity(state.connectivity())).toEqual(
                 comparableConnectivity(referenceConnectivity(cluster)),

@@ -2,15 +2,15 @@
 // `trustmap analyze` and the files source. `cluster/` is the company as the day starts, workloads
 // included; `changes/` holds the other state of objects the day flips back and forth.
 
-import { fileURLToPath } from "node:url";
 import { loadInput } from "@trustmap/cli/load";
 import { formatInputError, type InputDocument, parseCluster } from "@trustmap/engine";
+import { bffPath } from "../../paths";
 import type { JsonMap, Labels, Manifest } from "./manifest";
 import { INITIAL_ORDER } from "./picture";
 import { type Controller, parseImage, type WorkloadSpec } from "./workloads";
 
 /** Where the shipped company is. */
-export const DEMO_FOLDER = fileURLToPath(new URL("../../../demo/", import.meta.url));
+export const DEMO_FOLDER = bffPath("demo/");
 
 export interface CompanyData {
   /** The objects Trustmap reads (no pods: the workloads' controllers make those), in file order. */

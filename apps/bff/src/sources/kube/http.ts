@@ -47,9 +47,10 @@ export async function* get(
   query: URLSearchParams,
   signal: AbortSignal,
   onOpen: () => void,
+  session?: RequestSession,
 ): AsyncGenerator<string, void, undefined> {
   if (signal.aborted) return;
-  const options = await requestOptions(connection);
+  const options = session === undefined ? await requestOptions(connection) : await session.options();
   // Getting credentials may have run a plugin: stop() may have come meanwhile.
   if (signal.aborted) return;
   const url = requestUrl(connection.server, path, query);
@@ -87,7 +88,48 @@ export async function* get(
     signal.removeEventListener("abort", abort);
     // Ends the request when the reader stopped early (a 410 in a watch, or stop()).
     controller.abort();
-    if (options.agent instanceof http.Agent) options.agent.destroy();
+    if (session === undefined && options.agent instanceof http.Agent) options.agent.destroy();
+  }
+}
+
+/**
+ * Requests that follow one another (the pages of one list) over one connection: the credentials
+ * are read once and the TLS connection is kept alive between them, instead of a new TLS context
+ * and handshake per page. Behind a proxy each request still gets the proxy's own agent. Closed by
+ * its user once the requests are done.
+ */
+export class RequestSession {
+  private pending: Promise<https.RequestOptions> | undefined;
+
+  constructor(private readonly connection: Connection) {}
+
+  options(): Promise<https.RequestOptions> {
+    this.pending ??= requestOptions(this.connection).then((options) => {
+      const agent = options.agent;
+      // client-node makes a plain http(s).Agent per call unless a proxy is configured; its
+      // options (CA, client certificate) are those of the agent kept alive in its place.
+      if (agent?.constructor === https.Agent || agent?.constructor === http.Agent) {
+        const made = agent as http.Agent & { readonly options: https.AgentOptions };
+        const settings = { ...made.options, keepAlive: true, maxSockets: 1 };
+        made.destroy();
+        const keptAlive =
+          agent.constructor === https.Agent ? new https.Agent(settings) : new http.Agent(settings);
+        return { ...options, agent: keptAlive };
+      }
+      return options;
+    });
+    return this.pending;
+  }
+
+  close(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    void pending?.then(
+      (options) => {
+        if (options.agent instanceof http.Agent) options.agent.destroy();
+      },
+      () => undefined,
+    );
   }
 }
 

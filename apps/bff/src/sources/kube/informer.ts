@@ -1,7 +1,7 @@
 import { type Changes, KindMirror, noChanges } from "../mirror";
 import type { SourceSink } from "../source";
 import { ProtocolError, type Recovery, recoveryFor, type Verb } from "./failures";
-import { ApiStatusError, type Connection, get, parseStatus } from "./http";
+import { ApiStatusError, type Connection, get, parseStatus, RequestSession } from "./http";
 import { LineSplitter } from "./lines";
 import { isRecord, resourceVersionOf } from "./raw";
 import type { Resource } from "./resources";
@@ -113,22 +113,28 @@ export class Informer {
     const listed = new Set<string>();
     let continueToken: string | undefined;
     let resourceVersion: string | undefined;
-    do {
-      const page = await this.fetchPage(continueToken);
-      if (page === undefined) return;
-      // Slices, in case a server ignores `limit`: no turn of the event loop reads more than 500.
-      for (let start = 0; start < page.items.length; start += MAX_BATCH) {
-        const changes = noChanges();
-        for (const item of page.items.slice(start, start + MAX_BATCH)) {
-          const key = this.mirror.read(item, source, changes);
-          if (key !== undefined) listed.add(key);
+    // The pages of one list share credentials and a kept-alive connection.
+    const session = new RequestSession(this.env.connection);
+    try {
+      do {
+        const page = await this.fetchPage(continueToken, session);
+        if (page === undefined) return;
+        // Slices, in case a server ignores `limit`: no turn of the event loop reads more than 500.
+        for (let start = 0; start < page.items.length; start += MAX_BATCH) {
+          const changes = noChanges();
+          for (const item of page.items.slice(start, start + MAX_BATCH)) {
+            const key = this.mirror.read(item, source, changes);
+            if (key !== undefined) listed.add(key);
+          }
+          await this.deliver(changes);
+          await yieldToEventLoop();
         }
-        await this.deliver(changes);
-        await yieldToEventLoop();
-      }
-      continueToken = page.continueToken;
-      resourceVersion = page.resourceVersion;
-    } while (continueToken !== undefined);
+        continueToken = page.continueToken;
+        resourceVersion = page.resourceVersion;
+      } while (continueToken !== undefined);
+    } finally {
+      session.close();
+    }
     const changes = noChanges();
     this.mirror.sweep(listed, changes);
     await this.deliver(changes);
@@ -136,12 +142,15 @@ export class Informer {
     this.backoff.reset();
   }
 
-  private async fetchPage(continueToken: string | undefined): Promise<ListPage | undefined> {
+  private async fetchPage(
+    continueToken: string | undefined,
+    session: RequestSession,
+  ): Promise<ListPage | undefined> {
     // No resourceVersion: a consistent read, so a relist never goes back in time.
     const query = new URLSearchParams({ limit: String(this.env.settings.pageSize) });
     if (continueToken !== undefined) query.set("continue", continueToken);
     let body = "";
-    for await (const text of this.get(query)) body += text;
+    for await (const text of this.get(query, session)) body += text;
     if (this.env.signal.aborted) return undefined;
     return parseListPage(body);
   }
@@ -168,9 +177,16 @@ export class Informer {
     if (!received && Date.now() - started < SHORT_WATCH_MS) await sleep(this.backoff.next(), this.env.signal);
   }
 
-  private get(query: URLSearchParams): AsyncGenerator<string, void, undefined> {
+  private get(query: URLSearchParams, session?: RequestSession): AsyncGenerator<string, void, undefined> {
     const { connection, signal, status } = this.env;
-    return get(connection, this.resource.path, query, signal, () => status.healthy(this.resource.kind));
+    return get(
+      connection,
+      this.resource.path,
+      query,
+      signal,
+      () => status.healthy(this.resource.kind),
+      session,
+    );
   }
 
   private async applyWatchLines(lines: readonly string[]): Promise<void> {

@@ -1,0 +1,55 @@
+import { ClusterState, clusterCounts, type WatchEvent } from "@trustmap/engine";
+import { SCALES, SyntheticWorld } from "@trustmap/engine/synthetic-world";
+import { afterEach, describe, expect, it } from "vitest";
+import { ScriptedSource } from "../testing/scripted";
+import { LiveCluster } from "./cluster";
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+/** A world's initial lists as a watch's pages bring them: one ADDED event per object. */
+function pagesOf(world: SyntheticWorld, size: number): WatchEvent[][] {
+  const events: WatchEvent[] = [];
+  for (const list of world.initialEvents())
+    if (list.type === "RELIST")
+      for (const object of list.objects)
+        events.push({ type: "ADDED", kind: list.kind, object } as WatchEvent);
+  const pages: WatchEvent[][] = [];
+  for (let at = 0; at < events.length; at += size) pages.push(events.slice(at, at + size));
+  return pages;
+}
+
+describe("the engine worker while the source lists", () => {
+  it("settles the pages of the first lists together, and every event once listed", async () => {
+    const world = new SyntheticWorld(SCALES.S!, 2);
+    const source = new ScriptedSource("connecting");
+    const live = new LiveCluster(source);
+    live.start();
+    stops.push(() => live.stop());
+    const pages = pagesOf(world, 100);
+    expect(pages.length).toBeGreaterThan(20);
+
+    // The source never says it has listed everything: what came is settled all the same.
+    for (const page of pages) source.push(page);
+    await live.whenIdle();
+    // Pages taken in within a second of each other make one revision, not one per page.
+    expect(live.steps).toBeLessThanOrEqual(2);
+    const expected = new ClusterState();
+    expected.applyAll(world.initialEvents());
+    expect(await live.query("counts", {})).toEqual(clusterCounts(expected));
+
+    // Once listed, each event is settled as it comes.
+    source.setStatus("connected");
+    const churn = world.churn().events;
+    const before = live.steps;
+    for (const event of churn) {
+      source.push([event]);
+      await live.whenIdle();
+    }
+    expect(live.steps - before).toBeGreaterThanOrEqual(churn.length);
+    expected.applyAll(churn);
+    expect(await live.query("counts", {})).toEqual(clusterCounts(expected));
+  });
+});
