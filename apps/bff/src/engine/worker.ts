@@ -1,4 +1,4 @@
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import {
   type AcceptedException,
   analyzeGaps,
@@ -168,7 +168,7 @@ function postSnapshot(key: string, entry: { view: View; revision: number }): voi
  * the views' patches) at most this often: settling after every page would recompute the rights
  * and findings of the subjects and namespaces each page touches again and again.
  */
-const SETTLE_EVERY_MS = 1000;
+const SETTLE_EVERY_MS: number = (workerData as { settleEveryMs?: number } | null)?.settleEveryMs ?? 1000;
 /** Events staged and not settled yet, and the time staging them took. */
 let unsettledEvents = 0;
 let unsettledMs = 0;
@@ -226,6 +226,16 @@ function settle(): void {
   unsettledEvents = 0;
   unsettledMs = 0;
   settledAt = performance.now();
+}
+
+/**
+ * Views, answers and judgements read the state settled: what is staged is settled first (and,
+ * when nothing else is queued, said to be idle, since no timer is left to say it).
+ */
+function settleBeforeReading(): void {
+  if (!state.unsettled) return;
+  settle();
+  if (!draining) idle();
 }
 
 /** Every event received is applied and settled. */
@@ -343,8 +353,7 @@ port.on("message", (message: ToWorker) => {
       }
       break;
     case "watch": {
-      // Views, answers and judgements read the state settled.
-      settle();
+      settleBeforeReading();
       let entry = views.get(message.key);
       if (entry === undefined) {
         entry = { view: createView(message.ref), ref: message.ref, revision: ++wireRevision };
@@ -364,11 +373,11 @@ port.on("message", (message: ToWorker) => {
       }
       break;
     case "accept":
-      settle();
+      settleBeforeReading();
       accept(message.exceptions, message.now);
       break;
     case "query":
-      settle();
+      settleBeforeReading();
       answer(message);
       break;
   }

@@ -52,4 +52,27 @@ describe("the engine worker while the source lists", () => {
     expected.applyAll(churn);
     expect(await live.query("counts", {})).toEqual(clusterCounts(expected));
   });
+
+  it("says it is idle once a question settled what was staged", async () => {
+    const world = new SyntheticWorld(SCALES.S!, 3);
+    const source = new ScriptedSource("connecting");
+    // Staged pages wait a minute to be settled on their own: only questions settle them here.
+    const live = new LiveCluster(source, { settleEveryMs: 60_000 });
+    live.start();
+    stops.push(() => live.stop());
+    for (const page of pagesOf(world, 250)) source.push(page);
+    const all = new ClusterState();
+    all.applyAll(world.initialEvents());
+    // Each question settles what is staged by then: its answer is a settled state, and at last
+    // the whole cluster.
+    let counts = await live.query("counts", {});
+    for (let i = 0; i < 100 && counts.pods !== all.cluster().pods.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      counts = await live.query("counts", {});
+    }
+    expect(counts).toEqual(clusterCounts(all));
+    // No timer is left to say the worker is idle: the question's settling says it.
+    await live.whenIdle();
+    expect(live.backlog).toBe(0);
+  });
 });

@@ -26,6 +26,8 @@ export interface LiveOptions {
   readonly idleViewMs?: number;
   /** How many patches each view keeps for clients that resume or fall behind. */
   readonly history?: number;
+  /** While the source's first lists come in, how long staged pages may wait to be settled (ms). */
+  readonly settleEveryMs?: number;
 }
 
 const PROBLEMS_KEPT = 100;
@@ -73,6 +75,7 @@ export class LiveCluster implements SourceSink {
     this.idleViewMs = options.idleViewMs ?? 60_000;
     this.history = options.history;
     this.worker = new Worker(ENGINE_WORKER, {
+      workerData: { settleEveryMs: options.settleEveryMs ?? 1000 },
       // A server for large clusters: a young generation large enough for the initial lists.
       resourceLimits: { maxYoungGenerationSizeMb: 192 },
     });
