@@ -76,10 +76,8 @@ export class LiveCluster implements SourceSink {
     this.history = options.history;
     this.worker = new Worker(ENGINE_WORKER, {
       workerData: { settleEveryMs: options.settleEveryMs ?? 1000 },
-      // Nearly everything the engine allocates while the lists come in survives: a young
-      // generation of 48 MB (16 MB semi-spaces) copies less per scavenge than 192 MB did; the
-      // worker's CPU time to live at L fell by about 12 % (3.9-4.5 s against 4.3-5.0 s).
-      resourceLimits: { maxYoungGenerationSizeMb: 48 },
+      // A server for large clusters: a young generation large enough for the initial lists.
+      resourceLimits: { maxYoungGenerationSizeMb: 192 },
     });
     this.worker.on("message", (message: FromWorker) => this.receive(message));
     this.worker.on("error", (error) => this.fail(error));
