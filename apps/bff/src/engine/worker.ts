@@ -165,10 +165,11 @@ function postSnapshot(key: string, entry: { view: View; revision: number }): voi
 
 /**
  * While the source's first lists come in, batches are staged and settled (RBAC rows, findings,
- * the views' patches) at most this often: settling after every page would recompute the rights
- * and findings of the subjects and namespaces each page touches again and again.
+ * the views' patches) at most this often (LiveOptions.settleEveryMs): settling after every page
+ * would recompute the rights and findings of the subjects and namespaces each page touches again
+ * and again.
  */
-const SETTLE_EVERY_MS: number = (workerData as { settleEveryMs?: number } | null)?.settleEveryMs ?? 1000;
+const SETTLE_EVERY_MS: number = (workerData as { settleEveryMs: number }).settleEveryMs;
 /** Events staged and not settled yet, and the time staging them took. */
 let unsettledEvents = 0;
 let unsettledMs = 0;

@@ -95,8 +95,8 @@ export async function* get(
 /**
  * Requests that follow one another (the pages of one list) over one connection: the credentials
  * are read once and the TLS connection is kept alive between them, instead of a new TLS context
- * and handshake per page. Behind a proxy each request still gets the proxy's own agent. Closed by
- * its user once the requests are done.
+ * and handshake per page. Behind a proxy, the proxy's agent made for the first request serves
+ * them all. Closed by its user once the requests are done.
  */
 export class RequestSession {
   private pending: Promise<https.RequestOptions> | undefined;
