@@ -7,7 +7,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
+import { request as httpsRequest, type RequestOptions } from "node:https";
 import { createServer } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
 import { SyntheticWorld } from "@trustmap/engine/synthetic-world";
 import { startControlPlane } from "../src/testing/control-plane";
 import { StreamClient } from "../src/testing/sse-client";
@@ -52,6 +54,81 @@ function median(values: number[]): number {
   return Math.round((sorted[Math.floor(sorted.length / 2)] ?? Number.NaN) * 100) / 100;
 }
 
+/**
+ * When the API server's watch events reach a watcher of its own: Trustmap's watch gets the same
+ * events from the same server, so the time from one of these to the stream's patch is the time
+ * Trustmap took, apart from the API server's own (the API call's time until the event).
+ */
+class EventClock {
+  private readonly seen = new Map<string, number>();
+  private readonly requests: { destroy(): void }[] = [];
+
+  static async open(kubeconfigPath: string, paths: readonly string[]): Promise<EventClock> {
+    const config = new KubeConfig();
+    config.loadFromFile(kubeconfigPath);
+    const server = config.getCurrentCluster()?.server;
+    if (server === undefined) throw new Error(`bench: ${kubeconfigPath} names no cluster`);
+    const options: RequestOptions = {};
+    await config.applyToHTTPSOptions(options);
+    const clock = new EventClock();
+    for (const path of paths) await clock.watch(new URL(path, server), options);
+    return clock;
+  }
+
+  private readonly waiters = new Map<string, () => void>();
+
+  /** When the event of this type for this object name arrives (at once if it has). */
+  async at(type: string, name: string, timeoutMs = 30_000): Promise<number> {
+    const key = `${type} ${name}`;
+    if (!this.seen.has(key)) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`bench: no ${key} watch event`)), timeoutMs);
+        this.waiters.set(key, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.seen.get(key) as number;
+  }
+
+  close(): void {
+    for (const request of this.requests) request.destroy();
+  }
+
+  private watch(url: URL, options: RequestOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const request = httpsRequest(url, options, (response) => {
+        if (response.statusCode !== 200) {
+          reject(new Error(`bench: watch ${url.pathname} answered ${response.statusCode}`));
+          return;
+        }
+        resolve();
+        let buffer = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          const now = performance.now();
+          buffer += chunk;
+          for (let end = buffer.indexOf("\n"); end >= 0; end = buffer.indexOf("\n")) {
+            const event = JSON.parse(buffer.slice(0, end)) as {
+              type: string;
+              object: { metadata?: { name?: string } };
+            };
+            buffer = buffer.slice(end + 1);
+            const key = `${event.type} ${event.object.metadata?.name}`;
+            this.seen.set(key, now);
+            this.waiters.get(key)?.();
+            this.waiters.delete(key);
+          }
+        });
+      });
+      request.on("error", reject);
+      request.end();
+      this.requests.push(request);
+    });
+  }
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -79,8 +156,10 @@ const { cluster } = world;
 const plane = await startControlPlane({ controllerManager: false });
 let bff: ChildProcess | undefined;
 let stream: StreamClient | undefined;
+let clock: EventClock | undefined;
 const stop = async () => {
   stream?.close();
+  clock?.close();
   bff?.kill("SIGTERM");
   await plane.stop();
 };
@@ -203,23 +282,48 @@ try {
   const template = podsHere[0];
   if (template === undefined) throw new Error(`no pod in ${namespace}`);
 
-  /** Time from the API call to the patch of every watched view that the change touches. */
-  const timed = async (change: () => Promise<unknown>): Promise<number> => {
-    const before = views.map((view) => client.revision(view));
+  const podsPath = `/api/v1/namespaces/${namespace}/pods`;
+  const policiesPath = `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`;
+  const fromVersion = (path: string) =>
+    plane
+      .request("GET", `${path}?limit=1`)
+      .then(
+        (list) => `${path}?watch=1&resourceVersion=${(list as { metadata: Json }).metadata.resourceVersion}`,
+      );
+  clock = await EventClock.open(plane.kubeconfigPath, [
+    await fromVersion(podsPath),
+    await fromVersion(policiesPath),
+  ]);
+  const events = clock;
+  /** One change: times from the API call and from its watch event to the watched namespace view's patch. */
+  interface Timing {
+    readonly fromCall: number;
+    readonly fromEvent: number;
+  }
+  /** Samples whose patch reached the stream before the event reached the bench's own watch. */
+  let patchesFirst = 0;
+  const timed = async (
+    [type, name]: [type: string, name: string],
+    change: () => Promise<unknown>,
+  ): Promise<Timing> => {
+    const before = client.revision(views[1] as string);
     const begin = performance.now();
     await change();
     await client.until(
-      () => client.revision(views[1] as string) !== before[1],
+      () => client.revision(views[1] as string) !== before,
       30_000,
       "the namespace view's patch",
     );
-    return performance.now() - begin;
+    const patched = performance.now();
+    // The patch can come before the event reached this process's watch: Trustmap's part is then
+    // counted as zero.
+    const arrived = await events.at(type, name);
+    if (patched < arrived) patchesFirst++;
+    return { fromCall: patched - begin, fromEvent: Math.max(0, patched - arrived) };
   };
-  const podsPath = `/api/v1/namespaces/${namespace}/pods`;
-  const policiesPath = `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`;
-  const newIdentity: number[] = [];
-  const joining: number[] = [];
-  const policies: number[] = [];
+  const newIdentity: Timing[] = [];
+  const joining: Timing[] = [];
+  const policies: Timing[] = [];
   for (let i = 0; i < samples; i++) {
     // A rollout's pod: a new pod-template-hash makes a new identity, selected by the app's policies.
     const fresh = podManifest({
@@ -227,9 +331,13 @@ try {
       name: `bench-new-${i}`,
       labels: { ...template.labels, "pod-template-hash": `bench${i}` },
     });
-    newIdentity.push(await timed(() => plane.request("POST", podsPath, JSON.stringify(fresh))));
+    newIdentity.push(
+      await timed(["ADDED", `bench-new-${i}`], () => plane.request("POST", podsPath, JSON.stringify(fresh))),
+    );
     const same = podManifest({ ...template, name: `bench-join-${i}` });
-    joining.push(await timed(() => plane.request("POST", podsPath, JSON.stringify(same))));
+    joining.push(
+      await timed(["ADDED", `bench-join-${i}`], () => plane.request("POST", podsPath, JSON.stringify(same))),
+    );
     const allow = {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
@@ -240,8 +348,16 @@ try {
         ingress: [{ from: [{ ipBlock: { cidr: `203.0.113.${i % 256}/32` } }] }],
       },
     };
-    policies.push(await timed(() => plane.request("POST", policiesPath, JSON.stringify(allow))));
-    policies.push(await timed(() => plane.request("DELETE", `${policiesPath}/bench-allow-${i}`)));
+    policies.push(
+      await timed(["ADDED", allow.metadata.name], () =>
+        plane.request("POST", policiesPath, JSON.stringify(allow)),
+      ),
+    );
+    policies.push(
+      await timed(["DELETED", allow.metadata.name], () =>
+        plane.request("DELETE", `${policiesPath}/${allow.metadata.name}`),
+      ),
+    );
   }
   const status = readFileSync(`/proc/${bff?.pid}/status`, "utf8");
   const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
@@ -262,10 +378,19 @@ try {
       liveOverFloor: median(runs.map((r) => r.liveMs / r.floorMs)),
       liveAfterListeningOverFloor: median(runs.map((r) => (r.liveMs - r.listeningMs) / r.floorMs)),
       watched: { namespace, pods: namespacePods },
+      // From the watch event (as a watcher of the API server's own saw it) to the stream's patch:
+      // Trustmap's part.
       eventToPatchMs: {
-        podNewIdentity: stats(newIdentity),
-        podJoiningIdentity: stats(joining),
-        policyCreateDelete: stats(policies),
+        podNewIdentity: stats(newIdentity.map((t) => t.fromEvent)),
+        podJoiningIdentity: stats(joining.map((t) => t.fromEvent)),
+        policyCreateDelete: stats(policies.map((t) => t.fromEvent)),
+        patchesBeforeEvent: patchesFirst,
+      },
+      // From the API call: the API server's write and its watch's delivery, then Trustmap's part.
+      callToPatchMs: {
+        podNewIdentity: stats(newIdentity.map((t) => t.fromCall)),
+        podJoiningIdentity: stats(joining.map((t) => t.fromCall)),
+        policyCreateDelete: stats(policies.map((t) => t.fromCall)),
       },
       streamGaps: client.gaps.length,
       bffPeakRssMB: Math.round(peakKb / 1024),

@@ -6,7 +6,7 @@ import { type Command, command, networkCluster, podManifest } from "../testing/a
 import { eventsOf } from "../testing/events";
 import { RUNS } from "../testing/runs";
 import { acceptsAny, explicitSources, outsidePorts, podPairs, sendsToAny } from "./graph";
-import { namespaceNode, namespaceNodeId } from "./scoped";
+import { namespaceGraph, namespaceNode, namespaceNodeId } from "./scoped";
 import {
   ANY_POD,
   anyNode,
@@ -17,7 +17,7 @@ import {
   type ViewEdge,
   type ViewNode,
 } from "./view";
-import { OverviewView } from "./views";
+import { NamespaceView, OverviewView } from "./views";
 
 /**
  * The overview summed from scratch, pair by pair, as a reader of the rules would: every
@@ -97,7 +97,7 @@ const churn: fc.Arbitrary<Command> = fc.oneof(
 );
 
 describe("overview", () => {
-  it("equals the overview summed from scratch after every event, as identities come and go under selectors", () => {
+  it("and each namespace's view equal their graphs summed from scratch after every event, as identities come and go under selectors", () => {
     let selectedArrivals = 0;
     let selectedDepartures = 0;
     fc.assert(
@@ -111,6 +111,17 @@ describe("overview", () => {
           edges: new Map(first.edges.map((e) => [e.id, e])),
         };
         expect(sorted(first.nodes, first.edges)).toEqual(referenceOverview(state));
+        // Each namespace's view is kept by the same terms; its reference is its graph summed whole.
+        const namespaces = ["ns0", "ns1", "ns2", "ns3"].map((namespace) => {
+          const namespaceView = new NamespaceView(state, namespace);
+          const snapshot = namespaceView.snapshot();
+          return {
+            namespace,
+            view: namespaceView,
+            nodes: new Map(snapshot.nodes.map((n) => [n.id, n])),
+            edges: new Map(snapshot.edges.map((e) => [e.id, e])),
+          };
+        });
         for (const cmd of commands) {
           for (const event of eventsOf(state, cmd)) {
             // A departing identity's peers are cleared when it goes: count the matched ones before.
@@ -126,6 +137,14 @@ describe("overview", () => {
             expect(sorted([...seen.nodes.values()], [...seen.edges.values()])).toEqual(
               referenceOverview(fresh),
             );
+            for (const held of namespaces) {
+              const namespacePatch = held.view.update(delta);
+              if (namespacePatch !== undefined) applyPatch(held, namespacePatch);
+              const whole = namespaceGraph(fresh, held.namespace);
+              expect(sorted([...held.nodes.values()], [...held.edges.values()])).toEqual(
+                sorted([...whole.nodes.values()], [...whole.edges.values()]),
+              );
+            }
           }
         }
       }),

@@ -12,8 +12,9 @@ import { acceptsAny, explicitSources, explicitTargets, outsidePorts, podPairs, s
 import { ANY_POD, anyNode, EdgeSums, OUTSIDE, outsideNode, type ViewGraph, type ViewNode } from "./view";
 
 // Views of one namespace (its identities, peers elsewhere collapsed to their namespaces) and
-// of one workload (its pods). They are small, so each event recomputes them whole and the
-// patch is the difference.
+// of one workload (its pods), computed whole. A workload's view is small: each event recomputes
+// it and the patch is the difference. A namespace's is kept by terms (NamespaceView);
+// namespaceGraph is its definition, what the tests compare it with.
 
 export function identityNodeId(identity: LiveIdentity): string {
   return workloadNodeId(identity.key);
@@ -124,7 +125,10 @@ function finish(state: ClusterState, nodes: Map<string, ViewNode>, sums: EdgeSum
   return { nodes, edges };
 }
 
-/** One namespace by identity: its identities, their peers elsewhere as namespaces, "any pod" and "outside". */
+/**
+ * One namespace by identity: its identities, their peers elsewhere as namespaces, "any pod" and
+ * "outside", summed from scratch (NamespaceView keeps the same graph up to date by terms).
+ */
 export function namespaceGraph(state: ClusterState, namespace: string): ViewGraph {
   const nodes = new Map<string, ViewNode>();
   const sums = new EdgeSums();

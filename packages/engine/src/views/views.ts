@@ -1,10 +1,11 @@
+import { workloadNodeId } from "@trustmap/shared";
 import { PortSet } from "../netpol/ports";
 import { wirePorts } from "../report/report";
 import type { Delta } from "../state/changes";
 import type { ClusterState } from "../state/cluster-state";
 import type { LiveIdentity } from "../state/netpol-index";
 import { acceptsAny, explicitSources, explicitTargets, outsidePorts, sendsToAny } from "./graph";
-import { namespaceGraph, namespaceNode, namespaceNodeId, workloadGraph } from "./scoped";
+import { identityNode, identityNodeId, namespaceNode, namespaceNodeId, workloadGraph } from "./scoped";
 import {
   ANY_POD,
   anyNode,
@@ -50,49 +51,6 @@ abstract class GraphView implements View {
   abstract update(delta: Delta): ViewPatch | undefined;
 }
 
-/**
- * One namespace by identity. Small enough to recompute whole on an event that concerns it; the
- * events of the rest of the cluster pass it by.
- */
-export class NamespaceView extends GraphView {
-  constructor(
-    private readonly state: ClusterState,
-    readonly namespace: string,
-  ) {
-    super();
-    this.graph = namespaceGraph(state, namespace);
-  }
-
-  update(delta: Delta): ViewPatch | undefined {
-    if (!this.concerns(delta)) return undefined;
-    return this.advance(namespaceGraph(this.state, this.namespace));
-  }
-
-  /**
-   * Whether a delta can change this view: it touches the namespace, a namespace drawn as a node
-   * here (its pods, isolation or findings), an identity of either, or an identity whose rules or
-   * peers changed and that now names or is named by an identity of the namespace.
-   */
-  private concerns(delta: Delta): boolean {
-    const shown = (namespace: string) =>
-      namespace === this.namespace || this.graph.nodes.has(namespaceNodeId(namespace));
-    if (delta.namespaces.some(shown)) return true;
-    const { added, removed, resized, renamed } = delta.identities;
-    const { touched, ingressDirty, egressDirty } = delta.edges;
-    for (const list of [added, removed, resized, renamed, touched, ingressDirty, egressDirty])
-      if (list.some((identity) => shown(identity.namespace))) return true;
-    const reachesHere = (identities: Iterable<LiveIdentity>) => {
-      for (const identity of identities) if (identity.namespace === this.namespace) return true;
-      return false;
-    };
-    for (const identity of new Set([...added, ...touched, ...egressDirty]))
-      if (reachesHere(explicitTargets(identity))) return true;
-    for (const identity of new Set([...added, ...touched, ...ingressDirty]))
-      if (reachesHere(explicitSources(identity))) return true;
-    return false;
-  }
-}
-
 /** One workload (identity) by pod. */
 export class WorkloadView extends GraphView {
   constructor(
@@ -108,7 +66,7 @@ export class WorkloadView extends GraphView {
   }
 }
 
-/** What the overview last counted of an identity: its namespace's node and its pods. */
+/** What a summed view last counted of an identity: the node its terms are drawn on, and its pods. */
 interface Counted {
   readonly namespace: string;
   readonly node: string;
@@ -126,56 +84,77 @@ interface EdgeSum {
 /** An identity's edges to and from "any pod" and "outside": accepts any, in from outside, sends to any, out to outside. */
 type OwnTerms = readonly [PortSet, PortSet, PortSet, PortSet];
 
+interface Patch {
+  readonly putNodes: Map<string, ViewNode>;
+  readonly removeNodes: Set<string>;
+  readonly putEdges: Map<string, ViewEdge>;
+  readonly removeEdges: Set<string>;
+}
+
 /**
- * The cluster by namespace. An edge between namespaces sums terms: one per pair of identities
- * an explicit rule connects (with the ports allowed between them), and one per identity to or
- * from "any pod" and "outside". Each term is kept, with the port sets of each edge counted, so
- * an event adds and takes away the terms of the identities it touched: a new identity costs its
- * own sources and destinations, not a recount of every destination it reaches.
+ * A view whose edges sum terms: one per pair of identities an explicit rule connects (with the
+ * ports allowed between them), and one per identity to or from "any pod" and "outside". Each
+ * identity is drawn on one node (its namespace in the overview, itself in its namespace's view).
+ * Each term is kept, with the port sets of each edge counted, so an event takes away and adds
+ * back the terms of the identities it touched: a new identity costs its own sources and
+ * destinations, not a recount of every destination it reaches.
  */
-export class OverviewView extends GraphView {
-  /** Nonempty explicit terms by destination, then source (identity keys), with their ports. */
+abstract class SummedView implements View {
+  revision = 0;
+  /** Drawn explicit terms by destination, then source (identity keys), with their ports. */
   private readonly sourcesOf = new Map<string, Map<string, PortSet>>();
   /** The same terms by source: the destinations each identity reaches. */
   private readonly targetsOf = new Map<string, Set<string>>();
   private readonly own = new Map<string, OwnTerms>();
+  /** Identities with drawn terms, as last counted. */
   private readonly counted = new Map<string, Counted>();
   private readonly sums = new Map<string, EdgeSum>();
-  private readonly nodes = new Map<string, ViewNode>();
+  protected readonly nodes = new Map<string, ViewNode>();
   private readonly edges = new Map<string, ViewEdge>();
+  /** How many edges end at each node that is drawn only while an edge ends there. */
+  private readonly ends = new Map<string, number>();
 
-  constructor(private readonly state: ClusterState) {
-    super();
+  constructor(protected readonly state: ClusterState) {}
+
+  /** The node an identity's terms are drawn on. */
+  protected abstract nodeOf(identity: LiveIdentity): string;
+  /** Whether the view draws the explicit term from source to destination. */
+  protected abstract draws(source: LiveIdentity, destination: LiveIdentity): boolean;
+  /** Whether the view draws an identity's traffic with "any pod" and "outside". */
+  protected abstract drawsOwn(identity: LiveIdentity): boolean;
+  /** The node of an edge end drawn only while edges end there; undefined for the nodes the view keeps itself. */
+  protected abstract endNode(id: string): ViewNode | undefined;
+  /**
+   * Puts or removes the nodes the view keeps itself that the delta may have changed: those of
+   * the namespaces it names and of the identities whose terms were recounted.
+   */
+  protected abstract refreshNodes(
+    delta: Delta | undefined,
+    recounted: ReadonlySet<string>,
+    patch: Patch,
+  ): void;
+  /** Whether a delta can change this view at all (when not, the update is skipped). */
+  protected concerns(_delta: Delta): boolean {
+    return true;
+  }
+
+  snapshot(): ViewSnapshot {
+    return { revision: this.revision, nodes: [...this.nodes.values()], edges: [...this.edges.values()] };
+  }
+
+  /** Draws the terms of these identities (as sources and destinations) and the nodes. */
+  protected build(identities: Iterable<LiveIdentity>): void {
     const touched = new Set<string>();
-    for (const identity of state.identities()) this.count(identity);
-    for (const identity of state.identities()) {
-      this.addOwn(identity, touched);
+    const recounted = new Set<string>();
+    for (const identity of identities) {
+      recounted.add(identity.key);
+      if (this.drawsOwn(identity)) this.addOwn(identity, touched);
       for (const source of explicitSources(identity)) this.addExplicit(source, identity, touched);
+      for (const target of explicitTargets(identity)) this.addExplicit(identity, target, touched);
     }
-    const patch = this.emptyPatch();
+    const patch = emptyPatch();
     for (const id of touched) this.refreshEdge(id, patch);
-    for (const namespace of this.namespaceNames()) this.refreshNode(namespace, patch);
-  }
-
-  override snapshot(): ViewSnapshot {
-    const nodes = [...this.nodes.values()];
-    if (this.openEnded.get(ANY_POD)) nodes.push(anyNode());
-    if (this.openEnded.get(OUTSIDE)) nodes.push(outsideNode());
-    return { revision: this.revision, nodes, edges: [...this.edges.values()] };
-  }
-
-  private emptyPatch() {
-    return {
-      putNodes: new Map<string, ViewNode>(),
-      removeNodes: new Set<string>(),
-      putEdges: new Map<string, ViewEdge>(),
-      removeEdges: new Set<string>(),
-    };
-  }
-
-  private *namespaceNames(): Generator<string> {
-    yield* this.state.namespacesWithPods();
-    yield* this.state.namespaceObjects();
+    this.refreshNodes(undefined, recounted, patch);
   }
 
   /**
@@ -185,6 +164,7 @@ export class OverviewView extends GraphView {
    * pods keep their ports and change their pair counts.
    */
   update(delta: Delta): ViewPatch | undefined {
+    if (!this.concerns(delta)) return undefined;
     const keys = (identities: readonly LiveIdentity[]) => identities.map((identity) => identity.key);
     const changedEnds = [
       ...keys(delta.identities.added),
@@ -198,34 +178,30 @@ export class OverviewView extends GraphView {
     const resized = new Set(keys(delta.identities.resized));
     const recounted = new Set([...destinations, ...sources, ...resized]);
     const touched = new Set<string>();
+    /** Identities that lost a term: forgotten at the end if they have none left. */
+    const loose = new Set<string>();
     const kept: [string, string, PortSet][] = [];
 
     for (const d of destinations)
-      for (const s of [...(this.sourcesOf.get(d)?.keys() ?? [])]) this.removeExplicit(s, d, touched);
+      for (const s of [...(this.sourcesOf.get(d)?.keys() ?? [])]) this.removeExplicit(s, d, touched, loose);
     for (const s of sources)
-      for (const d of [...(this.targetsOf.get(s) ?? [])]) this.removeExplicit(s, d, touched);
+      for (const d of [...(this.targetsOf.get(s) ?? [])]) this.removeExplicit(s, d, touched, loose);
     for (const key of resized) {
       for (const [s, ports] of [...(this.sourcesOf.get(key) ?? [])]) {
-        this.removeExplicit(s, key, touched);
+        this.removeExplicit(s, key, touched, loose);
         kept.push([s, key, ports]);
       }
       for (const d of [...(this.targetsOf.get(key) ?? [])]) {
         kept.push([key, d, this.sourcesOf.get(d)!.get(key)!]);
-        this.removeExplicit(key, d, touched);
+        this.removeExplicit(key, d, touched, loose);
       }
     }
     for (const key of recounted) this.removeOwn(key, touched);
 
-    const namespaces = new Set<string>(delta.namespaces);
     for (const key of recounted) {
       const identity = this.state.identity(key);
-      const before = this.counted.get(key);
-      if (before !== undefined) namespaces.add(before.namespace);
       if (identity === undefined) this.counted.delete(key);
-      else {
-        this.count(identity);
-        namespaces.add(identity.namespace);
-      }
+      else if (this.counted.has(key)) this.count(identity);
     }
 
     for (const [s, d, ports] of kept) {
@@ -249,12 +225,16 @@ export class OverviewView extends GraphView {
     }
     for (const key of recounted) {
       const identity = this.state.identity(key);
-      if (identity !== undefined) this.addOwn(identity, touched);
+      if (identity !== undefined && this.drawsOwn(identity)) this.addOwn(identity, touched);
+    }
+    for (const key of [...loose, ...recounted]) {
+      if (!this.own.has(key) && !this.sourcesOf.has(key) && !this.targetsOf.has(key))
+        this.counted.delete(key);
     }
 
-    const patch = this.emptyPatch();
+    const patch = emptyPatch();
     for (const id of touched) this.refreshEdge(id, patch);
-    for (const namespace of namespaces) this.refreshNode(namespace, patch);
+    this.refreshNodes(delta, recounted, patch);
     if (patch.putNodes.size + patch.removeNodes.size + patch.putEdges.size + patch.removeEdges.size === 0)
       return undefined;
     this.revision++;
@@ -268,15 +248,15 @@ export class OverviewView extends GraphView {
     };
   }
 
-  private count(identity: LiveIdentity): void {
-    const counted = this.counted.get(identity.key);
+  /** Counts an identity's pods now; returns what was counted. */
+  private count(identity: LiveIdentity): Counted {
+    let counted = this.counted.get(identity.key);
     if (counted !== undefined) counted.pods = identity.pods.size;
-    else
-      this.counted.set(identity.key, {
-        namespace: identity.namespace,
-        node: namespaceNodeId(identity.namespace),
-        pods: identity.pods.size,
-      });
+    else {
+      counted = { namespace: identity.namespace, node: this.nodeOf(identity), pods: identity.pods.size };
+      this.counted.set(identity.key, counted);
+    }
+    return counted;
   }
 
   /** Pairs of distinct pods between two identities, as last counted. */
@@ -285,7 +265,7 @@ export class OverviewView extends GraphView {
   }
 
   private addExplicit(source: LiveIdentity, destination: LiveIdentity, touched: Set<string>): void {
-    if (this.sourcesOf.get(destination.key)?.has(source.key)) return;
+    if (this.sourcesOf.get(destination.key)?.has(source.key) || !this.draws(source, destination)) return;
     const ports = this.state.allowed(source, destination);
     if (!ports.isEmpty()) this.addTerm(source, destination, ports, touched);
   }
@@ -296,8 +276,8 @@ export class OverviewView extends GraphView {
     ports: PortSet,
     touched: Set<string>,
   ): void {
-    const from = this.counted.get(source.key)!;
-    const to = this.counted.get(destination.key)!;
+    const from = this.counted.get(source.key) ?? this.count(source);
+    const to = this.counted.get(destination.key) ?? this.count(destination);
     const shared = this.addToSum(from.node, to.node, ports, this.pairs(from, to), touched);
     let sources = this.sourcesOf.get(destination.key);
     if (sources === undefined) {
@@ -313,7 +293,12 @@ export class OverviewView extends GraphView {
     targets.add(destination.key);
   }
 
-  private removeExplicit(source: string, destination: string, touched: Set<string>): void {
+  private removeExplicit(
+    source: string,
+    destination: string,
+    touched: Set<string>,
+    loose: Set<string>,
+  ): void {
     const sources = this.sourcesOf.get(destination)!;
     const ports = sources.get(source)!;
     sources.delete(source);
@@ -324,10 +309,12 @@ export class OverviewView extends GraphView {
     const from = this.counted.get(source)!;
     const to = this.counted.get(destination)!;
     this.removeFromSum(`${from.node}->${to.node}`, ports, this.pairs(from, to), touched);
+    loose.add(source);
+    loose.add(destination);
   }
 
   private addOwn(identity: LiveIdentity, touched: Set<string>): void {
-    const { node, pods } = this.counted.get(identity.key)!;
+    const { node, pods } = this.count(identity);
     const terms: OwnTerms = [
       this.addToSum(ANY_POD, node, acceptsAny(identity), pods, touched),
       this.addToSum(OUTSIDE, node, outsidePorts(this.state, identity, "ingress"), pods, touched),
@@ -386,36 +373,40 @@ export class OverviewView extends GraphView {
     touched.add(id);
   }
 
-  /** How many edges touch "any pod" and "outside": their nodes exist while some edge does. */
-  private readonly openEnded = new Map<string, number>([
-    [ANY_POD, 0],
-    [OUTSIDE, 0],
-  ]);
-
-  private countOpenEnds(edge: ViewEdge, by: number, patch: ReturnType<OverviewView["emptyPatch"]>): void {
-    for (const end of [ANY_POD, OUTSIDE]) {
-      if (edge.source !== end && edge.target !== end) continue;
-      const before = this.openEnded.get(end)!;
+  /** Counts an edge in or out at its ends; an end's node is drawn while some edge ends there. */
+  private countEnds(edge: ViewEdge, by: number, patch: Patch): void {
+    for (const end of edge.source === edge.target ? [edge.source] : [edge.source, edge.target]) {
+      const node = this.endNode(end);
+      if (node === undefined) continue;
+      const before = this.ends.get(end) ?? 0;
       const after = before + by;
-      this.openEnded.set(end, after);
+      if (after === 0) this.ends.delete(end);
+      else this.ends.set(end, after);
       if (before === 0 && after > 0) {
+        this.nodes.set(end, node);
         patch.removeNodes.delete(end);
-        patch.putNodes.set(end, end === ANY_POD ? anyNode() : outsideNode());
+        patch.putNodes.set(end, node);
       } else if (before > 0 && after === 0) {
+        this.nodes.delete(end);
         patch.putNodes.delete(end);
         patch.removeNodes.add(end);
       }
     }
   }
 
-  private refreshEdge(id: string, patch: ReturnType<OverviewView["emptyPatch"]>): void {
+  /** Whether an edge ends at a node drawn only while edges end there. */
+  protected isDrawnEnd(id: string): boolean {
+    return this.ends.has(id);
+  }
+
+  private refreshEdge(id: string, patch: Patch): void {
     const before = this.edges.get(id);
     const sum = this.sums.get(id);
     if (sum === undefined) {
       this.edges.delete(id);
       if (before !== undefined) {
         patch.removeEdges.add(id);
-        this.countOpenEnds(before, -1, patch);
+        this.countEnds(before, -1, patch);
       }
       return;
     }
@@ -429,21 +420,166 @@ export class OverviewView extends GraphView {
       pairs: sum.pairs,
     };
     this.edges.set(id, edge);
-    if (before === undefined) this.countOpenEnds(edge, 1, patch);
+    if (before === undefined) this.countEnds(edge, 1, patch);
     if (before === undefined || JSON.stringify(before) !== JSON.stringify(edge)) patch.putEdges.set(id, edge);
   }
 
-  private refreshNode(namespace: string, patch: ReturnType<OverviewView["emptyPatch"]>): void {
-    const id = namespaceNodeId(namespace);
+  /** Puts a node the view keeps itself, or removes it (undefined), into the patch when it changed. */
+  protected putNode(id: string, node: ViewNode | undefined, patch: Patch): void {
     const before = this.nodes.get(id);
-    const exists = this.state.namespaceHasPods(namespace) || this.state.hasNamespaceObject(namespace);
-    if (!exists) {
+    if (node === undefined) {
+      if (before === undefined) return;
       this.nodes.delete(id);
-      if (before !== undefined) patch.removeNodes.add(id);
+      patch.putNodes.delete(id);
+      patch.removeNodes.add(id);
       return;
     }
-    const node = namespaceNode(this.state, namespace);
     this.nodes.set(id, node);
-    if (before === undefined || JSON.stringify(before) !== JSON.stringify(node)) patch.putNodes.set(id, node);
+    if (before === undefined || JSON.stringify(before) !== JSON.stringify(node)) {
+      patch.removeNodes.delete(id);
+      patch.putNodes.set(id, node);
+    }
+  }
+}
+
+function emptyPatch(): Patch {
+  return { putNodes: new Map(), removeNodes: new Set(), putEdges: new Map(), removeEdges: new Set() };
+}
+
+/**
+ * One namespace by identity: its identities, their peers elsewhere collapsed to their
+ * namespaces, "any pod" and "outside". The terms drawn are those with an end in the namespace;
+ * the events of the rest of the cluster pass it by.
+ */
+export class NamespaceView extends SummedView {
+  constructor(
+    state: ClusterState,
+    readonly namespace: string,
+  ) {
+    super(state);
+    this.build(state.identitiesIn(namespace));
+  }
+
+  /** The namespaces around this one drawn as nodes, by node id. */
+  private readonly namespaceOfNode = new Map<string, string>();
+
+  protected nodeOf(identity: LiveIdentity): string {
+    if (identity.namespace === this.namespace) return identityNodeId(identity);
+    const id = namespaceNodeId(identity.namespace);
+    this.namespaceOfNode.set(id, identity.namespace);
+    return id;
+  }
+
+  protected draws(source: LiveIdentity, destination: LiveIdentity): boolean {
+    return source.namespace === this.namespace || destination.namespace === this.namespace;
+  }
+
+  protected drawsOwn(identity: LiveIdentity): boolean {
+    return identity.namespace === this.namespace;
+  }
+
+  protected endNode(id: string): ViewNode | undefined {
+    if (id === ANY_POD) return anyNode();
+    if (id === OUTSIDE) return outsideNode();
+    const namespace = this.namespaceOfNode.get(id);
+    return namespace === undefined ? undefined : namespaceNode(this.state, namespace);
+  }
+
+  /** The identities of the namespace (all of them when the delta names it), and the namespaces drawn around it. */
+  protected refreshNodes(delta: Delta | undefined, recounted: ReadonlySet<string>, patch: Patch): void {
+    const identities = new Set(recounted);
+    for (const identity of delta?.identities.renamed ?? []) identities.add(identity.key);
+    const namespaces = new Set(delta?.namespaces ?? []);
+    if (delta === undefined || namespaces.has(this.namespace))
+      for (const identity of this.state.identitiesIn(this.namespace)) identities.add(identity.key);
+    for (const key of identities) {
+      const identity = this.state.identity(key);
+      const id = workloadNodeId(key);
+      if (identity === undefined) this.putNode(id, undefined, patch);
+      else if (identity.namespace === this.namespace)
+        this.putNode(id, identityNode(this.state, identity), patch);
+      else namespaces.add(identity.namespace);
+    }
+    for (const identity of delta?.identities.removed ?? []) namespaces.add(identity.namespace);
+    for (const key of recounted) {
+      const identity = this.state.identity(key);
+      if (identity !== undefined) namespaces.add(identity.namespace);
+    }
+    for (const namespace of namespaces) {
+      const id = namespaceNodeId(namespace);
+      if (this.isDrawnEnd(id)) this.putNode(id, namespaceNode(this.state, namespace), patch);
+    }
+  }
+
+  /**
+   * Whether a delta can change this view: it touches the namespace, a namespace drawn as a node
+   * here (its pods, isolation or findings), an identity of either, or an identity whose rules or
+   * peers changed and that now names or is named by an identity of the namespace.
+   */
+  protected override concerns(delta: Delta): boolean {
+    const shown = (namespace: string) =>
+      namespace === this.namespace || this.nodes.has(namespaceNodeId(namespace));
+    if (delta.namespaces.some(shown)) return true;
+    const { added, removed, resized, renamed } = delta.identities;
+    const { touched, ingressDirty, egressDirty } = delta.edges;
+    for (const list of [added, removed, resized, renamed, touched, ingressDirty, egressDirty])
+      if (list.some((identity) => shown(identity.namespace))) return true;
+    const reachesHere = (identities: Iterable<LiveIdentity>) => {
+      for (const identity of identities) if (identity.namespace === this.namespace) return true;
+      return false;
+    };
+    for (const identity of new Set([...added, ...touched, ...egressDirty]))
+      if (reachesHere(explicitTargets(identity))) return true;
+    for (const identity of new Set([...added, ...touched, ...ingressDirty]))
+      if (reachesHere(explicitSources(identity))) return true;
+    return false;
+  }
+}
+
+/** The cluster by namespace: every identity drawn on its namespace's node. */
+export class OverviewView extends SummedView {
+  constructor(state: ClusterState) {
+    super(state);
+    this.build(state.identities());
+  }
+
+  protected nodeOf(identity: LiveIdentity): string {
+    return namespaceNodeId(identity.namespace);
+  }
+
+  protected draws(): boolean {
+    return true;
+  }
+
+  protected drawsOwn(): boolean {
+    return true;
+  }
+
+  protected endNode(id: string): ViewNode | undefined {
+    if (id === ANY_POD) return anyNode();
+    if (id === OUTSIDE) return outsideNode();
+    return undefined;
+  }
+
+  /** Every namespace the delta names or that an identity recounted is or was in. */
+  protected refreshNodes(delta: Delta | undefined, recounted: ReadonlySet<string>, patch: Patch): void {
+    const namespaces = new Set<string>(delta?.namespaces ?? []);
+    if (delta === undefined) {
+      for (const namespace of this.state.namespacesWithPods()) namespaces.add(namespace);
+      for (const namespace of this.state.namespaceObjects()) namespaces.add(namespace);
+    }
+    for (const identity of delta?.identities.removed ?? []) namespaces.add(identity.namespace);
+    for (const key of recounted) {
+      const identity = this.state.identity(key);
+      if (identity !== undefined) namespaces.add(identity.namespace);
+    }
+    for (const namespace of namespaces) {
+      const exists = this.state.namespaceHasPods(namespace) || this.state.hasNamespaceObject(namespace);
+      this.putNode(
+        namespaceNodeId(namespace),
+        exists ? namespaceNode(this.state, namespace) : undefined,
+        patch,
+      );
+    }
   }
 }
