@@ -75,4 +75,24 @@ describe("the engine worker while the source lists", () => {
     await live.whenIdle();
     expect(live.backlog).toBe(0);
   });
+
+  it("counts the changes after the first lists in its events per second, not the lists", async () => {
+    const world = new SyntheticWorld(SCALES.S!, 4);
+    const source = new ScriptedSource("connecting");
+    const live = new LiveCluster(source);
+    live.start();
+    stops.push(() => live.stop());
+    const pages = pagesOf(world, 200);
+    for (const page of pages) source.push(page);
+    source.setStatus("connected");
+    await live.whenIdle();
+    expect(live.eventsApplied).toBe(pages.flat().length);
+    expect(live.eventsPerSecond()).toBe(0);
+    const churn = world.churn().events;
+    expect(churn.length).toBeGreaterThan(0);
+    for (const event of churn) source.push([event]);
+    await live.whenIdle();
+    // Over the last ten seconds: the churn alone.
+    expect(live.eventsPerSecond()).toBe(churn.length / 10);
+  });
 });

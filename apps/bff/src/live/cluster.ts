@@ -62,6 +62,8 @@ export class LiveCluster implements SourceSink {
   private lapse: NodeJS.Timeout | undefined;
   /** Whether the source was connected once (its first lists are all sent to the engine). */
   private loaded = false;
+  /** How many events the first lists sent: the picture itself, not changes to it. */
+  private listedEvents = Number.POSITIVE_INFINITY;
   /** Events applied since start, engine steps taken, the longest step (ms), patches dropped as out of order. */
   eventsApplied = 0;
   steps = 0;
@@ -124,6 +126,7 @@ export class LiveCluster implements SourceSink {
   status(status: SourceStatus): void {
     if (status.state === "connected" && !this.loaded) {
       this.loaded = true;
+      this.listedEvents = this.sent;
       this.post({ type: "loaded" });
     }
     this.current = status;
@@ -216,7 +219,7 @@ export class LiveCluster implements SourceSink {
     return new Promise((resolve) => this.idleWaiters.push({ until: this.sent, resolve }));
   }
 
-  /** Events applied per second over the last ten seconds. */
+  /** Changes applied per second over the last ten seconds (the first lists' events are not changes). */
   eventsPerSecond(): number {
     const since = Date.now() - 10_000;
     while (this.applied.length > 0 && this.applied[0]!.at < since) this.applied.shift();
@@ -229,12 +232,14 @@ export class LiveCluster implements SourceSink {
 
   private receive(message: FromWorker): void {
     switch (message.type) {
-      case "step":
+      case "step": {
         this.engineRevision = message.revision;
+        // Events are applied in the order sent: those past the first lists' count are changes.
+        const changes = this.eventsApplied + message.events - Math.max(this.eventsApplied, this.listedEvents);
         this.eventsApplied += message.events;
         this.steps++;
         this.longestStepMs = Math.max(this.longestStepMs, message.ms);
-        this.applied.push({ at: Date.now(), count: message.events });
+        if (changes > 0) this.applied.push({ at: Date.now(), count: changes });
         for (const patch of message.patches) {
           const view = this.views.get(patch.view);
           if (view === undefined) continue;
@@ -245,6 +250,7 @@ export class LiveCluster implements SourceSink {
           for (const listener of this.listeners) listener.patch(patch);
         }
         break;
+      }
       case "snapshot": {
         const view = this.views.get(message.key);
         if (view === undefined) return;
