@@ -88,4 +88,65 @@ describe("views", () => {
     );
     expect(patches).toBeGreaterThan(RUNS);
   });
+
+  it("mark a workload again when its service account's token setting changes its worst finding", () => {
+    // A hardened pod, isolated both ways: the token its service account mounts is its only
+    // medium finding. The account's change touches no identity, only the pod's findings.
+    const hardened = {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    };
+    const account = (automount: boolean) => ({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { namespace: "shop", name: "api" },
+      automountServiceAccountToken: automount,
+    });
+    const objects = [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } },
+      account(true),
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { namespace: "shop", name: "default-deny" },
+        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+      },
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { namespace: "shop", name: "api-1", labels: { app: "api" } },
+        spec: {
+          serviceAccountName: "api",
+          containers: [
+            {
+              name: "main",
+              image: `registry.example/api@sha256:${"a".repeat(64)}`,
+              securityContext: hardened,
+            },
+          ],
+        },
+      },
+    ];
+    const parsed = parseCluster(objects.map((object, i) => ({ source: `doc ${i}`, object })));
+    const state = ClusterState.from(parsed.cluster);
+    const view = new NamespaceView(state, "shop");
+    const held = client(view, (s) => asSnapshot(namespaceGraph(s, "shop")));
+    const workload = () => [...held.nodes.values()].find((node) => node.kind === "identity");
+    expect(workload()?.worst).toBe("medium");
+    for (const automount of [false, true]) {
+      const edited = parseCluster([{ source: "edit", object: account(automount) }]).cluster
+        .serviceAccounts[0]!;
+      const delta = state.apply({ type: "MODIFIED", kind: "ServiceAccount", object: edited });
+      expect(delta.identities.resized).toEqual([]);
+      const patch = view.update(delta);
+      expect(patch).toBeDefined();
+      applyPatch(held, patch!);
+      expect(workload()?.worst).toBe(automount ? "medium" : undefined);
+      expect(sorted({ nodes: [...held.nodes.values()], edges: [...held.edges.values()] })).toEqual(
+        sorted(held.fresh(ClusterState.from(state.cluster()))),
+      );
+    }
+  });
 });
