@@ -68,7 +68,6 @@ export class WorkloadView extends GraphView {
 
 /** What a summed view last counted of an identity: the node its terms are drawn on, and its pods. */
 interface Counted {
-  readonly namespace: string;
   readonly node: string;
   pods: number;
 }
@@ -253,7 +252,7 @@ abstract class SummedView implements View {
     let counted = this.counted.get(identity.key);
     if (counted !== undefined) counted.pods = identity.pods.size;
     else {
-      counted = { namespace: identity.namespace, node: this.nodeOf(identity), pods: identity.pods.size };
+      counted = { node: this.nodeOf(identity), pods: identity.pods.size };
       this.counted.set(identity.key, counted);
     }
     return counted;
