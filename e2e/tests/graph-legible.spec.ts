@@ -101,6 +101,12 @@ test("port labels are drawn only on the selected edge and on the edges under the
   await expect.poll(() => labelledEdges(page)).toEqual(hover.edges);
   await page.mouse.move(box.x + 2, box.y + 2);
   await expect.poll(() => labelledEdges(page)).toEqual([]);
+  // Leaving the graph straight from the node (to the page's header, as towards an export
+  // button) takes its labels away too: an export never draws what the pointer last pointed at.
+  await page.mouse.move(box.x + hover.at.x, box.y + hover.at.y);
+  await expect.poll(() => labelledEdges(page)).toEqual(hover.edges);
+  await page.mouse.move(box.x + hover.at.x, 2);
+  await expect.poll(() => labelledEdges(page)).toEqual([]);
 
   // A clicked edge is selected and labelled with its ports; no other edge is.
   const edge = await inGraph(

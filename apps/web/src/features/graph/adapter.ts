@@ -131,6 +131,9 @@ export class GraphAdapter {
       this.hovered = undefined;
       this.cy.batch(() => this.labelEdges());
     });
+    // cytoscape says nothing when the pointer leaves its canvas from over an element: without
+    // this, that element's port labels would stay, and be drawn into the next export.
+    this.cy.container()?.addEventListener("mouseleave", this.leave);
     this.positions = new StableLayout(this.cy, view);
     // The worker's layout fits the whole view to the screen: a zoom to nodes asked while it computed is made again.
     this.positions.onShown = () => {
@@ -190,7 +193,14 @@ export class GraphAdapter {
     return true;
   }
 
+  private readonly leave = (): void => {
+    if (this.hovered === undefined) return;
+    this.hovered = undefined;
+    this.cy.batch(() => this.labelEdges());
+  };
+
   destroy(): void {
+    this.cy.container()?.removeEventListener("mouseleave", this.leave);
     this.positions.destroy();
     this.cy.destroy();
   }
