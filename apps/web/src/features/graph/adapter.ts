@@ -127,10 +127,7 @@ export class GraphAdapter {
       this.hovered = event.target;
       this.cy.batch(() => this.labelEdges());
     });
-    this.cy.on("mouseout", "node, edge", () => {
-      this.hovered = undefined;
-      this.cy.batch(() => this.labelEdges());
-    });
+    this.cy.on("mouseout", "node, edge", this.leave);
     // cytoscape says nothing when the pointer leaves its canvas from over an element: without
     // this, that element's port labels would stay, and be drawn into the next export.
     this.cy.container()?.addEventListener("mouseleave", this.leave);
@@ -193,6 +190,7 @@ export class GraphAdapter {
     return true;
   }
 
+  /** The pointer left the element it was over (or the canvas): its port labels go. */
   private readonly leave = (): void => {
     if (this.hovered === undefined) return;
     this.hovered = undefined;
