@@ -8,6 +8,8 @@ import {
   layOut,
   type Point,
   placeNew,
+  ROOM_ACROSS,
+  ROOM_DOWN,
   SPACING,
 } from "./positions";
 
@@ -43,6 +45,22 @@ function closest(points: readonly Point[]): number {
   for (let i = 0; i < points.length; i++)
     for (let j = i + 1; j < points.length; j++) best = Math.min(best, distance(points[i]!, points[j]!));
   return best;
+}
+
+/** The pairs of nodes inside each other's room (a node with its label below it), by their ids. */
+function crowded(positions: ReadonlyMap<string, Point>): string[] {
+  const entries = [...positions];
+  const out: string[] = [];
+  for (let i = 0; i < entries.length; i++)
+    for (let j = i + 1; j < entries.length; j++) {
+      const [a, p] = entries[i]!;
+      const [b, q] = entries[j]!;
+      // Whole-number positions: a pair may come a rounding short of the room's edge.
+      const across = (Math.abs(p.x - q.x) + 1) / (ROOM_ACROSS * SPACING);
+      const down = (Math.abs(p.y - q.y) + 1) / (ROOM_DOWN * SPACING);
+      if (across * across + down * down < 1) out.push(`${a} ${b}`);
+    }
+  return out;
 }
 
 describe("the seed of a layout", () => {
@@ -89,7 +107,7 @@ describe("a fresh layout", () => {
     const input = view(5, 10);
     const positions = layOut(input);
     const points = [...positions.values()];
-    expect(closest(points)).toBeGreaterThan(SPACING / 4);
+    expect(crowded(positions)).toEqual([]);
     const edgeLengths = input.edges.map((e) => distance(positions.get(e.source)!, positions.get(e.target)!));
     const meanEdge = edgeLengths.reduce((a, b) => a + b, 0) / edgeLengths.length;
     let sum = 0;
@@ -102,6 +120,34 @@ describe("a fresh layout", () => {
     expect(meanEdge).toBeLessThan(sum / pairs / 2);
   });
 
+  it("spreads nodes that share every neighbour (a StatefulSet's pods) so that none is drawn over another", () => {
+    // Five pods of one StatefulSet, each its own identity, all talking to each other and to the
+    // same 25 namespaces: forces alone leave them in a clump at their neighbours' centre.
+    const pods = Array.from({ length: 5 }, (_, i) => `wl:data/kafka-${i}`);
+    const clients = Array.from({ length: 25 }, (_, i) => `ns:client-${i}`);
+    const input: LayoutInput = {
+      nodes: [
+        ...pods.map((id) => ({ id, group: "data" })),
+        ...clients.map((id) => ({ id, group: id.slice(3) })),
+      ],
+      edges: pods.flatMap((pod, i) => [
+        ...clients.map((client) => ({ source: client, target: pod })),
+        ...pods.slice(i + 1).map((other) => ({ source: pod, target: other })),
+      ]),
+    };
+    const positions = layOut(input);
+    expect(crowded(positions)).toEqual([]);
+    // Spread, not scattered: the pods stay nearer each other than the clients are to them on average.
+    const centre = {
+      x: pods.reduce((sum, id) => sum + positions.get(id)!.x, 0) / pods.length,
+      y: pods.reduce((sum, id) => sum + positions.get(id)!.y, 0) / pods.length,
+    };
+    const podSpread = Math.max(...pods.map((id) => distance(positions.get(id)!, centre)));
+    const clientDistance =
+      clients.reduce((sum, id) => sum + distance(positions.get(id)!, centre), 0) / clients.length;
+    expect(podSpread).toBeLessThan(clientDistance);
+  });
+
   it("lays out a view of 2,500 namespaces, each apart from the others", () => {
     const input = view(2500, 1);
     const positions = layOut(input);
@@ -109,6 +155,7 @@ describe("a fresh layout", () => {
     const points = [...positions.values()];
     const distinct = new Set(points.map((p) => `${p.x},${p.y}`));
     expect(distinct.size).toBe(2500);
+    expect(crowded(positions)).toEqual([]);
   });
 
   it("puts each group's nodes together on the grid by group", () => {

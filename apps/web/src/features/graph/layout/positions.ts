@@ -30,6 +30,20 @@ export interface LayoutInput {
 /** The distance the layout keeps between neighbouring nodes, in graph units (a node and its label). */
 export const SPACING = 90;
 
+/**
+ * The room a node takes with its label below it, in spacings: two nodes closer than this across
+ * and down (an ellipse) would draw one's shape or name over the other's.
+ */
+export const ROOM_ACROSS = 1.6;
+export const ROOM_DOWN = 0.8;
+
+/** How much two points overlap: below 1 when each is inside the other's room. */
+function crowding(dx: number, dy: number, spacing: number): number {
+  const ex = dx / (ROOM_ACROSS * spacing);
+  const ey = dy / (ROOM_DOWN * spacing);
+  return ex * ex + ey * ey;
+}
+
 /** Up to this many nodes every pair of nodes repels; above, only pairs a few spacings apart. */
 const EVERY_PAIR_LIMIT = 400;
 
@@ -233,6 +247,104 @@ function relax(
   }
 }
 
+/**
+ * Scales a part up about its centre until one node in four has its room (pushing pairs apart
+ * then makes room for the rest): a thousand namespaces pulled around one hub (DNS) make a ring
+ * far denser than their names allow, which pushing pairs apart alone would take thousands of
+ * passes to open. Scaling keeps the shape.
+ */
+function spread(xs: Float64Array, ys: Float64Array, spacing: number): void {
+  const n = xs.length;
+  if (n < 2) return;
+  // Each node's crowding by its nearest neighbour, looked for in the cells around it.
+  const cell = ROOM_ACROSS * spacing;
+  const cells = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const key = cellKey(Math.floor(xs[i]! / cell), Math.floor(ys[i]! / cell));
+    const members = cells.get(key);
+    if (members === undefined) cells.set(key, [i]);
+    else members.push(i);
+  }
+  const nearest = new Float64Array(n).fill(1);
+  for (let i = 0; i < n; i++) {
+    const cx = Math.floor(xs[i]! / cell);
+    const cy = Math.floor(ys[i]! / cell);
+    for (let ox = -1; ox <= 1; ox++)
+      for (let oy = -1; oy <= 1; oy++)
+        for (const j of cells.get(cellKey(cx + ox, cy + oy)) ?? []) {
+          if (j === i) continue;
+          const overlap = crowding(xs[j]! - xs[i]!, ys[j]! - ys[i]!, spacing);
+          if (overlap < nearest[i]!) nearest[i] = overlap;
+        }
+  }
+  nearest.sort();
+  // Crowding grows with the square of the scale; nodes on one point say nothing of it.
+  const fourth = nearest[Math.floor((n * 3) / 4)]!;
+  if (fourth >= 1 || fourth < 1e-6) return;
+  const factor = 1 / Math.sqrt(fourth);
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += xs[i]!;
+    my += ys[i]!;
+  }
+  mx /= n;
+  my /= n;
+  for (let i = 0; i < n; i++) {
+    xs[i] = mx + (xs[i]! - mx) * factor;
+    ys[i] = my + (ys[i]! - my) * factor;
+  }
+}
+
+/**
+ * Pushes apart nodes inside each other's room, pair by pair, until none is (or `passes` ran out).
+ * Forces alone leave nodes that share every neighbour (the pods of a StatefulSet talking to the
+ * same clients) in a clump at their neighbours' centre; this spreads the clump just enough.
+ */
+function separate(xs: Float64Array, ys: Float64Array, spacing: number, passes = 60): void {
+  const n = xs.length;
+  const cell = ROOM_ACROSS * spacing;
+  const cells = new Map<number, number[]>();
+  const push = (i: number, j: number): boolean => {
+    let dx = xs[j]! - xs[i]!;
+    let dy = ys[j]! - ys[i]!;
+    let overlap = crowding(dx, dy, spacing);
+    if (overlap >= 1) return false;
+    if (overlap < 1e-12) {
+      // Two nodes on one point: apart along a direction their indices decide.
+      const angle = ((i * 7 + j * 13) % 17) * ((2 * Math.PI) / 17);
+      dx = Math.cos(angle);
+      dy = Math.sin(angle);
+      overlap = crowding(dx, dy, spacing);
+    }
+    // Each moves half the way to the edge of the other's room (a little past it, so that it stays out).
+    const scale = (1.02 / Math.sqrt(overlap) - 1) / 2;
+    xs[i]! -= dx * scale;
+    ys[i]! -= dy * scale;
+    xs[j]! += dx * scale;
+    ys[j]! += dy * scale;
+    return true;
+  };
+  for (let pass = 0; pass < passes; pass++) {
+    cells.clear();
+    for (let i = 0; i < n; i++) {
+      const key = cellKey(Math.floor(xs[i]! / cell), Math.floor(ys[i]! / cell));
+      const members = cells.get(key);
+      if (members === undefined) cells.set(key, [i]);
+      else members.push(i);
+    }
+    let moved = false;
+    for (let i = 0; i < n; i++) {
+      const cx = Math.floor(xs[i]! / cell);
+      const cy = Math.floor(ys[i]! / cell);
+      for (let ox = -1; ox <= 1; ox++)
+        for (let oy = -1; oy <= 1; oy++)
+          for (const j of cells.get(cellKey(cx + ox, cy + oy)) ?? []) if (j > i && push(i, j)) moved = true;
+    }
+    if (!moved) return;
+  }
+}
+
 function cellKey(x: number, y: number): number {
   // Cells within ±2^20 of the origin: far more than any view spans.
   return (x + 0x100000) * 0x200000 + (y + 0x100000);
@@ -291,6 +403,8 @@ function layOutPart(nodes: readonly LayoutNode[], pairs: readonly [number, numbe
     centre(xs, ys);
     relax(xs, ys, pairs, spacing);
   }
+  spread(xs, ys, spacing);
+  separate(xs, ys, spacing);
   const minX = Math.min(...xs);
   const minY = Math.min(...ys);
   for (let i = 0; i < nodes.length; i++) {
@@ -370,17 +484,14 @@ class SpatialIndex {
     else cell.push(point);
   }
 
-  /** Whether no point is closer than `distance` (at most the cell size). */
-  free(point: Point, distance: number): boolean {
+  /** Whether no point is inside the room of a node at `point` (the room at most the cell size across). */
+  free(point: Point, spacing: number): boolean {
     const cx = Math.floor(point.x / this.size);
     const cy = Math.floor(point.y / this.size);
     for (let ox = -1; ox <= 1; ox++)
       for (let oy = -1; oy <= 1; oy++)
-        for (const other of this.cells.get(cellKey(cx + ox, cy + oy)) ?? []) {
-          const dx = other.x - point.x;
-          const dy = other.y - point.y;
-          if (dx * dx + dy * dy < distance * distance) return false;
-        }
+        for (const other of this.cells.get(cellKey(cx + ox, cy + oy)) ?? [])
+          if (crowding(other.x - point.x, other.y - point.y, spacing) < 1) return false;
     return true;
   }
 }
@@ -407,7 +518,7 @@ function freeSpot(id: string, anchor: Point, index: SpatialIndex, spacing: numbe
       x: Math.round(anchor.x + radius * Math.cos(angle)),
       y: Math.round(anchor.y + radius * Math.sin(angle)),
     };
-    if (index.free(point, spacing * 0.8)) return point;
+    if (index.free(point, spacing)) return point;
   }
   return { x: Math.round(anchor.x), y: Math.round(anchor.y) };
 }
@@ -427,7 +538,7 @@ export function placeNew(
   const added = new Map<string, Point>();
   const missing = nodes.filter((node) => !placed.has(node.id));
   if (missing.length === 0) return added;
-  const index = new SpatialIndex(spacing);
+  const index = new SpatialIndex(ROOM_ACROSS * spacing);
   for (const point of placed.values()) index.add(point);
   const where = (id: string) => placed.get(id) ?? added.get(id);
   const neighbours = new Map<string, string[]>();
