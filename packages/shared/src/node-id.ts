@@ -51,9 +51,9 @@ export function hasControlCharacter(text: string): boolean {
 }
 
 // `%`, spaces and control characters everywhere; then each field's delimiters.
-const NAME_SPECIAL = "%/,;=";
-const LABEL_SPECIAL = "%,;=";
-const PORT_SPECIAL = "%/,;=";
+const NAME_DELIMITERS = "%/,;=";
+const LABEL_DELIMITERS = "%,;=";
+const PORT_DELIMITERS = "%/,;=";
 
 /** The ASCII codes a field escapes, as a table (ids are made for every identity of a cluster). */
 function asciiTable(special: string): Uint8Array {
@@ -63,18 +63,22 @@ function asciiTable(special: string): Uint8Array {
   return table;
 }
 
-const TABLES = new Map([NAME_SPECIAL, LABEL_SPECIAL, PORT_SPECIAL].map((s) => [s, asciiTable(s)]));
+const NAME_SPECIAL = asciiTable(NAME_DELIMITERS);
+const LABEL_SPECIAL = asciiTable(LABEL_DELIMITERS);
+const PORT_SPECIAL = asciiTable(PORT_DELIMITERS);
 
-function escapeWith(text: string, special: string): string {
-  const table = TABLES.get(special) ?? asciiTable(special);
-  const isSpecial = (code: number) => (code < 0x80 ? table[code] === 1 : isControlCode(code));
+function isSpecial(table: Uint8Array, code: number): boolean {
+  return code < 0x80 ? table[code] === 1 : isControlCode(code);
+}
+
+function escapeWith(text: string, table: Uint8Array): string {
   let i = 0;
-  while (i < text.length && !isSpecial(text.charCodeAt(i))) i++;
+  while (i < text.length && !isSpecial(table, text.charCodeAt(i))) i++;
   if (i === text.length) return text;
   let out = text.slice(0, i);
   for (; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    out += isSpecial(code) ? `%${code.toString(16).toUpperCase().padStart(2, "0")}` : text[i];
+    out += isSpecial(table, code) ? `%${code.toString(16).toUpperCase().padStart(2, "0")}` : text[i];
   }
   return out;
 }
@@ -101,8 +105,21 @@ export function unescapeField(text: string): string | undefined {
   return out;
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * Sorts in place by UTF-16 code units, by insertion: a pod's labels and named ports are few, and
+ * this allocates nothing (it runs for every pod of the initial lists).
+ */
+function sortStrings(values: string[]): string[] {
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i]!;
+    let j = i - 1;
+    while (j >= 0 && values[j]! > value) {
+      values[j + 1] = values[j]!;
+      j--;
+    }
+    values[j + 1] = value;
+  }
+  return values;
 }
 
 function portText(port: NamedPort): string {
@@ -112,13 +129,13 @@ function portText(port: NamedPort): string {
 /** A workload identity's key: the body of its `wl:` id, the same for the same content in any order. */
 export function workloadKey(workload: WorkloadIdentity): string {
   let key = `${escapeWith(workload.namespace, NAME_SPECIAL)}/`;
-  const keys = Object.keys(workload.labels).sort(compare);
+  const keys = sortStrings(Object.keys(workload.labels));
   for (let i = 0; i < keys.length; i++) {
     const label = keys[i]!;
     if (i > 0) key += ",";
     key += `${escapeWith(label, LABEL_SPECIAL)}=${escapeWith(workload.labels[label]!, LABEL_SPECIAL)}`;
   }
-  if (workload.namedPorts.length > 0) key += `;${workload.namedPorts.map(portText).sort(compare).join(",")}`;
+  if (workload.namedPorts.length > 0) key += `;${sortStrings(workload.namedPorts.map(portText)).join(",")}`;
   return key;
 }
 
