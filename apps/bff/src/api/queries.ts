@@ -1,6 +1,5 @@
 import {
   type ClusterState,
-  findingsByNamespace,
   findingsPage,
   type MatrixRow,
   matrixPage,
@@ -42,9 +41,7 @@ class PerRevision<T> {
 
 export class Queries {
   private readonly findings = new PerRevision(() => this.state.findings());
-  private readonly findingsByNamespace = new PerRevision(() =>
-    findingsByNamespace(this.findings.get(this.state.revision)),
-  );
+  private readonly namespaceList = new PerRevision(() => namespaceSummaries(this.state));
   private readonly matrix = new PerRevision<MatrixRow[]>(() => matrixRows(this.state));
   /** The matrix rows by subject reference (who-can reads each subject's worst right from them). */
   private readonly matrixByRef = new PerRevision(
@@ -55,8 +52,7 @@ export class Queries {
   constructor(private readonly state: ClusterState) {}
 
   namespaces(): NamespaceSummary[] {
-    const byNamespace = this.findingsByNamespace.get(this.state.revision);
-    return namespaceSummaries(this.state, (name) => byNamespace.get(name) ?? []);
+    return this.namespaceList.get(this.state.revision);
   }
 
   matrixPage(query: QueryArgs<"matrix">): MatrixPage {

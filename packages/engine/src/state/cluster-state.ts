@@ -118,6 +118,12 @@ export function objectKey(kind: Kind, object: KindObjects[Kind]): string {
  * A cluster as the relists of a fresh watch, in the order that costs least: what pods refer to
  * (namespaces, service accounts, policies) before the pods, so no pod is examined twice.
  */
+/** A namespace's findings by severity, and how many of its findings an exception accepts. */
+export interface NamespaceFindingCounts {
+  readonly findings: Record<Severity, number>;
+  accepted: number;
+}
+
 export function initialEvents(cluster: Cluster): WatchEvent[] {
   return [
     { type: "RELIST", kind: "Namespace", objects: cluster.namespaces.filter((ns) => ns.declared) },
@@ -668,6 +674,55 @@ export class ClusterState implements FindingContext {
       }
     }
     return count;
+  }
+
+  /**
+   * Each namespace's findings by severity, those an exception accepts apart: what counting
+   * findingsInNamespace (judged by exceptionOf) gives for every namespace at once, without wording
+   * the findings of every pod (a pod's hit mask and its checks' severities say it).
+   */
+  findingCountsByNamespace(): Map<string, NamespaceFindingCounts> {
+    const out = new Map<string, NamespaceFindingCounts>();
+    const countsOf = (namespace: string): NamespaceFindingCounts => {
+      let counts = out.get(namespace);
+      if (counts === undefined) {
+        counts = { findings: { critical: 0, high: 0, medium: 0, low: 0, info: 0 }, accepted: 0 };
+        out.set(namespace, counts);
+      }
+      return counts;
+    };
+    const accepted = this.accepted();
+    for (const byKey of Object.values(this.findingsByTarget))
+      for (const list of byKey.values())
+        for (const finding of list) {
+          const namespaces = namespacesOfFinding(finding);
+          if (namespaces.size === 0) continue;
+          const isAccepted = accepted?.byKey.has(findingKey(finding)) === true;
+          for (const namespace of namespaces) {
+            const counts = countsOf(namespace);
+            if (isAccepted) counts.accepted++;
+            else counts.findings[finding.severity]++;
+          }
+        }
+    // A pod's findings name the pod and its service account, both of the pod's namespace.
+    for (const [key, hits] of this.podHits) {
+      const counts = countsOf(hits.pod.namespace);
+      const acceptedBits = accepted?.podBits.get(key) ?? 0;
+      for (let i = 0; i < POD_CHECKS.length; i++) {
+        const bit = 1 << i;
+        if ((hits.mask & bit) === 0) continue;
+        if ((acceptedBits & bit) !== 0) {
+          counts.accepted++;
+          continue;
+        }
+        const check = POD_CHECKS[i]!;
+        // A hit may be worse than its check's usual severity (strong capabilities): ask it only then.
+        const severity =
+          check.mayRaiseSeverity === true ? (check.hit(hits.pod).severity ?? check.severity) : check.severity;
+        counts.findings[severity]++;
+      }
+    }
+    return out;
   }
 
   /** The subjects that have findings of their own (every subject with a risky right is one). */

@@ -142,8 +142,7 @@ describe("the namespace list, the cluster's counts and the pods' marks", () => {
                       : worst;
               expect(state.worstOfPod(`${pod.namespace}/${pod.name}`)).toBe(worst);
             }
-            const inNamespace = (name: string) => findings.filter((f) => namespacesOfFinding(f).has(name));
-            expect(namespaceSummaries(state, inNamespace)).toEqual(
+            expect(namespaceSummaries(state)).toEqual(
               literalSummaries(state, findings, accepted),
             );
             const cluster = state.cluster();
@@ -166,5 +165,31 @@ describe("the namespace list, the cluster's counts and the pods' marks", () => {
     );
     // The exceptions made accepted findings (else the test would only check the counts without them).
     expect(acceptedSeen).toBeGreaterThan(0);
+  });
+
+  it("count a pod's finding at the severity its hit has (a strong capability raises it), as the worded findings say", () => {
+    const pod = (name: string, add: string[]) => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, namespace: "caps" },
+      spec: { containers: [{ name: "main", image: "app:1", securityContext: { capabilities: { add } } }] },
+    });
+    const parsed = parseCluster(
+      [pod("weak", ["NET_BIND_SERVICE"]), pod("strong", ["SYS_ADMIN"])].map((object, i) => ({
+        source: `doc ${i}`,
+        object,
+      })),
+    );
+    const state = ClusterState.from(parsed.cluster);
+    const worded = state.findingsInNamespace("caps");
+    expect(
+      worded
+        .filter((f) => f.id === "added-capabilities")
+        .map((f) => f.severity)
+        .sort(),
+    ).toEqual(["high", "medium"]);
+    const counts = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+    for (const finding of worded) counts[finding.severity]++;
+    expect(namespaceSummaries(state).find((n) => n.name === "caps")?.findings).toEqual(counts);
   });
 });

@@ -1,4 +1,4 @@
-import type { ClusterInfo, EngineQueries, Finding, NamespaceSummary, SeverityCounts } from "@trustmap/shared";
+import type { ClusterInfo, EngineQueries, NamespaceSummary, SeverityCounts } from "@trustmap/shared";
 import { isDefaultDeny } from "../findings/network";
 import type { NetworkPolicy } from "../objects/model";
 import type { ClusterState } from "../state/cluster-state";
@@ -37,13 +37,11 @@ export function defaultDenyOf(policies: readonly NetworkPolicy[]): {
 
 /**
  * Every namespace (sorted) with its pods, workloads, policies, default-deny, open pods and the
- * count of its open findings by severity (and of its accepted ones); `findingsIn` gives a namespace's findings
- * (namespacesOfFinding filed).
+ * count of its open findings by severity (and of its accepted ones), findings filed under every
+ * namespace their objects name (namespacesOfFinding).
  */
-export function namespaceSummaries(
-  state: ClusterState,
-  findingsIn: (namespace: string) => readonly Finding[],
-): NamespaceSummary[] {
+export function namespaceSummaries(state: ClusterState): NamespaceSummary[] {
+  const counts = state.findingCountsByNamespace();
   return state.namespaceNames().map((name) => {
     const ns = state.namespaceNamed(name)!;
     const identities = state.identitiesIn(name);
@@ -56,12 +54,9 @@ export function namespaceSummaries(
       if (!identity.isIsolated("ingress")) openIngressPods += identity.pods.size;
       if (!identity.isIsolated("egress")) openEgressPods += identity.pods.size;
     }
-    const findings = emptySeverityCounts();
-    let accepted = 0;
-    for (const finding of findingsIn(name)) {
-      if (state.exceptionOf(finding) !== undefined) accepted++;
-      else findings[finding.severity] = (findings[finding.severity] ?? 0) + 1;
-    }
+    const own = counts.get(name);
+    const findings = own === undefined ? emptySeverityCounts() : { ...own.findings };
+    const accepted = own?.accepted ?? 0;
     return {
       name,
       labels: { ...ns.labels },
