@@ -142,9 +142,7 @@ describe("the namespace list, the cluster's counts and the pods' marks", () => {
                       : worst;
               expect(state.worstOfPod(`${pod.namespace}/${pod.name}`)).toBe(worst);
             }
-            expect(namespaceSummaries(state)).toEqual(
-              literalSummaries(state, findings, accepted),
-            );
+            expect(namespaceSummaries(state)).toEqual(literalSummaries(state, findings, accepted));
             const cluster = state.cluster();
             expect(clusterCounts(state)).toEqual({
               namespaces: cluster.namespaces.length,
