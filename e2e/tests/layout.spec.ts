@@ -75,6 +75,60 @@ function spread(points: Positions): boolean {
   );
 }
 
+/**
+ * How the view sits on the screen: the nodes drawn outside the canvas, and the pairs of nodes
+ * whose shapes overlap (labels apart), by id.
+ */
+function onScreen(page: Page): Promise<{ outside: string[]; overlapping: string[] }> {
+  return page.evaluate(() => {
+    type Box = { x1: number; y1: number; x2: number; y2: number };
+    type Node = {
+      id(): string;
+      isParent(): boolean;
+      data(key: string): unknown;
+      renderedBoundingBox(options: { includeLabels: boolean }): Box;
+    };
+    type Core = { nodes(): { toArray(): Node[] }; width(): number; height(): number };
+    const cy = (window as unknown as { trustmapGraph: { cy: Core } }).trustmapGraph.cy;
+    const nodes = cy
+      .nodes()
+      .toArray()
+      .filter((node) => !node.isParent() && node.data("leaving") !== true);
+    const boxes = nodes.map((node) => ({
+      id: node.id(),
+      box: node.renderedBoundingBox({ includeLabels: false }),
+    }));
+    const outside = boxes
+      .filter(({ box }) => box.x1 < 0 || box.y1 < 0 || box.x2 > cy.width() || box.y2 > cy.height())
+      .map(({ id }) => id);
+    const overlapping: string[] = [];
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i]!.box;
+        const b = boxes[j]!.box;
+        if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2)
+          overlapping.push(`${boxes[i]!.id} ${boxes[j]!.id}`);
+      }
+    return { outside, overlapping };
+  });
+}
+
+test("a view is fitted to the screen and draws no node over another, a StatefulSet's pods included", async ({
+  page,
+}) => {
+  // data-prod: five Kafka pods, each its own workload, all talking to each other and to the same
+  // namespaces (forces alone pile such nodes on one spot).
+  await page.goto(`${STILL_URL}/?bench=1&view=${encodeURIComponent("namespace:data-prod")}`);
+  await graphReady(page);
+  const kafka = Object.keys(await positions(page)).filter((id) => id.includes("kafka"));
+  expect(kafka.length).toBeGreaterThanOrEqual(5);
+  expect(await onScreen(page)).toEqual({ outside: [], overlapping: [] });
+  await screenshot(page, "layout-data-prod");
+  await page.goto(`${STILL_URL}/?bench=1&view=overview`);
+  await graphReady(page);
+  expect(await onScreen(page)).toEqual({ outside: [], overlapping: [] });
+});
+
 test("a view shows the same positions when the user comes back, after a reload and in a new tab", async ({
   page,
   browser,
