@@ -178,7 +178,7 @@ function relax(
     degree[a]! += 1;
     degree[b]! += 1;
   }
-  const cells = new Map<number, number[]>();
+  const cells = new Cells(cutoff);
   // Small views: every pair repels, as Fruchterman and Reingold have it; large ones: near pairs only.
   const everyPair = n <= EVERY_PAIR_LIMIT;
   const repel = (i: number, j: number) => {
@@ -206,20 +206,11 @@ function relax(
     if (everyPair) {
       for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) repel(i, j);
     } else {
-      cells.clear();
-      for (let i = 0; i < n; i++) {
-        const key = cellKey(Math.floor(xs[i]! / cutoff), Math.floor(ys[i]! / cutoff));
-        const cell = cells.get(key);
-        if (cell === undefined) cells.set(key, [i]);
-        else cell.push(i);
-      }
-      for (let i = 0; i < n; i++) {
-        const cx = Math.floor(xs[i]! / cutoff);
-        const cy = Math.floor(ys[i]! / cutoff);
-        for (let ox = -1; ox <= 1; ox++)
-          for (let oy = -1; oy <= 1; oy++)
-            for (const j of cells.get(cellKey(cx + ox, cy + oy)) ?? []) if (j > i) repel(i, j);
-      }
+      cells.file(xs, ys);
+      for (let i = 0; i < n; i++)
+        cells.near(xs[i]!, ys[i]!, (j) => {
+          if (j > i) repel(i, j);
+        });
     }
     for (const [a, b] of pairs) {
       const ddx = xs[a]! - xs[b]!;
@@ -257,26 +248,13 @@ function spread(xs: Float64Array, ys: Float64Array, spacing: number): void {
   const n = xs.length;
   if (n < 2) return;
   // Each node's crowding by its nearest neighbour, looked for in the cells around it.
-  const cell = ROOM_ACROSS * spacing;
-  const cells = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) {
-    const key = cellKey(Math.floor(xs[i]! / cell), Math.floor(ys[i]! / cell));
-    const members = cells.get(key);
-    if (members === undefined) cells.set(key, [i]);
-    else members.push(i);
-  }
+  const cells = new Cells(ROOM_ACROSS * spacing);
+  cells.file(xs, ys);
   const nearest = new Float64Array(n).fill(1);
-  for (let i = 0; i < n; i++) {
-    const cx = Math.floor(xs[i]! / cell);
-    const cy = Math.floor(ys[i]! / cell);
-    for (let ox = -1; ox <= 1; ox++)
-      for (let oy = -1; oy <= 1; oy++)
-        for (const j of cells.get(cellKey(cx + ox, cy + oy)) ?? []) {
-          if (j === i) continue;
-          const overlap = crowding(xs[j]! - xs[i]!, ys[j]! - ys[i]!, spacing);
-          if (overlap < nearest[i]!) nearest[i] = overlap;
-        }
-  }
+  for (let i = 0; i < n; i++)
+    cells.near(xs[i]!, ys[i]!, (j) => {
+      if (j !== i) nearest[i] = Math.min(nearest[i]!, crowding(xs[j]! - xs[i]!, ys[j]! - ys[i]!, spacing));
+    });
   nearest.sort();
   // Crowding grows with the square of the scale; nodes on one point say nothing of it.
   const fourth = nearest[Math.floor((n * 3) / 4)]!;
@@ -303,8 +281,7 @@ function spread(xs: Float64Array, ys: Float64Array, spacing: number): void {
  */
 function separate(xs: Float64Array, ys: Float64Array, spacing: number, passes = 60): void {
   const n = xs.length;
-  const cell = ROOM_ACROSS * spacing;
-  const cells = new Map<number, number[]>();
+  const cells = new Cells(ROOM_ACROSS * spacing);
   const push = (i: number, j: number): boolean => {
     let dx = xs[j]! - xs[i]!;
     let dy = ys[j]! - ys[i]!;
@@ -326,22 +303,40 @@ function separate(xs: Float64Array, ys: Float64Array, spacing: number, passes = 
     return true;
   };
   for (let pass = 0; pass < passes; pass++) {
-    cells.clear();
-    for (let i = 0; i < n; i++) {
-      const key = cellKey(Math.floor(xs[i]! / cell), Math.floor(ys[i]! / cell));
-      const members = cells.get(key);
-      if (members === undefined) cells.set(key, [i]);
+    cells.file(xs, ys);
+    let moved = false;
+    for (let i = 0; i < n; i++)
+      cells.near(xs[i]!, ys[i]!, (j) => {
+        if (j > i && push(i, j)) moved = true;
+      });
+    if (!moved) return;
+  }
+}
+
+/** The points filed by square cells of a side: what lies within a side of a point is in the 3×3 cells around its own. */
+class Cells {
+  private readonly members = new Map<number, number[]>();
+
+  constructor(private readonly side: number) {}
+
+  /** Files every point afresh. */
+  file(xs: Float64Array, ys: Float64Array): void {
+    this.members.clear();
+    for (let i = 0; i < xs.length; i++) {
+      const key = cellKey(Math.floor(xs[i]! / this.side), Math.floor(ys[i]! / this.side));
+      const members = this.members.get(key);
+      if (members === undefined) this.members.set(key, [i]);
       else members.push(i);
     }
-    let moved = false;
-    for (let i = 0; i < n; i++) {
-      const cx = Math.floor(xs[i]! / cell);
-      const cy = Math.floor(ys[i]! / cell);
-      for (let ox = -1; ox <= 1; ox++)
-        for (let oy = -1; oy <= 1; oy++)
-          for (const j of cells.get(cellKey(cx + ox, cy + oy)) ?? []) if (j > i && push(i, j)) moved = true;
-    }
-    if (!moved) return;
+  }
+
+  /** Calls `visit` with every point filed in the cells around (x, y), its own cell included. */
+  near(x: number, y: number, visit: (j: number) => void): void {
+    const cx = Math.floor(x / this.side);
+    const cy = Math.floor(y / this.side);
+    for (let ox = -1; ox <= 1; ox++)
+      for (let oy = -1; oy <= 1; oy++)
+        for (const j of this.members.get(cellKey(cx + ox, cy + oy)) ?? []) visit(j);
   }
 }
 
