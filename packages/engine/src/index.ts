@@ -22,7 +22,7 @@ export {
 } from "./findings/gaps";
 export { type IndexedFinding, indexFindings } from "./findings/groups";
 export { isDefaultDeny } from "./findings/network";
-export { filterFindings, findingsByNamespace, findingsPage } from "./findings/page";
+export { filterFindings, findingsPage } from "./findings/page";
 export { identityKey } from "./identity/identity";
 export { computeConnectivity } from "./netpol/connectivity";
 export { PortSet } from "./netpol/ports";

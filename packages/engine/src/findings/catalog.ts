@@ -69,16 +69,18 @@ export function worse(a: Severity | undefined, b: Severity | undefined): Severit
   return RANK[a] <= RANK[b] ? a : b;
 }
 
+/** The severity of pod check i's finding on a pod it hits, without wording it. */
+export function podHitSeverity(pod: Pod, i: number): Severity {
+  const check = POD_CHECKS[i]!;
+  // A hit may be worse than its check's usual severity (strong capabilities): ask it only then.
+  return check.mayRaiseSeverity === true ? (check.hit(pod).severity ?? check.severity) : check.severity;
+}
+
 /** The worst severity among the findings a hit mask stands for, without wording them. */
 export function podWorstSeverity(pod: Pod, mask: number): Severity | undefined {
   let worst: Severity | undefined;
   for (let i = 0; i < POD_CHECKS.length; i++) {
-    if ((mask & (1 << i)) === 0) continue;
-    const check = POD_CHECKS[i]!;
-    // A hit may be worse than its check's usual severity (strong capabilities): ask it only then.
-    const severity =
-      check.mayRaiseSeverity === true ? (check.hit(pod).severity ?? check.severity) : check.severity;
-    worst = worse(worst, severity);
+    if ((mask & (1 << i)) !== 0) worst = worse(worst, podHitSeverity(pod, i));
   }
   return worst;
 }

@@ -10,6 +10,7 @@ import type {
   WorkloadRef,
 } from "@trustmap/shared";
 import type { ClusterState } from "../state/cluster-state";
+import { emptySeverityCounts } from "../views/namespaces";
 import { CHECKS, worse } from "./catalog";
 import { type AcceptedException, exceptionInfo, judge } from "./exceptions";
 import { FIX_FIRST_SCORING, type FixFirstEntry, fixFirst } from "./fix-first";
@@ -23,10 +24,6 @@ export interface GapsFilters {
   readonly pillar?: string | undefined;
   readonly id?: string | undefined;
   readonly search?: string | undefined;
-}
-
-function emptyCounts(): SeverityCounts {
-  return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
 }
 
 /** The filters other than severity and namespace (the namespace chooses what is read). */
@@ -57,7 +54,7 @@ export function judgeFindings(
   now: number,
 ): JudgedFindings {
   const search = filters.search?.toLowerCase();
-  const counts = emptyCounts();
+  const counts = emptySeverityCounts();
   const open: IndexedFinding[] = [];
   const accepted: JudgedFindings["accepted"][number][] = [];
   let expired = 0;
@@ -114,7 +111,7 @@ export function groupFindings(open: readonly IndexedFinding[]) {
         pillar: finding.pillar,
         severity: finding.severity,
         total: 0,
-        counts: emptyCounts(),
+        counts: emptySeverityCounts(),
         checks: new Map(),
       };
       pillars.set(finding.pillar, pillar);

@@ -1,7 +1,6 @@
 import type { EngineQueries, Finding, FindingsPage } from "@trustmap/shared";
 import type { ClusterState } from "../state/cluster-state";
 import { emptySeverityCounts } from "../views/namespaces";
-import { namespacesOfFinding } from "./finding";
 
 // The findings list as the API pages it: filters, counts by severity, one page.
 
@@ -21,22 +20,6 @@ export function filterFindings(
         f.message.toLowerCase().includes(search) ||
         f.objects.some((o) => o.toLowerCase().includes(search))),
   );
-}
-
-/** The findings (sorted, as state.findings() gives them) filed under each namespace they concern. */
-export function findingsByNamespace(findings: readonly Finding[]): Map<string, Finding[]> {
-  const byNamespace = new Map<string, Finding[]>();
-  for (const finding of findings) {
-    for (const ns of namespacesOfFinding(finding)) {
-      let list = byNamespace.get(ns);
-      if (list === undefined) {
-        list = [];
-        byNamespace.set(ns, list);
-      }
-      list.push(finding);
-    }
-  }
-  return byNamespace;
 }
 
 /**

@@ -17,6 +17,7 @@ import type { PolicyPort } from "../objects/model";
 import { selectorIsEmpty } from "../selectors/labelSelector";
 import type { PolicyState, RuleState } from "../state/netpol-index";
 import { describeRulePeers, selectorText } from "../views/explain";
+import { emptySeverityCounts } from "../views/namespaces";
 
 // The evidence report's sections, from what the live cluster already knows: findings grouped by
 // pillar and by control, the policies of the scope in words. Pure: the caller picks the scope.
@@ -70,7 +71,7 @@ export function evidenceReport(input: EvidenceInput): EvidenceReport {
 /** Every pillar, even those with no finding: "nothing found" is part of the evidence. */
 export function pillarSummaries(findings: readonly Finding[]): PillarSummary[] {
   return Pillar.options.map((pillar) => {
-    const counts = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+    const counts = emptySeverityCounts();
     const checks = new Map<string, number>();
     let total = 0;
     for (const finding of findings) {

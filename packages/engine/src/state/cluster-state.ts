@@ -1,10 +1,11 @@
-import type { Finding, Severity } from "@trustmap/shared";
+import type { Finding, Severity, SeverityCounts } from "@trustmap/shared";
 import {
   compareFindings,
   findingsOf,
   POD_CHECKS,
   podFindings,
   podHitMask,
+  podHitSeverity,
   podWorstSeverity,
   worse,
 } from "../findings/catalog";
@@ -39,6 +40,7 @@ import { compare } from "../objects/parse";
 import { bindingRef, type SubjectRights } from "../rbac/effective";
 import type { RulesOf } from "../rbac/matrix";
 import { roleRef } from "../rbac/roles";
+import { emptySeverityCounts } from "../views/namespaces";
 import { Changes, type Delta, type PodHits, toDelta } from "./changes";
 import { type LiveIdentity, NetpolIndex, type PolicyState } from "./netpol-index";
 import { RbacIndex } from "./rbac-index";
@@ -120,7 +122,7 @@ export function objectKey(kind: Kind, object: KindObjects[Kind]): string {
  */
 /** A namespace's findings by severity, and how many of its findings an exception accepts. */
 export interface NamespaceFindingCounts {
-  readonly findings: Record<Severity, number>;
+  readonly findings: SeverityCounts;
   accepted: number;
 }
 
@@ -686,7 +688,7 @@ export class ClusterState implements FindingContext {
     const countsOf = (namespace: string): NamespaceFindingCounts => {
       let counts = out.get(namespace);
       if (counts === undefined) {
-        counts = { findings: { critical: 0, high: 0, medium: 0, low: 0, info: 0 }, accepted: 0 };
+        counts = { findings: emptySeverityCounts(), accepted: 0 };
         out.set(namespace, counts);
       }
       return counts;
@@ -715,11 +717,7 @@ export class ClusterState implements FindingContext {
           counts.accepted++;
           continue;
         }
-        const check = POD_CHECKS[i]!;
-        // A hit may be worse than its check's usual severity (strong capabilities): ask it only then.
-        const severity =
-          check.mayRaiseSeverity === true ? (check.hit(hits.pod).severity ?? check.severity) : check.severity;
-        counts.findings[severity]++;
+        counts.findings[podHitSeverity(hits.pod, i)]++;
       }
     }
     return out;
