@@ -1,11 +1,12 @@
 // The BFF as `npm start` runs it (the esbuild bundle in dist/, with the Kubernetes client bundled
 // in) against a real kube-apiserver: the kubeconfig, its credentials and TLS go through the
 // bundled client, lists and watches through the bundle's own requests.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { NamespaceList } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startBundle } from "./testing/bundle";
 import {
   type ControlPlane,
   controlPlaneBuilt,
@@ -14,7 +15,6 @@ import {
 } from "./testing/control-plane";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-const bff = fileURLToPath(new URL("../", import.meta.url));
 
 let plane: ControlPlane | undefined;
 let running: ChildProcess | undefined;
@@ -34,23 +34,8 @@ afterAll(async () => {
 
 /** Starts dist/main.mjs on the control plane's kubeconfig; resolves with its URL once it says it runs. */
 function start(kubeconfigPath: string): Promise<string> {
-  const child = spawn(process.execPath, ["dist/main.mjs", "--port", "0", "--kubeconfig", kubeconfigPath], {
-    cwd: bff,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, TRUSTMAP_LOG: "warn" },
-  });
-  running = child;
-  let output = "";
-  child.stderr?.on("data", (chunk) => {
-    output += String(chunk);
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout?.on("data", (chunk) => {
-      output += String(chunk);
-      const url = /open (http:\/\/\S+)/.exec(output)?.[1];
-      if (url !== undefined) resolve(url.replace(/\/$/, ""));
-    });
-    child.on("exit", (code) => reject(new Error(`the bundle exited with ${code}:\n${output}`)));
+  return startBundle(["--kubeconfig", kubeconfigPath], (child) => {
+    running = child;
   });
 }
 

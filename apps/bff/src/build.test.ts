@@ -1,12 +1,12 @@
 // The BFF as `npm start` runs it: the esbuild bundle in dist/, with its two workers, started by
 // plain Node (no tsx). Built here as the start script builds it (unless unchanged since).
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { startBundle } from "./testing/bundle";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-const bff = fileURLToPath(new URL("../", import.meta.url));
 let running: ChildProcess | undefined;
 
 afterEach(async () => {
@@ -18,24 +18,9 @@ afterEach(async () => {
 });
 
 /** Starts dist/main.mjs with these arguments; resolves with its URL once it says it runs. */
-async function start(args: readonly string[]): Promise<string> {
-  const child = spawn(process.execPath, ["dist/main.mjs", "--port", "0", ...args], {
-    cwd: bff,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, TRUSTMAP_LOG: "warn" },
-  });
-  running = child;
-  let output = "";
-  child.stderr?.on("data", (chunk) => {
-    output += String(chunk);
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout?.on("data", (chunk) => {
-      output += String(chunk);
-      const url = /open (http:\/\/\S+)/.exec(output)?.[1];
-      if (url !== undefined) resolve(url.replace(/\/$/, ""));
-    });
-    child.on("exit", (code) => reject(new Error(`the bundle exited with ${code}:\n${output}`)));
+function start(args: readonly string[]): Promise<string> {
+  return startBundle(args, (child) => {
+    running = child;
   });
 }
 

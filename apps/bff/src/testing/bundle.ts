@@ -1,0 +1,33 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const bff = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * Starts the built BFF (dist/main.mjs, as `npm start` runs it) with these arguments on a free
+ * port. `started` gets the process at once (to be stopped after the test, whatever happens); the
+ * promise resolves with the URL it says it runs on, or rejects with its output when it exits.
+ */
+export function startBundle(
+  args: readonly string[],
+  started: (child: ChildProcess) => void,
+): Promise<string> {
+  const child = spawn(process.execPath, ["dist/main.mjs", "--port", "0", ...args], {
+    cwd: bff,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, TRUSTMAP_LOG: "warn" },
+  });
+  started(child);
+  let output = "";
+  child.stderr?.on("data", (chunk) => {
+    output += String(chunk);
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout?.on("data", (chunk) => {
+      output += String(chunk);
+      const url = /open (http:\/\/\S+)/.exec(output)?.[1];
+      if (url !== undefined) resolve(url.replace(/\/$/, ""));
+    });
+    child.on("exit", (code) => reject(new Error(`the bundle exited with ${code}:\n${output}`)));
+  });
+}
