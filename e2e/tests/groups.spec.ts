@@ -2,7 +2,13 @@ import { expect, type Page, test } from "@playwright/test";
 import { DemoCompany } from "../../apps/bff/src/sources/demo/company";
 import type { Core } from "../../apps/web/node_modules/cytoscape";
 import { cellAt, matrixLayout } from "../../apps/web/src/features/graph/matrix";
-import { ClusterState, groupGraph, groupValue, OverviewView } from "../../packages/engine/src/index";
+import {
+  ClusterState,
+  groupGraph,
+  groupValue,
+  NamespaceView,
+  OverviewView,
+} from "../../packages/engine/src/index";
 import { STILL_URL } from "../servers";
 import { graphReady } from "./helpers";
 
@@ -10,11 +16,25 @@ import { graphReady } from "./helpers";
 // engine's grouped view, a group opens in place as a frame around its namespaces, and the matrix
 // draws the same edges, each cell opening its explanation.
 
-/** The grouped view a fresh engine computes on the still demo's objects. */
-function engineGroups(by: string, open: (string | null)[]) {
+/**
+ * The grouped view a fresh engine computes on the still demo's objects: the cluster's, or that of
+ * `namespace` with the namespaces around it grouped.
+ */
+function engineGroups(by: string, open: (string | null)[], namespace?: string) {
   const state = new ClusterState();
   state.applyAll(new DemoCompany(1).snapshot());
-  return groupGraph(new OverviewView(state).snapshot(), (ns) => groupValue(state, ns, by), { by, open });
+  const inner = namespace === undefined ? new OverviewView(state) : new NamespaceView(state, namespace);
+  return groupGraph(inner.snapshot(), (ns) => groupValue(state, ns, by), { by, open });
+}
+
+/** Double-clicks a node where the graph draws it. */
+async function openNode(page: Page, id: string): Promise<void> {
+  const at = await page.evaluate((node) => {
+    const cy = (window as unknown as { trustmapGraph: { cy: Core } }).trustmapGraph.cy;
+    return cy.getElementById(node).renderedPosition();
+  }, id);
+  const box = (await page.getByTestId("graph").boundingBox())!;
+  await page.mouse.dblclick(box.x + at.x, box.y + at.y);
 }
 
 /** The view the page's URL names. */
@@ -60,12 +80,7 @@ test("the cluster grouped by team is the engine's grouping; a group opens in pla
   await expect(page.getByRole("navigation", { name: "Breadcrumbs" })).toContainText("by team");
 
   // Double-clicking the payments group opens it where it is: its namespaces inside its frame.
-  const at = await page.evaluate(() => {
-    const cy = (window as unknown as { trustmapGraph: { cy: Core } }).trustmapGraph.cy;
-    return cy.getElementById("grp:team=payments").renderedPosition();
-  });
-  const box = (await page.getByTestId("graph").boundingBox())!;
-  await page.mouse.dblclick(box.x + at.x, box.y + at.y);
+  await openNode(page, "grp:team=payments");
   await expect.poll(() => viewOf(page)).toBe("groups:team/=payments");
   await graphReady(page);
   const opened = engineGroups("team", ["payments"]);
@@ -91,6 +106,49 @@ test("the cluster grouped by team is the engine's grouping; a group opens in pla
   await expect(panel).toContainText(`${opened.nodes.get("grp:team=payments")?.namespaces} namespaces`);
   await panel.getByRole("button", { name: "Close the group" }).click();
   await expect.poll(() => viewOf(page)).toBe("groups:team");
+});
+
+test("a namespace opened from the grouped cluster draws the namespaces around it grouped the same way, a group opening in place", async ({
+  page,
+}) => {
+  await page.goto(`${STILL_URL}/?view=groups%3Ateam&bench=1`);
+  await graphReady(page);
+  // data-prod, reached through its team's group: the namespace with the most namespaces around it.
+  await openNode(page, "grp:team=data");
+  await expect.poll(() => viewOf(page)).toBe("groups:team/=data");
+  await graphReady(page);
+  await openNode(page, "ns:data-prod");
+  await expect.poll(() => viewOf(page)).toBe("namespace:data-prod/team");
+  await graphReady(page);
+  const around = engineGroups("team", [], "data-prod");
+  expect([...around.nodes.values()].filter((n) => n.kind === "group").length).toBeGreaterThan(1);
+  await expect
+    .poll(() => drawn(page))
+    .toEqual({ nodes: [...around.nodes.keys()].sort(), edges: [...around.edges.keys()].sort() });
+  const crumbs = page.getByRole("navigation", { name: "Breadcrumbs" });
+  await expect(crumbs).toContainText("by team");
+  await expect(crumbs).toContainText("data-prod");
+  await expect(page.getByLabel("Group namespaces by")).toHaveValue("team");
+
+  // The payments group opens around data-prod, where it is.
+  await openNode(page, "grp:team=payments");
+  await expect.poll(() => viewOf(page)).toBe("namespace:data-prod/team/=payments");
+  await graphReady(page);
+  const opened = engineGroups("team", ["payments"], "data-prod");
+  await expect
+    .poll(() => drawn(page))
+    .toEqual({ nodes: [...opened.nodes.keys()].sort(), edges: [...opened.edges.keys()].sort() });
+
+  // Choosing "nothing" draws every namespace around it, one by one.
+  await page.getByLabel("Group namespaces by").selectOption("");
+  await expect.poll(() => viewOf(page)).toBe("namespace:data-prod");
+  await graphReady(page);
+  const state = new ClusterState();
+  state.applyAll(new DemoCompany(1).snapshot());
+  const single = new NamespaceView(state, "data-prod").snapshot();
+  await expect
+    .poll(() => drawn(page))
+    .toEqual({ nodes: single.nodes.map((n) => n.id).sort(), edges: single.edges.map((e) => e.id).sort() });
 });
 
 test("the matrix draws the grouped view's edges; a cell opens the edge's explanation", async ({ page }) => {

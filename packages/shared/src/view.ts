@@ -49,8 +49,9 @@ export type ViewEdge = z.infer<typeof ViewEdge>;
 
 /**
  * Which view: the cluster by namespace, one namespace by identity, one identity by pod. The
- * cluster's view may group namespaces by a label (`groupBy`); `open` lists the groups shown
- * opened, by the label's value (null: the namespaces without the label).
+ * cluster's view may group namespaces by a label (`groupBy`), and so may a namespace's view
+ * group the other namespaces it draws; `open` lists the groups shown opened, by the label's
+ * value (null: the namespaces without the label).
  */
 export const ViewRef = z.discriminatedUnion("kind", [
   z
@@ -60,7 +61,14 @@ export const ViewRef = z.discriminatedUnion("kind", [
       open: z.array(z.string().nullable()).optional(),
     })
     .strict(),
-  z.object({ kind: z.literal("namespace"), namespace: z.string().min(1) }).strict(),
+  z
+    .object({
+      kind: z.literal("namespace"),
+      namespace: z.string().min(1),
+      groupBy: z.string().min(1).optional(),
+      open: z.array(z.string().nullable()).optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal("workload"), identity: z.string().min(1) }).strict(),
 ]);
 export type ViewRef = z.infer<typeof ViewRef>;
@@ -70,30 +78,36 @@ function openItem(value: string | null): string {
   return value === null ? "-" : `=${escapeField(value)}`;
 }
 
+/** A grouping in a view key: `<label key>[/<opened>,…]` (see openItem), the same for any order. */
+function groupingText(groupBy: string, opened: readonly (string | null)[] | undefined): string {
+  const open = [...new Set((opened ?? []).map(openItem))].sort();
+  return `${escapeField(groupBy)}${open.length === 0 ? "" : `/${open.join(",")}`}`;
+}
+
 /**
- * A view's name on the wire and in URLs: "overview", "groups:<label key>[/<opened>,…]" (see
- * openItem), "namespace:<name>", "workload:<identity key>" (see node-id.ts). The same grouping
- * with the same groups opened, in any order, has one key.
+ * A view's name on the wire and in URLs: "overview", "groups:<grouping>",
+ * "namespace:<name>[/<grouping>]" (a grouping as groupingText writes it; a namespace's name never
+ * holds a slash), "workload:<identity key>" (see node-id.ts).
  */
 export function viewKey(ref: ViewRef): string {
   switch (ref.kind) {
-    case "overview": {
-      if (ref.groupBy === undefined) return "overview";
-      const open = [...new Set((ref.open ?? []).map(openItem))].sort();
-      return `groups:${escapeField(ref.groupBy)}${open.length === 0 ? "" : `/${open.join(",")}`}`;
-    }
+    case "overview":
+      return ref.groupBy === undefined ? "overview" : `groups:${groupingText(ref.groupBy, ref.open)}`;
     case "namespace":
-      return `namespace:${ref.namespace}`;
+      return ref.groupBy === undefined
+        ? `namespace:${ref.namespace}`
+        : `namespace:${ref.namespace}/${groupingText(ref.groupBy, ref.open)}`;
     case "workload":
       return `workload:${ref.identity}`;
   }
 }
 
-function parseGroups(rest: string): ViewRef | undefined {
+/** Reads what groupingText writes. */
+function parseGrouping(rest: string): { groupBy: string; open?: (string | null)[] } | undefined {
   const slash = rest.indexOf("/");
   const groupBy = unescapeField(slash < 0 ? rest : rest.slice(0, slash));
   if (groupBy === undefined || groupBy === "") return undefined;
-  if (slash < 0) return { kind: "overview", groupBy };
+  if (slash < 0) return { groupBy };
   const open: (string | null)[] = [];
   for (const item of rest.slice(slash + 1).split(",")) {
     if (item === "-") open.push(null);
@@ -103,7 +117,16 @@ function parseGroups(rest: string): ViewRef | undefined {
       open.push(value);
     } else return undefined;
   }
-  return { kind: "overview", groupBy, open };
+  return { groupBy, open };
+}
+
+function parseNamespace(rest: string): ViewRef | undefined {
+  const slash = rest.indexOf("/");
+  if (slash < 0) return { kind: "namespace", namespace: rest };
+  const grouping = parseGrouping(rest.slice(slash + 1));
+  return slash === 0 || grouping === undefined
+    ? undefined
+    : { kind: "namespace", namespace: rest.slice(0, slash), ...grouping };
 }
 
 export function parseViewKey(key: string): ViewRef | undefined {
@@ -113,8 +136,11 @@ export function parseViewKey(key: string): ViewRef | undefined {
   const kind = key.slice(0, colon);
   const rest = key.slice(colon + 1);
   if (rest === "") return undefined;
-  if (kind === "groups") return parseGroups(rest);
-  if (kind === "namespace") return { kind: "namespace", namespace: rest };
+  if (kind === "groups") {
+    const grouping = parseGrouping(rest);
+    return grouping === undefined ? undefined : { kind: "overview", ...grouping };
+  }
+  if (kind === "namespace") return parseNamespace(rest);
   // A workload's identity is the key of its `wl:` node id: text the codec cannot read names none.
   if (kind === "workload")
     return decodeWorkloadKey(rest) === undefined ? undefined : { kind: "workload", identity: rest };

@@ -1,4 +1,4 @@
-import { ClusterState, groupGraph, groupValue, OverviewView } from "@trustmap/engine";
+import { ClusterState, groupGraph, groupValue, NamespaceView, OverviewView } from "@trustmap/engine";
 import { Explanation, GroupingList, type ViewEdge, type ViewNode, viewKey } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../log";
@@ -22,14 +22,15 @@ afterAll(async () => {
 const byId = <T extends { id: string }>(items: Iterable<T>) =>
   [...items].sort((a, b) => (a.id < b.id ? -1 : 1));
 
-/** What a fresh engine says the grouped view is, on the demo's objects as they are now. */
-function expected(by: string, open: (string | null)[]) {
+/**
+ * What a fresh engine says the grouped view is, on the demo's objects as they are now: the
+ * cluster's, or (`namespace`) that namespace's with the namespaces around it grouped.
+ */
+function expected(by: string, open: (string | null)[], namespace?: string) {
   const state = new ClusterState();
   state.applyAll(demo.snapshot());
-  const graph = groupGraph(new OverviewView(state).snapshot(), (ns) => groupValue(state, ns, by), {
-    by,
-    open,
-  });
+  const inner = namespace === undefined ? new OverviewView(state) : new NamespaceView(state, namespace);
+  const graph = groupGraph(inner.snapshot(), (ns) => groupValue(state, ns, by), { by, open });
   return { nodes: byId(graph.nodes.values()), edges: byId(graph.edges.values()) };
 }
 
@@ -64,22 +65,34 @@ describe("the cluster grouped by a namespace label", () => {
     const closed = viewKey({ kind: "overview", groupBy: "team" });
     const opened = viewKey({ kind: "overview", groupBy: "team", open: ["payments", null] });
     expect(opened).toBe("groups:team/-,=payments");
+    // A namespace's view with the namespaces around it grouped, the payments team's opened.
+    const system = viewKey({
+      kind: "namespace",
+      namespace: "kube-system",
+      groupBy: "team",
+      open: ["payments"],
+    });
+    expect(system).toBe("namespace:kube-system/team/=payments");
+    const keys = ["overview", closed, opened, system];
     // The cluster by namespace and both groupings are drawn from one overview in the worker.
-    const client = await StreamClient.connect(server.url, ["overview", closed, opened]);
-    await client.until(() => ["overview", closed, opened].every((key) => client.views.has(key)));
+    const client = await StreamClient.connect(server.url, keys);
+    await client.until(() => keys.every((key) => client.views.has(key)));
     for (let step = 0; step < 40; step++) {
       const revision = server.live.revision;
       demo.tick();
       await server.live.whenIdle();
       if (server.live.revision === revision) continue;
       // The stream has caught up when the tab holds each view at the server's revision.
-      await client.until(() =>
-        ["overview", closed, opened].every((key) => client.revision(key) === server.live.view(key)?.revision),
-      );
+      await client.until(() => keys.every((key) => client.revision(key) === server.live.view(key)?.revision));
       expect(held(client, "overview")).toEqual(byNamespace());
       expect(held(client, closed)).toEqual(expected("team", []));
       expect(held(client, opened)).toEqual(expected("team", ["payments", null]));
+      expect(held(client, system)).toEqual(expected("team", ["payments"], "kube-system"));
     }
+    // kube-system's DNS is reached from groups, closed and opened.
+    const around = held(client, system).nodes;
+    expect(around.some((n) => n.kind === "group" && n.open !== true)).toBe(true);
+    expect(around.some((n) => n.kind === "namespace" && n.group === "grp:team=payments")).toBe(true);
     const groups = held(client, closed).nodes.filter((n) => n.kind === "group");
     expect(groups.map((g) => g.label)).toContain("team=payments");
     expect(groups.find((g) => g.label === "team=payments")?.namespaces).toBe(3);

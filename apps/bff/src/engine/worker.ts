@@ -11,7 +11,7 @@ import {
   expiresAt,
   explainEdge,
   type GapsAnalysis,
-  GroupedOverviewView,
+  GroupedView,
   groupingKeys,
   type IndexedFinding,
   indexFindings,
@@ -114,9 +114,13 @@ function createView(ref: ViewRef): View {
     case "overview":
       return ref.groupBy === undefined
         ? overview
-        : new GroupedOverviewView(state, { by: ref.groupBy, open: ref.open ?? [] }, overview);
-    case "namespace":
-      return new NamespaceView(state, ref.namespace);
+        : new GroupedView(state, { by: ref.groupBy, open: ref.open ?? [] }, overview);
+    case "namespace": {
+      const namespace = new NamespaceView(state, ref.namespace);
+      return ref.groupBy === undefined
+        ? namespace
+        : new GroupedView(state, { by: ref.groupBy, open: ref.open ?? [] }, namespace);
+    }
     case "workload":
       return new WorkloadView(state, ref.identity);
   }

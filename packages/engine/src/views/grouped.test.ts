@@ -6,18 +6,23 @@ import { ClusterState } from "../state/cluster-state";
 import { command, networkCluster } from "../testing/arbitraries";
 import { eventsOf } from "../testing/events";
 import { RUNS } from "../testing/runs";
-import { GroupedOverviewView, type Grouping, groupGraph } from "./grouped";
+import { GroupedView, type Grouping, groupGraph } from "./grouped";
 import { groupValue } from "./scoped";
 import { applyPatch, type ViewEdge, type ViewNode } from "./view";
-import { OverviewView } from "./views";
+import { NamespaceView, OverviewView } from "./views";
 
 const byId = <T extends { id: string }>(items: Iterable<T>) =>
   [...items].sort((a, b) => (a.id < b.id ? -1 : 1));
 
-/** The grouped view a fresh engine gives: the namespace overview, grouped from scratch. */
-function fresh(state: ClusterState, grouping: Grouping) {
+/** The view grouped: the cluster by namespace (undefined) or one namespace's view. */
+function innerView(state: ClusterState, namespace: string | undefined) {
+  return namespace === undefined ? new OverviewView(state) : new NamespaceView(state, namespace);
+}
+
+/** The grouped view a fresh engine gives: the inner view, grouped from scratch. */
+function fresh(state: ClusterState, grouping: Grouping, namespace: string | undefined) {
   const graph = groupGraph(
-    new OverviewView(state).snapshot(),
+    innerView(state, namespace).snapshot(),
     (namespace) => groupValue(state, namespace, grouping.by),
     grouping,
   );
@@ -29,54 +34,63 @@ const grouping: fc.Arbitrary<Grouping> = fc.record({
   open: fc.uniqueArray(fc.constantFrom<string | null>("a", "b", "c", null), { maxLength: 2 }),
 });
 
-describe("the cluster grouped by a namespace label", () => {
-  it("equals the overview grouped from scratch after every event, with the patches applied in order", () => {
-    let patches = 0;
-    let groups = 0;
-    fc.assert(
-      fc.property(
-        networkCluster,
-        fc.array(command, { minLength: 1, maxLength: 15 }),
-        grouping,
-        (network, commands, chosen) => {
-          const initial = parseCluster(network.map((object, i) => ({ source: `doc ${i}`, object })));
-          const state = ClusterState.from(initial.cluster);
-          const view = new GroupedOverviewView(state, chosen);
-          const first = view.snapshot();
-          const client = {
-            nodes: new Map<string, ViewNode>(first.nodes.map((n) => [n.id, n])),
-            edges: new Map<string, ViewEdge>(first.edges.map((e) => [e.id, e])),
-            revision: first.revision,
-          };
-          expect({ nodes: byId(first.nodes), edges: byId(first.edges) }).toEqual(fresh(state, chosen));
-          for (const cmd of commands) {
-            for (const event of eventsOf(state, cmd)) {
-              const delta = state.apply(event);
-              const patch = view.update(delta);
-              if (patch !== undefined) {
-                expect(patch.base).toBe(client.revision);
-                applyPatch(client, patch);
-                client.revision = patch.revision;
-                patches++;
-              }
-              const expected = fresh(ClusterState.from(state.cluster()), chosen);
-              expect({ nodes: byId(client.nodes.values()), edges: byId(client.edges.values()) }).toEqual(
-                expected,
-              );
-              for (const node of client.nodes.values()) {
-                expect(hasControlCharacter(node.id)).toBe(false);
-                expect(decodeNodeId(node.id)).toBeDefined();
-                if (node.kind === "group") groups++;
+describe("namespaces grouped by a namespace label", () => {
+  it.each([
+    ["the cluster by namespace", undefined],
+    ["a namespace's view, the namespaces around it", "ns0"],
+  ])(
+    "in %s: equal to the view grouped from scratch after every event, with the patches applied in order",
+    (_, namespace) => {
+      let patches = 0;
+      let groups = 0;
+      fc.assert(
+        fc.property(
+          networkCluster,
+          fc.array(command, { minLength: 1, maxLength: 15 }),
+          grouping,
+          (network, commands, chosen) => {
+            const initial = parseCluster(network.map((object, i) => ({ source: `doc ${i}`, object })));
+            const state = ClusterState.from(initial.cluster);
+            const view = new GroupedView(state, chosen, innerView(state, namespace));
+            const first = view.snapshot();
+            const client = {
+              nodes: new Map<string, ViewNode>(first.nodes.map((n) => [n.id, n])),
+              edges: new Map<string, ViewEdge>(first.edges.map((e) => [e.id, e])),
+              revision: first.revision,
+            };
+            expect({ nodes: byId(first.nodes), edges: byId(first.edges) }).toEqual(
+              fresh(state, chosen, namespace),
+            );
+            for (const cmd of commands) {
+              for (const event of eventsOf(state, cmd)) {
+                const delta = state.apply(event);
+                const patch = view.update(delta);
+                if (patch !== undefined) {
+                  expect(patch.base).toBe(client.revision);
+                  applyPatch(client, patch);
+                  client.revision = patch.revision;
+                  patches++;
+                }
+                const expected = fresh(ClusterState.from(state.cluster()), chosen, namespace);
+                expect({ nodes: byId(client.nodes.values()), edges: byId(client.edges.values()) }).toEqual(
+                  expected,
+                );
+                for (const node of client.nodes.values()) {
+                  expect(hasControlCharacter(node.id)).toBe(false);
+                  expect(decodeNodeId(node.id)).toBeDefined();
+                  if (node.kind === "group") groups++;
+                }
               }
             }
-          }
-        },
-      ),
-      { numRuns: RUNS },
-    );
-    expect(patches).toBeGreaterThan(RUNS);
-    expect(groups).toBeGreaterThan(0);
-  });
+          },
+        ),
+        { numRuns: RUNS },
+      );
+      // Most runs patch the view (a namespace's view misses the events elsewhere) and draw groups.
+      expect(patches).toBeGreaterThan(RUNS / 2);
+      expect(groups).toBeGreaterThan(0);
+    },
+  );
 
   it("sums a closed group's namespaces and their edges, and shows an opened group's namespaces in it", () => {
     const overview = {

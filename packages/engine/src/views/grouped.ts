@@ -1,8 +1,9 @@
-// The cluster's view with namespaces grouped by a label (team, tenant, owner…): a group drawn
-// closed is one node that sums its namespaces' pods and open pods, carries their worst finding,
-// and stands in for them at both ends of every edge; a group drawn open shows its namespaces,
-// each marked with the group it belongs to. Kept up to date from the namespace overview's own
-// patches, so an event costs what it changes there plus the groups it touches.
+// A view with its namespace nodes grouped by a label (team, tenant, owner…): the cluster by
+// namespace, or one namespace's view with the namespaces around it. A group drawn closed is one
+// node that sums its namespaces' pods and open pods, carries their worst finding, and stands in
+// for them at both ends of every edge; a group drawn open shows its namespaces, each marked with
+// the group it belongs to. Kept up to date from the inner view's own patches, so an event costs
+// what it changes there plus the groups it touches.
 
 import { decodeNodeId, type GroupingList, groupNodeId, type Severity } from "@trustmap/shared";
 import { worse } from "../findings/catalog";
@@ -81,11 +82,12 @@ function portSetOf(edge: ViewEdge): PortSet {
 }
 
 /**
- * The grouped graph from the namespace overview's graph, computed from scratch: the definition
- * GroupedOverviewView keeps up to date, and what tests compare it with.
+ * The grouped graph from a view's graph (its namespace nodes grouped, the rest as they are),
+ * computed from scratch: the definition GroupedView keeps up to date, and what tests compare it
+ * with.
  */
 export function groupGraph(
-  overview: Pick<ViewSnapshot, "nodes" | "edges">,
+  graph: Pick<ViewSnapshot, "nodes" | "edges">,
   groupOf: (namespace: string) => string | null,
   grouping: Grouping,
 ): ViewGraph {
@@ -93,7 +95,7 @@ export function groupGraph(
   const target = new Map<string, string>();
   const members = new Map<string, ViewNode[]>();
   const nodes = new Map<string, ViewNode>();
-  for (const node of overview.nodes) {
+  for (const node of graph.nodes) {
     const namespace = namespaceOf(node);
     if (namespace === undefined) {
       target.set(node.id, node.id);
@@ -116,7 +118,7 @@ export function groupGraph(
     nodes.set(group, groupNode(grouping.by, ref.value, open.has(ref.value), nodesOfGroup));
   }
   const sums = new Map<string, ViewEdge[]>();
-  for (const edge of overview.edges) {
+  for (const edge of graph.edges) {
     const source = target.get(edge.source) ?? edge.source;
     const destination = target.get(edge.target) ?? edge.target;
     const id = `${source}->${destination}`;
@@ -168,25 +170,26 @@ function sumEdges(id: string, source: string, target: string, parts: Iterable<Vi
   return { id, source, target, ports: wirePorts(ports), pairs };
 }
 
-/** The grouped cluster view, kept up to date by the deltas through the namespace overview's patches. */
-export class GroupedOverviewView implements View {
+/** A view with its namespaces grouped, kept up to date by the deltas through the inner view's patches. */
+export class GroupedView implements View {
   revision = 0;
   private readonly inner: Pick<View, "snapshot" | "update">;
   private readonly open: ReadonlySet<string | null>;
-  /** The namespace overview as its patches build it. */
-  private readonly overview = { nodes: new Map<string, ViewNode>(), edges: new Map<string, ViewEdge>() };
+  /** The inner view as its patches build it. */
+  private readonly held = { nodes: new Map<string, ViewNode>(), edges: new Map<string, ViewEdge>() };
   /** Each namespace's group value when last read. */
   private readonly valueOf = new Map<string, string | null>();
-  /** Output node id → the overview nodes it stands for; output edge id → the overview edges. */
+  /** Output node id → the inner nodes it stands for; output edge id → the inner edges. */
   private readonly nodeMembers = new Map<string, Set<string>>();
   private readonly edgeMembers = new Map<string, Set<string>>();
-  /** Overview node id → its overview edges (either end), to move them when the node changes group. */
+  /** Inner node id → its inner edges (either end), to move them when the node changes group. */
   private readonly edgesAt = new Map<string, Set<string>>();
   private readonly out = { nodes: new Map<string, ViewNode>(), edges: new Map<string, ViewEdge>() };
 
   /**
-   * `inner` is the namespace overview it groups: its own by default, or one shared with other
-   * views (then updated once per delta by its owner, and `update` here reads the same patch).
+   * `inner` is the view it groups: the cluster by namespace of its own by default; a namespace's
+   * view; or the cluster by namespace shared with other views (then updated once per delta by its
+   * owner, and `update` here reads the same patch).
    */
   constructor(
     private readonly state: ClusterState,
@@ -217,13 +220,13 @@ export class GroupedOverviewView implements View {
     const dirtyEdges = new Set<string>();
     // A namespace whose label changed moves to another group, with its edges.
     for (const namespace of delta.namespaces) {
-      const node = this.overview.nodes.get(namespaceNodeId(namespace));
+      const node = this.held.nodes.get(namespaceNodeId(namespace));
       if (
         node === undefined ||
         this.valueOf.get(namespace) === groupValue(this.state, namespace, this.grouping.by)
       )
         continue;
-      const edges = [...(this.edgesAt.get(node.id) ?? [])].map((id) => this.overview.edges.get(id));
+      const edges = [...(this.edgesAt.get(node.id) ?? [])].map((id) => this.held.edges.get(id));
       for (const edge of edges) if (edge !== undefined) this.removeEdge(edge.id, dirtyEdges);
       this.removeNode(node.id, dirtyNodes);
       this.putNode(node, dirtyNodes);
@@ -247,7 +250,7 @@ export class GroupedOverviewView implements View {
     return out;
   }
 
-  /** The output node an overview node is drawn as. */
+  /** The output node an inner node is drawn as. */
   private targetOf(node: ViewNode): string {
     const namespace = namespaceOf(node);
     if (namespace === undefined) return node.id;
@@ -266,7 +269,7 @@ export class GroupedOverviewView implements View {
     const namespace = namespaceOf(node);
     if (namespace !== undefined)
       this.valueOf.set(namespace, groupValue(this.state, namespace, this.grouping.by));
-    this.overview.nodes.set(node.id, node);
+    this.held.nodes.set(node.id, node);
     const target = this.targetOf(node);
     addTo(this.nodeMembers, target, node.id);
     dirty.add(target);
@@ -278,7 +281,7 @@ export class GroupedOverviewView implements View {
   }
 
   private removeNode(id: string, dirty: Set<string>): void {
-    const node = this.overview.nodes.get(id);
+    const node = this.held.nodes.get(id);
     if (node === undefined) return;
     const target = this.targetOf(node);
     removeFrom(this.nodeMembers, target, id);
@@ -288,21 +291,21 @@ export class GroupedOverviewView implements View {
       removeFrom(this.nodeMembers, group, id);
       dirty.add(group);
     }
-    this.overview.nodes.delete(id);
+    this.held.nodes.delete(id);
     const namespace = namespaceOf(node);
     if (namespace !== undefined) this.valueOf.delete(namespace);
   }
 
   private edgeTarget(edge: ViewEdge): string {
-    const source = this.overview.nodes.get(edge.source);
-    const target = this.overview.nodes.get(edge.target);
+    const source = this.held.nodes.get(edge.source);
+    const target = this.held.nodes.get(edge.target);
     const from = source === undefined ? edge.source : this.targetOf(source);
     const to = target === undefined ? edge.target : this.targetOf(target);
     return `${from}->${to}`;
   }
 
   private putEdge(edge: ViewEdge, dirty: Set<string>): void {
-    this.overview.edges.set(edge.id, edge);
+    this.held.edges.set(edge.id, edge);
     addTo(this.edgesAt, edge.source, edge.id);
     addTo(this.edgesAt, edge.target, edge.id);
     const id = this.edgeTarget(edge);
@@ -311,14 +314,14 @@ export class GroupedOverviewView implements View {
   }
 
   private removeEdge(id: string, dirty: Set<string>): void {
-    const edge = this.overview.edges.get(id);
+    const edge = this.held.edges.get(id);
     if (edge === undefined) return;
     const target = this.edgeTarget(edge);
     removeFrom(this.edgeMembers, target, id);
     dirty.add(target);
     removeFrom(this.edgesAt, edge.source, id);
     removeFrom(this.edgesAt, edge.target, id);
-    this.overview.edges.delete(id);
+    this.held.edges.delete(id);
   }
 
   /** Recomputes the dirty output nodes and edges from their members; the patch of what changed. */
@@ -340,7 +343,7 @@ export class GroupedOverviewView implements View {
         patch.putNodes.push(next);
     }
     for (const id of dirtyEdges) {
-      const members = [...(this.edgeMembers.get(id) ?? [])].flatMap((m) => this.overview.edges.get(m) ?? []);
+      const members = [...(this.edgeMembers.get(id) ?? [])].flatMap((m) => this.held.edges.get(m) ?? []);
       const before = this.out.edges.get(id);
       if (members.length === 0) {
         if (before !== undefined) patch.removeEdges.push(id);
@@ -355,7 +358,7 @@ export class GroupedOverviewView implements View {
   }
 
   private nodeOut(id: string): ViewNode | undefined {
-    const members = [...(this.nodeMembers.get(id) ?? [])].flatMap((m) => this.overview.nodes.get(m) ?? []);
+    const members = [...(this.nodeMembers.get(id) ?? [])].flatMap((m) => this.held.nodes.get(m) ?? []);
     if (members.length === 0) return undefined;
     const ref = decodeNodeId(id);
     if (ref?.kind === "group")

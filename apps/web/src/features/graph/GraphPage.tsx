@@ -5,7 +5,6 @@ import {
   type ReachPeer,
   SEVERITY_ORDER,
   type ViewNode,
-  viewKey,
   workloadNodeId,
 } from "@trustmap/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
@@ -28,7 +27,15 @@ import { SearchResults } from "./SearchResults";
 import { prefersDark, useDarkScheme } from "./scheme";
 import { ViewMatrix } from "./ViewMatrix";
 import { ViewState } from "./ViewState";
-import { crumbsOf, openingView, reportNamespaceOf, scopeOf, viewOfNode } from "./view-keys";
+import {
+  crumbsOf,
+  groupingOf,
+  namespaceView,
+  openingView,
+  reportNamespaceOf,
+  scopeOf,
+  viewOfNode,
+} from "./view-keys";
 
 /**
  * Marks, for the render benchmark and the browser's performance panel, when a view was drawn
@@ -100,7 +107,8 @@ export function GraphPage() {
   const minSeverity = SEVERITY_ORDER.find((s) => s === params.get("severity"));
   // The view drawn as a matrix instead of a graph (`as=matrix`).
   const asMatrix = params.get("as") === "matrix";
-  const clusterView = parseViewKey(view)?.kind === "overview";
+  // The cluster's view and a namespace's (the namespaces around it) may group namespaces.
+  const groupable = parseViewKey(view)?.kind !== "workload";
   // Until the groupings answer, a page opened without a view watches nothing (not the whole cluster by namespace).
   useWatchedViews(explicit === null && groupings.isPending ? [] : [view]);
   const connection = useConnection();
@@ -185,7 +193,7 @@ export function GraphPage() {
   const viewOfPeer = (peer: ReachPeer["peer"]): string => {
     if (nodes.some((node) => node.id === peer.node)) return view;
     if (peer.kind === "identity" && peer.namespace !== undefined)
-      return viewKey({ kind: "namespace", namespace: peer.namespace });
+      return namespaceView(peer.namespace, groupingOf(view));
     return view;
   };
 
@@ -221,7 +229,7 @@ export function GraphPage() {
             ))}
           </ol>
         </nav>
-        {clusterView && <GroupBy view={view} onView={(next) => setParams({ view: next, sel: undefined })} />}
+        {groupable && <GroupBy view={view} onView={(next) => setParams({ view: next, sel: undefined })} />}
         <fieldset className="flex text-sm" aria-label="Draw as">
           {(["graph", "matrix"] as const).map((as) => (
             <button
@@ -328,7 +336,11 @@ export function GraphPage() {
             <SearchResults
               q={search.trim()}
               onGo={(hit) => {
-                setParams({ view: hit.view, sel: `node:${hit.node}` });
+                // A workload's namespace opens with the namespaces around it grouped as now.
+                const target = parseViewKey(hit.view);
+                const next =
+                  target?.kind === "namespace" ? namespaceView(target.namespace, groupingOf(view)) : hit.view;
+                setParams({ view: next, sel: `node:${hit.node}` });
                 focus([hit.node]);
               }}
             />
@@ -347,6 +359,7 @@ export function GraphPage() {
             <NodePanel
               key={selection.id}
               id={selection.id}
+              view={view}
               revision={Math.max(revision, 0)}
               onOpen={(next) => setParams({ view: next, sel: undefined })}
               onGo={(peer) => setParams({ view: viewOfPeer(peer), sel: `node:${peer.node}` })}

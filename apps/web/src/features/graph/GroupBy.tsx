@@ -1,10 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { graphQueries } from "./api";
-import { groupedView, groupingOf } from "./view-keys";
+import { groupingOf, regroupedView } from "./view-keys";
 
 /**
- * Groups the cluster's namespaces by a label the engine offers (team, tenant, owner…), or shows
- * them one by one. A group opens in place from the graph; choosing here closes every group.
+ * Groups the namespaces a view draws (the cluster's, or those around a namespace) by a label the
+ * engine offers (team, tenant, owner…), or shows them one by one. A group opens in place from the
+ * graph; choosing here closes every group.
  */
 export function GroupBy({ view, onView }: { view: string; onView: (view: string) => void }) {
   const groupings = useQuery(graphQueries.groupings());
@@ -22,7 +23,9 @@ export function GroupBy({ view, onView }: { view: string; onView: (view: string)
         aria-label="Group namespaces by"
         className="rounded border border-slate-300 bg-white px-1 py-0.5 dark:border-slate-600 dark:bg-slate-800"
         value={current ?? ""}
-        onChange={(event) => onView(groupedView(event.target.value === "" ? undefined : event.target.value))}
+        onChange={(event) =>
+          onView(regroupedView(view, event.target.value === "" ? undefined : event.target.value))
+        }
       >
         <option value="">nothing (one node per namespace)</option>
         {offered.map((k) => (

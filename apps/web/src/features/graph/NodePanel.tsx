@@ -7,11 +7,14 @@ import { viewOfNode } from "./view-keys";
 
 export function NodePanel({
   id,
+  view,
   revision,
   onOpen,
   onGo,
 }: {
   id: string;
+  /** The view the node is drawn in: a namespace opens grouped as it groups namespaces. */
+  view: string;
   revision: number;
   onOpen: (view: string) => void;
   /** Takes the user to a peer of the reach lists. */
@@ -20,7 +23,7 @@ export function NodePanel({
   const { data, error, isPending } = useQuery(graphQueries.node(id, revision));
   if (isPending) return <p>Loading…</p>;
   if (error !== null) return <p role="alert">Cannot show this node: {error.message}</p>;
-  const opens = viewOfNode(id);
+  const opens = viewOfNode(id, view);
   return (
     <div className="space-y-3 text-sm" data-testid="node-panel">
       <header className="flex items-center justify-between gap-2">

@@ -5,7 +5,9 @@ import {
   groupedView,
   groupingOf,
   namespaceOfIdentity,
+  namespaceView,
   openingView,
+  regroupedView,
   reportNamespaceOf,
   scopeOf,
   viewOfNode,
@@ -49,6 +51,37 @@ describe("graph navigation", () => {
     ]);
     expect(scopeOf("groups:team", undefined)).toBe("Whole cluster, namespaces grouped by team");
     expect(reportNamespaceOf("groups:team")).toBeUndefined();
+  });
+
+  it("groups the namespaces around a namespace as the view it was opened from groups them", () => {
+    // From the cluster grouped by team, a namespace opens with its neighbours grouped by team.
+    expect(viewOfNode("ns:kube-system", "groups:team/=shop")).toBe("namespace:kube-system/team");
+    expect(viewOfNode("ns:kube-system", "overview")).toBe("namespace:kube-system");
+    expect(viewOfNode("ns:db", "namespace:kube-system/team")).toBe("namespace:db/team");
+    // A group around a namespace opens and closes there.
+    expect(viewOfNode("grp:team=shop", "namespace:kube-system/team")).toBe(
+      "namespace:kube-system/team/=shop",
+    );
+    expect(viewOfNode("grp:team=shop", "namespace:kube-system/team/=shop")).toBe(
+      "namespace:kube-system/team",
+    );
+    expect(viewOfNode("grp:env=prod", "namespace:kube-system/team")).toBe("groups:env/=prod");
+    expect(groupingOf("namespace:kube-system/team/-")).toBe("team");
+    expect(groupingOf("workload:shop/app=web")).toBeUndefined();
+    expect(regroupedView("namespace:kube-system/team/=shop", "env")).toBe("namespace:kube-system/env");
+    expect(regroupedView("namespace:kube-system/team", undefined)).toBe("namespace:kube-system");
+    expect(regroupedView("groups:team", "env")).toBe("groups:env");
+    expect(regroupedView("workload:shop/app=web", "env")).toBe("workload:shop/app=web");
+    expect(namespaceView("db", "app.kubernetes.io/part-of")).toBe("namespace:db/app.kubernetes.io%2Fpart-of");
+    expect(crumbsOf("namespace:kube-system/team/=shop", undefined)).toEqual([
+      { label: "Cluster", view: "overview" },
+      { label: "by team", view: "groups:team" },
+      { label: "kube-system", view: "namespace:kube-system/team/=shop" },
+    ]);
+    expect(scopeOf("namespace:kube-system/team", undefined)).toBe(
+      "Namespace kube-system, other namespaces grouped by team",
+    );
+    expect(reportNamespaceOf("namespace:kube-system/team")).toBe("kube-system");
   });
 
   it("opens a large cluster grouped by the engine's first grouping, a small one by namespace", () => {

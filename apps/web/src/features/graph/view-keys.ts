@@ -8,20 +8,30 @@ import {
 } from "@trustmap/shared";
 
 /**
- * The view a node opens: a namespace's identities, an identity's pods, or (in the grouped view
- * `from`) the same grouping with the group opened in place, or closed again.
+ * The view a node opens, from the view `from`: a namespace's identities (its neighbours grouped as
+ * `from` groups namespaces), an identity's pods, or (in a grouped view) the same view with the
+ * group opened in place, or closed again.
  */
 export function viewOfNode(id: string, from = "overview"): string | undefined {
   const ref = decodeNodeId(id);
+  const current = parseViewKey(from);
   if (ref?.kind === "group") {
-    const current = parseViewKey(from);
-    const open = current?.kind === "overview" && current.groupBy === ref.key ? (current.open ?? []) : [];
+    const grouped = current !== undefined && current.kind !== "workload" && current.groupBy === ref.key;
+    const open = grouped ? (current.open ?? []) : [];
     const toggled = open.includes(ref.value) ? open.filter((v) => v !== ref.value) : [...open, ref.value];
-    return viewKey({ kind: "overview", groupBy: ref.key, ...(toggled.length > 0 ? { open: toggled } : {}) });
+    const grouping = { groupBy: ref.key, ...(toggled.length > 0 ? { open: toggled } : {}) };
+    return current?.kind === "namespace" && grouped
+      ? viewKey({ kind: "namespace", namespace: current.namespace, ...grouping })
+      : viewKey({ kind: "overview", ...grouping });
   }
-  if (ref?.kind === "namespace") return viewKey({ kind: "namespace", namespace: ref.namespace });
+  if (ref?.kind === "namespace") return namespaceView(ref.namespace, groupingOf(from));
   if (ref?.kind === "workload") return viewKey({ kind: "workload", identity: workloadKey(ref.workload) });
   return undefined;
+}
+
+/** A namespace's view, the namespaces around it grouped by a label (or drawn one by one). */
+export function namespaceView(namespace: string, by: string | undefined): string {
+  return viewKey({ kind: "namespace", namespace, ...(by === undefined ? {} : { groupBy: by }) });
 }
 
 /** The namespace of a workload view's identity key (the body of its `wl:` node id). */
@@ -56,7 +66,17 @@ export function openingView(groupings: GroupingList): string {
 /** The label the view groups namespaces by; undefined when it does not. */
 export function groupingOf(view: string): string | undefined {
   const ref = parseViewKey(view);
-  return ref?.kind === "overview" ? ref.groupBy : undefined;
+  return ref === undefined || ref.kind === "workload" ? undefined : ref.groupBy;
+}
+
+/**
+ * The same view with its namespaces grouped by another label (undefined: one by one), every
+ * group closed; a workload's view, which draws no namespace, as it is.
+ */
+export function regroupedView(view: string, by: string | undefined): string {
+  const ref = parseViewKey(view);
+  if (ref?.kind === "namespace") return namespaceView(ref.namespace, by);
+  return ref?.kind === "workload" ? view : groupedView(by);
 }
 
 /** Overview › namespace › workload. */
@@ -66,7 +86,12 @@ export function crumbsOf(view: string, workloadLabel: string | undefined): Crumb
   if (ref?.kind === "overview" && ref.groupBy !== undefined)
     return [...crumbs, { label: `by ${ref.groupBy}`, view: groupedView(ref.groupBy) }];
   if (ref === undefined || ref.kind === "overview") return crumbs;
-  if (ref.kind === "namespace") return [...crumbs, { label: ref.namespace, view }];
+  if (ref.kind === "namespace")
+    return [
+      ...crumbs,
+      ...(ref.groupBy === undefined ? [] : [{ label: `by ${ref.groupBy}`, view: groupedView(ref.groupBy) }]),
+      { label: ref.namespace, view },
+    ];
   const namespace = namespaceOfIdentity(ref.identity);
   return [
     ...crumbs,
@@ -81,7 +106,10 @@ export function scopeOf(view: string, workloadLabel: string | undefined): string
   if (ref?.kind === "overview" && ref.groupBy !== undefined)
     return `Whole cluster, namespaces grouped by ${ref.groupBy}`;
   if (ref === undefined || ref.kind === "overview") return "Whole cluster by namespace";
-  if (ref.kind === "namespace") return `Namespace ${ref.namespace}`;
+  if (ref.kind === "namespace")
+    return ref.groupBy === undefined
+      ? `Namespace ${ref.namespace}`
+      : `Namespace ${ref.namespace}, other namespaces grouped by ${ref.groupBy}`;
   return `Workload ${workloadLabel ?? "(gone)"} in namespace ${namespaceOfIdentity(ref.identity)}`;
 }
 
