@@ -198,7 +198,11 @@ export function GraphPage() {
   };
 
   const workloadLabel = useWorkloadName(view, revision);
-  const crumbs = crumbsOf(view, workloadLabel);
+  const crumbs = crumbsOf(
+    view,
+    workloadLabel,
+    groupings.data === undefined ? undefined : groupingOf(openingView(groupings.data)),
+  );
   const shown = useMemo(
     () => listedNodes(nodes, search, openOnly, minSeverity),
     [nodes, search, openOnly, minSeverity],

@@ -107,6 +107,8 @@ describe("graph navigation", () => {
       "shop/web",
     ]);
     expect(crumbsOf("workload:shop/app=web", "web")[1]!.view).toBe("namespace:shop");
+    // In a cluster the page opens grouped, the namespace is offered with its neighbours grouped.
+    expect(crumbsOf("workload:shop/app=web", "web", "team")[1]!.view).toBe("namespace:shop/team");
   });
 
   it("says a view's scope in words", () => {

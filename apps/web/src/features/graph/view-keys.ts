@@ -79,8 +79,11 @@ export function regroupedView(view: string, by: string | undefined): string {
   return ref?.kind === "workload" ? view : groupedView(by);
 }
 
-/** Overview › namespace › workload. */
-export function crumbsOf(view: string, workloadLabel: string | undefined): Crumb[] {
+/**
+ * Overview › namespace › workload. A workload's namespace is offered with the namespaces around it
+ * grouped by `by` (the grouping the page opens a large cluster with), one by one without it.
+ */
+export function crumbsOf(view: string, workloadLabel: string | undefined, by?: string): Crumb[] {
   const crumbs: Crumb[] = [{ label: "Cluster", view: "overview" }];
   const ref = parseViewKey(view);
   if (ref?.kind === "overview" && ref.groupBy !== undefined)
@@ -95,7 +98,7 @@ export function crumbsOf(view: string, workloadLabel: string | undefined): Crumb
   const namespace = namespaceOfIdentity(ref.identity);
   return [
     ...crumbs,
-    { label: namespace, view: `namespace:${namespace}` },
+    { label: namespace, view: namespaceView(namespace, by) },
     { label: workloadLabel ?? "workload", view },
   ];
 }
