@@ -116,16 +116,16 @@ export function objectKey(kind: Kind, object: KindObjects[Kind]): string {
   }
 }
 
-/**
- * A cluster as the relists of a fresh watch, in the order that costs least: what pods refer to
- * (namespaces, service accounts, policies) before the pods, so no pod is examined twice.
- */
 /** A namespace's findings by severity, and how many of its findings an exception accepts. */
 export interface NamespaceFindingCounts {
   readonly findings: SeverityCounts;
   accepted: number;
 }
 
+/**
+ * A cluster as the relists of a fresh watch, in the order that costs least: what pods refer to
+ * (namespaces, service accounts, policies) before the pods, so no pod is examined twice.
+ */
 export function initialEvents(cluster: Cluster): WatchEvent[] {
   return [
     { type: "RELIST", kind: "Namespace", objects: cluster.namespaces.filter((ns) => ns.declared) },
