@@ -53,22 +53,14 @@ export type ViewEdge = z.infer<typeof ViewEdge>;
  * group the other namespaces it draws; `open` lists the groups shown opened, by the label's
  * value (null: the namespaces without the label).
  */
+const grouping = {
+  groupBy: z.string().min(1).optional(),
+  open: z.array(z.string().nullable()).optional(),
+};
+
 export const ViewRef = z.discriminatedUnion("kind", [
-  z
-    .object({
-      kind: z.literal("overview"),
-      groupBy: z.string().min(1).optional(),
-      open: z.array(z.string().nullable()).optional(),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal("namespace"),
-      namespace: z.string().min(1),
-      groupBy: z.string().min(1).optional(),
-      open: z.array(z.string().nullable()).optional(),
-    })
-    .strict(),
+  z.object({ kind: z.literal("overview"), ...grouping }).strict(),
+  z.object({ kind: z.literal("namespace"), namespace: z.string().min(1), ...grouping }).strict(),
   z.object({ kind: z.literal("workload"), identity: z.string().min(1) }).strict(),
 ]);
 export type ViewRef = z.infer<typeof ViewRef>;

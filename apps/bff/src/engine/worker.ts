@@ -109,18 +109,19 @@ function warmWhenLoaded(): void {
   setImmediate(() => overview.warm());
 }
 
+/** A view with its namespaces grouped as the reference asks, or as it is when it asks for none. */
+function groupedAsAsked(inner: View, ref: Extract<ViewRef, { kind: "overview" | "namespace" }>): View {
+  return ref.groupBy === undefined
+    ? inner
+    : new GroupedView(state, { by: ref.groupBy, open: ref.open ?? [] }, inner);
+}
+
 function createView(ref: ViewRef): View {
   switch (ref.kind) {
     case "overview":
-      return ref.groupBy === undefined
-        ? overview
-        : new GroupedView(state, { by: ref.groupBy, open: ref.open ?? [] }, overview);
-    case "namespace": {
-      const namespace = new NamespaceView(state, ref.namespace);
-      return ref.groupBy === undefined
-        ? namespace
-        : new GroupedView(state, { by: ref.groupBy, open: ref.open ?? [] }, namespace);
-    }
+      return groupedAsAsked(overview, ref);
+    case "namespace":
+      return groupedAsAsked(new NamespaceView(state, ref.namespace), ref);
     case "workload":
       return new WorkloadView(state, ref.identity);
   }
