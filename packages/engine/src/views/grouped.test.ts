@@ -35,12 +35,14 @@ const grouping: fc.Arbitrary<Grouping> = fc.record({
 });
 
 describe("namespaces grouped by a namespace label", () => {
+  // The patches at least expected: the cluster's view changes with nearly every event, a
+  // namespace's view misses the events elsewhere.
   it.each([
-    ["the cluster by namespace", undefined],
-    ["a namespace's view, the namespaces around it", "ns0"],
+    ["the cluster by namespace", undefined, RUNS],
+    ["a namespace's view, the namespaces around it", "ns0", RUNS / 2],
   ])(
     "in %s: equal to the view grouped from scratch after every event, with the patches applied in order",
-    (_, namespace) => {
+    (_, namespace, fewestPatches) => {
       let patches = 0;
       let groups = 0;
       fc.assert(
@@ -86,8 +88,7 @@ describe("namespaces grouped by a namespace label", () => {
         ),
         { numRuns: RUNS },
       );
-      // Most runs patch the view (a namespace's view misses the events elsewhere) and draw groups.
-      expect(patches).toBeGreaterThan(RUNS / 2);
+      expect(patches).toBeGreaterThan(fewestPatches);
       expect(groups).toBeGreaterThan(0);
     },
   );
