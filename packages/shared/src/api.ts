@@ -93,6 +93,22 @@ export const GroupingList = z
   .object({ namespaces: z.number().int().nonnegative(), keys: z.array(GroupingKey) })
   .strict();
 export type GroupingList = z.infer<typeof GroupingList>;
+
+/** A pod label a namespace's view can group its workloads by: how many workloads carry it, with how many values. */
+export const WorkloadGroupingKey = z
+  .object({
+    key: z.string(),
+    workloads: z.number().int().nonnegative(),
+    values: z.number().int().nonnegative(),
+  })
+  .strict();
+export type WorkloadGroupingKey = z.infer<typeof WorkloadGroupingKey>;
+
+/** How many workloads a namespace holds, and the pod labels worth grouping them by, most useful first. */
+export const WorkloadGroupingList = z
+  .object({ workloads: z.number().int().nonnegative(), keys: z.array(WorkloadGroupingKey) })
+  .strict();
+export type WorkloadGroupingList = z.infer<typeof WorkloadGroupingList>;
 export type NamespaceList = z.infer<typeof NamespaceList>;
 
 export const PolicyRef = z

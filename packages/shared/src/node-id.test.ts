@@ -67,6 +67,13 @@ const nodeRef: fc.Arbitrary<NodeRef> = fc.oneof(
   fc.record({ kind: fc.constant("namespace" as const), namespace: nonEmpty }),
   fc.record({ kind: fc.constant("workload" as const), workload }),
   fc.record({ kind: fc.constant("pod" as const), namespace: nonEmpty, name: nonEmpty }),
+  fc.record({ kind: fc.constant("group" as const), key: nonEmpty, value: fc.option(tricky, { nil: null }) }),
+  fc.record({
+    kind: fc.constant("workloads" as const),
+    namespace: nonEmpty,
+    key: nonEmpty,
+    value: fc.option(tricky, { nil: null }),
+  }),
   fc.constant({ kind: "any" as const }),
   fc.constant({ kind: "outside" as const }),
 );

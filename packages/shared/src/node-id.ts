@@ -7,6 +7,8 @@
 //   pod:<namespace>/<name>
 //   grp:<label key>=<value>      the namespaces whose label <key> is <value>
 //   grp:<label key>              the namespaces without that label
+//   wls:<namespace>/<label key>=<value>   the workloads of a namespace whose pods' label <key> is <value>
+//   wls:<namespace>/<label key>  the workloads of a namespace without that label
 //   any, outside
 //
 // A workload identity is what NetworkPolicy can tell pods apart by: namespace, labels (sorted by
@@ -34,6 +36,13 @@ export type NodeRef =
   | { readonly kind: "pod"; readonly namespace: string; readonly name: string }
   /** Namespaces grouped by a label: those whose label `key` is `value`, or (value null) those without it. */
   | { readonly kind: "group"; readonly key: string; readonly value: string | null }
+  /** A namespace's workloads grouped by a pod label: those whose label `key` is `value`, or (null) those without it. */
+  | {
+      readonly kind: "workloads";
+      readonly namespace: string;
+      readonly key: string;
+      readonly value: string | null;
+    }
   | { readonly kind: "any" }
   | { readonly kind: "outside" };
 
@@ -197,6 +206,19 @@ export function groupNodeId(key: string, value: string | null): string {
   return value === null ? id : `${id}=${escapeWith(value, NAME_SPECIAL)}`;
 }
 
+export function workloadGroupNodeId(namespace: string, key: string, value: string | null): string {
+  const id = `wls:${escapeWith(namespace, NAME_SPECIAL)}/${escapeWith(key, NAME_SPECIAL)}`;
+  return value === null ? id : `${id}=${escapeWith(value, NAME_SPECIAL)}`;
+}
+
+/** Reads `<key>[=<value>]` as group ids write it. */
+function keyAndValue(body: string): { key: string; value: string | null } | undefined {
+  const equals = body.indexOf("=");
+  const key = unescapeField(equals < 0 ? body : body.slice(0, equals));
+  const value = equals < 0 ? null : unescapeField(body.slice(equals + 1));
+  return key === undefined || key === "" || value === undefined ? undefined : { key, value };
+}
+
 export function encodeNodeId(ref: NodeRef): string {
   switch (ref.kind) {
     case "namespace":
@@ -207,6 +229,8 @@ export function encodeNodeId(ref: NodeRef): string {
       return podNodeId(ref.namespace, ref.name);
     case "group":
       return groupNodeId(ref.key, ref.value);
+    case "workloads":
+      return workloadGroupNodeId(ref.namespace, ref.key, ref.value);
     case "any":
       return ANY_NODE_ID;
     case "outside":
@@ -239,11 +263,15 @@ export function decodeNodeId(id: string): NodeRef | undefined {
       return { kind: "pod", namespace, name };
     }
     case "grp": {
-      const equals = body.indexOf("=");
-      const key = unescapeField(equals < 0 ? body : body.slice(0, equals));
-      const value = equals < 0 ? null : unescapeField(body.slice(equals + 1));
-      if (key === undefined || key === "" || value === undefined) return undefined;
-      return { kind: "group", key, value };
+      const group = keyAndValue(body);
+      return group === undefined ? undefined : { kind: "group", ...group };
+    }
+    case "wls": {
+      const slash = body.indexOf("/");
+      const namespace = slash < 0 ? undefined : unescapeField(body.slice(0, slash));
+      const group = slash < 0 ? undefined : keyAndValue(body.slice(slash + 1));
+      if (namespace === undefined || namespace === "" || group === undefined) return undefined;
+      return { kind: "workloads", namespace, ...group };
     }
     default:
       return undefined;

@@ -20,6 +20,7 @@ import type {
   ViewPresence,
   WhoCanAnswer,
   WhoCanQuery,
+  WorkloadGroupingList,
 } from "./api";
 import type { EvidenceMeta, EvidenceReport } from "./evidence";
 import type { GapsAnswer, GapsQuery } from "./gaps";
@@ -36,6 +37,8 @@ export interface EngineQueries {
   namespaces: { args: Record<string, never>; result: NamespaceSummary[] };
   /** The namespace labels the cluster's view can group by. */
   groupings: { args: Record<string, never>; result: GroupingList };
+  /** How many workloads a namespace holds, and the pod labels its view can group them by. */
+  workloadGroupings: { args: { namespace: string }; result: WorkloadGroupingList | undefined };
   /** Details of a graph node (namespace, workload or pod). */
   node: { args: { id: string }; result: NodeDetails | undefined };
   /** Why one node may or may not reach another. */

@@ -19,12 +19,29 @@ const ref: fc.Arbitrary<ViewRef> = fc.oneof(
   grouping.map((g): ViewRef => ({ kind: "overview", ...g })),
   namespace.map((n): ViewRef => ({ kind: "namespace", namespace: n })),
   fc.tuple(namespace, grouping).map(([n, g]): ViewRef => ({ kind: "namespace", namespace: n, ...g })),
+  fc.tuple(namespace, fc.option(grouping, { nil: undefined }), grouping).map(
+    ([n, g, w]): ViewRef => ({
+      kind: "namespace",
+      namespace: n,
+      ...g,
+      workloadsBy: w.groupBy,
+      ...(w.open === undefined ? {} : { openWorkloads: w.open }),
+    }),
+  ),
 );
 
 /** The reference with its opened groups as a set: a key names them in one order. */
 function normal(view: ViewRef): unknown {
-  if (view.kind === "workload" || view.open === undefined) return view;
-  return { ...view, open: [...new Set(view.open)].sort((a, b) => String(a).localeCompare(String(b))) };
+  const set = (open: readonly (string | null)[]) =>
+    [...new Set(open)].sort((a, b) => String(a).localeCompare(String(b)));
+  if (view.kind === "workload") return view;
+  return {
+    ...view,
+    ...(view.open === undefined ? {} : { open: set(view.open) }),
+    ...(view.kind === "namespace" && view.openWorkloads !== undefined
+      ? { openWorkloads: set(view.openWorkloads) }
+      : {}),
+  };
 }
 
 describe("view keys", () => {
@@ -50,8 +67,26 @@ describe("view keys", () => {
       namespace: "kube-system",
       groupBy: "app.kubernetes.io/part-of",
     });
+    // The namespace's own workloads, grouped by a pod label, after a semicolon.
+    expect(
+      viewKey({
+        kind: "namespace",
+        namespace: "shop",
+        workloadsBy: "app.kubernetes.io/part-of",
+        openWorkloads: ["cart"],
+      }),
+    ).toBe("namespace:shop;app.kubernetes.io%2Fpart-of/=cart");
+    expect(parseViewKey("namespace:shop/team;tier")).toEqual({
+      kind: "namespace",
+      namespace: "shop",
+      groupBy: "team",
+      workloadsBy: "tier",
+    });
     for (const bad of [
       "namespace:/team",
+      "namespace:;tier",
+      "namespace:shop;",
+      "namespace:shop;tier/x",
       "namespace:kube-system/",
       "namespace:kube-system/team/x",
       "namespace:a/%zz",

@@ -25,8 +25,10 @@ export const ViewNode = z
     openEgressPods: z.number().int().nonnegative(),
     /** The worst severity among the findings of the node's pods (and, for a namespace, of the namespace and its policies). */
     worst: Severity.optional(),
-    /** A group: how many namespaces it holds. */
+    /** A group of namespaces: how many it holds. */
     namespaces: z.number().int().nonnegative().optional(),
+    /** A group of a namespace's workloads (`namespace` is set): how many workload identities it holds. */
+    workloads: z.number().int().nonnegative().optional(),
     /** A group shown opened: its namespaces are drawn inside it, and carry its id in `group`. */
     open: z.boolean().optional(),
     /** A namespace of an opened group: the group's node id. */
@@ -60,7 +62,16 @@ const grouping = {
 
 export const ViewRef = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("overview"), ...grouping }).strict(),
-  z.object({ kind: z.literal("namespace"), namespace: z.string().min(1), ...grouping }).strict(),
+  z
+    .object({
+      kind: z.literal("namespace"),
+      namespace: z.string().min(1),
+      ...grouping,
+      /** The namespace's own workloads grouped by a pod label, and the groups shown opened. */
+      workloadsBy: z.string().min(1).optional(),
+      openWorkloads: z.array(z.string().nullable()).optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal("workload"), identity: z.string().min(1) }).strict(),
 ]);
 export type ViewRef = z.infer<typeof ViewRef>;
@@ -78,17 +89,18 @@ function groupingText(groupBy: string, opened: readonly (string | null)[] | unde
 
 /**
  * A view's name on the wire and in URLs: "overview", "groups:<grouping>",
- * "namespace:<name>[/<grouping>]" (a grouping as groupingText writes it; a namespace's name never
- * holds a slash), "workload:<identity key>" (see node-id.ts).
+ * "namespace:<name>[/<grouping>][;<grouping>]" (the namespaces around it, then its own workloads by a
+ * pod label; a grouping as groupingText writes it, which escapes `;`; a namespace's name never holds
+ * a slash or a semicolon), "workload:<identity key>" (see node-id.ts).
  */
 export function viewKey(ref: ViewRef): string {
   switch (ref.kind) {
     case "overview":
       return ref.groupBy === undefined ? "overview" : `groups:${groupingText(ref.groupBy, ref.open)}`;
     case "namespace":
-      return ref.groupBy === undefined
-        ? `namespace:${ref.namespace}`
-        : `namespace:${ref.namespace}/${groupingText(ref.groupBy, ref.open)}`;
+      return `namespace:${ref.namespace}${
+        ref.groupBy === undefined ? "" : `/${groupingText(ref.groupBy, ref.open)}`
+      }${ref.workloadsBy === undefined ? "" : `;${groupingText(ref.workloadsBy, ref.openWorkloads)}`}`;
     case "workload":
       return `workload:${ref.identity}`;
   }
@@ -112,13 +124,24 @@ function parseGrouping(rest: string): { groupBy: string; open?: (string | null)[
   return { groupBy, open };
 }
 
-function parseNamespace(rest: string): ViewRef | undefined {
+function parseNamespace(text: string): ViewRef | undefined {
+  const semicolon = text.indexOf(";");
+  const rest = semicolon < 0 ? text : text.slice(0, semicolon);
+  const workloads = semicolon < 0 ? undefined : parseGrouping(text.slice(semicolon + 1));
+  if (semicolon >= 0 && workloads === undefined) return undefined;
+  const own =
+    workloads === undefined
+      ? {}
+      : {
+          workloadsBy: workloads.groupBy,
+          ...(workloads.open === undefined ? {} : { openWorkloads: workloads.open }),
+        };
   const slash = rest.indexOf("/");
-  if (slash < 0) return { kind: "namespace", namespace: rest };
+  if (slash < 0) return rest === "" ? undefined : { kind: "namespace", namespace: rest, ...own };
   const grouping = parseGrouping(rest.slice(slash + 1));
   return slash === 0 || grouping === undefined
     ? undefined
-    : { kind: "namespace", namespace: rest.slice(0, slash), ...grouping };
+    : { kind: "namespace", namespace: rest.slice(0, slash), ...grouping, ...own };
 }
 
 export function parseViewKey(key: string): ViewRef | undefined {
