@@ -94,7 +94,14 @@ export {
   identitiesOfNode,
 } from "./views/explain";
 export { explainEdge } from "./views/explain-edge";
-export { GroupedView, type Grouping, groupGraph, groupingKeys } from "./views/grouped";
+export {
+  GroupedView,
+  type Grouping,
+  type Groupings,
+  groupGraph,
+  groupingKeys,
+  workloadGroupingKeys,
+} from "./views/grouped";
 export { clusterCounts, defaultDenyOf, emptySeverityCounts, namespaceSummaries } from "./views/namespaces";
 export { nodeDetails } from "./views/node-details";
 export { type ViewPresence, viewPresence } from "./views/presence";

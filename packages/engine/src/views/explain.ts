@@ -168,7 +168,10 @@ export function explainOpen(
   return { node: end(nodeId, identity), other, direction, side, summary };
 }
 
-/** The identities a view node stands for: an identity, a pod's identity, or every identity of a namespace. */
+/**
+ * The identities a view node stands for: an identity, a pod's identity, every identity of a
+ * namespace or of a group of namespaces, or a namespace's workloads that share a pod label's value.
+ */
 export function identitiesOfNode(state: ClusterState, nodeId: string): LiveIdentity[] {
   const ref = decodeNodeId(nodeId);
   if (ref === undefined) return [];
@@ -186,5 +189,10 @@ export function identitiesOfNode(state: ClusterState, nodeId: string): LiveIdent
       .namespaceNames()
       .filter((namespace) => groupValue(state, namespace, ref.key) === ref.value)
       .flatMap((namespace) => [...state.identitiesIn(namespace)]);
+  if (ref.kind === "workloads")
+    return [...state.identitiesIn(ref.namespace)].filter(
+      (identity) =>
+        (Object.hasOwn(identity.labels, ref.key) ? (identity.labels[ref.key] ?? null) : null) === ref.value,
+    );
   return [];
 }

@@ -1,11 +1,19 @@
-// A view with its namespace nodes grouped by a label (team, tenant, owner…): the cluster by
-// namespace, or one namespace's view with the namespaces around it. A group drawn closed is one
-// node that sums its namespaces' pods and open pods, carries their worst finding, and stands in
-// for them at both ends of every edge; a group drawn open shows its namespaces, each marked with
-// the group it belongs to. Kept up to date from the inner view's own patches, so an event costs
-// what it changes there plus the groups it touches.
+// A view with its nodes grouped: its namespace nodes by a namespace label (team, tenant,
+// owner…), in the cluster by namespace or in one namespace's view with the namespaces around it;
+// and in a namespace's view, its own workloads by a pod label (app.kubernetes.io/part-of, tier…).
+// A group drawn closed is one node that sums its members' pods and open pods, carries their worst
+// finding, and stands in for them at both ends of every edge; a group drawn open shows its
+// members, each marked with the group it belongs to. Kept up to date from the inner view's own
+// patches, so an event costs what it changes there plus the groups it touches.
 
-import { decodeNodeId, type GroupingList, groupNodeId, type Severity } from "@trustmap/shared";
+import {
+  decodeNodeId,
+  type GroupingList,
+  groupNodeId,
+  type Severity,
+  type WorkloadGroupingList,
+  workloadGroupNodeId,
+} from "@trustmap/shared";
 import { worse } from "../findings/catalog";
 import { PortSet } from "../netpol/ports";
 import type { Protocol } from "../objects/model";
@@ -26,19 +34,67 @@ import {
 import { OverviewView, type View } from "./views";
 
 export interface Grouping {
-  /** The namespace label whose value groups namespaces. */
+  /** The label whose value groups nodes. */
   readonly by: string;
-  /** Groups shown opened, by value; null: the namespaces without the label. */
+  /** Groups shown opened, by value; null: the nodes without the label. */
   readonly open: readonly (string | null)[];
+}
+
+/** What a view groups: its namespace nodes by a namespace label; a namespace's own workloads by a pod label. */
+export interface Groupings {
+  readonly namespaces?: Grouping;
+  readonly workloads?: Grouping & { readonly namespace: string };
+}
+
+/** The group a node belongs to and its value; undefined for a node no grouping takes. */
+interface Place {
+  readonly id: string;
+  readonly value: string | null;
+  readonly open: boolean;
+}
+
+/**
+ * Where groupings put a node: a namespace node by its namespace's label (read through
+ * `namespaceValue`, as it may change), a workload of the grouped namespace by its pods' label (part
+ * of its identity, so fixed).
+ */
+function placeOf(
+  node: ViewNode,
+  groupings: Groupings,
+  namespaceValue: (namespace: string, by: string) => string | null,
+): Place | undefined {
+  const { namespaces, workloads } = groupings;
+  if (node.kind === "namespace" && namespaces !== undefined && node.namespace !== undefined) {
+    const value = namespaceValue(node.namespace, namespaces.by);
+    return { id: groupNodeId(namespaces.by, value), value, open: namespaces.open.includes(value) };
+  }
+  if (node.kind === "identity" && workloads !== undefined && node.namespace === workloads.namespace) {
+    const labels = node.labels ?? {};
+    const value = Object.hasOwn(labels, workloads.by) ? (labels[workloads.by] ?? null) : null;
+    return {
+      id: workloadGroupNodeId(workloads.namespace, workloads.by, value),
+      value,
+      open: workloads.open.includes(value),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Whether a label splits `total` nodes into groups worth drawing: carried by two or more, with
+ * fewer values than carriers (else every group holds one), and into two groups at least (counting
+ * the nodes without it).
+ */
+function worthGrouping(carrying: number, values: number, total: number): boolean {
+  return carrying >= 2 && values < carrying && values + (carrying < total ? 1 : 0) >= 2;
 }
 
 /** Set by the API server on every namespace: one value per namespace, never a group. */
 const NAME_LABEL = "kubernetes.io/metadata.name";
 
 /**
- * The namespace labels worth grouping by: carried by two namespaces or more, with fewer values
- * than namespaces carrying it (else every group would hold one namespace). Those that cover the
- * most namespaces come first, then those with fewer groups, then by key.
+ * The namespace labels worth grouping by (see worthGrouping). Those that cover the most namespaces
+ * come first, then those with fewer groups, then by key.
  */
 export function groupingKeys(state: ClusterState): GroupingList {
   const values = new Map<string, Map<string, number>>();
@@ -55,7 +111,7 @@ export function groupingKeys(state: ClusterState): GroupingList {
   const keys = [...values].flatMap(([key, counts]) => {
     let carrying = 0;
     for (const count of counts.values()) carrying += count;
-    return carrying >= 2 && counts.size < carrying
+    return worthGrouping(carrying, counts.size, namespaces)
       ? [{ key, namespaces: carrying, values: counts.size }]
       : [];
   });
@@ -63,8 +119,49 @@ export function groupingKeys(state: ClusterState): GroupingList {
   return { namespaces, keys };
 }
 
-function namespaceOf(node: ViewNode): string | undefined {
-  return node.kind === "namespace" ? node.namespace : undefined;
+/**
+ * Pod labels that say which revision, release or pod a pod is, never what it belongs to: grouping
+ * by them gives a group per version, per rollout or per pod.
+ */
+const REVISION_LABELS = new Set([
+  "app.kubernetes.io/version",
+  "helm.sh/chart",
+  "pod-template-hash",
+  "controller-revision-hash",
+  "pod-template-generation",
+  "statefulset.kubernetes.io/pod-name",
+  "apps.kubernetes.io/pod-index",
+  "batch.kubernetes.io/controller-uid",
+  "controller-uid",
+  "batch.kubernetes.io/job-name",
+  "job-name",
+]);
+
+/**
+ * The pod labels worth grouping a namespace's workloads by, picked and ordered as groupingKeys
+ * picks namespace labels; labels that name a revision or a pod are left out.
+ */
+export function workloadGroupingKeys(state: ClusterState, namespace: string): WorkloadGroupingList {
+  const values = new Map<string, Map<string, number>>();
+  let workloads = 0;
+  for (const identity of state.identitiesIn(namespace)) {
+    workloads++;
+    for (const [key, value] of Object.entries(identity.labels)) {
+      if (REVISION_LABELS.has(key)) continue;
+      const counts = values.get(key) ?? new Map<string, number>();
+      values.set(key, counts);
+      counts.set(value, (counts.get(value) ?? 0) + 1);
+    }
+  }
+  const keys = [...values].flatMap(([key, counts]) => {
+    let carrying = 0;
+    for (const count of counts.values()) carrying += count;
+    return worthGrouping(carrying, counts.size, workloads)
+      ? [{ key, workloads: carrying, values: counts.size }]
+      : [];
+  });
+  keys.sort((a, b) => b.workloads - a.workloads || a.values - b.values || (a.key < b.key ? -1 : 1));
+  return { workloads, keys };
 }
 
 function portSetOf(edge: ViewEdge): PortSet {
@@ -82,41 +179,34 @@ function portSetOf(edge: ViewEdge): PortSet {
 }
 
 /**
- * The grouped graph from a view's graph (its namespace nodes grouped, the rest as they are),
- * computed from scratch: the definition GroupedView keeps up to date, and what tests compare it
- * with.
+ * The grouped graph from a view's graph (nodes the groupings take grouped, the rest as they
+ * are), computed from scratch: the definition GroupedView keeps up to date, and what tests compare
+ * it with. `namespaceValue` reads a namespace's label.
  */
 export function groupGraph(
   graph: Pick<ViewSnapshot, "nodes" | "edges">,
-  groupOf: (namespace: string) => string | null,
-  grouping: Grouping,
+  namespaceValue: (namespace: string, by: string) => string | null,
+  groupings: Groupings,
 ): ViewGraph {
-  const open = new Set(grouping.open);
   const target = new Map<string, string>();
   const members = new Map<string, ViewNode[]>();
   const nodes = new Map<string, ViewNode>();
   for (const node of graph.nodes) {
-    const namespace = namespaceOf(node);
-    if (namespace === undefined) {
+    const place = placeOf(node, groupings, namespaceValue);
+    if (place === undefined) {
       target.set(node.id, node.id);
       nodes.set(node.id, node);
       continue;
     }
-    const value = groupOf(namespace);
-    const group = groupNodeId(grouping.by, value);
-    const ofGroup = members.get(group) ?? [];
+    const ofGroup = members.get(place.id) ?? [];
     ofGroup.push(node);
-    members.set(group, ofGroup);
-    if (open.has(value)) {
+    members.set(place.id, ofGroup);
+    if (place.open) {
       target.set(node.id, node.id);
-      nodes.set(node.id, { ...node, group });
-    } else target.set(node.id, group);
+      nodes.set(node.id, { ...node, group: place.id });
+    } else target.set(node.id, place.id);
   }
-  for (const [group, nodesOfGroup] of members) {
-    const ref = decodeNodeId(group);
-    if (ref?.kind !== "group") continue;
-    nodes.set(group, groupNode(grouping.by, ref.value, open.has(ref.value), nodesOfGroup));
-  }
+  for (const [group, nodesOfGroup] of members) nodes.set(group, groupNode(group, groupings, nodesOfGroup));
   const sums = new Map<string, ViewEdge[]>();
   for (const edge of graph.edges) {
     const source = target.get(edge.source) ?? edge.source;
@@ -134,14 +224,18 @@ export function groupGraph(
   return { nodes, edges };
 }
 
-function groupNode(by: string, value: string | null, open: boolean, members: Iterable<ViewNode>): ViewNode {
+/** A group's node: a group of namespaces or of a namespace's workloads, from its id and members. */
+function groupNode(id: string, groupings: Groupings, members: Iterable<ViewNode>): ViewNode {
+  const ref = decodeNodeId(id);
+  if (ref?.kind !== "group" && ref?.kind !== "workloads") throw new Error(`not a group: ${id}`);
+  const grouping = ref.kind === "group" ? groupings.namespaces : groupings.workloads;
   let pods = 0;
   let openIngressPods = 0;
   let openEgressPods = 0;
-  let namespaces = 0;
+  let count = 0;
   let worst: Severity | undefined;
   for (const node of members) {
-    namespaces++;
+    count++;
     pods += node.pods;
     openIngressPods += node.openIngressPods;
     openEgressPods += node.openEgressPods;
@@ -149,14 +243,15 @@ function groupNode(by: string, value: string | null, open: boolean, members: Ite
   }
   return {
     ...(worst === undefined ? {} : { worst }),
-    id: groupNodeId(by, value),
+    id,
     kind: "group",
-    label: groupLabel(by, value),
+    label: groupLabel(ref.key, ref.value),
+    ...(ref.kind === "workloads" ? { namespace: ref.namespace } : {}),
     pods,
     openIngressPods,
     openEgressPods,
-    namespaces,
-    ...(open ? { open: true } : {}),
+    ...(ref.kind === "group" ? { namespaces: count } : { workloads: count }),
+    ...(grouping?.open.includes(ref.value) === true ? { open: true } : {}),
   };
 }
 
@@ -170,21 +265,21 @@ function sumEdges(id: string, source: string, target: string, parts: Iterable<Vi
   return { id, source, target, ports: wirePorts(ports), pairs };
 }
 
-/** A view with its namespaces grouped, kept up to date by the deltas through the inner view's patches. */
+/** A view with its nodes grouped, kept up to date by the deltas through the inner view's patches. */
 export class GroupedView implements View {
   revision = 0;
   private readonly inner: Pick<View, "snapshot" | "update">;
-  private readonly open: ReadonlySet<string | null>;
   /** The inner view as its patches build it. */
   private readonly held = { nodes: new Map<string, ViewNode>(), edges: new Map<string, ViewEdge>() };
-  /** Each namespace's group value when last read. */
-  private readonly valueOf = new Map<string, string | null>();
+  /** Each grouped inner node's place when last read. */
+  private readonly placeOfNode = new Map<string, Place>();
   /** Output node id → the inner nodes it stands for; output edge id → the inner edges. */
   private readonly nodeMembers = new Map<string, Set<string>>();
   private readonly edgeMembers = new Map<string, Set<string>>();
   /** Inner node id → its inner edges (either end), to move them when the node changes group. */
   private readonly edgesAt = new Map<string, Set<string>>();
   private readonly out = { nodes: new Map<string, ViewNode>(), edges: new Map<string, ViewEdge>() };
+  private readonly namespaceValue = (namespace: string, by: string) => groupValue(this.state, namespace, by);
 
   /**
    * `inner` is the view it groups: the cluster by namespace of its own by default; a namespace's
@@ -193,10 +288,9 @@ export class GroupedView implements View {
    */
   constructor(
     private readonly state: ClusterState,
-    private readonly grouping: Grouping,
+    private readonly groupings: Groupings,
     inner: Pick<View, "snapshot" | "update"> = new OverviewView(state),
   ) {
-    this.open = new Set(grouping.open);
     this.inner = inner;
     const snapshot = this.inner.snapshot();
     const dirtyNodes = new Set<string>();
@@ -219,11 +313,12 @@ export class GroupedView implements View {
     const dirtyNodes = new Set<string>();
     const dirtyEdges = new Set<string>();
     // A namespace whose label changed moves to another group, with its edges.
-    for (const namespace of delta.namespaces) {
+    const by = this.groupings.namespaces?.by;
+    for (const namespace of by === undefined ? [] : delta.namespaces) {
       const node = this.held.nodes.get(namespaceNodeId(namespace));
       if (
         node === undefined ||
-        this.valueOf.get(namespace) === groupValue(this.state, namespace, this.grouping.by)
+        this.placeOfNode.get(node.id)?.value === groupValue(this.state, namespace, by as string)
       )
         continue;
       const edges = [...(this.edgesAt.get(node.id) ?? [])].map((id) => this.held.edges.get(id));
@@ -250,60 +345,42 @@ export class GroupedView implements View {
     return out;
   }
 
-  /** The output node an inner node is drawn as. */
-  private targetOf(node: ViewNode): string {
-    const namespace = namespaceOf(node);
-    if (namespace === undefined) return node.id;
-    const value = this.valueOf.get(namespace) ?? null;
-    return this.open.has(value) ? node.id : groupNodeId(this.grouping.by, value);
-  }
-
-  private groupOf(node: ViewNode): string | undefined {
-    const namespace = namespaceOf(node);
-    return namespace === undefined
-      ? undefined
-      : groupNodeId(this.grouping.by, this.valueOf.get(namespace) ?? null);
+  /** The output node an inner node is drawn as: its closed group's, or its own. */
+  private targetOf(id: string): string {
+    const place = this.placeOfNode.get(id);
+    return place === undefined || place.open ? id : place.id;
   }
 
   private putNode(node: ViewNode, dirty: Set<string>): void {
-    const namespace = namespaceOf(node);
-    if (namespace !== undefined)
-      this.valueOf.set(namespace, groupValue(this.state, namespace, this.grouping.by));
+    const place = placeOf(node, this.groupings, this.namespaceValue);
+    if (place !== undefined) this.placeOfNode.set(node.id, place);
     this.held.nodes.set(node.id, node);
-    const target = this.targetOf(node);
+    const target = this.targetOf(node.id);
     addTo(this.nodeMembers, target, node.id);
     dirty.add(target);
-    const group = this.groupOf(node);
-    if (group !== undefined && group !== target) {
-      addTo(this.nodeMembers, group, node.id);
-      dirty.add(group);
+    if (place !== undefined && place.id !== target) {
+      addTo(this.nodeMembers, place.id, node.id);
+      dirty.add(place.id);
     }
   }
 
   private removeNode(id: string, dirty: Set<string>): void {
-    const node = this.held.nodes.get(id);
-    if (node === undefined) return;
-    const target = this.targetOf(node);
+    if (!this.held.nodes.has(id)) return;
+    const target = this.targetOf(id);
     removeFrom(this.nodeMembers, target, id);
     dirty.add(target);
-    const group = this.groupOf(node);
-    if (group !== undefined && group !== target) {
-      removeFrom(this.nodeMembers, group, id);
-      dirty.add(group);
+    const place = this.placeOfNode.get(id);
+    if (place !== undefined && place.id !== target) {
+      removeFrom(this.nodeMembers, place.id, id);
+      dirty.add(place.id);
     }
     this.held.nodes.delete(id);
-    const namespace = namespaceOf(node);
-    if (namespace !== undefined) this.valueOf.delete(namespace);
+    this.placeOfNode.delete(id);
   }
 
   private edgeTarget(edge: ViewEdge): string {
-    const source = this.held.nodes.get(edge.source);
-    const target = this.held.nodes.get(edge.target);
-    const from = source === undefined ? edge.source : this.targetOf(source);
-    const to = target === undefined ? edge.target : this.targetOf(target);
-    return `${from}->${to}`;
+    return `${this.targetOf(edge.source)}->${this.targetOf(edge.target)}`;
   }
-
   private putEdge(edge: ViewEdge, dirty: Set<string>): void {
     this.held.edges.set(edge.id, edge);
     addTo(this.edgesAt, edge.source, edge.id);
@@ -361,10 +438,9 @@ export class GroupedView implements View {
     const members = [...(this.nodeMembers.get(id) ?? [])].flatMap((m) => this.held.nodes.get(m) ?? []);
     if (members.length === 0) return undefined;
     const ref = decodeNodeId(id);
-    if (ref?.kind === "group")
-      return groupNode(this.grouping.by, ref.value, this.open.has(ref.value), members);
+    if (ref?.kind === "group" || ref?.kind === "workloads") return groupNode(id, this.groupings, members);
     const [node] = members as [ViewNode];
-    const group = this.groupOf(node);
-    return group === undefined ? node : { ...node, group };
+    const place = this.placeOfNode.get(node.id);
+    return place === undefined ? node : { ...node, group: place.id };
   }
 }

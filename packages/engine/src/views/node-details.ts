@@ -11,8 +11,14 @@ import { identityLabel } from "./scoped";
 /** Details of a graph node (namespace, identity or pod); undefined when it does not exist. */
 export function nodeDetails(state: ClusterState, id: string): NodeDetails | undefined {
   const ref = decodeNodeId(id);
-  // A group of namespaces has no details of its own: it opens into its namespaces.
-  if (ref === undefined || ref.kind === "any" || ref.kind === "outside" || ref.kind === "group")
+  // A group of namespaces or workloads has no details of its own: it opens into its members.
+  if (
+    ref === undefined ||
+    ref.kind === "any" ||
+    ref.kind === "outside" ||
+    ref.kind === "group" ||
+    ref.kind === "workloads"
+  )
     return undefined;
   const identities = identitiesOfNode(state, id);
   const kind = ref.kind === "workload" ? "identity" : ref.kind;

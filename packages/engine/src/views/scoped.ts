@@ -61,6 +61,8 @@ export function nodeName(state: ClusterState, nodeId: string): string | undefine
       return outsideNode().label;
     case "group":
       return groupLabel(ref.key, ref.value);
+    case "workloads":
+      return `${groupLabel(ref.key, ref.value)} in ${ref.namespace}`;
   }
 }
 
