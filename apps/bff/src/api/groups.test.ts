@@ -1,5 +1,19 @@
-import { ClusterState, groupGraph, groupValue, NamespaceView, OverviewView } from "@trustmap/engine";
-import { Explanation, GroupingList, type ViewEdge, type ViewNode, viewKey } from "@trustmap/shared";
+import {
+  ClusterState,
+  type Groupings,
+  groupGraph,
+  groupValue,
+  NamespaceView,
+  OverviewView,
+} from "@trustmap/engine";
+import {
+  Explanation,
+  GroupingList,
+  type ViewEdge,
+  type ViewNode,
+  viewKey,
+  WorkloadGroupingList,
+} from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../log";
 import { type RunningServer, startServer } from "../server";
@@ -24,13 +38,14 @@ const byId = <T extends { id: string }>(items: Iterable<T>) =>
 
 /**
  * What a fresh engine says the grouped view is, on the demo's objects as they are now: the
- * cluster's, or (`namespace`) that namespace's with the namespaces around it grouped.
+ * cluster's, or (`namespace`) that namespace's with the namespaces around it (and its own
+ * workloads) grouped.
  */
-function expected(by: string, open: (string | null)[], namespace?: string) {
+function expected(groupings: Groupings, namespace?: string) {
   const state = new ClusterState();
   state.applyAll(demo.snapshot());
   const inner = namespace === undefined ? new OverviewView(state) : new NamespaceView(state, namespace);
-  const graph = groupGraph(inner.snapshot(), (ns) => groupValue(state, ns, by), { by, open });
+  const graph = groupGraph(inner.snapshot(), (ns, by) => groupValue(state, ns, by), groupings);
   return { nodes: byId(graph.nodes.values()), edges: byId(graph.edges.values()) };
 }
 
@@ -73,7 +88,19 @@ describe("the cluster grouped by a namespace label", () => {
       open: ["payments"],
     });
     expect(system).toBe("namespace:kube-system/team/=payments");
-    const keys = ["overview", closed, opened, system];
+    // A namespace's own workloads grouped by the pod label the engine offers first.
+    const offered = await fetch(new URL("/api/namespaces/payments-prod/groupings", server.url));
+    const podLabels = WorkloadGroupingList.parse(await offered.json());
+    const podLabel = podLabels.keys[0]?.key;
+    if (podLabel === undefined) throw new Error("no pod label groups payments-prod's workloads");
+    expect(podLabels.keys[0]!.values).toBeLessThan(podLabels.keys[0]!.workloads);
+    const own = viewKey({
+      kind: "namespace",
+      namespace: "payments-prod",
+      groupBy: "team",
+      workloadsBy: podLabel,
+    });
+    const keys = ["overview", closed, opened, system, own];
     // The cluster by namespace and both groupings are drawn from one overview in the worker.
     const client = await StreamClient.connect(server.url, keys);
     await client.until(() => keys.every((key) => client.views.has(key)));
@@ -85,9 +112,12 @@ describe("the cluster grouped by a namespace label", () => {
       // The stream has caught up when the tab holds each view at the server's revision.
       await client.until(() => keys.every((key) => client.revision(key) === server.live.view(key)?.revision));
       expect(held(client, "overview")).toEqual(byNamespace());
-      expect(held(client, closed)).toEqual(expected("team", []));
-      expect(held(client, opened)).toEqual(expected("team", ["payments", null]));
-      expect(held(client, system)).toEqual(expected("team", ["payments"], "kube-system"));
+      const team = (open: (string | null)[]) => ({ by: "team", open });
+      expect(held(client, closed)).toEqual(expected({ namespaces: team([]) }));
+      expect(held(client, opened)).toEqual(expected({ namespaces: team(["payments", null]) }));
+      expect(held(client, system)).toEqual(expected({ namespaces: team(["payments"]) }, "kube-system"));
+      const workloads = { namespace: "payments-prod", by: podLabel, open: [] };
+      expect(held(client, own)).toEqual(expected({ namespaces: team([]), workloads }, "payments-prod"));
     }
     // kube-system's DNS is reached from groups, closed and opened.
     const around = held(client, system).nodes;
@@ -102,6 +132,7 @@ describe("the cluster grouped by a namespace label", () => {
       "payments-prod",
       "payments-staging",
     ]);
+    expect(held(client, own).nodes.some((n) => n.id.startsWith("wls:payments-prod/"))).toBe(true);
     expect(client.gaps).toEqual([]);
     // A group's edge is explained by the pairs of workloads it stands for: they allow at least the
     // edge's ports (the explanation also counts what the view draws through "any pod").
@@ -119,5 +150,16 @@ describe("the cluster grouped by a namespace label", () => {
     expect(explanation.fromName).toMatch(/^team=|^no team label$/);
     expect(explanation.pairCount).toBeGreaterThan(0);
     client.close();
+  });
+
+  it("answers a namespace's pod labels with what the namespace holds, and refuses a name that is none", async () => {
+    const get = (name: string) => fetch(new URL(`/api/namespaces/${name}/groupings`, server.url));
+    const state = new ClusterState();
+    state.applyAll(demo.snapshot());
+    const answer = WorkloadGroupingList.parse(await (await get("payments-prod")).json());
+    expect(answer.workloads).toBe([...state.identitiesIn("payments-prod")].length);
+    expect(answer.keys.map((k) => k.key)).not.toContain("pod-template-hash");
+    expect((await get("no-such-namespace")).status).toBe(404);
+    expect((await get("Not_A_Name")).status).toBe(400);
   });
 });

@@ -21,6 +21,7 @@ import {
   type ViewPresence,
   ViewPresenceQuery,
   WhoCanQuery,
+  type WorkloadGroupingList,
 } from "@trustmap/shared";
 import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
@@ -176,6 +177,8 @@ function clientGone(response: Response): AbortSignal {
 
 // The routes with path parameters: Express decodes them before any handler; a malformed one is a
 // 400 naming it, checked first.
+/** A namespace's name: a DNS-1123 label. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const NODE_ROUTE = "/nodes/:id";
 const REPORT_ROUTE = "/export/report.:format";
 const RBAC_EXPORT_ROUTE = "/export/rbac.:format";
@@ -254,6 +257,21 @@ export function apiRouter(
   router.get("/groupings", async (_request, response: Response<GroupingList>) => {
     response.json(await live.query("groupings", {}));
   });
+
+  // How many workloads a namespace holds, and the pod labels its view can group them by
+  // (view key namespace:<name>;<label>).
+  router.get(
+    "/namespaces/:namespace/groupings",
+    async (request, response: Response<WorkloadGroupingList>) => {
+      const namespace = request.params.namespace;
+      if (typeof namespace !== "string" || !DNS_LABEL.test(namespace))
+        throw new HttpError(400, "namespace: expected a namespace name (a DNS-1123 label)");
+      const list = await live.query("workloadGroupings", { namespace });
+      if (list === undefined)
+        throw new HttpError(404, `no namespace ${JSON.stringify(namespace)} in the cluster now`);
+      response.json(list);
+    },
+  );
 
   router.get(NODE_ROUTE, async (request, response) => {
     const id = request.params.id;

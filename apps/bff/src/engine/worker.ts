@@ -25,6 +25,7 @@ import {
   viewPresence,
   type WatchEvent,
   WorkloadView,
+  workloadGroupingKeys,
 } from "@trustmap/engine";
 import { type ViewPatch, type ViewRef, viewKey } from "@trustmap/shared";
 import { Queries } from "../api/queries";
@@ -109,11 +110,24 @@ function warmWhenLoaded(): void {
   setImmediate(() => overview.warm());
 }
 
-/** A view with its namespaces grouped as the reference asks, or as it is when it asks for none. */
+/**
+ * A view with its namespaces (and a namespace's view, its own workloads) grouped as the reference
+ * asks, or as it is when it asks for none.
+ */
 function groupedAsAsked(inner: View, ref: Extract<ViewRef, { kind: "overview" | "namespace" }>): View {
-  return ref.groupBy === undefined
-    ? inner
-    : new GroupedView(state, { by: ref.groupBy, open: ref.open ?? [] }, inner);
+  const workloads =
+    ref.kind === "namespace" && ref.workloadsBy !== undefined
+      ? { namespace: ref.namespace, by: ref.workloadsBy, open: ref.openWorkloads ?? [] }
+      : undefined;
+  if (ref.groupBy === undefined && workloads === undefined) return inner;
+  return new GroupedView(
+    state,
+    {
+      ...(ref.groupBy === undefined ? {} : { namespaces: { by: ref.groupBy, open: ref.open ?? [] } }),
+      ...(workloads === undefined ? {} : { workloads }),
+    },
+    inner,
+  );
 }
 
 function createView(ref: ViewRef): View {
@@ -274,6 +288,8 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
 
   viewPresence: ({ ref }) => viewPresence(state, ref),
   groupings: () => groupingKeys(state),
+  workloadGroupings: ({ namespace }) =>
+    state.namespaceNamed(namespace) === undefined ? undefined : workloadGroupingKeys(state, namespace),
   reach: (question) => reachOf(state, question),
   search: ({ q, limit }) => searchNodes(state, q, limit),
   gaps: ({ exceptions, now, ...query }) => pageGaps(gapsAnalysis(query, exceptions, now), query),
