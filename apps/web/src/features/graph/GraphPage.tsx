@@ -1,10 +1,10 @@
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import {
-  decodeNodeId,
   parseViewKey,
   type ReachPeer,
   SEVERITY_ORDER,
   type ViewNode,
+  viewKey,
   workloadNodeId,
 } from "@trustmap/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
@@ -17,7 +17,7 @@ import { EDGE_LIMIT, GraphAdapter } from "./adapter";
 import { graphQueries } from "./api";
 import { EdgePanel } from "./EdgePanel";
 import { useGraphFocus } from "./focus";
-import { GroupBy } from "./GroupBy";
+import { GroupBy, WorkloadGroupBy } from "./GroupBy";
 import { GroupPanel } from "./GroupPanel";
 import { Legend } from "./Legend";
 import { NodeList } from "./NodeList";
@@ -30,10 +30,13 @@ import { ViewState } from "./ViewState";
 import {
   crumbsOf,
   groupingOf,
+  isGroupId,
   namespaceView,
+  openedView,
   openingView,
   reportNamespaceOf,
   scopeOf,
+  showing,
   viewOfNode,
 } from "./view-keys";
 
@@ -108,7 +111,8 @@ export function GraphPage() {
   // The view drawn as a matrix instead of a graph (`as=matrix`).
   const asMatrix = params.get("as") === "matrix";
   // The cluster's view and a namespace's (the namespaces around it) may group namespaces.
-  const groupable = parseViewKey(view)?.kind !== "workload";
+  const viewRef = parseViewKey(view);
+  const groupable = viewRef?.kind !== "workload";
   // Until the groupings answer, a page opened without a view watches nothing (not the whole cluster by namespace).
   useWatchedViews(explicit === null && groupings.isPending ? [] : [view]);
   const connection = useConnection();
@@ -121,6 +125,37 @@ export function GraphPage() {
   const namespaces = useQuery(graphQueries.namespaces());
   const dark = useDarkScheme();
   const focus = useGraphFocus(adapter, nodes);
+  const queryClient = useQueryClient();
+
+  /**
+   * Goes to a view, selecting a node there: another namespace's view asked for with its workloads
+   * one by one is grouped first when the namespace holds more than a canvas shows legibly (within
+   * a namespace's view, its workloads stay as the user grouped them), and the group of the
+   * workload to select is opened.
+   */
+  const go = (next: string, sel?: string) => {
+    const ref = parseViewKey(next);
+    const node = sel?.startsWith("node:") === true ? sel.slice("node:".length) : undefined;
+    const here = parseViewKey(view);
+    const within =
+      here?.kind === "namespace" && ref?.kind === "namespace" && here.namespace === ref.namespace;
+    if (within && ref.workloadsBy === undefined) {
+      // Another node of this namespace: its workloads stay grouped as they are.
+      const kept = viewKey({ ...ref, workloadsBy: here.workloadsBy, openWorkloads: here.openWorkloads });
+      setParams({ view: showing(kept, node), sel });
+      return;
+    }
+    if (ref?.kind !== "namespace" || ref.workloadsBy !== undefined || within) {
+      setParams({ view: showing(next, node), sel });
+      return;
+    }
+    queryClient.fetchQuery(graphQueries.workloadGroupings(ref.namespace)).then(
+      (list) => setParams({ view: showing(openedView(next, list), node), sel }),
+      () => setParams({ view: next, sel }),
+    );
+  };
+  const goRef = useRef(go);
+  goRef.current = go;
 
   useEffect(() => {
     if (container.current === null) return;
@@ -136,7 +171,7 @@ export function GraphPage() {
         onSelectEdge: (from, to) => setParams({ sel: `edge:${from} ${to}` }),
         onOpenNode: (id) => {
           const next = viewOfNode(id, view);
-          if (next !== undefined) setParams({ view: next, sel: undefined });
+          if (next !== undefined) goRef.current(next);
         },
         onClear: () => setParams({ sel: undefined }),
       },
@@ -224,7 +259,7 @@ export function GraphPage() {
                   <button
                     type="button"
                     className="text-blue-700 underline dark:text-blue-300"
-                    onClick={() => setParams({ view: crumb.view, sel: undefined })}
+                    onClick={() => go(crumb.view)}
                   >
                     {crumb.label}
                   </button>
@@ -234,6 +269,13 @@ export function GraphPage() {
           </ol>
         </nav>
         {groupable && <GroupBy view={view} onView={(next) => setParams({ view: next, sel: undefined })} />}
+        {viewRef?.kind === "namespace" && (
+          <WorkloadGroupBy
+            view={view}
+            namespace={viewRef.namespace}
+            onView={(next) => setParams({ view: next, sel: undefined })}
+          />
+        )}
         <fieldset className="flex text-sm" aria-label="Draw as">
           {(["graph", "matrix"] as const).map((as) => (
             <button
@@ -344,13 +386,13 @@ export function GraphPage() {
                 const target = parseViewKey(hit.view);
                 const next =
                   target?.kind === "namespace" ? namespaceView(target.namespace, groupingOf(view)) : hit.view;
-                setParams({ view: next, sel: `node:${hit.node}` });
+                go(next, `node:${hit.node}`);
                 focus([hit.node]);
               }}
             />
           )}
           {/* Keyed by the selection: another selection starts from its own loading state. */}
-          {selection?.kind === "node" && decodeNodeId(selection.id)?.kind === "group" && (
+          {selection?.kind === "node" && isGroupId(selection.id) && (
             <GroupPanel
               node={nodes.find((node) => node.id === selection.id)}
               onToggle={() => {
@@ -359,14 +401,14 @@ export function GraphPage() {
               }}
             />
           )}
-          {selection?.kind === "node" && decodeNodeId(selection.id)?.kind !== "group" && (
+          {selection?.kind === "node" && !isGroupId(selection.id) && (
             <NodePanel
               key={selection.id}
               id={selection.id}
               view={view}
               revision={Math.max(revision, 0)}
-              onOpen={(next) => setParams({ view: next, sel: undefined })}
-              onGo={(peer) => setParams({ view: viewOfPeer(peer), sel: `node:${peer.node}` })}
+              onOpen={(next) => go(next)}
+              onGo={(peer) => go(viewOfPeer(peer), `node:${peer.node}`)}
             />
           )}
           {(selection?.kind === "edge" || selection?.kind === "pair") && (
@@ -399,7 +441,7 @@ export function GraphPage() {
                 setParams({ sel: `pair:${current} ${id}` });
               else setParams({ sel: `node:${id}` });
             }}
-            onOpen={(next) => setParams({ view: next, sel: undefined })}
+            onOpen={(next) => go(next)}
           />
         </aside>
       </div>

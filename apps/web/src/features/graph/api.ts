@@ -7,6 +7,7 @@ import {
   Reach,
   type ReachDirection,
   SearchAnswer,
+  WorkloadGroupingList,
 } from "@trustmap/shared";
 import { getJson, query } from "../../api/client";
 
@@ -35,6 +36,14 @@ export const graphQueries = {
       queryKey: ["groupings"],
       queryFn: ({ signal }) => getJson("/api/groupings", GroupingList, signal),
       refetchInterval: 30_000,
+    }),
+  /** How many workloads a namespace holds, and the pod labels its view can group them by. */
+  workloadGroupings: (namespace: string) =>
+    queryOptions({
+      queryKey: ["workloadGroupings", namespace],
+      queryFn: ({ signal }) =>
+        getJson(`/api/namespaces/${encodeURIComponent(namespace)}/groupings`, WorkloadGroupingList, signal),
+      staleTime: 30_000,
     }),
   node: (id: string, revision: number) => {
     const queryKey = ["node", id, revision] as const;

@@ -6,11 +6,15 @@ import {
   groupingOf,
   namespaceOfIdentity,
   namespaceView,
+  openedView,
   openingView,
   regroupedView,
+  regroupedWorkloads,
   reportNamespaceOf,
   scopeOf,
+  showing,
   viewOfNode,
+  workloadGroupingOf,
 } from "./view-keys";
 
 describe("graph navigation", () => {
@@ -92,6 +96,46 @@ describe("graph navigation", () => {
     expect(openingView({ namespaces: 500, keys })).toBe("groups:team");
     expect(openingView({ namespaces: 30, keys })).toBe("overview");
     expect(openingView({ namespaces: 500, keys: [] })).toBe("overview");
+  });
+
+  it("groups a namespace's own workloads by a pod label, opens their groups in place, and keeps the neighbours' grouping", () => {
+    const view = "namespace:shop/team;tier";
+    expect(viewOfNode("wls:shop/tier=web", view)).toBe("namespace:shop/team;tier/=web");
+    expect(viewOfNode("wls:shop/tier=web", "namespace:shop/team;tier/=web")).toBe(view);
+    expect(viewOfNode("wls:shop/tier", view)).toBe("namespace:shop/team;tier/-");
+    // A neighbour group toggled keeps the workloads' grouping, and the other way round.
+    expect(viewOfNode("grp:team=a", "namespace:shop/team;tier/=web")).toBe(
+      "namespace:shop/team/=a;tier/=web",
+    );
+    expect(viewOfNode("grp:team=a", "namespace:shop/team/=a;tier")).toBe(view);
+    expect(workloadGroupingOf(view)).toBe("tier");
+    expect(workloadGroupingOf("groups:team")).toBeUndefined();
+    expect(regroupedWorkloads("namespace:shop/team;tier/=web", "app")).toBe("namespace:shop/team;app");
+    expect(regroupedWorkloads(view, undefined)).toBe("namespace:shop/team");
+    expect(regroupedWorkloads("groups:team", "app")).toBe("groups:team");
+    expect(regroupedView(view, "env")).toBe("namespace:shop/env;tier");
+    expect(scopeOf(view, undefined)).toBe(
+      "Namespace shop, its workloads grouped by tier, other namespaces grouped by team",
+    );
+    // A workload to select is drawn: its group opens.
+    expect(showing(view, "wl:shop/app=cart,tier=web")).toBe("namespace:shop/team;tier/=web");
+    expect(showing(view, "wl:shop/app=cart")).toBe("namespace:shop/team;tier/-");
+    expect(showing("namespace:shop/team;tier/=web", "wl:shop/app=cart,tier=web")).toBe(
+      "namespace:shop/team;tier/=web",
+    );
+    expect(showing(view, "wl:other/tier=web")).toBe(view);
+    expect(showing("namespace:shop", "wl:shop/tier=web")).toBe("namespace:shop");
+  });
+
+  it("opens a namespace of many workloads grouped by the engine's first pod label, a small one as it is", () => {
+    const keys = [{ key: "app.kubernetes.io/part-of", workloads: 1500, values: 40 }];
+    expect(openedView("namespace:big/team", { workloads: 1667, keys })).toBe(
+      "namespace:big/team;app.kubernetes.io%2Fpart-of",
+    );
+    expect(openedView("namespace:small", { workloads: 12, keys })).toBe("namespace:small");
+    expect(openedView("namespace:big", { workloads: 1667, keys: [] })).toBe("namespace:big");
+    expect(openedView("namespace:big;tier", { workloads: 1667, keys })).toBe("namespace:big;tier");
+    expect(openedView("groups:team", { workloads: 1667, keys })).toBe("groups:team");
   });
 
   it("finds the namespace of an identity key", () => {

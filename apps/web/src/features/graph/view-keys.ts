@@ -3,9 +3,16 @@ import {
   decodeWorkloadKey,
   type GroupingList,
   parseViewKey,
+  type ViewRef,
   viewKey,
+  type WorkloadGroupingList,
   workloadKey,
 } from "@trustmap/shared";
+
+/** Opens a value in a list of opened groups, or closes it when it is opened. */
+function toggled(open: readonly (string | null)[], value: string | null): (string | null)[] {
+  return open.includes(value) ? open.filter((v) => v !== value) : [...open, value];
+}
 
 /**
  * The view a node opens, from the view `from`: a namespace's identities (its neighbours grouped as
@@ -15,13 +22,23 @@ import {
 export function viewOfNode(id: string, from = "overview"): string | undefined {
   const ref = decodeNodeId(id);
   const current = parseViewKey(from);
+  if (ref?.kind === "workloads") {
+    const same =
+      current?.kind === "namespace" && current.namespace === ref.namespace && current.workloadsBy === ref.key;
+    const base: ViewRef =
+      current?.kind === "namespace" && current.namespace === ref.namespace
+        ? current
+        : { kind: "namespace", namespace: ref.namespace };
+    const open = toggled(same ? (current.openWorkloads ?? []) : [], ref.value);
+    const { openWorkloads: _, ...rest } = base as Extract<ViewRef, { kind: "namespace" }>;
+    return viewKey({ ...rest, workloadsBy: ref.key, ...(open.length > 0 ? { openWorkloads: open } : {}) });
+  }
   if (ref?.kind === "group") {
     const grouped = current !== undefined && current.kind !== "workload" && current.groupBy === ref.key;
-    const open = grouped ? (current.open ?? []) : [];
-    const toggled = open.includes(ref.value) ? open.filter((v) => v !== ref.value) : [...open, ref.value];
-    const grouping = { groupBy: ref.key, ...(toggled.length > 0 ? { open: toggled } : {}) };
+    const open = toggled(grouped ? (current.open ?? []) : [], ref.value);
+    const grouping = { groupBy: ref.key, ...(open.length > 0 ? { open } : {}) };
     return current?.kind === "namespace" && grouped
-      ? viewKey({ kind: "namespace", namespace: current.namespace, ...grouping })
+      ? viewKey({ ...current, ...grouping, ...(open.length > 0 ? {} : { open: undefined }) })
       : viewKey({ kind: "overview", ...grouping });
   }
   if (ref?.kind === "namespace") return namespaceView(ref.namespace, groupingOf(from));
@@ -71,12 +88,70 @@ export function groupingOf(view: string): string | undefined {
 
 /**
  * The same view with its namespaces grouped by another label (undefined: one by one), every
- * group closed; a workload's view, which draws no namespace, as it is.
+ * group closed (a namespace's own workloads stay as they are grouped); a workload's view, which
+ * draws no namespace, as it is.
  */
 export function regroupedView(view: string, by: string | undefined): string {
   const ref = parseViewKey(view);
-  if (ref?.kind === "namespace") return namespaceView(ref.namespace, by);
+  if (ref?.kind === "namespace") {
+    const { groupBy: _, open: __, ...rest } = ref;
+    return viewKey({ ...rest, ...(by === undefined ? {} : { groupBy: by }) });
+  }
   return ref?.kind === "workload" ? view : groupedView(by);
+}
+
+/** The pod label a namespace's view groups its own workloads by; undefined when it does not. */
+export function workloadGroupingOf(view: string): string | undefined {
+  const ref = parseViewKey(view);
+  return ref?.kind === "namespace" ? ref.workloadsBy : undefined;
+}
+
+/**
+ * A namespace's view with its own workloads grouped by another pod label (undefined: one by one),
+ * every group closed; any other view as it is.
+ */
+export function regroupedWorkloads(view: string, by: string | undefined): string {
+  const ref = parseViewKey(view);
+  if (ref?.kind !== "namespace") return view;
+  const { workloadsBy: _, openWorkloads: __, ...rest } = ref;
+  return viewKey({ ...rest, ...(by === undefined ? {} : { workloadsBy: by }) });
+}
+
+/**
+ * The view with the group that holds a workload node opened, so that the node is drawn: a
+ * namespace's view that groups its own workloads; any other view, or node, as it is.
+ */
+export function showing(view: string, nodeId: string | undefined): string {
+  const ref = parseViewKey(view);
+  const node = nodeId === undefined ? undefined : decodeNodeId(nodeId);
+  if (ref?.kind !== "namespace" || ref.workloadsBy === undefined || node?.kind !== "workload") return view;
+  if (node.workload.namespace !== ref.namespace) return view;
+  const labels = node.workload.labels;
+  const value = Object.hasOwn(labels, ref.workloadsBy) ? (labels[ref.workloadsBy] ?? null) : null;
+  const open = ref.openWorkloads ?? [];
+  return open.includes(value) ? view : viewKey({ ...ref, openWorkloads: [...open, value] });
+}
+
+/** Whether a node id names a group (of namespaces, or of a namespace's workloads). */
+export function isGroupId(id: string): boolean {
+  const kind = decodeNodeId(id)?.kind;
+  return kind === "group" || kind === "workloads";
+}
+
+/** Above this many workloads, a node per workload is more than a canvas can show legibly. */
+export const GROUP_ABOVE_WORKLOADS = 300;
+
+/**
+ * The view to open for `next`: a namespace's view asked for with its workloads one by one is
+ * grouped by the first pod label the engine offers when the namespace holds more workloads than a
+ * canvas shows legibly (the choice "nothing" in the view is kept: it does not come through here).
+ */
+export function openedView(next: string, list: WorkloadGroupingList | undefined): string {
+  const ref = parseViewKey(next);
+  const first = list?.keys[0];
+  if (ref?.kind !== "namespace" || ref.workloadsBy !== undefined || list === undefined || first === undefined)
+    return next;
+  return list.workloads > GROUP_ABOVE_WORKLOADS ? regroupedWorkloads(next, first.key) : next;
 }
 
 /**
@@ -110,9 +185,11 @@ export function scopeOf(view: string, workloadLabel: string | undefined): string
     return `Whole cluster, namespaces grouped by ${ref.groupBy}`;
   if (ref === undefined || ref.kind === "overview") return "Whole cluster by namespace";
   if (ref.kind === "namespace")
-    return ref.groupBy === undefined
-      ? `Namespace ${ref.namespace}`
-      : `Namespace ${ref.namespace}, other namespaces grouped by ${ref.groupBy}`;
+    return [
+      `Namespace ${ref.namespace}`,
+      ...(ref.workloadsBy === undefined ? [] : [`its workloads grouped by ${ref.workloadsBy}`]),
+      ...(ref.groupBy === undefined ? [] : [`other namespaces grouped by ${ref.groupBy}`]),
+    ].join(", ");
   return `Workload ${workloadLabel ?? "(gone)"} in namespace ${namespaceOfIdentity(ref.identity)}`;
 }
 
