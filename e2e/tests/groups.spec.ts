@@ -4,10 +4,12 @@ import type { Core } from "../../apps/web/node_modules/cytoscape";
 import { cellAt, matrixLayout } from "../../apps/web/src/features/graph/matrix";
 import {
   ClusterState,
+  type Groupings,
   groupGraph,
   groupValue,
   NamespaceView,
   OverviewView,
+  workloadGroupingKeys,
 } from "../../packages/engine/src/index";
 import { STILL_URL } from "../servers";
 import { graphReady } from "./helpers";
@@ -16,15 +18,25 @@ import { graphReady } from "./helpers";
 // engine's grouped view, a group opens in place as a frame around its namespaces, and the matrix
 // draws the same edges, each cell opening its explanation.
 
-/**
- * The grouped view a fresh engine computes on the still demo's objects: the cluster's, or that of
- * `namespace` with the namespaces around it grouped.
- */
-function engineGroups(by: string, open: (string | null)[], namespace?: string) {
+function stillDemo(): ClusterState {
   const state = new ClusterState();
   state.applyAll(new DemoCompany(1).snapshot());
+  return state;
+}
+
+/**
+ * The grouped view a fresh engine computes on the still demo's objects: the cluster's, or that of
+ * `namespace` with the namespaces around it (or its own workloads) grouped.
+ */
+function engineGrouped(groupings: Groupings, namespace?: string) {
+  const state = stillDemo();
   const inner = namespace === undefined ? new OverviewView(state) : new NamespaceView(state, namespace);
-  return groupGraph(inner.snapshot(), (ns) => groupValue(state, ns, by), { by, open });
+  return groupGraph(inner.snapshot(), (ns, by) => groupValue(state, ns, by), groupings);
+}
+
+/** The view with its namespaces grouped by `by`, these groups opened. */
+function engineGroups(by: string, open: (string | null)[], namespace?: string) {
+  return engineGrouped({ namespaces: { by, open } }, namespace);
 }
 
 /** Double-clicks a node where the graph draws it. */
@@ -149,6 +161,55 @@ test("a namespace opened from the grouped cluster draws the namespaces around it
   await expect
     .poll(() => drawn(page))
     .toEqual({ nodes: single.nodes.map((n) => n.id).sort(), edges: single.edges.map((e) => e.id).sort() });
+});
+
+test("a namespace's own workloads grouped by a pod label: the engine's grouping, a group opening in place, a search hit inside a closed group opening it", async ({
+  page,
+}) => {
+  const offered = workloadGroupingKeys(stillDemo(), "data-prod");
+  const by = offered.keys[0]?.key;
+  if (by === undefined) throw new Error("the demo offers no pod label for data-prod");
+  await page.goto(`${STILL_URL}/?view=namespace%3Adata-prod&bench=1`);
+  await graphReady(page);
+  await page.getByLabel("Group its workloads by").selectOption(by);
+  await expect.poll(() => viewOf(page)).toBe(`namespace:data-prod;${by}`);
+  await graphReady(page);
+  const workloads = (open: (string | null)[]) => ({ workloads: { namespace: "data-prod", by, open } });
+  const closed = engineGrouped(workloads([]), "data-prod");
+  await expect
+    .poll(() => drawn(page))
+    .toEqual({ nodes: [...closed.nodes.keys()].sort(), edges: [...closed.edges.keys()].sort() });
+  await expect(page.getByTestId("view-revision")).toContainText(`its workloads grouped by ${by}`);
+
+  // The group with the most workloads opens where it is: its workloads inside its frame.
+  const largest = [...closed.nodes.values()]
+    .filter((n) => n.workloads !== undefined)
+    .sort((a, b) => (b.workloads ?? 0) - (a.workloads ?? 0))[0]!;
+  expect(largest.workloads).toBeGreaterThan(1);
+  await openNode(page, largest.id);
+  const value = largest.label.slice(by.length + 1);
+  await expect.poll(() => viewOf(page)).toBe(`namespace:data-prod;${by}/=${value}`);
+  await graphReady(page);
+  const opened = engineGrouped(workloads([value]), "data-prod");
+  await expect
+    .poll(() => drawn(page))
+    .toEqual({ nodes: [...opened.nodes.keys()].sort(), edges: [...opened.edges.keys()].sort() });
+  const members = [...opened.nodes.values()].filter((n) => n.group === largest.id);
+  expect(members.length).toBe(largest.workloads);
+  const panel = page.getByRole("region", { name: `Group ${largest.label}` });
+  await page.locator(`[data-node-id="${largest.id}"]`).click();
+  await expect(panel).toContainText(`${largest.workloads} workloads of namespace data-prod`);
+  await panel.getByRole("button", { name: "Close the group" }).click();
+  await expect.poll(() => viewOf(page)).toBe(`namespace:data-prod;${by}`);
+
+  // A workload found by search, inside a closed group: going there opens its group and selects it.
+  const member = members[0]!;
+  await page.getByRole("searchbox").fill(member.label);
+  await page.locator(`[data-search-node="${member.id}"]`).click();
+  await expect.poll(() => viewOf(page)).toBe(`namespace:data-prod;${by}/=${value}`);
+  await expect.poll(() => new URL(page.url()).searchParams.get("sel")).toBe(`node:${member.id}`);
+  await graphReady(page);
+  expect((await drawn(page)).nodes).toContain(member.id);
 });
 
 test("the matrix draws the grouped view's edges; a cell opens the edge's explanation", async ({ page }) => {

@@ -21,12 +21,24 @@ export interface Scale {
   readonly namespaces: number;
   readonly policies: number;
   readonly bindings: number;
+  /**
+   * The workloads of one namespace far larger than the rest (a monolith's namespace), a pod each,
+   * taken out of the pods the other namespaces share; none when absent.
+   */
+  readonly largeNamespace?: number;
 }
 
 export const SCALES: Readonly<Record<string, Scale>> = {
   S: { name: "S", pods: 1_000, namespaces: 50, policies: 250, bindings: 1_000 },
   M: { name: "M", pods: 10_000, namespaces: 500, policies: 2_500, bindings: 5_000 },
-  L: { name: "L", pods: 50_000, namespaces: 2_500, policies: 15_000, bindings: 20_000 },
+  L: {
+    name: "L",
+    pods: 50_000,
+    namespaces: 2_500,
+    policies: 15_000,
+    bindings: 20_000,
+    largeNamespace: 5_000,
+  },
   XL: { name: "XL", pods: 150_000, namespaces: 10_000, policies: 40_000, bindings: 50_000 },
 };
 
@@ -171,8 +183,13 @@ export class SyntheticWorld {
 
   private build(): void {
     const { scale, cluster } = this;
-    const podsPerNs = scale.pods / scale.namespaces;
-    const policiesPerNs = scale.policies / scale.namespaces;
+    // The large namespace, when there is one, is the first (a policy per ten workloads); the
+    // others share the rest of the pods and policies.
+    const large = scale.largeNamespace ?? 0;
+    const largePolicies = Math.round(large / 10);
+    const others = scale.namespaces - (large > 0 ? 1 : 0);
+    const podsPerNs = (scale.pods - large) / others;
+    const policiesPerNs = (scale.policies - largePolicies) / others;
     const bindingsPerNs = (scale.bindings - 10) / scale.namespaces;
     cluster.namespaces.push({
       name: "kube-system",
@@ -198,6 +215,13 @@ export class SyntheticWorld {
       bindingBudget += bindingsPerNs;
       const namespace = `team${n % this.teams}-ns${n}`;
       const team = `team${n % this.teams}`;
+      if (n === 0 && large > 0) {
+        this.addNamespace(`${team}-large`, team, large, largePolicies, Math.floor(bindingBudget), 1);
+        podBudget -= podsPerNs;
+        policyBudget -= policiesPerNs;
+        bindingBudget -= Math.floor(bindingBudget);
+        continue;
+      }
       this.addNamespace(
         namespace,
         team,
@@ -252,6 +276,8 @@ export class SyntheticWorld {
     pods: number,
     policies: number,
     bindings: number,
+    /** Pods per deployment; 1 to 5 at random when absent. */
+    replicasEach?: number,
   ): void {
     const { cluster } = this;
     cluster.namespaces.push({
@@ -263,7 +289,7 @@ export class SyntheticWorld {
     const here: Deployment[] = [];
     let left = pods;
     for (let d = 0; left > 0; d++) {
-      const replicas = Math.min(left, 1 + Math.floor(this.next() * 5));
+      const replicas = Math.min(left, replicasEach ?? 1 + Math.floor(this.next() * 5));
       const deployment: Deployment = {
         namespace,
         app: `${TIERS[d % TIERS.length]}${Math.floor(d / TIERS.length)}`,
