@@ -123,6 +123,8 @@ function allowPolicy(
   from: string,
   otherTeam: string,
   variant: number,
+  /** Whether metrics are open to every pod of the team's namespaces (its own included). */
+  teamMetrics = true,
 ): NetworkPolicy {
   return {
     namespace: d.namespace,
@@ -135,10 +137,14 @@ function allowPolicy(
         peers: [{ type: "selector", podSelector: sel({ app: from }) }],
         ports: [{ protocol: "TCP", port: "http" }],
       },
-      {
-        peers: [{ type: "selector", namespaceSelector: sel({ team: d.team }) }],
-        ports: [{ protocol: "TCP", port: variant % 2 === 0 ? 9090 : "metrics" }],
-      },
+      ...(teamMetrics
+        ? [
+            {
+              peers: [{ type: "selector" as const, namespaceSelector: sel({ team: d.team }) }],
+              ports: [{ protocol: "TCP" as const, port: variant % 2 === 0 ? 9090 : "metrics" }],
+            },
+          ]
+        : []),
       {
         peers: [
           {
@@ -276,7 +282,11 @@ export class SyntheticWorld {
     pods: number,
     policies: number,
     bindings: number,
-    /** Pods per deployment; 1 to 5 at random when absent. */
+    /**
+     * Pods per deployment (1 to 5 at random when absent). A namespace of one pod per deployment is a
+     * monolith's: its policies name the apps that may call, and leave its metrics to those, so that
+     * its thousands of workloads are not all allowed to reach each other.
+     */
     replicasEach?: number,
   ): void {
     const { cluster } = this;
@@ -317,6 +327,7 @@ export class SyntheticWorld {
           from,
           `team${Math.floor(this.next() * this.teams)}`,
           p,
+          replicasEach === undefined,
         ),
       );
     }

@@ -420,7 +420,7 @@ export function apiRouter(
       if (ref === undefined)
         throw new HttpError(
           400,
-          `query parameter "view": ${JSON.stringify(key)} is not a view (overview, groups:<label>[/<opened groups>], namespace:<name>[/<label>[/<opened groups>]], workload:<identity>)`,
+          `query parameter "view": ${JSON.stringify(key)} is not a view (overview, groups:<label>[/<opened groups>], namespace:<name>[/<label>[/<opened groups>]][;<pod label>[/<opened groups>]], workload:<identity>)`,
         );
       return { key, ref };
     });
@@ -454,7 +454,7 @@ export function apiRouter(
     if (ref === undefined)
       throw new HttpError(
         400,
-        `query parameter "view": ${JSON.stringify(view)} is not a view (overview, groups:<label>[/<opened groups>], namespace:<name>[/<label>[/<opened groups>]], workload:<identity>)`,
+        `query parameter "view": ${JSON.stringify(view)} is not a view (overview, groups:<label>[/<opened groups>], namespace:<name>[/<label>[/<opened groups>]][;<pod label>[/<opened groups>]], workload:<identity>)`,
       );
     const presence = await live.query("viewPresence", { ref });
     response.json({ view, ...presence });

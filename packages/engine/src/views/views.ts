@@ -121,7 +121,9 @@ abstract class SummedView implements View {
   protected abstract draws(source: LiveIdentity, destination: LiveIdentity): boolean;
   /** Whether the view draws an identity's traffic with "any pod" and "outside". */
   protected abstract drawsOwn(identity: LiveIdentity): boolean;
-  /** The node of an edge end drawn only while edges end there; undefined for the nodes the view keeps itself. */
+  /** Whether a node is an edge end drawn only while edges end there (not one the view keeps itself). */
+  protected abstract isEnd(id: string): boolean;
+  /** Such an end's node, computed when it comes to be drawn; undefined when no such node exists. */
   protected abstract endNode(id: string): ViewNode | undefined;
   /**
    * Puts or removes the nodes the view keeps itself that the delta may have changed: those of
@@ -375,13 +377,15 @@ abstract class SummedView implements View {
   /** Counts an edge in or out at its ends; an end's node is drawn while some edge ends there. */
   private countEnds(edge: ViewEdge, by: number, patch: Patch): void {
     for (const end of edge.source === edge.target ? [edge.source] : [edge.source, edge.target]) {
-      const node = this.endNode(end);
-      if (node === undefined) continue;
+      if (!this.isEnd(end)) continue;
       const before = this.ends.get(end) ?? 0;
       const after = before + by;
+      // The node is computed once, when it comes to be drawn: a namespace's sums all its pods.
+      const node = before === 0 && after > 0 ? this.endNode(end) : undefined;
+      if (before === 0 && after > 0 && node === undefined) continue;
       if (after === 0) this.ends.delete(end);
       else this.ends.set(end, after);
-      if (before === 0 && after > 0) {
+      if (node !== undefined) {
         this.nodes.set(end, node);
         patch.removeNodes.delete(end);
         patch.putNodes.set(end, node);
@@ -477,6 +481,10 @@ export class NamespaceView extends SummedView {
     return identity.namespace === this.namespace;
   }
 
+  protected isEnd(id: string): boolean {
+    return id === ANY_POD || id === OUTSIDE || this.namespaceOfNode.has(id);
+  }
+
   protected endNode(id: string): ViewNode | undefined {
     if (id === ANY_POD) return anyNode();
     if (id === OUTSIDE) return outsideNode();
@@ -552,6 +560,10 @@ export class OverviewView extends SummedView {
 
   protected drawsOwn(): boolean {
     return true;
+  }
+
+  protected isEnd(id: string): boolean {
+    return id === ANY_POD || id === OUTSIDE;
   }
 
   protected endNode(id: string): ViewNode | undefined {
