@@ -40,8 +40,8 @@ export class PortSet {
   }
 
   union(other: PortSet): PortSet {
-    if (other.isEmpty()) return this;
-    if (this.isEmpty()) return other;
+    if (other.isEmpty() || this === PortSet.ALL) return this;
+    if (this.isEmpty() || other === PortSet.ALL) return other;
     const out = new Map<Protocol, readonly PortRange[]>();
     for (const protocol of PROTOCOLS) {
       const merged = normalize([...this.rangesOf(protocol), ...other.rangesOf(protocol)]);
@@ -52,6 +52,8 @@ export class PortSet {
 
   intersect(other: PortSet): PortSet {
     if (this.isEmpty() || other.isEmpty()) return PortSet.NONE;
+    if (this === PortSet.ALL) return other;
+    if (other === PortSet.ALL) return this;
     const out = new Map<Protocol, readonly PortRange[]>();
     for (const protocol of PROTOCOLS) {
       const result: PortRange[] = [];
