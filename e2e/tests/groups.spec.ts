@@ -169,12 +169,15 @@ test("a namespace's own workloads grouped by a pod label: the engine's grouping,
   const offered = workloadGroupingKeys(stillDemo(), "data-prod");
   const by = offered.keys[0]?.key;
   if (by === undefined) throw new Error("the demo offers no pod label for data-prod");
-  await page.goto(`${STILL_URL}/?view=namespace%3Adata-prod&bench=1`);
+  await page.goto(`${STILL_URL}/?view=namespace%3Adata-prod%2Fteam&bench=1`);
   await graphReady(page);
   await page.getByLabel("Group its workloads by").selectOption(by);
-  await expect.poll(() => viewOf(page)).toBe(`namespace:data-prod;${by}`);
+  await expect.poll(() => viewOf(page)).toBe(`namespace:data-prod/team;${by}`);
   await graphReady(page);
-  const workloads = (open: (string | null)[]) => ({ workloads: { namespace: "data-prod", by, open } });
+  const workloads = (open: (string | null)[]) => ({
+    namespaces: { by: "team", open: [] },
+    workloads: { namespace: "data-prod", by, open },
+  });
   const closed = engineGrouped(workloads([]), "data-prod");
   await expect
     .poll(() => drawn(page))
@@ -186,9 +189,23 @@ test("a namespace's own workloads grouped by a pod label: the engine's grouping,
     .filter((n) => n.workloads !== undefined)
     .sort((a, b) => (b.workloads ?? 0) - (a.workloads ?? 0))[0]!;
   expect(largest.workloads).toBeGreaterThan(1);
+  // Drawn as the legend says a group of workloads is, not as a group of namespaces.
+  const shapeOf = (id: string) =>
+    page.evaluate(
+      (node) =>
+        (window as unknown as { trustmapGraph: { cy: Core } }).trustmapGraph.cy
+          .getElementById(node)
+          .style("shape"),
+      id,
+    );
+  const legendShape = (key: string) =>
+    page.getByTestId("legend").locator(`[data-legend-mark="${key}"]`).getAttribute("data-shape");
+  expect(await shapeOf(largest.id)).toBe(await legendShape("workload-group"));
+  const namespaceGroup = [...closed.nodes.values()].find((n) => n.id.startsWith("grp:"));
+  if (namespaceGroup !== undefined) expect(await shapeOf(namespaceGroup.id)).toBe(await legendShape("group"));
   await openNode(page, largest.id);
   const value = largest.label.slice(by.length + 1);
-  await expect.poll(() => viewOf(page)).toBe(`namespace:data-prod;${by}/=${value}`);
+  await expect.poll(() => viewOf(page)).toBe(`namespace:data-prod/team;${by}/=${value}`);
   await graphReady(page);
   const opened = engineGrouped(workloads([value]), "data-prod");
   await expect
@@ -200,13 +217,13 @@ test("a namespace's own workloads grouped by a pod label: the engine's grouping,
   await page.locator(`[data-node-id="${largest.id}"]`).click();
   await expect(panel).toContainText(`${largest.workloads} workloads of namespace data-prod`);
   await panel.getByRole("button", { name: "Close the group" }).click();
-  await expect.poll(() => viewOf(page)).toBe(`namespace:data-prod;${by}`);
+  await expect.poll(() => viewOf(page)).toBe(`namespace:data-prod/team;${by}`);
 
   // A workload found by search, inside a closed group: going there opens its group and selects it.
   const member = members[0]!;
   await page.getByRole("searchbox").fill(member.label);
   await page.locator(`[data-search-node="${member.id}"]`).click();
-  await expect.poll(() => viewOf(page)).toBe(`namespace:data-prod;${by}/=${value}`);
+  await expect.poll(() => viewOf(page)).toBe(`namespace:data-prod/team;${by}/=${value}`);
   await expect.poll(() => new URL(page.url()).searchParams.get("sel")).toBe(`node:${member.id}`);
   await graphReady(page);
   expect((await drawn(page)).nodes).toContain(member.id);

@@ -1,4 +1,12 @@
-import { criticalGlow, KIND_MARKS, NO_DEFAULT_DENY, POSTURE_MARKS, type Shape, shapePoints } from "./marks";
+import {
+  criticalGlow,
+  KIND_MARKS,
+  NO_DEFAULT_DENY,
+  POSTURE_MARKS,
+  type Shape,
+  shapePoints,
+  WORKLOAD_GROUP_MARK,
+} from "./marks";
 import { graphInk } from "./style";
 
 const NEUTRAL = POSTURE_MARKS.find((mark) => mark.posture === "empty")!;
@@ -80,6 +88,11 @@ export function Legend({ dark, printed = false }: { dark: boolean; printed?: boo
       },
       text: mark.fill === undefined ? `${mark.text} (coloured by its pods' posture)` : mark.text,
     })),
+    {
+      key: "workload-group",
+      swatch: { shape: WORKLOAD_GROUP_MARK.shape, fill: NEUTRAL.fill, border: NEUTRAL.border },
+      text: `${WORKLOAD_GROUP_MARK.text} (coloured by its pods' posture)`,
+    },
     ...POSTURE_MARKS.map((mark) => ({
       key: mark.posture,
       swatch: { shape: "ellipse" as const, fill: mark.fill, border: mark.border },

@@ -1,6 +1,14 @@
 import type { ViewNode } from "@trustmap/shared";
 import { describe, expect, it } from "vitest";
-import { criticalGlow, fillOf, glows, KIND_MARKS, POSTURE_MARKS, postureOf } from "./marks";
+import {
+  criticalGlow,
+  fillOf,
+  glows,
+  KIND_MARKS,
+  POSTURE_MARKS,
+  postureOf,
+  WORKLOAD_GROUP_MARK,
+} from "./marks";
 import { listedNodes, scrollToRow, visibleRows } from "./node-list";
 import { graphStyle } from "./style";
 
@@ -41,6 +49,10 @@ describe("the graph's marks", () => {
         if (mark.fill !== undefined) expect(style["background-color"]).toBe(mark.fill);
       }
     expect(KIND_MARKS.find((m) => m.kind === "outside")?.shape).toBe("hexagon");
+    // A group of a namespace's own workloads is drawn as a workload, not as a group of namespaces.
+    expect(styleOf(false, WORKLOAD_GROUP_MARK.selector).shape).toBe(WORKLOAD_GROUP_MARK.shape);
+    expect(WORKLOAD_GROUP_MARK.shape).toBe(KIND_MARKS.find((m) => m.kind === "identity")?.shape);
+    expect(WORKLOAD_GROUP_MARK.shape).not.toBe(KIND_MARKS.find((m) => m.kind === "group")?.shape);
     expect(fillOf(node({ kind: "outside", pods: 0 }))).toBe(
       KIND_MARKS.find((m) => m.kind === "outside")!.fill,
     );

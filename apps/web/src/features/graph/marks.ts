@@ -27,7 +27,7 @@ export const KIND_MARKS: readonly KindMark[] = [
     shape: "round-rectangle",
     width: 56,
     height: 36,
-    text: "namespaces sharing a label's value (double-click opens the group in place)",
+    text: "namespaces sharing a namespace label's value (double-click opens the group in place)",
   },
   {
     kind: "any",
@@ -48,6 +48,18 @@ export const KIND_MARKS: readonly KindMark[] = [
     text: '"outside the cluster": addresses beyond the cluster',
   },
 ];
+
+/**
+ * A group of a namespace's own workloads (a group node that names its namespace): drawn as a
+ * workload is, larger, so that it is not taken for a group of namespaces around it.
+ */
+export const WORKLOAD_GROUP_MARK = {
+  selector: "node[kind = 'group'][namespace]",
+  shape: "ellipse" as Shape,
+  width: 48,
+  height: 48,
+  text: "a namespace's workloads sharing a pod label's value (double-click opens the group in place)",
+};
 
 /** How isolated a namespace's, workload's or pod's pods are, as the view node says. */
 export type Posture = "isolated" | "open" | "empty";

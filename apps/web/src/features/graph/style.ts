@@ -1,5 +1,12 @@
 import type { StylesheetJson } from "cytoscape";
-import { CRITICAL_GLOW_CLASS, criticalGlow, KIND_MARKS, NO_DEFAULT_DENY, POSTURE_MARKS } from "./marks";
+import {
+  CRITICAL_GLOW_CLASS,
+  criticalGlow,
+  KIND_MARKS,
+  NO_DEFAULT_DENY,
+  POSTURE_MARKS,
+  WORKLOAD_GROUP_MARK,
+} from "./marks";
 
 /** What the graph is drawn on: the page's own background (Tailwind's white and slate-950). */
 export function graphBackground(dark: boolean): string {
@@ -70,7 +77,16 @@ export function graphStyle(dark: boolean): StylesheetJson {
         "font-weight": "bold",
       },
     },
-    // An opened group: a frame around its namespaces, named at its top.
+    // A closed group of a namespace's own workloads: a larger workload, sized by how many it holds.
+    {
+      selector: WORKLOAD_GROUP_MARK.selector,
+      style: {
+        shape: WORKLOAD_GROUP_MARK.shape,
+        width: `mapData(workloads, 1, 1000, ${WORKLOAD_GROUP_MARK.width}, 100)`,
+        height: `mapData(workloads, 1, 1000, ${WORKLOAD_GROUP_MARK.height}, 100)`,
+      },
+    },
+    // An opened group: a frame around its namespaces (or workloads), named at its top.
     {
       selector: "node[kind = 'group'][?open]",
       style: {
