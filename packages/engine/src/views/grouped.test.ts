@@ -6,6 +6,7 @@ import { ClusterState } from "../state/cluster-state";
 import { command, networkCluster } from "../testing/arbitraries";
 import { eventsOf } from "../testing/events";
 import { RUNS } from "../testing/runs";
+import { identitiesOfNode } from "./explain";
 import {
   GroupedView,
   type Grouping,
@@ -14,7 +15,7 @@ import {
   groupingKeys,
   workloadGroupingKeys,
 } from "./grouped";
-import { groupValue } from "./scoped";
+import { groupValue, nodeName } from "./scoped";
 import { applyPatch, type ViewEdge, type ViewNode } from "./view";
 import { NamespaceView, OverviewView } from "./views";
 
@@ -306,5 +307,16 @@ describe("namespaces grouped by a namespace label, a namespace's workloads by a 
         { key: "app", workloads: 4, values: 3 },
       ],
     });
+    // A group of workloads stands for the namespace's workloads with that value (explanations,
+    // reach), and is named by it.
+    const names = (id: string) =>
+      identitiesOfNode(state, id)
+        .map((identity) => identity.labels.app)
+        .sort();
+    expect(names("wls:shop/tier=data")).toEqual(["db", "db"]);
+    expect(names("wls:shop/tier=web")).toEqual(["cart", "pay"]);
+    expect(names("wls:shop/app")).toEqual([]);
+    expect(names("wls:bank/tier=web")).toEqual([]);
+    expect(nodeName(state, "wls:shop/tier=web")).toBe("tier=web in shop");
   });
 });

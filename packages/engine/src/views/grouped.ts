@@ -89,20 +89,20 @@ function worthGrouping(carrying: number, values: number, total: number): boolean
   return carrying >= 2 && values < carrying && values + (carrying < total ? 1 : 0) >= 2;
 }
 
-/** Set by the API server on every namespace: one value per namespace, never a group. */
-const NAME_LABEL = "kubernetes.io/metadata.name";
-
 /**
- * The namespace labels worth grouping by (see worthGrouping). Those that cover the most namespaces
- * come first, then those with fewer groups, then by key.
+ * The labels worth grouping a set of nodes by (see worthGrouping), from each node's labels: those
+ * carried by the most nodes first, then those with fewer groups, then by key.
  */
-export function groupingKeys(state: ClusterState): GroupingList {
+function labelsWorthGrouping(
+  labelSets: Iterable<Readonly<Record<string, string>>>,
+  skip: (key: string) => boolean,
+): { total: number; keys: { key: string; carrying: number; values: number }[] } {
   const values = new Map<string, Map<string, number>>();
-  let namespaces = 0;
-  for (const name of state.namespaceNames()) {
-    namespaces++;
-    for (const [key, value] of Object.entries(state.namespaceNamed(name)?.labels ?? {})) {
-      if (key === NAME_LABEL) continue;
+  let total = 0;
+  for (const labels of labelSets) {
+    total++;
+    for (const [key, value] of Object.entries(labels)) {
+      if (skip(key)) continue;
       const counts = values.get(key) ?? new Map<string, number>();
       values.set(key, counts);
       counts.set(value, (counts.get(value) ?? 0) + 1);
@@ -111,12 +111,25 @@ export function groupingKeys(state: ClusterState): GroupingList {
   const keys = [...values].flatMap(([key, counts]) => {
     let carrying = 0;
     for (const count of counts.values()) carrying += count;
-    return worthGrouping(carrying, counts.size, namespaces)
-      ? [{ key, namespaces: carrying, values: counts.size }]
-      : [];
+    return worthGrouping(carrying, counts.size, total) ? [{ key, carrying, values: counts.size }] : [];
   });
-  keys.sort((a, b) => b.namespaces - a.namespaces || a.values - b.values || (a.key < b.key ? -1 : 1));
-  return { namespaces, keys };
+  keys.sort((a, b) => b.carrying - a.carrying || a.values - b.values || (a.key < b.key ? -1 : 1));
+  return { total, keys };
+}
+
+/** Set by the API server on every namespace: one value per namespace, never a group. */
+const NAME_LABEL = "kubernetes.io/metadata.name";
+
+/** The namespace labels worth grouping namespaces by. */
+export function groupingKeys(state: ClusterState): GroupingList {
+  const { total, keys } = labelsWorthGrouping(
+    state.namespaceNames().map((name) => state.namespaceNamed(name)?.labels ?? {}),
+    (key) => key === NAME_LABEL,
+  );
+  return {
+    namespaces: total,
+    keys: keys.map(({ key, carrying, values }) => ({ key, namespaces: carrying, values })),
+  };
 }
 
 /**
@@ -137,31 +150,16 @@ const REVISION_LABELS = new Set([
   "job-name",
 ]);
 
-/**
- * The pod labels worth grouping a namespace's workloads by, picked and ordered as groupingKeys
- * picks namespace labels; labels that name a revision or a pod are left out.
- */
+/** The pod labels worth grouping a namespace's workloads by, revisions' and pods' left out. */
 export function workloadGroupingKeys(state: ClusterState, namespace: string): WorkloadGroupingList {
-  const values = new Map<string, Map<string, number>>();
-  let workloads = 0;
-  for (const identity of state.identitiesIn(namespace)) {
-    workloads++;
-    for (const [key, value] of Object.entries(identity.labels)) {
-      if (REVISION_LABELS.has(key)) continue;
-      const counts = values.get(key) ?? new Map<string, number>();
-      values.set(key, counts);
-      counts.set(value, (counts.get(value) ?? 0) + 1);
-    }
-  }
-  const keys = [...values].flatMap(([key, counts]) => {
-    let carrying = 0;
-    for (const count of counts.values()) carrying += count;
-    return worthGrouping(carrying, counts.size, workloads)
-      ? [{ key, workloads: carrying, values: counts.size }]
-      : [];
-  });
-  keys.sort((a, b) => b.workloads - a.workloads || a.values - b.values || (a.key < b.key ? -1 : 1));
-  return { workloads, keys };
+  const { total, keys } = labelsWorthGrouping(
+    [...state.identitiesIn(namespace)].map((identity) => identity.labels),
+    (key) => REVISION_LABELS.has(key),
+  );
+  return {
+    workloads: total,
+    keys: keys.map(({ key, carrying, values }) => ({ key, workloads: carrying, values })),
+  };
 }
 
 function portSetOf(edge: ViewEdge): PortSet {
