@@ -221,6 +221,18 @@ describe("least privilege and secrets checks", () => {
     expect(hits(objects, "rbac-default-service-account-bound")).toEqual([
       ["ServiceAccount/a/default", "RoleBinding/a/default-view"],
     ]);
+    // One finding per account, however many times a binding names it: twice as a service
+    // account, once as the user the API server authenticates it as.
+    const twice = rb("a", "twice", "ClusterRole", "view", [
+      { kind: "ServiceAccount", name: "default" },
+      { kind: "ServiceAccount", name: "default", namespace: "a" },
+      user("system:serviceaccount:a:default"),
+      user("system:serviceaccount:b:default"),
+    ]);
+    expect(hits([objects[2]!, twice], "rbac-default-service-account-bound")).toEqual([
+      ["ServiceAccount/a/default", "RoleBinding/a/twice"],
+      ["ServiceAccount/b/default", "RoleBinding/a/twice"],
+    ]);
   });
 });
 

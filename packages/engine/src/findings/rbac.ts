@@ -370,6 +370,9 @@ const defaultServiceAccountBound: Check = {
   scope: "binding",
   run(binding) {
     const hits: CheckHit[] = [];
+    // One finding per account: a binding may name it twice, or as a service account and as the
+    // user the API server authenticates it as.
+    const seen = new Set<string>();
     for (const subject of binding.subjects) {
       const isDefault =
         (subject.kind === "ServiceAccount" && subject.name === "default") ||
@@ -377,6 +380,8 @@ const defaultServiceAccountBound: Check = {
       if (!isDefault) continue;
       const namespace =
         subject.kind === "ServiceAccount" ? (subject.namespace ?? "") : subject.name.split(":")[2]!;
+      if (seen.has(namespace)) continue;
+      seen.add(namespace);
       hits.push({
         objects: [`ServiceAccount/${namespace}/default`, bindingRef(binding)],
         message: `The default service account of namespace ${quote(namespace)} is bound by ${bindingRef(binding)}: every pod that names no service account gets ${boundRoleRef(binding)}.`,
