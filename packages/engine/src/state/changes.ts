@@ -32,6 +32,10 @@ export class Changes {
   /** Policies whose selection went from empty to non-empty or back. */
   readonly selectionFlipped = new Set<string>();
   readonly namespacesTouched = new Set<string>();
+  /** Namespaces whose object came, went or changed (not only their contents). */
+  readonly namespaceObjects = new Set<string>();
+  /** Identities (keys) a pod left or joined, or whose pods' findings changed: their nodes' marks may differ. */
+  readonly marked = new Set<string>();
   readonly subjectsAdded = new Set<string>();
   readonly subjectsChanged = new Set<string>();
   readonly subjectsRemoved = new Set<string>();
@@ -104,6 +108,13 @@ export interface Delta {
   };
   /** Namespaces whose object, labels or contents changed. */
   readonly namespaces: readonly string[];
+  /** Of those, the namespaces whose object itself came, went or changed. */
+  readonly namespaceObjects: readonly string[];
+  /**
+   * Identities (keys) whose node may read differently though their pods are as many: a pod left or
+   * joined, or the findings of their pods changed. Some may be gone.
+   */
+  readonly marked: readonly string[];
   readonly rbac: {
     readonly added: readonly string[];
     readonly changed: readonly string[];
@@ -134,6 +145,8 @@ export function toDelta(changes: Changes): Delta {
       egressDirty: [...changes.egressDirty],
     },
     namespaces: [...changes.namespacesTouched],
+    namespaceObjects: [...changes.namespaceObjects],
+    marked: [...changes.marked],
     rbac: {
       added: [...changes.subjectsAdded],
       changed: [...changes.subjectsChanged],

@@ -270,6 +270,7 @@ export class ClusterState implements FindingContext {
       case "Namespace":
         this.netpol.setNamespace(key, (object as Namespace | undefined)?.labels, changes);
         changes.namespacesTouched.add(key);
+        changes.namespaceObjects.add(key);
         break;
       case "Pod":
         this.setPod(key, before as Pod | undefined, object as Pod | undefined, changes);
@@ -302,6 +303,8 @@ export class ClusterState implements FindingContext {
       const account = `${before.namespace}/${before.serviceAccountName}`;
       this.podsByAccount.get(account)?.delete(key);
       if (this.podsByAccount.get(account)?.size === 0) this.podsByAccount.delete(account);
+      const left = this.netpol.identityOfKey(key);
+      if (left !== undefined) changes.marked.add(left.key);
       this.netpol.removePod(key, changes);
       changes.namespacesTouched.add(before.namespace);
     }
@@ -311,6 +314,8 @@ export class ClusterState implements FindingContext {
       pods.add(key);
       this.podsByAccount.set(account, pods);
       this.netpol.addPod(after, key, changes);
+      const joined = this.netpol.identityOfKey(key);
+      if (joined !== undefined) changes.marked.add(joined.key);
       changes.namespacesTouched.add(after.namespace);
     }
   }
@@ -319,7 +324,10 @@ export class ClusterState implements FindingContext {
     const count = (this.namespaceUse.get(namespace) ?? 0) + delta;
     if (count === 0) this.namespaceUse.delete(namespace);
     else this.namespaceUse.set(namespace, count);
-    if (count === 0 || count === delta) changes.namespacesTouched.add(namespace);
+    if (count === 0 || count === delta) {
+      changes.namespacesTouched.add(namespace);
+      changes.namespaceObjects.add(namespace);
+    }
   }
 
   // Findings
@@ -364,6 +372,8 @@ export class ClusterState implements FindingContext {
     if (before?.mask !== after?.mask || before?.pod !== after?.pod) {
       const namespace = pod?.namespace ?? before?.pod.namespace;
       if (namespace !== undefined) changes.namespacesTouched.add(namespace);
+      const identity = this.netpol.identityOfKey(key);
+      if (identity !== undefined) changes.marked.add(identity.key);
     }
     if (before === undefined) {
       if (after !== undefined) changes.podHitsAdded.push(after);

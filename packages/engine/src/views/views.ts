@@ -492,12 +492,16 @@ export class NamespaceView extends SummedView {
     return namespace === undefined ? undefined : namespaceNode(this.state, namespace);
   }
 
-  /** The identities of the namespace (all of them when the delta names it), and the namespaces drawn around it. */
+  /**
+   * The identities of the namespace the delta may have changed (recounted, renamed, marked; all of
+   * them when the namespace object itself changed), and the namespaces drawn around it.
+   */
   protected refreshNodes(delta: Delta | undefined, recounted: ReadonlySet<string>, patch: Patch): void {
     const identities = new Set(recounted);
     for (const identity of delta?.identities.renamed ?? []) identities.add(identity.key);
+    for (const key of delta?.marked ?? []) identities.add(key);
     const namespaces = new Set(delta?.namespaces ?? []);
-    if (delta === undefined || namespaces.has(this.namespace))
+    if (delta === undefined || delta.namespaceObjects.includes(this.namespace))
       for (const identity of this.state.identitiesIn(this.namespace)) identities.add(identity.key);
     for (const key of identities) {
       const identity = this.state.identity(key);
