@@ -1,7 +1,7 @@
 // Time to first render of the overview, of the namespace with the most workloads and of the
 // namespace with the most neighbours, until the view's layout (computed in a worker) is shown, the frame times while
 // panning and zooming, and the time to apply and show a patch, in Debian's Chromium against the BFF on a synthetic cluster. Prints JSON.
-//   pnpm -s --filter @trustmap/e2e bench --scale L [--seconds 30]
+//   pnpm -s --filter @trustmap/e2e bench --scale L [--seconds 30] [--monolith N (5000 at L)]
 import { chromium, type Page } from "@playwright/test";
 import { NamespaceList, WorkloadGroupingList } from "@trustmap/shared";
 import { openedView as openedFrom, viewOfNode } from "../../apps/web/src/features/graph/view-keys";
@@ -15,7 +15,10 @@ function arg(name: string, fallback: string): string {
 
 const scale = arg("scale", "L");
 const seconds = Number(arg("seconds", "30"));
-const base = await syntheticBff(scale, 4393);
+// At L the cluster also holds a monolith's namespace of 5,000 workloads (`--monolith 0`: none).
+const monolith = Number(arg("monolith", scale === "L" ? "5000" : "0"));
+const world = monolith > 0 ? `${scale}+${monolith}` : scale;
+const base = await syntheticBff(world, 4393);
 
 async function json(path: string): Promise<unknown> {
   const response = await fetch(`${base}${path}`);
@@ -210,7 +213,7 @@ const applied = patches.map((p) => p.applyMs).sort((a, b) => a - b);
 const large = patches.filter((p) => p.elements >= 100);
 console.log(
   JSON.stringify({
-    scale,
+    scale: world,
     overview: { view: openedView, firstRenderMs: overview.ms, ...overview, panZoom: overviewPanZoom },
     byNamespace: { firstRenderMs: byNamespace.ms, ...byNamespace, panZoom: byNamespacePanZoom },
     largestNamespace: {

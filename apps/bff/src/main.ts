@@ -19,7 +19,8 @@ Serves the Trustmap dashboard at / and its API under /api/ on one port.
 Where the cluster comes from (first that applies):
   --demo               the embedded demo company (also when no kubeconfig is found)
   --files DIR          a directory of manifests, watched for changes
-  --synthetic SCALE    a synthetic cluster (S, M, L or XL, as the benchmarks) that keeps changing: load testing
+  --synthetic SCALE    a synthetic cluster (S, M, L or XL, as the benchmarks; L+5000: L with a namespace
+                       of 5,000 workloads) that keeps changing: load testing
   --kubeconfig FILE    this kubeconfig instead of KUBECONFIG / ~/.kube/config / in-cluster
   --context NAME       this context of the kubeconfig (like kubectl --context)
   (default)            the current context of the kubeconfig kubectl would use

@@ -3,7 +3,7 @@
 //   pnpm -s bench --scale S|M|L|XL [--json] [--events N] [--identities N] [--seed N] [--no-views]
 import { ClusterState } from "../src/state/cluster-state";
 import { NamespaceView, OverviewView } from "../src/views/views";
-import { SCALES, SyntheticWorld } from "./synthetic";
+import { SCALES, SyntheticWorld, scaleNamed } from "./synthetic";
 
 function arg(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -20,9 +20,11 @@ function collect(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-const scale = SCALES[arg("scale") ?? "S"];
+const scale = scaleNamed(arg("scale") ?? "S");
 if (scale === undefined) {
-  console.error(`bench: --scale takes one of ${Object.keys(SCALES).join(", ")}`);
+  console.error(
+    `bench: --scale takes one of ${Object.keys(SCALES).join(", ")}, or one with a monolith's namespace of N workloads (L+5000)`,
+  );
   process.exit(2);
 }
 const eventTarget = Number(arg("events") ?? 3000);

@@ -31,16 +31,22 @@ export interface Scale {
 export const SCALES: Readonly<Record<string, Scale>> = {
   S: { name: "S", pods: 1_000, namespaces: 50, policies: 250, bindings: 1_000 },
   M: { name: "M", pods: 10_000, namespaces: 500, policies: 2_500, bindings: 5_000 },
-  L: {
-    name: "L",
-    pods: 50_000,
-    namespaces: 2_500,
-    policies: 15_000,
-    bindings: 20_000,
-    largeNamespace: 5_000,
-  },
+  L: { name: "L", pods: 50_000, namespaces: 2_500, policies: 15_000, bindings: 20_000 },
   XL: { name: "XL", pods: 150_000, namespaces: 10_000, policies: 40_000, bindings: 50_000 },
 };
+
+/**
+ * A scale by name: one of SCALES, or one of them with a monolith's namespace of N workloads
+ * (`L+5000`), whose pods are taken out of the others'. Undefined for any other name.
+ */
+export function scaleNamed(name: string): Scale | undefined {
+  const match = /^([A-Z]+)(?:\+(\d+))?$/.exec(name);
+  const base = match === null ? undefined : SCALES[match[1]!];
+  if (match === null || base === undefined) return undefined;
+  if (match[2] === undefined) return base;
+  const large = Number(match[2]);
+  return large > 0 && large < base.pods ? { ...base, name, largeNamespace: large } : undefined;
+}
 
 export interface SyntheticCluster {
   namespaces: Namespace[];

@@ -1,10 +1,11 @@
 import type { WatchEvent } from "@trustmap/engine";
-import { SCALES, SyntheticWorld } from "@trustmap/engine/synthetic-world";
+import { SCALES, SyntheticWorld, scaleNamed } from "@trustmap/engine/synthetic-world";
 import type { SourceInfo } from "@trustmap/shared";
 import type { ClusterSource, SourceSink } from "./source";
 
 /**
- * A synthetic cluster at one of the benchmark scales (S, M, L, XL), with its churn: for load
+ * A synthetic cluster at one of the benchmark scales (S, M, L, XL, or one of them with a
+ * monolith's namespace: L+5000), with its churn: for load
  * testing the dashboard on clusters of a size no demo can show. Deterministic per seed.
  */
 export class SyntheticSource implements ClusterSource {
@@ -18,9 +19,11 @@ export class SyntheticSource implements ClusterSource {
     seed = 1,
     private readonly intervalMs = 1000,
   ) {
-    const scale = SCALES[scaleName];
+    const scale = scaleNamed(scaleName);
     if (scale === undefined)
-      throw new RangeError(`--synthetic takes one of ${Object.keys(SCALES).join(", ")}`);
+      throw new RangeError(
+        `--synthetic takes one of ${Object.keys(SCALES).join(", ")}, or one with a monolith's namespace of N workloads (L+5000)`,
+      );
     this.world = new SyntheticWorld(scale, seed);
     this.info = { kind: "demo", name: `Synthetic cluster ${scale.name} (seed ${seed})`, demo: true };
   }
