@@ -129,6 +129,42 @@ export interface Delta {
   };
 }
 
+/**
+ * What went from `before` and came in `after`, as lists, not sets (items equal by `key`): an item
+ * listed twice and then once went once. Removing `removed` from `before` and adding `added` gives
+ * `after`, and no item is in both.
+ */
+export function listChanges<T>(
+  before: readonly T[],
+  after: readonly T[],
+  key: (item: T) => string,
+): { removed: T[]; added: T[] } {
+  const counts = new Map<string, number>();
+  for (const item of after) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  for (const item of before) counts.set(key(item), (counts.get(key(item)) ?? 0) - 1);
+  const removed: T[] = [];
+  const added: T[] = [];
+  // A negative count: that many more went than came; positive: came.
+  const left = new Map(counts);
+  for (const item of before) {
+    const k = key(item);
+    const n = left.get(k) ?? 0;
+    if (n < 0) {
+      removed.push(item);
+      left.set(k, n + 1);
+    }
+  }
+  for (const item of after) {
+    const k = key(item);
+    const n = left.get(k) ?? 0;
+    if (n > 0) {
+      added.push(item);
+      left.set(k, n - 1);
+    }
+  }
+  return { removed, added };
+}
+
 export function toDelta(changes: Changes): Delta {
   return {
     identities: {

@@ -41,7 +41,7 @@ import { bindingRef, type SubjectRights } from "../rbac/effective";
 import type { RulesOf } from "../rbac/matrix";
 import { roleRef } from "../rbac/roles";
 import { emptySeverityCounts } from "../views/namespaces";
-import { Changes, type Delta, type PodHits, toDelta } from "./changes";
+import { Changes, type Delta, listChanges, type PodHits, toDelta } from "./changes";
 import { type LiveIdentity, NetpolIndex, type PolicyState } from "./netpol-index";
 import { RbacIndex } from "./rbac-index";
 
@@ -424,12 +424,9 @@ export class ClusterState implements FindingContext {
       changes.findingsRemoved.push(...before);
       return;
     }
-    const beforeKeys = new Set(before.map(findingKey));
-    const afterKeys = new Set(after.map(findingKey));
-    for (const finding of before)
-      if (!afterKeys.has(findingKey(finding))) changes.findingsRemoved.push(finding);
-    for (const finding of after)
-      if (!beforeKeys.has(findingKey(finding))) changes.findingsAdded.push(finding);
+    const { removed, added } = listChanges(before, after, findingKey);
+    changes.findingsRemoved.push(...removed);
+    changes.findingsAdded.push(...added);
   }
 
   private namespace(name: string): Namespace | undefined {
