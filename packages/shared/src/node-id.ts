@@ -46,6 +46,14 @@ export type NodeRef =
   | { readonly kind: "any" }
   | { readonly kind: "outside" };
 
+/**
+ * The value a group reads from labels: the label's value, or null when the labels lack it (the
+ * group of the nodes without the label). Only the labels' own keys count.
+ */
+export function labelValue(labels: Readonly<Record<string, string>> | undefined, key: string): string | null {
+  return labels !== undefined && Object.hasOwn(labels, key) ? (labels[key] ?? null) : null;
+}
+
 export const ANY_NODE_ID = "any" as const;
 export const OUTSIDE_NODE_ID = "outside" as const;
 

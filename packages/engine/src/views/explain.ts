@@ -1,5 +1,6 @@
 import {
   decodeNodeId,
+  labelValue,
   type OpenExplanation,
   type PairExplanation,
   type Ports,
@@ -191,8 +192,7 @@ export function identitiesOfNode(state: ClusterState, nodeId: string): LiveIdent
       .flatMap((namespace) => [...state.identitiesIn(namespace)]);
   if (ref.kind === "workloads")
     return [...state.identitiesIn(ref.namespace)].filter(
-      (identity) =>
-        (Object.hasOwn(identity.labels, ref.key) ? (identity.labels[ref.key] ?? null) : null) === ref.value,
+      (identity) => labelValue(identity.labels, ref.key) === ref.value,
     );
   return [];
 }

@@ -10,6 +10,7 @@ import {
   decodeNodeId,
   type GroupingList,
   groupNodeId,
+  labelValue,
   type Severity,
   type WorkloadGroupingList,
   workloadGroupNodeId,
@@ -69,8 +70,7 @@ function placeOf(
     return { id: groupNodeId(namespaces.by, value), value, open: namespaces.open.includes(value) };
   }
   if (node.kind === "identity" && workloads !== undefined && node.namespace === workloads.namespace) {
-    const labels = node.labels ?? {};
-    const value = Object.hasOwn(labels, workloads.by) ? (labels[workloads.by] ?? null) : null;
+    const value = labelValue(node.labels, workloads.by);
     return {
       id: workloadGroupNodeId(workloads.namespace, workloads.by, value),
       value,

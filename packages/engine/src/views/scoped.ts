@@ -1,5 +1,6 @@
 import {
   decodeNodeId,
+  labelValue,
   podNodeId,
   namespaceNodeId as sharedNamespaceNodeId,
   workloadKey,
@@ -35,8 +36,7 @@ export function identityLabel(identity: LiveIdentity): string {
  */
 /** The group a namespace belongs to under label `by`: the label's value, or null without the label. */
 export function groupValue(state: ClusterState, namespace: string, by: string): string | null {
-  const labels = state.namespaceNamed(namespace)?.labels;
-  return labels !== undefined && Object.hasOwn(labels, by) ? (labels[by] ?? null) : null;
+  return labelValue(state.namespaceNamed(namespace)?.labels, by);
 }
 
 /** A group's name: `team=payments`, or `no team label`. */

@@ -2,8 +2,8 @@ import {
   decodeNodeId,
   decodeWorkloadKey,
   type GroupingList,
+  labelValue,
   parseViewKey,
-  type ViewRef,
   viewKey,
   type WorkloadGroupingList,
   workloadKey,
@@ -23,15 +23,13 @@ export function viewOfNode(id: string, from = "overview"): string | undefined {
   const ref = decodeNodeId(id);
   const current = parseViewKey(from);
   if (ref?.kind === "workloads") {
-    const same =
-      current?.kind === "namespace" && current.namespace === ref.namespace && current.workloadsBy === ref.key;
-    const base: ViewRef =
-      current?.kind === "namespace" && current.namespace === ref.namespace
-        ? current
-        : { kind: "namespace", namespace: ref.namespace };
-    const open = toggled(same ? (current.openWorkloads ?? []) : [], ref.value);
-    const { openWorkloads: _, ...rest } = base as Extract<ViewRef, { kind: "namespace" }>;
-    return viewKey({ ...rest, workloadsBy: ref.key, ...(open.length > 0 ? { openWorkloads: open } : {}) });
+    const here = current?.kind === "namespace" && current.namespace === ref.namespace ? current : undefined;
+    const open = toggled(here?.workloadsBy === ref.key ? (here.openWorkloads ?? []) : [], ref.value);
+    return viewKey({
+      ...(here ?? { kind: "namespace", namespace: ref.namespace }),
+      workloadsBy: ref.key,
+      openWorkloads: open.length > 0 ? open : undefined,
+    });
   }
   if (ref?.kind === "group") {
     const grouped = current !== undefined && current.kind !== "workload" && current.groupBy === ref.key;
@@ -126,8 +124,7 @@ export function showing(view: string, nodeId: string | undefined): string {
   const node = nodeId === undefined ? undefined : decodeNodeId(nodeId);
   if (ref?.kind !== "namespace" || ref.workloadsBy === undefined || node?.kind !== "workload") return view;
   if (node.workload.namespace !== ref.namespace) return view;
-  const labels = node.workload.labels;
-  const value = Object.hasOwn(labels, ref.workloadsBy) ? (labels[ref.workloadsBy] ?? null) : null;
+  const value = labelValue(node.workload.labels, ref.workloadsBy);
   const open = ref.openWorkloads ?? [];
   return open.includes(value) ? view : viewKey({ ...ref, openWorkloads: [...open, value] });
 }
