@@ -39,6 +39,7 @@ export {
   parseLiveObject,
 } from "./objects/parse";
 export { formatInputError, type InputError } from "./objects/reader";
+export { dns1123LabelProblem } from "./objects/validation";
 // The API's answers, read from the state
 export { canIAnswer, matrixPage, matrixRows, whoCanAnswer, wireRow } from "./rbac/answers";
 export { type ResourceRequest, subjectAllows } from "./rbac/authorize";

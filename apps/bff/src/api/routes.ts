@@ -1,4 +1,4 @@
-import { type AcceptedException, excerptOf } from "@trustmap/engine";
+import { type AcceptedException, dns1123LabelProblem, excerptOf } from "@trustmap/engine";
 import {
   CanIQuery,
   type ClusterInfo,
@@ -177,8 +177,9 @@ function clientGone(response: Response): AbortSignal {
 
 // The routes with path parameters: Express decodes them before any handler; a malformed one is a
 // 400 naming it, checked first.
-/** A namespace's name: a DNS-1123 label. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** The view keys there are, for the message that refuses another. */
+const VIEW_KEYS =
+  "(overview, groups:<label>[/<opened groups>], namespace:<name>[/<label>[/<opened groups>]][;<pod label>[/<opened groups>]], workload:<identity>)";
 const NODE_ROUTE = "/nodes/:id";
 const REPORT_ROUTE = "/export/report.:format";
 const RBAC_EXPORT_ROUTE = "/export/rbac.:format";
@@ -264,8 +265,8 @@ export function apiRouter(
     "/namespaces/:namespace/groupings",
     async (request, response: Response<WorkloadGroupingList>) => {
       const namespace = request.params.namespace;
-      if (typeof namespace !== "string" || !DNS_LABEL.test(namespace))
-        throw new HttpError(400, "namespace: expected a namespace name (a DNS-1123 label)");
+      const problem = typeof namespace === "string" ? dns1123LabelProblem(namespace) : "is missing";
+      if (problem !== undefined) throw new HttpError(400, `namespace: a namespace name ${problem}`);
       const list = await live.query("workloadGroupings", { namespace });
       if (list === undefined)
         throw new HttpError(404, `no namespace ${JSON.stringify(namespace)} in the cluster now`);
@@ -418,10 +419,7 @@ export function apiRouter(
     const subscriptions = query.view.map((key) => {
       const ref = parseViewKey(key);
       if (ref === undefined)
-        throw new HttpError(
-          400,
-          `query parameter "view": ${JSON.stringify(key)} is not a view (overview, groups:<label>[/<opened groups>], namespace:<name>[/<label>[/<opened groups>]][;<pod label>[/<opened groups>]], workload:<identity>)`,
-        );
+        throw new HttpError(400, `query parameter "view": ${JSON.stringify(key)} is not a view ${VIEW_KEYS}`);
       return { key, ref };
     });
     if (subscriptions.length > 16)
@@ -452,10 +450,7 @@ export function apiRouter(
     const { view } = parseQuery(ViewPresenceQuery, request);
     const ref = parseViewKey(view);
     if (ref === undefined)
-      throw new HttpError(
-        400,
-        `query parameter "view": ${JSON.stringify(view)} is not a view (overview, groups:<label>[/<opened groups>], namespace:<name>[/<label>[/<opened groups>]][;<pod label>[/<opened groups>]], workload:<identity>)`,
-      );
+      throw new HttpError(400, `query parameter "view": ${JSON.stringify(view)} is not a view ${VIEW_KEYS}`);
     const presence = await live.query("viewPresence", { ref });
     response.json({ view, ...presence });
   });
