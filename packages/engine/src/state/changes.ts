@@ -139,27 +139,26 @@ export function listChanges<T>(
   after: readonly T[],
   key: (item: T) => string,
 ): { removed: T[]; added: T[] } {
-  const counts = new Map<string, number>();
-  for (const item of after) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
-  for (const item of before) counts.set(key(item), (counts.get(key(item)) ?? 0) - 1);
+  // Per key: how many more came than went (negative: went).
+  const balance = new Map<string, number>();
+  for (const item of after) balance.set(key(item), (balance.get(key(item)) ?? 0) + 1);
+  for (const item of before) balance.set(key(item), (balance.get(key(item)) ?? 0) - 1);
   const removed: T[] = [];
   const added: T[] = [];
-  // A negative count: that many more went than came; positive: came.
-  const left = new Map(counts);
   for (const item of before) {
     const k = key(item);
-    const n = left.get(k) ?? 0;
+    const n = balance.get(k)!;
     if (n < 0) {
       removed.push(item);
-      left.set(k, n + 1);
+      balance.set(k, n + 1);
     }
   }
   for (const item of after) {
     const k = key(item);
-    const n = left.get(k) ?? 0;
+    const n = balance.get(k)!;
     if (n > 0) {
       added.push(item);
-      left.set(k, n - 1);
+      balance.set(k, n - 1);
     }
   }
   return { removed, added };

@@ -145,7 +145,7 @@ export function GraphPage() {
       setParams({ view: showing(kept, node), sel });
       return;
     }
-    if (ref?.kind !== "namespace" || ref.workloadsBy !== undefined || within) {
+    if (ref?.kind !== "namespace" || ref.workloadsBy !== undefined) {
       setParams({ view: showing(next, node), sel });
       return;
     }
