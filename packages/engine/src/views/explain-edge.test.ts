@@ -41,3 +41,39 @@ describe("the explanation of an edge with any pod or outside", () => {
     expect(merged).toBeGreaterThan(0);
   });
 });
+
+describe("the explanation of an edge between nodes that stand for many workloads", () => {
+  it("names each pair's own workloads, not the group or namespace asked about", () => {
+    const pod = (namespace: string, name: string, labels: Record<string, string>) => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { namespace, name, labels },
+      spec: { containers: [{ name: "main", image: "app:1" }] },
+    });
+    const objects = [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { team: "a" } } },
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "bank", labels: { team: "a" } } },
+      pod("shop", "cart-1", { app: "cart", tier: "web" }),
+      pod("shop", "pay-1", { app: "pay", tier: "web" }),
+      pod("shop", "db-1", { app: "db", tier: "data" }),
+      pod("bank", "ledger-1", { app: "ledger" }),
+    ];
+    const state = ClusterState.from(
+      parseCluster(objects.map((object, i) => ({ source: `doc ${i}`, object }))).cluster,
+    );
+    for (const [from, to, pairs] of [
+      ["wls:shop/tier=web", "wls:shop/tier=data", 2],
+      ["grp:team=a", "wls:shop/tier=web", 2 * 4],
+      ["ns:bank", "ns:shop", 3],
+    ] as const) {
+      const explanation = explainEdge(state, from, to)!;
+      expect(explanation.pairCount).toBe(pairs);
+      const ends = explanation.pairs.map((p) => `${p.from.node} ${p.to.node}`);
+      expect(new Set(ends).size).toBe(pairs);
+      for (const p of explanation.pairs) {
+        expect(p.from.node).toMatch(/^wl:/);
+        expect(p.to.node).toMatch(/^wl:/);
+      }
+    }
+  });
+});

@@ -47,8 +47,13 @@ function answerOf(state: ClusterState, from: string, to: string): Unnamed | unde
   return { from, to, ports, pairs: pairs.slice(0, LISTED), open: [], pairCount: pairs.length, summary };
 }
 
+/**
+ * The node a pair's end is told as: the pod asked about, else the workload itself, also when
+ * the node asked about stands for many (a namespace, a group of namespaces or of workloads), so
+ * that each pair names its own ends.
+ */
 function nodeIdOf(identity: LiveIdentity, requested: string): string {
-  return decodeNodeId(requested)?.kind === "namespace" ? identityNodeId(identity) : requested;
+  return decodeNodeId(requested)?.kind === "pod" ? requested : identityNodeId(identity);
 }
 
 /** An edge with "any pod" or outside: only the node's own side decides, workload by workload. */
