@@ -9,26 +9,46 @@ export interface PortRange {
 export const MIN_PORT = 1;
 export const MAX_PORT = 65535;
 
+/** Each protocol's slot in a set's ranges, in PROTOCOLS order. */
+const SLOT: Readonly<Record<Protocol, number>> = { TCP: 0, UDP: 1, SCTP: 2 };
+const NO_RANGES: readonly PortRange[] = [];
+/** The sets of one range handed out by `PortSet.of`, per protocol slot, by from × 65536 + to. */
+const SINGLE: Map<number, PortSet>[] = [new Map(), new Map(), new Map()];
+/** How many such sets are kept per protocol: ranges beyond it are made anew each time. */
+const SINGLE_LIMIT = 10_000;
+
 /**
  * A set of (protocol, port) pairs, kept canonical: per protocol, sorted, disjoint, non-adjacent
  * ranges. Two sets are equal exactly when their keys are equal.
  */
 export class PortSet {
-  private constructor(private readonly ranges: ReadonlyMap<Protocol, readonly PortRange[]>) {}
+  /** The ranges of each protocol by its slot; an empty list where the set has none of it. */
+  private constructor(private readonly ranges: readonly (readonly PortRange[])[]) {}
 
-  static readonly NONE = new PortSet(new Map());
-  static readonly ALL = new PortSet(new Map(PROTOCOLS.map((p) => [p, [{ from: MIN_PORT, to: MAX_PORT }]])));
+  static readonly NONE = new PortSet([NO_RANGES, NO_RANGES, NO_RANGES]);
+  static readonly ALL = new PortSet(PROTOCOLS.map(() => [{ from: MIN_PORT, to: MAX_PORT }]));
 
+  /** One range of one protocol; the same set is handed out each time it is asked for. */
   static of(protocol: Protocol, from = MIN_PORT, to = MAX_PORT): PortSet {
-    return new PortSet(new Map([[protocol, [{ from, to }]]]));
+    const slot = SLOT[protocol];
+    const known = SINGLE[slot]!;
+    const id = from * 65536 + to;
+    let set = known.get(id);
+    if (set === undefined) {
+      const ranges = [NO_RANGES, NO_RANGES, NO_RANGES];
+      ranges[slot] = [{ from, to }];
+      set = new PortSet(ranges);
+      if (known.size < SINGLE_LIMIT) known.set(id, set);
+    }
+    return set;
   }
 
   rangesOf(protocol: Protocol): readonly PortRange[] {
-    return this.ranges.get(protocol) ?? [];
+    return this.ranges[SLOT[protocol]]!;
   }
 
   isEmpty(): boolean {
-    return this.ranges.size === 0;
+    return this.ranges[0]!.length === 0 && this.ranges[1]!.length === 0 && this.ranges[2]!.length === 0;
   }
 
   isAll(): boolean {
@@ -40,34 +60,37 @@ export class PortSet {
   }
 
   union(other: PortSet): PortSet {
-    if (other.isEmpty() || this === PortSet.ALL) return this;
+    if (this === other || other.isEmpty() || this === PortSet.ALL) return this;
     if (this.isEmpty() || other === PortSet.ALL) return other;
-    const out = new Map<Protocol, readonly PortRange[]>();
-    for (const protocol of PROTOCOLS) {
-      const merged = normalize([...this.rangesOf(protocol), ...other.rangesOf(protocol)]);
-      if (merged.length > 0) out.set(protocol, merged);
+    const out: (readonly PortRange[])[] = [];
+    for (let slot = 0; slot < 3; slot++) {
+      const a = this.ranges[slot]!;
+      const b = other.ranges[slot]!;
+      out.push(b.length === 0 ? a : a.length === 0 ? b : normalize([...a, ...b]));
     }
     return new PortSet(out);
   }
 
   intersect(other: PortSet): PortSet {
     if (this.isEmpty() || other.isEmpty()) return PortSet.NONE;
+    if (this === other || other === PortSet.ALL) return this;
     if (this === PortSet.ALL) return other;
-    if (other === PortSet.ALL) return this;
-    const out = new Map<Protocol, readonly PortRange[]>();
-    for (const protocol of PROTOCOLS) {
+    const out: (readonly PortRange[])[] = [];
+    let empty = true;
+    for (let slot = 0; slot < 3; slot++) {
       const result: PortRange[] = [];
-      for (const a of this.rangesOf(protocol)) {
-        for (const b of other.rangesOf(protocol)) {
+      for (const a of this.ranges[slot]!) {
+        for (const b of other.ranges[slot]!) {
           const from = Math.max(a.from, b.from);
           const to = Math.min(a.to, b.to);
           if (from <= to) result.push({ from, to });
         }
       }
-      const merged = normalize(result);
-      if (merged.length > 0) out.set(protocol, merged);
+      const merged = result.length === 0 ? NO_RANGES : normalize(result);
+      if (merged.length > 0) empty = false;
+      out.push(merged);
     }
-    return new PortSet(out);
+    return empty ? PortSet.NONE : new PortSet(out);
   }
 
   private cachedKey: string | undefined;
@@ -75,7 +98,7 @@ export class PortSet {
   /** A canonical text form, e.g. "TCP:80,8000-8100;UDP:1-65535". */
   key(): string {
     if (this.cachedKey === undefined) {
-      this.cachedKey = PROTOCOLS.filter((p) => this.ranges.has(p))
+      this.cachedKey = PROTOCOLS.filter((p) => this.rangesOf(p).length > 0)
         .map(
           (p) => `${p}:${this.rangesOf(p).map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`))}`,
         )

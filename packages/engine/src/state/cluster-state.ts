@@ -163,7 +163,6 @@ export class ClusterState implements FindingContext {
   readonly rbacIndex = new RbacIndex();
   /** How many objects live in each namespace: a namespace exists while declared or used. */
   private readonly namespaceUse = new Map<string, number>();
-  private readonly podsByAccount = new Map<string, Set<string>>();
   /** The findings of every object but pods, by scope and key. */
   private readonly findingsByTarget: Record<Exclude<Scope, "pod">, Map<string, Finding[]>> = {
     namespace: new Map(),
@@ -283,7 +282,7 @@ export class ClusterState implements FindingContext {
           before as ServiceAccount | undefined,
           object as ServiceAccount | undefined,
         );
-        for (const pod of this.podsByAccount.get(key) ?? []) changes.podsTouched.add(pod);
+        this.touchPodsOfAccount((object ?? before) as ServiceAccount, changes);
         break;
       case "Role":
       case "ClusterRole":
@@ -300,23 +299,27 @@ export class ClusterState implements FindingContext {
   private setPod(key: string, before: Pod | undefined, after: Pod | undefined, changes: Changes): void {
     changes.podsTouched.add(key);
     if (before !== undefined) {
-      const account = `${before.namespace}/${before.serviceAccountName}`;
-      this.podsByAccount.get(account)?.delete(key);
-      if (this.podsByAccount.get(account)?.size === 0) this.podsByAccount.delete(account);
       const left = this.netpol.identityOfKey(key);
       if (left !== undefined) changes.marked.add(left.key);
       this.netpol.removePod(key, changes);
       changes.namespacesTouched.add(before.namespace);
     }
     if (after !== undefined) {
-      const account = `${after.namespace}/${after.serviceAccountName}`;
-      const pods = this.podsByAccount.get(account) ?? new Set<string>();
-      pods.add(key);
-      this.podsByAccount.set(account, pods);
       this.netpol.addPod(after, key, changes);
       const joined = this.netpol.identityOfKey(key);
       if (joined !== undefined) changes.marked.add(joined.key);
       changes.namespacesTouched.add(after.namespace);
+    }
+  }
+
+  /**
+   * Marks the pods that run as a service account for their checks to run again. Accounts change
+   * rarely, so the namespace's pods are looked through instead of keeping an index by account.
+   */
+  private touchPodsOfAccount(account: ServiceAccount, changes: Changes): void {
+    for (const identity of this.netpol.identitiesByNamespace.get(account.namespace) ?? []) {
+      for (const [key, pod] of identity.pods)
+        if (pod.serviceAccountName === account.name) changes.podsTouched.add(key);
     }
   }
 

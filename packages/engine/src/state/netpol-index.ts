@@ -15,6 +15,12 @@ import { selectorMatches } from "../selectors/labelSelector";
 import type { Changes } from "./changes";
 import { addTo, removeFrom } from "./multimap";
 
+const NO_PEERS: readonly PeerState[] = [];
+const NO_SELECTORS: RuleState["selectorPeers"] = [];
+const NO_BLOCKS: RuleState["ipBlocks"] = [];
+const NO_NAMED_PORTS: RuleState["namedPorts"] = [];
+const NO_NAMED_PORT_SETS: ReadonlyMap<string, PortSet> = new Map();
+
 /** Pods NetworkPolicy cannot tell apart (namespace, labels, named ports), kept up to date as pods come and go. */
 export class LiveIdentity {
   readonly pods = new Map<string, Pod>();
@@ -67,14 +73,14 @@ export class PolicyState {
 export class RuleState {
   readonly matchesAll: boolean;
   /** The rule's selector peers as written; `peers` holds the shared matchers once the index registers the policy. */
-  readonly selectorPeers: {
+  readonly selectorPeers: readonly {
     readonly podSelector?: LabelSelector;
     readonly namespaceSelector?: LabelSelector;
-  }[] = [];
-  readonly peers: PeerState[] = [];
-  readonly ipBlocks: { readonly cidr: string; readonly except: readonly string[] }[] = [];
+  }[];
+  peers: readonly PeerState[] = NO_PEERS;
+  readonly ipBlocks: readonly { readonly cidr: string; readonly except: readonly string[] }[];
   readonly fixedPorts: PortSet;
-  readonly namedPorts: { readonly name: string; readonly protocol: Protocol }[] = [];
+  readonly namedPorts: readonly { readonly name: string; readonly protocol: Protocol }[];
 
   constructor(
     readonly policy: PolicyState,
@@ -82,16 +88,24 @@ export class RuleState {
     rule: NetworkPolicyRule,
   ) {
     this.matchesAll = rule.peers.length === 0;
-    for (const peer of rule.peers) {
-      if (peer.type === "ipBlock") this.ipBlocks.push({ cidr: peer.cidr, except: peer.except });
-      else this.selectorPeers.push(peer);
-    }
+    let blocks = 0;
+    for (const peer of rule.peers) if (peer.type === "ipBlock") blocks++;
+    this.selectorPeers =
+      blocks === rule.peers.length ? NO_SELECTORS : rule.peers.filter((peer) => peer.type !== "ipBlock");
+    this.ipBlocks =
+      blocks === 0
+        ? NO_BLOCKS
+        : rule.peers.flatMap((peer) =>
+            peer.type === "ipBlock" ? [{ cidr: peer.cidr, except: peer.except }] : [],
+          );
     let fixed = rule.ports.length === 0 ? PortSet.ALL : PortSet.NONE;
+    let named: { readonly name: string; readonly protocol: Protocol }[] | undefined;
     for (const port of rule.ports) {
-      if (typeof port.port === "string") this.namedPorts.push({ name: port.port, protocol: port.protocol });
+      if (typeof port.port === "string") (named ??= []).push({ name: port.port, protocol: port.protocol });
       else if (port.port === undefined) fixed = fixed.union(PortSet.of(port.protocol));
       else fixed = fixed.union(PortSet.of(port.protocol, port.port, port.endPort ?? port.port));
     }
+    this.namedPorts = named ?? NO_NAMED_PORTS;
     this.fixedPorts = fixed;
   }
 
@@ -371,8 +385,8 @@ export class NetpolIndex {
       if (selectorMatches(state.policy.podSelector, identity.labels)) this.select(state, identity, changes);
     }
     for (const rule of state.rules()) {
-      for (const written of rule.selectorPeers)
-        rule.peers.push(this.acquirePeer(namespace, written, rule, changes));
+      if (rule.selectorPeers.length > 0)
+        rule.peers = rule.selectorPeers.map((written) => this.acquirePeer(namespace, written, rule, changes));
     }
   }
 
@@ -461,7 +475,7 @@ export class NetpolIndex {
     for (const identity of [...state.selected]) this.unselect(state, identity, changes);
     for (const rule of state.rules()) {
       for (const peer of rule.peers) this.releasePeer(peer, rule, changes);
-      rule.peers.length = 0;
+      rule.peers = NO_PEERS;
     }
     this.policies.delete(state.key);
     removeFrom(this.policiesByNamespace, namespace, state);
@@ -649,7 +663,8 @@ export class NetpolIndex {
   }
 }
 
-function namedPortsOf(pod: Pod): Map<string, PortSet> {
+function namedPortsOf(pod: Pod): ReadonlyMap<string, PortSet> {
+  if (!pod.ports.some((port) => port.name !== undefined)) return NO_NAMED_PORT_SETS;
   const out = new Map<string, PortSet>();
   for (const port of pod.ports) {
     if (port.name === undefined) continue;
