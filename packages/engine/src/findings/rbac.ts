@@ -124,13 +124,17 @@ export function grantHasRight(right: RiskyRight, grant: Grant): boolean {
 }
 
 /** The grants that give the right; a named-only right is not reported where the unrestricted one is. */
-export function grantsOfRight(right: RiskyRight, grants: readonly Grant[]): Grant[] {
-  const granting = grants.filter((grant) => grantHasRight(right, grant));
-  if (right.names !== "named" || granting.length === 0) return granting;
+export function grantsOfRight(right: RiskyRight, grants: readonly Grant[]): readonly Grant[] {
+  let granting: Grant[] | undefined;
+  for (const grant of grants) if (grantHasRight(right, grant)) (granting ??= []).push(grant);
+  if (granting === undefined) return NO_GRANTS;
+  if (right.names !== "named") return granting;
   const unrestricted = RISKY_RIGHTS.filter((r) => r.names === "unrestricted" && r.pillar === right.pillar);
-  if (unrestricted.some((r) => grants.some((grant) => grantHasRight(r, grant)))) return [];
+  if (unrestricted.some((r) => grants.some((grant) => grantHasRight(r, grant)))) return NO_GRANTS;
   return granting;
 }
+
+const NO_GRANTS: readonly Grant[] = [];
 
 /** "every verb on every resource": "*" verbs on "*" resources of "*" groups, for any name. */
 export function isFullAccess(rule: PolicyRule): boolean {

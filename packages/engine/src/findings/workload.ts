@@ -25,7 +25,10 @@ function containerCheck(
 ): Check {
   return podCheck(
     info,
-    (pod) => pod.security.containers.some((container) => test(container, pod)),
+    (pod) => {
+      for (const container of pod.security.containers) if (test(container, pod)) return true;
+      return false;
+    },
     (pod) => {
       const failing = pod.security.containers.filter((container) => test(container, pod));
       return {

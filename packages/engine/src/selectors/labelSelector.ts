@@ -4,8 +4,10 @@ import type { LabelSelector, Labels } from "../objects/model";
 // matchLabels and every matchExpressions requirement must all hold. NotIn and DoesNotExist
 // hold for objects that lack the key.
 export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
-  for (const [key, value] of Object.entries(selector.matchLabels)) {
-    if (!Object.hasOwn(labels, key) || labels[key] !== value) return false;
+  const required = selector.matchLabels;
+  for (const key in required) {
+    if (!Object.hasOwn(required, key)) continue;
+    if (!Object.hasOwn(labels, key) || labels[key] !== required[key]) return false;
   }
   for (const requirement of selector.matchExpressions) {
     const present = Object.hasOwn(labels, requirement.key);

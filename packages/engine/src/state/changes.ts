@@ -40,7 +40,8 @@ export class Changes {
   readonly subjectsChanged = new Set<string>();
   readonly subjectsRemoved = new Set<string>();
   readonly bindingsTouched = new Set<string>();
-  readonly podsTouched = new Set<string>();
+  /** Pods ("namespace/name") whose checks run again, with the pod held now (undefined: gone). */
+  readonly podsTouched = new Map<string, Pod | undefined>();
   readonly policiesTouched = new Set<string>();
   findingsAdded: Finding[] = [];
   findingsRemoved: Finding[] = [];

@@ -297,17 +297,14 @@ export class ClusterState implements FindingContext {
   }
 
   private setPod(key: string, before: Pod | undefined, after: Pod | undefined, changes: Changes): void {
-    changes.podsTouched.add(key);
+    changes.podsTouched.set(key, after);
     if (before !== undefined) {
-      const left = this.netpol.identityOfKey(key);
+      const left = this.netpol.removePod(key, changes);
       if (left !== undefined) changes.marked.add(left.key);
-      this.netpol.removePod(key, changes);
       changes.namespacesTouched.add(before.namespace);
     }
     if (after !== undefined) {
-      this.netpol.addPod(after, key, changes);
-      const joined = this.netpol.identityOfKey(key);
-      if (joined !== undefined) changes.marked.add(joined.key);
+      changes.marked.add(this.netpol.addPod(after, key, changes).key);
       changes.namespacesTouched.add(after.namespace);
     }
   }
@@ -319,7 +316,7 @@ export class ClusterState implements FindingContext {
   private touchPodsOfAccount(account: ServiceAccount, changes: Changes): void {
     for (const identity of this.netpol.identitiesByNamespace.get(account.namespace) ?? []) {
       for (const [key, pod] of identity.pods)
-        if (pod.serviceAccountName === account.name) changes.podsTouched.add(key);
+        if (pod.serviceAccountName === account.name) changes.podsTouched.set(key, pod);
     }
   }
 
@@ -336,8 +333,7 @@ export class ClusterState implements FindingContext {
   // Findings
 
   private refreshFindings(changes: Changes): void {
-    const pods = this.objects.get("Pod")! as Map<string, Pod>;
-    for (const key of changes.podsTouched) this.refreshPod(changes, key, pods.get(key));
+    changes.podsTouched.forEach((pod, key) => this.refreshPod(changes, key, pod));
     for (const identity of changes.isolationFlipped) {
       for (const [key, pod] of identity.pods) {
         if (!changes.podsTouched.has(key)) this.refreshPod(changes, key, pod);
@@ -361,9 +357,10 @@ export class ClusterState implements FindingContext {
   private refreshPod(changes: Changes, key: string, pod: Pod | undefined): void {
     const before = this.podHits.get(key);
     let mask = 0;
+    const identity = pod === undefined ? undefined : this.netpol.identityOfKey(key);
     if (pod !== undefined) {
       this.checkedPod = pod;
-      this.checkedIdentity = this.netpol.identityOfKey(key);
+      this.checkedIdentity = identity;
       mask = podHitMask(pod, this);
       this.checkedPod = undefined;
       this.checkedIdentity = undefined;
@@ -375,7 +372,6 @@ export class ClusterState implements FindingContext {
     if (before?.mask !== after?.mask || before?.pod !== after?.pod) {
       const namespace = pod?.namespace ?? before?.pod.namespace;
       if (namespace !== undefined) changes.namespacesTouched.add(namespace);
-      const identity = this.netpol.identityOfKey(key);
       if (identity !== undefined) changes.marked.add(identity.key);
     }
     if (before === undefined) {

@@ -184,10 +184,14 @@ export class RbacIndex {
     if (user.username !== undefined) for (const b of this.byUser.get(user.username) ?? []) candidates.add(b);
     for (const group of user.groups) for (const b of this.byGroup.get(group) ?? []) candidates.add(b);
     const grants: Grant[] = [];
-    const sorted = [...candidates]
-      .map((binding) => ({ binding, ref: bindingRef(binding) }))
-      .sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
-    for (const { binding } of sorted) {
+    const sorted =
+      candidates.size < 2
+        ? candidates
+        : [...candidates]
+            .map((binding) => ({ binding, ref: bindingRef(binding) }))
+            .sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))
+            .map(({ binding }) => binding);
+    for (const binding of sorted) {
       if (!binding.subjects.some((s) => bindingSubjectApplies(s, user))) continue;
       const resolved = this.resolved.get(boundRoleRef(binding));
       if (resolved !== undefined) grants.push(...bindingGrants(binding, resolved));
