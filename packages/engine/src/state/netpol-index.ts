@@ -20,15 +20,27 @@ const NO_SELECTORS: RuleState["selectorPeers"] = [];
 const NO_BLOCKS: RuleState["ipBlocks"] = [];
 const NO_NAMED_PORTS: RuleState["namedPorts"] = [];
 const NO_NAMED_PORT_SETS: ReadonlyMap<string, PortSet> = new Map();
+const NO_POLICY_STATES: ReadonlySet<PolicyState> = new Set();
+const NO_PEER_STATES: ReadonlySet<PeerState> = new Set();
+
+/** Adds to a set that may still be the shared empty one; returns the set to keep. */
+function added<T>(set: ReadonlySet<T>, value: T, empty: ReadonlySet<T>): ReadonlySet<T> {
+  if (set === empty) return new Set([value]);
+  (set as Set<T>).add(value);
+  return set;
+}
 
 /** Pods NetworkPolicy cannot tell apart (namespace, labels, named ports), kept up to date as pods come and go. */
 export class LiveIdentity {
   readonly pods = new Map<string, Pod>();
-  /** Policies that select this identity and list Ingress (resp. Egress). */
-  readonly ingressPolicies = new Set<PolicyState>();
-  readonly egressPolicies = new Set<PolicyState>();
+  /**
+   * Policies that select this identity and list Ingress (resp. Egress). Like `matchedBy`, a shared
+   * empty set until the first member: most identities are selected by few policies or none.
+   */
+  ingressPolicies: ReadonlySet<PolicyState> = NO_POLICY_STATES;
+  egressPolicies: ReadonlySet<PolicyState> = NO_POLICY_STATES;
   /** Every selector peer (shared by all rules that spell it the same way) that matches this identity. */
-  readonly matchedBy = new Set<PeerState>();
+  matchedBy: ReadonlySet<PeerState> = NO_PEER_STATES;
   /** Each label's key, and the label as "key=value" (the form the indexes file it under), in the same order. */
   readonly labelKeys: readonly string[];
   readonly labelStrings: readonly string[];
@@ -90,8 +102,13 @@ export class RuleState {
     this.matchesAll = rule.peers.length === 0;
     let blocks = 0;
     for (const peer of rule.peers) if (peer.type === "ipBlock") blocks++;
+    // Without ipBlocks the rule's own list is the list of selector peers.
     this.selectorPeers =
-      blocks === rule.peers.length ? NO_SELECTORS : rule.peers.filter((peer) => peer.type !== "ipBlock");
+      blocks === rule.peers.length
+        ? NO_SELECTORS
+        : blocks === 0
+          ? (rule.peers as RuleState["selectorPeers"])
+          : rule.peers.filter((peer) => peer.type !== "ipBlock");
     this.ipBlocks =
       blocks === 0
         ? NO_BLOCKS
@@ -105,7 +122,7 @@ export class RuleState {
       else if (port.port === undefined) fixed = fixed.union(PortSet.of(port.protocol));
       else fixed = fixed.union(PortSet.of(port.protocol, port.port, port.endPort ?? port.port));
     }
-    this.namedPorts = named ?? NO_NAMED_PORTS;
+    this.namedPorts = named === undefined ? NO_NAMED_PORTS : named.slice();
     this.fixedPorts = fixed;
   }
 
@@ -330,11 +347,11 @@ export class NetpolIndex {
     const wasIngress = identity.isIsolated("ingress");
     const wasEgress = identity.isIsolated("egress");
     if (policy.policy.affectsIngress) {
-      identity.ingressPolicies.add(policy);
+      identity.ingressPolicies = added(identity.ingressPolicies, policy, NO_POLICY_STATES);
       changes.ingressDirty.add(identity);
     }
     if (policy.policy.affectsEgress) {
-      identity.egressPolicies.add(policy);
+      identity.egressPolicies = added(identity.egressPolicies, policy, NO_POLICY_STATES);
       changes.egressDirty.add(identity);
     }
     if (wasIngress !== identity.isIsolated("ingress") || wasEgress !== identity.isIsolated("egress")) {
@@ -347,8 +364,8 @@ export class NetpolIndex {
     if (policy.selected.size === 0) changes.selectionFlipped.add(policy.key);
     const wasIngress = identity.isIsolated("ingress");
     const wasEgress = identity.isIsolated("egress");
-    if (identity.ingressPolicies.delete(policy)) changes.ingressDirty.add(identity);
-    if (identity.egressPolicies.delete(policy)) changes.egressDirty.add(identity);
+    if ((identity.ingressPolicies as Set<PolicyState>).delete(policy)) changes.ingressDirty.add(identity);
+    if ((identity.egressPolicies as Set<PolicyState>).delete(policy)) changes.egressDirty.add(identity);
     if (wasIngress !== identity.isIsolated("ingress") || wasEgress !== identity.isIsolated("egress")) {
       changes.isolationFlipped.add(identity);
     }
@@ -357,13 +374,13 @@ export class NetpolIndex {
   private addMatch(peer: PeerState, identity: LiveIdentity, changes: Changes): void {
     if (peer.matched.has(identity)) return;
     peer.matched.add(identity);
-    identity.matchedBy.add(peer);
+    identity.matchedBy = added(identity.matchedBy, peer, NO_PEER_STATES);
     changes.touched.add(identity);
   }
 
   private removeMatch(peer: PeerState, identity: LiveIdentity, changes: Changes): void {
     if (!peer.matched.delete(identity)) return;
-    identity.matchedBy.delete(peer);
+    (identity.matchedBy as Set<PeerState>).delete(peer);
     changes.touched.add(identity);
   }
 
