@@ -376,9 +376,27 @@ export class GroupedView implements View {
     this.placeOfNode.delete(id);
   }
 
+  /** The output edge an inner edge is drawn on: itself between ungrouped nodes, else its groups' edge. */
   private edgeTarget(edge: ViewEdge): string {
-    return `${this.targetOf(edge.source)}->${this.targetOf(edge.target)}`;
+    const source = this.targetOf(edge.source);
+    const target = this.targetOf(edge.target);
+    if (source === edge.source && target === edge.target) return edge.id;
+    // One string per output edge, so the many inner edges of two groups look it up hashed once.
+    let bySource = this.groupEdgeIds.get(source);
+    if (bySource === undefined) {
+      bySource = new Map();
+      this.groupEdgeIds.set(source, bySource);
+    }
+    let id = bySource.get(target);
+    if (id === undefined) {
+      id = `${source}->${target}`;
+      bySource.set(target, id);
+    }
+    return id;
   }
+
+  /** The ids of output edges with a group at an end, by source then target (see `edgeTarget`). */
+  private readonly groupEdgeIds = new Map<string, Map<string, string>>();
   private putEdge(edge: ViewEdge, dirty: Set<string>): void {
     this.held.edges.set(edge.id, edge);
     addTo(this.edgesAt, edge.source, edge.id);
@@ -418,13 +436,18 @@ export class GroupedView implements View {
         patch.putNodes.push(next);
     }
     for (const id of dirtyEdges) {
-      const members = [...(this.edgeMembers.get(id) ?? [])].flatMap((m) => this.held.edges.get(m) ?? []);
+      const members: ViewEdge[] = [];
+      for (const member of this.edgeMembers.get(id) ?? []) {
+        const edge = this.held.edges.get(member);
+        if (edge !== undefined) members.push(edge);
+      }
       const before = this.out.edges.get(id);
+      const [source, target] = id.split("->") as [string, string];
       if (members.length === 0) {
         if (before !== undefined) patch.removeEdges.push(id);
+        this.groupEdgeIds.get(source)?.delete(target);
         continue;
       }
-      const [source, target] = id.split("->") as [string, string];
       const next = sumEdges(id, source, target, members);
       if (before === undefined || JSON.stringify(before) !== JSON.stringify(next)) patch.putEdges.push(next);
     }

@@ -74,10 +74,14 @@ interface Counted {
 
 /** The ports of the terms an edge sums, each distinct port set counted once per term. */
 interface EdgeSum {
+  /** The edge's id, "<source>-><target>". */
+  readonly id: string;
   readonly source: string;
   readonly target: string;
   pairs: number;
   readonly ports: Map<string, { readonly ports: PortSet; count: number }>;
+  /** The edge as last drawn. */
+  edge: ViewEdge | undefined;
 }
 
 /** An identity's edges to and from "any pod" and "outside": accepts any, in from outside, sends to any, out to outside. */
@@ -107,9 +111,13 @@ abstract class SummedView implements View {
   private readonly own = new Map<string, OwnTerms>();
   /** Identities with drawn terms, as last counted. */
   private readonly counted = new Map<string, Counted>();
-  private readonly sums = new Map<string, EdgeSum>();
+  /**
+   * The sums by source node, then target node: looked up by ids the view already holds, rather than
+   * by an edge id made anew for each term. A sum that loses its last term stays until its edge is
+   * refreshed, so a term added back in the same update finds it.
+   */
+  private readonly sums = new Map<string, Map<string, EdgeSum>>();
   protected readonly nodes = new Map<string, ViewNode>();
-  private readonly edges = new Map<string, ViewEdge>();
   /** How many edges end at each node that is drawn only while an edge ends there. */
   private readonly ends = new Map<string, number>();
 
@@ -140,12 +148,15 @@ abstract class SummedView implements View {
   }
 
   snapshot(): ViewSnapshot {
-    return { revision: this.revision, nodes: [...this.nodes.values()], edges: [...this.edges.values()] };
+    const edges: ViewEdge[] = [];
+    for (const bySource of this.sums.values())
+      for (const sum of bySource.values()) if (sum.edge !== undefined) edges.push(sum.edge);
+    return { revision: this.revision, nodes: [...this.nodes.values()], edges };
   }
 
   /** Draws the terms of these identities (as sources and destinations) and the nodes. */
   protected build(identities: Iterable<LiveIdentity>): void {
-    const touched = new Set<string>();
+    const touched = new Set<EdgeSum>();
     const recounted = new Set<string>();
     for (const identity of identities) {
       recounted.add(identity.key);
@@ -154,7 +165,7 @@ abstract class SummedView implements View {
       for (const target of explicitTargets(identity)) this.addExplicit(identity, target, touched);
     }
     const patch = emptyPatch();
-    for (const id of touched) this.refreshEdge(id, patch);
+    for (const sum of touched) this.refreshEdge(sum, patch);
     this.refreshNodes(undefined, recounted, patch);
   }
 
@@ -178,7 +189,7 @@ abstract class SummedView implements View {
     const sources = new Set([...changedEnds, ...keys(delta.edges.egressDirty)]);
     const resized = new Set(keys(delta.identities.resized));
     const recounted = new Set([...destinations, ...sources, ...resized]);
-    const touched = new Set<string>();
+    const touched = new Set<EdgeSum>();
     /** Identities that lost a term: forgotten at the end if they have none left. */
     const loose = new Set<string>();
     const kept: [string, string, PortSet][] = [];
@@ -234,7 +245,7 @@ abstract class SummedView implements View {
     }
 
     const patch = emptyPatch();
-    for (const id of touched) this.refreshEdge(id, patch);
+    for (const sum of touched) this.refreshEdge(sum, patch);
     this.refreshNodes(delta, recounted, patch);
     if (patch.putNodes.size + patch.removeNodes.size + patch.putEdges.size + patch.removeEdges.size === 0)
       return undefined;
@@ -265,7 +276,7 @@ abstract class SummedView implements View {
     return source === destination ? source.pods * (source.pods - 1) : source.pods * destination.pods;
   }
 
-  private addExplicit(source: LiveIdentity, destination: LiveIdentity, touched: Set<string>): void {
+  private addExplicit(source: LiveIdentity, destination: LiveIdentity, touched: Set<EdgeSum>): void {
     if (this.sourcesOf.get(destination.key)?.has(source.key) || !this.draws(source, destination)) return;
     const ports = this.state.allowed(source, destination);
     if (!ports.isEmpty()) this.addTerm(source, destination, ports, touched);
@@ -275,7 +286,7 @@ abstract class SummedView implements View {
     source: LiveIdentity,
     destination: LiveIdentity,
     ports: PortSet,
-    touched: Set<string>,
+    touched: Set<EdgeSum>,
   ): void {
     const from = this.counted.get(source.key) ?? this.count(source);
     const to = this.counted.get(destination.key) ?? this.count(destination);
@@ -297,7 +308,7 @@ abstract class SummedView implements View {
   private removeExplicit(
     source: string,
     destination: string,
-    touched: Set<string>,
+    touched: Set<EdgeSum>,
     loose: Set<string>,
   ): void {
     const sources = this.sourcesOf.get(destination)!;
@@ -309,12 +320,12 @@ abstract class SummedView implements View {
     if (targets.size === 0) this.targetsOf.delete(source);
     const from = this.counted.get(source)!;
     const to = this.counted.get(destination)!;
-    this.removeFromSum(`${from.node}->${to.node}`, ports, this.pairs(from, to), touched);
+    this.removeFromSum(from.node, to.node, ports, this.pairs(from, to), touched);
     loose.add(source);
     loose.add(destination);
   }
 
-  private addOwn(identity: LiveIdentity, touched: Set<string>): void {
+  private addOwn(identity: LiveIdentity, touched: Set<EdgeSum>): void {
     const { node, pods } = this.count(identity);
     const terms: OwnTerms = [
       this.addToSum(ANY_POD, node, acceptsAny(identity), pods, touched),
@@ -325,15 +336,15 @@ abstract class SummedView implements View {
     this.own.set(identity.key, terms);
   }
 
-  private removeOwn(key: string, touched: Set<string>): void {
+  private removeOwn(key: string, touched: Set<EdgeSum>): void {
     const terms = this.own.get(key);
     if (terms === undefined) return;
     this.own.delete(key);
     const { node, pods } = this.counted.get(key)!;
-    this.removeFromSum(`${ANY_POD}->${node}`, terms[0], pods, touched);
-    this.removeFromSum(`${OUTSIDE}->${node}`, terms[1], pods, touched);
-    this.removeFromSum(`${node}->${ANY_POD}`, terms[2], pods, touched);
-    this.removeFromSum(`${node}->${OUTSIDE}`, terms[3], pods, touched);
+    this.removeFromSum(ANY_POD, node, terms[0], pods, touched);
+    this.removeFromSum(OUTSIDE, node, terms[1], pods, touched);
+    this.removeFromSum(node, ANY_POD, terms[2], pods, touched);
+    this.removeFromSum(node, OUTSIDE, terms[3], pods, touched);
   }
 
   /** Adds a term to its edge; returns the edge's copy of the ports, which the term keeps. */
@@ -342,14 +353,18 @@ abstract class SummedView implements View {
     target: string,
     ports: PortSet,
     pairs: number,
-    touched: Set<string>,
+    touched: Set<EdgeSum>,
   ): PortSet {
     if (ports.isEmpty()) return ports;
-    const id = `${source}->${target}`;
-    let sum = this.sums.get(id);
+    let bySource = this.sums.get(source);
+    if (bySource === undefined) {
+      bySource = new Map();
+      this.sums.set(source, bySource);
+    }
+    let sum = bySource.get(target);
     if (sum === undefined) {
-      sum = { source, target, pairs: 0, ports: new Map() };
-      this.sums.set(id, sum);
+      sum = { id: `${source}->${target}`, source, target, pairs: 0, ports: new Map(), edge: undefined };
+      bySource.set(target, sum);
     }
     sum.pairs += pairs;
     const key = ports.key();
@@ -359,19 +374,24 @@ abstract class SummedView implements View {
       sum.ports.set(key, entry);
     }
     entry.count++;
-    touched.add(id);
+    touched.add(sum);
     return entry.ports;
   }
 
-  private removeFromSum(id: string, ports: PortSet, pairs: number, touched: Set<string>): void {
+  private removeFromSum(
+    source: string,
+    target: string,
+    ports: PortSet,
+    pairs: number,
+    touched: Set<EdgeSum>,
+  ): void {
     if (ports.isEmpty()) return;
-    const sum = this.sums.get(id)!;
+    const sum = this.sums.get(source)!.get(target)!;
     sum.pairs -= pairs;
     const key = ports.key();
     const entry = sum.ports.get(key)!;
     if (--entry.count === 0) sum.ports.delete(key);
-    if (sum.ports.size === 0) this.sums.delete(id);
-    touched.add(id);
+    touched.add(sum);
   }
 
   /** Counts an edge in or out at its ends; an end's node is drawn while some edge ends there. */
@@ -402,11 +422,16 @@ abstract class SummedView implements View {
     return this.ends.has(id);
   }
 
-  private refreshEdge(id: string, patch: Patch): void {
-    const before = this.edges.get(id);
-    const sum = this.sums.get(id);
-    if (sum === undefined) {
-      this.edges.delete(id);
+  private refreshEdge(sum: EdgeSum, patch: Patch): void {
+    const id = sum.id;
+    const before = sum.edge;
+    if (sum.ports.size === 0) {
+      const bySource = this.sums.get(sum.source);
+      if (bySource?.get(sum.target) === sum) {
+        bySource.delete(sum.target);
+        if (bySource.size === 0) this.sums.delete(sum.source);
+      }
+      sum.edge = undefined;
       if (before !== undefined) {
         patch.removeEdges.add(id);
         this.countEnds(before, -1, patch);
@@ -422,7 +447,7 @@ abstract class SummedView implements View {
       ports: wirePorts(ports),
       pairs: sum.pairs,
     };
-    this.edges.set(id, edge);
+    sum.edge = edge;
     if (before === undefined) this.countEnds(edge, 1, patch);
     if (before === undefined || JSON.stringify(before) !== JSON.stringify(edge)) patch.putEdges.set(id, edge);
   }
