@@ -1,4 +1,4 @@
-import type { Finding, Severity, SeverityCounts } from "@trustmap/shared";
+import { type Finding, SEVERITY_ORDER, type Severity, type SeverityCounts } from "@trustmap/shared";
 import {
   compareFindings,
   findingsOf,
@@ -172,6 +172,12 @@ export class ClusterState implements FindingContext {
   };
   /** The pod checks that hit each pod, by "namespace/name": worded only when read. */
   private readonly podHits = new Map<string, PodHits>();
+  /**
+   * How many pods of a namespace have each worst severity (SEVERITY_ORDER's index), exceptions
+   * aside: kept for the namespaces whose worst severity was asked for, so a namespace of thousands
+   * of pods answers without walking them after each event.
+   */
+  private readonly podWorstByNamespace = new Map<string, number[]>();
   /** The pod whose checks run now, and its identity (saves looking it up once per check). */
   private checkedPod: Pod | undefined;
   private checkedIdentity: LiveIdentity | undefined;
@@ -370,6 +376,8 @@ export class ClusterState implements FindingContext {
     else this.podHits.set(key, after);
     // The namespace's worst severity (a mark of the views) may change with the pod's findings.
     if (before?.mask !== after?.mask || before?.pod !== after?.pod) {
+      if (before !== undefined) this.countPodWorst(before, -1);
+      if (after !== undefined) this.countPodWorst(after, 1);
       const namespace = pod?.namespace ?? before?.pod.namespace;
       if (namespace !== undefined) changes.namespacesTouched.add(namespace);
       if (identity !== undefined) changes.marked.add(identity.key);
@@ -398,6 +406,14 @@ export class ClusterState implements FindingContext {
       if (!afterKeys.has(findingKey(finding))) changes.findingsRemoved.push(finding);
     for (const finding of afterFindings)
       if (!beforeKeys.has(findingKey(finding))) changes.findingsAdded.push(finding);
+  }
+
+  private countPodWorst(hits: PodHits, by: number): void {
+    const counts = this.podWorstByNamespace.get(hits.pod.namespace);
+    if (counts === undefined) return;
+    const worst = podWorstSeverity(hits.pod, hits.mask);
+    if (worst !== undefined) counts[SEVERITY_ORDER.indexOf(worst)]! += by;
+    if (counts.every((count) => count === 0)) this.podWorstByNamespace.delete(hits.pod.namespace);
   }
 
   private refreshTarget<S extends Exclude<Scope, "pod">>(
@@ -471,11 +487,28 @@ export class ClusterState implements FindingContext {
       for (const finding of this.findingsByTarget.policy.get(state.key) ?? [])
         if (open(finding)) worst = worse(worst, finding.severity);
     }
-    for (const identity of this.netpol.identitiesByNamespace.get(namespace) ?? []) {
-      for (const key of identity.pods.keys()) worst = worse(worst, this.worstOfPod(key));
-      if (worst === "critical") return worst;
+    if (accepted !== undefined && accepted.podBits.size > 0) {
+      // Exceptions accept findings of some pods: ask each pod for its open findings.
+      for (const identity of this.netpol.identitiesByNamespace.get(namespace) ?? []) {
+        for (const key of identity.pods.keys()) worst = worse(worst, this.worstOfPod(key));
+        if (worst === "critical") return worst;
+      }
+      return worst;
     }
-    return worst;
+    let counts = this.podWorstByNamespace.get(namespace);
+    if (counts === undefined) {
+      counts = SEVERITY_ORDER.map(() => 0);
+      for (const identity of this.netpol.identitiesByNamespace.get(namespace) ?? []) {
+        for (const key of identity.pods.keys()) {
+          const hits = this.podHits.get(key);
+          const pod = hits === undefined ? undefined : podWorstSeverity(hits.pod, hits.mask);
+          if (pod !== undefined) counts[SEVERITY_ORDER.indexOf(pod)]!++;
+        }
+      }
+      this.podWorstByNamespace.set(namespace, counts);
+    }
+    const index = counts.findIndex((count) => count > 0);
+    return index < 0 ? worst : worse(worst, SEVERITY_ORDER[index]);
   }
 
   /** How many objects of a kind are held. */

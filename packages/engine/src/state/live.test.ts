@@ -45,6 +45,7 @@ describe("the live engine", () => {
           const count = (json: string, by: number) => findings.set(json, (findings.get(json) ?? 0) + by);
           for (const f of state.findings()) count(JSON.stringify(f), 1);
           const subjects = new Set(state.rbac().map((s) => subjectRef(s.subject)));
+          for (const namespace of state.namespaceNames()) state.worstOfNamespace(namespace);
           for (const [index, cmd] of commands.entries()) {
             // Commands take turns: their events (a rollout is many) applied one at a time, as
             // one batch, or staged one at a time and settled once.
@@ -83,6 +84,10 @@ describe("the live engine", () => {
               for (const f of all)
                 if (f.objects[0] !== undefined && RISKY_IDS.has(f.id))
                   expect(withFindings.has(f.objects[0])).toBe(true);
+              // Each namespace's worst severity, kept up to date once asked for, is what a fresh
+              // engine works out by looking at every pod.
+              for (const namespace of new Set([...state.namespaceNames(), ...fresh.namespaceNames()]))
+                expect(state.worstOfNamespace(namespace)).toBe(fresh.worstOfNamespace(namespace));
               expect([...state.identities()].map((i) => i.key).sort()).toEqual(
                 [...fresh.identities()].map((i) => i.key).sort(),
               );
