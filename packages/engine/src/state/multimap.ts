@@ -15,3 +15,13 @@ export function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   set.delete(value);
   if (set.size === 0) map.delete(key);
 }
+
+/** The map a map holds under a key, created empty when needed. */
+export function mapAt<K, K2, V>(map: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
+  let inner = map.get(key);
+  if (inner === undefined) {
+    inner = new Map();
+    map.set(key, inner);
+  }
+  return inner;
+}

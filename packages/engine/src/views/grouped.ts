@@ -21,7 +21,7 @@ import type { Protocol } from "../objects/model";
 import { wirePorts } from "../report/report";
 import type { Delta } from "../state/changes";
 import type { ClusterState } from "../state/cluster-state";
-import { addTo, removeFrom } from "../state/multimap";
+import { addTo, mapAt, removeFrom } from "../state/multimap";
 import { groupLabel, groupValue, namespaceNodeId } from "./scoped";
 import {
   applyPatch,
@@ -382,11 +382,7 @@ export class GroupedView implements View {
     const target = this.targetOf(edge.target);
     if (source === edge.source && target === edge.target) return edge.id;
     // One string per output edge, so the many inner edges of two groups look it up hashed once.
-    let bySource = this.groupEdgeIds.get(source);
-    if (bySource === undefined) {
-      bySource = new Map();
-      this.groupEdgeIds.set(source, bySource);
-    }
+    const bySource = mapAt(this.groupEdgeIds, source);
     let id = bySource.get(target);
     if (id === undefined) {
       id = `${source}->${target}`;

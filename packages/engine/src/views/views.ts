@@ -3,6 +3,7 @@ import { PortSet } from "../netpol/ports";
 import { wirePorts } from "../report/report";
 import type { Delta } from "../state/changes";
 import type { ClusterState } from "../state/cluster-state";
+import { mapAt } from "../state/multimap";
 import type { LiveIdentity } from "../state/netpol-index";
 import { acceptsAny, explicitSources, explicitTargets, outsidePorts, sendsToAny } from "./graph";
 import { identityNode, identityNodeId, namespaceNode, namespaceNodeId, workloadGraph } from "./scoped";
@@ -356,11 +357,7 @@ abstract class SummedView implements View {
     touched: Set<EdgeSum>,
   ): PortSet {
     if (ports.isEmpty()) return ports;
-    let bySource = this.sums.get(source);
-    if (bySource === undefined) {
-      bySource = new Map();
-      this.sums.set(source, bySource);
-    }
+    const bySource = mapAt(this.sums, source);
     let sum = bySource.get(target);
     if (sum === undefined) {
       sum = { id: `${source}->${target}`, source, target, pairs: 0, ports: new Map(), edge: undefined };
