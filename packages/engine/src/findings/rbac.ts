@@ -117,10 +117,31 @@ function describeGrant(grant: Grant): string {
 
 /** Whether a grant gives the right (any of its actions, on some object in the grant's scope). */
 export function grantHasRight(right: RiskyRight, grant: Grant): boolean {
-  const named = grant.rule.resourceNames.length > 0;
-  if (right.names === "unrestricted" && named) return false;
-  if (right.names === "named" && !named) return false;
-  return right.actions.some((a) => grantReaches(grant, a.verb, a.group, a.resource, a.subresource));
+  return (rightsOfRule(grant) & (1 << RISKY_RIGHTS.indexOf(right))) !== 0;
+}
+
+/**
+ * The risky rights a grant's rule gives, one bit per right in RISKY_RIGHTS order. A rule depends
+ * on nothing but itself, and many subjects hold grants of the same role's rules: each rule is
+ * read once.
+ */
+const rightsByRule = new WeakMap<PolicyRule, number>();
+
+function rightsOfRule(grant: Grant): number {
+  let mask = rightsByRule.get(grant.rule);
+  if (mask === undefined) {
+    mask = 0;
+    const named = grant.rule.resourceNames.length > 0;
+    for (let i = 0; i < RISKY_RIGHTS.length; i++) {
+      const right = RISKY_RIGHTS[i]!;
+      if (right.names === "unrestricted" && named) continue;
+      if (right.names === "named" && !named) continue;
+      if (right.actions.some((a) => grantReaches(grant, a.verb, a.group, a.resource, a.subresource)))
+        mask |= 1 << i;
+    }
+    rightsByRule.set(grant.rule, mask);
+  }
+  return mask;
 }
 
 /** The grants that give the right; a named-only right is not reported where the unrestricted one is. */
