@@ -111,14 +111,19 @@ export class Informer {
   private async list(): Promise<void> {
     const source = `list ${this.resource.plural}`;
     const listed = new Set<string>();
-    let continueToken: string | undefined;
     let resourceVersion: string | undefined;
     // The pages of one list share credentials and a kept-alive connection.
     const session = new RequestSession(this.env.connection);
     try {
-      do {
-        const page = await this.fetchPage(continueToken, session);
+      let next: Promise<ListPage | undefined> | undefined = this.fetchPage(undefined, session);
+      while (next !== undefined) {
+        const page: ListPage | undefined = await next;
         if (page === undefined) return;
+        // The next page is asked for before this one is read, so the API server pages while the
+        // BFF reads (the pages of a large list take turns on both sides instead of waiting).
+        next = page.continueToken === undefined ? undefined : this.fetchPage(page.continueToken, session);
+        // Awaited on the next turn; until then a failure must not count as unhandled.
+        next?.catch(() => undefined);
         // Slices, in case a server ignores `limit`: no turn of the event loop reads more than 500.
         for (let start = 0; start < page.items.length; start += MAX_BATCH) {
           const changes = noChanges();
@@ -129,9 +134,8 @@ export class Informer {
           await this.deliver(changes);
           await yieldToEventLoop();
         }
-        continueToken = page.continueToken;
         resourceVersion = page.resourceVersion;
-      } while (continueToken !== undefined);
+      }
     } finally {
       session.close();
     }
