@@ -184,9 +184,12 @@ function postSnapshot(key: string, entry: { view: View; revision: number }): voi
 
 /**
  * While the source's first lists come in, batches are staged and settled (RBAC rows, findings,
- * the views' patches) at most this often (LiveOptions.settleEveryMs): settling after every page
- * would recompute the rights and findings of the subjects and namespaces each page touches again
- * and again.
+ * the views' patches) at most this often (LiveOptions.settleEveryMs), and only while a view is
+ * watched: each settle recomputes the rights and findings of every subject and namespace the pages
+ * since the last one touched, so settling once a second multiplied that work by the seconds the
+ * lists take (at 50k pods, 3.5 s of settling instead of 0.6 s). Unwatched, the lists are settled
+ * once they are in, when a question reads the state, or after SETTLE_EVERY_MS without a page (a
+ * source that stalls).
  */
 const SETTLE_EVERY_MS: number = (workerData as { settleEveryMs: number }).settleEveryMs;
 /** Events staged and not settled yet, and the time staging them took. */
@@ -201,7 +204,7 @@ function drain(): void {
   state.stage(batch);
   unsettledEvents += batch.length;
   unsettledMs += performance.now() - started;
-  if (loaded || started - settledAt >= SETTLE_EVERY_MS) settle();
+  if (loaded || (views.size > 0 && started - settledAt >= SETTLE_EVERY_MS)) settle();
   if (queue.length > 0) {
     // Let watch and query messages in between batches.
     setImmediate(drain);
@@ -212,7 +215,12 @@ function drain(): void {
     idle();
     return;
   }
-  // The lists go on (or the source stalled): what is staged is settled within SETTLE_EVERY_MS.
+  // The lists go on (or the source stalled): what is staged is settled within SETTLE_EVERY_MS of
+  // the last page while the first lists come in, and of the first unsettled one afterwards.
+  if (!loaded) {
+    clearTimeout(settleTimer);
+    settleTimer = undefined;
+  }
   settleTimer ??= setTimeout(() => {
     settleTimer = undefined;
     if (draining) return;

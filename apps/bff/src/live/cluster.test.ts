@@ -53,6 +53,28 @@ describe("the engine worker while the source lists", () => {
     expect(await live.query("counts", {})).toEqual(clusterCounts(expected));
   });
 
+  it("settles the first lists once when no view is watched, however long they take", async () => {
+    const world = new SyntheticWorld(SCALES.S!, 5);
+    const source = new ScriptedSource("connecting");
+    const live = new LiveCluster(source, { settleEveryMs: 500 });
+    live.start();
+    stops.push(() => live.stop());
+    const pages = pagesOf(world, 20);
+    // Pages keep coming for several times settleEveryMs, never 500 ms apart.
+    const started = Date.now();
+    for (const page of pages) {
+      source.push(page);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    expect(Date.now() - started).toBeGreaterThan(3 * 500);
+    source.setStatus("connected");
+    await live.whenIdle();
+    expect(live.steps).toBe(1);
+    const expected = new ClusterState();
+    expected.applyAll(world.initialEvents());
+    expect(await live.query("counts", {})).toEqual(clusterCounts(expected));
+  });
+
   it("says it is idle once a question settled what was staged", async () => {
     const world = new SyntheticWorld(SCALES.S!, 3);
     const source = new ScriptedSource("connecting");
