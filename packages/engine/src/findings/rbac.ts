@@ -146,9 +146,9 @@ function rightsOfRule(grant: Grant): number {
 
 /** The grants that give the right; a named-only right is not reported where the unrestricted one is. */
 export function grantsOfRight(right: RiskyRight, grants: readonly Grant[]): readonly Grant[] {
-  let granting: Grant[] | undefined;
-  for (const grant of grants) if (grantHasRight(right, grant)) (granting ??= []).push(grant);
-  if (granting === undefined) return NO_GRANTS;
+  const granting: Grant[] = [];
+  for (const grant of grants) if (grantHasRight(right, grant)) granting.push(grant);
+  if (granting.length === 0) return NO_GRANTS;
   if (right.names !== "named") return granting;
   const unrestricted = RISKY_RIGHTS.filter((r) => r.names === "unrestricted" && r.pillar === right.pillar);
   if (unrestricted.some((r) => grants.some((grant) => grantHasRight(r, grant)))) return NO_GRANTS;

@@ -339,7 +339,9 @@ export class ClusterState implements FindingContext {
   // Findings
 
   private refreshFindings(changes: Changes): void {
-    changes.podsTouched.forEach((pod, key) => this.refreshPod(changes, key, pod));
+    changes.podsTouched.forEach((pod, key) => {
+      this.refreshPod(changes, key, pod);
+    });
     for (const identity of changes.isolationFlipped) {
       for (const [key, pod] of identity.pods) {
         if (!changes.podsTouched.has(key)) this.refreshPod(changes, key, pod);

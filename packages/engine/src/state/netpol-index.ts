@@ -116,13 +116,13 @@ export class RuleState {
             peer.type === "ipBlock" ? [{ cidr: peer.cidr, except: peer.except }] : [],
           );
     let fixed = rule.ports.length === 0 ? PortSet.ALL : PortSet.NONE;
-    let named: { readonly name: string; readonly protocol: Protocol }[] | undefined;
+    const named: { readonly name: string; readonly protocol: Protocol }[] = [];
     for (const port of rule.ports) {
-      if (typeof port.port === "string") (named ??= []).push({ name: port.port, protocol: port.protocol });
+      if (typeof port.port === "string") named.push({ name: port.port, protocol: port.protocol });
       else if (port.port === undefined) fixed = fixed.union(PortSet.of(port.protocol));
       else fixed = fixed.union(PortSet.of(port.protocol, port.port, port.endPort ?? port.port));
     }
-    this.namedPorts = named === undefined ? NO_NAMED_PORTS : named.slice();
+    this.namedPorts = named.length === 0 ? NO_NAMED_PORTS : named.slice();
     this.fixedPorts = fixed;
   }
 
