@@ -64,8 +64,9 @@ describe("the files source on mutated manifests", () => {
         outcomes.kept++;
       } else outcomes.partial++;
     }
-    // The mutations gave both outcomes (else the test checked only one of them).
-    expect(outcomes.good).toBeGreaterThan(CASES / 20);
-    expect(outcomes.kept).toBeGreaterThan(CASES / 20);
+    // The mutations gave both outcomes (else the test checked only one of them). Good edits are
+    // the rarer: 5 to 11 % of the cases over the seeds tried, so the bar is 2 %.
+    expect(outcomes.good).toBeGreaterThan(CASES / 50);
+    expect(outcomes.kept).toBeGreaterThan(CASES / 50);
   }, 120_000);
 });
