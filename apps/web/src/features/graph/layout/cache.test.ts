@@ -47,7 +47,7 @@ describe("the layout cache", () => {
 
   it("drops a stored entry it cannot read, naming the item and the field", () => {
     const storage = new MemoryStorage();
-    storage.setItem("trustmap:layout:overview", JSON.stringify({ v: 1, ids: ["a", "b"], xy: [1, 2, 3] }));
+    storage.setItem("trustmap:layout:overview", JSON.stringify({ v: 2, ids: ["a", "b"], xy: [1, 2, 3] }));
     storage.setItem("trustmap:layout:namespace:shop", "{not json");
     const warnings: string[] = [];
     const cache = new LayoutCache(storage, (message) => warnings.push(message));
@@ -58,14 +58,14 @@ describe("the layout cache", () => {
       'layout cache: sessionStorage item "trustmap:layout:namespace:shop" dropped: not JSON',
     ]);
     expect(storage.length).toBe(0);
-    expect(decode(JSON.stringify({ v: 2, ids: [], xy: [] }))).toBe("field v: expected 1, found 2");
-    expect(decode(JSON.stringify({ v: 1, ids: [3], xy: [1, 2] }))).toBe(
+    expect(decode(JSON.stringify({ v: 1, ids: [], xy: [] }))).toBe("field v: expected 2, found 1");
+    expect(decode(JSON.stringify({ v: 2, ids: [3], xy: [1, 2] }))).toBe(
       "field ids: expected a list of node ids",
     );
   });
 
   it("makes room by dropping other views' layouts when the storage is full, and leaves other items alone", () => {
-    const one = JSON.stringify({ v: 1, ids: [...positions(20).keys()], xy: [] }).length;
+    const one = JSON.stringify({ v: 2, ids: [...positions(20).keys()], xy: [] }).length;
     const storage = new MemoryStorage(one * 6);
     storage.setItem("theme", "dark");
     const cache = new LayoutCache(storage, () => {});

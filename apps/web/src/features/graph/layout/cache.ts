@@ -14,7 +14,8 @@ export interface PositionStorage {
 }
 
 const PREFIX = "trustmap:layout:";
-const VERSION = 1;
+/** 2: views holding nodes drawn larger (closed groups) are laid out at a wider spacing. */
+const VERSION = 2;
 
 /** Views held in memory; the least recently used goes first. */
 const MEMORY_VIEWS = 100;

@@ -11,6 +11,7 @@ import {
   ROOM_ACROSS,
   ROOM_DOWN,
   SPACING,
+  spacingOf,
 } from "./positions";
 
 /** A view of `groups` namespaces of `size` workloads each, every workload calling the next of its namespace and one of the first namespace (like DNS). */
@@ -48,7 +49,7 @@ function closest(points: readonly Point[]): number {
 }
 
 /** The pairs of nodes inside each other's room (a node with its label below it), by their ids. */
-function crowded(positions: ReadonlyMap<string, Point>): string[] {
+function crowded(positions: ReadonlyMap<string, Point>, spacing = SPACING): string[] {
   const entries = [...positions];
   const out: string[] = [];
   for (let i = 0; i < entries.length; i++)
@@ -56,8 +57,8 @@ function crowded(positions: ReadonlyMap<string, Point>): string[] {
       const [a, p] = entries[i]!;
       const [b, q] = entries[j]!;
       // Whole-number positions: a pair may come a rounding short of the room's edge.
-      const across = (Math.abs(p.x - q.x) + 1) / (ROOM_ACROSS * SPACING);
-      const down = (Math.abs(p.y - q.y) + 1) / (ROOM_DOWN * SPACING);
+      const across = (Math.abs(p.x - q.x) + 1) / (ROOM_ACROSS * spacing);
+      const down = (Math.abs(p.y - q.y) + 1) / (ROOM_DOWN * spacing);
       if (across * across + down * down < 1) out.push(`${a} ${b}`);
     }
   return out;
@@ -118,6 +119,22 @@ describe("a fresh layout", () => {
         pairs++;
       }
     expect(meanEdge).toBeLessThan(sum / pairs / 2);
+  });
+
+  it("gives nodes drawn larger (closed groups) the room of their size", () => {
+    // A namespace's workloads in six groups, every group calling every other, and "any pod": the
+    // groups are drawn about twice a workload's height, so the view is laid out at twice the spacing.
+    const groups = ["api", "cache", "db", "queue", "web", "worker"].map((tier) => `wls:shop/tier=${tier}`);
+    const input: LayoutInput = {
+      nodes: [...groups.map((id) => ({ id, group: "shop", extent: 1.9 })), { id: "any", group: "any" }],
+      edges: groups.flatMap((a) => groups.filter((b) => b !== a).map((b) => ({ source: a, target: b }))),
+    };
+    expect(spacingOf(input)).toBe(SPACING * 1.9);
+    const positions = layOut(input);
+    expect(crowded(positions, SPACING * 1.9)).toEqual([]);
+    // Without the extents the same view packs them at a workload's spacing, inside each other's room.
+    const plain = layOut({ ...input, nodes: input.nodes.map(({ id, group }) => ({ id, group })) });
+    expect(crowded(plain, SPACING * 1.9)).not.toEqual([]);
   });
 
   it("spreads nodes that share every neighbour (a StatefulSet's pods) so that none is drawn over another", () => {

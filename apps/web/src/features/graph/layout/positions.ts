@@ -15,6 +15,12 @@ export interface Point {
 export interface LayoutNode {
   readonly id: string;
   readonly group: string;
+  /**
+   * How many times a plain node's room it needs, when more (a closed group is drawn larger, with
+   * its members' count): the view is then laid out at that many spacings, so no shape covers
+   * another.
+   */
+  readonly extent?: number;
 }
 
 export interface LayoutEdge {
@@ -36,6 +42,13 @@ export const SPACING = 90;
  */
 export const ROOM_ACROSS = 1.6;
 export const ROOM_DOWN = 0.8;
+
+/** The spacing a view is laid out at: SPACING, or more when some node is drawn larger. */
+export function spacingOf(input: LayoutInput): number {
+  let extent = 1;
+  for (const node of input.nodes) if (node.extent !== undefined && node.extent > extent) extent = node.extent;
+  return SPACING * extent;
+}
 
 /** How much two points overlap: below 1 when each is inside the other's room. */
 function crowding(dx: number, dy: number, spacing: number): number {
@@ -415,7 +428,7 @@ function layOutPart(nodes: readonly LayoutNode[], pairs: readonly [number, numbe
  * FORCE_LIMIT nodes, the namespaces on a grid alone. Positions are whole numbers centred on the
  * origin; the same input in any order gives the same positions.
  */
-export function layOut(input: LayoutInput, spacing = SPACING): Map<string, Point> {
+export function layOut(input: LayoutInput, spacing = spacingOf(input)): Map<string, Point> {
   const { nodes, pairs } = normalise(input);
   const xs = new Float64Array(nodes.length);
   const ys = new Float64Array(nodes.length);
@@ -527,7 +540,7 @@ function freeSpot(id: string, anchor: Point, index: SpatialIndex, spacing: numbe
 export function placeNew(
   placed: ReadonlyMap<string, Point>,
   input: LayoutInput,
-  spacing = SPACING,
+  spacing = spacingOf(input),
 ): Map<string, Point> {
   const { nodes, pairs } = normalise(input);
   const added = new Map<string, Point>();
