@@ -2,7 +2,7 @@ import { ClusterState, clusterCounts, type WatchEvent } from "@trustmap/engine";
 import { SCALES, SyntheticWorld } from "@trustmap/engine/synthetic-world";
 import { afterEach, describe, expect, it } from "vitest";
 import { ScriptedSource } from "../testing/scripted";
-import { LiveCluster } from "./cluster";
+import { LiveCluster, type LiveOptions } from "./cluster";
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -21,13 +21,19 @@ function pagesOf(world: SyntheticWorld, size: number): WatchEvent[][] {
   return pages;
 }
 
+/** A world of scale S, a source still listing it and the live engine on that source, started. */
+function startedOn(seed: number, options: LiveOptions = {}) {
+  const world = new SyntheticWorld(SCALES.S!, seed);
+  const source = new ScriptedSource("connecting");
+  const live = new LiveCluster(source, options);
+  live.start();
+  stops.push(() => live.stop());
+  return { world, source, live };
+}
+
 describe("the engine worker while the source lists", () => {
   it("settles the pages of the first lists together, and every event once listed", async () => {
-    const world = new SyntheticWorld(SCALES.S!, 2);
-    const source = new ScriptedSource("connecting");
-    const live = new LiveCluster(source);
-    live.start();
-    stops.push(() => live.stop());
+    const { world, source, live } = startedOn(2);
     const pages = pagesOf(world, 100);
     expect(pages.length).toBeGreaterThan(20);
 
@@ -54,11 +60,7 @@ describe("the engine worker while the source lists", () => {
   });
 
   it("settles the first lists once when no view is watched, however long they take", async () => {
-    const world = new SyntheticWorld(SCALES.S!, 5);
-    const source = new ScriptedSource("connecting");
-    const live = new LiveCluster(source, { settleEveryMs: 500 });
-    live.start();
-    stops.push(() => live.stop());
+    const { world, source, live } = startedOn(5, { settleEveryMs: 500 });
     const pages = pagesOf(world, 20);
     // Pages keep coming for several times settleEveryMs, never 500 ms apart.
     const started = Date.now();
@@ -76,12 +78,8 @@ describe("the engine worker while the source lists", () => {
   });
 
   it("says it is idle once a question settled what was staged", async () => {
-    const world = new SyntheticWorld(SCALES.S!, 3);
-    const source = new ScriptedSource("connecting");
     // Staged pages wait a minute to be settled on their own: only questions settle them here.
-    const live = new LiveCluster(source, { settleEveryMs: 60_000 });
-    live.start();
-    stops.push(() => live.stop());
+    const { world, source, live } = startedOn(3, { settleEveryMs: 60_000 });
     for (const page of pagesOf(world, 250)) source.push(page);
     const all = new ClusterState();
     all.applyAll(world.initialEvents());
@@ -99,11 +97,7 @@ describe("the engine worker while the source lists", () => {
   });
 
   it("counts the changes after the first lists in its events per second, not the lists", async () => {
-    const world = new SyntheticWorld(SCALES.S!, 4);
-    const source = new ScriptedSource("connecting");
-    const live = new LiveCluster(source);
-    live.start();
-    stops.push(() => live.stop());
+    const { world, source, live } = startedOn(4);
     const pages = pagesOf(world, 200);
     for (const page of pages) source.push(page);
     source.setStatus("connected");
