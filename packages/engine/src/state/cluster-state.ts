@@ -147,6 +147,12 @@ export function initialEvents(cluster: Cluster): WatchEvent[] {
   ];
 }
 
+/** Counts a pod's worst finding (by SEVERITY_ORDER's index) `by` more in a namespace's counts. */
+function addPodWorst(counts: number[], hits: PodHits, by: number): void {
+  const worst = podWorstSeverity(hits.pod, hits.mask);
+  if (worst !== undefined) counts[SEVERITY_ORDER.indexOf(worst)]! += by;
+}
+
 function namespaceOf(kind: Kind, object: KindObjects[Kind]): string | undefined {
   if (kind === "Namespace" || kind === "ClusterRole" || kind === "ClusterRoleBinding") return undefined;
   return (object as { namespace?: string }).namespace;
@@ -413,8 +419,7 @@ export class ClusterState implements FindingContext {
   private countPodWorst(hits: PodHits, by: number): void {
     const counts = this.podWorstByNamespace.get(hits.pod.namespace);
     if (counts === undefined) return;
-    const worst = podWorstSeverity(hits.pod, hits.mask);
-    if (worst !== undefined) counts[SEVERITY_ORDER.indexOf(worst)]! += by;
+    addPodWorst(counts, hits, by);
     if (counts.every((count) => count === 0)) this.podWorstByNamespace.delete(hits.pod.namespace);
   }
 
@@ -503,8 +508,7 @@ export class ClusterState implements FindingContext {
       for (const identity of this.netpol.identitiesByNamespace.get(namespace) ?? []) {
         for (const key of identity.pods.keys()) {
           const hits = this.podHits.get(key);
-          const pod = hits === undefined ? undefined : podWorstSeverity(hits.pod, hits.mask);
-          if (pod !== undefined) counts[SEVERITY_ORDER.indexOf(pod)]!++;
+          if (hits !== undefined) addPodWorst(counts, hits, 1);
         }
       }
       this.podWorstByNamespace.set(namespace, counts);

@@ -38,21 +38,21 @@ function present(cy: Core): NodeCollection {
 }
 
 /**
- * The view as the layout sees it: nodes grouped by namespace (the namespaces of an opened group by
- * the group, the "any" and "outside" nodes and closed groups by kind). An opened group's frame is
- * not laid out: it is drawn around its namespaces wherever they are.
- */
-/**
  * A label's line below a node and a gap before the next shape, in graph units: with it the
  * tallest plain mark (36) fills a plain room down, and a closed group's room grows with its shape.
  */
 const LABEL_ROOM = 36;
 
 /** How many plain rooms (see ROOM_DOWN) a node of this drawn height needs with its label below. */
-export function extentOf(height: number): number {
+function extentOf(height: number): number {
   return Math.max(1, (height + LABEL_ROOM) / (ROOM_DOWN * SPACING));
 }
 
+/**
+ * The view as the layout sees it: nodes grouped by namespace (the namespaces of an opened group by
+ * the group, the "any" and "outside" nodes and closed groups by kind). An opened group's frame is
+ * not laid out: it is drawn around its namespaces wherever they are.
+ */
 export function inputOf(cy: Core): LayoutInput {
   return {
     nodes: present(cy)
