@@ -290,6 +290,8 @@ test("two versions of one app, mid-rollout on the live demo, are named by their 
   await graphReady(page);
   // The page draws the engine's names: both versions, named alike, while the rollout runs.
   const base = found!.expected[0]!.split(" ")[0]!;
+  // The list is a window over the view's nodes: a search brings the app's rows into it, as a user finds them.
+  await page.getByRole("searchbox").fill(base);
   const labels = page.getByTestId("node-list").locator(`[data-node-label^='${base}']`);
   await expect
     .poll(async () => {
