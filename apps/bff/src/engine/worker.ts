@@ -188,8 +188,8 @@ function postSnapshot(key: string, entry: { view: View; revision: number }): voi
  * watched: each settle recomputes the rights and findings of every subject and namespace the pages
  * since the last one touched, so settling once a second multiplied that work by the seconds the
  * lists take (at 50k pods, 3.5 s of settling instead of 0.6 s). Unwatched, the lists are settled
- * once they are in, when a question reads the state, or after SETTLE_EVERY_MS without a page (a
- * source that stalls).
+ * as each kind's list is in (the source says so), once they all are, when a question reads the
+ * state, or after SETTLE_EVERY_MS without a page (a source that stalls).
  */
 const SETTLE_EVERY_MS: number = (workerData as { settleEveryMs: number }).settleEveryMs;
 /** Events staged and not settled yet, and the time staging them took. */
@@ -198,13 +198,33 @@ let unsettledMs = 0;
 let settledAt = performance.now();
 let settleTimer: NodeJS.Timeout | undefined;
 
+/** How many events were staged. */
+let stagedCount = 0;
+/** While the first lists come in: how many events had been received as each kind's list was in. */
+const listedAt: number[] = [];
+
+/** The next events to stage: at most MAX_BATCH, and none past the end of a kind's first list. */
+function nextBatch(): WatchEvent[] {
+  const end = listedAt[0] === undefined ? MAX_BATCH : Math.min(MAX_BATCH, listedAt[0] - stagedCount);
+  return queue.splice(0, end);
+}
+
 function drain(): void {
-  const batch = queue.splice(0, MAX_BATCH);
+  const batch = nextBatch();
   const started = performance.now();
   state.stage(batch);
+  stagedCount += batch.length;
   unsettledEvents += batch.length;
   unsettledMs += performance.now() - started;
-  if (loaded || (views.size > 0 && started - settledAt >= SETTLE_EVERY_MS)) settle();
+  // A kind whose first list is in is settled at once: the rights and findings of the kinds listed
+  // before the last one are worked out while that one is still being listed, not after its last
+  // page. One settle per kind, a handful in all.
+  let listed = false;
+  while (listedAt[0] !== undefined && listedAt[0] <= stagedCount) {
+    listedAt.shift();
+    listed = true;
+  }
+  if (loaded || listed || (views.size > 0 && started - settledAt >= SETTLE_EVERY_MS)) settle();
   if (queue.length > 0) {
     // Let watch and query messages in between batches.
     setImmediate(drain);
@@ -394,6 +414,12 @@ port.on("message", (message: ToWorker) => {
     }
     case "unwatch":
       views.delete(message.key);
+      break;
+    case "listed":
+      if (loaded) break;
+      // Settled once the events received before it are staged (now, when they all are).
+      if (draining) listedAt.push(received);
+      else settleBeforeReading();
       break;
     case "loaded":
       loaded = true;

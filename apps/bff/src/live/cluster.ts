@@ -1,5 +1,11 @@
 import { Worker } from "node:worker_threads";
-import { type AcceptedException, expiresAt, type InputError, type WatchEvent } from "@trustmap/engine";
+import {
+  type AcceptedException,
+  expiresAt,
+  type InputError,
+  type Kind,
+  type WatchEvent,
+} from "@trustmap/engine";
 import type { SourceInfo, SourceProblem, SourceStatus, ViewPatch, ViewRef } from "@trustmap/shared";
 import type {
   FromWorker,
@@ -121,6 +127,10 @@ export class LiveCluster implements SourceSink {
     if (events.length === 0) return;
     this.sent += events.length;
     this.post({ type: "events", events });
+  }
+
+  listed(kind: Kind): void {
+    if (!this.loaded) this.post({ type: "listed", kind });
   }
 
   status(status: SourceStatus): void {

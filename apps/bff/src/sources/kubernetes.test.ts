@@ -91,6 +91,13 @@ class RecordingSink implements SourceSink {
     this.statuses.push(status);
   }
 
+  /** Each kind said to be listed, with how many of its objects were held then. */
+  readonly listedKinds: { kind: Kind; held: number }[] = [];
+
+  listed(kind: Kind): void {
+    this.listedKinds.push({ kind, held: this.keys(kind).length });
+  }
+
   problems(problems: readonly InputError[]): void {
     this.problemsSeen.push(...problems);
   }
@@ -221,8 +228,14 @@ describe("KubernetesSource: the first sync", () => {
 
     expect(source.info).toEqual({ kind: "kubernetes", name: "fake-context", server: api.url, demo: false });
     expect(sink.states).toEqual(["connecting", "connected"]);
-    const firstLists = RESOURCES.map((resource) => api.requests.findIndex((r) => r.path === resource.path));
+    // The pods are listed from the start, beside the other kinds, which come one after the other.
+    const others = RESOURCES.filter((resource) => resource.kind !== "Pod");
+    const firstLists = others.map((resource) => api.requests.findIndex((r) => r.path === resource.path));
     expect(firstLists).toEqual([...firstLists].sort((a, b) => a - b));
+    expect(api.requests.findIndex((r) => r.path === PODS)).toBeLessThan(2);
+    // Each kind is said to be listed once, after all its objects.
+    expect(sink.listedKinds.map(({ kind }) => kind).sort()).toEqual(RESOURCES.map((r) => r.kind).sort());
+    for (const { kind, held } of sink.listedKinds) expect(held, kind).toBe(sink.keys(kind).length);
     expect(api.requestsFor(PODS, "list").map((r) => r.query.get("continue"))).toEqual([null, "c2", "c4"]);
     expect(api.requestsFor(PODS, "list").every((r) => r.query.get("limit") === "2")).toBe(true);
     // The pages of one list come over one kept-alive connection, each kind's over its own.
@@ -547,7 +560,8 @@ describe("KubernetesSource: connection trouble", () => {
     const asked = api.requests.length;
     await pause(100);
     expect(api.requests).toHaveLength(asked);
-    expect(api.requestsFor(PODS, "list")).toHaveLength(0);
+    // The pods, listed beside the other kinds from the start, were asked for once.
+    expect(api.requestsFor(PODS, "list")).toHaveLength(1);
     expect(api.requestsFor(CLUSTER_ROLES, "list")).toHaveLength(1);
   });
 
@@ -562,7 +576,12 @@ describe("KubernetesSource: connection trouble", () => {
       'credentials of kubeconfig context "fake-context" were refused',
     );
     expect(sink.statuses[1]?.message).toContain("log in again");
-    expect(api.requests).toHaveLength(1);
+    // At most the first request of each lane (the pods, and the namespaces), refused: nothing more.
+    await pause(100);
+    const paths = api.requests.map((r) => r.path);
+    expect(paths.length).toBeGreaterThan(0);
+    expect(new Set(paths).size).toBe(paths.length);
+    expect(paths.filter((path) => path !== NAMESPACES && path !== PODS)).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { SourceInfo } from "@trustmap/shared";
 import { type Kubeconfig, type KubeconfigOptions, loadKubeconfig } from "./kube/config";
 import { Informer, type InformerEnvironment, type InformerSettings, MAX_BATCH } from "./kube/informer";
-import { RESOURCES } from "./kube/resources";
+import { RESOURCES, type Resource } from "./kube/resources";
 import { ConnectionStatus } from "./kube/status";
 import type { BackoffSettings } from "./kube/timing";
 import type { ClusterSource, SourceSink } from "./source";
@@ -81,30 +81,38 @@ export class KubernetesSource implements ClusterSource {
     await this.running;
   }
 
-  /**
-   * Lists the kinds one after the other, in RESOURCES' order, each kind watching as soon as its
-   * own list is done; then waits for every loop to end.
-   */
   /** How many times a kind was listed again after its first list (410 Gone, reconnects that lost their place). */
   get relists(): number {
     return this.informers.reduce((sum, informer) => sum + informer.relists, 0);
   }
 
+  /**
+   * Lists in two lanes at once: the pods (by far the longest list) in one, the other kinds one
+   * after the other in RESOURCES' order in the other, so that the API server answers both while
+   * the BFF reads. Each kind watches as soon as its own list is done; then waits for every loop
+   * to end.
+   */
   private async run(environment: InformerEnvironment): Promise<void> {
     environment.status.connecting();
     const loops: Promise<void>[] = [];
-    for (const resource of RESOURCES) {
-      if (environment.signal.aborted) break;
-      const informer = new Informer(resource, environment);
-      this.informers.push(informer);
-      let loop: Promise<void> = Promise.resolve();
-      const listed = new Promise<void>((resolve) => {
-        loop = informer.run(resolve);
-      });
-      loops.push(loop);
-      // The loop ends without a list only when stopping or failing for good.
-      await Promise.race([listed, loop]);
-    }
+    const lane = async (resources: readonly Resource[]): Promise<void> => {
+      for (const resource of resources) {
+        if (environment.signal.aborted) return;
+        const informer = new Informer(resource, environment);
+        this.informers.push(informer);
+        let loop: Promise<void> = Promise.resolve();
+        const listed = new Promise<void>((resolve) => {
+          loop = informer.run(resolve);
+        });
+        loops.push(loop);
+        // The loop ends without a list only when stopping or failing for good.
+        await Promise.race([listed, loop]);
+      }
+    };
+    await Promise.all([
+      lane(RESOURCES.filter((resource) => resource.kind === "Pod")),
+      lane(RESOURCES.filter((resource) => resource.kind !== "Pod")),
+    ]);
     await Promise.all(loops);
   }
 }

@@ -1,4 +1,4 @@
-import type { InputError, WatchEvent } from "@trustmap/engine";
+import type { InputError, Kind, WatchEvent } from "@trustmap/engine";
 import type { SourceInfo, SourceStatus } from "@trustmap/shared";
 
 /**
@@ -21,6 +21,11 @@ export interface SourceSink {
    * deleted. Large lists arrive in several calls, with the event loop free in between.
    */
   events(events: readonly WatchEvent[]): void;
+  /**
+   * A source that lists kind by kind says when one kind's first list is in (after its events):
+   * the engine settles what it has of that kind while the other lists go on.
+   */
+  listed?(kind: Kind): void;
   /** The connection changed state (connecting, connected, degraded, reconnecting, failed). */
   status(status: SourceStatus): void;
   /**

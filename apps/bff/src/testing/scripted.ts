@@ -1,4 +1,4 @@
-import type { WatchEvent } from "@trustmap/engine";
+import type { Kind, WatchEvent } from "@trustmap/engine";
 import type { SourceInfo, SourceStatus } from "@trustmap/shared";
 import type { ClusterSource, SourceSink } from "../sources/source";
 
@@ -22,6 +22,11 @@ export class ScriptedSource implements ClusterSource {
   push(events: readonly WatchEvent[]): void {
     if (this.sink === undefined) throw new Error("the scripted source is not started");
     this.sink.events(events);
+  }
+
+  /** Says that a kind's first list is in, as a source listing kind by kind does. */
+  listed(kind: Kind): void {
+    this.sink?.listed?.(kind);
   }
 
   setStatus(state: SourceStatus["state"], message?: string): void {

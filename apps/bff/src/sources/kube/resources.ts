@@ -11,9 +11,9 @@ export interface Resource {
 }
 
 /**
- * Every collection the engine reads, in the order of the first sync: what pods refer to
- * (namespaces, service accounts, policies, RBAC) comes before the pods, so the engine examines no
- * pod twice. Secrets are not in this list and never will be: the source cannot ask for them.
+ * Every collection the engine reads. The first sync lists the pods beside the others, which it
+ * lists in this order: namespaces first (policies' namespaceSelectors and pods' namespaces refer to
+ * them). Secrets are not in this list and never will be: the source cannot ask for them.
  */
 export const RESOURCES: readonly Resource[] = [
   { kind: "Namespace", path: "/api/v1/namespaces", plural: "namespaces", group: "" },
