@@ -1,6 +1,8 @@
 // The engine's objects written back as the API objects they were read from, for loading a
-// synthetic cluster into a real kube-apiserver. Pods carry no owner references: the control
-// plane's garbage collector would delete pods whose ReplicaSet does not exist.
+// synthetic cluster into a real kube-apiserver. Pods carry the owner reference their controller
+// would give them (a Deployment's pods, their ReplicaSet's): the bench runs no controller manager,
+// whose garbage collector would delete pods whose owner does not exist.
+import { createHash } from "node:crypto";
 import type {
   LabelSelector,
   Namespace,
@@ -52,6 +54,36 @@ export function namespaceManifest(n: Namespace): Json {
   return { apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: n.labels } };
 }
 
+/** The API groups of the controllers that own pods. */
+const OWNER_API: Readonly<Record<string, string>> = {
+  ReplicaSet: "apps/v1",
+  Deployment: "apps/v1",
+  StatefulSet: "apps/v1",
+  DaemonSet: "apps/v1",
+  Job: "batch/v1",
+  CronJob: "batch/v1",
+};
+
+/**
+ * The reference a pod's controller gives it: a Deployment's pods are owned by its ReplicaSet,
+ * named `<deployment>-<pod-template-hash>`. The uid is made up (no owner object exists).
+ */
+function ownerReference(p: Pod): Json {
+  const hash = p.labels["pod-template-hash"];
+  const [kind, name] =
+    p.owner.kind === "Deployment" && hash !== undefined
+      ? ["ReplicaSet", `${p.owner.name}-${hash}`]
+      : [p.owner.kind, p.owner.name];
+  const uid = createHash("sha256").update(`${p.namespace}/${kind}/${name}`).digest("hex");
+  return {
+    apiVersion: OWNER_API[kind] ?? "apps/v1",
+    kind,
+    name,
+    uid: `${uid.slice(0, 8)}-${uid.slice(8, 12)}-${uid.slice(12, 16)}-${uid.slice(16, 20)}-${uid.slice(20, 32)}`,
+    controller: true,
+  };
+}
+
 export function podManifest(p: Pod): Json {
   const [first, ...rest] = p.security.containers;
   const containers = (
@@ -64,7 +96,12 @@ export function podManifest(p: Pod): Json {
   return {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name: p.name, namespace: p.namespace, labels: p.labels },
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      labels: p.labels,
+      ...(p.owner.kind === "Pod" ? {} : { ownerReferences: [ownerReference(p)] }),
+    },
     spec: {
       serviceAccountName: p.serviceAccountName,
       ...(p.automountServiceAccountToken === undefined

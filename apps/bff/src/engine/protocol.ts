@@ -46,8 +46,8 @@ export type ToWorker =
   | { readonly type: "events"; readonly events: readonly WatchEvent[] }
   | { readonly type: "watch"; readonly key: string; readonly ref: ViewRef }
   | { readonly type: "unwatch"; readonly key: string }
-  /** The source has listed this kind once: the events sent so far hold all its objects. */
-  | { readonly type: "listed"; readonly kind: Kind }
+  /** The source has listed these kinds once: the events sent so far hold all their objects. */
+  | { readonly type: "listed"; readonly kinds: readonly Kind[] }
   /** The source has listed every kind once: the events sent so far are the whole cluster. */
   | { readonly type: "loaded" }
   /** The accepted exceptions in force from now on (the views' marks and every count follow them). */

@@ -188,8 +188,8 @@ function postSnapshot(key: string, entry: { view: View; revision: number }): voi
  * watched: each settle recomputes the rights and findings of every subject and namespace the pages
  * since the last one touched, so settling once a second multiplied that work by the seconds the
  * lists take (at 50k pods, 3.5 s of settling instead of 0.6 s). Unwatched, the lists are settled
- * as each kind's list is in (the source says so), once they all are, when a question reads the
- * state, or after SETTLE_EVERY_MS without a page (a source that stalls).
+ * as the source says some kinds' lists are in, once they all are, when a question reads the state,
+ * or after SETTLE_EVERY_MS without a page (a source that stalls).
  */
 const SETTLE_EVERY_MS: number = (workerData as { settleEveryMs: number }).settleEveryMs;
 /** Events staged and not settled yet, and the time staging them took. */
@@ -200,7 +200,7 @@ let settleTimer: NodeJS.Timeout | undefined;
 
 /** How many events were staged. */
 let stagedCount = 0;
-/** While the first lists come in: how many events had been received as each kind's list was in. */
+/** While the first lists come in: the events received by each time the source said kinds were listed. */
 const listedAt: number[] = [];
 
 /** The next events to stage: at most MAX_BATCH, and none past the end of a kind's first list. */
@@ -216,9 +216,9 @@ function drain(): void {
   stagedCount += batch.length;
   unsettledEvents += batch.length;
   unsettledMs += performance.now() - started;
-  // A kind whose first list is in is settled at once: the rights and findings of the kinds listed
-  // before the last one are worked out while that one is still being listed, not after its last
-  // page. One settle per kind, a handful in all.
+  // Kinds whose first lists are in are settled at once (the source says so once per turn of its
+  // lists): the rights and findings of the kinds listed beside the pods are worked out while the
+  // pods are still being listed, not after their last page.
   let listed = false;
   while (listedAt[0] !== undefined && listedAt[0] <= stagedCount) {
     listedAt.shift();

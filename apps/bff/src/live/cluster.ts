@@ -129,8 +129,8 @@ export class LiveCluster implements SourceSink {
     this.post({ type: "events", events });
   }
 
-  listed(kind: Kind): void {
-    if (!this.loaded) this.post({ type: "listed", kind });
+  listed(kinds: readonly Kind[]): void {
+    if (!this.loaded) this.post({ type: "listed", kinds });
   }
 
   status(status: SourceStatus): void {

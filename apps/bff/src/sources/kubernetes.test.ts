@@ -91,11 +91,11 @@ class RecordingSink implements SourceSink {
     this.statuses.push(status);
   }
 
-  /** Each kind said to be listed, with how many of its objects were held then. */
-  readonly listedKinds: { kind: Kind; held: number }[] = [];
+  /** Each time kinds were said to be listed, with how many of their objects were held then. */
+  readonly listedKinds: { kind: Kind; held: number }[][] = [];
 
-  listed(kind: Kind): void {
-    this.listedKinds.push({ kind, held: this.keys(kind).length });
+  listed(kinds: readonly Kind[]): void {
+    this.listedKinds.push(kinds.map((kind) => ({ kind, held: this.keys(kind).length })));
   }
 
   problems(problems: readonly InputError[]): void {
@@ -233,9 +233,10 @@ describe("KubernetesSource: the first sync", () => {
     const firstLists = others.map((resource) => api.requests.findIndex((r) => r.path === resource.path));
     expect(firstLists).toEqual([...firstLists].sort((a, b) => a - b));
     expect(api.requests.findIndex((r) => r.path === PODS)).toBeLessThan(2);
-    // Each kind is said to be listed once, after all its objects.
-    expect(sink.listedKinds.map(({ kind }) => kind).sort()).toEqual(RESOURCES.map((r) => r.kind).sort());
-    for (const { kind, held } of sink.listedKinds) expect(held, kind).toBe(sink.keys(kind).length);
+    // Each lane's kinds are said to be listed once, after all their objects.
+    const said = sink.listedKinds.map((kinds) => kinds.map(({ kind }) => kind));
+    expect(said.sort((a, b) => a.length - b.length)).toEqual([["Pod"], others.map((r) => r.kind)]);
+    for (const { kind, held } of sink.listedKinds.flat()) expect(held, kind).toBe(sink.keys(kind).length);
     expect(api.requestsFor(PODS, "list").map((r) => r.query.get("continue"))).toEqual([null, "c2", "c4"]);
     expect(api.requestsFor(PODS, "list").every((r) => r.query.get("limit") === "2")).toBe(true);
     // The pages of one list come over one kept-alive connection, each kind's over its own.

@@ -89,8 +89,8 @@ export class KubernetesSource implements ClusterSource {
   /**
    * Lists in two lanes at once: the pods (by far the longest list) in one, the other kinds one
    * after the other in RESOURCES' order in the other, so that the API server answers both while
-   * the BFF reads. Each kind watches as soon as its own list is done; then waits for every loop
-   * to end.
+   * the BFF reads; the sink hears when a lane's lists are all in. Each kind watches as soon as its
+   * own list is done; then waits for every loop to end.
    */
   private async run(environment: InformerEnvironment): Promise<void> {
     environment.status.connecting();
@@ -108,6 +108,7 @@ export class KubernetesSource implements ClusterSource {
         // The loop ends without a list only when stopping or failing for good.
         await Promise.race([listed, loop]);
       }
+      if (!environment.signal.aborted) environment.sink.listed?.(resources.map((resource) => resource.kind));
     };
     await Promise.all([
       lane(RESOURCES.filter((resource) => resource.kind === "Pod")),

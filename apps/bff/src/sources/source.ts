@@ -22,10 +22,10 @@ export interface SourceSink {
    */
   events(events: readonly WatchEvent[]): void;
   /**
-   * A source that lists kind by kind says when one kind's first list is in (after its events):
-   * the engine settles what it has of that kind while the other lists go on.
+   * A source that lists in turns says when the first lists of some kinds are all in (after their
+   * events): the engine settles what it has of them while the other lists go on.
    */
-  listed?(kind: Kind): void;
+  listed?(kinds: readonly Kind[]): void;
   /** The connection changed state (connecting, connected, degraded, reconnecting, failed). */
   status(status: SourceStatus): void;
   /**

@@ -24,9 +24,9 @@ export class ScriptedSource implements ClusterSource {
     this.sink.events(events);
   }
 
-  /** Says that a kind's first list is in, as a source listing kind by kind does. */
-  listed(kind: Kind): void {
-    this.sink?.listed?.(kind);
+  /** Says that the first lists of these kinds are in, as a source listing in turns does. */
+  listed(kinds: readonly Kind[]): void {
+    this.sink?.listed?.(kinds);
   }
 
   setStatus(state: SourceStatus["state"], message?: string): void {

@@ -140,28 +140,30 @@ export function listChanges<T>(
   after: readonly T[],
   key: (item: T) => string,
 ): { removed: T[]; added: T[] } {
-  // Per key: how many more came than went (negative: went).
+  // Per key: how many more came than went (negative: went). Each item's key is made once.
+  const afterKeys = after.map(key);
+  const beforeKeys = before.map(key);
   const balance = new Map<string, number>();
-  for (const item of after) balance.set(key(item), (balance.get(key(item)) ?? 0) + 1);
-  for (const item of before) balance.set(key(item), (balance.get(key(item)) ?? 0) - 1);
+  for (const k of afterKeys) balance.set(k, (balance.get(k) ?? 0) + 1);
+  for (const k of beforeKeys) balance.set(k, (balance.get(k) ?? 0) - 1);
   const removed: T[] = [];
   const added: T[] = [];
-  for (const item of before) {
-    const k = key(item);
+  before.forEach((item, i) => {
+    const k = beforeKeys[i]!;
     const n = balance.get(k)!;
     if (n < 0) {
       removed.push(item);
       balance.set(k, n + 1);
     }
-  }
-  for (const item of after) {
-    const k = key(item);
+  });
+  after.forEach((item, i) => {
+    const k = afterKeys[i]!;
     const n = balance.get(k)!;
     if (n > 0) {
       added.push(item);
       balance.set(k, n - 1);
     }
-  }
+  });
   return { removed, added };
 }
 

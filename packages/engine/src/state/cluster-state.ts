@@ -76,6 +76,15 @@ function findingKey(finding: Finding): string {
   return `${finding.id}\u0000${finding.severity}\u0000${finding.objects.join(",")}\u0000${finding.message}\u0000${finding.remediation}`;
 }
 
+/** Whether two findings say the same: every field findingKey holds, compared without building it. */
+function sameFinding(a: Finding, b: Finding): boolean {
+  if (a === b) return true;
+  if (a.id !== b.id || a.severity !== b.severity || a.message !== b.message) return false;
+  if (a.remediation !== b.remediation || a.objects.length !== b.objects.length) return false;
+  for (let i = 0; i < a.objects.length; i++) if (a.objects[i] !== b.objects[i]) return false;
+  return true;
+}
+
 /** The kinds the engine reads, and the trimmed object of each. */
 export interface KindObjects {
   readonly Namespace: Namespace;
@@ -434,6 +443,8 @@ export class ClusterState implements FindingContext {
     const after = target === undefined ? [] : findingsOf(scope, target, this);
     if (after.length === 0) findings.delete(key);
     else findings.set(key, after);
+    // Most targets touched again say what they said: nothing to compare key by key.
+    if (before.length === after.length && before.every((finding, i) => sameFinding(finding, after[i]!))) return;
     // A policy's findings count in its namespace's worst severity.
     if (scope === "policy" && (before.length > 0 || after.length > 0)) {
       changes.namespacesTouched.add(key.slice(0, key.indexOf("/")));

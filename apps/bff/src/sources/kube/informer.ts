@@ -77,7 +77,6 @@ export class Informer {
         if (listed || signal.aborted) continue;
         listed = true;
         this.env.status.listed(this.resource.kind);
-        this.env.sink.listed?.(this.resource.kind);
         onListed();
       } catch (error) {
         if (signal.aborted) return;
