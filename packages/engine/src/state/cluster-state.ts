@@ -444,7 +444,8 @@ export class ClusterState implements FindingContext {
     if (after.length === 0) findings.delete(key);
     else findings.set(key, after);
     // Most targets touched again say what they said: nothing to compare key by key.
-    if (before.length === after.length && before.every((finding, i) => sameFinding(finding, after[i]!))) return;
+    if (before.length === after.length && before.every((finding, i) => sameFinding(finding, after[i]!)))
+      return;
     // A policy's findings count in its namespace's worst severity.
     if (scope === "policy" && (before.length > 0 || after.length > 0)) {
       changes.namespacesTouched.add(key.slice(0, key.indexOf("/")));
