@@ -207,7 +207,9 @@ function pause(ms: number): Promise<void> {
 
 async function connected(harness: Harness): Promise<void> {
   await waitFor(() => harness.sink.statuses.at(-1)?.state === "connected", "connected");
-  await waitFor(() => harness.api.openWatches(PODS) === 1, "the pods watch");
+  // Every kind watches once its list is in: the last of each lane (the pods, and the other kinds')
+  // may still be opening its watch.
+  await waitFor(() => RESOURCES.every((r) => harness.api.openWatches(r.path) === 1), "every watch");
 }
 
 function statusLine(type: string, code: number, message: string): string {
