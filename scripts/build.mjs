@@ -62,7 +62,8 @@ const TARGETS = {
 };
 
 /**
- * The BFF's entry and its two workers, each one ES module. The workspace's packages (TypeScript
+ * The BFF's entry, its server and its two workers, each one ES module (the entry starts the
+ * engine worker, then imports the server). The workspace's packages (TypeScript
  * sources) and the Kubernetes client with what it imports are bundled in: loaded as the package's
  * thousand files, the client alone took 0.7 s of every start, before the first list. Every other
  * package stays an import, resolved from apps/bff's node_modules as when running from sources.
@@ -84,6 +85,8 @@ async function buildBff(dist) {
     absWorkingDir: root,
     entryPoints: {
       main: "apps/bff/src/main.ts",
+      // Its own file: the entry starts the engine worker before loading it (and what it imports).
+      serve: "apps/bff/src/serve.ts",
       "engine-worker": "apps/bff/src/engine/worker.ts",
       "files-worker": "apps/bff/src/sources/files/worker.ts",
     },

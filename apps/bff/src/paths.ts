@@ -16,6 +16,9 @@ export function bffPath(relative: string): string {
   return fileURLToPath(bffUrl(relative));
 }
 
+/** The server's module, loaded by the entry once the engine worker is starting. */
+export const SERVER_MODULE = bffUrl(FROM_SOURCES ? "src/serve.ts" : "dist/serve.mjs");
+
 /** The engine worker's entry. */
 export const ENGINE_WORKER = bffUrl(FROM_SOURCES ? "src/engine/worker-entry.mjs" : "dist/engine-worker.mjs");
 

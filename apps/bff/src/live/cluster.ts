@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import {
   type AcceptedException,
   expiresAt,
@@ -15,7 +15,7 @@ import type {
   QueryResult,
   ToWorker,
 } from "../engine/protocol";
-import { ENGINE_WORKER } from "../paths";
+import { startEngineWorker } from "../engine/start";
 import type { ClusterSource, SourceSink } from "../sources/source";
 import { LiveView } from "./views";
 
@@ -34,6 +34,8 @@ export interface LiveOptions {
   readonly history?: number;
   /** While the source's first lists come in, how long staged pages may wait to be settled (ms). */
   readonly settleEveryMs?: number;
+  /** An engine worker started before (startEngineWorker, with its own settleEveryMs): the entry's. */
+  readonly engine?: Worker;
 }
 
 const PROBLEMS_KEPT = 100;
@@ -82,11 +84,7 @@ export class LiveCluster implements SourceSink {
   ) {
     this.idleViewMs = options.idleViewMs ?? 60_000;
     this.history = options.history;
-    this.worker = new Worker(ENGINE_WORKER, {
-      workerData: { settleEveryMs: options.settleEveryMs ?? 1000 },
-      // A server for large clusters: a young generation large enough for the initial lists.
-      resourceLimits: { maxYoungGenerationSizeMb: 192 },
-    });
+    this.worker = options.engine ?? startEngineWorker(options.settleEveryMs);
     this.worker.on("message", (message: FromWorker) => this.receive(message));
     this.worker.on("error", (error) => this.fail(error));
   }

@@ -1,0 +1,174 @@
+// Trustmap's BFF server, loaded by the entry (main.ts) once the engine worker is starting: reading
+// the options and choosing the source happen as it loads, serving once it is given the engine.
+import { parseArgs } from "node:util";
+import type { Worker } from "node:worker_threads";
+import { loadExceptions, watchExceptions } from "./exceptions/file";
+import { allowedHostsOption } from "./http/hosts";
+import { jsonLogger } from "./log";
+import { bffPath } from "./paths";
+import { startServer } from "./server";
+import { DEFAULT_DEMO_INTERVAL_MS, DemoSource } from "./sources/demo";
+import { DemoDataError } from "./sources/demo/data";
+import { FilesSource } from "./sources/files";
+import { createKubernetesSource, findKubeconfig } from "./sources/kubernetes";
+import type { ClusterSource } from "./sources/source";
+import { SyntheticSource } from "./sources/synthetic";
+
+const HELP = `Usage: trustmap-bff [options]
+
+Serves the Trustmap dashboard at / and its API under /api/ on one port.
+
+Where the cluster comes from (first that applies):
+  --demo               the embedded demo company (also when no kubeconfig is found)
+  --files DIR          a directory of manifests, watched for changes
+  --synthetic SCALE    a synthetic cluster (S, M, L or XL, as the benchmarks; L+5000: L with a namespace
+                       of 5,000 workloads) that keeps changing: load testing
+  --kubeconfig FILE    this kubeconfig instead of KUBECONFIG / ~/.kube/config / in-cluster
+  --context NAME       this context of the kubeconfig (like kubectl --context)
+  (default)            the current context of the kubeconfig kubectl would use
+
+Options:
+  --port N             port to listen on (default: $PORT or 4317)
+  --host ADDR          address to bind (default: $HOST or 127.0.0.1; the dashboard has no login)
+  --allow-host NAME[:PORT]
+                       answer requests for this host name too (repeatable; also
+                       $TRUSTMAP_ALLOWED_HOSTS, comma-separated): a proxy's public name, a
+                       tunnel's port. Others than loopback and the bound address are refused (421).
+  --seed N             the demo company's seed (default 1)
+  --demo-interval MS   milliseconds between two changes of the demo (default 2000; 0: a still demo)
+  --exceptions FILE    accepted exceptions (YAML, watched): their findings are counted and shown apart
+  -h, --help           this text
+
+Trustmap only reads the cluster: it lists and watches namespaces, pods, services accounts,
+NetworkPolicies, Roles, ClusterRoles and their bindings; it never writes and never reads Secrets.`;
+
+function fail(message: string): never {
+  process.stderr.write(`trustmap-bff: ${message}\n`);
+  process.exit(2);
+}
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        demo: { type: "boolean" },
+        files: { type: "string" },
+        synthetic: { type: "string" },
+        kubeconfig: { type: "string" },
+        context: { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        "allow-host": { type: "string", multiple: true },
+        seed: { type: "string" },
+        "demo-interval": { type: "string" },
+        exceptions: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    return fail(`${(error as Error).message}\n\n${HELP}`);
+  }
+})();
+
+if (values.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+
+const logger = jsonLogger();
+const port = Number(values.port ?? process.env.PORT ?? 4317);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  fail(`--port: expected a port number, not ${values.port ?? process.env.PORT}`);
+const host = values.host ?? process.env.HOST ?? "127.0.0.1";
+const allowedHosts = (() => {
+  try {
+    return allowedHostsOption(values["allow-host"], process.env.TRUSTMAP_ALLOWED_HOSTS);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+})();
+const seed = values.seed === undefined ? 1 : Number(values.seed);
+if (!Number.isSafeInteger(seed)) fail(`--seed: expected an integer, not ${values.seed}`);
+const intervalMs = Number(values["demo-interval"] ?? DEFAULT_DEMO_INTERVAL_MS);
+if (!Number.isSafeInteger(intervalMs) || intervalMs < 0)
+  fail(`--demo-interval: expected milliseconds (0 or more), not ${values["demo-interval"]}`);
+
+/** The shipped company's manifests are data: an edit that breaks them stops here with its message. */
+function demoSource(): ClusterSource {
+  try {
+    return new DemoSource({ seed, intervalMs });
+  } catch (error) {
+    if (error instanceof DemoDataError) return fail(error.message);
+    throw error;
+  }
+}
+
+function chooseSource(): ClusterSource {
+  if (values.demo) return demoSource();
+  if (values.files !== undefined) return new FilesSource(values.files);
+  if (values.synthetic !== undefined) {
+    try {
+      return new SyntheticSource(values.synthetic, seed);
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+  }
+  const wanted = { kubeconfigPath: values.kubeconfig, context: values.context };
+  const explicit = values.kubeconfig !== undefined || values.context !== undefined;
+  if (!explicit && findKubeconfig() === undefined) {
+    logger.log(
+      "info",
+      "no kubeconfig found: showing the demo company (use --kubeconfig or KUBECONFIG for a cluster)",
+    );
+    return demoSource();
+  }
+  const created = createKubernetesSource(wanted);
+  if (!created.ok) fail(created.message);
+  return created.source;
+}
+
+const exceptions = (() => {
+  if (values.exceptions === undefined) return [];
+  const loaded = loadExceptions(values.exceptions);
+  if (!loaded.ok) return fail(loaded.messages.join("\n"));
+  return loaded.exceptions;
+})();
+
+const accepted = { exceptions };
+
+const source = chooseSource();
+if (!["127.0.0.1", "::1", "localhost"].includes(host)) {
+  logger.log(
+    "warn",
+    "listening beyond this machine: the dashboard has no login; put it behind an authenticating proxy",
+    { host },
+  );
+}
+
+/** Serves the dashboard and its API on the source chosen, with this engine worker. */
+export async function serve(engine: Worker): Promise<void> {
+  const webRoot = bffPath("../web/dist");
+  const live = { engine };
+  const server = await startServer({
+    source,
+    host,
+    port,
+    logger,
+    webRoot,
+    accepted,
+    allowedHosts,
+    live,
+  }).catch((error: Error) => fail(`cannot listen on ${host}:${port}: ${error.message}`));
+  if (values.exceptions !== undefined)
+    watchExceptions(values.exceptions, accepted, logger, 2000, (next) => server.live.accept(next));
+  process.stdout.write(
+    `Trustmap is running on ${source.info.demo ? "the demo company" : source.info.name}: open ${server.url}\n`,
+  );
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      void server.close().then(() => process.exit(0));
+    });
+  }
+}
