@@ -198,14 +198,17 @@ let unsettledMs = 0;
 let settledAt = performance.now();
 let settleTimer: NodeJS.Timeout | undefined;
 
-/** How many events were staged. */
-let stagedCount = 0;
 /** While the first lists come in: the events received by each time the source said kinds were listed. */
 const listedAt: number[] = [];
 
+/** How many of the events received were staged: those no longer queued. */
+function stagedCount(): number {
+  return received - queue.length;
+}
+
 /** The next events to stage: at most MAX_BATCH, and none past the end of a kind's first list. */
 function nextBatch(): WatchEvent[] {
-  const end = listedAt[0] === undefined ? MAX_BATCH : Math.min(MAX_BATCH, listedAt[0] - stagedCount);
+  const end = listedAt[0] === undefined ? MAX_BATCH : Math.min(MAX_BATCH, listedAt[0] - stagedCount());
   return queue.splice(0, end);
 }
 
@@ -213,14 +216,13 @@ function drain(): void {
   const batch = nextBatch();
   const started = performance.now();
   state.stage(batch);
-  stagedCount += batch.length;
   unsettledEvents += batch.length;
   unsettledMs += performance.now() - started;
   // Kinds whose first lists are in are settled at once (the source says so once per turn of its
   // lists): the rights and findings of the kinds listed beside the pods are worked out while the
   // pods are still being listed, not after their last page.
   let listed = false;
-  while (listedAt[0] !== undefined && listedAt[0] <= stagedCount) {
+  while (listedAt[0] !== undefined && listedAt[0] <= stagedCount()) {
     listedAt.shift();
     listed = true;
   }

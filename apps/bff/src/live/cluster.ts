@@ -128,7 +128,7 @@ export class LiveCluster implements SourceSink {
   }
 
   listed(kinds: readonly Kind[]): void {
-    if (!this.loaded) this.post({ type: "listed", kinds });
+    this.post({ type: "listed", kinds });
   }
 
   status(status: SourceStatus): void {
