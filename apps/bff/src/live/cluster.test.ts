@@ -84,6 +84,23 @@ describe("the engine worker while the source lists", () => {
     expect(await live.query("counts", {})).toEqual(clusterCounts(expected));
   });
 
+  it("settles a turn said to be in while its events are still queued before staging the next turn's", async () => {
+    const { world, source, live } = startedOn(6, { settleEveryMs: 300 });
+    const events = pagesOf(world, 100).flat();
+    const others = events.filter((event) => event.kind !== "Pod");
+    const pods = events.filter((event) => event.kind === "Pod");
+    // All at once: the worker takes them in while the first pages are still queued.
+    source.push(others);
+    source.listed([...new Set(others.map((event) => event.kind))]);
+    source.push(pods);
+    await live.whenIdle();
+    // One settle at the end of the other kinds, one for the pods once no page came for settleEveryMs.
+    expect(live.steps).toBe(2);
+    const expected = new ClusterState();
+    expected.applyAll(world.initialEvents());
+    expect(await live.query("counts", {})).toEqual(clusterCounts(expected));
+  });
+
   it("says it is idle once a question settled what was staged", async () => {
     // Staged pages wait a minute to be settled on their own: only questions settle them here.
     const { world, source, live } = startedOn(3, { settleEveryMs: 60_000 });
