@@ -1,6 +1,7 @@
 // The engine at cluster scale: builds a synthetic cluster, feeds it to the live engine as the
 // initial lists, then a stream of churn, and prints what it cost.
 //   pnpm -s bench --scale S|M|L|XL [--json] [--events N] [--identities N] [--seed N] [--no-views]
+import type { Pod } from "../src/objects/model";
 import { ClusterState } from "../src/state/cluster-state";
 import { NamespaceView, OverviewView } from "../src/views/views";
 import { SCALES, SyntheticWorld, scaleNamed } from "./synthetic";
@@ -109,6 +110,38 @@ started = performance.now();
 const scratch = ClusterState.from(cluster);
 const fromScratchMs = performance.now() - started;
 
+// Pods nothing owns (a batch system's, a debugging session's) are each their own owner: a
+// fifth of the scale's pods with one set of labels make one identity of that many owners,
+// listed alone, then one more such pod comes and goes.
+const ownerlessCount = Math.round(cluster.pods.length / 5);
+const template = cluster.pods[0]!;
+const ownerless = (name: string): Pod => ({
+  ...template,
+  namespace: "batch",
+  name,
+  labels: { app: "batch-worker" },
+  source: { kind: "Pod", namespace: "batch", name },
+  owner: { kind: "Pod", namespace: "batch", name },
+});
+const ownerlessPods = Array.from({ length: ownerlessCount }, (_, i) => ownerless(`worker-${i}`));
+collect();
+started = performance.now();
+const batch = new ClusterState();
+batch.applyAll([{ type: "RELIST", kind: "Pod", objects: ownerlessPods }]);
+const ownerlessMs = performance.now() - started;
+const ownerlessEvents: number[] = [];
+for (let i = 0; i < 200; i++) {
+  const pod = ownerless(`extra-${i}`);
+  for (const event of [
+    { type: "ADDED", kind: "Pod", object: pod },
+    { type: "DELETED", kind: "Pod", object: pod },
+  ] as const) {
+    const t0 = process.hrtime.bigint();
+    batch.apply(event);
+    ownerlessEvents.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+}
+
 const round = (n: number) => Math.round(n * 10) / 10;
 const result = {
   scale: scale.name,
@@ -136,6 +169,9 @@ const result = {
   newIdentityEvents: newIdentity.length,
   newIdentityP50Us: round(percentile(newIdentity, 50)),
   newIdentityP99Us: round(percentile(newIdentity, 99)),
+  ownerlessPods: ownerlessCount,
+  ownerlessMs: Math.round(ownerlessMs),
+  ownerlessEventP99Us: round(percentile(ownerlessEvents, 99)),
   heapBeforeRolloutsMB,
   rssBeforeRolloutsMB,
   heapUsedMB,
@@ -161,6 +197,9 @@ if (process.argv.includes("--json")) {
   );
   console.log(
     `  rollouts       ${result.newIdentityEvents} new identities in ${result.rolloutEvents} events, ${withViews ? "overview watched" : "no views"}: from event to overview patch p50 ${result.newIdentityP50Us} µs, p99 ${result.newIdentityP99Us} µs`,
+  );
+  console.log(
+    `  ownerless      ${result.ownerlessPods} pods of one identity, nothing owning them, listed in ${result.ownerlessMs} ms; one more comes and goes p99 ${result.ownerlessEventP99Us} µs`,
   );
   console.log(
     `  memory         heap ${result.heapBeforeRolloutsMB} MB before the rollouts, ${result.heapUsedMB} MB after; rss ${result.rssBeforeRolloutsMB} MB before, ${result.rssMB} MB after`,

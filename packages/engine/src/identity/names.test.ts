@@ -7,7 +7,7 @@ import { command, networkCluster } from "../testing/arbitraries";
 import { eventsOf } from "../testing/events";
 import { RUNS } from "../testing/runs";
 import { identityKey } from "./identity";
-import { groupNames } from "./names";
+import { groupNames, summarize } from "./names";
 
 type Json = Record<string, unknown>;
 
@@ -20,18 +20,20 @@ function referenceNames(cluster: Cluster): Map<string, string> {
     entry.owners.add(pod.owner.name);
     identities.set(key, entry);
   }
-  const groups = new Map<string, { key: string; namespace: string; labels: Json; owners: string[] }[]>();
+  const groups = new Map<
+    string,
+    { namespace: string; owners: string[]; members: { key: string; labels: Record<string, string> }[] }
+  >();
   for (const [key, entry] of identities) {
     const owners = [...entry.owners].sort();
     const group = JSON.stringify([entry.namespace, owners]);
-    groups.set(group, [
-      ...(groups.get(group) ?? []),
-      { key, namespace: entry.namespace, labels: entry.labels as Record<string, string>, owners },
-    ]);
+    const members = groups.get(group)?.members ?? [];
+    members.push({ key, labels: entry.labels as Record<string, string> });
+    groups.set(group, { namespace: entry.namespace, owners, members });
   }
   const names = new Map<string, string>();
-  for (const members of groups.values())
-    for (const [key, name] of groupNames(members as never)) names.set(key, name);
+  for (const { namespace, owners, members } of groups.values())
+    for (const [key, name] of groupNames(namespace, summarize(owners), members)) names.set(key, name);
   return names;
 }
 
@@ -160,9 +162,9 @@ describe("identity names", () => {
   });
 
   it("show control characters of odd labels as visible escapes", () => {
-    const names = groupNames([
-      { key: "a", namespace: "shop", labels: { app: "x\u0001" }, owners: ["web"] },
-      { key: "b", namespace: "shop", labels: { app: "y" }, owners: ["web"] },
+    const names = groupNames("shop", summarize(["web"]), [
+      { key: "a", labels: { app: "x\u0001" } },
+      { key: "b", labels: { app: "y" } },
     ]);
     expect(names.get("a")).toBe("shop/web app=x\\x01");
   });

@@ -2,7 +2,8 @@
 // pods (`payments-prod/postgres`), plus, when other identities have the same owners, the labels
 // that tell it apart from them (`shop/api version=v2` beside `shop/api version=v1`). Names
 // depend on the other identities of the same owners, so the index keeps each group of
-// identities with the same owners and names the whole group again when it changes.
+// identities with the same owners and names the whole group again when it changes, once per
+// settle however many of its pods came and went.
 import { decodeWorkloadKey, hasControlCharacter, isControlCode } from "@trustmap/shared";
 import type { Labels, Pod } from "../objects/model";
 
@@ -13,13 +14,21 @@ export interface Nameable {
   name: string;
 }
 
-/** What naming reads of an identity: its key, namespace, labels and its pods' owners' names. */
+/** What naming reads of an identity of a group: its key and labels. */
 export interface NamingInput {
   readonly key: string;
-  readonly namespace: string;
   readonly labels: Labels;
-  /** The owners' names, without namespace, sorted, each once. */
-  readonly owners: readonly string[];
+}
+
+/** A group's owners as its names show them: the first two names in order (without namespace), and how many in all. */
+export interface OwnersSummary {
+  readonly leading: readonly string[];
+  readonly count: number;
+}
+
+/** The summary of a list of owners' names, sorted, each once. */
+export function summarize(sorted: readonly string[]): OwnersSummary {
+  return { leading: sorted.slice(0, 2), count: sorted.length };
 }
 
 // Labels that tell two identities of one owner apart, most telling first; the labels controllers
@@ -43,11 +52,11 @@ export function printable(text: string): string {
 }
 
 /** The owners part of a name: `ns/a`, `ns/a + ns/b`, or `ns/a (+N)` for three or more. */
-export function ownersName(namespace: string, owners: readonly string[]): string {
-  const named = owners.map((owner) => printable(`${namespace}/${owner}`));
-  if (named.length === 0) return printable(`${namespace}/(no pods)`);
-  if (named.length <= 2) return named.join(" + ");
-  return `${named[0]} (+${named.length - 1})`;
+export function ownersName(namespace: string, owners: OwnersSummary): string {
+  const named = owners.leading.map((owner) => printable(`${namespace}/${owner}`));
+  if (owners.count === 0) return printable(`${namespace}/(no pods)`);
+  if (owners.count <= 2) return named.join(" + ");
+  return `${named[0]} (+${owners.count - 1})`;
 }
 
 function labelOrder(a: string, b: string): number {
@@ -102,11 +111,15 @@ function portsText(key: string): string {
  * then by key, hashes last), that split identities still sharing a name, until every name is
  * unique; identities with the same labels (they differ by named ports) add their ports.
  */
-export function groupNames(members: readonly NamingInput[]): Map<string, string> {
+export function groupNames(
+  namespace: string,
+  owners: OwnersSummary,
+  members: readonly NamingInput[],
+): Map<string, string> {
   const names = new Map<string, string>();
   const first = members[0];
   if (first === undefined) return names;
-  const base = ownersName(first.namespace, first.owners);
+  const base = ownersName(namespace, owners);
   if (members.length === 1) {
     names.set(first.key, base);
     return names;
@@ -141,82 +154,160 @@ function ownerOf(pod: Pod): string {
   return pod.owner.name;
 }
 
+/** Two independent 32-bit hashes of a string (FNV-1a with two bases and primes). */
+function hashes(text: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return [a >>> 0, b >>> 0];
+}
+
+/**
+ * An identity's owners, each with its number of pods, and a fingerprint of the set of names that
+ * does not depend on their order: the sums of their hashes. Identities with the same owners have
+ * the same fingerprint; the index still compares the sets themselves before grouping them.
+ */
+class Owners {
+  readonly counts = new Map<string, number>();
+  private sumA = 0;
+  private sumB = 0;
+
+  /** Adds (by 1) or removes (by -1) a pod of an owner; true when the set of owners changed. */
+  count(owner: string, by: 1 | -1): boolean {
+    const before = this.counts.get(owner) ?? 0;
+    const after = before + by;
+    if (after < 0) return false;
+    if (after === 0) this.counts.delete(owner);
+    else this.counts.set(owner, after);
+    if (before !== 0 && after !== 0) return false;
+    const [a, b] = hashes(owner);
+    this.sumA = (this.sumA + by * a) >>> 0;
+    this.sumB = (this.sumB + by * b) >>> 0;
+    return true;
+  }
+
+  fingerprint(namespace: string): string {
+    return `${namespace}\u0000${this.counts.size}\u0000${this.sumA}\u0000${this.sumB}`;
+  }
+
+  sameSet(other: Owners): boolean {
+    if (other.counts.size !== this.counts.size) return false;
+    for (const owner of this.counts.keys()) if (!other.counts.has(owner)) return false;
+    return true;
+  }
+
+  /** The first two names in order and the count, without sorting them all. */
+  summary(): OwnersSummary {
+    let first: string | undefined;
+    let second: string | undefined;
+    for (const owner of this.counts.keys()) {
+      if (first === undefined || owner < first) {
+        second = first;
+        first = owner;
+      } else if (second === undefined || owner < second) {
+        second = owner;
+      }
+    }
+    const leading = first === undefined ? [] : second === undefined ? [first] : [first, second];
+    return { leading, count: this.counts.size };
+  }
+}
+
+/** Identities of one namespace with the same owners. */
+interface Group<I> {
+  readonly fingerprint: string;
+  readonly members: Set<I>;
+}
+
 /**
  * Keeps every identity's name up to date as pods come and go: counts each identity's pods per
  * owner, groups identities by namespace and owners, and names a group again when it changes.
+ * Pods only mark their identity; `flush` regroups each marked identity once and names each group
+ * that changed once, so a list of many pods of one identity costs no more than its size.
  */
 export class IdentityNames<I extends Nameable> {
-  private readonly owners = new Map<I, Map<string, number>>();
-  private readonly groupOf = new Map<I, string>();
-  private readonly groups = new Map<string, Set<I>>();
+  private readonly owners = new Map<I, Owners>();
+  private readonly groupOf = new Map<I, Group<I>>();
+  /** Groups by fingerprint: more than one only if different sets of owners share a fingerprint. */
+  private readonly groups = new Map<string, Group<I>[]>();
+  /** Identities whose set of owners changed since the last flush. */
+  private readonly dirty = new Set<I>();
 
-  /** Files a pod's owner; identities whose name changed are added to `renamed`. */
-  podAdded(identity: I, pod: Pod, renamed: Set<I>): void {
-    let counts = this.owners.get(identity);
-    if (counts === undefined) {
-      counts = new Map();
-      this.owners.set(identity, counts);
+  /** Files a pod's owner. */
+  podAdded(identity: I, pod: Pod): void {
+    let owners = this.owners.get(identity);
+    if (owners === undefined) {
+      owners = new Owners();
+      this.owners.set(identity, owners);
     }
-    const owner = ownerOf(pod);
-    const count = counts.get(owner) ?? 0;
-    counts.set(owner, count + 1);
-    if (count === 0) this.regroup(identity, renamed);
+    if (owners.count(ownerOf(pod), 1)) this.dirty.add(identity);
   }
 
-  podRemoved(identity: I, pod: Pod, renamed: Set<I>): void {
-    const counts = this.owners.get(identity);
-    if (counts === undefined) return;
-    const owner = ownerOf(pod);
-    const count = counts.get(owner) ?? 0;
-    if (count > 1) {
-      counts.set(owner, count - 1);
-      return;
-    }
-    counts.delete(owner);
-    if (counts.size === 0) this.owners.delete(identity);
-    this.regroup(identity, renamed);
+  podRemoved(identity: I, pod: Pod): void {
+    const owners = this.owners.get(identity);
+    if (owners === undefined) return;
+    if (!owners.count(ownerOf(pod), -1)) return;
+    if (owners.counts.size === 0) this.owners.delete(identity);
+    this.dirty.add(identity);
   }
 
-  /** The owners' names of an identity, sorted. */
-  ownersOf(identity: I): string[] {
-    return [...(this.owners.get(identity)?.keys() ?? [])].sort(compare);
-  }
-
-  private regroup(identity: I, renamed: Set<I>): void {
-    const before = this.groupOf.get(identity);
-    const owners = this.ownersOf(identity);
-    const after = owners.length === 0 ? undefined : JSON.stringify([identity.namespace, owners]);
-    if (before === after) return;
-    if (before !== undefined) {
-      const group = this.groups.get(before)!;
-      group.delete(identity);
-      if (group.size === 0) this.groups.delete(before);
-      else this.rename(group, renamed);
-    }
-    if (after === undefined) {
+  /** Regroups the identities whose owners changed and names again every group that changed; identities whose name changed are added to `renamed`. */
+  flush(renamed: Set<I>): void {
+    if (this.dirty.size === 0) return;
+    const changed = new Set<Group<I>>();
+    const moving = [...this.dirty];
+    this.dirty.clear();
+    // Every moving identity leaves its group first, so that the groups they join hold only
+    // identities whose owners are as they are now.
+    for (const identity of moving) {
+      const group = this.groupOf.get(identity);
+      if (group === undefined) continue;
       this.groupOf.delete(identity);
-      return;
+      group.members.delete(identity);
+      changed.add(group);
+      if (group.members.size === 0) this.dropGroup(group);
     }
-    this.groupOf.set(identity, after);
-    let group = this.groups.get(after);
-    if (group === undefined) {
-      group = new Set();
-      this.groups.set(after, group);
+    for (const identity of moving) {
+      const owners = this.owners.get(identity);
+      if (owners === undefined) continue;
+      const group = this.groupFor(identity, owners);
+      group.members.add(identity);
+      this.groupOf.set(identity, group);
+      changed.add(group);
     }
-    group.add(identity);
-    this.rename(group, renamed);
+    for (const group of changed) if (group.members.size > 0) this.rename(group, renamed);
   }
 
-  private rename(group: ReadonlySet<I>, renamed: Set<I>): void {
-    const members = [...group];
-    const names = groupNames(
-      members.map((identity) => ({
-        key: identity.key,
-        namespace: identity.namespace,
-        labels: identity.labels,
-        owners: this.ownersOf(identity),
-      })),
-    );
+  private groupFor(identity: I, owners: Owners): Group<I> {
+    const fingerprint = owners.fingerprint(identity.namespace);
+    let candidates = this.groups.get(fingerprint);
+    if (candidates === undefined) {
+      candidates = [];
+      this.groups.set(fingerprint, candidates);
+    }
+    for (const group of candidates) {
+      const other = group.members.values().next().value as I;
+      if (this.owners.get(other)!.sameSet(owners)) return group;
+    }
+    const group: Group<I> = { fingerprint, members: new Set() };
+    candidates.push(group);
+    return group;
+  }
+
+  private dropGroup(group: Group<I>): void {
+    const candidates = this.groups.get(group.fingerprint)!;
+    candidates.splice(candidates.indexOf(group), 1);
+    if (candidates.length === 0) this.groups.delete(group.fingerprint);
+  }
+
+  private rename(group: Group<I>, renamed: Set<I>): void {
+    const members = [...group.members];
+    const first = members[0]!;
+    const names = groupNames(first.namespace, this.owners.get(first)!.summary(), members);
     for (const identity of members) {
       const name = names.get(identity.key)!;
       if (identity.name === name) continue;

@@ -254,6 +254,7 @@ export class ClusterState implements FindingContext {
   settle(): Delta {
     const changes = this.staged ?? new Changes();
     this.staged = undefined;
+    this.netpol.settleNames(changes);
     this.rbacIndex.flush(changes);
     this.refreshFindings(changes);
     this.revisionNumber++;

@@ -270,7 +270,7 @@ export class NetpolIndex {
     }
     identity.pods.set(podKey, pod);
     this.podIdentity.set(podKey, identity);
-    this.names.podAdded(identity, pod, changes.identitiesRenamed);
+    this.names.podAdded(identity, pod);
     return identity;
   }
 
@@ -280,10 +280,15 @@ export class NetpolIndex {
     this.podIdentity.delete(podKey);
     const pod = identity.pods.get(podKey);
     identity.pods.delete(podKey);
-    if (pod !== undefined) this.names.podRemoved(identity, pod, changes.identitiesRenamed);
+    if (pod !== undefined) this.names.podRemoved(identity, pod);
     if (identity.pods.size === 0) this.deleteIdentity(identity, changes);
     else changes.identitiesResized.add(identity);
     return identity;
+  }
+
+  /** Names again the identities whose pods' owners changed since the last call (at each settle). */
+  settleNames(changes: Changes): void {
+    this.names.flush(changes.identitiesRenamed);
   }
 
   /** The identity of the pod held under "namespace/name". */
