@@ -2,6 +2,7 @@
 // initial lists, then a stream of churn, and prints what it cost.
 //   pnpm -s bench --scale S|M|L|XL [--json] [--events N] [--identities N] [--seed N] [--no-views]
 import type { Pod } from "../src/objects/model";
+import { parseCluster } from "../src/objects/parse";
 import { ClusterState } from "../src/state/cluster-state";
 import { NamespaceView, OverviewView } from "../src/views/views";
 import { SCALES, SyntheticWorld, scaleNamed } from "./synthetic";
@@ -142,6 +143,63 @@ for (let i = 0; i < 200; i++) {
   }
 }
 
+// A monolith's namespace whose policies admit all of its own workloads (default deny, then
+// allow the namespace): every pair of its workloads may connect. The overview sums them all on
+// one edge; timed from scratch and per new workload while it is watched.
+const monolithWorkloads = Math.round(cluster.pods.length / 30);
+const monolithDocuments: Record<string, unknown>[] = [
+  { apiVersion: "v1", kind: "Namespace", metadata: { name: "monolith" } },
+  {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { namespace: "monolith", name: "default-deny" },
+    spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+  },
+  {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { namespace: "monolith", name: "allow-same-namespace" },
+    spec: {
+      podSelector: {},
+      ingress: [{ from: [{ podSelector: {} }] }],
+      egress: [{ to: [{ podSelector: {} }] }],
+    },
+  },
+];
+const monolithPod = (app: string, replica: number) => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: {
+    namespace: "monolith",
+    name: `${app}-${replica}`,
+    labels: { app },
+    ownerReferences: [{ kind: "StatefulSet", name: app, uid: app, controller: true }],
+  },
+  spec: {
+    containers: [
+      { name: "main", image: "registry.example/app:1", ports: [{ name: "http", containerPort: 8080 }] },
+    ],
+  },
+});
+for (let w = 0; w < monolithWorkloads; w++)
+  for (let r = 0; r < 3; r++) monolithDocuments.push(monolithPod(`service-${w}`, r));
+const monolith = parseCluster(monolithDocuments.map((object, i) => ({ source: `monolith ${i}`, object })));
+if (monolith.errors.length > 0) throw new Error(monolith.errors.map(String).join("\n"));
+const monolithState = ClusterState.from(monolith.cluster);
+collect();
+started = performance.now();
+const monolithOverview = new OverviewView(monolithState);
+const monolithOverviewMs = performance.now() - started;
+const monolithPairs =
+  monolithOverview.snapshot().edges.find((edge) => edge.source === edge.target)?.pairs ?? 0;
+const monolithEvents: number[] = [];
+for (let i = 0; i < 100; i++) {
+  const pod = parseCluster([{ source: "monolith new", object: monolithPod(`new-${i}`, 0) }]).cluster.pods[0]!;
+  const t0 = process.hrtime.bigint();
+  monolithOverview.update(monolithState.apply({ type: "ADDED", kind: "Pod", object: pod }));
+  monolithEvents.push(Number(process.hrtime.bigint() - t0) / 1000);
+}
+
 const round = (n: number) => Math.round(n * 10) / 10;
 const result = {
   scale: scale.name,
@@ -172,6 +230,10 @@ const result = {
   ownerlessPods: ownerlessCount,
   ownerlessMs: Math.round(ownerlessMs),
   ownerlessEventP99Us: round(percentile(ownerlessEvents, 99)),
+  monolithWorkloads,
+  monolithPairs,
+  monolithOverviewMs: round(monolithOverviewMs),
+  monolithNewWorkloadP99Us: round(percentile(monolithEvents, 99)),
   heapBeforeRolloutsMB,
   rssBeforeRolloutsMB,
   heapUsedMB,
@@ -200,6 +262,9 @@ if (process.argv.includes("--json")) {
   );
   console.log(
     `  ownerless      ${result.ownerlessPods} pods of one identity, nothing owning them, listed in ${result.ownerlessMs} ms; one more comes and goes p99 ${result.ownerlessEventP99Us} µs`,
+  );
+  console.log(
+    `  monolith       ${result.monolithWorkloads} workloads of one namespace all admitted to each other (${result.monolithPairs} pod pairs): overview in ${result.monolithOverviewMs} ms; a new workload to overview patch p99 ${result.monolithNewWorkloadP99Us} µs`,
   );
   console.log(
     `  memory         heap ${result.heapBeforeRolloutsMB} MB before the rollouts, ${result.heapUsedMB} MB after; rss ${result.rssBeforeRolloutsMB} MB before, ${result.rssMB} MB after`,

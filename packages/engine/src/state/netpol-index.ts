@@ -64,7 +64,12 @@ export class LiveIdentity {
   }
 }
 
+/** Numbers each policy and peer state for the life of the engine: what views compare identities' rules by. */
+let nextSerial = 0;
+
 export class PolicyState {
+  /** Unique for the life of the engine: a policy edited is a new state, with a new serial. */
+  readonly serial = nextSerial++;
   readonly selected = new Set<LiveIdentity>();
   readonly ingress: RuleState[];
   readonly egress: RuleState[];
@@ -150,6 +155,8 @@ export class RuleState {
  * default-deny policies allowing DNS hold one set of matches, not a hundred.
  */
 export class PeerState {
+  /** Unique for the life of the engine. */
+  readonly serial = nextSerial++;
   readonly matched = new Set<LiveIdentity>();
   /** The rules using this peer, with how many times each lists it. */
   readonly users = new Map<RuleState, number>();

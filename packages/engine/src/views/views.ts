@@ -67,9 +67,21 @@ export class WorkloadView extends GraphView {
   }
 }
 
-/** What a summed view last counted of an identity: the node its terms are drawn on, and its pods. */
-interface Counted {
+/**
+ * Identities a summed view cannot tell apart: drawn on the same node, isolated by the same
+ * policies in each direction, matched by the same peers, with the same named ports. What NetworkPolicy
+ * allows from and to an identity depends on nothing else, so every member of a class has the same
+ * terms, and the class's terms stand for all of theirs: ports as one member's, pairs as if its pods
+ * were one identity's. A namespace whose policies admit all of its own workloads is one class
+ * there, not a term per pair of its thousands of workloads.
+ */
+interface Class {
+  readonly key: string;
+  /** The node its terms are drawn on. */
   readonly node: string;
+  /** Its identities' keys. */
+  readonly members: Set<string>;
+  /** Its pods, as last counted: the terms are counted with this. */
   pods: number;
 }
 
@@ -85,7 +97,7 @@ interface EdgeSum {
   edge: ViewEdge | undefined;
 }
 
-/** An identity's edges to and from "any pod" and "outside": accepts any, in from outside, sends to any, out to outside. */
+/** A class's edges to and from "any pod" and "outside": accepts any, in from outside, sends to any, out to outside. */
 type OwnTerms = readonly [PortSet, PortSet, PortSet, PortSet];
 
 interface Patch {
@@ -95,23 +107,41 @@ interface Patch {
   readonly removeEdges: Set<string>;
 }
 
+function serials(items: ReadonlySet<{ readonly serial: number }>): string {
+  if (items.size === 0) return "";
+  if (items.size === 1) return String(items.values().next().value!.serial);
+  return [...items]
+    .map((item) => item.serial)
+    .sort((a, b) => a - b)
+    .join(",");
+}
+
+function namedPortsText(identity: LiveIdentity): string {
+  if (identity.namedPorts.size === 0) return "";
+  return [...identity.namedPorts]
+    .map(([name, ports]) => `${name}=${ports.key()}`)
+    .sort()
+    .join(",");
+}
+
 /**
- * A view whose edges sum terms: one per pair of identities an explicit rule connects (with the
- * ports allowed between them), and one per identity to or from "any pod" and "outside". Each
- * identity is drawn on one node (its namespace in the overview, itself in its namespace's view).
- * Each term is kept, with the port sets of each edge counted, so an event takes away and adds
- * back the terms of the identities it touched: a new identity costs its own sources and
+ * A view whose edges sum terms: one per pair of classes of identities an explicit rule connects
+ * (with the ports allowed between them), and one per class to or from "any pod" and "outside".
+ * Each class is drawn on one node (its namespace in the overview, its identity in its namespace's
+ * view). Each term is kept, with the port sets of each edge counted, so an event takes away and
+ * adds back the terms of the classes it touched: a new identity costs its class's sources and
  * destinations, not a recount of every destination it reaches.
  */
 abstract class SummedView implements View {
   revision = 0;
-  /** Drawn explicit terms by destination, then source (identity keys), with their ports. */
+  /** Classes by key, and the class of each identity the view has met. */
+  private readonly classes = new Map<string, Class>();
+  private readonly classOf = new Map<string, Class>();
+  /** Drawn explicit terms by destination class, then source class, with their ports. */
   private readonly sourcesOf = new Map<string, Map<string, PortSet>>();
-  /** The same terms by source: the destinations each identity reaches. */
+  /** The same terms by source: the destination classes each class reaches. */
   private readonly targetsOf = new Map<string, Set<string>>();
   private readonly own = new Map<string, OwnTerms>();
-  /** Identities with drawn terms, as last counted. */
-  private readonly counted = new Map<string, Counted>();
   /**
    * The sums by source node, then target node: looked up by ids the view already holds, rather than
    * by an edge id made anew for each term. A sum that loses its last term stays until its edge is
@@ -155,99 +185,214 @@ abstract class SummedView implements View {
     return { revision: this.revision, nodes: [...this.nodes.values()], edges };
   }
 
-  /** Draws the terms of these identities (as sources and destinations) and the nodes. */
+  /**
+   * The key of the class an identity belongs in as it is now: by default its node and what its
+   * terms depend on. A view that draws each identity on a node of its own keys each alone.
+   */
+  protected classKey(identity: LiveIdentity, node: string): string {
+    return `${node}\u0000${serials(identity.ingressPolicies)}\u0000${serials(identity.egressPolicies)}\u0000${serials(identity.matchedBy)}\u0000${namedPortsText(identity)}`;
+  }
+
+  /**
+   * Whether classes without terms are forgotten after each update. A view that keys each identity
+   * alone and meets only some of the cluster's identities forgets them; one that classes every
+   * identity of the cluster keeps them all, as an identity joining a class that has terms would
+   * change the pods those terms were counted with.
+   */
+  protected forgetsIdleClasses(): boolean {
+    return false;
+  }
+
+  /** The class an identity belongs in as it is now, made when it is the first. */
+  private classFor(identity: LiveIdentity): Class {
+    const node = this.nodeOf(identity);
+    const key = this.classKey(identity, node);
+    let found = this.classes.get(key);
+    if (found === undefined) {
+      found = { key, node, members: new Set(), pods: 0 };
+      this.classes.set(key, found);
+    }
+    return found;
+  }
+
+  /** The class the view holds an identity in; an identity met for the first time joins its class. */
+  private classOfIdentity(identity: LiveIdentity, met: Set<Class>): Class {
+    const known = this.classOf.get(identity.key);
+    if (known !== undefined) return known;
+    const found = this.classFor(identity);
+    found.members.add(identity.key);
+    found.pods += identity.pods.size;
+    this.classOf.set(identity.key, found);
+    met.add(found);
+    return found;
+  }
+
+  /** Forgets, in a view that does, the classes of these that are left without terms. */
+  private forgetIdle(classes: Iterable<Class>): void {
+    if (!this.forgetsIdleClasses()) return;
+    for (const found of classes) {
+      if (this.own.has(found.key) || this.sourcesOf.has(found.key) || this.targetsOf.has(found.key)) continue;
+      if (this.classes.get(found.key) !== found) continue;
+      this.classes.delete(found.key);
+      for (const key of found.members) this.classOf.delete(key);
+    }
+  }
+
+  /** One identity of a class, whose rules and peers are every member's. */
+  private representative(found: Class): LiveIdentity | undefined {
+    for (const key of found.members) {
+      const identity = this.state.identity(key);
+      if (identity !== undefined) return identity;
+    }
+    return undefined;
+  }
+
+  /** Draws the terms of these identities' classes (as sources and destinations) and the nodes. */
   protected build(identities: Iterable<LiveIdentity>): void {
     const touched = new Set<EdgeSum>();
     const recounted = new Set<string>();
+    const met = new Set<Class>();
     for (const identity of identities) {
       recounted.add(identity.key);
-      if (this.drawsOwn(identity)) this.addOwn(identity, touched);
-      for (const source of explicitSources(identity)) this.addExplicit(source, identity, touched);
-      for (const target of explicitTargets(identity)) this.addExplicit(identity, target, touched);
+      this.classOfIdentity(identity, met);
     }
+    for (const found of [...met]) {
+      const identity = this.representative(found);
+      if (identity === undefined) continue;
+      this.addTerms(found, identity, true, true, touched, met);
+      if (this.drawsOwn(identity)) this.addOwn(found, identity, touched);
+    }
+    this.forgetIdle(met);
     const patch = emptyPatch();
     for (const sum of touched) this.refreshEdge(sum, patch);
     this.refreshNodes(undefined, recounted, patch);
   }
 
+  /** Adds a class's explicit terms as a destination and (or) as a source; `identity` is one of its members. */
+  private addTerms(
+    found: Class,
+    identity: LiveIdentity,
+    asDestination: boolean,
+    asSource: boolean,
+    touched: Set<EdgeSum>,
+    met: Set<Class>,
+  ): void {
+    if (asDestination) {
+      for (const source of explicitSources(identity)) {
+        if (!this.draws(source, identity)) continue;
+        this.addExplicit(this.classOfIdentity(source, met), source, found, identity, touched);
+      }
+    }
+    if (asSource) {
+      for (const destination of explicitTargets(identity)) {
+        if (!this.draws(identity, destination)) continue;
+        this.addExplicit(found, identity, this.classOfIdentity(destination, met), destination, touched);
+      }
+    }
+  }
+
   /**
    * Takes away the terms the delta may have changed (counted with the pod counts they were added
-   * with), counts the pods again, then adds the terms back as they are now. Identities whose
-   * rules or peers changed have their terms recomputed; identities that only gained or lost
-   * pods keep their ports and change their pair counts.
+   * with), moves the identities whose rules or peers changed to their classes, counts the pods
+   * again, then adds the terms back as they are now. Classes whose members or whose rules or
+   * peers changed have their terms recomputed; classes whose members only gained or lost pods
+   * keep their ports and change their pair counts.
    */
   update(delta: Delta): ViewPatch | undefined {
     if (!this.concerns(delta)) return undefined;
-    const keys = (identities: readonly LiveIdentity[]) => identities.map((identity) => identity.key);
-    const changedEnds = [
-      ...keys(delta.identities.added),
-      ...keys(delta.identities.removed),
-      ...keys(delta.edges.touched),
-    ];
-    // Destinations whose sources are recounted (their ingress or the peers they are in changed),
-    // and sources whose destinations are.
-    const destinations = new Set([...changedEnds, ...keys(delta.edges.ingressDirty)]);
-    const sources = new Set([...changedEnds, ...keys(delta.edges.egressDirty)]);
-    const resized = new Set(keys(delta.identities.resized));
-    const recounted = new Set([...destinations, ...sources, ...resized]);
-    const touched = new Set<EdgeSum>();
-    /** Identities that lost a term: forgotten at the end if they have none left. */
-    const loose = new Set<string>();
-    const kept: [string, string, PortSet][] = [];
+    const { added, removed, resized: resizedIdentities } = delta.identities;
+    const { touched: touchedIdentities, ingressDirty, egressDirty } = delta.edges;
+    const recountedIdentities = new Set<string>();
+    for (const list of [added, removed, touchedIdentities, ingressDirty, egressDirty, resizedIdentities])
+      for (const identity of list) recountedIdentities.add(identity.key);
 
-    for (const d of destinations)
-      for (const s of [...(this.sourcesOf.get(d)?.keys() ?? [])]) this.removeExplicit(s, d, touched, loose);
-    for (const s of sources)
-      for (const d of [...(this.targetsOf.get(s) ?? [])]) this.removeExplicit(s, d, touched, loose);
-    for (const key of resized) {
-      for (const [s, ports] of [...(this.sourcesOf.get(key) ?? [])]) {
-        this.removeExplicit(s, key, touched, loose);
-        kept.push([s, key, ports]);
+    // The classes each identity of the delta was in and is in now; identities that changed class
+    // move, and both classes are recomputed whole.
+    const before = new Map<string, Class | undefined>();
+    const after = new Map<string, Class | undefined>();
+    const changedEnds = new Set<Class>();
+    for (const key of recountedIdentities) {
+      const was = this.classOf.get(key);
+      const identity = this.state.identity(key);
+      const now = identity === undefined ? undefined : this.classFor(identity);
+      before.set(key, was);
+      after.set(key, now);
+      if (was === now) continue;
+      if (was !== undefined) {
+        was.members.delete(key);
+        this.classOf.delete(key);
+        changedEnds.add(was);
       }
-      for (const d of [...(this.targetsOf.get(key) ?? [])]) {
-        kept.push([key, d, this.sourcesOf.get(d)!.get(key)!]);
-        this.removeExplicit(key, d, touched, loose);
+      if (now !== undefined) {
+        now.members.add(key);
+        this.classOf.set(key, now);
+        changedEnds.add(now);
       }
     }
-    for (const key of recounted) this.removeOwn(key, touched);
+    const classesOf = (identities: readonly LiveIdentity[], into: Set<Class>) => {
+      for (const identity of identities) {
+        const was = before.get(identity.key);
+        const now = after.get(identity.key);
+        if (was !== undefined) into.add(was);
+        if (now !== undefined) into.add(now);
+      }
+    };
+    for (const list of [added, removed, touchedIdentities]) classesOf(list, changedEnds);
+    // Destinations whose sources are recounted (their ingress or the peers they are in changed),
+    // and sources whose destinations are.
+    const destinations = new Set(changedEnds);
+    classesOf(ingressDirty, destinations);
+    const sources = new Set(changedEnds);
+    classesOf(egressDirty, sources);
+    const resized = new Set<Class>();
+    classesOf(resizedIdentities, resized);
+    const recounted = new Set([...destinations, ...sources, ...resized]);
+    const touched = new Set<EdgeSum>();
+    const kept: [Class, Class, PortSet][] = [];
+    /** Classes that lost a term or were met: forgotten at the end if the view forgets idle ones and they have none left. */
+    const loose = new Set<Class>(recounted);
 
-    for (const key of recounted) {
-      const identity = this.state.identity(key);
-      if (identity === undefined) this.counted.delete(key);
-      else if (this.counted.has(key)) this.count(identity);
+    for (const d of destinations)
+      for (const s of [...(this.sourcesOf.get(d.key)?.keys() ?? [])])
+        this.removeExplicit(s, d.key, touched, loose);
+    for (const s of sources)
+      for (const d of [...(this.targetsOf.get(s.key) ?? [])]) this.removeExplicit(s.key, d, touched, loose);
+    for (const found of resized) {
+      for (const [s, ports] of [...(this.sourcesOf.get(found.key) ?? [])]) {
+        this.removeExplicit(s, found.key, touched, loose);
+        kept.push([this.classes.get(s)!, found, ports]);
+      }
+      for (const d of [...(this.targetsOf.get(found.key) ?? [])]) {
+        kept.push([found, this.classes.get(d)!, this.sourcesOf.get(d)!.get(found.key)!]);
+        this.removeExplicit(found.key, d, touched, loose);
+      }
+    }
+    for (const found of recounted) this.removeOwn(found, touched);
+
+    for (const found of recounted) {
+      if (found.members.size === 0) {
+        this.classes.delete(found.key);
+        continue;
+      }
+      let pods = 0;
+      for (const key of found.members) pods += this.state.identity(key)?.pods.size ?? 0;
+      found.pods = pods;
     }
 
     for (const [s, d, ports] of kept) {
-      const source = this.state.identity(s);
-      const destination = this.state.identity(d);
-      if (source !== undefined && destination !== undefined)
-        this.addTerm(source, destination, ports, touched);
+      if (s.members.size > 0 && d.members.size > 0) this.addTerm(s, d, ports, touched);
     }
-    for (const key of destinations) {
-      const destination = this.state.identity(key);
-      if (destination === undefined) continue;
-      for (const source of explicitSources(destination)) this.addExplicit(source, destination, touched);
+    for (const found of recounted) {
+      const identity = found.members.size === 0 ? undefined : this.representative(found);
+      if (identity === undefined) continue;
+      this.addTerms(found, identity, destinations.has(found), sources.has(found), touched, loose);
+      if (this.drawsOwn(identity)) this.addOwn(found, identity, touched);
     }
-    for (const key of sources) {
-      const source = this.state.identity(key);
-      if (source === undefined) continue;
-      for (const destination of explicitTargets(source)) {
-        if (this.sourcesOf.get(destination.key)?.has(key) || destinations.has(destination.key)) continue;
-        this.addExplicit(source, destination, touched);
-      }
-    }
-    for (const key of recounted) {
-      const identity = this.state.identity(key);
-      if (identity !== undefined && this.drawsOwn(identity)) this.addOwn(identity, touched);
-    }
-    for (const key of [...loose, ...recounted]) {
-      if (!this.own.has(key) && !this.sourcesOf.has(key) && !this.targetsOf.has(key))
-        this.counted.delete(key);
-    }
+    this.forgetIdle(loose);
 
     const patch = emptyPatch();
     for (const sum of touched) this.refreshEdge(sum, patch);
-    this.refreshNodes(delta, recounted, patch);
+    this.refreshNodes(delta, recountedIdentities, patch);
     if (patch.putNodes.size + patch.removeNodes.size + patch.putEdges.size + patch.removeEdges.size === 0)
       return undefined;
     this.revision++;
@@ -261,56 +406,44 @@ abstract class SummedView implements View {
     };
   }
 
-  /** Counts an identity's pods now; returns what was counted. */
-  private count(identity: LiveIdentity): Counted {
-    let counted = this.counted.get(identity.key);
-    if (counted !== undefined) counted.pods = identity.pods.size;
-    else {
-      counted = { node: this.nodeOf(identity), pods: identity.pods.size };
-      this.counted.set(identity.key, counted);
-    }
-    return counted;
-  }
-
-  /** Pairs of distinct pods between two identities, as last counted. */
-  private pairs(source: Counted, destination: Counted): number {
+  /** Pairs of distinct pods between two classes, as last counted: a class's pods pair as one identity's. */
+  private pairs(source: Class, destination: Class): number {
     return source === destination ? source.pods * (source.pods - 1) : source.pods * destination.pods;
   }
 
-  private addExplicit(source: LiveIdentity, destination: LiveIdentity, touched: Set<EdgeSum>): void {
-    if (this.sourcesOf.get(destination.key)?.has(source.key) || !this.draws(source, destination)) return;
-    const ports = this.state.allowed(source, destination);
-    if (!ports.isEmpty()) this.addTerm(source, destination, ports, touched);
-  }
-
-  private addTerm(
+  private addExplicit(
+    from: Class,
     source: LiveIdentity,
+    to: Class,
     destination: LiveIdentity,
-    ports: PortSet,
     touched: Set<EdgeSum>,
   ): void {
-    const from = this.counted.get(source.key) ?? this.count(source);
-    const to = this.counted.get(destination.key) ?? this.count(destination);
+    if (this.sourcesOf.get(to.key)?.has(from.key)) return;
+    const ports = this.state.allowed(source, destination);
+    if (!ports.isEmpty()) this.addTerm(from, to, ports, touched);
+  }
+
+  private addTerm(from: Class, to: Class, ports: PortSet, touched: Set<EdgeSum>): void {
     const shared = this.addToSum(from.node, to.node, ports, this.pairs(from, to), touched);
-    let sources = this.sourcesOf.get(destination.key);
+    let sources = this.sourcesOf.get(to.key);
     if (sources === undefined) {
       sources = new Map();
-      this.sourcesOf.set(destination.key, sources);
+      this.sourcesOf.set(to.key, sources);
     }
-    sources.set(source.key, shared);
-    let targets = this.targetsOf.get(source.key);
+    sources.set(from.key, shared);
+    let targets = this.targetsOf.get(from.key);
     if (targets === undefined) {
       targets = new Set();
-      this.targetsOf.set(source.key, targets);
+      this.targetsOf.set(from.key, targets);
     }
-    targets.add(destination.key);
+    targets.add(to.key);
   }
 
   private removeExplicit(
     source: string,
     destination: string,
     touched: Set<EdgeSum>,
-    loose: Set<string>,
+    loose: Set<Class>,
   ): void {
     const sources = this.sourcesOf.get(destination)!;
     const ports = sources.get(source)!;
@@ -319,29 +452,29 @@ abstract class SummedView implements View {
     const targets = this.targetsOf.get(source)!;
     targets.delete(destination);
     if (targets.size === 0) this.targetsOf.delete(source);
-    const from = this.counted.get(source)!;
-    const to = this.counted.get(destination)!;
+    const from = this.classes.get(source)!;
+    const to = this.classes.get(destination)!;
     this.removeFromSum(from.node, to.node, ports, this.pairs(from, to), touched);
-    loose.add(source);
-    loose.add(destination);
+    loose.add(from);
+    loose.add(to);
   }
 
-  private addOwn(identity: LiveIdentity, touched: Set<EdgeSum>): void {
-    const { node, pods } = this.count(identity);
+  private addOwn(found: Class, identity: LiveIdentity, touched: Set<EdgeSum>): void {
+    const { node, pods } = found;
     const terms: OwnTerms = [
       this.addToSum(ANY_POD, node, acceptsAny(identity), pods, touched),
       this.addToSum(OUTSIDE, node, outsidePorts(this.state, identity, "ingress"), pods, touched),
       this.addToSum(node, ANY_POD, sendsToAny(identity), pods, touched),
       this.addToSum(node, OUTSIDE, outsidePorts(this.state, identity, "egress"), pods, touched),
     ];
-    this.own.set(identity.key, terms);
+    this.own.set(found.key, terms);
   }
 
-  private removeOwn(key: string, touched: Set<EdgeSum>): void {
-    const terms = this.own.get(key);
+  private removeOwn(found: Class, touched: Set<EdgeSum>): void {
+    const terms = this.own.get(found.key);
     if (terms === undefined) return;
-    this.own.delete(key);
-    const { node, pods } = this.counted.get(key)!;
+    this.own.delete(found.key);
+    const { node, pods } = found;
     this.removeFromSum(ANY_POD, node, terms[0], pods, touched);
     this.removeFromSum(OUTSIDE, node, terms[1], pods, touched);
     this.removeFromSum(node, ANY_POD, terms[2], pods, touched);
@@ -497,6 +630,15 @@ export class NamespaceView extends SummedView {
 
   protected draws(source: LiveIdentity, destination: LiveIdentity): boolean {
     return source.namespace === this.namespace || destination.namespace === this.namespace;
+  }
+
+  /** Each identity alone: the view draws its own on nodes of their own, and meets only some of the rest. */
+  protected override classKey(identity: LiveIdentity, node: string): string {
+    return `${node}\u0000${identity.key}`;
+  }
+
+  protected override forgetsIdleClasses(): boolean {
+    return true;
   }
 
   protected drawsOwn(identity: LiveIdentity): boolean {
