@@ -99,6 +99,7 @@ export {
   GroupedView,
   type Grouping,
   type Groupings,
+  groupedNamespaceView,
   groupGraph,
   groupingKeys,
   workloadGroupingKeys,

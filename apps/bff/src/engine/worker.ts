@@ -12,10 +12,10 @@ import {
   explainEdge,
   type GapsAnalysis,
   GroupedView,
+  groupedNamespaceView,
   groupingKeys,
   type IndexedFinding,
   indexFindings,
-  NamespaceView,
   nodeDetails,
   OverviewView,
   pageGaps,
@@ -111,31 +111,30 @@ function warmWhenLoaded(): void {
 }
 
 /**
- * A view with its namespaces (and a namespace's view, its own workloads) grouped as the reference
- * asks, or as it is when it asks for none.
+ * The cluster's view with its namespaces grouped as the reference asks, or as it is when it asks
+ * for none.
  */
-function groupedAsAsked(inner: View, ref: Extract<ViewRef, { kind: "overview" | "namespace" }>): View {
-  const workloads =
-    ref.kind === "namespace" && ref.workloadsBy !== undefined
-      ? { namespace: ref.namespace, by: ref.workloadsBy, open: ref.openWorkloads ?? [] }
-      : undefined;
-  if (ref.groupBy === undefined && workloads === undefined) return inner;
-  return new GroupedView(
-    state,
-    {
-      ...(ref.groupBy === undefined ? {} : { namespaces: { by: ref.groupBy, open: ref.open ?? [] } }),
-      ...(workloads === undefined ? {} : { workloads }),
-    },
-    inner,
-  );
+function overviewAsAsked(ref: Extract<ViewRef, { kind: "overview" }>): View {
+  if (ref.groupBy === undefined) return overview;
+  return new GroupedView(state, { namespaces: { by: ref.groupBy, open: ref.open ?? [] } }, overview);
+}
+
+/** A namespace's view with the namespaces around it and its own workloads grouped as the reference asks. */
+function namespaceAsAsked(ref: Extract<ViewRef, { kind: "namespace" }>): View {
+  return groupedNamespaceView(state, ref.namespace, {
+    ...(ref.groupBy === undefined ? {} : { namespaces: { by: ref.groupBy, open: ref.open ?? [] } }),
+    ...(ref.workloadsBy === undefined
+      ? {}
+      : { workloads: { namespace: ref.namespace, by: ref.workloadsBy, open: ref.openWorkloads ?? [] } }),
+  });
 }
 
 function createView(ref: ViewRef): View {
   switch (ref.kind) {
     case "overview":
-      return groupedAsAsked(overview, ref);
+      return overviewAsAsked(ref);
     case "namespace":
-      return groupedAsAsked(new NamespaceView(state, ref.namespace), ref);
+      return namespaceAsAsked(ref);
     case "workload":
       return new WorkloadView(state, ref.identity);
   }

@@ -11,6 +11,7 @@ import {
   GroupedView,
   type Grouping,
   type Groupings,
+  groupedNamespaceView,
   groupGraph,
   groupingKeys,
   workloadGroupingKeys,
@@ -73,7 +74,10 @@ describe("namespaces grouped by a namespace label, a namespace's workloads by a 
           (network, commands, chosen) => {
             const initial = parseCluster(network.map((object, i) => ({ source: `doc ${i}`, object })));
             const state = ClusterState.from(initial.cluster);
-            const view = new GroupedView(state, chosen, innerView(state, namespace));
+            const view =
+              namespace === undefined
+                ? new GroupedView(state, chosen, innerView(state, namespace))
+                : groupedNamespaceView(state, namespace, chosen);
             const first = view.snapshot();
             const client = {
               nodes: new Map<string, ViewNode>(first.nodes.map((n) => [n.id, n])),

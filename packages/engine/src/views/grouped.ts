@@ -11,18 +11,17 @@ import {
   type GroupingList,
   groupNodeId,
   labelValue,
-  type Severity,
   type WorkloadGroupingList,
   workloadGroupNodeId,
 } from "@trustmap/shared";
-import { worse } from "../findings/catalog";
 import { PortSet } from "../netpol/ports";
 import type { Protocol } from "../objects/model";
 import { wirePorts } from "../report/report";
 import type { Delta } from "../state/changes";
 import type { ClusterState } from "../state/cluster-state";
 import { addTo, mapAt, removeFrom } from "../state/multimap";
-import { groupLabel, groupValue, namespaceNodeId } from "./scoped";
+import { type Grouping, type Groupings, groupNode } from "./group-node";
+import { groupValue, namespaceNodeId } from "./scoped";
 import {
   applyPatch,
   isEmptyPatch,
@@ -32,20 +31,9 @@ import {
   type ViewPatch,
   type ViewSnapshot,
 } from "./view";
-import { OverviewView, type View } from "./views";
+import { NamespaceView, OverviewView, type View } from "./views";
 
-export interface Grouping {
-  /** The label whose value groups nodes. */
-  readonly by: string;
-  /** Groups shown opened, by value; null: the nodes without the label. */
-  readonly open: readonly (string | null)[];
-}
-
-/** What a view groups: its namespace nodes by a namespace label; a namespace's own workloads by a pod label. */
-export interface Groupings {
-  readonly namespaces?: Grouping;
-  readonly workloads?: Grouping & { readonly namespace: string };
-}
+export type { Grouping, Groupings };
 
 /** The group a node belongs to and its value; undefined for a node no grouping takes. */
 interface Place {
@@ -222,37 +210,6 @@ export function groupGraph(
   return { nodes, edges };
 }
 
-/** A group's node: a group of namespaces or of a namespace's workloads, from its id and members. */
-function groupNode(id: string, groupings: Groupings, members: Iterable<ViewNode>): ViewNode {
-  const ref = decodeNodeId(id);
-  if (ref?.kind !== "group" && ref?.kind !== "workloads") throw new Error(`not a group: ${id}`);
-  const grouping = ref.kind === "group" ? groupings.namespaces : groupings.workloads;
-  let pods = 0;
-  let openIngressPods = 0;
-  let openEgressPods = 0;
-  let count = 0;
-  let worst: Severity | undefined;
-  for (const node of members) {
-    count++;
-    pods += node.pods;
-    openIngressPods += node.openIngressPods;
-    openEgressPods += node.openEgressPods;
-    worst = worse(worst, node.worst);
-  }
-  return {
-    ...(worst === undefined ? {} : { worst }),
-    id,
-    kind: "group",
-    label: groupLabel(ref.key, ref.value),
-    ...(ref.kind === "workloads" ? { namespace: ref.namespace } : {}),
-    pods,
-    openIngressPods,
-    openEgressPods,
-    ...(ref.kind === "group" ? { namespaces: count } : { workloads: count }),
-    ...(grouping?.open.includes(ref.value) === true ? { open: true } : {}),
-  };
-}
-
 function sumEdges(id: string, source: string, target: string, parts: Iterable<ViewEdge>): ViewEdge {
   let ports = PortSet.NONE;
   let pairs = 0;
@@ -261,6 +218,19 @@ function sumEdges(id: string, source: string, target: string, parts: Iterable<Vi
     pairs += part.pairs;
   }
   return { id, source, target, ports: wirePorts(ports), pairs };
+}
+
+/**
+ * A namespace's view grouped as asked: its own workloads by the namespace's view itself (a closed
+ * group's terms summed by class there, never pair by pair: a group of thousands of workloads
+ * admitted to each other costs one term, not millions of edges first drawn and then summed), the
+ * namespaces around it by a GroupedView over that.
+ */
+export function groupedNamespaceView(state: ClusterState, namespace: string, groupings: Groupings): View {
+  const inner = new NamespaceView(state, namespace, groupings.workloads);
+  return groupings.namespaces === undefined
+    ? inner
+    : new GroupedView(state, { namespaces: groupings.namespaces }, inner);
 }
 
 /** A view with its nodes grouped, kept up to date by the deltas through the inner view's patches. */
@@ -455,7 +425,9 @@ export class GroupedView implements View {
     const members = [...(this.nodeMembers.get(id) ?? [])].flatMap((m) => this.held.nodes.get(m) ?? []);
     if (members.length === 0) return undefined;
     const ref = decodeNodeId(id);
-    if (ref?.kind === "group" || ref?.kind === "workloads") return groupNode(id, this.groupings, members);
+    // A group the inner view draws itself (a namespace's view grouping its own workloads) is its own.
+    if ((ref?.kind === "group" || ref?.kind === "workloads") && !this.held.nodes.has(id))
+      return groupNode(id, this.groupings, members);
     const [node] = members as [ViewNode];
     const place = this.placeOfNode.get(node.id);
     return place === undefined ? node : { ...node, group: place.id };

@@ -1,11 +1,12 @@
-import { workloadNodeId } from "@trustmap/shared";
+import { labelValue, workloadGroupNodeId, workloadNodeId } from "@trustmap/shared";
 import { PortSet } from "../netpol/ports";
 import { wirePorts } from "../report/report";
 import type { Delta } from "../state/changes";
 import type { ClusterState } from "../state/cluster-state";
-import { mapAt } from "../state/multimap";
+import { addTo, mapAt, removeFrom } from "../state/multimap";
 import type { LiveIdentity } from "../state/netpol-index";
 import { acceptsAny, explicitSources, explicitTargets, outsidePorts, sendsToAny } from "./graph";
+import { type Grouping, type Groupings, groupNode } from "./group-node";
 import { identityNode, identityNodeId, namespaceNode, namespaceNodeId, workloadGraph } from "./scoped";
 import {
   ANY_POD,
@@ -83,6 +84,8 @@ interface Class {
   readonly members: Set<string>;
   /** Its pods, as last counted: the terms are counted with this. */
   pods: number;
+  /** Whether the view forgets it when it has no terms (see `forgettable`). */
+  readonly forgettable: boolean;
 }
 
 /** The ports of the terms an edge sums, each distinct port set counted once per term. */
@@ -194,12 +197,12 @@ abstract class SummedView implements View {
   }
 
   /**
-   * Whether classes without terms are forgotten after each update. A view that keys each identity
-   * alone and meets only some of the cluster's identities forgets them; one that classes every
-   * identity of the cluster keeps them all, as an identity joining a class that has terms would
-   * change the pods those terms were counted with.
+   * Whether an identity's class is forgotten when it has no terms left. A view that meets only some
+   * of the cluster's identities forgets those it keys alone; classes of several identities are
+   * kept with all their members, as an identity joining a class that has terms would change the
+   * pods those terms were counted with.
    */
-  protected forgetsIdleClasses(): boolean {
+  protected forgettable(_identity: LiveIdentity): boolean {
     return false;
   }
 
@@ -209,7 +212,7 @@ abstract class SummedView implements View {
     const key = this.classKey(identity, node);
     let found = this.classes.get(key);
     if (found === undefined) {
-      found = { key, node, members: new Set(), pods: 0 };
+      found = { key, node, members: new Set(), pods: 0, forgettable: this.forgettable(identity) };
       this.classes.set(key, found);
     }
     return found;
@@ -227,10 +230,10 @@ abstract class SummedView implements View {
     return found;
   }
 
-  /** Forgets, in a view that does, the classes of these that are left without terms. */
+  /** Forgets the forgettable classes of these that are left without terms. */
   private forgetIdle(classes: Iterable<Class>): void {
-    if (!this.forgetsIdleClasses()) return;
     for (const found of classes) {
+      if (!found.forgettable) continue;
       if (this.own.has(found.key) || this.sourcesOf.has(found.key) || this.targetsOf.has(found.key)) continue;
       if (this.classes.get(found.key) !== found) continue;
       this.classes.delete(found.key);
@@ -607,22 +610,46 @@ function emptyPatch(): Patch {
 /**
  * One namespace by identity: its identities, their peers elsewhere collapsed to their
  * namespaces, "any pod" and "outside". The terms drawn are those with an end in the namespace;
- * the events of the rest of the cluster pass it by.
+ * the events of the rest of the cluster pass it by. With a grouping of its workloads by a pod
+ * label, the identities of a closed group are drawn on the group's node (their terms summed by
+ * class there, never pair by pair), and those of an open group on their own nodes, marked with
+ * their group; every group has its node, summed from its members'.
  */
 export class NamespaceView extends SummedView {
+  /** The namespaces around this one drawn as nodes, by node id. */
+  private readonly namespaceOfNode = new Map<string, string>();
+  /** With a grouping: each own identity's node as last drawn, and the identities of each group, by group node id. */
+  private readonly memberNodes = new Map<string, ViewNode>();
+  private readonly groupMembers = new Map<string, Set<string>>();
+  private readonly groupOfMember = new Map<string, string>();
+  private readonly groupings: Groupings | undefined;
+
   constructor(
     state: ClusterState,
     readonly namespace: string,
+    workloads?: Grouping,
   ) {
     super(state);
+    this.groupings = workloads === undefined ? undefined : { workloads: { ...workloads, namespace } };
     this.build(state.identitiesIn(namespace));
   }
 
-  /** The namespaces around this one drawn as nodes, by node id. */
-  private readonly namespaceOfNode = new Map<string, string>();
+  /** The group node an own identity belongs to, and whether it is open; undefined without a grouping. */
+  private placeOf(identity: LiveIdentity): { id: string; open: boolean } | undefined {
+    const workloads = this.groupings?.workloads;
+    if (workloads === undefined) return undefined;
+    const value = labelValue(identity.labels, workloads.by);
+    return {
+      id: workloadGroupNodeId(this.namespace, workloads.by, value),
+      open: workloads.open.includes(value),
+    };
+  }
 
   protected nodeOf(identity: LiveIdentity): string {
-    if (identity.namespace === this.namespace) return identityNodeId(identity);
+    if (identity.namespace === this.namespace) {
+      const place = this.placeOf(identity);
+      return place === undefined || place.open ? identityNodeId(identity) : place.id;
+    }
     const id = namespaceNodeId(identity.namespace);
     this.namespaceOfNode.set(id, identity.namespace);
     return id;
@@ -632,13 +659,19 @@ export class NamespaceView extends SummedView {
     return source.namespace === this.namespace || destination.namespace === this.namespace;
   }
 
-  /** Each identity alone: the view draws its own on nodes of their own, and meets only some of the rest. */
+  /**
+   * Each identity alone, but for the identities of a closed group of this namespace: classed by
+   * what their terms depend on, so a group of thousands admitted to each other is one term.
+   */
   protected override classKey(identity: LiveIdentity, node: string): string {
+    if (identity.namespace === this.namespace && node !== identityNodeId(identity))
+      return super.classKey(identity, node);
     return `${node}\u0000${identity.key}`;
   }
 
-  protected override forgetsIdleClasses(): boolean {
-    return true;
+  /** The identities of other namespaces: the view meets only those its own identities reach. */
+  protected override forgettable(identity: LiveIdentity): boolean {
+    return identity.namespace !== this.namespace;
   }
 
   protected drawsOwn(identity: LiveIdentity): boolean {
@@ -658,7 +691,7 @@ export class NamespaceView extends SummedView {
 
   /**
    * The identities of the namespace the delta may have changed (recounted, renamed, marked; all of
-   * them when the namespace object itself changed), and the namespaces drawn around it.
+   * them when the namespace object itself changed), their groups, and the namespaces drawn around it.
    */
   protected refreshNodes(delta: Delta | undefined, recounted: ReadonlySet<string>, patch: Patch): void {
     const identities = new Set(recounted);
@@ -667,13 +700,33 @@ export class NamespaceView extends SummedView {
     const namespaces = new Set(delta?.namespaces ?? []);
     if (delta === undefined || delta.namespaceObjects.includes(this.namespace))
       for (const identity of this.state.identitiesIn(this.namespace)) identities.add(identity.key);
+    const groups = new Set<string>();
     for (const key of identities) {
       const identity = this.state.identity(key);
       const id = workloadNodeId(key);
-      if (identity === undefined) this.putNode(id, undefined, patch);
-      else if (identity.namespace === this.namespace)
-        this.putNode(id, identityNode(this.state, identity), patch);
-      else namespaces.add(identity.namespace);
+      if (identity !== undefined && identity.namespace !== this.namespace) {
+        namespaces.add(identity.namespace);
+        continue;
+      }
+      const node = identity === undefined ? undefined : identityNode(this.state, identity);
+      const place = identity === undefined ? undefined : this.placeOf(identity);
+      if (place === undefined) this.putNode(id, node, patch);
+      else this.putNode(id, place.open ? { ...node!, group: place.id } : undefined, patch);
+      if (this.groupings !== undefined) this.fileMember(key, node, place?.id, groups);
+    }
+    for (const group of groups) {
+      const members = this.groupMembers.get(group);
+      this.putNode(
+        group,
+        members === undefined
+          ? undefined
+          : groupNode(
+              group,
+              this.groupings!,
+              [...members].map((key) => this.memberNodes.get(key)!),
+            ),
+        patch,
+      );
     }
     for (const identity of delta?.identities.removed ?? []) namespaces.add(identity.namespace);
     for (const key of recounted) {
@@ -681,8 +734,31 @@ export class NamespaceView extends SummedView {
       if (identity !== undefined) namespaces.add(identity.namespace);
     }
     for (const namespace of namespaces) {
+      if (namespace === this.namespace) continue;
       const id = namespaceNodeId(namespace);
       if (this.isDrawnEnd(id)) this.putNode(id, namespaceNode(this.state, namespace), patch);
+    }
+  }
+
+  /** Files an own identity's node under its group (none: it is gone); the groups it touched are added to `groups`. */
+  private fileMember(
+    key: string,
+    node: ViewNode | undefined,
+    group: string | undefined,
+    groups: Set<string>,
+  ): void {
+    const before = this.groupOfMember.get(key);
+    if (before !== undefined) {
+      removeFrom(this.groupMembers, before, key);
+      this.groupOfMember.delete(key);
+      this.memberNodes.delete(key);
+      groups.add(before);
+    }
+    if (group !== undefined && node !== undefined) {
+      addTo(this.groupMembers, group, key);
+      this.groupOfMember.set(key, group);
+      this.memberNodes.set(key, node);
+      groups.add(group);
     }
   }
 
