@@ -89,6 +89,13 @@ export class GraphAdapter {
   private minSeverity: Severity | undefined;
   private selected: readonly string[] = [];
   private allEdges = false;
+  /**
+   * Every edge of the view, and each node's edges by id. Past EDGE_LIMIT only the edges of the
+   * selection are in the graph (unless all are asked for): tens of thousands of edges would be
+   * styled one by one though none of them is drawn.
+   */
+  private readonly edgeStore = new Map<string, ViewEdge>();
+  private readonly edgesAtNode = new Map<string, Set<string>>();
   private readonly positions: StableLayout;
   /** Port labels on every edge (printed pictures) instead of the selection's and the pointer's. */
   private allLabels = false;
@@ -132,6 +139,8 @@ export class GraphAdapter {
     // this, that element's port labels would stay, and be drawn into the next export.
     this.cy.container()?.addEventListener("mouseleave", this.leave);
     this.positions = new StableLayout(this.cy, view);
+    this.positions.edgesOfView = () =>
+      [...this.edgeStore.values()].map((edge) => ({ source: edge.source, target: edge.target }));
     // The worker's layout fits the whole view to the screen: a zoom to nodes asked while it computed is made again.
     this.positions.onShown = () => {
       const again = this.focusAgain;
@@ -204,11 +213,16 @@ export class GraphAdapter {
   }
 
   load(snapshot: ViewSnapshot): void {
+    this.edgeStore.clear();
+    this.edgesAtNode.clear();
+    for (const edge of snapshot.edges) this.storeEdge(edge);
     this.cy.batch(() => {
       this.cy.elements().remove();
       this.cy.add([
         ...snapshot.nodes.map(nodeElement),
-        ...snapshot.edges.map((edge): ElementDefinition => ({ group: "edges", data: edgeData(edge) })),
+        ...snapshot.edges
+          .filter((edge) => this.drawsEdge(edge))
+          .map((edge): ElementDefinition => ({ group: "edges", data: edgeData(edge) })),
       ]);
       this.refreshClasses();
       this.markTwoWay(this.cy.edges());
@@ -221,6 +235,12 @@ export class GraphAdapter {
 
   apply(patch: ViewPatch): void {
     const cy = this.cy;
+    const wasLimited = this.edgesLimited;
+    for (const id of patch.removeEdges) this.forgetEdge(id);
+    for (const edge of patch.putEdges) {
+      this.forgetEdge(edge.id);
+      this.storeEdge(edge);
+    }
     cy.batch(() => {
       // The reverse of a removed edge may be one-way now.
       const reverses = cy.collection();
@@ -257,17 +277,19 @@ export class GraphAdapter {
       }
       for (const edge of patch.putEdges) {
         const existing = cy.getElementById(edge.id);
-        if (existing.nonempty()) existing.data(edgeData(edge));
+        if (!this.drawsEdge(edge)) existing.remove();
+        else if (existing.nonempty()) existing.data(edgeData(edge));
         else if (cy.getElementById(edge.source).nonempty() && cy.getElementById(edge.target).nonempty())
           cy.add({ group: "edges", data: edgeData(edge) });
       }
+      // The view went past the limit, or came back under it: the edges in the graph follow.
+      if (wasLimited !== this.edgesLimited) this.syncEdges();
       this.positions.placeAdded(added);
       const touched = this.cy.collection();
       for (const node of patch.putNodes) touched.merge(cy.getElementById(node.id));
       this.refreshClasses(touched.nodes());
       const edges = this.cy.collection();
       for (const edge of patch.putEdges) edges.merge(cy.getElementById(edge.id));
-      this.applyLevelOfDetail(edges.edges());
       this.markTwoWay(edges.edges().union(reverses.filter((e) => e.inside())));
       this.fadeEdges(edges.edges().union(touched.nodes().connectedEdges()));
       this.labelEdges();
@@ -311,9 +333,9 @@ export class GraphAdapter {
   select(ids: readonly string[]): void {
     this.selected = ids;
     this.cy.batch(() => {
+      this.syncEdges();
       this.cy.elements().unselect();
       for (const id of ids) this.cy.getElementById(id).select();
-      this.applyLevelOfDetail();
       this.labelEdges();
     });
   }
@@ -400,29 +422,77 @@ export class GraphAdapter {
     });
   }
 
-  /** Big views draw only the edges of the selected nodes, unless asked for all: thousands of edges are unreadable and slow. */
-  private applyLevelOfDetail(edges = this.cy.edges()): void {
-    const limited = !this.allEdges && this.cy.edges().length > EDGE_LIMIT;
-    if (!limited) {
-      edges.removeClass("lod-hidden");
-      return;
-    }
-    edges.forEach((edge) => {
-      edge.toggleClass(
-        "lod-hidden",
-        !edge.selected() && !edge.source().selected() && !edge.target().selected(),
-      );
-    });
-  }
-
   /** Whether the view has more edges than are drawn at once. */
   get edgesLimited(): boolean {
-    return !this.allEdges && this.cy.edges().length > EDGE_LIMIT;
+    return !this.allEdges && this.edgeStore.size > EDGE_LIMIT;
+  }
+
+  /** Whether an edge is in the graph: every edge of a view within the limit, else those of the selection. */
+  private drawsEdge(edge: ViewEdge): boolean {
+    if (!this.edgesLimited) return true;
+    return (
+      this.selected.includes(edge.id) ||
+      this.selected.includes(edge.source) ||
+      this.selected.includes(edge.target)
+    );
+  }
+
+  private storeEdge(edge: ViewEdge): void {
+    this.edgeStore.set(edge.id, edge);
+    for (const end of [edge.source, edge.target]) {
+      let ids = this.edgesAtNode.get(end);
+      if (ids === undefined) {
+        ids = new Set();
+        this.edgesAtNode.set(end, ids);
+      }
+      ids.add(edge.id);
+    }
+  }
+
+  private forgetEdge(id: string): void {
+    const edge = this.edgeStore.get(id);
+    if (edge === undefined) return;
+    this.edgeStore.delete(id);
+    for (const end of [edge.source, edge.target]) {
+      const ids = this.edgesAtNode.get(end);
+      ids?.delete(id);
+      if (ids?.size === 0) this.edgesAtNode.delete(end);
+    }
+  }
+
+  /**
+   * Puts in the graph the edges it should hold (all of them, or the selection's past the limit)
+   * and takes out the others; within a batch.
+   */
+  private syncEdges(): void {
+    const wanted = new Set<string>();
+    if (!this.edgesLimited) for (const id of this.edgeStore.keys()) wanted.add(id);
+    else
+      for (const id of this.selected) {
+        if (this.edgeStore.has(id)) wanted.add(id);
+        for (const edge of this.edgesAtNode.get(id) ?? []) wanted.add(edge);
+      }
+    this.cy.edges().forEach((edge) => {
+      if (!wanted.has(edge.id())) edge.remove();
+    });
+    const added = this.cy.collection();
+    for (const id of wanted) {
+      if (this.cy.getElementById(id).nonempty()) continue;
+      const edge = this.edgeStore.get(id)!;
+      if (this.cy.getElementById(edge.source).empty() || this.cy.getElementById(edge.target).empty())
+        continue;
+      added.merge(this.cy.add({ group: "edges", data: edgeData(edge) }));
+    }
+    this.markTwoWay(added.edges());
+    this.fadeEdges(added.edges());
   }
 
   showAllEdges(all: boolean): void {
     this.allEdges = all;
-    this.cy.batch(() => this.applyLevelOfDetail());
+    this.cy.batch(() => {
+      this.syncEdges();
+      this.labelEdges();
+    });
   }
 
   private refreshClasses(nodes = this.cy.nodes()): void {

@@ -145,7 +145,6 @@ export function graphStyle(dark: boolean): StylesheetJson {
     { selector: `node.${CRITICAL_GLOW_CLASS}.faded`, style: { "underlay-opacity": glow.opacity * 0.15 } },
     { selector: ".match", style: { "border-color": "#2563eb", "border-width": 4 } },
     { selector: ".hidden", style: { display: "none" } },
-    { selector: "edge.lod-hidden", style: { display: "none" } },
     {
       selector: ":selected",
       style: {

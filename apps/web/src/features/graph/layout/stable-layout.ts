@@ -2,6 +2,7 @@ import type { Core, NodeCollection, NodePositionFunction, NodeSingular } from "c
 import { type LayoutCache, layoutCache } from "./cache";
 import {
   groupGrid,
+  type LayoutEdge,
   type LayoutInput,
   layOut,
   type Point,
@@ -53,7 +54,7 @@ function extentOf(height: number): number {
  * the group, the "any" and "outside" nodes and closed groups by kind). An opened group's frame is
  * not laid out: it is drawn around its namespaces wherever they are.
  */
-export function inputOf(cy: Core): LayoutInput {
+export function inputOf(cy: Core, edges?: readonly LayoutEdge[]): LayoutInput {
   return {
     nodes: present(cy)
       .filter((node) => !node.isParent())
@@ -68,7 +69,7 @@ export function inputOf(cy: Core): LayoutInput {
           ...(extent > 1 ? { extent } : {}),
         };
       }),
-    edges: cy.edges().map((edge) => ({ source: edge.source().id(), target: edge.target().id() })),
+    edges: edges ?? cy.edges().map((edge) => ({ source: edge.source().id(), target: edge.target().id() })),
   };
 }
 
@@ -88,6 +89,15 @@ export class StableLayout {
   /** `view` undefined: a picture drawn once (the report), laid out at once and not kept. */
   /** Called once the worker's positions are shown (fitted to the screen): a zoom asked meanwhile is made again. */
   onShown: (() => void) | undefined;
+  /**
+   * Every edge of the view, when the graph holds only some of them (past the edge limit): the
+   * layout places nodes by all of them, whichever are drawn.
+   */
+  edgesOfView: (() => readonly LayoutEdge[]) | undefined;
+
+  private input(): LayoutInput {
+    return inputOf(this.cy, this.edgesOfView?.());
+  }
 
   constructor(
     private readonly cy: Core,
@@ -102,7 +112,7 @@ export class StableLayout {
 
   /** Places a snapshot's nodes just added: from the cache, else on a grid until the worker answers. */
   placeSnapshot(): void {
-    const input = inputOf(this.cy);
+    const input = this.input();
     if (this.view === undefined) {
       this.show(layOut(input));
       mark(this.cy, "settled");
@@ -133,7 +143,7 @@ export class StableLayout {
     if (added.length === 0) return;
     const ids = new Set(added.map((node) => node.id()));
     const placed = positionsOf(present(this.cy).filter((node) => !ids.has(node.id())));
-    for (const [id, point] of placeNew(placed, inputOf(this.cy))) this.cy.getElementById(id).position(point);
+    for (const [id, point] of placeNew(placed, this.input())) this.cy.getElementById(id).position(point);
     // While the worker computes, positions are a grid's: what the worker answers is kept.
     if (this.run === undefined) this.save();
   }
@@ -141,7 +151,7 @@ export class StableLayout {
   /** A fresh layout of the view as it is now, in the worker; shown (and kept) when it comes. */
   relayout(): void {
     this.run?.cancel();
-    const input = inputOf(this.cy);
+    const input = this.input();
     if (this.view === undefined) {
       this.show(layOut(input));
       mark(this.cy, "settled");
@@ -155,7 +165,7 @@ export class StableLayout {
       if (this.destroyed || this.run !== run) return;
       this.run = undefined;
       // Nodes that came while the worker computed go beside their neighbours' new places.
-      const current = inputOf(this.cy);
+      const current = this.input();
       const kept = new Map<string, Point>();
       for (const node of current.nodes) {
         const point = positions.get(node.id);
