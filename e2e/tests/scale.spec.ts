@@ -11,6 +11,7 @@ import {
   NamespaceView,
   parseCluster,
 } from "../../packages/engine/src/index";
+import { monolithDeployment, monolithNamespace } from "../../packages/engine/src/testing/monolith";
 import type { ViewEdge } from "../../packages/shared/src/index";
 import { STILL_PORT } from "../servers";
 import { graphReady } from "./helpers";
@@ -26,42 +27,12 @@ const WORKLOADS = 80;
 const TIERS = 4;
 
 function manifests(): Record<string, unknown>[] {
-  const documents: Record<string, unknown>[] = [
-    { apiVersion: "v1", kind: "Namespace", metadata: { name: "monolith" } },
-    {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: { namespace: "monolith", name: "default-deny" },
-      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-    },
-    {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: { namespace: "monolith", name: "allow-same-namespace" },
-      spec: {
-        podSelector: {},
-        ingress: [{ from: [{ podSelector: {} }] }],
-        egress: [{ to: [{ podSelector: {} }] }],
-      },
-    },
+  return [
+    ...monolithNamespace("monolith"),
+    ...Array.from({ length: WORKLOADS }, (_, i) =>
+      monolithDeployment("monolith", `service-${i}`, { tier: `tier-${i % TIERS}` }),
+    ),
   ];
-  for (let i = 0; i < WORKLOADS; i++) {
-    const labels = { app: `service-${i}`, tier: `tier-${i % TIERS}` };
-    documents.push({
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: { namespace: "monolith", name: `service-${i}` },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: labels.app } },
-        template: {
-          metadata: { labels },
-          spec: { containers: [{ name: "main", image: `registry.example/service-${i}:1.0.0` }] },
-        },
-      },
-    });
-  }
-  return documents;
 }
 
 /** The engine's view of the namespace on the same objects, grouped as asked. */

@@ -4,6 +4,7 @@
 import type { Pod } from "../src/objects/model";
 import { parseCluster } from "../src/objects/parse";
 import { ClusterState } from "../src/state/cluster-state";
+import { monolithNamespace } from "../src/testing/monolith";
 import { NamespaceView, OverviewView } from "../src/views/views";
 import { SCALES, SyntheticWorld, scaleNamed } from "./synthetic";
 
@@ -147,25 +148,7 @@ for (let i = 0; i < 200; i++) {
 // allow the namespace): every pair of its workloads may connect. The overview sums them all on
 // one edge; timed from scratch and per new workload while it is watched.
 const monolithWorkloads = Math.round(cluster.pods.length / 30);
-const monolithDocuments: Record<string, unknown>[] = [
-  { apiVersion: "v1", kind: "Namespace", metadata: { name: "monolith" } },
-  {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: { namespace: "monolith", name: "default-deny" },
-    spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-  },
-  {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: { namespace: "monolith", name: "allow-same-namespace" },
-    spec: {
-      podSelector: {},
-      ingress: [{ from: [{ podSelector: {} }] }],
-      egress: [{ to: [{ podSelector: {} }] }],
-    },
-  },
-];
+const monolithDocuments = monolithNamespace("monolith");
 const monolithPod = (app: string, replica: number) => ({
   apiVersion: "v1",
   kind: "Pod",
