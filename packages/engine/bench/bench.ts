@@ -212,10 +212,12 @@ const result = {
   newIdentityP99Us: round(percentile(newIdentity, 99)),
   ownerlessPods: ownerlessCount,
   ownerlessMs: Math.round(ownerlessMs),
+  ownerlessEventP50Us: round(percentile(ownerlessEvents, 50)),
   ownerlessEventP99Us: round(percentile(ownerlessEvents, 99)),
   monolithWorkloads,
   monolithPairs,
   monolithOverviewMs: round(monolithOverviewMs),
+  monolithNewWorkloadP50Us: round(percentile(monolithEvents, 50)),
   monolithNewWorkloadP99Us: round(percentile(monolithEvents, 99)),
   heapBeforeRolloutsMB,
   rssBeforeRolloutsMB,
@@ -244,10 +246,10 @@ if (process.argv.includes("--json")) {
     `  rollouts       ${result.newIdentityEvents} new identities in ${result.rolloutEvents} events, ${withViews ? "overview watched" : "no views"}: from event to overview patch p50 ${result.newIdentityP50Us} µs, p99 ${result.newIdentityP99Us} µs`,
   );
   console.log(
-    `  ownerless      ${result.ownerlessPods} pods of one identity, nothing owning them, listed in ${result.ownerlessMs} ms; one more comes and goes p99 ${result.ownerlessEventP99Us} µs`,
+    `  ownerless      ${result.ownerlessPods} pods of one identity, nothing owning them, listed in ${result.ownerlessMs} ms; one more comes and goes p50 ${result.ownerlessEventP50Us} µs, p99 ${result.ownerlessEventP99Us} µs`,
   );
   console.log(
-    `  monolith       ${result.monolithWorkloads} workloads of one namespace all admitted to each other (${result.monolithPairs} pod pairs): overview in ${result.monolithOverviewMs} ms; a new workload to overview patch p99 ${result.monolithNewWorkloadP99Us} µs`,
+    `  monolith       ${result.monolithWorkloads} workloads of one namespace all admitted to each other (${result.monolithPairs} pod pairs): overview in ${result.monolithOverviewMs} ms; a new workload to overview patch p50 ${result.monolithNewWorkloadP50Us} µs, p99 ${result.monolithNewWorkloadP99Us} µs`,
   );
   console.log(
     `  memory         heap ${result.heapBeforeRolloutsMB} MB before the rollouts, ${result.heapUsedMB} MB after; rss ${result.rssBeforeRolloutsMB} MB before, ${result.rssMB} MB after`,
