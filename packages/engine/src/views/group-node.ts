@@ -1,6 +1,6 @@
 // The node of a group: namespaces sharing a namespace label's value, or a namespace's workloads
 // sharing a pod label's value, summed from its members' nodes.
-import { decodeNodeId, type Severity } from "@trustmap/shared";
+import { decodeNodeId, labelValue, type Severity, workloadGroupNodeId } from "@trustmap/shared";
 import { worse } from "../findings/catalog";
 import { groupLabel } from "./scoped";
 import type { ViewNode } from "./view";
@@ -16,6 +16,19 @@ export interface Grouping {
 export interface Groupings {
   readonly namespaces?: Grouping;
   readonly workloads?: Grouping & { readonly namespace: string };
+}
+
+/** Where a workload grouping puts a workload of its namespace: its group's node id, its value, whether the group is open. */
+export function workloadPlace(
+  workloads: Grouping & { readonly namespace: string },
+  labels: Readonly<Record<string, string>> | undefined,
+): { readonly id: string; readonly value: string | null; readonly open: boolean } {
+  const value = labelValue(labels, workloads.by);
+  return {
+    id: workloadGroupNodeId(workloads.namespace, workloads.by, value),
+    value,
+    open: workloads.open.includes(value),
+  };
 }
 
 /** A group's node: a group of namespaces or of a namespace's workloads, from its id and members. */

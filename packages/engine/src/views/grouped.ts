@@ -1,26 +1,20 @@
 // A view with its nodes grouped: its namespace nodes by a namespace label (team, tenant,
 // owner…), in the cluster by namespace or in one namespace's view with the namespaces around it;
-// and in a namespace's view, its own workloads by a pod label (app.kubernetes.io/part-of, tier…).
+// and in a namespace's view, its own workloads by a pod label (app.kubernetes.io/part-of, tier…),
+// which the namespace's view does itself (groupGraph defines both, from scratch).
 // A group drawn closed is one node that sums its members' pods and open pods, carries their worst
 // finding, and stands in for them at both ends of every edge; a group drawn open shows its
 // members, each marked with the group it belongs to. Kept up to date from the inner view's own
 // patches, so an event costs what it changes there plus the groups it touches.
 
-import {
-  decodeNodeId,
-  type GroupingList,
-  groupNodeId,
-  labelValue,
-  type WorkloadGroupingList,
-  workloadGroupNodeId,
-} from "@trustmap/shared";
+import { decodeNodeId, type GroupingList, groupNodeId, type WorkloadGroupingList } from "@trustmap/shared";
 import { PortSet } from "../netpol/ports";
 import type { Protocol } from "../objects/model";
 import { wirePorts } from "../report/report";
 import type { Delta } from "../state/changes";
 import type { ClusterState } from "../state/cluster-state";
 import { addTo, mapAt, removeFrom } from "../state/multimap";
-import { type Grouping, type Groupings, groupNode } from "./group-node";
+import { type Grouping, type Groupings, groupNode, workloadPlace } from "./group-node";
 import { groupValue, namespaceNodeId } from "./scoped";
 import {
   applyPatch,
@@ -57,14 +51,8 @@ function placeOf(
     const value = namespaceValue(node.namespace, namespaces.by);
     return { id: groupNodeId(namespaces.by, value), value, open: namespaces.open.includes(value) };
   }
-  if (node.kind === "identity" && workloads !== undefined && node.namespace === workloads.namespace) {
-    const value = labelValue(node.labels, workloads.by);
-    return {
-      id: workloadGroupNodeId(workloads.namespace, workloads.by, value),
-      value,
-      open: workloads.open.includes(value),
-    };
-  }
+  if (node.kind === "identity" && workloads !== undefined && node.namespace === workloads.namespace)
+    return workloadPlace(workloads, node.labels);
   return undefined;
 }
 
@@ -256,7 +244,7 @@ export class GroupedView implements View {
    */
   constructor(
     private readonly state: ClusterState,
-    private readonly groupings: Groupings,
+    private readonly groupings: Pick<Groupings, "namespaces">,
     inner: Pick<View, "snapshot" | "update"> = new OverviewView(state),
   ) {
     this.inner = inner;

@@ -1,4 +1,4 @@
-import { labelValue, workloadGroupNodeId, workloadNodeId } from "@trustmap/shared";
+import { workloadNodeId } from "@trustmap/shared";
 import { PortSet } from "../netpol/ports";
 import { wirePorts } from "../report/report";
 import type { Delta } from "../state/changes";
@@ -6,7 +6,7 @@ import type { ClusterState } from "../state/cluster-state";
 import { addTo, mapAt, removeFrom } from "../state/multimap";
 import type { LiveIdentity } from "../state/netpol-index";
 import { acceptsAny, explicitSources, explicitTargets, outsidePorts, sendsToAny } from "./graph";
-import { type Grouping, type Groupings, groupNode } from "./group-node";
+import { type Grouping, type Groupings, groupNode, workloadPlace } from "./group-node";
 import { identityNode, identityNodeId, namespaceNode, namespaceNodeId, workloadGraph } from "./scoped";
 import {
   ANY_POD,
@@ -637,12 +637,7 @@ export class NamespaceView extends SummedView {
   /** The group node an own identity belongs to, and whether it is open; undefined without a grouping. */
   private placeOf(identity: LiveIdentity): { id: string; open: boolean } | undefined {
     const workloads = this.groupings?.workloads;
-    if (workloads === undefined) return undefined;
-    const value = labelValue(identity.labels, workloads.by);
-    return {
-      id: workloadGroupNodeId(this.namespace, workloads.by, value),
-      open: workloads.open.includes(value),
-    };
+    return workloads === undefined ? undefined : workloadPlace(workloads, identity.labels);
   }
 
   protected nodeOf(identity: LiveIdentity): string {
