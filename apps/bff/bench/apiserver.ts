@@ -11,6 +11,7 @@ import { request as httpsRequest, type RequestOptions } from "node:https";
 import { createServer } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { SyntheticWorld } from "@trustmap/engine/synthetic-world";
+import { LIST_PAGE_SIZE } from "../src/sources/kubernetes";
 import { startControlPlane } from "../src/testing/control-plane";
 import { StreamClient } from "../src/testing/sse-client";
 import { arg, scaleArg } from "./args";
@@ -34,7 +35,8 @@ const runCount = Math.max(1, Number(arg("runs") ?? 3));
 /** Writes CPU profiles of the BFF's threads into this folder (node --cpu-prof). */
 const profileDir = arg("profile");
 const CONCURRENCY = 32;
-const LIST_PAGE = 500;
+/** The floor lists in pages of the size Trustmap lists in. */
+const LIST_PAGE = LIST_PAGE_SIZE;
 
 function stats(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);

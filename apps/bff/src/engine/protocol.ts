@@ -43,7 +43,8 @@ export type QueryMessage<N extends QueryName = QueryName> = {
 }[N];
 
 export type ToWorker =
-  | { readonly type: "events"; readonly events: readonly WatchEvent[] }
+  /** Events as the text of a JSON array of WatchEvents (a source's EventBatch), `count` of them. */
+  | { readonly type: "events"; readonly count: number; readonly json: string }
   | { readonly type: "watch"; readonly key: string; readonly ref: ViewRef }
   | { readonly type: "unwatch"; readonly key: string }
   /** The source has listed these kinds once: the events sent so far hold all their objects. */

@@ -16,7 +16,7 @@ import type {
   ToWorker,
 } from "../engine/protocol";
 import { startEngineWorker } from "../engine/start";
-import type { ClusterSource, SourceSink } from "../sources/source";
+import type { ClusterSource, EventBatch, SourceSink } from "../sources/source";
 import { LiveView } from "./views";
 
 /** What a stream connection hears from the live cluster. */
@@ -121,10 +121,10 @@ export class LiveCluster implements SourceSink {
 
   // SourceSink
 
-  events(events: readonly WatchEvent[]): void {
-    if (events.length === 0) return;
-    this.sent += events.length;
-    this.post({ type: "events", events });
+  events(batch: EventBatch): void {
+    if (batch.count === 0) return;
+    this.sent += batch.count;
+    this.post({ type: "events", count: batch.count, json: batch.json });
   }
 
   listed(kinds: readonly Kind[]): void {

@@ -1,7 +1,7 @@
 import type { InputError, WatchEvent } from "@trustmap/engine";
 import type { SourceInfo } from "@trustmap/shared";
 import { DemoCompany } from "./demo/company";
-import type { ClusterSource, SourceSink } from "./source";
+import { batchOf, type ClusterSource, type SourceSink } from "./source";
 
 export interface DemoOptions {
   /** The same seed gives the same company and the same sequence of changes. Default 1. */
@@ -57,7 +57,7 @@ export class DemoSource implements ClusterSource {
     this.sendProblems();
     // About a thousand objects: sent at once, the engine takes them in a few milliseconds.
     const events = this.company.snapshot();
-    for (let i = 0; i < events.length; i += CHUNK) sink.events(events.slice(i, i + CHUNK));
+    for (let i = 0; i < events.length; i += CHUNK) sink.events(batchOf(events.slice(i, i + CHUNK)));
     sink.status({ state: "connected", since: new Date().toISOString() });
     if (this.intervalMs > 0) {
       this.timer = setInterval(() => this.tick(), this.intervalMs);
@@ -81,7 +81,7 @@ export class DemoSource implements ClusterSource {
   tick(): readonly WatchEvent[] {
     const events = this.company.tick();
     this.sendProblems();
-    if (events.length > 0) this.sink?.events(events);
+    if (events.length > 0) this.sink?.events(batchOf(events));
     return events;
   }
 

@@ -6,7 +6,7 @@ import type { SourceInfo, SourceStatus } from "@trustmap/shared";
 import { FILES_WORKER } from "../paths";
 import type { FolderRead, FolderResult } from "./files/folder";
 import type { ReadAnswer, ReaderData, ReadRequest } from "./files/protocol";
-import type { ClusterSource, SourceSink } from "./source";
+import { batchOfTexts, type ClusterSource, type SourceSink } from "./source";
 
 export interface FilesOptions {
   /** How long file events settle before the folder is read again (ms). */
@@ -112,7 +112,8 @@ export class FilesSource implements ClusterSource {
       return;
     }
     this.lastRead = new Date().toISOString();
-    for (let i = 0; i < result.events.length; i += 500) sink.events(result.events.slice(i, i + 500));
+    for (let i = 0; i < result.events.length; i += 500)
+      sink.events(batchOfTexts(result.events.slice(i, i + 500)));
     sink.replaceProblems(result.problems);
     if (result.problems.length === 0) this.status("connected");
     else this.status("degraded", degradedMessage(result));

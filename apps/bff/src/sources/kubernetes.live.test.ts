@@ -6,6 +6,7 @@ import { type RunningServer, startServer } from "../server";
 import { type ControlPlane, startControlPlane } from "../testing/control-plane";
 import { StreamClient } from "../testing/sse-client";
 import { createKubernetesSource, type KubernetesSource } from "./kubernetes";
+import { eventsOf } from "./source";
 
 // The BFF against a real kube-apiserver: objects made through the API reach the browsers' views,
 // and after the apiserver dies, etcd is compacted (watches get 410 Gone) and connections drop,
@@ -47,7 +48,7 @@ async function freshViews(): Promise<Map<string, { nodes: ViewNode[]; edges: Vie
   const state = new ClusterState();
   await new Promise<void>((resolve, reject) => {
     created.source.start({
-      events: (events: readonly WatchEvent[]) => state.applyAll(events),
+      events: (batch) => state.applyAll(eventsOf(batch)),
       status: (status) => {
         if (status.state === "connected") resolve();
         if (status.state === "failed") reject(new Error(status.message));

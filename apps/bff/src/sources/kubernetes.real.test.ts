@@ -8,7 +8,7 @@ import {
   startControlPlane,
 } from "../testing/control-plane";
 import { createKubernetesSource, type KubernetesSource } from "./kubernetes";
-import type { SourceSink } from "./source";
+import { type EventBatch, eventsOf, type SourceSink } from "./source";
 
 // Smoke test against a real kube-apiserver + etcd (+ kube-controller-manager), built from the Go
 // module proxy by `node scripts/control-plane.mjs build`. It never skips: without the binaries it
@@ -19,8 +19,8 @@ class RecordingSink implements SourceSink {
   readonly received: WatchEvent[] = [];
   readonly statuses: SourceStatus[] = [];
   readonly problemList: InputError[] = [];
-  events(events: readonly WatchEvent[]): void {
-    this.received.push(...events);
+  events(batch: EventBatch): void {
+    this.received.push(...eventsOf(batch));
   }
   status(status: SourceStatus): void {
     this.statuses.push(status);

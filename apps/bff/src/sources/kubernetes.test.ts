@@ -14,7 +14,7 @@ import { RESOURCES } from "./kube/resources";
 import { Backoff } from "./kube/timing";
 import { createKubernetesSource, type KubernetesSource, type KubernetesSourceOptions } from "./kubernetes";
 import { FakeApiServer, type RawObject, sendStatus, TOKEN, writeKubeconfig } from "./kubernetes-fake-api";
-import type { SourceSink } from "./source";
+import { type EventBatch, eventsOf, type SourceSink } from "./source";
 
 const path = (kind: Kind): string => RESOURCES.find((resource) => resource.kind === kind)?.path ?? "";
 const NAMESPACES = path("Namespace");
@@ -82,8 +82,9 @@ class RecordingSink implements SourceSink {
   readonly violations: string[] = [];
   private readonly held = new Map<Kind, Map<string, KindObjects[Kind]>>();
 
-  events(events: readonly WatchEvent[]): void {
-    this.batches.push([...events]);
+  events(batch: EventBatch): void {
+    const events = eventsOf(batch);
+    this.batches.push(events);
     for (const event of events) this.apply(event);
   }
 
@@ -351,7 +352,7 @@ describe("KubernetesSource: the first sync", () => {
     const seenAt: number[] = [];
     const events = sink.events.bind(sink);
     sink.events = (batch) => {
-      if (batch[0]?.kind === "Pod") seenAt.push(ticks);
+      if (eventsOf(batch)[0]?.kind === "Pod") seenAt.push(ticks);
       events(batch);
     };
     await connected(harness);

@@ -1,6 +1,6 @@
 import { type KindObjects, parseLiveObject } from "@trustmap/engine";
 import { describe, expect, it } from "vitest";
-import { KindMirror, noChanges } from "./mirror";
+import { eventsOfTexts, KindMirror, noChanges } from "./mirror";
 
 type Role = KindObjects["ClusterRole"];
 
@@ -21,7 +21,7 @@ function picture(mirror: KindMirror, objects: Role[]): string[] {
   const changes = noChanges();
   mirror.picture(objects, changes);
   expect(changes.problems).toEqual([]);
-  return changes.events.map((event) =>
+  return eventsOfTexts(changes.events).map((event) =>
     event.type === "RELIST" ? "RELIST" : `${event.type} ${(event.object as Role).name}`,
   );
 }
@@ -53,7 +53,9 @@ describe("the object mirror's whole picture", () => {
     picture(mirror, [role("a", ["list"])]);
     const changes = noChanges();
     mirror.picture([], changes);
-    expect(changes.events).toEqual([{ type: "DELETED", kind: "ClusterRole", object: role("a", ["list"]) }]);
+    expect(eventsOfTexts(changes.events)).toEqual([
+      { type: "DELETED", kind: "ClusterRole", object: role("a", ["list"]) },
+    ]);
     expect(mirror.size).toBe(0);
   });
 });

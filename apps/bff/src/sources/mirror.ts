@@ -12,7 +12,8 @@ type KindObject = KindObjects[Kind];
 
 /** What one step of reading has for the sink. */
 export interface Changes {
-  readonly events: WatchEvent[];
+  /** Each event as the JSON text of a WatchEvent (see EventBatch: it crosses threads as text). */
+  readonly events: string[];
   readonly problems: InputError[];
 }
 
@@ -21,13 +22,16 @@ export function noChanges(): Changes {
 }
 
 /**
- * What the sink holds of one kind: the trimmed objects last sent, by the engine's objectKey. Every
- * object read (from a cluster, a folder of manifests or the demo) is compared with it, so that
- * only true differences go out, and a relist or a fresh read of every file becomes the ADDED,
- * MODIFIED and DELETED events that turn the old picture into the new. The raw JSON is never kept.
+ * What the sink holds of one kind: the trimmed objects last sent, by the engine's objectKey, each
+ * as its JSON text. Every object read (from a cluster, a folder of manifests or the demo) is
+ * compared with it, so that only true differences go out, and a relist or a fresh read of every
+ * file becomes the ADDED, MODIFIED and DELETED events that turn the old picture into the new.
+ * The raw JSON is never kept. Text rather than objects: one flat string per object costs the
+ * garbage collector nothing to trace on a cluster of 100,000 objects, it is what the comparison
+ * needs, and the events are written from it.
  */
 export class KindMirror {
-  private readonly sent = new Map<string, KindObject>();
+  private readonly sent = new Map<string, string>();
 
   constructor(readonly kind: Kind) {}
 
@@ -37,7 +41,7 @@ export class KindMirror {
 
   /** The objects held, in the order they first came. */
   objects(): KindObject[] {
-    return [...this.sent.values()];
+    return [...this.sent.values()].map((json) => JSON.parse(json) as KindObject);
   }
 
   /**
@@ -98,16 +102,12 @@ export class KindMirror {
   /** Holds an object the engine has read, under its objectKey: an event only when it differs. */
   put(key: string, object: KindObject, changes: Changes): void {
     const previous = this.sent.get(key);
-    if (previous === undefined) {
-      this.sent.set(key, object);
-      changes.events.push(change("ADDED", this.kind, object));
-      return;
-    }
+    const json = JSON.stringify(object);
     // Trimmed objects are built field by field in a fixed order and the API server writes maps
     // with sorted keys, so equal objects give equal JSON: status churn of a pod stops here.
-    if (JSON.stringify(previous) === JSON.stringify(object)) return;
-    this.sent.set(key, object);
-    changes.events.push(change("MODIFIED", this.kind, object));
+    if (previous === json) return;
+    this.sent.set(key, json);
+    changes.events.push(eventText(previous === undefined ? "ADDED" : "MODIFIED", this.kind, json));
   }
 
   /** Takes the object held under the key out of the picture, if there is one. */
@@ -116,14 +116,16 @@ export class KindMirror {
     const previous = this.sent.get(key);
     if (previous === undefined) return;
     this.sent.delete(key);
-    changes.events.push(change("DELETED", this.kind, previous));
+    changes.events.push(eventText("DELETED", this.kind, previous));
   }
 }
 
-/**
- * TypeScript cannot tie `object` to `kind` through the union; parseLiveObject read the object as
- * this kind, so the pair is right.
- */
-function change(type: "ADDED" | "MODIFIED" | "DELETED", kind: Kind, object: KindObject): WatchEvent {
-  return { type, kind, object } as WatchEvent;
+/** The JSON text of a WatchEvent whose object is already written (`object`: its JSON). */
+function eventText(type: "ADDED" | "MODIFIED" | "DELETED", kind: Kind, object: string): string {
+  return `{"type":"${type}","kind":"${kind}","object":${object}}`;
+}
+
+/** A mirror's events as objects again (for whatever reads them on this side of the engine). */
+export function eventsOfTexts(texts: readonly string[]): WatchEvent[] {
+  return texts.map((text) => JSON.parse(text) as WatchEvent);
 }

@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../testing/control-plane";
 import { createKubernetesSource } from "./kubernetes";
-import type { SourceSink } from "./source";
+import { type EventBatch, eventsOf, type SourceSink } from "./source";
 
 // RBAC truth: on random roles, cluster roles (aggregated ones too) and bindings applied to a real
 // kube-apiserver, every answer Trustmap gives for a service account agrees with the apiserver's
@@ -106,7 +106,7 @@ async function readCluster(kubeconfigPath: string): Promise<ClusterState> {
   const state = new ClusterState();
   await new Promise<void>((resolve, reject) => {
     const sink: SourceSink = {
-      events: (events: readonly WatchEvent[]) => state.applyAll(events),
+      events: (batch) => state.applyAll(eventsOf(batch)),
       status: (status) => {
         if (status.state === "connected") resolve();
         if (status.state === "failed") reject(new Error(status.message));

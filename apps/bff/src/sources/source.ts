@@ -2,6 +2,32 @@ import type { InputError, Kind, WatchEvent } from "@trustmap/engine";
 import type { SourceInfo, SourceStatus } from "@trustmap/shared";
 
 /**
+ * Watch events as the text of one JSON array of `WatchEvent`s. This is the form in which they
+ * cross to the engine's thread: one flat string is copied and read there by one JSON.parse, where a
+ * structured clone would walk every object on both sides. The sources' mirrors keep each object's
+ * JSON for comparison, so an event already written once is not written again.
+ */
+export interface EventBatch {
+  readonly count: number;
+  readonly json: string;
+}
+
+/** Events as objects, made into a batch (sources that keep no mirror: the synthetic cluster, tests). */
+export function batchOf(events: readonly WatchEvent[]): EventBatch {
+  return { count: events.length, json: JSON.stringify(events) };
+}
+
+/** Events each already written as JSON text (a mirror's), made into one batch. */
+export function batchOfTexts(texts: readonly string[]): EventBatch {
+  return { count: texts.length, json: `[${texts.join(",")}]` };
+}
+
+/** The events of a batch, as objects again. */
+export function eventsOf(batch: EventBatch): WatchEvent[] {
+  return JSON.parse(batch.json) as WatchEvent[];
+}
+
+/**
  * Where the BFF's picture of a cluster comes from: a Kubernetes API server, the embedded demo
  * company, or a directory of manifests. A source only reads; it turns what it reads into the
  * engine's trimmed objects and hands them over as watch events, in order.
@@ -20,7 +46,7 @@ export interface SourceSink {
    * relist it compares the new list with what it sent before and sends what was added, modified or
    * deleted. Large lists arrive in several calls, with the event loop free in between.
    */
-  events(events: readonly WatchEvent[]): void;
+  events(batch: EventBatch): void;
   /**
    * A source that lists in turns says when the first lists of some kinds are all in (after their
    * events): the engine settles what it has of them while the other lists go on.

@@ -1,7 +1,7 @@
 import type { WatchEvent } from "@trustmap/engine";
 import { SCALES, SyntheticWorld, scaleNamed } from "@trustmap/engine/synthetic-world";
 import type { SourceInfo } from "@trustmap/shared";
-import type { ClusterSource, SourceSink } from "./source";
+import { batchOf, type ClusterSource, type SourceSink } from "./source";
 
 /**
  * A synthetic cluster at one of the benchmark scales (S, M, L, XL, or one of them with a
@@ -47,13 +47,13 @@ export class SyntheticSource implements ClusterSource {
     }
     // Chunks of 500 with the event loop free in between, as the Kubernetes source sends a large list.
     for (let i = 0; i < added.length && !this.stopped; i += 500) {
-      sink.events(added.slice(i, i + 500));
+      sink.events(batchOf(added.slice(i, i + 500)));
       await new Promise((resolve) => setImmediate(resolve));
     }
     if (this.stopped) return;
     sink.status({ state: "connected", since: new Date().toISOString() });
     if (this.intervalMs > 0) {
-      this.timer = setInterval(() => sink.events(this.world.churn().events), this.intervalMs);
+      this.timer = setInterval(() => sink.events(batchOf(this.world.churn().events)), this.intervalMs);
       this.timer.unref();
     }
   }

@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../log";
 import { type RunningServer, startServer } from "../server";
 import { DemoSource } from "../sources/demo";
-import type { ClusterSource, SourceSink } from "../sources/source";
+import { type ClusterSource, eventsOf, type SourceSink } from "../sources/source";
 import { ScriptedSource } from "../testing/scripted";
 import { StreamClient } from "../testing/sse-client";
 
@@ -132,9 +132,9 @@ class Tee implements ClusterSource {
 
   start(sink: SourceSink): void {
     this.inner.start({
-      events: (events) => {
-        this.state.applyAll(events);
-        sink.events(events);
+      events: (batch) => {
+        this.state.applyAll(eventsOf(batch));
+        sink.events(batch);
       },
       status: (status) => sink.status(status),
       problems: (problems) => sink.problems(problems),

@@ -1,6 +1,6 @@
 import type { Kind, WatchEvent } from "@trustmap/engine";
 import type { SourceInfo, SourceStatus } from "@trustmap/shared";
-import type { ClusterSource, SourceSink } from "../sources/source";
+import { batchOf, type ClusterSource, type SourceSink } from "../sources/source";
 
 /** A source whose events and connection states come from the test that drives it. */
 export class ScriptedSource implements ClusterSource {
@@ -21,7 +21,7 @@ export class ScriptedSource implements ClusterSource {
 
   push(events: readonly WatchEvent[]): void {
     if (this.sink === undefined) throw new Error("the scripted source is not started");
-    this.sink.events(events);
+    this.sink.events(batchOf(events));
   }
 
   /** Says that the first lists of these kinds are in, as a source listing in turns does. */

@@ -1,6 +1,6 @@
 import { type InputError, type Kind, objectKey, parseLiveObject, type WatchEvent } from "@trustmap/engine";
 import { rawKey } from "../kube/raw";
-import { KindMirror, noChanges } from "../mirror";
+import { eventsOfTexts, KindMirror, noChanges } from "../mirror";
 import type { Manifest } from "./manifest";
 
 /** The order of a fresh watch's lists: what pods refer to comes before the pods. */
@@ -51,13 +51,13 @@ export class Picture {
     }
     const changes = noChanges();
     this.mirror(kind).put(objectKey(kind, parsed.object), parsed.object, changes);
-    return changes.events[0];
+    return eventsOfTexts(changes.events)[0];
   }
 
   remove(kind: Kind, ref: { readonly namespace?: string; readonly name: string }): WatchEvent | undefined {
     const changes = noChanges();
     this.mirror(kind).forget(rawKey(kind, { metadata: ref }), changes);
-    return changes.events[0];
+    return eventsOfTexts(changes.events)[0];
   }
 
   removeManifest(manifest: Manifest): WatchEvent | undefined {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { eventsOfTexts } from "../mirror";
 import { type FolderRead, FolderReader } from "./folder";
 
 const ROLE = (name: string) =>
@@ -14,7 +15,7 @@ function read(reader: FolderReader): FolderRead {
 }
 
 function summary(result: FolderRead): string[] {
-  return result.events.map((event) =>
+  return eventsOfTexts(result.events).map((event) =>
     event.type === "RELIST" ? "RELIST" : `${event.type} ${(event.object as { name: string }).name}`,
   );
 }

@@ -19,8 +19,8 @@ export interface FolderRead {
   readonly type: "read";
   /** The folder's inode: a folder removed and made again is a new one, to be watched anew. */
   readonly inode: number;
-  /** The true differences from the objects sent before (ADDED, MODIFIED, DELETED). */
-  readonly events: WatchEvent[];
+  /** The true differences from the objects sent before (ADDED, MODIFIED, DELETED), each as JSON text. */
+  readonly events: string[];
   /** Every problem of the folder now, each naming the file (and the object and field, when known). */
   readonly problems: InputError[];
   /** The files with a problem, in name order. */
@@ -146,7 +146,7 @@ export class FolderReader {
   }
 
   /** ADDED, MODIFIED and DELETED events from what was sent before to this cluster. */
-  private differences(cluster: Cluster): WatchEvent[] {
+  private differences(cluster: Cluster): string[] {
     const changes = noChanges();
     for (const relist of initialEvents(cluster)) {
       if (relist.type !== "RELIST") continue;

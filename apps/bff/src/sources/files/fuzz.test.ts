@@ -8,6 +8,7 @@ import path from "node:path";
 import { corpus, makeCase } from "@trustmap/cli/testing/mutations";
 import { objectKey } from "@trustmap/engine";
 import { afterAll, describe, expect, it } from "vitest";
+import { eventsOfTexts } from "../mirror";
 import { FolderReader } from "./folder";
 
 const CASES = Math.ceil(Number(process.env.TRUSTMAP_FUZZ_CASES ?? 2000) / 4);
@@ -36,7 +37,7 @@ describe("the files source on mutated manifests", () => {
       writeFileSync(path.join(dir, "case.yaml"), c.bytes);
       const result = reader.read();
       if (result.type !== "read") throw new Error(`${where}: the folder was not read: ${result.message}`);
-      for (const event of result.events) {
+      for (const event of eventsOfTexts(result.events)) {
         if (event.type === "RELIST") throw new Error(`${where}: a relist from the folder reader`);
         const key = `${event.kind} ${objectKey(event.kind, event.object as never)}`;
         if (event.type === "DELETED") expect(picture.delete(key), `${where}: deleted ${key}`).toBe(true);

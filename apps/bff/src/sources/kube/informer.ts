@@ -1,5 +1,5 @@
 import { type Changes, KindMirror, noChanges } from "../mirror";
-import type { SourceSink } from "../source";
+import { batchOfTexts, type SourceSink } from "../source";
 import { ProtocolError, type Recovery, recoveryFor, type Verb } from "./failures";
 import { ApiStatusError, type Connection, get, parseStatus, RequestSession } from "./http";
 import { LineSplitter } from "./lines";
@@ -255,7 +255,7 @@ export class Informer {
     for (let start = 0; start < changes.events.length; start += MAX_BATCH) {
       if (start > 0) await yieldToEventLoop();
       if (signal.aborted) return;
-      sink.events(changes.events.slice(start, start + MAX_BATCH));
+      sink.events(batchOfTexts(changes.events.slice(start, start + MAX_BATCH)));
     }
   }
 }
