@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Cluster } from "../objects/model";
+import type { Cluster, Pod } from "../objects/model";
 import { parseCluster } from "../objects/parse";
 import { ClusterState } from "../state/cluster-state";
 import { command, networkCluster } from "../testing/arbitraries";
 import { eventsOf } from "../testing/events";
 import { RUNS } from "../testing/runs";
 import { identityKey } from "./identity";
-import { groupNames, summarize } from "./names";
+import { groupNames, IdentityNames, type Nameable, summarize } from "./names";
 
 type Json = Record<string, unknown>;
 
@@ -167,5 +167,71 @@ describe("identity names", () => {
       { key: "b", labels: { app: "y" } },
     ]);
     expect(names.get("a")).toBe("shop/web app=x\\x01");
+  });
+});
+
+/** A pod of `owner` in namespace shop: all that naming reads of a pod is its owner. */
+function podOf(owner: string): Pod {
+  const name = `${owner}-pod`;
+  return {
+    namespace: "shop",
+    name,
+    labels: {},
+    ports: [],
+    serviceAccountName: "default",
+    security: { hostNetwork: false, hostPID: false, hostIPC: false, hostPathVolumes: [], containers: [] },
+    source: { kind: "Pod", namespace: "shop", name },
+    owner: { kind: "Deployment", namespace: "shop", name: owner },
+  };
+}
+
+describe("identity names when the fingerprints of different owners collide", () => {
+  it("keep identities of different owners in different groups, named as when the fingerprints differ", () => {
+    const change = fc.record({
+      identity: fc.integer({ min: 0, max: 3 }),
+      owner: fc.constantFrom("api", "web", "db", "cache"),
+      add: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(change, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 10 }),
+        (flushes) => {
+          // Every set of owners of one size has the same fingerprint here.
+          const colliding = new IdentityNames<Nameable>(() => [0, 0]);
+          const apart = new IdentityNames<Nameable>();
+          const identities = () =>
+            [0, 1, 2, 3].map((i) => ({
+              key: `id${i}`,
+              namespace: "shop",
+              labels: { version: `v${i}` },
+              name: "",
+            }));
+          const inColliding = identities();
+          const inApart = identities();
+          const pods = new Map<string, number>();
+          for (const changes of flushes) {
+            for (const { identity, owner, add } of changes) {
+              const key = `${identity} ${owner}`;
+              const count = pods.get(key) ?? 0;
+              if (!add && count === 0) continue;
+              pods.set(key, count + (add ? 1 : -1));
+              for (const [names, held] of [
+                [colliding, inColliding],
+                [apart, inApart],
+              ] as const) {
+                if (add) names.podAdded(held[identity]!, podOf(owner));
+                else names.podRemoved(held[identity]!, podOf(owner));
+              }
+            }
+            colliding.flush(new Set());
+            apart.flush(new Set());
+            expect(inColliding.map((identity) => identity.name)).toEqual(
+              inApart.map((identity) => identity.name),
+            );
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 });

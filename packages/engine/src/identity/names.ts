@@ -154,8 +154,11 @@ function ownerOf(pod: Pod): string {
   return pod.owner.name;
 }
 
+/** Two 32-bit hashes of an owner's name, summed into the fingerprint of a set of owners. */
+export type OwnerHashes = (owner: string) => readonly [number, number];
+
 /** Two independent 32-bit hashes of a string (FNV-1a with two bases and primes). */
-function hashes(text: string): [number, number] {
+function defaultHashes(text: string): [number, number] {
   let a = 0x811c9dc5;
   let b = 0x01000193;
   for (let i = 0; i < text.length; i++) {
@@ -176,6 +179,8 @@ class Owners {
   private sumA = 0;
   private sumB = 0;
 
+  constructor(private readonly hashes: OwnerHashes) {}
+
   /** Adds (by 1) or removes (by -1) a pod of an owner; true when the set of owners changed. */
   count(owner: string, by: 1 | -1): boolean {
     const before = this.counts.get(owner) ?? 0;
@@ -184,7 +189,7 @@ class Owners {
     if (after === 0) this.counts.delete(owner);
     else this.counts.set(owner, after);
     if (before !== 0 && after !== 0) return false;
-    const [a, b] = hashes(owner);
+    const [a, b] = this.hashes(owner);
     this.sumA = (this.sumA + by * a) >>> 0;
     this.sumB = (this.sumB + by * b) >>> 0;
     return true;
@@ -237,11 +242,14 @@ export class IdentityNames<I extends Nameable> {
   /** Identities whose set of owners changed since the last flush. */
   private readonly dirty = new Set<I>();
 
+  /** `hashes` other than the default only to make fingerprints collide in tests. */
+  constructor(private readonly hashes: OwnerHashes = defaultHashes) {}
+
   /** Files a pod's owner. */
   podAdded(identity: I, pod: Pod): void {
     let owners = this.owners.get(identity);
     if (owners === undefined) {
-      owners = new Owners();
+      owners = new Owners(this.hashes);
       this.owners.set(identity, owners);
     }
     if (owners.count(ownerOf(pod), 1)) this.dirty.add(identity);
