@@ -50,6 +50,22 @@ async function openNode(page: Page, id: string): Promise<void> {
 }
 
 /** The view the page's URL names. */
+/** The nodes outside an opened group whose shapes are drawn inside its frame (none, laid out right). */
+function drawnInFrame(page: Page, group: string): Promise<string[]> {
+  return page.evaluate((id) => {
+    const cy = (window as unknown as { trustmapGraph: { cy: Core } }).trustmapGraph.cy;
+    const frame = cy.getElementById(id).boundingBox({});
+    return cy
+      .nodes()
+      .filter((node) => !node.isParent() && node.parent().length === 0)
+      .filter((node) => {
+        const box = node.boundingBox({ includeLabels: false });
+        return box.x1 < frame.x2 && box.x2 > frame.x1 && box.y1 < frame.y2 && box.y2 > frame.y1;
+      })
+      .map((node) => node.id());
+  }, group);
+}
+
 function viewOf(page: Page): string | null {
   return new URL(page.url()).searchParams.get("view");
 }
@@ -109,6 +125,7 @@ test("the cluster grouped by team is the engine's grouping; a group opens in pla
     );
   });
   expect(parents).toEqual(["grp:team=payments", "grp:team=payments", "grp:team=payments"]);
+  expect(await drawnInFrame(page, "grp:team=payments")).toEqual([]);
 
   // Its panel says what it sums up and closes it again.
   await page.goto(
@@ -150,6 +167,7 @@ test("a namespace opened from the grouped cluster draws the namespaces around it
   await expect
     .poll(() => drawn(page))
     .toEqual({ nodes: [...opened.nodes.keys()].sort(), edges: [...opened.edges.keys()].sort() });
+  expect(await drawnInFrame(page, "grp:team=payments")).toEqual([]);
 
   // Choosing "nothing" draws every namespace around it, one by one.
   await page.getByLabel("Group namespaces by").selectOption("");
@@ -213,6 +231,7 @@ test("a namespace's own workloads grouped by a pod label: the engine's grouping,
     .toEqual({ nodes: [...opened.nodes.keys()].sort(), edges: [...opened.edges.keys()].sort() });
   const members = [...opened.nodes.values()].filter((n) => n.group === largest.id);
   expect(members.length).toBe(largest.workloads);
+  expect(await drawnInFrame(page, largest.id)).toEqual([]);
   const panel = page.getByRole("region", { name: `Group ${largest.label}` });
   await page.locator(`[data-node-id="${largest.id}"]`).click();
   await expect(panel).toContainText(`${largest.workloads} workloads of namespace data-prod`);

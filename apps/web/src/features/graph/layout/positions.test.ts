@@ -165,6 +165,45 @@ describe("a fresh layout", () => {
     expect(podSpread).toBeLessThan(clientDistance);
   });
 
+  it("keeps every other node out of an opened group's frame, however its edges pull them in", () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      // An opened group of 12 namespaces in a ring, and 30 others each talking to two of them:
+      // forces put the others among the members.
+      const random = seededRandom(seed);
+      const members = Array.from({ length: 12 }, (_, i) => `ns:team-${i}`);
+      const others = Array.from({ length: 30 }, (_, i) => `ns:other-${i}`);
+      const pick = () => members[Math.floor(random() * members.length)]!;
+      const input: LayoutInput = {
+        nodes: [
+          ...members.map((id) => ({ id, group: "group:team", frame: "group:team" })),
+          ...others.map((id) => ({ id, group: id.slice(3) })),
+        ],
+        edges: [
+          ...members.map((id, i) => ({ source: id, target: members[(i + 1) % members.length]! })),
+          ...others.flatMap((id) => [
+            { source: id, target: pick() },
+            { source: pick(), target: id },
+          ]),
+        ],
+      };
+      const positions = layOut(input);
+      // The frame as drawn: around its members' shapes and names, half a room each way.
+      const xs = members.map((id) => positions.get(id)!.x);
+      const ys = members.map((id) => positions.get(id)!.y);
+      const frame = {
+        left: Math.min(...xs) - (ROOM_ACROSS * SPACING) / 2,
+        right: Math.max(...xs) + (ROOM_ACROSS * SPACING) / 2,
+        top: Math.min(...ys) - (ROOM_DOWN * SPACING) / 2,
+        bottom: Math.max(...ys) + (ROOM_DOWN * SPACING) / 2,
+      };
+      const inside = others.filter((id) => {
+        const { x, y } = positions.get(id)!;
+        return x > frame.left && x < frame.right && y > frame.top && y < frame.bottom;
+      });
+      expect(inside, `seed ${seed}`).toEqual([]);
+    }
+  });
+
   it("lays out a view of 2,500 namespaces, each apart from the others", () => {
     const input = view(2500, 1);
     const positions = layOut(input);

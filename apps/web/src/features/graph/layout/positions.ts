@@ -21,6 +21,8 @@ export interface LayoutNode {
    * another.
    */
   readonly extent?: number;
+  /** The opened group whose frame is drawn around it, if any: no other node is placed inside a frame. */
+  readonly frame?: string;
 }
 
 export interface LayoutEdge {
@@ -456,6 +458,7 @@ export function layOut(input: LayoutInput, spacing = spacingOf(input)): Map<stri
       });
     });
   }
+  clearFrames(nodes, xs, ys, spacing);
   centre(xs, ys);
   const positions = new Map<string, Point>();
   nodes.forEach((node, i) => {
@@ -463,6 +466,62 @@ export function layOut(input: LayoutInput, spacing = spacingOf(input)): Map<stri
   });
   return positions;
 }
+
+/**
+ * Moves the nodes outside every opened group's frame: a frame is drawn around its members
+ * wherever the forces put them, and edges pull other nodes in among them. A frame's box is its
+ * members' with the room of a node around it; a node of no frame found in a box goes to the
+ * nearest side of it, and the nodes are then pushed apart again, until no such node is in a box.
+ * The last round only clears the boxes: a node may then crowd another, never sit in a frame.
+ */
+function clearFrames(
+  nodes: readonly LayoutNode[],
+  xs: Float64Array,
+  ys: Float64Array,
+  spacing: number,
+): void {
+  const frames = new Map<string, number[]>();
+  nodes.forEach((node, i) => {
+    if (node.frame !== undefined) append(frames, node.frame, i);
+  });
+  if (frames.size === 0) return;
+  const across = ROOM_ACROSS * spacing;
+  const down = 2 * ROOM_DOWN * spacing;
+  for (let round = 0; ; round++) {
+    let moved = false;
+    for (const members of frames.values()) {
+      let left = Number.POSITIVE_INFINITY;
+      let right = Number.NEGATIVE_INFINITY;
+      let top = Number.POSITIVE_INFINITY;
+      let bottom = Number.NEGATIVE_INFINITY;
+      for (const i of members) {
+        left = Math.min(left, xs[i]! - across);
+        right = Math.max(right, xs[i]! + across);
+        top = Math.min(top, ys[i]! - down);
+        bottom = Math.max(bottom, ys[i]! + down);
+      }
+      nodes.forEach((node, i) => {
+        if (node.frame !== undefined) return;
+        const x = xs[i]!;
+        const y = ys[i]!;
+        if (x <= left || x >= right || y <= top || y >= bottom) return;
+        // Out by the nearest side, one unit past it.
+        const ways = [x - left, right - x, y - top, bottom - y];
+        const nearest = ways.indexOf(Math.min(...ways));
+        if (nearest === 0) xs[i] = left - 1;
+        else if (nearest === 1) xs[i] = right + 1;
+        else if (nearest === 2) ys[i] = top - 1;
+        else ys[i] = bottom + 1;
+        moved = true;
+      });
+    }
+    if (!moved || round === FRAME_ROUNDS) return;
+    separate(xs, ys, spacing, 10);
+  }
+}
+
+/** Rounds of clearing the frames and pushing nodes apart again before the last clearing. */
+const FRAME_ROUNDS = 8;
 
 function centre(xs: Float64Array, ys: Float64Array): void {
   if (xs.length === 0) return;
@@ -586,7 +645,7 @@ export function placeNew(
   return added;
 }
 
-function append(lists: Map<string, string[]>, key: string, value: string): void {
+function append<T>(lists: Map<string, T[]>, key: string, value: T): void {
   const list = lists.get(key);
   if (list === undefined) lists.set(key, [value]);
   else list.push(value);

@@ -52,7 +52,8 @@ function extentOf(height: number): number {
 /**
  * The view as the layout sees it: nodes grouped by namespace (the namespaces of an opened group by
  * the group, the "any" and "outside" nodes and closed groups by kind). An opened group's frame is
- * not laid out: it is drawn around its namespaces wherever they are.
+ * not laid out: it is drawn around its members wherever they are, and the layout keeps every other
+ * node out of it.
  */
 export function inputOf(cy: Core, edges?: readonly LayoutEdge[]): LayoutInput {
   return {
@@ -67,6 +68,7 @@ export function inputOf(cy: Core, edges?: readonly LayoutEdge[]): LayoutInput {
             (node.data("namespace") as string | undefined) ??
             (node.data("kind") as string),
           ...(extent > 1 ? { extent } : {}),
+          ...(typeof node.data("parent") === "string" ? { frame: node.data("parent") as string } : {}),
         };
       }),
     edges: edges ?? cy.edges().map((edge) => ({ source: edge.source().id(), target: edge.target().id() })),
