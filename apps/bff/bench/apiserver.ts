@@ -35,8 +35,6 @@ const runCount = Math.max(1, Number(arg("runs") ?? 3));
 /** Writes CPU profiles of the BFF's threads into this folder (node --cpu-prof). */
 const profileDir = arg("profile");
 const CONCURRENCY = 32;
-/** The floor lists in pages of the size Trustmap lists in. */
-const LIST_PAGE = LIST_PAGE_SIZE;
 
 function stats(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -191,7 +189,8 @@ try {
     process.exitCode = 1;
   }
 
-  // The floor: a paged list of every kind Trustmap reads, one after the other.
+  // The floor: a paged list of every kind Trustmap reads, one after the other, in the pages
+  // Trustmap lists in.
   const collections = [
     "/api/v1/namespaces",
     "/api/v1/pods",
@@ -210,7 +209,7 @@ try {
       do {
         const page = (await plane.request(
           "GET",
-          `${collection}?limit=${LIST_PAGE}${token === "" ? "" : `&continue=${encodeURIComponent(token)}`}`,
+          `${collection}?limit=${LIST_PAGE_SIZE}${token === "" ? "" : `&continue=${encodeURIComponent(token)}`}`,
         )) as { items: unknown[]; metadata: { continue?: string } };
         items += page.items.length;
         token = page.metadata.continue ?? "";

@@ -1,4 +1,4 @@
-import type { AcceptedException, Cluster, Kind, WatchEvent } from "@trustmap/engine";
+import type { AcceptedException, Cluster, Kind } from "@trustmap/engine";
 import type {
   EngineQueries,
   EvidenceReport,
@@ -43,8 +43,8 @@ export type QueryMessage<N extends QueryName = QueryName> = {
 }[N];
 
 export type ToWorker =
-  /** Events as the text of a JSON array of WatchEvents (a source's EventBatch), `count` of them. */
-  | { readonly type: "events"; readonly count: number; readonly json: string }
+  /** Events as the text of a JSON array of WatchEvents (a source's EventBatch). */
+  | { readonly type: "events"; readonly json: string }
   | { readonly type: "watch"; readonly key: string; readonly ref: ViewRef }
   | { readonly type: "unwatch"; readonly key: string }
   /** The source has listed these kinds once: the events sent so far hold all their objects. */

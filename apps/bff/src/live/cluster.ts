@@ -1,11 +1,5 @@
 import type { Worker } from "node:worker_threads";
-import {
-  type AcceptedException,
-  expiresAt,
-  type InputError,
-  type Kind,
-  type WatchEvent,
-} from "@trustmap/engine";
+import { type AcceptedException, expiresAt, type InputError, type Kind } from "@trustmap/engine";
 import type { SourceInfo, SourceProblem, SourceStatus, ViewPatch, ViewRef } from "@trustmap/shared";
 import type {
   FromWorker,
@@ -124,7 +118,7 @@ export class LiveCluster implements SourceSink {
   events(batch: EventBatch): void {
     if (batch.count === 0) return;
     this.sent += batch.count;
-    this.post({ type: "events", count: batch.count, json: batch.json });
+    this.post({ type: "events", json: batch.json });
   }
 
   listed(kinds: readonly Kind[]): void {

@@ -1,4 +1,4 @@
-import { ClusterState, NamespaceView, OverviewView, type WatchEvent } from "@trustmap/engine";
+import { ClusterState, NamespaceView, OverviewView } from "@trustmap/engine";
 import type { ViewEdge, ViewNode } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../log";

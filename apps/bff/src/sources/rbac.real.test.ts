@@ -4,7 +4,6 @@ import {
   type Subject,
   subjectAllows,
   subjectRef,
-  type WatchEvent,
   whoCan,
 } from "@trustmap/engine";
 import { rbacCluster } from "@trustmap/engine/testing/arbitraries";
@@ -12,7 +11,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../testing/control-plane";
 import { createKubernetesSource } from "./kubernetes";
-import { type EventBatch, eventsOf, type SourceSink } from "./source";
+import { eventsOf, type SourceSink } from "./source";
 
 // RBAC truth: on random roles, cluster roles (aggregated ones too) and bindings applied to a real
 // kube-apiserver, every answer Trustmap gives for a service account agrees with the apiserver's

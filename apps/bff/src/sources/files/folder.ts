@@ -10,7 +10,6 @@ import {
   type Kind,
   type KindObjects,
   parseCluster,
-  type WatchEvent,
 } from "@trustmap/engine";
 import { KindMirror, noChanges } from "../mirror";
 
