@@ -2,12 +2,13 @@
 // The test control plane: etcd, kube-apiserver and kube-controller-manager, built from the Go
 // module proxy (no Docker, no prebuilt downloads) and started on loopback for the tests.
 //
-//   node scripts/control-plane.mjs build   builds the three binaries once into .cache/control-plane/bin/
+//   node scripts/control-plane.mjs build   builds the three binaries (and helm, for the chart's tests) once into .cache/control-plane/bin/
 //   node scripts/control-plane.mjs start   starts them, prints the admin kubeconfig path, runs until SIGINT/SIGTERM
 //
 // Needs: Go >= 1.25 (GOTOOLCHAIN=local: no toolchain download), the Go module proxy, Debian's openssl CLI.
 // The wrapper modules are tools/control-plane/kube (k8s.io/kubernetes v1.35.4, each staging module
-// replaced by its published v0.35.4 twin) and tools/control-plane/etcd (go.etcd.io/etcd/server/v3 v3.6.5).
+// replaced by its published v0.35.4 twin) and tools/control-plane/etcd (go.etcd.io/etcd/server/v3 v3.6.5);
+// tools/helm builds Helm (helm.sh/helm/v3 v3.22.0), which the tests of Trustmap's chart run.
 // The TypeScript harness apps/bff/src/testing/control-plane.ts imports this file's functions.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -24,7 +25,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -33,6 +34,8 @@ export const BIN_DIR = join(CACHE_DIR, "bin");
 export const BUILD_COMMAND = "node scripts/control-plane.mjs build";
 const STAMP = join(BIN_DIR, "stamp.json");
 const KUBE_VERSION = "v1.35.4";
+/** The Helm release tools/helm/go.mod requires (what `helm version` reports). */
+const HELM_VERSION = "v3.22.0";
 
 /** The wrapper modules and what each builds. */
 const MODULES = [
@@ -62,9 +65,17 @@ const MODULES = [
     binaries: [{ name: "etcd", pkg: "." }],
     ldflags: ["-s", "-w"],
   },
+  {
+    // Not a part of the control plane: the tests render Trustmap's Helm chart with Helm itself.
+    name: "helm",
+    dir: join(ROOT, "tools", "helm"),
+    files: ["go.mod", "go.sum", "tools.go"],
+    binaries: [{ name: "helm", pkg: "helm.sh/helm/v3/cmd/helm" }],
+    ldflags: ["-s", "-w", `-X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}`],
+  },
 ];
 
-export const BINARIES = ["etcd", "kube-apiserver", "kube-controller-manager"];
+export const BINARIES = ["etcd", "kube-apiserver", "kube-controller-manager", "helm"];
 
 export function binaryPath(name) {
   return join(BIN_DIR, name);
@@ -153,7 +164,7 @@ export function buildControlPlane({ log = (line) => console.error(line) } = {}) 
       log(`control plane: ${module.binaries.map((b) => b.name).join(", ")} up to date`);
       continue;
     }
-    log(`control plane: downloading the modules of tools/control-plane/${module.name} (${version})`);
+    log(`control plane: downloading the modules of ${relative(ROOT, module.dir)} (${version})`);
     timings[`${module.name} download`] = run(go, ["mod", "download"], { cwd: module.dir, env });
     for (const binary of module.binaries) {
       log(`control plane: building ${binary.name}`);

@@ -5,17 +5,18 @@ const bff = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
  * Starts the built BFF (dist/main.mjs, as `npm start` runs it) with these arguments on a free
- * port. `started` gets the process at once (to be stopped after the test, whatever happens); the
+ * port, in `env` (this process's by default). `started` gets the process at once (to be stopped after the test, whatever happens); the
  * promise resolves with the URL it says it runs on, or rejects with its output when it exits.
  */
 export function startBundle(
   args: readonly string[],
   started: (child: ChildProcess) => void,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
   const child = spawn(process.execPath, ["dist/main.mjs", "--port", "0", ...args], {
     cwd: bff,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, TRUSTMAP_LOG: "warn" },
+    env: { ...env, TRUSTMAP_LOG: "warn" },
   });
   started(child);
   let output = "";

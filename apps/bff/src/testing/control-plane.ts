@@ -19,6 +19,7 @@ export type ControlPlane = Pick<
   StartedControlPlane,
   | "kubeconfigPath"
   | "server"
+  | "caFile"
   | "etcdUrl"
   | "request"
   | "startApiserver"
@@ -50,6 +51,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   return {
     kubeconfigPath: plane.kubeconfigPath,
     server: plane.server,
+    caFile: plane.caFile,
     etcdUrl: plane.etcdUrl,
     request: plane.request,
     startApiserver: plane.startApiserver,

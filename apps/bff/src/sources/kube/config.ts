@@ -23,6 +23,14 @@ export type KubeconfigResult =
 const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
 /**
+ * The folder a pod's files are read under: "" (the root) in a pod. TRUSTMAP_IN_CLUSTER_ROOT moves
+ * it (the tests give the BFF a service account's token, CA and namespace in a folder of their own).
+ */
+function inClusterRoot(): string {
+  return (process.env.TRUSTMAP_IN_CLUSTER_ROOT ?? "").replace(/\/+$/, "");
+}
+
+/**
  * Reads the kubeconfig the way kubectl finds it: the given file; else every file of KUBECONFIG;
  * else ~/.kube/config; else the service account of the pod Trustmap runs in. Nothing is run and
  * nothing is contacted here (exec credential plugins run on the first request).
@@ -68,8 +76,8 @@ function loadInto(config: KubeConfig, explicitPath: string | undefined): string 
   }
   // client-node's loadFromDefault ends with http://localhost:8080 when it finds nothing: Trustmap
   // says so instead of trying a server nobody configured.
-  if (process.env.KUBERNETES_SERVICE_HOST && fileExists(SERVICE_ACCOUNT_TOKEN)) {
-    config.loadFromCluster();
+  if (process.env.KUBERNETES_SERVICE_HOST && fileExists(`${inClusterRoot()}${SERVICE_ACCOUNT_TOKEN}`)) {
+    config.loadFromCluster(inClusterRoot());
     return undefined;
   }
   return "No kubeconfig found: set KUBECONFIG, create ~/.kube/config (for example with your cloud's CLI), or run Trustmap in a pod with a service account.";
