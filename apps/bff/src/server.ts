@@ -8,7 +8,7 @@ import { ReportPrinter } from "./export/printer";
 import { HttpError } from "./http/errors";
 import { HostPolicy } from "./http/hosts";
 import { LiveCluster, type LiveOptions } from "./live/cluster";
-import type { Logger } from "./log";
+import { AUDIT, type Logger } from "./log";
 import type { ClusterSource } from "./sources/source";
 import type { StreamConnection } from "./stream/connection";
 
@@ -101,10 +101,55 @@ function hostGuard(policy: () => HostPolicy) {
       return;
     }
     const message = policy().refusal(host);
+    response.locals.refusal = message;
     response.status(421);
     if (request.path.startsWith("/api/")) response.json({ error: message });
     else response.type("text/plain").send(`${message}\n`);
   };
+}
+
+/**
+ * The request's path as the client sent it: a router mounted on /api sees the rest of it in
+ * `request.path` while it answers, and a response it sends finishes before the path is put back.
+ */
+function fullPath(request: Request): string {
+  const query = request.originalUrl.indexOf("?");
+  return query < 0 ? request.originalUrl : request.originalUrl.slice(0, query);
+}
+
+/**
+ * The audit trail's line for a request, once answered: each export made (what, with which filters,
+ * at which revision) and each request refused (Host, origin, site), with who asked and from where.
+ * Nobody logs in yet: every request is anonymous, told apart by its address.
+ */
+function auditOf(request: Request, response: Response): Record<string, unknown> | undefined {
+  const status = response.statusCode;
+  const path = fullPath(request);
+  const who = { user: "anonymous", remote: request.socket.remoteAddress ?? "" };
+  if (status === 401 || status === 403 || status === 421) {
+    return {
+      event: "denied",
+      status,
+      method: request.method,
+      path,
+      reason: response.locals.refusal ?? "",
+      host: request.header("host") ?? "",
+      origin: request.header("origin") ?? "",
+      site: request.header("sec-fetch-site") ?? "",
+      ...who,
+    };
+  }
+  if (path.startsWith("/api/export/") && status >= 200 && status < 300) {
+    const revision = response.getHeader("X-Trustmap-Revision");
+    return {
+      event: "export",
+      path,
+      filters: request.query,
+      ...(revision === undefined ? {} : { revision: Number(revision) }),
+      ...who,
+    };
+  }
+  return undefined;
 }
 
 /** Source maps are not served, even when a build left them beside the scripts. */
@@ -146,10 +191,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.use((request, response, next) => {
     const started = performance.now();
     response.on("finish", () => {
-      if (request.path === "/api/stream") return;
+      const audit = auditOf(request, response);
+      if (audit !== undefined) logger.log("info", AUDIT, audit);
+      const path = fullPath(request);
+      if (path === "/api/stream") return;
       logger.log("info", "request", {
         method: request.method,
-        path: request.path,
+        path,
         status: response.statusCode,
         ms: Math.round(performance.now() - started),
       });
@@ -191,6 +239,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
     if (error instanceof HttpError) {
+      response.locals.refusal = error.message;
       response.status(error.status).set(error.headers).json({ error: error.message });
       return;
     }

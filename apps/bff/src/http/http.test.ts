@@ -6,7 +6,7 @@ import type { EvidenceReport, Paper } from "@trustmap/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EXPORT_QUEUE, PRINT_QUEUE } from "../api/routes";
 import { ReportPrinter, type Screenshot } from "../export/printer";
-import type { Level, Logger } from "../log";
+import { AUDIT, jsonLogger, type Level, type Logger } from "../log";
 import type { RunningServer } from "../server";
 import { ScriptedSource } from "../testing/scripted";
 import { SHOP, serveObjects } from "../testing/serve";
@@ -142,6 +142,14 @@ describe("the BFF's HTTP surface", () => {
   let logger: ReturnType<typeof capturingLogger>;
   let printer: GatedPrinter;
 
+  /** The audit trail's lines of one event so far. */
+  function audits(event: string): Record<string, unknown>[] {
+    return logger.lines
+      .filter((line) => line.message === AUDIT)
+      .map((line) => line.fields as Record<string, unknown>)
+      .filter((fields) => fields.event === event);
+  }
+
   beforeAll(async () => {
     logger = capturingLogger();
     printer = new GatedPrinter();
@@ -181,6 +189,22 @@ describe("the BFF's HTTP surface", () => {
       expect(answer.body).toContain("--allow-host NAME[:PORT]");
       expect(answer.body).not.toContain("<title>");
       expect(answer.body).not.toContain("console.log");
+    }
+    // Each refusal is a line of the audit trail: what was asked, by which Host, from where, and why.
+    const denied = audits("denied").filter((fields) => fields.host === `evil.example:${p}`);
+    expect(denied.map((fields) => fields.path)).toEqual([
+      "/api/cluster",
+      "/api/rbac",
+      "/api/export/report.json",
+      "/api/nope",
+      "/",
+      "/assets/app.js",
+      "/index.html",
+      "/rbac",
+    ]);
+    for (const fields of denied) {
+      expect(fields).toMatchObject({ status: 421, method: "GET", user: "anonymous", remote: "127.0.0.1" });
+      expect(fields.reason).toContain(`Host "evil.example:${p}" is not a name this Trustmap answers to`);
     }
   });
 
@@ -240,6 +264,16 @@ describe("the BFF's HTTP surface", () => {
       }
     }
     expect(printer.started).toEqual([]);
+    const refused = audits("denied").filter((fields) => fields.status === 403);
+    expect(refused).toHaveLength(4 * 7);
+    expect(refused).toContainEqual(
+      expect.objectContaining({
+        path: "/api/export/rbac.csv",
+        site: "cross-site",
+        reason: expect.stringMatching(/^exports are made for this dashboard's own pages only/),
+      }),
+    );
+    expect(audits("export")).toEqual([]);
     for (const headers of [
       {},
       { "sec-fetch-site": "same-origin" },
@@ -251,6 +285,19 @@ describe("the BFF's HTTP surface", () => {
       expect(answer.status, JSON.stringify(headers)).toBe(200);
       expect(JSON.parse(answer.body).meta.scopeText).toBe("Whole cluster");
     }
+    // Each export made is a line of the audit trail, with its filters and the revision it read.
+    const filtered = await get({ port: p }, "/api/export/report.csv?namespace=shop&severity=high", own);
+    expect(filtered.status).toBe(200);
+    const made = audits("export");
+    expect(made).toHaveLength(6);
+    expect(made.at(-1)).toEqual({
+      event: "export",
+      path: "/api/export/report.csv",
+      filters: { namespace: "shop", severity: "high" },
+      revision: Number(filtered.headers["x-trustmap-revision"]),
+      user: "anonymous",
+      remote: "127.0.0.1",
+    });
   });
 
   it("queues printing, one running and four waiting, and answers 429 with Retry-After beyond", async () => {
@@ -355,5 +402,22 @@ describe("the BFF on a Unix socket", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("the JSON log", () => {
+  it("writes audit lines whatever level is asked for, and other lines from that level up", () => {
+    const written: string[] = [];
+    const logger = jsonLogger((line) => written.push(line), "error");
+    logger.log("info", "request", { path: "/api/cluster" });
+    logger.log("warn", "slow", {});
+    logger.log("info", AUDIT, { event: "export", path: "/api/export/report.pdf" });
+    logger.log("error", "request failed", {});
+    expect(written.map((line) => JSON.parse(line).message)).toEqual([AUDIT, "request failed"]);
+    expect(JSON.parse(written[0]!)).toMatchObject({
+      level: "info",
+      event: "export",
+      path: "/api/export/report.pdf",
+    });
   });
 });

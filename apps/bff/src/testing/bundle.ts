@@ -5,8 +5,9 @@ const bff = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
  * Starts the built BFF (dist/main.mjs, as `npm start` runs it) with these arguments on a free
- * port, in `env` (this process's by default). `started` gets the process at once (to be stopped after the test, whatever happens); the
- * promise resolves with the URL it says it runs on, or rejects with its output when it exits.
+ * port, in `env` (this process's by default). `started` gets the process at once (to be stopped
+ * after the test, whatever happens); the promise resolves with the URL it says it runs on, or
+ * rejects with its output when it exits.
  */
 export function startBundle(
   args: readonly string[],
