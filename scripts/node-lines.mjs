@@ -87,7 +87,7 @@ function main() {
       {
         cwd: join(ROOT, pkg.dir),
         stdio: "inherit",
-        // What the tests start with `node` (the CLI, the BFF's build) runs on the same line.
+        // A `node` the tests start by name (not by process.execPath) runs on the same line too.
         env: { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}` },
       },
     );

@@ -177,6 +177,16 @@ describe("the Helm chart", () => {
     });
     expect((container!.resources as Json).limits).toBeDefined();
     expect((container!.resources as Json).requests).toBeDefined();
+    // The one token the pod holds: projected, expiring, read-only where client libraries look for it.
+    const projected = (pod.volumes as Json[]).find((volume) => volume.name === "service-account")!;
+    expect((projected.projected as Json).sources).toContainEqual({
+      serviceAccountToken: { path: "token", expirationSeconds: 3600 },
+    });
+    expect(container!.volumeMounts).toContainEqual({
+      name: "service-account",
+      mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
+      readOnly: true,
+    });
 
     // list and watch on every collection the source reads, nothing else but the two reviews.
     const role = named(objects, "ClusterRole");
@@ -192,7 +202,12 @@ describe("the Helm chart", () => {
     const policies = objects.filter((object) => object.kind === "NetworkPolicy");
     expect(policies.map((p) => (p.spec as Json).podSelector)).toContainEqual({});
     const own = policies.find((p) => JSON.stringify((p.spec as Json).podSelector) !== "{}")!;
+    expect((own.spec as Json).policyTypes).toEqual(["Ingress", "Egress"]);
+    expect(((own.spec as Json).ingress as Json[]).map((rule) => rule.ports)).toEqual([
+      [{ port: "http", protocol: "TCP" }],
+    ]);
     const egress = (own.spec as Json).egress as Json[];
+    expect(egress).toHaveLength(2);
     expect(egress[0]).toEqual({
       to: [{ ipBlock: { cidr: "10.0.0.1/32" } }],
       ports: [{ port: 6443, protocol: "TCP" }],
