@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installTool } from "./tools.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const wanted = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).packageManager;
@@ -20,20 +21,7 @@ function installedVersion() {
 
 if (installedVersion() !== version) {
   console.error(`trustmap: installing pnpm ${version} into .tools/pnpm`);
-  execFileSync(
-    "npm",
-    [
-      "install",
-      "--prefix",
-      toolDir,
-      "--no-save",
-      "--no-package-lock",
-      "--no-audit",
-      "--no-fund",
-      `pnpm@${version}`,
-    ],
-    { stdio: ["ignore", "inherit", "inherit"] },
-  );
+  installTool(toolDir, `pnpm@${version}`);
 }
 
 const lockfile = join(root, "pnpm-lock.yaml");

