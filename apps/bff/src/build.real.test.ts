@@ -2,11 +2,10 @@
 // in) against a real kube-apiserver: the kubeconfig, its credentials and TLS go through the
 // bundled client, lists and watches through the bundle's own requests.
 import { type ChildProcess, execFileSync } from "node:child_process";
-import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { NamespaceList } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBundle } from "./testing/bundle";
+import { eventually, startBundle, stopBundle } from "./testing/bundle";
 import {
   type ControlPlane,
   controlPlaneBuilt,
@@ -25,10 +24,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (running?.exitCode === null) {
-    running.kill("SIGTERM");
-    await once(running, "exit");
-  }
+  await stopBundle(running);
   await plane?.stop();
 }, 60_000);
 
@@ -41,16 +37,6 @@ function start(kubeconfigPath: string): Promise<string> {
 
 async function namespaces(url: string): Promise<NamespaceList["namespaces"]> {
   return NamespaceList.parse(await (await fetch(`${url}/api/namespaces`)).json()).namespaces;
-}
-
-async function eventually<T>(what: string, read: () => Promise<T>, test: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read();
-    if (test(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe("the BFF's build on a real kube-apiserver", () => {

@@ -1,19 +1,15 @@
 // The BFF as `npm start` runs it: the esbuild bundle in dist/, with its two workers, started by
 // plain Node (no tsx). Built here as the start script builds it (unless unchanged since).
 import { type ChildProcess, execFileSync } from "node:child_process";
-import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { startBundle } from "./testing/bundle";
+import { startBundle, stopBundle } from "./testing/bundle";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 let running: ChildProcess | undefined;
 
 afterEach(async () => {
-  if (running?.exitCode === null) {
-    running.kill("SIGTERM");
-    await once(running, "exit");
-  }
+  await stopBundle(running);
   running = undefined;
 });
 

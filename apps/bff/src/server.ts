@@ -118,13 +118,13 @@ function fullPath(request: Request): string {
 }
 
 /**
- * The audit trail's line for a request, once answered: each export made (what, with which filters,
- * at which revision) and each request refused (Host, origin, site), with who asked and from where.
- * Nobody logs in yet: every request is anonymous, told apart by its address.
+ * The audit trail's line for a request (`path` as the client sent it), once answered: each export
+ * made (what, with which filters, at which revision) and each request refused (Host, origin, site),
+ * with who asked and from where. Nobody logs in yet: every request is anonymous, told apart by its
+ * address.
  */
-function auditOf(request: Request, response: Response): Record<string, unknown> | undefined {
+function auditOf(request: Request, response: Response, path: string): Record<string, unknown> | undefined {
   const status = response.statusCode;
-  const path = fullPath(request);
   const who = { user: "anonymous", remote: request.socket.remoteAddress ?? "" };
   if (status === 401 || status === 403 || status === 421) {
     return {
@@ -191,9 +191,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.use((request, response, next) => {
     const started = performance.now();
     response.on("finish", () => {
-      const audit = auditOf(request, response);
-      if (audit !== undefined) logger.log("info", AUDIT, audit);
       const path = fullPath(request);
+      const audit = auditOf(request, response, path);
+      if (audit !== undefined) logger.log("info", AUDIT, audit);
       if (path === "/api/stream") return;
       logger.log("info", "request", {
         method: request.method,

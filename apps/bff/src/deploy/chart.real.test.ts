@@ -3,7 +3,6 @@
 // of the API server, not read off the chart), and the BFF's build running as that account in the
 // in-cluster environment a pod has (a TokenRequest token, the CA and the namespace as files).
 import { type ChildProcess, execFileSync } from "node:child_process";
-import { once } from "node:events";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { binaryPath, httpCall } from "../../../../scripts/control-plane.mjs";
 import { RESOURCES } from "../sources/kube/resources";
-import { startBundle } from "../testing/bundle";
+import { eventually, startBundle, stopBundle } from "../testing/bundle";
 import {
   type ControlPlane,
   controlPlaneBuilt,
@@ -45,10 +44,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (running?.exitCode === null) {
-    running.kill("SIGTERM");
-    await once(running, "exit");
-  }
+  await stopBundle(running);
   await plane?.stop();
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 }, 60_000);
@@ -138,19 +134,6 @@ async function asToken<T>(
   if (answer.status < 200 || answer.status >= 300)
     throw new Error(`${method} ${path} as the service account answered ${answer.status}: ${answer.text}`);
   return JSON.parse(answer.text) as T;
-}
-
-async function eventually<T>(what: string, read: () => Promise<T>, test: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read().catch((error: Error) => error);
-    if (!(value instanceof Error) && test(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}: ${String(value instanceof Error ? value.message : JSON.stringify(value))}`,
-      );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe("the Helm chart", () => {

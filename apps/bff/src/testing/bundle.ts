@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 
 const bff = fileURLToPath(new URL("../../", import.meta.url));
@@ -32,4 +33,26 @@ export function startBundle(
     });
     child.on("exit", (code) => reject(new Error(`the bundle exited with ${code}:\n${output}`)));
   });
+}
+
+/** Stops a bundle `startBundle` started (SIGTERM, then waits for it to exit); nothing if it has exited. */
+export async function stopBundle(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  await once(child, "exit");
+}
+
+/** Reads until `test` holds (every 100 ms, for up to a minute); fails naming what it waited for and the last value. */
+export async function eventually<T>(
+  what: string,
+  read: () => Promise<T>,
+  test: (value: T) => boolean,
+): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = await read();
+    if (test(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
