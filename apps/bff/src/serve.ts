@@ -2,6 +2,7 @@
 // the options and choosing the source happen as it loads, serving once it is given the engine.
 import { parseArgs } from "node:util";
 import type { Worker } from "node:worker_threads";
+import { AUTH_HELP, AUTH_OPTIONS, type AuthSettings, authSettings } from "./auth/config";
 import { loadExceptions, watchExceptions } from "./exceptions/file";
 import { allowedHostsOption } from "./http/hosts";
 import { jsonLogger } from "./log";
@@ -29,7 +30,7 @@ Where the cluster comes from (first that applies):
 
 Options:
   --port N             port to listen on (default: $PORT or 4317)
-  --host ADDR          address to bind (default: $HOST or 127.0.0.1; the dashboard has no login)
+  --host ADDR          address to bind (default: $HOST or 127.0.0.1; any other needs a login strategy)
   --allow-host NAME[:PORT]
                        answer requests for this host name too (repeatable; also
                        $TRUSTMAP_ALLOWED_HOSTS, comma-separated): a proxy's public name, a
@@ -38,6 +39,8 @@ Options:
   --demo-interval MS   milliseconds between two changes of the demo (default 2000; 0: a still demo)
   --exceptions FILE    accepted exceptions (YAML, watched): their findings are counted and shown apart
   -h, --help           this text
+
+${AUTH_HELP}
 
 Trustmap only reads the cluster: it lists and watches namespaces, pods, services accounts,
 NetworkPolicies, Roles, ClusterRoles and their bindings; it never writes and never reads Secrets.`;
@@ -63,6 +66,7 @@ const { values } = (() => {
         "demo-interval": { type: "string" },
         exceptions: { type: "string" },
         help: { type: "boolean", short: "h" },
+        ...AUTH_OPTIONS,
       },
       strict: true,
     });
@@ -138,13 +142,23 @@ const exceptions = (() => {
 const accepted = { exceptions };
 
 const source = chooseSource();
-if (!["127.0.0.1", "::1", "localhost"].includes(host)) {
-  logger.log(
-    "warn",
-    "listening beyond this machine: the dashboard has no login; put it behind an authenticating proxy",
-    { host },
-  );
-}
+
+const auth: AuthSettings = (() => {
+  try {
+    return authSettings(values, process.env, { host, cluster: source.reviews !== undefined });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+})();
+logger.log("info", "login", {
+  strategy: auth.strategy,
+  ...(auth.strategy === "anonymous"
+    ? { note: "nobody logs in: every visitor on this machine sees what Trustmap's account sees" }
+    : {}),
+  ...(auth.strategy !== "anonymous" && !auth.secretGiven
+    ? { note: "no session secret given (--session-secret-file): sessions end when this process does" }
+    : {}),
+});
 
 /** Serves the dashboard and its API on the source chosen, with this engine worker. */
 export async function serve(engine: Worker): Promise<void> {
@@ -159,6 +173,7 @@ export async function serve(engine: Worker): Promise<void> {
     accepted,
     allowedHosts,
     live,
+    auth,
   }).catch((error: Error) => fail(`cannot listen on ${host}:${port}: ${error.message}`));
   if (values.exceptions !== undefined)
     watchExceptions(values.exceptions, accepted, logger, 2000, (next) => server.live.accept(next));

@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { type Accepted, apiRouter, exportQueues, type Queues, type StreamRegistry } from "./api/routes";
+import { type AuthSettings, authSettings } from "./auth/config";
+import { Auth, type Identity } from "./auth/gate";
 import { ReportPrinter } from "./export/printer";
 import { HttpError } from "./http/errors";
 import { HostPolicy } from "./http/hosts";
@@ -32,6 +34,8 @@ export interface ServerOptions {
    * `--allow-host` and TRUSTMAP_ALLOWED_HOSTS give them (a proxy's public name, an SSH tunnel's port).
    */
   readonly allowedHosts?: readonly string[];
+  /** How viewers log in; anonymous (loopback only) when absent. */
+  readonly auth?: AuthSettings;
 }
 
 export interface RunningServer {
@@ -43,6 +47,8 @@ export interface RunningServer {
   readonly queues: Queues;
   /** The Host headers answered. */
   readonly hosts: HostPolicy;
+  /** Who is asking: sessions, the login routes. */
+  readonly auth: Auth;
   close(): Promise<void>;
 }
 
@@ -120,12 +126,12 @@ function fullPath(request: Request): string {
 /**
  * The audit trail's line for a request (`path` as the client sent it), once answered: each export
  * made (what, with which filters, at which revision) and each request refused (Host, origin, site),
- * with who asked and from where. Nobody logs in yet: every request is anonymous, told apart by its
- * address.
+ * with who asked (the logged-in user, "anonymous" before a login or without one) and from where.
  */
 function auditOf(request: Request, response: Response, path: string): Record<string, unknown> | undefined {
   const status = response.statusCode;
-  const who = { user: "anonymous", remote: request.socket.remoteAddress ?? "" };
+  const identity = response.locals.identity as Identity | undefined;
+  const who = { user: identity?.user.name ?? "anonymous", remote: request.socket.remoteAddress ?? "" };
   if (status === 401 || status === 403 || status === 421) {
     return {
       event: "denied",
@@ -168,6 +174,20 @@ function clientErrorStatus(error: unknown): number | undefined {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   // A bad --allow-host is told before anything starts.
   new HostPolicy({}, options.allowedHosts);
+  // Without a login setting, nobody logs in: which only a server on loopback may do.
+  const auth = new Auth(
+    options.auth ??
+      authSettings(
+        {},
+        {},
+        {
+          ...(options.socketPath === undefined ? { host: options.host } : {}),
+          cluster: options.source.reviews !== undefined,
+        },
+      ),
+    options.source.reviews,
+    options.logger,
+  );
   const webRoot = options.webRoot;
   const { logger } = options;
   const live = new LiveCluster(options.source, options.live);
@@ -205,6 +225,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     next();
   });
   app.use(hostGuard(() => hosts!));
+  // Probes: alive and answering, nothing about the cluster (no login needed).
+  app.get("/healthz", (_request, response) => {
+    response.type("text/plain").send("ok\n");
+  });
+  app.use("/api/auth", auth.router());
+  app.use("/api", auth.require());
   const printer = options.printer ?? new ReportPrinter();
   const webServed = webRoot !== undefined && existsSync(path.join(webRoot, "index.html"));
   let origin: string | undefined;
@@ -214,7 +240,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     apiRouter(
       live,
       registry,
-      { printer, origin: () => origin },
+      {
+        printer,
+        origin: () => origin,
+        credential: (identity: Identity) => auth.printCredential(identity),
+      },
       options.heartbeatMs,
       options.accepted,
       queues,
@@ -285,6 +315,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     streams,
     queues,
     hosts,
+    auth,
     async close() {
       for (const connection of [...streams]) connection.close();
       await live.stop();

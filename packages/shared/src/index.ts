@@ -1,4 +1,5 @@
 export * from "./api";
+export * from "./auth";
 export * from "./evidence";
 export * from "./gaps";
 export * from "./node-id";

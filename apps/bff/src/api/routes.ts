@@ -25,9 +25,10 @@ import {
 } from "@trustmap/shared";
 import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
+import type { Identity } from "../auth/gate";
 import { matrixCsv } from "../export/csv";
 import { evidenceCsv, evidenceJson, evidenceSarif } from "../export/evidence";
-import { PrinterUnavailable, type ReportPrinter } from "../export/printer";
+import { type Credential, PrinterUnavailable, type ReportPrinter } from "../export/printer";
 import { checkQueryEncoding, pathEncodingCheck, refuseOtherOrigins } from "../http/checks";
 import { HttpError } from "../http/errors";
 import { type QueueLimits, WorkQueue } from "../http/queue";
@@ -75,6 +76,8 @@ export interface Printing {
   readonly printer: ReportPrinter;
   /** The web app's origin as Chromium on this machine reaches it; undefined when it is not served. */
   origin(): string | undefined;
+  /** The cookie that lets Chromium load the pages as the requesting user (none for anonymous). */
+  credential(identity: Identity): Credential | undefined;
 }
 
 function printOrigin(printing: Printing): string {
@@ -85,6 +88,10 @@ function printOrigin(printing: Printing): string {
       "PDF reports and page screenshots are printed from the web app, which this BFF does not serve: build it (pnpm --filter @trustmap/web build) and start the BFF over TCP",
     );
   return origin;
+}
+
+function credentialOf(printing: Printing, response: Response): Credential | undefined {
+  return printing.credential(response.locals.identity as Identity);
 }
 
 /** A PDF lists at most this much; the data exports of the same query hold everything. */
@@ -352,7 +359,7 @@ export function apiRouter(
       const { report, pdf } = await queues.print.run(async () => {
         const report = await evidenceOf(live, filters, accepted);
         const pdf = await printing.printer
-          .pdf(origin, excerptOf(report, PDF_LIMITS), paper ?? "a4")
+          .pdf(origin, excerptOf(report, PDF_LIMITS), paper ?? "a4", credentialOf(printing, response))
           .catch(unavailable);
         return { report, pdf };
       }, clientGone(response));
@@ -378,7 +385,11 @@ export function apiRouter(
     const png = await queues.print.run(
       () =>
         printing.printer
-          .screenshot(origin, { path: `/?${params}`, width: shot.width, scale: shot.scale })
+          .screenshot(
+            origin,
+            { path: `/?${params}`, width: shot.width, scale: shot.scale },
+            credentialOf(printing, response),
+          )
           .catch(unavailable),
       clientGone(response),
     );

@@ -28,6 +28,23 @@ export interface Screenshot {
   readonly scale: number;
 }
 
+/** A cookie Chromium sends to the BFF with every request of one print: the requesting user's session. */
+export interface Credential {
+  readonly name: string;
+  readonly value: string;
+}
+
+async function withCredential(
+  context: import("playwright-core").BrowserContext,
+  origin: string,
+  credential: Credential | undefined,
+): Promise<void> {
+  if (credential === undefined) return;
+  await context.addCookies([
+    { name: credential.name, value: credential.value, url: origin, httpOnly: true, sameSite: "Strict" },
+  ]);
+}
+
 export class ReportPrinter {
   private browser: Promise<Browser> | undefined;
   private idle: NodeJS.Timeout | undefined;
@@ -42,10 +59,11 @@ export class ReportPrinter {
   }
 
   /** The report as a PDF: `origin` is where this BFF serves the web app (e.g. http://127.0.0.1:4317). */
-  async pdf(origin: string, report: EvidenceReport, paper: Paper): Promise<Buffer> {
+  async pdf(origin: string, report: EvidenceReport, paper: Paper, credential?: Credential): Promise<Buffer> {
     return this.withPage(async (browser) => {
       const context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
       try {
+        await withCredential(context, origin, credential);
         const page = await context.newPage();
         // The page asks for the report model; it gets exactly the one this PDF is for.
         await page.route("**/api/export/report.json**", (route) =>
@@ -72,7 +90,7 @@ export class ReportPrinter {
   }
 
   /** A PNG of a dashboard page, its whole length (`?capture=1` lets the page grow instead of scrolling). */
-  async screenshot(origin: string, shot: Screenshot): Promise<Buffer> {
+  async screenshot(origin: string, shot: Screenshot, credential?: Credential): Promise<Buffer> {
     return this.withPage(async (browser) => {
       const context = await browser.newContext({
         viewport: { width: shot.width, height: 900 },
@@ -80,6 +98,7 @@ export class ReportPrinter {
         colorScheme: "light",
       });
       try {
+        await withCredential(context, origin, credential);
         const page = await context.newPage();
         const url = new URL(shot.path, origin);
         url.searchParams.set("capture", "1");

@@ -2,6 +2,7 @@ import type { SourceInfo } from "@trustmap/shared";
 import { type Kubeconfig, type KubeconfigOptions, loadKubeconfig } from "./kube/config";
 import { Informer, type InformerEnvironment, type InformerSettings } from "./kube/informer";
 import { RESOURCES, type Resource } from "./kube/resources";
+import { type ClusterReviews, kubernetesReviews } from "./kube/reviews";
 import { ConnectionStatus } from "./kube/status";
 import type { BackoffSettings } from "./kube/timing";
 import type { ClusterSource, SourceSink } from "./source";
@@ -40,6 +41,7 @@ const DEFAULTS = {
  */
 export class KubernetesSource implements ClusterSource {
   readonly info: SourceInfo;
+  readonly reviews: ClusterReviews;
   private readonly informers: Informer[] = [];
   private readonly settings: InformerSettings & { readonly idleTimeoutMs: number };
   private controller: AbortController | undefined;
@@ -56,6 +58,12 @@ export class KubernetesSource implements ClusterSource {
       pageSize: Math.max(1, Math.min(options.pageSize ?? DEFAULTS.pageSize, LIST_PAGE_SIZE)),
       backoff: options.backoff ?? DEFAULTS.backoff,
     };
+    this.reviews = kubernetesReviews({
+      config: kubeconfig.config,
+      context: kubeconfig.context,
+      server: kubeconfig.server,
+      idleTimeoutMs: this.settings.idleTimeoutMs,
+    });
   }
 
   start(sink: SourceSink): void {

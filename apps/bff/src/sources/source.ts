@@ -1,5 +1,6 @@
 import type { InputError, Kind, WatchEvent } from "@trustmap/engine";
 import type { SourceInfo, SourceStatus } from "@trustmap/shared";
+import type { ClusterReviews } from "./kube/reviews";
 
 /**
  * Watch events as the text of one JSON array of `WatchEvent`s: the form in which they cross to the
@@ -35,6 +36,8 @@ export function eventsOf(batch: EventBatch): WatchEvent[] {
  */
 export interface ClusterSource {
   readonly info: SourceInfo;
+  /** The cluster's own answers to "whose token is this" and "may this user …" (an API server only). */
+  readonly reviews?: ClusterReviews;
   /** Starts reading; everything read, and every change of connection state, goes to the sink. */
   start(sink: SourceSink): void;
   /** Stops every request and timer; resolves when nothing is left running. */

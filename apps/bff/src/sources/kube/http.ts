@@ -133,7 +133,7 @@ export class RequestSession {
   }
 }
 
-async function requestOptions(connection: Connection): Promise<https.RequestOptions> {
+export async function requestOptions(connection: Connection): Promise<https.RequestOptions> {
   const options: https.RequestOptions = {};
   try {
     // Async in client-node 1.x: it may run an exec credential plugin or read a token file.
@@ -152,25 +152,31 @@ async function requestOptions(connection: Connection): Promise<https.RequestOpti
 }
 
 /** The server URL may carry a path (API servers behind a proxy): the API path goes after it. */
-function requestUrl(server: string, path: string, query: URLSearchParams): URL {
+export function requestUrl(server: string, path: string, query: URLSearchParams): URL {
   const url = new URL(server);
   url.pathname = `${url.pathname.replace(/\/+$/, "")}${path}`;
   url.search = query.toString();
   return url;
 }
 
-function send(url: URL, options: https.RequestOptions, signal: AbortSignal): Promise<http.IncomingMessage> {
+/** Sends a request (with `body` as its JSON, when given) and resolves with the response's head. */
+export function send(
+  url: URL,
+  options: https.RequestOptions,
+  signal: AbortSignal,
+  body?: string,
+): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const request = url.protocol === "https:" ? https.request : http.request;
     const outgoing = request(url, { ...options, signal }, resolve);
     // Stays attached for the request's whole life: a later error surfaces through the response
     // stream, and rejecting a settled promise is harmless.
     outgoing.on("error", reject);
-    outgoing.end();
+    outgoing.end(body);
   });
 }
 
-async function statusError(response: http.IncomingMessage): Promise<ApiStatusError> {
+export async function statusError(response: http.IncomingMessage): Promise<ApiStatusError> {
   const code = response.statusCode ?? 0;
   const body = await readLimited(response);
   const status = parseStatus(body);
@@ -179,7 +185,7 @@ async function statusError(response: http.IncomingMessage): Promise<ApiStatusErr
   return new ApiStatusError(code, reason, message, retryAfterMs(response.headers["retry-after"]));
 }
 
-async function readLimited(response: http.IncomingMessage): Promise<string> {
+export async function readLimited(response: http.IncomingMessage): Promise<string> {
   response.setEncoding("utf8");
   let body = "";
   for await (const chunk of response) {
@@ -217,7 +223,7 @@ function retryAfterMs(header: string | undefined): number | undefined {
   return Math.min(Number(header.trim()) * 1000, RETRY_AFTER_LIMIT_MS);
 }
 
-function describeNetworkError(error: unknown): string {
+export function describeNetworkError(error: unknown): string {
   const code = isRecord(error) && typeof error.code === "string" ? error.code : undefined;
   const message = messageOf(error);
   return code === undefined || message.includes(code) ? message : `${message} (${code})`;

@@ -1,0 +1,264 @@
+import { randomBytes } from "node:crypto";
+import {
+  type AuthSession,
+  type AuthStrategy,
+  type AuthUser,
+  CSRF_HEADER,
+  TokenLogin,
+} from "@trustmap/shared";
+import express, { type NextFunction, type Request, type Response, Router } from "express";
+import { refuseOtherOrigins } from "../http/checks";
+import { HttpError } from "../http/errors";
+import { AUDIT, type Logger } from "../log";
+import type { ClusterReviews } from "../sources/kube/reviews";
+import { reviewFailure } from "../sources/kube/reviews";
+import type { AuthSettings } from "./config";
+import { FailedLogins } from "./failures";
+import { type Session, Sessions } from "./sessions";
+
+// Who is asking, decided before any route answers: a session cookie this BFF signed, the headers
+// of the authenticating proxy, or nobody at all on loopback. A request that is none of them gets
+// 401 and no data.
+
+/** The user a request is answered for. */
+export interface Identity {
+  readonly user: AuthUser;
+  readonly strategy: AuthStrategy;
+  /** Answered with everything Trustmap's own account reads (anonymous, on loopback only). */
+  readonly unscoped: boolean;
+  readonly session?: Session;
+}
+
+/** A print session lives long enough for Chromium to load one page and its data. */
+const PRINT_TTL_MS = 10 * 60_000;
+
+/** The name anonymous requests are logged under. */
+const ANONYMOUS: AuthUser = { name: "anonymous", groups: [] };
+
+/** Reads one cookie of a Cookie header (the first of that name). */
+function cookie(request: Request, name: string): string | undefined {
+  const header = request.header("cookie");
+  if (header === undefined) return undefined;
+  for (const part of header.split(";")) {
+    const at = part.indexOf("=");
+    if (at < 0) continue;
+    if (part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+export class Auth {
+  readonly sessions: Sessions;
+  private readonly failures = new FailedLogins();
+  private readonly secure: boolean;
+  /** The session cookie's name: `__Host-` under TLS (the browser then holds it to this origin alone). */
+  readonly cookieName: string;
+  private readonly nonceName: string;
+
+  constructor(
+    readonly settings: AuthSettings,
+    private readonly reviews: ClusterReviews | undefined,
+    private readonly logger: Logger,
+  ) {
+    this.sessions = new Sessions(settings.secret);
+    this.secure = settings.publicUrl?.protocol === "https:";
+    this.cookieName = this.secure ? "__Host-trustmap-session" : "trustmap-session";
+    this.nonceName = this.secure ? "__Host-trustmap-nonce" : "trustmap-nonce";
+  }
+
+  get strategy(): AuthStrategy {
+    return this.settings.strategy;
+  }
+
+  /**
+   * The identity a request carries, or why it has none. A session cookie counts under every
+   * strategy (the proxy's users get one only for printing); the proxy's headers count only from
+   * the proxy's addresses.
+   */
+  identify(request: Request): Identity | { readonly refused: string } {
+    const session = this.sessions.read(cookie(request, this.cookieName));
+    if (session !== undefined)
+      return { user: session.user, strategy: session.strategy, unscoped: false, session };
+    switch (this.settings.strategy) {
+      case "anonymous":
+        return { user: ANONYMOUS, strategy: "anonymous", unscoped: true };
+      case "header":
+        return this.fromProxy(request);
+      default:
+        return { refused: "log in first: this Trustmap answers only to logged-in users" };
+    }
+  }
+
+  private fromProxy(request: Request): Identity | { readonly refused: string } {
+    const header = this.settings.header!;
+    const remote = request.socket.remoteAddress;
+    if (!header.proxies.includes(remote))
+      return {
+        refused: `requests must come through the authenticating proxy (${header.proxies.given.join(", ")}), not from ${remote ?? "an unknown address"}`,
+      };
+    const names = request.headersDistinct[header.userHeader.toLowerCase()] ?? [];
+    const name = names[0]?.trim() ?? "";
+    if (names.length !== 1 || name === "")
+      return {
+        refused: `the authenticating proxy named ${names.length === 0 ? "no user" : "more than one user"} (header ${header.userHeader})`,
+      };
+    const groups = (request.headersDistinct[header.groupsHeader.toLowerCase()] ?? [])
+      .map((group) => group.trim())
+      .filter((group) => group !== "");
+    return { user: { name, groups }, strategy: "header", unscoped: false };
+  }
+
+  /** Every API route but /api/auth/*: a request without an identity gets 401 and no data. */
+  require() {
+    return (request: Request, response: Response, next: NextFunction): void => {
+      const identity = this.identify(request);
+      if ("refused" in identity) {
+        next(new HttpError(401, identity.refused));
+        return;
+      }
+      response.locals.identity = identity;
+      next();
+    };
+  }
+
+  /** A cookie for the BFF's own Chromium, so that a printed page is the requesting user's. */
+  printCredential(identity: Identity): { name: string; value: string } | undefined {
+    if (identity.unscoped) return undefined;
+    const { value } = this.sessions.create(identity.user, identity.strategy, PRINT_TTL_MS, "print");
+    return { name: this.cookieName, value };
+  }
+
+  /** A new login session for `user`, set as the session cookie, with its audit line. */
+  startSession(request: Request, response: Response, user: AuthUser): Session {
+    const { session, value } = this.sessions.create(user, this.strategy, this.settings.sessionTtlMs);
+    response.setHeader("Set-Cookie", this.cookieText(this.cookieName, value, this.settings.sessionTtlMs));
+    this.audit("login", request, user, { expiresAt: new Date(session.expiresAt).toISOString() });
+    return session;
+  }
+
+  audit(
+    event: string,
+    request: Request,
+    user: AuthUser | undefined,
+    fields: Record<string, unknown> = {},
+  ): void {
+    this.logger.log("info", AUDIT, {
+      event,
+      strategy: this.strategy,
+      ...fields,
+      user: user?.name ?? "",
+      ...(user === undefined ? {} : { groups: user.groups }),
+      remote: request.socket.remoteAddress ?? "",
+    });
+  }
+
+  private cookieText(name: string, value: string, maxAgeMs: number): string {
+    return [
+      `${name}=${value}`,
+      "Path=/",
+      "HttpOnly",
+      "SameSite=Strict",
+      `Max-Age=${Math.floor(maxAgeMs / 1000)}`,
+      ...(this.secure ? ["Secure"] : []),
+    ].join("; ");
+  }
+
+  /** The CSRF binding of a request: its session, or the nonce cookie of a browser not logged in. */
+  private csrfBinding(request: Request, response: Response): string {
+    const identity = this.identify(request);
+    if (!("refused" in identity) && identity.session !== undefined) return `session:${identity.session.id}`;
+    let nonce = cookie(request, this.nonceName);
+    if (nonce === undefined || !/^[A-Za-z0-9_-]{22,64}$/.test(nonce)) {
+      nonce = randomBytes(16).toString("base64url");
+      response.append("Set-Cookie", this.cookieText(this.nonceName, nonce, 24 * 3_600_000));
+    }
+    return `nonce:${nonce}`;
+  }
+
+  /** A state-changing request: from this dashboard's own pages, with the CSRF token it was given. */
+  private checkCsrf(request: Request): void {
+    refuseOtherOrigins(request, "logins and logouts");
+    const identity = this.identify(request);
+    const binding =
+      !("refused" in identity) && identity.session !== undefined
+        ? `session:${identity.session.id}`
+        : `nonce:${cookie(request, this.nonceName) ?? ""}`;
+    if (!this.sessions.checkCsrf(binding, request.header(CSRF_HEADER)))
+      throw new HttpError(
+        403,
+        `this request needs the ${CSRF_HEADER} header that GET /api/auth/session gives (reload the page)`,
+      );
+  }
+
+  /** /api/auth: the session, token login, logout. */
+  router(): Router {
+    const router = Router();
+    router.get("/session", (request, response: Response<AuthSession>) => {
+      response.setHeader("Cache-Control", "no-store");
+      const binding = this.csrfBinding(request, response);
+      const identity = this.identify(request);
+      const known = "refused" in identity ? undefined : identity;
+      response.json({
+        strategy: this.strategy,
+        ...(known === undefined || known.unscoped ? {} : { user: known.user }),
+        ...(known?.session === undefined
+          ? {}
+          : { expiresAt: new Date(known.session.expiresAt).toISOString() }),
+        csrf: this.sessions.csrfToken(binding),
+        canLogOut: known?.session !== undefined,
+      });
+    });
+
+    router.post("/login", express.json({ limit: "32kb" }), async (request, response) => {
+      this.checkCsrf(request);
+      if (this.strategy !== "token")
+        throw new HttpError(
+          404,
+          `this Trustmap logs users in with the ${this.strategy} strategy, not with a pasted token`,
+        );
+      const parsed = TokenLogin.safeParse(request.body);
+      if (!parsed.success)
+        throw new HttpError(400, `login: ${parsed.error.issues[0]?.message ?? 'expected {"token": "…"}'}`);
+      const remote = request.socket.remoteAddress ?? "";
+      const wait = this.failures.waitMs(remote);
+      if (wait > 0) {
+        this.audit("login failed", request, undefined, { reason: "too many failed logins" });
+        throw new HttpError(
+          429,
+          `too many failed logins from this address: try again in ${Math.ceil(wait / 1000)} s`,
+          {
+            "Retry-After": String(Math.ceil(wait / 1000)),
+          },
+        );
+      }
+      let review: Awaited<ReturnType<ClusterReviews["tokenReview"]>>;
+      try {
+        review = await this.reviews!.tokenReview(parsed.data.token);
+      } catch (error) {
+        const reason = reviewFailure(error);
+        this.audit("login failed", request, undefined, { reason });
+        throw new HttpError(503, `the API server could not check the token: ${reason}`);
+      }
+      if (!review.authenticated) {
+        this.failures.failed(remote);
+        this.audit("login failed", request, undefined, { reason: review.reason });
+        throw new HttpError(401, `login refused: ${review.reason}`);
+      }
+      this.failures.succeeded(remote);
+      const session = this.startSession(request, response, review.user);
+      response.json({ user: review.user, expiresAt: new Date(session.expiresAt).toISOString() });
+    });
+
+    router.post("/logout", (request, response) => {
+      this.checkCsrf(request);
+      const identity = this.identify(request);
+      if (!("refused" in identity) && identity.session !== undefined) {
+        this.sessions.end(identity.session);
+        this.audit("logout", request, identity.user);
+      }
+      response.setHeader("Set-Cookie", this.cookieText(this.cookieName, "", 0));
+      response.status(204).end();
+    });
+    return router;
+  }
+}
