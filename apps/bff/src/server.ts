@@ -188,14 +188,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     options.source.reviews,
     options.logger,
   );
+  // A logout ends the session's streams at once: nothing more reaches a page that logged out.
+  auth.onSessionEnded((id) => {
+    for (const connection of [...streams]) if (owners.get(connection)?.session?.id === id) connection.close();
+  });
   const webRoot = options.webRoot;
   const { logger } = options;
   const live = new LiveCluster(options.source, options.live);
   const streams = new Set<StreamConnection>();
+  const owners = new WeakMap<StreamConnection, Identity>();
   let streamCounter = 0;
   const registry: StreamRegistry = {
     next: () => `s${++streamCounter}`,
-    add: (connection) => streams.add(connection),
+    add: (connection, identity) => {
+      streams.add(connection);
+      owners.set(connection, identity);
+    },
     remove: (connection) => streams.delete(connection),
     get size() {
       return streams.size;

@@ -207,7 +207,8 @@ function parseQuery<S extends z.ZodType>(schema: S, request: Request): z.infer<S
 
 export interface StreamRegistry {
   next(): string;
-  add(connection: StreamConnection): void;
+  /** `identity`: who the stream is for (it ends when their session does). */
+  add(connection: StreamConnection, identity: Identity): void;
   remove(connection: StreamConnection): void;
   readonly size: number;
 }
@@ -452,8 +453,18 @@ export function apiRouter(
       resume,
       heartbeatMs,
     );
-    streams.add(connection);
-    response.on("close", () => streams.remove(connection));
+    const identity = response.locals.identity as Identity;
+    streams.add(connection, identity);
+    // A stream lasts no longer than its session: at expiry it ends, and the page asks who is there.
+    const session = identity.session;
+    const expiry =
+      session === undefined
+        ? undefined
+        : setTimeout(() => connection.close(), Math.max(0, session.expiresAt - Date.now()));
+    response.on("close", () => {
+      clearTimeout(expiry);
+      streams.remove(connection);
+    });
   });
 
   // Whether a view's namespace or workload exists now: an empty picture is told from a missing one.

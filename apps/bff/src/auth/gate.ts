@@ -50,6 +50,7 @@ function cookie(request: Request, name: string): string | undefined {
 export class Auth {
   readonly sessions: Sessions;
   private readonly failures = new FailedLogins();
+  private readonly endedListeners = new Set<(sessionId: string) => void>();
   private readonly secure: boolean;
   /** The session cookie's name: `__Host-` under TLS (the browser then holds it to this origin alone). */
   readonly cookieName: string;
@@ -106,6 +107,11 @@ export class Auth {
       .map((group) => group.trim())
       .filter((group) => group !== "");
     return { user: { name, groups }, strategy: "header", unscoped: false };
+  }
+
+  /** Called with a session's id when it is ended by a logout. */
+  onSessionEnded(listener: (sessionId: string) => void): void {
+    this.endedListeners.add(listener);
   }
 
   /** Every API route but /api/auth/*: a request without an identity gets 401 and no data. */
@@ -255,6 +261,7 @@ export class Auth {
       if (!("refused" in identity) && identity.session !== undefined) {
         this.sessions.end(identity.session);
         this.audit("logout", request, identity.user);
+        for (const listener of this.endedListeners) listener(identity.session.id);
       }
       response.setHeader("Set-Cookie", this.cookieText(this.cookieName, "", 0));
       response.status(204).end();

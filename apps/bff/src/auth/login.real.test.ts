@@ -129,6 +129,18 @@ describe("token login", () => {
       }),
     );
 
+    // An open stream of the session; it ends with the logout.
+    const stream = await browser.fetch("/api/stream?view=overview");
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = "";
+    while (!received.includes("event: snapshot")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended before its snapshot: ${received}`);
+      received += decoder.decode(value);
+    }
+
     // Logging out needs the session's CSRF token; then the cookie opens nothing, even replayed.
     const session = browser.cookie("trustmap-session")!;
     expect((await browser.fetch("/api/auth/logout", { method: "POST" })).status).toBe(403);
@@ -138,6 +150,10 @@ describe("token login", () => {
     });
     expect(out.status).toBe(204);
     expect((await browser.fetch("/api/cluster")).status).toBe(401);
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+    }
     const replayed = await fetch(`${server.url}api/cluster`, {
       headers: { cookie: `trustmap-session=${session}` },
     });

@@ -1,4 +1,5 @@
 import { useEffect } from "react";
+import { UserMenu } from "../features/auth/UserMenu";
 import { GapsPage } from "../features/gaps/GapsPage";
 import { GraphPage } from "../features/graph/GraphPage";
 import { RbacPage } from "../features/rbac/RbacPage";
@@ -20,7 +21,9 @@ const TABS = [
  */
 function useStatusStream(): void {
   useEffect(() => {
-    if (!isCapture()) streamStore.connect();
+    if (isCapture()) return;
+    streamStore.connect();
+    return () => streamStore.close();
   }, []);
 }
 
@@ -49,8 +52,9 @@ export function App() {
             ))}
           </div>
         </nav>
-        <div className="ml-auto">
+        <div className="ml-auto flex items-center gap-4">
           <StatusBar />
+          <UserMenu />
         </div>
       </header>
       <main className="min-h-0 flex-1">

@@ -44,6 +44,7 @@ export class StreamStore {
   private readonly views = new Map<string, GraphState & { revision: number }>();
   private readonly viewListeners = new Map<string, Set<(change: ViewChange) => void>>();
   private readonly listeners = new Set<() => void>();
+  private readonly refusals = new Set<() => void>();
   private queue: StreamEvent[] = [];
   private state: Connection = {
     open: false,
@@ -82,6 +83,8 @@ export class StreamStore {
       // The browser retries by itself unless the server answered with an error: then ask again.
       if (source.readyState === CLOSED && this.source === source) {
         this.source = undefined;
+        // An error answer may mean the session ended: those who know who is asking ask again.
+        for (const listener of this.refusals) listener();
         this.retry = setTimeout(() => {
           if (this.source === undefined) this.watch(this.keys);
         }, RETRY_MS);
@@ -118,6 +121,12 @@ export class StreamStore {
   };
 
   getSnapshot = (): Connection => this.state;
+
+  /** Called when the server answers the stream with an error (401 when the session ended, 5xx). */
+  onRefused(listener: () => void): () => void {
+    this.refusals.add(listener);
+    return () => this.refusals.delete(listener);
+  }
 
   /** Listens to one view; gets its current state at once when held. */
   onView(key: string, listener: (change: ViewChange) => void): () => void {

@@ -1,0 +1,40 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { streamStore } from "../../stream/store";
+import { authQueries, logOut } from "./api";
+
+/** Who the page is for (the groups on hover), and the way out when this BFF made the session. */
+export function UserMenu() {
+  const client = useQueryClient();
+  const session = useQuery(authQueries.session());
+  const [error, setError] = useState<string | undefined>(undefined);
+  const data = session.data;
+  if (data?.user === undefined) return null;
+  const out = async () => {
+    try {
+      await logOut(data.csrf);
+      streamStore.close();
+      client.clear();
+      await client.invalidateQueries({ queryKey: authQueries.session().queryKey });
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
+  };
+  return (
+    <span className="flex items-center gap-2 text-sm" data-testid="user">
+      <span title={data.user.groups.length === 0 ? "no groups" : `groups: ${data.user.groups.join(", ")}`}>
+        {data.user.name}
+      </span>
+      {data.canLogOut && (
+        <button type="button" className="rounded border px-2 py-0.5" onClick={() => void out()}>
+          Log out
+        </button>
+      )}
+      {error !== undefined && (
+        <span role="alert" className="text-red-800">
+          {error}
+        </span>
+      )}
+    </span>
+  );
+}
