@@ -72,5 +72,7 @@ export interface ControlPlaneOptions {
   readonly readyTimeoutMs?: number;
   /** Progress lines (etcd ready, apiserver ready…). Default: silent. */
   readonly log?: (line: string) => void;
+  /** More kube-apiserver flags (e.g. --oidc-issuer-url=… to trust an OpenID provider). */
+  readonly apiserverArgs?: readonly string[];
 }
 export declare function startControlPlane(options?: ControlPlaneOptions): Promise<StartedControlPlane>;

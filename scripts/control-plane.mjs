@@ -423,6 +423,7 @@ export async function startControlPlane({
   controllerManager = true,
   readyTimeoutMs = 120_000,
   log = () => {},
+  apiserverArgs: extraApiserverArgs = [],
 } = {}) {
   const missing = missingBinaries();
   if (missing.length > 0) {
@@ -508,6 +509,7 @@ export async function startControlPlane({
       "--enable-priority-and-fairness=false",
       "--endpoint-reconciler-type=none",
       "--v=0",
+      ...extraApiserverArgs,
     ];
     let apiserverStarts = 0;
     const startApiserver = async () => {

@@ -185,6 +185,9 @@ function clientGone(response: Response): AbortSignal {
 // The routes with path parameters: Express decodes them before any handler; a malformed one is a
 // 400 naming it, checked first.
 /** The view keys there are, for the message that refuses another. */
+/** The longest delay a Node timer takes (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const VIEW_KEYS =
   "(overview, groups:<label>[/<opened groups>], namespace:<name>[/<label>[/<opened groups>]][;<pod label>[/<opened groups>]], workload:<identity>)";
 const NODE_ROUTE = "/nodes/:id";
@@ -456,11 +459,17 @@ export function apiRouter(
     const identity = response.locals.identity as Identity;
     streams.add(connection, identity);
     // A stream lasts no longer than its session: at expiry it ends, and the page asks who is there.
+    // An OpenID session's stream ends when the provider is to be asked again: the page's
+    // reconnection is the request that asks it.
     const session = identity.session;
-    const expiry =
+    const until =
       session === undefined
         ? undefined
-        : setTimeout(() => connection.close(), Math.max(0, session.expiresAt - Date.now()));
+        : Math.min(session.expiresAt, session.refresh?.at ?? Number.POSITIVE_INFINITY);
+    const expiry =
+      until === undefined
+        ? undefined
+        : setTimeout(() => connection.close(), Math.min(Math.max(0, until - Date.now()), MAX_TIMER_MS));
     response.on("close", () => {
       clearTimeout(expiry);
       streams.remove(connection);

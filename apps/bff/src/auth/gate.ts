@@ -14,6 +14,7 @@ import type { ClusterReviews } from "../sources/kube/reviews";
 import { reviewFailure } from "../sources/kube/reviews";
 import type { AuthSettings } from "./config";
 import { FailedLogins } from "./failures";
+import { AUTHENTICATED, OidcClient, type Pending } from "./oidc";
 import { type Session, Sessions } from "./sessions";
 
 // Who is asking, decided before any route answers: a session cookie this BFF signed, the headers
@@ -32,8 +33,24 @@ export interface Identity {
 /** A print session lives long enough for Chromium to load one page and its data. */
 const PRINT_TTL_MS = 10 * 60_000;
 
+/** A login at the OpenID provider may take this long before the browser comes back. */
+const OIDC_PENDING_TTL_MS = 10 * 60_000;
+/** A refreshed session is handed to requests that still carry the old cookie for this long. */
+const REFRESHED_KEPT_MS = 60_000;
+
+const PROVIDER_ENDED = "your login at the identity provider has ended: log in again";
+
 /** The name anonymous requests are logged under. */
 const ANONYMOUS: AuthUser = { name: "anonymous", groups: [] };
+
+function withSlash(url: URL): string {
+  return url.href.endsWith("/") ? url.href : `${url.href}/`;
+}
+
+/** The page the browser is sent back to when a login at the provider fails, saying why. */
+function loginError(reason: string): string {
+  return `/?${new URLSearchParams({ login_error: reason })}`;
+}
 
 /** Reads one cookie of a Cookie header (the first of that name). */
 function cookie(request: Request, name: string): string | undefined {
@@ -55,6 +72,13 @@ export class Auth {
   /** The session cookie's name: `__Host-` under TLS (the browser then holds it to this origin alone). */
   readonly cookieName: string;
   private readonly nonceName: string;
+  private readonly oidcName: string;
+  readonly oidc: OidcClient | undefined;
+  /** Sessions being (or just) refreshed with the provider, by the old session's id. */
+  private readonly refreshing = new Map<
+    string,
+    { result: Promise<{ session: Session; value: string } | undefined>; until: number }
+  >();
 
   constructor(
     readonly settings: AuthSettings,
@@ -65,6 +89,14 @@ export class Auth {
     this.secure = settings.publicUrl?.protocol === "https:";
     this.cookieName = this.secure ? "__Host-trustmap-session" : "trustmap-session";
     this.nonceName = this.secure ? "__Host-trustmap-nonce" : "trustmap-nonce";
+    this.oidcName = this.secure ? "__Host-trustmap-oidc" : "trustmap-oidc";
+    this.oidc =
+      settings.oidc === undefined || settings.publicUrl === undefined
+        ? undefined
+        : new OidcClient(
+            settings.oidc,
+            new URL("api/auth/oidc/callback", withSlash(settings.publicUrl)).href,
+          );
   }
 
   get strategy(): AuthStrategy {
@@ -106,6 +138,8 @@ export class Auth {
     const groups = (request.headersDistinct[header.groupsHeader.toLowerCase()] ?? [])
       .map((group) => group.trim())
       .filter((group) => group !== "");
+    // The API server puts every authenticated user in system:authenticated, proxied ones too.
+    if (!groups.includes(AUTHENTICATED)) groups.push(AUTHENTICATED);
     return { user: { name, groups }, strategy: "header", unscoped: false };
   }
 
@@ -119,12 +153,91 @@ export class Auth {
     return (request: Request, response: Response, next: NextFunction): void => {
       const identity = this.identify(request);
       if ("refused" in identity) {
-        next(new HttpError(401, identity.refused));
+        // A request that left with the cookie of a session refreshed meanwhile gets the new one.
+        const stale = this.sessions.read(cookie(request, this.cookieName), { evenIfEnded: true });
+        const entry = stale === undefined ? undefined : this.refreshing.get(stale.id);
+        if (stale === undefined || entry === undefined || entry.until < Date.now()) {
+          next(new HttpError(401, identity.refused));
+          return;
+        }
+        this.refreshed(request, response, stale).then((fresh) => {
+          if (fresh === undefined) next(new HttpError(401, PROVIDER_ENDED));
+          else {
+            response.locals.identity = {
+              user: fresh.user,
+              strategy: fresh.strategy,
+              unscoped: false,
+              session: fresh,
+            };
+            next();
+          }
+        }, next);
         return;
       }
-      response.locals.identity = identity;
-      next();
+      const session = identity.session;
+      if (session?.refresh === undefined || session.refresh.at > Date.now()) {
+        response.locals.identity = identity;
+        next();
+        return;
+      }
+      this.refreshed(request, response, session).then((fresh) => {
+        if (fresh === undefined) {
+          next(new HttpError(401, PROVIDER_ENDED));
+          return;
+        }
+        response.locals.identity = {
+          user: fresh.user,
+          strategy: fresh.strategy,
+          unscoped: false,
+          session: fresh,
+        };
+        next();
+      }, next);
     };
+  }
+
+  /**
+   * The session after asking the provider again (its ID token expired): the user and groups it
+   * names now, or undefined when it refuses. Requests that arrive together ask once.
+   */
+  private refreshed(request: Request, response: Response, session: Session): Promise<Session | undefined> {
+    const now = Date.now();
+    for (const [id, entry] of this.refreshing) if (entry.until < now) this.refreshing.delete(id);
+    let entry = this.refreshing.get(session.id);
+    if (entry === undefined) {
+      const result = this.oidc!.refresh(session.refresh!.token).then(
+        (tokens) => {
+          this.sessions.end(session);
+          this.audit("session refreshed", request, tokens.user);
+          return this.sessions.create(
+            tokens.user,
+            "oidc",
+            session.expiresAt - Date.now(),
+            "login",
+            tokens.refreshToken === undefined
+              ? undefined
+              : { token: tokens.refreshToken, at: tokens.expiresAt },
+          );
+        },
+        (error: Error) => {
+          this.sessions.end(session);
+          this.audit("session ended", request, session.user, { reason: error.message });
+          return undefined;
+        },
+      );
+      entry = { result, until: now + REFRESHED_KEPT_MS };
+      this.refreshing.set(session.id, entry);
+    }
+    return entry.result.then((made) => {
+      // The new session may have been logged out since.
+      if (made === undefined || this.sessions.read(made.value) === undefined) return undefined;
+      if (!response.headersSent)
+        response.append(
+          "Set-Cookie",
+          this.cookieText(this.cookieName, made.value, made.session.expiresAt - Date.now()),
+        );
+      return made.session;
+    });
   }
 
   /** A cookie for the BFF's own Chromium, so that a printed page is the requesting user's. */
@@ -135,9 +248,15 @@ export class Auth {
   }
 
   /** A new login session for `user`, set as the session cookie, with its audit line. */
-  startSession(request: Request, response: Response, user: AuthUser): Session {
-    const { session, value } = this.sessions.create(user, this.strategy, this.settings.sessionTtlMs);
-    response.setHeader("Set-Cookie", this.cookieText(this.cookieName, value, this.settings.sessionTtlMs));
+  startSession(
+    request: Request,
+    response: Response,
+    user: AuthUser,
+    refresh?: { readonly token: string; readonly at: number },
+    ttlMs: number = this.settings.sessionTtlMs,
+  ): Session {
+    const { session, value } = this.sessions.create(user, this.strategy, ttlMs, "login", refresh);
+    response.append("Set-Cookie", this.cookieText(this.cookieName, value, ttlMs));
     this.audit("login", request, user, { expiresAt: new Date(session.expiresAt).toISOString() });
     return session;
   }
@@ -158,12 +277,12 @@ export class Auth {
     });
   }
 
-  private cookieText(name: string, value: string, maxAgeMs: number): string {
+  private cookieText(name: string, value: string, maxAgeMs: number, sameSite = "Strict"): string {
     return [
       `${name}=${value}`,
       "Path=/",
       "HttpOnly",
-      "SameSite=Strict",
+      `SameSite=${sameSite}`,
       `Max-Age=${Math.floor(maxAgeMs / 1000)}`,
       ...(this.secure ? ["Secure"] : []),
     ].join("; ");
@@ -211,6 +330,7 @@ export class Auth {
           ? {}
           : { expiresAt: new Date(known.session.expiresAt).toISOString() }),
         csrf: this.sessions.csrfToken(binding),
+        ...(this.oidc === undefined ? {} : { loginUrl: "/api/auth/oidc/login" }),
         canLogOut: known?.session !== undefined,
       });
     });
@@ -253,6 +373,79 @@ export class Auth {
       this.failures.succeeded(remote);
       const session = this.startSession(request, response, review.user);
       response.json({ user: review.user, expiresAt: new Date(session.expiresAt).toISOString() });
+    });
+
+    router.get("/oidc/login", async (_request, response) => {
+      if (this.oidc === undefined)
+        throw new HttpError(
+          404,
+          `this Trustmap logs users in with the ${this.strategy} strategy, not an OpenID provider`,
+        );
+      let begun: Awaited<ReturnType<OidcClient["begin"]>>;
+      try {
+        begun = await this.oidc.begin();
+      } catch (error) {
+        response.redirect(303, loginError((error as Error).message));
+        return;
+      }
+      // Lax, not Strict: the provider sends the browser back from its own site.
+      response.append(
+        "Set-Cookie",
+        this.cookieText(
+          this.oidcName,
+          this.sessions.seal("oidc", begun.pending, OIDC_PENDING_TTL_MS),
+          OIDC_PENDING_TTL_MS,
+          "Lax",
+        ),
+      );
+      response.setHeader("Cache-Control", "no-store");
+      response.redirect(303, begun.url);
+    });
+
+    router.get("/oidc/callback", async (request, response) => {
+      response.setHeader("Cache-Control", "no-store");
+      response.append("Set-Cookie", this.cookieText(this.oidcName, "", 0, "Lax"));
+      const fail = (reason: string) => {
+        this.audit("login failed", request, undefined, { reason });
+        response.redirect(303, loginError(reason));
+      };
+      if (this.oidc === undefined)
+        throw new HttpError(404, "this Trustmap does not log in with an OpenID provider");
+      const query = request.query as Record<string, unknown>;
+      if (typeof query.error === "string") {
+        const description = typeof query.error_description === "string" ? `: ${query.error_description}` : "";
+        fail(`the identity provider answered ${query.error}${description}`);
+        return;
+      }
+      const pending = this.sessions.unseal("oidc", cookie(request, this.oidcName)) as Pending | undefined;
+      if (pending === undefined || typeof pending.state !== "string") {
+        fail("this login was not started here, or took longer than 10 minutes: try again");
+        return;
+      }
+      if (query.state !== pending.state || typeof query.code !== "string") {
+        fail("the identity provider's answer does not belong to this login (state): try again");
+        return;
+      }
+      try {
+        const tokens = await this.oidc.finish(query.code, pending);
+        // Without a refresh token the provider cannot be asked again: the session ends with the ID token.
+        const ttl =
+          tokens.refreshToken === undefined
+            ? Math.min(this.settings.sessionTtlMs, tokens.expiresAt - Date.now())
+            : this.settings.sessionTtlMs;
+        this.startSession(
+          request,
+          response,
+          tokens.user,
+          tokens.refreshToken === undefined
+            ? undefined
+            : { token: tokens.refreshToken, at: tokens.expiresAt },
+          ttl,
+        );
+        response.redirect(303, "/");
+      } catch (error) {
+        fail((error as Error).message);
+      }
     });
 
     router.post("/logout", (request, response) => {

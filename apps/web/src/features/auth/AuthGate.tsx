@@ -18,7 +18,10 @@ export function AuthGate({ children }: { children: ReactNode }) {
   const client = useQueryClient();
   const session = useQuery(authQueries.session());
   useEffect(
-    () => streamStore.onRefused(() => void client.invalidateQueries({ queryKey: authQueries.session().queryKey })),
+    () =>
+      streamStore.onRefused(
+        () => void client.invalidateQueries({ queryKey: authQueries.session().queryKey }),
+      ),
     [client],
   );
   if (session.isPending)
@@ -31,7 +34,11 @@ export function AuthGate({ children }: { children: ReactNode }) {
     return (
       <div className="p-8" role="alert">
         <p>Trustmap did not answer: {session.error.message}</p>
-        <button type="button" className="mt-2 rounded border px-3 py-1" onClick={() => void session.refetch()}>
+        <button
+          type="button"
+          className="mt-2 rounded border px-3 py-1"
+          onClick={() => void session.refetch()}
+        >
           Try again
         </button>
       </div>

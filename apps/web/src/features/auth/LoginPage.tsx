@@ -17,8 +17,8 @@ export function LoginPage({ session }: { session: AuthSession }) {
       {session.strategy === "oidc" && <OidcLogin session={session} />}
       {session.strategy === "header" && (
         <p role="alert" className="text-red-800 dark:text-red-300">
-          This Trustmap is behind an authenticating proxy, and your request did not come through it (or the proxy
-          named no user). Open it at the address your team gave you.
+          This Trustmap is behind an authenticating proxy, and your request did not come through it (or the
+          proxy named no user). Open it at the address your team gave you.
         </p>
       )}
     </main>
@@ -77,15 +77,19 @@ function TokenForm({ csrf }: { csrf: string }) {
         />
       </label>
       <p className="text-xs text-slate-600 dark:text-slate-400">
-        A token the cluster knows: for a service account, <code>kubectl create token NAME -n NAMESPACE</code>. The
-        API server checks it; Trustmap keeps only the name and groups it answers.
+        A token the cluster knows: for a service account, <code>kubectl create token NAME -n NAMESPACE</code>.
+        The API server checks it; Trustmap keeps only the name and groups it answers.
       </p>
       {error !== undefined && (
         <p role="alert" className="text-red-800 dark:text-red-300">
           {error}
         </p>
       )}
-      <button type="submit" disabled={busy || token.trim() === ""} className="rounded bg-blue-600 px-4 py-2 text-white disabled:opacity-50">
+      <button
+        type="submit"
+        disabled={busy || token.trim() === ""}
+        className="rounded bg-blue-600 px-4 py-2 text-white disabled:opacity-50"
+      >
         {busy ? "Checking…" : "Log in"}
       </button>
     </form>

@@ -14,8 +14,9 @@ export function UserMenu() {
     try {
       await logOut(data.csrf);
       streamStore.close();
-      client.clear();
-      await client.invalidateQueries({ queryKey: authQueries.session().queryKey });
+      // The gate shows the login once the session is read again; nothing of this user stays cached.
+      await client.refetchQueries({ queryKey: authQueries.session().queryKey });
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== "auth" });
     } catch (failure) {
       setError((failure as Error).message);
     }
