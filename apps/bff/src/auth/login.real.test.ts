@@ -4,6 +4,7 @@ import { jsonLogger } from "../log";
 import { type RunningServer, startServer } from "../server";
 import { createKubernetesSource } from "../sources/kubernetes";
 import { type ControlPlane, startControlPlane } from "../testing/control-plane";
+import { CookieJar } from "../testing/cookie-jar";
 import { authSettings } from "./config";
 
 // Logging in with a bearer token, judged by the real API server: Trustmap asks it (TokenReview)
@@ -42,42 +43,6 @@ afterAll(async () => {
   await plane?.stop();
 });
 
-/** A browser's cookie jar for one origin, as far as these tests need it. */
-class Browser {
-  private readonly cookies = new Map<string, string>();
-
-  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size > 0)
-      headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
-    const response = await fetch(`${server.url}${path.slice(1)}`, { ...init, headers });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const at = pair.indexOf("=");
-      const value = pair.slice(at + 1);
-      if (/Max-Age=0\b/.test(line) || value === "") this.cookies.delete(pair.slice(0, at));
-      else this.cookies.set(pair.slice(0, at), value);
-    }
-    return response;
-  }
-
-  async session(): Promise<AuthSession> {
-    return AuthSession.parse(await (await this.fetch("/api/auth/session")).json());
-  }
-
-  async login(token: string, csrf?: string): Promise<Response> {
-    return this.fetch("/api/auth/login", {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(csrf === undefined ? {} : { [CSRF_HEADER]: csrf }) },
-      body: JSON.stringify({ token }),
-    });
-  }
-
-  cookie(name: string): string | undefined {
-    return this.cookies.get(name);
-  }
-}
-
 describe("token login", () => {
   it("answers nothing before a login: 401 and no data on every route, the stream too", async () => {
     for (const path of [
@@ -98,7 +63,7 @@ describe("token login", () => {
   });
 
   it("logs a service account in with its token, as the API server names it", async () => {
-    const browser = new Browser();
+    const browser = new CookieJar(server.url);
     const before = await browser.session();
     expect(before).toMatchObject({ strategy: "token", canLogOut: false });
     expect(before.user).toBeUndefined();
@@ -164,7 +129,7 @@ describe("token login", () => {
   });
 
   it("refuses a token the API server does not know, says why, and logs the failure", async () => {
-    const browser = new Browser();
+    const browser = new CookieJar(server.url);
     const { csrf } = await browser.session();
     const forged = `${(await tokenOf("team-a", "alice")).slice(0, -4)}AAAA`;
     const response = await browser.login(forged, csrf);

@@ -19,6 +19,7 @@ import {
   notBuiltMessage,
   startControlPlane,
 } from "../testing/control-plane";
+import { CookieJar } from "../testing/cookie-jar";
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const chart = join(root, "deploy", "helm", "trustmap");
@@ -90,6 +91,7 @@ const PLURALS: Record<string, [prefix: string, plural: string]> = {
   Ingress: ["/apis/networking.k8s.io/v1", "ingresses"],
   ClusterRole: ["/apis/rbac.authorization.k8s.io/v1", "clusterroles"],
   ClusterRoleBinding: ["/apis/rbac.authorization.k8s.io/v1", "clusterrolebindings"],
+  Secret: ["/api/v1", "secrets"],
 };
 
 function collection(object: Json): string {
@@ -301,6 +303,19 @@ describe("the Helm chart", () => {
     const home = join(scratch, "home");
     mkdirSync(home, { recursive: true });
     execFileSync(process.execPath, ["scripts/build.mjs", "bff"], { cwd: root, stdio: "ignore" });
+    // The login settings as the Deployment gives them, the session secret where its volume puts it.
+    const container = ((template.spec as Json).containers as Json[])[0]!;
+    const chartEnv = Object.fromEntries(
+      (container.env as { name: string; value: string }[]).map(({ name, value }) => [name, value]),
+    );
+    expect(chartEnv).toMatchObject({ TRUSTMAP_AUTH: "token", TRUSTMAP_SESSION_TTL: "8h" });
+    const secret = named(objects, "Secret");
+    const sessionDir = join(scratch, "session");
+    mkdirSync(sessionDir, { recursive: true });
+    writeFileSync(
+      join(sessionDir, "session-secret"),
+      Buffer.from((secret.data as Record<string, string>)["session-secret"]!, "base64"),
+    );
     const { KUBECONFIG: _, ...environment } = process.env;
     const url = await startBundle(
       [],
@@ -309,20 +324,27 @@ describe("the Helm chart", () => {
       },
       {
         ...environment,
+        ...chartEnv,
+        TRUSTMAP_SESSION_SECRET_FILE: join(sessionDir, "session-secret"),
         HOME: home,
         KUBERNETES_SERVICE_HOST: server.hostname,
         KUBERNETES_SERVICE_PORT: server.port,
         TRUSTMAP_IN_CLUSTER_ROOT: scratch,
       },
     );
+    // Nothing without a login; the service account's own token logs in (TokenReview, as the chart allows).
+    expect((await fetch(`${url}/api/health`)).status).toBe(401);
+    expect(await (await fetch(`${url}/healthz`)).text()).toBe("ok\n");
+    const viewer = new CookieJar(url);
+    await viewer.logIn(token);
     const health = await eventually(
       "the BFF to be connected as the service account",
-      async () => (await (await fetch(`${url}/api/health`)).json()) as Json,
+      async () => (await (await viewer.fetch("/api/health")).json()) as Json,
       (value) => value.connected === true && value.backlog === 0,
     );
     expect(JSON.stringify(health)).not.toMatch(/forbidden|refused/i);
     const namespaces = async () =>
-      NamespaceList.parse(await (await fetch(`${url}/api/namespaces`)).json()).namespaces;
+      NamespaceList.parse(await (await viewer.fetch("/api/namespaces")).json()).namespaces;
     const first = (await namespaces()).find((n) => n.name === "trustmap");
     expect(first).toMatchObject({ networkPolicies: 2, defaultDenyIngress: true, defaultDenyEgress: true });
 

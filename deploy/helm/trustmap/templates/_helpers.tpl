@@ -67,3 +67,17 @@ namespace's kubernetes EndpointSlice (read at install; `helm template` cannot re
 {{- end -}}
 {{- dict "cidrs" $cidrs "ports" $ports | toJson -}}
 {{- end -}}
+
+{{/* Where users open Trustmap: the value, else the Ingress's host. */}}
+{{- define "trustmap.publicUrl" -}}
+{{- if .Values.auth.publicUrl -}}
+{{- .Values.auth.publicUrl -}}
+{{- else if .Values.ingress.enabled -}}
+{{- printf "%s://%s" (ternary "https" "http" (not (empty .Values.ingress.tlsSecretName))) .Values.ingress.host -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding the session secret: the user's, or the chart's own. */}}
+{{- define "trustmap.sessionSecretName" -}}
+{{- .Values.auth.sessionSecretName | default (printf "%s-session" (include "trustmap.fullname" .)) -}}
+{{- end -}}
