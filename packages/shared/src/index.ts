@@ -6,5 +6,6 @@ export * from "./node-id";
 export * from "./queries";
 export * from "./random";
 export * from "./report";
+export * from "./scope";
 export * from "./source";
 export * from "./view";

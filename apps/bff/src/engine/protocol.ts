@@ -62,6 +62,11 @@ export type FromWorker =
       readonly events: number;
       readonly ms: number;
       readonly patches: readonly ViewPatch[];
+      /**
+       * What may change who reads what: the RBAC subjects whose rights changed, and whether
+       * namespaces came or went (absent when neither).
+       */
+      readonly access?: { readonly subjects: readonly string[]; readonly namespaces: boolean };
     }
   | {
       /**

@@ -275,12 +275,17 @@ function settle(): void {
     if (patch === undefined) continue;
     patches.push(toWire(key, entry, patch));
   }
+  const subjects = [...delta.rbac.added, ...delta.rbac.changed, ...delta.rbac.removed];
+  const namespacesChanged = delta.namespaceObjects.length > 0;
   post({
     type: "step",
     revision: state.revision,
     events: unsettledEvents,
     ms: unsettledMs + performance.now() - started,
     patches,
+    ...(subjects.length > 0 || namespacesChanged
+      ? { access: { subjects, namespaces: namespacesChanged } }
+      : {}),
   });
   unsettledEvents = 0;
   unsettledMs = 0;

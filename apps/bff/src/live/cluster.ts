@@ -40,6 +40,12 @@ const PROBLEMS_KEPT = 100;
  * streams from that copy, so a long engine step (a large initial list, a rollout across a big
  * cluster) never stalls a request or a stream.
  */
+/** What a step changed of who may read what: RBAC subjects (User/…, Group/…), namespaces. */
+export interface AccessChange {
+  readonly subjects: readonly string[];
+  readonly namespaces: boolean;
+}
+
 export class LiveCluster implements SourceSink {
   readonly startedAt = new Date().toISOString();
   private current: SourceStatus = { state: "connecting", since: new Date().toISOString() };
@@ -228,6 +234,14 @@ export class LiveCluster implements SourceSink {
     return this.applied.reduce((sum, entry) => sum + entry.count, 0) / 10;
   }
 
+  private readonly accessListeners = new Set<(change: AccessChange) => void>();
+
+  /** Called after each step that changed RBAC rights or the set of namespaces. */
+  onAccessChange(listener: (change: AccessChange) => void): () => void {
+    this.accessListeners.add(listener);
+    return () => this.accessListeners.delete(listener);
+  }
+
   private post<N extends QueryName>(message: ToWorker | QueryMessage<N>): void {
     this.worker.postMessage(message);
   }
@@ -242,6 +256,8 @@ export class LiveCluster implements SourceSink {
         this.steps++;
         this.longestStepMs = Math.max(this.longestStepMs, message.ms);
         if (changes > 0) this.applied.push({ at: Date.now(), count: changes });
+        if (message.access !== undefined)
+          for (const listener of this.accessListeners) listener(message.access);
         for (const patch of message.patches) {
           const view = this.views.get(patch.view);
           if (view === undefined) continue;

@@ -1,0 +1,167 @@
+import type { AuthUser } from "@trustmap/shared";
+import { RESOURCES } from "../sources/kube/resources";
+import type { ClusterReviews } from "../sources/kube/reviews";
+
+// What a logged-in user may read, asked of the cluster itself (SubjectAccessReview for the user and
+// their groups): Trustmap keeps one picture of the whole cluster, read with its own account, and
+// answers each user only with the part the cluster would let them list.
+
+/** The kinds Trustmap reads inside namespaces, and those it reads cluster-wide. */
+const NAMESPACED = RESOURCES.filter((resource) =>
+  ["Pod", "ServiceAccount", "NetworkPolicy", "Role", "RoleBinding"].includes(resource.kind),
+);
+
+/** How many reviews are asked at once. */
+const CONCURRENCY = 16;
+
+export interface Access {
+  /** May list every kind Trustmap reads in every namespace: answers are the whole picture. */
+  readonly cluster: boolean;
+  /**
+   * The namespaces whose every kind Trustmap reads the user may list (sorted): a scoped user's
+   * answers hold these alone. Every namespace when `cluster`.
+   */
+  readonly namespaces: readonly string[];
+  /** How many of the cluster's namespaces the user may not read. */
+  readonly hidden: number;
+  /** How many SubjectAccessReviews deciding this took. */
+  readonly reviews: number;
+  /** When it was decided (ms). */
+  readonly decidedAt: number;
+}
+
+/** Runs `work` over `items`, at most `limit` at once. */
+async function pooled<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Decides a user's access: first whether they may list every kind across all namespaces (one
+ * review per kind); if not, namespace by namespace whether they may list each namespaced kind
+ * there, pods first (a namespace whose pods they may not list needs no other question).
+ */
+export async function decideAccess(
+  reviews: ClusterReviews,
+  user: AuthUser,
+  namespaces: readonly string[],
+  now: () => number = Date.now,
+): Promise<Access> {
+  let asked = 0;
+  const may = (resource: (typeof RESOURCES)[number], namespace: string) => {
+    asked++;
+    return reviews.accessReview(user, {
+      verb: "list",
+      group: resource.group,
+      resource: resource.plural,
+      namespace,
+    });
+  };
+  const everywhere = await pooled(RESOURCES, CONCURRENCY, (resource) => may(resource, ""));
+  const allowedEverywhere = new Set(
+    RESOURCES.filter((_, i) => everywhere[i]).map((resource) => resource.kind),
+  );
+  const sorted = [...namespaces].sort();
+  if (everywhere.every(Boolean))
+    return { cluster: true, namespaces: sorted, hidden: 0, reviews: asked, decidedAt: now() };
+  const pending = NAMESPACED.filter((resource) => !allowedEverywhere.has(resource.kind));
+  const pods = pending.find((resource) => resource.kind === "Pod");
+  const rest = pending.filter((resource) => resource !== pods);
+  const readable = await pooled(sorted, CONCURRENCY, async (namespace) => {
+    if (pods !== undefined && !(await may(pods, namespace))) return false;
+    for (const resource of rest) if (!(await may(resource, namespace))) return false;
+    return true;
+  });
+  const visible = sorted.filter((_, i) => readable[i]);
+  return {
+    cluster: false,
+    namespaces: visible,
+    hidden: sorted.length - visible.length,
+    reviews: asked,
+    decidedAt: now(),
+  };
+}
+
+/** The subjects (as the engine names them: User/…, Group/…, ServiceAccount/ns/name) a user is. */
+export function subjectRefsOf(user: AuthUser): string[] {
+  const refs = [`User/${user.name}`, ...user.groups.map((group) => `Group/${group}`)];
+  const account = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user.name);
+  if (account !== null) refs.push(`ServiceAccount/${account[1]}/${account[2]}`);
+  return refs;
+}
+
+/** How long an access decided stays good when nothing the engine sees says it changed. */
+export const ACCESS_TTL_MS = 60_000;
+
+/** A user as the cache keys them: the name and the groups, since both decide access. */
+export function userKey(user: AuthUser): string {
+  return JSON.stringify([user.name, [...user.groups].sort()]);
+}
+
+interface Entry {
+  readonly access: Promise<Access>;
+  readonly refs: ReadonlySet<string>;
+  readonly at: number;
+}
+
+/**
+ * Each user's access, decided once and kept briefly; decided again at once when the engine sees a
+ * change of RBAC that touches one of the user's subjects, or namespaces come or go.
+ */
+export class Accesses {
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Set<(key: string) => void>();
+  /** Reviews asked in all (the cost of scoping, for the metrics and the notes). */
+  reviews = 0;
+  decisions = 0;
+
+  constructor(
+    private readonly reviewer: ClusterReviews,
+    private readonly namespaces: () => Promise<readonly string[]>,
+    private readonly ttlMs: number = ACCESS_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(user: AuthUser): Promise<Access> {
+    const key = userKey(user);
+    const entry = this.entries.get(key);
+    if (entry !== undefined && this.now() - entry.at < this.ttlMs) return entry.access;
+    const access = this.namespaces()
+      .then((names) => decideAccess(this.reviewer, user, names, this.now))
+      .then((decided) => {
+        this.reviews += decided.reviews;
+        this.decisions++;
+        return decided;
+      });
+    // A failed decision is not kept: the next request asks again.
+    access.catch(() => {
+      if (this.entries.get(key)?.access === access) this.entries.delete(key);
+    });
+    this.entries.set(key, { access, refs: new Set(subjectRefsOf(user)), at: this.now() });
+    return access;
+  }
+
+  /** The engine saw RBAC rights of `subjects` change, or namespaces come or go: those users' access is decided again. */
+  changed(subjects: readonly string[], namespaces: boolean): void {
+    const touched = new Set(subjects);
+    for (const [key, entry] of this.entries) {
+      if (!namespaces && ![...entry.refs].some((ref) => touched.has(ref))) continue;
+      this.entries.delete(key);
+      for (const listener of this.listeners) listener(key);
+    }
+  }
+
+  /** Called with a user's key when their access is to be decided again. */
+  onChange(listener: (key: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
