@@ -4,8 +4,10 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { type Accepted, apiRouter, exportQueues, type Queues, type StreamRegistry } from "./api/routes";
+import { Accesses, userKey } from "./auth/access";
 import { type AuthSettings, authSettings } from "./auth/config";
 import { Auth, type Identity } from "./auth/gate";
+import { accessGate } from "./auth/scope";
 import { ReportPrinter } from "./export/printer";
 import { HttpError } from "./http/errors";
 import { HostPolicy } from "./http/hosts";
@@ -188,10 +190,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     options.source.reviews,
     options.logger,
   );
-  // A logout ends the session's streams at once: nothing more reaches a page that logged out.
-  auth.onSessionEnded((id) => {
-    for (const connection of [...streams]) if (owners.get(connection)?.session?.id === id) connection.close();
-  });
   const webRoot = options.webRoot;
   const { logger } = options;
   const live = new LiveCluster(options.source, options.live);
@@ -209,6 +207,35 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return streams.size;
     },
   };
+  // Each user's access, asked of the cluster; decided again when the engine sees it may have changed.
+  const accesses =
+    options.source.reviews === undefined
+      ? undefined
+      : new Accesses(options.source.reviews, async () =>
+          (await live.query("namespaces", {})).map((summary) => summary.name),
+        );
+  live.onAccessChange((change) => accesses?.changed(change.subjects, change.namespaces));
+  if (accesses !== undefined) auth.accessOf = (user) => accesses.get(user);
+  // A stream whose user's readable namespaces changed ends: the page reconnects and gets the views
+  // it may read now (a view it may no longer read is refused with 403).
+  accesses?.onChange((key) => {
+    for (const connection of [...streams]) {
+      const owner = owners.get(connection);
+      if (owner === undefined || owner.unscoped || userKey(owner.user) !== key) continue;
+      void accesses.get(owner.user).then(
+        (access) => {
+          const now = access.cluster ? undefined : access.namespaces.join("\n");
+          const before = connection.readable === undefined ? undefined : [...connection.readable].join("\n");
+          if (now !== before) connection.close();
+        },
+        () => connection.close(),
+      );
+    }
+  });
+  // A logout ends the session's streams at once: nothing more reaches a page that logged out.
+  auth.onSessionEnded((id) => {
+    for (const connection of [...streams]) if (owners.get(connection)?.session?.id === id) connection.close();
+  });
 
   const app = express();
   app.disable("x-powered-by");
@@ -239,6 +266,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   app.use("/api/auth", auth.router());
   app.use("/api", auth.require());
+  app.use("/api", accessGate(accesses));
   const printer = options.printer ?? new ReportPrinter();
   const webServed = webRoot !== undefined && existsSync(path.join(webRoot, "index.html"));
   let origin: string | undefined;

@@ -442,6 +442,19 @@ export const StreamHello = z
   .strict();
 export type StreamHello = z.infer<typeof StreamHello>;
 
+/**
+ * How much of a view its user may not see (nodes of namespaces their access hides): sent after a
+ * narrowed view's snapshot and whenever the count changes, so that nothing is silently missing.
+ */
+export const ViewWithheld = z
+  .object({
+    view: z.string(),
+    nodes: z.number().int().nonnegative(),
+    namespaces: z.number().int().nonnegative(),
+  })
+  .strict();
+export type ViewWithheld = z.infer<typeof ViewWithheld>;
+
 /** The `id:` of stream events: each view's revision the client holds, as "view=revision&…" (URL-encoded). */
 export function encodeEventId(revisions: ReadonlyMap<string, number>): string {
   const params = new URLSearchParams();

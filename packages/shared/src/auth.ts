@@ -33,6 +33,18 @@ export const AuthSession = z
     loginUrl: z.string().optional(),
     /** Whether logging out means anything here (a session this BFF made). */
     canLogOut: z.boolean(),
+    /**
+     * What the user may read, as the cluster decided it: everything, or these namespaces (and how
+     * many the access hides). Absent before a login and for anonymous (everything).
+     */
+    access: z
+      .object({
+        cluster: z.boolean(),
+        namespaces: z.array(z.string()),
+        hidden: z.number().int().nonnegative(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type AuthSession = z.infer<typeof AuthSession>;

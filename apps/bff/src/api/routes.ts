@@ -25,7 +25,9 @@ import {
 } from "@trustmap/shared";
 import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
+import type { Access } from "../auth/access";
 import type { Identity } from "../auth/gate";
+import { checkNamespace, checkNode, checkView, readableOf } from "../auth/scope";
 import { matrixCsv } from "../export/csv";
 import { evidenceCsv, evidenceJson, evidenceSarif } from "../export/evidence";
 import { type Credential, PrinterUnavailable, type ReportPrinter } from "../export/printer";
@@ -262,7 +264,13 @@ export function apiRouter(
   });
 
   router.get("/namespaces", async (_request, response: Response<NamespaceList>) => {
-    response.json({ namespaces: await live.query("namespaces", {}) });
+    const readable = readableOf(response);
+    const namespaces = await live.query("namespaces", {});
+    // Each summary is about its own namespace alone: a user gets those they may read.
+    response.json({
+      namespaces:
+        readable === undefined ? namespaces : namespaces.filter((summary) => readable.has(summary.name)),
+    });
   });
 
   // The namespace labels the cluster's view can group by (view key groups:<label>).
@@ -278,6 +286,7 @@ export function apiRouter(
       const namespace = request.params.namespace;
       const problem = typeof namespace === "string" ? dns1123LabelProblem(namespace) : "is missing";
       if (problem !== undefined) throw new HttpError(400, `namespace: a namespace name ${problem}`);
+      checkNamespace(response, namespace, "this namespace's workloads");
       const list = await live.query("workloadGroupings", { namespace });
       if (list === undefined)
         throw new HttpError(404, `no namespace ${JSON.stringify(namespace)} in the cluster now`);
@@ -289,6 +298,7 @@ export function apiRouter(
     const id = request.params.id;
     if (typeof id !== "string" || id.length > 2048)
       throw new HttpError(400, "node id: expected a view node id");
+    checkNode(response, id, "this node");
     const details = await live.query("node", { id });
     if (details === undefined) throw new HttpError(404, `no node ${JSON.stringify(id)} in the cluster now`);
     response.json(details);
@@ -296,6 +306,8 @@ export function apiRouter(
 
   router.get("/explain", async (request, response) => {
     const query = parseQuery(ExplainQuery, request);
+    checkNode(response, query.from, "the connection's source");
+    checkNode(response, query.to, "the connection's destination");
     const explanation = await live.query("explain", query);
     if (explanation === undefined)
       throw new HttpError(
@@ -315,7 +327,13 @@ export function apiRouter(
   });
 
   router.get("/search", async (request, response) => {
-    response.json(await live.query("search", parseQuery(SearchQuery, request)));
+    const readable = readableOf(response);
+    response.json(
+      await live.query("search", {
+        ...parseQuery(SearchQuery, request),
+        ...(readable === undefined ? {} : { readable: [...readable] }),
+      }),
+    );
   });
 
   router.get("/rbac", async (request, response) => {
@@ -439,6 +457,8 @@ export function apiRouter(
     });
     if (subscriptions.length > 16)
       throw new HttpError(400, 'query parameter "view": at most 16 views per stream');
+    for (const { key } of subscriptions) checkView(response, key);
+    const access = response.locals.access as Access | undefined;
     const header = request.header("last-event-id");
     const resume = decodeEventId(header ?? query.lastEventId);
     response.writeHead(200, {
@@ -455,6 +475,8 @@ export function apiRouter(
       subscriptions,
       resume,
       heartbeatMs,
+      readableOf(response),
+      access?.hidden ?? 0,
     );
     const identity = response.locals.identity as Identity;
     streams.add(connection, identity);
@@ -482,6 +504,7 @@ export function apiRouter(
     const ref = parseViewKey(view);
     if (ref === undefined)
       throw new HttpError(400, `query parameter "view": ${JSON.stringify(view)} is not a view ${VIEW_KEYS}`);
+    checkView(response, view);
     const presence = await live.query("viewPresence", { ref });
     response.json({ view, ...presence });
   });

@@ -152,11 +152,13 @@ export class Accesses {
   /** The engine saw RBAC rights of `subjects` change, or namespaces come or go: those users' access is decided again. */
   changed(subjects: readonly string[], namespaces: boolean): void {
     const touched = new Set(subjects);
-    for (const [key, entry] of this.entries) {
-      if (!namespaces && ![...entry.refs].some((ref) => touched.has(ref))) continue;
-      this.entries.delete(key);
-      for (const listener of this.listeners) listener(key);
-    }
+    // Decided first, told after: a listener that asks for the access again adds an entry, which
+    // this loop must not see (it would be dropped and asked again without end).
+    const stale = [...this.entries].filter(
+      ([, entry]) => namespaces || [...entry.refs].some((ref) => touched.has(ref)),
+    );
+    for (const [key] of stale) this.entries.delete(key);
+    for (const [key] of stale) for (const listener of this.listeners) listener(key);
   }
 
   /** Called with a user's key when their access is to be decided again. */

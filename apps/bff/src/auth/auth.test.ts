@@ -5,7 +5,10 @@ import { AuthSession } from "@trustmap/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { jsonLogger } from "../log";
 import type { RunningServer } from "../server";
+import type { ClusterReviews } from "../sources/kube/reviews";
+import { ScriptedSource } from "../testing/scripted";
 import { SHOP, serveObjects } from "../testing/serve";
+import { Accesses, userKey } from "./access";
 import { authSettings } from "./config";
 import { FailedLogins } from "./failures";
 import { ProxyAddresses } from "./proxies";
@@ -166,7 +169,14 @@ describe("the header strategy", () => {
       {},
       { host: "127.0.0.1", cluster: true },
     );
-    const { server } = await serveObjects(SHOP, undefined, {
+    // Alice may read the shop namespace only; the auditor every namespace (the real answers come
+    // from an API server: see scope.real.test.ts).
+    const reviews: ClusterReviews = {
+      tokenReview: async () => ({ authenticated: false, reason: "no tokens here" }),
+      accessReview: async (user, question) =>
+        user.name === "auditor" || (user.name === "alice" && question.namespace === "shop"),
+    };
+    const { server } = await serveObjects(SHOP, new ScriptedSource("connected", reviews), {
       auth,
       logger: jsonLogger((line) => lines.push(line), "warn"),
     });
@@ -181,7 +191,11 @@ describe("the header strategy", () => {
     const session = AuthSession.parse(
       await (await fetch(`${server.url}api/auth/session`, { headers })).json(),
     );
-    expect(session).toMatchObject({ strategy: "header", user: { name: "alice", groups: ["team-a"] } });
+    expect(session).toMatchObject({
+      strategy: "header",
+      user: { name: "alice", groups: ["team-a", "system:authenticated"] },
+      access: { cluster: false, namespaces: ["shop"], hidden: 1 },
+    });
     expect(session.canLogOut).toBe(false);
 
     const anonymous = await fetch(`${server.url}api/cluster`);
@@ -190,11 +204,26 @@ describe("the header strategy", () => {
     expect(Object.keys(body)).toEqual(["error"]);
     expect(body.error).toMatch(/the authenticating proxy named no user \(header X-Remote-User\)/);
 
-    const exported = await fetch(`${server.url}api/export/report.json`, { headers });
+    // Alice reads the shop namespace: its summary, nothing of lab; the whole cluster's report is refused.
+    const namespaces = (await (await fetch(`${server.url}api/namespaces`, { headers })).json()) as {
+      namespaces: { name: string }[];
+    };
+    expect(namespaces.namespaces.map((n) => n.name)).toEqual(["shop"]);
+    const refused = await fetch(`${server.url}api/export/report.json`, { headers });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: string }).error).toMatch(
+      /your access covers shop \(1 namespace hidden/,
+    );
+    const exported = await fetch(`${server.url}api/export/report.json`, {
+      headers: { "X-Remote-User": "auditor" },
+    });
     expect(exported.status).toBe(200);
     const audit = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(audit).toContainEqual(
-      expect.objectContaining({ message: "audit", event: "export", user: "alice" }),
+      expect.objectContaining({ message: "audit", event: "export", user: "auditor" }),
+    );
+    expect(audit).toContainEqual(
+      expect.objectContaining({ message: "audit", event: "denied", status: 403, user: "alice" }),
     );
     expect(audit).toContainEqual(
       expect.objectContaining({ message: "audit", event: "denied", status: 401, user: "anonymous" }),
@@ -222,5 +251,42 @@ describe("anonymous", () => {
     await expect(serveObjects(SHOP, undefined, { host: "0.0.0.0" })).rejects.toThrow(
       /--auth anonymous on 0\.0\.0\.0/,
     );
+  });
+});
+
+describe("accesses", () => {
+  it("are decided once, again only for users a change touches, and never in a loop", async () => {
+    const asked: string[] = [];
+    const reviews: ClusterReviews = {
+      tokenReview: async () => ({ authenticated: false, reason: "none" }),
+      accessReview: async (user, question) => {
+        asked.push(`${user.name} ${question.resource} ${question.namespace}`);
+        return question.namespace === "shop";
+      },
+    };
+    const accesses = new Accesses(reviews, async () => ["lab", "shop"]);
+    const alice = { name: "alice", groups: ["team-a"] };
+    const bob = { name: "bob", groups: ["team-b"] };
+    const first = await accesses.get(alice);
+    expect(first).toMatchObject({ cluster: false, namespaces: ["shop"], hidden: 1 });
+    // Every kind cluster-wide, then per namespace: lab stops at its pods, shop asks every kind.
+    expect(first.reviews).toBe(8 + 1 + 5);
+    await accesses.get(bob);
+    const before = asked.length;
+    expect(await accesses.get(alice)).toBe(first);
+    expect(asked.length).toBe(before);
+
+    // A listener that asks again at once (as the streams do) sees the new decision, once.
+    const told: string[] = [];
+    accesses.onChange((key) => {
+      told.push(key);
+      void accesses.get(key.includes("alice") ? alice : bob);
+    });
+    accesses.changed(["Group/team-a"], false);
+    expect(told).toEqual([userKey(alice)]);
+    accesses.changed([], true);
+    expect(told.length).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(accesses.decisions).toBe(5);
   });
 });

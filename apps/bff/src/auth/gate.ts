@@ -12,6 +12,7 @@ import { HttpError } from "../http/errors";
 import { AUDIT, type Logger } from "../log";
 import type { ClusterReviews } from "../sources/kube/reviews";
 import { reviewFailure } from "../sources/kube/reviews";
+import type { Access } from "./access";
 import type { AuthSettings } from "./config";
 import { FailedLogins } from "./failures";
 import { AUTHENTICATED, OidcClient, type Pending } from "./oidc";
@@ -142,6 +143,9 @@ export class Auth {
     if (!groups.includes(AUTHENTICATED)) groups.push(AUTHENTICATED);
     return { user: { name, groups }, strategy: "header", unscoped: false };
   }
+
+  /** What a user may read (set by the server when the cluster can say): the session tells the page. */
+  accessOf: ((user: AuthUser) => Promise<Access>) | undefined;
 
   /** Called with a session's id when it is ended by a logout. */
   onSessionEnded(listener: (sessionId: string) => void): void {
@@ -318,12 +322,21 @@ export class Auth {
   /** /api/auth: the session, token login, logout. */
   router(): Router {
     const router = Router();
-    router.get("/session", (request, response: Response<AuthSession>) => {
+    router.get("/session", async (request, response: Response<AuthSession>) => {
       response.setHeader("Cache-Control", "no-store");
       const binding = this.csrfBinding(request, response);
       const identity = this.identify(request);
       const known = "refused" in identity ? undefined : identity;
+      const access =
+        known === undefined || known.unscoped || this.accessOf === undefined
+          ? undefined
+          : await this.accessOf(known.user).catch(() => undefined);
       response.json({
+        ...(access === undefined
+          ? {}
+          : {
+              access: { cluster: access.cluster, namespaces: [...access.namespaces], hidden: access.hidden },
+            }),
         strategy: this.strategy,
         ...(known === undefined || known.unscoped ? {} : { user: known.user }),
         ...(known?.session === undefined

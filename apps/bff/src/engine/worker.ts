@@ -336,7 +336,8 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
   workloadGroupings: ({ namespace }) =>
     state.namespaceNamed(namespace) === undefined ? undefined : workloadGroupingKeys(state, namespace),
   reach: (question) => reachOf(state, question),
-  search: ({ q, limit }) => searchNodes(state, q, limit),
+  search: ({ q, limit, readable }) =>
+    searchNodes(state, q, limit, readable === undefined ? undefined : new Set(readable)),
   gaps: ({ exceptions, now, ...query }) => pageGaps(gapsAnalysis(query, exceptions, now), query),
 };
 

@@ -37,7 +37,7 @@ export function eventsOf(batch: EventBatch): WatchEvent[] {
 export interface ClusterSource {
   readonly info: SourceInfo;
   /** The cluster's own answers to "whose token is this" and "may this user …" (an API server only). */
-  readonly reviews?: ClusterReviews;
+  readonly reviews?: ClusterReviews | undefined;
   /** Starts reading; everything read, and every change of connection state, goes to the sink. */
   start(sink: SourceSink): void;
   /** Stops every request and timer; resolves when nothing is left running. */

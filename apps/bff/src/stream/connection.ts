@@ -2,10 +2,16 @@ import type { ServerResponse } from "node:http";
 import {
   composePatches,
   encodeEventId,
+  narrowPatch,
+  narrowSnapshot,
+  nodeVisible,
   type SourceStatus,
   type StreamHello,
   type ViewPatch,
   type ViewRef,
+  type ViewSnapshot,
+  type ViewWithheld,
+  withheldNodes,
 } from "@trustmap/shared";
 import type { LiveCluster } from "../live/cluster";
 import type { LiveView } from "../live/views";
@@ -41,6 +47,10 @@ export class StreamConnection {
     subscriptions: readonly { key: string; ref: ViewRef }[],
     resumeFrom: ReadonlyMap<string, number>,
     heartbeatMs = HEARTBEAT_MS,
+    /** The namespaces its user may read (undefined: every one): each view is narrowed to them. */
+    readonly readable?: ReadonlySet<string>,
+    /** How many namespaces the user's access hides, said with each view's withheld count. */
+    private readonly hiddenNamespaces = 0,
   ) {
     response.on("drain", () => this.onDrain());
     response.on("close", () => this.close());
@@ -140,9 +150,37 @@ export class StreamConnection {
     this.send("snapshot", view.snapshot());
   }
 
-  private send(event: "patch" | "snapshot", body: { view: string; revision: number }): void {
+  private send(event: "patch" | "snapshot", body: ViewPatch | ViewSnapshot): void {
     this.held.set(body.view, body.revision);
-    this.write(event, body, encodeEventId(this.held));
+    const readable = this.readable;
+    if (readable === undefined) {
+      this.write(event, body, encodeEventId(this.held));
+      return;
+    }
+    if (event === "snapshot") {
+      const { snapshot, withheld } = narrowSnapshot(body as ViewSnapshot, readable);
+      this.write(event, snapshot, encodeEventId(this.held));
+      this.sayWithheld(body.view, withheld);
+      return;
+    }
+    const patch = body as ViewPatch;
+    this.write(event, narrowPatch(patch, readable), encodeEventId(this.held));
+    // Only a patch that puts or removes a withheld node can change how many there are.
+    const touches =
+      patch.putNodes.some((node) => !nodeVisible(node.id, readable)) ||
+      patch.removeNodes.some((id) => !nodeVisible(id, readable));
+    const view = this.views.get(patch.view);
+    if (touches && view !== undefined)
+      this.sayWithheld(patch.view, withheldNodes(view.snapshot().nodes, readable));
+  }
+
+  private readonly withheld = new Map<string, number>();
+
+  private sayWithheld(view: string, nodes: number): void {
+    if (this.withheld.get(view) === nodes) return;
+    this.withheld.set(view, nodes);
+    const body: ViewWithheld = { view, nodes, namespaces: this.hiddenNamespaces };
+    this.write("withheld", body);
   }
 
   private write(event: string, body: unknown, id?: string): void {

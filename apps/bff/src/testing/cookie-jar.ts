@@ -41,6 +41,11 @@ export class CookieJar {
       throw new Error(`login refused (${response.status}): ${await response.text()}`);
   }
 
+  /** The Cookie header this jar sends. */
+  header(): Record<string, string> {
+    return { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ") };
+  }
+
   cookie(name: string): string | undefined {
     return this.cookies.get(name);
   }

@@ -1,5 +1,6 @@
 import type { Kind, WatchEvent } from "@trustmap/engine";
 import type { SourceInfo, SourceStatus } from "@trustmap/shared";
+import type { ClusterReviews } from "../sources/kube/reviews";
 import { batchOf, type ClusterSource, type SourceSink } from "../sources/source";
 
 /** A source whose events and connection states come from the test that drives it. */
@@ -7,8 +8,14 @@ export class ScriptedSource implements ClusterSource {
   readonly info: SourceInfo = { kind: "files", name: "scripted test source", demo: false };
   private sink: SourceSink | undefined;
 
-  /** `initial`: the state it says on start (a source still listing says "connecting"). */
-  constructor(private readonly initial: SourceStatus["state"] = "connected") {}
+  /**
+   * `initial`: the state it says on start (a source still listing says "connecting"); `reviews`:
+   * the test's own answers to "whose token" and "may this user" (the real ones need an API server).
+   */
+  constructor(
+    private readonly initial: SourceStatus["state"] = "connected",
+    readonly reviews?: ClusterReviews,
+  ) {}
 
   start(sink: SourceSink): void {
     this.sink = sink;

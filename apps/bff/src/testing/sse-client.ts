@@ -40,7 +40,12 @@ export class StreamClient {
   static connect(
     baseUrl: string,
     views: readonly string[],
-    options: { resume?: { id: string; views?: StreamClient["views"] }; socketPath?: string } = {},
+    options: {
+      resume?: { id: string; views?: StreamClient["views"] };
+      socketPath?: string;
+      /** Sent with the request (a session cookie). */
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<StreamClient> {
     const client = new StreamClient();
     for (const [key, view] of options.resume?.views ?? []) {
@@ -50,7 +55,9 @@ export class StreamClient {
         edges: new Map(view.edges),
       });
     }
-    return client.open(baseUrl, views, options.resume?.id, options.socketPath).then(() => client);
+    return client
+      .open(baseUrl, views, options.resume?.id, options.socketPath, options.headers)
+      .then(() => client);
   }
 
   private open(
@@ -58,11 +65,12 @@ export class StreamClient {
     views: readonly string[],
     lastEventId?: string,
     socketPath?: string,
+    extra: Record<string, string> = {},
   ): Promise<void> {
     const url = new URL("/api/stream", baseUrl);
     for (const view of views) url.searchParams.append("view", view);
     return new Promise((resolve, reject) => {
-      const headers = lastEventId === undefined ? {} : { "Last-Event-ID": lastEventId };
+      const headers = { ...extra, ...(lastEventId === undefined ? {} : { "Last-Event-ID": lastEventId }) };
       const req =
         socketPath === undefined
           ? request(url, { headers })

@@ -73,6 +73,15 @@ describe("search", () => {
         const limited = searchNodes(state, query, 2);
         expect(limited.total).toBe(answer.total);
         expect(limited.hits).toEqual(answer.hits.slice(0, 2));
+        // A user who may read some namespaces: exactly the hits in them, in the same order, each
+        // opening a view of its own namespace.
+        const readable = new Set([...namespaces].filter((_, i) => (pick >> i) % 2 === 1));
+        const narrowed = searchNodes(state, query, 1_000_000, readable);
+        expect(narrowed.hits.map((h) => h.node)).toEqual(
+          answer.hits.filter((h) => readable.has(h.namespace)).map((h) => h.node),
+        );
+        expect(narrowed.total).toBe(narrowed.hits.length);
+        for (const hit of narrowed.hits) expect(hit.view).not.toBe("overview");
         found += answer.total;
       }),
       { numRuns: Math.ceil(RUNS / 2) },

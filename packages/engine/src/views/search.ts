@@ -31,13 +31,23 @@ function matchingLabel(labels: Readonly<Record<string, string>>, query: string):
   return undefined;
 }
 
-/** Every namespace, workload and pod whose name (or a label) contains `text`, case-insensitively: exact names first. */
-export function searchNodes(state: ClusterState, text: string, limit: number): SearchAnswer {
+/**
+ * Every namespace, workload and pod whose name (or a label) contains `text`, case-insensitively:
+ * exact names first. With `readable`, only those of these namespaces (a user who may read no
+ * more), a namespace's hit then opening its own view instead of the cluster's.
+ */
+export function searchNodes(
+  state: ClusterState,
+  text: string,
+  limit: number,
+  readable?: ReadonlySet<string>,
+): SearchAnswer {
   const query = text.trim().toLowerCase();
   const hits: SearchHit[] = [];
   if (query === "") return { query: text, total: 0, hits };
   const overview = viewKey({ kind: "overview" });
   for (const name of state.namespaceNames()) {
+    if (readable !== undefined && !readable.has(name)) continue;
     const match = name.toLowerCase().includes(query)
       ? name
       : matchingLabel(state.namespaceNamed(name)?.labels ?? {}, query);
@@ -45,13 +55,14 @@ export function searchNodes(state: ClusterState, text: string, limit: number): S
     hits.push({
       kind: "namespace",
       node: namespaceNodeId(name),
-      view: overview,
+      view: readable === undefined ? overview : viewKey({ kind: "namespace", namespace: name }),
       label: name,
       namespace: name,
       match,
     });
   }
   for (const identity of state.identities()) {
+    if (readable !== undefined && !readable.has(identity.namespace)) continue;
     const label = identityLabel(identity);
     const match = label.toLowerCase().includes(query) ? label : matchingLabel(identity.labels, query);
     if (match !== undefined) {

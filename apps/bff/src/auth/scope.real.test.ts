@@ -1,0 +1,235 @@
+import { AuthSession, nodeNamespace, SearchAnswer } from "@trustmap/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jsonLogger } from "../log";
+import { type RunningServer, startServer } from "../server";
+import { createKubernetesSource } from "../sources/kubernetes";
+import { eventually } from "../testing/bundle";
+import { type ControlPlane, startControlPlane } from "../testing/control-plane";
+import { CookieJar } from "../testing/cookie-jar";
+import { StreamClient } from "../testing/sse-client";
+import { authSettings } from "./config";
+
+// Each user sees only what the real API server lets them list (SubjectAccessReview): a service
+// account bound in team-a alone sees team-a alone, in the namespace list, the stream and search,
+// and is refused the cluster-wide answers; a cluster reader sees everything; removing the
+// RoleBinding takes team-a away from an open session within seconds.
+
+type Json = Record<string, unknown>;
+let plane: ControlPlane;
+let server: RunningServer;
+
+const READS = {
+  "": ["pods", "serviceaccounts"],
+  "networking.k8s.io": ["networkpolicies"],
+  "rbac.authorization.k8s.io": ["roles", "rolebindings"],
+};
+const rules = (extra: Record<string, string[]> = {}) =>
+  [...new Set([...Object.keys(READS), ...Object.keys(extra)])].map((group) => ({
+    apiGroups: [group],
+    resources: [...new Set([...(READS[group as keyof typeof READS] ?? []), ...(extra[group] ?? [])])],
+    verbs: ["list", "watch"],
+  }));
+
+async function tokenOf(namespace: string, account: string): Promise<string> {
+  const answer = (await plane.request(
+    "POST",
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${account}/token`,
+    {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+      spec: { expirationSeconds: 3600 },
+    },
+  )) as { status: { token: string } };
+  return answer.status.token;
+}
+
+const RBAC = "/apis/rbac.authorization.k8s.io/v1";
+
+beforeAll(async () => {
+  plane = await startControlPlane({ controllerManager: false });
+  const post = (path: string, body: Json) => plane.request("POST", path, body);
+  for (const ns of ["team-a", "team-b", "team-c"]) {
+    await post("/api/v1/namespaces", { metadata: { name: ns } });
+    await post(`/api/v1/namespaces/${ns}/pods`, {
+      metadata: { name: "web-1", labels: { app: "web" } },
+      spec: { containers: [{ name: "web", image: "web:1" }] },
+    });
+  }
+  // team-a's web admits team-b: team-a's view draws team-b as a peer, which alice may not see.
+  await post("/apis/networking.k8s.io/v1/namespaces/team-a/networkpolicies", {
+    metadata: { name: "from-team-b" },
+    spec: {
+      podSelector: {},
+      ingress: [
+        { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "team-b" } } }] },
+      ],
+    },
+  });
+  await post("/api/v1/namespaces/team-a/serviceaccounts", { metadata: { name: "alice" } });
+  await post("/api/v1/namespaces/team-c/serviceaccounts", { metadata: { name: "auditor" } });
+  await post(`${RBAC}/namespaces/team-a/roles`, { metadata: { name: "reader" }, rules: rules() });
+  await post(`${RBAC}/namespaces/team-a/rolebindings`, {
+    metadata: { name: "alice-reads" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "reader" },
+    subjects: [{ kind: "ServiceAccount", name: "alice", namespace: "team-a" }],
+  });
+  await post(`${RBAC}/clusterroles`, {
+    metadata: { name: "cluster-reader" },
+    rules: rules({
+      "": ["namespaces"],
+      "rbac.authorization.k8s.io": ["roles", "rolebindings", "clusterroles", "clusterrolebindings"],
+    }),
+  });
+  await post(`${RBAC}/clusterrolebindings`, {
+    metadata: { name: "auditor-reads" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-reader" },
+    subjects: [{ kind: "ServiceAccount", name: "auditor", namespace: "team-c" }],
+  });
+  const created = createKubernetesSource({ kubeconfigPath: plane.kubeconfigPath });
+  if (!created.ok) throw new Error(created.message);
+  server = await startServer({
+    source: created.source,
+    host: "127.0.0.1",
+    port: 0,
+    logger: jsonLogger(() => {}, "error"),
+    auth: authSettings({ auth: "token" }, {}, { host: "127.0.0.1", cluster: true }),
+  });
+  await eventually(
+    "the BFF to have listed the cluster",
+    async () => (await server.live.query("namespaces", {})).map((n) => n.name),
+    (list) => list.includes("team-c"),
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await server?.close();
+  await plane?.stop();
+});
+
+async function viewer(namespace: string, account: string): Promise<CookieJar> {
+  const jar = new CookieJar(server.url);
+  await jar.logIn(await tokenOf(namespace, account));
+  return jar;
+}
+
+async function names(jar: CookieJar): Promise<string[]> {
+  const body = (await (await jar.fetch("/api/namespaces")).json()) as { namespaces: { name: string }[] };
+  return body.namespaces.map((n) => n.name);
+}
+
+describe("per-user scoping", () => {
+  it("shows a user bound in team-a only team-a, says what is hidden, and refuses the cluster-wide answers", async () => {
+    const alice = await viewer("team-a", "alice");
+    const session = await alice.session();
+    expect(session.access).toEqual({ cluster: false, namespaces: ["team-a"], hidden: expect.any(Number) });
+    expect(session.access!.hidden).toBeGreaterThanOrEqual(3);
+    expect(await names(alice)).toEqual(["team-a"]);
+
+    // The stream: team-a's view, team-b's peer node withheld and counted.
+    const stream = await StreamClient.connect(server.url, ["namespace:team-a"], { headers: alice.header() });
+    try {
+      await stream.until(
+        () => stream.views.has("namespace:team-a") && stream.events.some((e) => e.event === "withheld"),
+      );
+      const view = stream.views.get("namespace:team-a")!;
+      expect(view.nodes.size).toBeGreaterThan(0);
+      for (const id of view.nodes.keys()) expect([null, "team-a"]).toContain(nodeNamespace(id));
+      expect(stream.events.find((e) => e.event === "withheld")?.data).toEqual({
+        view: "namespace:team-a",
+        nodes: 1,
+        namespaces: session.access!.hidden,
+      });
+    } finally {
+      stream.close();
+    }
+
+    const search = SearchAnswer.parse(await (await alice.fetch("/api/search?q=web")).json());
+    expect(new Set(search.hits.map((hit) => hit.namespace))).toEqual(new Set(["team-a"]));
+
+    for (const path of [
+      "/api/stream?view=overview",
+      "/api/stream?view=namespace:team-b",
+      "/api/view?view=namespace:team-b",
+      "/api/nodes/ns:team-b",
+      "/api/rbac",
+      "/api/gaps",
+      "/api/findings",
+      "/api/cluster",
+      "/api/export/report.json",
+      "/api/export/report.json?namespace=team-a",
+      "/api/rbac/who-can?verb=get&resource=secrets",
+    ]) {
+      const response = await alice.fetch(path);
+      expect(response.status, path).toBe(403);
+      expect(((await response.json()) as { error: string }).error, path).toMatch(/your access covers team-a/);
+    }
+  });
+
+  it("shows a cluster reader everything", async () => {
+    const auditor = await viewer("team-c", "auditor");
+    const session = await auditor.session();
+    expect(session.access).toMatchObject({ cluster: true, hidden: 0 });
+    expect(await names(auditor)).toEqual(expect.arrayContaining(["team-a", "team-b", "team-c"]));
+    expect((await auditor.fetch("/api/rbac")).status).toBe(200);
+    expect((await auditor.fetch("/api/export/report.json")).status).toBe(200);
+  });
+
+  it("takes team-a away from an open session within seconds when the RoleBinding goes", async () => {
+    const alice = await viewer("team-a", "alice");
+    const stream = await StreamClient.connect(server.url, ["namespace:team-a"], { headers: alice.header() });
+    await stream.until(() => stream.views.has("namespace:team-a"));
+    const started = Date.now();
+    await plane.request("DELETE", `${RBAC}/namespaces/team-a/rolebindings/alice-reads`);
+    await stream.until(() => stream.ended, 20_000, "the stream to end");
+    const seconds = (Date.now() - started) / 1000;
+    expect(seconds).toBeLessThan(10);
+    const refused = await alice.fetch("/api/stream?view=namespace:team-a");
+    expect(refused.status).toBe(403);
+    await eventually(
+      "the session to say alice may read nothing",
+      async () => (await alice.session()).access,
+      (access) => access?.namespaces.length === 0,
+    );
+    expect(await names(alice)).toEqual([]);
+  });
+});
+
+describe("per-user scoping behind an authenticating proxy", () => {
+  it("asks the same reviews for the user and groups the proxy names", async () => {
+    const created = createKubernetesSource({ kubeconfigPath: plane.kubeconfigPath });
+    if (!created.ok) throw new Error(created.message);
+    const proxied = await startServer({
+      source: created.source,
+      host: "127.0.0.1",
+      port: 0,
+      logger: jsonLogger(() => {}, "error"),
+      auth: authSettings(
+        { auth: "header", "auth-proxy": ["127.0.0.1", "::1"] },
+        {},
+        { host: "127.0.0.1", cluster: true },
+      ),
+    });
+    try {
+      await proxied.live.whenIdle();
+      const ask = async (user: string, groups: string[]) => {
+        const headers = new Headers({ "X-Remote-User": user });
+        for (const group of groups) headers.append("X-Remote-Group", group);
+        const session = AuthSession.parse(
+          await (await fetch(`${proxied.url}api/auth/session`, { headers })).json(),
+        );
+        const list = (await (await fetch(`${proxied.url}api/namespaces`, { headers })).json()) as {
+          namespaces: { name: string }[];
+        };
+        return { access: session.access, names: list.namespaces.map((n) => n.name) };
+      };
+      const auditor = await ask("system:serviceaccount:team-c:auditor", ["system:serviceaccounts"]);
+      expect(auditor.access?.cluster).toBe(true);
+      expect(auditor.names).toEqual(expect.arrayContaining(["team-a", "team-b", "team-c"]));
+      const stranger = await ask("mallory", ["developers"]);
+      expect(stranger.access).toMatchObject({ cluster: false, namespaces: [] });
+      expect(stranger.names).toEqual([]);
+    } finally {
+      await proxied.close();
+    }
+  });
+});

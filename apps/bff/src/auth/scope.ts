@@ -1,0 +1,108 @@
+import { decodeNodeId, nodeNamespace, parseViewKey, type ViewRef } from "@trustmap/shared";
+import type { NextFunction, Request, Response } from "express";
+import { HttpError } from "../http/errors";
+import type { Access, Accesses } from "./access";
+import type { Identity } from "./gate";
+
+// Every answer holds only what its user may read. A user who may read every namespace gets the
+// whole picture; one who may read some gets the routes whose answers Trustmap narrows to them, for
+// namespaces they may read only; every other route refuses them with 403 and says why, rather than
+// answer with what they may not see.
+
+/** The access a request is answered with: undefined for the whole picture. */
+export function readableOf(response: Response): ReadonlySet<string> | undefined {
+  const access = response.locals.access as Access | undefined;
+  return access === undefined || access.cluster ? undefined : new Set(access.namespaces);
+}
+
+/** The namespace a view shows, or undefined for the cluster's overview (every namespace). */
+export function viewNamespace(ref: ViewRef): string | undefined {
+  if (ref.kind === "namespace") return ref.namespace;
+  if (ref.kind === "workload") {
+    const decoded = decodeNodeId(`wl:${ref.identity}`);
+    return decoded?.kind === "workload" ? decoded.workload.namespace : undefined;
+  }
+  return undefined;
+}
+
+function names(access: Access): string {
+  if (access.namespaces.length === 0) return "no namespace";
+  const shown = access.namespaces.slice(0, 10).join(", ");
+  return access.namespaces.length > 10 ? `${shown} and ${access.namespaces.length - 10} more` : shown;
+}
+
+/** The 403 of a user who may not read `what`. */
+export function notReadable(access: Access, what: string): HttpError {
+  return new HttpError(
+    403,
+    `${what}: your access covers ${names(access)} (${access.hidden} namespace${access.hidden === 1 ? "" : "s"} hidden by your access)`,
+  );
+}
+
+/** Checks that a scoped user may read a namespace. */
+export function checkNamespace(response: Response, namespace: string | undefined, what: string): void {
+  const access = response.locals.access as Access | undefined;
+  if (access === undefined || access.cluster) return;
+  if (namespace === undefined || !access.namespaces.includes(namespace))
+    throw notReadable(
+      access,
+      `${what} is in ${namespace === undefined ? "every namespace" : `namespace ${JSON.stringify(namespace)}`}, which you may not read`,
+    );
+}
+
+/** Checks that a scoped user may read a graph node (its namespace; nodes of none are everyone's). */
+export function checkNode(response: Response, id: string, what: string): void {
+  const namespace = nodeNamespace(id);
+  if (namespace === null) return;
+  checkNamespace(response, namespace, what);
+}
+
+/** The views a scoped user may watch: those of namespaces they may read. */
+export function checkView(response: Response, key: string): void {
+  const ref = parseViewKey(key);
+  if (ref === undefined) return;
+  checkNamespace(response, viewNamespace(ref), `the view ${JSON.stringify(key)}`);
+}
+
+/** The routes answered, narrowed, to a user who may read some namespaces only. */
+const NARROWED = new Set(["/health", "/namespaces", "/nodes", "/explain", "/view", "/stream", "/search"]);
+
+/**
+ * Decides the access of every logged-in user before a route answers (SubjectAccessReview, kept
+ * briefly) and refuses the routes not narrowed yet to those who may not read every namespace.
+ */
+export function accessGate(accesses: Accesses | undefined) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    const identity = response.locals.identity as Identity | undefined;
+    if (identity === undefined || identity.unscoped) {
+      next();
+      return;
+    }
+    if (accesses === undefined) {
+      next(new HttpError(503, "this Trustmap cannot ask the cluster what you may read (no API server)"));
+      return;
+    }
+    accesses.get(identity.user).then(
+      (access) => {
+        response.locals.access = access;
+        if (access.cluster) {
+          next();
+          return;
+        }
+        const first = `/${request.path.split("/")[1] ?? ""}`;
+        if (!NARROWED.has(first)) {
+          next(
+            notReadable(
+              access,
+              `${request.path} answers about the whole cluster and needs list access to what Trustmap reads in every namespace`,
+            ),
+          );
+          return;
+        }
+        next();
+      },
+      (error: Error) =>
+        next(new HttpError(503, `the cluster could not say what you may read: ${error.message}`)),
+    );
+  };
+}
