@@ -1,6 +1,11 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { AuthSession, nodeNamespace, SearchAnswer } from "@trustmap/shared";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM_ARGS, findChromium } from "../export/chromium";
 import { jsonLogger } from "../log";
+import { bffPath } from "../paths";
 import { type RunningServer, startServer } from "../server";
 import { createKubernetesSource } from "../sources/kubernetes";
 import { eventually } from "../testing/bundle";
@@ -15,6 +20,7 @@ import { authSettings } from "./config";
 // RoleBinding takes team-a away from an open session within seconds.
 
 type Json = Record<string, unknown>;
+const root = fileURLToPath(new URL("../../../../", import.meta.url));
 let plane: ControlPlane;
 let server: RunningServer;
 
@@ -162,6 +168,47 @@ describe("per-user scoping", () => {
       const response = await alice.fetch(path);
       expect(response.status, path).toBe(403);
       expect(((await response.json()) as { error: string }).error, path).toMatch(/your access covers team-a/);
+    }
+  });
+
+  it("shows it in Chromium: the login page, team-a's graph, the access and what is withheld", async () => {
+    execFileSync(process.execPath, ["scripts/build.mjs", "web"], { cwd: root, stdio: "ignore" });
+    const created = createKubernetesSource({ kubeconfigPath: plane.kubeconfigPath });
+    if (!created.ok) throw new Error(created.message);
+    const served = await startServer({
+      source: created.source,
+      host: "127.0.0.1",
+      port: 0,
+      logger: jsonLogger(() => {}, "error"),
+      webRoot: bffPath("../web/dist"),
+      auth: authSettings({ auth: "token" }, {}, { host: "127.0.0.1", cluster: true }),
+    });
+    const executablePath = findChromium();
+    if (executablePath === undefined) throw new Error("Chromium is needed: apt-get install -y chromium");
+    const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+    try {
+      const page = await browser.newPage();
+      await page.goto(served.url);
+      await page.getByLabel("Bearer token").fill(await tokenOf("team-a", "alice"));
+      await page.getByRole("button", { name: "Log in" }).click();
+      await expect
+        .poll(() => page.getByTestId("access").textContent(), { timeout: 30_000 })
+        .toMatch(/reads team-a · \d+ namespaces hidden by your access/);
+      // The graph opens team-a's view (the cluster's is not alice's), team-b's peer withheld and said.
+      await expect
+        .poll(() => page.getByTestId("view-revision").textContent(), { timeout: 30_000 })
+        .toMatch(/team-a/);
+      await expect
+        .poll(() => page.getByTestId("withheld").textContent(), { timeout: 30_000 })
+        .toMatch(/^1 node of namespaces hidden by your access is not drawn/);
+      // The matrix answers about the whole cluster: the page says why it shows nothing.
+      await page.getByRole("tab", { name: "RBAC matrix" }).click();
+      await expect
+        .poll(() => page.getByText(/your access covers team-a/).count(), { timeout: 30_000 })
+        .toBeGreaterThan(0);
+    } finally {
+      await browser.close();
+      await served.close();
     }
   });
 

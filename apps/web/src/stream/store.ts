@@ -5,6 +5,7 @@ import {
   StreamHello,
   ViewPatch,
   ViewSnapshot,
+  ViewWithheld,
 } from "@trustmap/shared";
 
 /** What a view holder hears: a whole snapshot (draw again) or a patch (apply in place). */
@@ -24,6 +25,8 @@ export interface Connection {
   readonly paused: boolean;
   readonly queued: number;
   readonly received: number;
+  /** Per view, what the user's access withholds from it (nodes, and namespaces hidden). */
+  readonly withheld: Readonly<Record<string, ViewWithheld>>;
 }
 
 /** EventSource.CLOSED: the browser gave up on the stream (an error answer) and will not retry. */
@@ -53,6 +56,7 @@ export class StreamStore {
     paused: false,
     queued: 0,
     received: 0,
+    withheld: {},
   };
   private retry: ReturnType<typeof setTimeout> | undefined;
 
@@ -94,6 +98,10 @@ export class StreamStore {
       // A new stream's hello carries the source's status now: a status heard before is older.
       const hello = StreamHello.parse(JSON.parse(event.data));
       this.update({ hello, source: hello.status });
+    });
+    source.addEventListener("withheld", (event) => {
+      const withheld = ViewWithheld.parse(JSON.parse(event.data));
+      this.update({ withheld: { ...this.state.withheld, [withheld.view]: withheld } });
     });
     source.addEventListener("status", (event) =>
       this.update({ source: SourceStatus.parse(JSON.parse(event.data)) }),

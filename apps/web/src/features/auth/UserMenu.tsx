@@ -26,6 +26,12 @@ export function UserMenu() {
       <span title={data.user.groups.length === 0 ? "no groups" : `groups: ${data.user.groups.join(", ")}`}>
         {data.user.name}
       </span>
+      {data.access !== undefined && !data.access.cluster && (
+        <span className="rounded bg-amber-100 px-2 text-amber-900" data-testid="access">
+          reads {data.access.namespaces.length === 0 ? "no namespace" : data.access.namespaces.join(", ")} ·{" "}
+          {data.access.hidden} {data.access.hidden === 1 ? "namespace" : "namespaces"} hidden by your access
+        </span>
+      )}
       {data.canLogOut && (
         <button type="button" className="rounded border px-2 py-0.5" onClick={() => void out()}>
           Log out

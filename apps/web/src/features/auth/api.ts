@@ -1,19 +1,11 @@
-import { queryOptions } from "@tanstack/react-query";
-import { AuthSession, AuthUser, CSRF_HEADER } from "@trustmap/shared";
+import { AuthUser, CSRF_HEADER } from "@trustmap/shared";
 import { z } from "zod";
-import { failureOf, getJson } from "../../api/client";
+import { failureOf } from "../../api/client";
+import { sessionQuery } from "../../api/session";
 
 // Who the page is for: the session the BFF answers, and the two things a user does with it.
 
-export const authQueries = {
-  session: () =>
-    queryOptions({
-      queryKey: ["auth", "session"],
-      queryFn: ({ signal }) => getJson("/api/auth/session", AuthSession, signal),
-      staleTime: 60_000,
-      retry: 1,
-    }),
-};
+export const authQueries = { session: sessionQuery };
 
 const LoginAnswer = z.object({ user: AuthUser, expiresAt: z.string() }).strict();
 

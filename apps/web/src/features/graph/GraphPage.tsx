@@ -8,6 +8,7 @@ import {
   workloadNodeId,
 } from "@trustmap/shared";
 import { useEffect, useMemo, useRef, useState } from "react";
+import { readableNamespaces, sessionQuery } from "../../api/session";
 import { setParams, useParams } from "../../app/url";
 import { streamStore, type ViewChange } from "../../stream/store";
 import { useConnection, useWatchedViews } from "../../stream/useStream";
@@ -94,9 +95,24 @@ export function GraphPage() {
   // A view the codec cannot read (an old link with an identity key of old) shows the cluster
   // instead of a stream the BFF refuses.
   const explicit = params.get("view");
+  // A user who may read some namespaces only opens the first of them: the cluster's view is not theirs.
+  const session = useQuery(sessionQuery());
+  const readable = readableNamespaces(session.data);
   // With no view asked for, a large cluster opens grouped by the label the engine offers first.
-  const groupings = useQuery(graphQueries.groupings());
-  const opening = explicit === null && groupings.data !== undefined ? openingView(groupings.data) : undefined;
+  const groupings = useQuery({
+    ...graphQueries.groupings(),
+    enabled: session.isSuccess && readable === undefined,
+  });
+  const opening =
+    explicit !== null
+      ? undefined
+      : readable !== undefined
+        ? readable[0] === undefined
+          ? undefined
+          : namespaceView(readable[0], undefined)
+        : groupings.data !== undefined
+          ? openingView(groupings.data)
+          : undefined;
   const asked = explicit ?? opening ?? "overview";
   const view = parseViewKey(asked) === undefined ? "overview" : asked;
   useEffect(() => {
@@ -114,8 +130,13 @@ export function GraphPage() {
   const viewRef = parseViewKey(view);
   const groupable = viewRef?.kind !== "workload";
   // Until the groupings answer, a page opened without a view watches nothing (not the whole cluster by namespace).
-  useWatchedViews(explicit === null && groupings.isPending ? [] : [view]);
+  const waiting =
+    explicit === null && opening === undefined && (readable !== undefined || groupings.isPending);
+  // The cluster's overview is for users who may read every namespace: the BFF refuses it to others.
+  const beyondAccess = readable !== undefined && viewRef?.kind === "overview";
+  useWatchedViews(waiting || beyondAccess ? [] : [view]);
   const connection = useConnection();
+  const withheld = connection.withheld[view];
   const container = useRef<HTMLDivElement>(null);
   const adapter = useRef<GraphAdapter | undefined>(undefined);
   const [nodes, setNodes] = useState<ViewNode[]>([]);
@@ -268,7 +289,9 @@ export function GraphPage() {
             ))}
           </ol>
         </nav>
-        {groupable && <GroupBy view={view} onView={(next) => setParams({ view: next, sel: undefined })} />}
+        {groupable && readable === undefined && (
+          <GroupBy view={view} onView={(next) => setParams({ view: next, sel: undefined })} />
+        )}
         {viewRef?.kind === "namespace" && (
           <WorkloadGroupBy
             view={view}
@@ -360,6 +383,36 @@ export function GraphPage() {
       </div>
       <div className="relative flex min-h-0 flex-1">
         <ViewState view={view} revision={revision} nodes={nodes.length} />
+        {beyondAccess && readable.length > 0 && (
+          <p
+            role="alert"
+            className="absolute inset-x-0 top-0 z-10 m-4 rounded bg-amber-100 p-3 text-amber-900"
+          >
+            The cluster's overview needs read access to every namespace. You may read {readable.join(", ")}:
+            open one from the list or the search.
+          </p>
+        )}
+        {readable !== undefined && readable.length === 0 && (
+          <p
+            role="alert"
+            className="absolute inset-x-0 top-0 z-10 m-4 rounded bg-amber-100 p-3 text-amber-900"
+          >
+            Your access lets you read no namespace of this cluster: there is nothing Trustmap may show you.
+            Ask for list access to pods, service accounts, NetworkPolicies, Roles and RoleBindings in a
+            namespace.
+          </p>
+        )}
+        {withheld !== undefined && withheld.nodes > 0 && (
+          <p
+            role="note"
+            data-testid="withheld"
+            className="absolute bottom-0 left-0 z-10 m-2 rounded bg-amber-100 px-2 py-1 text-xs text-amber-900"
+          >
+            {withheld.nodes} {withheld.nodes === 1 ? "node" : "nodes"} of namespaces hidden by your access{" "}
+            {withheld.nodes === 1 ? "is" : "are"} not drawn, nor their connections ({withheld.namespaces}{" "}
+            {withheld.namespaces === 1 ? "namespace" : "namespaces"} hidden in all).
+          </p>
+        )}
         {asMatrix && (
           <ViewMatrix
             view={view}
