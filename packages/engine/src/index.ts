@@ -41,7 +41,15 @@ export {
 export { formatInputError, type InputError } from "./objects/reader";
 export { dns1123LabelProblem } from "./objects/validation";
 // The API's answers, read from the state
-export { canIAnswer, matrixPage, matrixRows, whoCanAnswer, wireRow } from "./rbac/answers";
+export {
+  canIAnswer,
+  grantReadable,
+  matrixPage,
+  matrixRows,
+  readableMatrixRows,
+  whoCanAnswer,
+  wireRow,
+} from "./rbac/answers";
 export { type ResourceRequest, subjectAllows } from "./rbac/authorize";
 export { computeRbac, type Grant, type Rbac, type SubjectRights } from "./rbac/effective";
 export {

@@ -5,6 +5,7 @@ import {
   matrixPage,
   matrixRows,
   namespaceSummaries,
+  readableMatrixRows,
   scopeEvidence,
   whoCanAnswer,
 } from "@trustmap/engine";
@@ -55,7 +56,9 @@ export class Queries {
     return this.namespaceList.get(this.state.revision);
   }
 
-  matrixPage(query: QueryArgs<"matrix">): MatrixPage {
+  /** A page of the matrix; with `readable`, of the grants a reader of those namespaces may see. */
+  matrixPage({ readable, ...query }: QueryArgs<"matrix">): MatrixPage {
+    if (readable !== undefined) return matrixPage(readableMatrixRows(this.state, new Set(readable)), query);
     return matrixPage(this.matrix.get(this.state.revision), query);
   }
 

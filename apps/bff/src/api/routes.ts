@@ -92,6 +92,14 @@ function printOrigin(printing: Printing): string {
   return origin;
 }
 
+/** The matrix's narrowing for a user who may read some namespaces (none for one who reads all). */
+function readableMatrix(response: Response, namespace: string | undefined): { readable?: string[] } {
+  const readable = readableOf(response);
+  if (readable === undefined) return {};
+  if (namespace !== undefined) checkNamespace(response, namespace, "the matrix's namespace filter");
+  return { readable: [...readable] };
+}
+
 function credentialOf(printing: Printing, response: Response): Credential | undefined {
   return printing.credential(response.locals.identity as Identity);
 }
@@ -337,7 +345,8 @@ export function apiRouter(
   });
 
   router.get("/rbac", async (request, response) => {
-    response.json(await live.query("matrix", parseQuery(MatrixQuery, request)));
+    const query = parseQuery(MatrixQuery, request);
+    response.json(await live.query("matrix", { ...query, ...readableMatrix(response, query.namespace) }));
   });
 
   // RBAC questions: who can do something, what may a subject do.
@@ -428,7 +437,13 @@ export function apiRouter(
       throw new HttpError(404, `RBAC export: ${JSON.stringify(format)} is not csv or json`);
     const filters = parseQuery(MatrixExportQuery, request);
     const page = await queues.exports.run(
-      () => live.query("matrix", { ...filters, offset: 0, limit: Number.MAX_SAFE_INTEGER }),
+      () =>
+        live.query("matrix", {
+          ...filters,
+          offset: 0,
+          limit: Number.MAX_SAFE_INTEGER,
+          ...readableMatrix(response, filters.namespace),
+        }),
       clientGone(response),
     );
     response.setHeader(

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { AuthSession, nodeNamespace, SearchAnswer } from "@trustmap/shared";
+import { AuthSession, MatrixPage, nodeNamespace, SearchAnswer } from "@trustmap/shared";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, findChromium } from "../export/chromium";
@@ -149,6 +149,17 @@ describe("per-user scoping", () => {
       stream.close();
     }
 
+    // The matrix: the grants of RoleBindings in team-a to Roles beside them, nothing else.
+    const matrix = MatrixPage.parse(await (await alice.fetch("/api/rbac")).json());
+    expect(matrix.rows.map((row) => row.ref)).toEqual(["ServiceAccount/team-a/alice"]);
+    const grants = matrix.rows.flatMap((row) => row.cells.flatMap((cell) => cell.grants));
+    expect(new Set(grants.map((grant) => `${grant.binding} ${grant.role}`))).toEqual(
+      new Set(["RoleBinding/team-a/alice-reads Role/team-a/reader"]),
+    );
+    const csv = await (await alice.fetch("/api/export/rbac.csv")).text();
+    expect(csv).toContain("alice-reads");
+    expect(csv).not.toMatch(/auditor|cluster-reader|system:/);
+
     const search = SearchAnswer.parse(await (await alice.fetch("/api/search?q=web")).json());
     expect(new Set(search.hits.map((hit) => hit.namespace))).toEqual(new Set(["team-a"]));
 
@@ -157,7 +168,9 @@ describe("per-user scoping", () => {
       "/api/stream?view=namespace:team-b",
       "/api/view?view=namespace:team-b",
       "/api/nodes/ns:team-b",
-      "/api/rbac",
+      "/api/rbac?namespace=team-b",
+      "/api/rbac/who-can?verb=get&resource=pods",
+      "/api/rbac/can-i?subject=ServiceAccount/team-a/alice",
       "/api/gaps",
       "/api/findings",
       "/api/cluster",
@@ -203,6 +216,15 @@ describe("per-user scoping", () => {
         .toMatch(/^1 node of namespaces hidden by your access is not drawn/);
       // The matrix answers about the whole cluster: the page says why it shows nothing.
       await page.getByRole("tab", { name: "RBAC matrix" }).click();
+      // The matrix: alice's own grant, through the RoleBinding she may list.
+      await expect
+        .poll(() => page.getByTestId("rbac-total").textContent(), { timeout: 30_000 })
+        .toBe("1 subjects");
+      await expect
+        .poll(() => page.getByTestId("rbac-table").textContent(), { timeout: 30_000 })
+        .toContain("alice");
+      // The gaps answer about the whole cluster: the page says why it shows nothing.
+      await page.getByRole("tab", { name: "Gaps" }).click();
       await expect
         .poll(() => page.getByText(/your access covers team-a/).count(), { timeout: 30_000 })
         .toBeGreaterThan(0);

@@ -64,8 +64,18 @@ export function checkView(response: Response, key: string): void {
   checkNamespace(response, viewNamespace(ref), `the view ${JSON.stringify(key)}`);
 }
 
-/** The routes answered, narrowed, to a user who may read some namespaces only. */
-const NARROWED = new Set(["/health", "/namespaces", "/nodes", "/explain", "/view", "/stream", "/search"]);
+/** The routes answered, narrowed, to a user who may read some namespaces only (paths under /api). */
+const NARROWED = [
+  /^\/health$/,
+  /^\/namespaces(\/[^/]+\/groupings)?$/,
+  /^\/nodes\/[^/]+$/,
+  /^\/explain$/,
+  /^\/view$/,
+  /^\/stream$/,
+  /^\/search$/,
+  /^\/rbac$/,
+  /^\/export\/rbac\.[^/]+$/,
+];
 
 /**
  * Decides the access of every logged-in user before a route answers (SubjectAccessReview, kept
@@ -89,8 +99,8 @@ export function accessGate(accesses: Accesses | undefined) {
           next();
           return;
         }
-        const first = `/${request.path.split("/")[1] ?? ""}`;
-        if (!NARROWED.has(first)) {
+        const path = request.path.replace(/\/+$/, "");
+        if (!NARROWED.some((route) => route.test(path))) {
           next(
             notReadable(
               access,

@@ -23,7 +23,10 @@ import type { Judged, QueryArgs, QueryName, QueryResult } from "./protocol";
 
 describe("the worker channel", () => {
   it("takes each query's parsed parameters and answers with the API's type", () => {
-    expectTypeOf<QueryArgs<"matrix">>().toEqualTypeOf<z.infer<typeof MatrixQuery>>();
+    // A user who may read some namespaces only is answered with the grants they may see.
+    expectTypeOf<QueryArgs<"matrix">>().toEqualTypeOf<
+      z.infer<typeof MatrixQuery> & { readable?: readonly string[] }
+    >();
     expectTypeOf<QueryResult<"matrix">>().toEqualTypeOf<MatrixPage>();
     expectTypeOf<QueryArgs<"whoCan">>().toEqualTypeOf<WhoCanQuery>();
     expectTypeOf<QueryResult<"whoCan">>().toEqualTypeOf<WhoCanAnswer>();

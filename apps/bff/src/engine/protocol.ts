@@ -31,6 +31,11 @@ export interface WorkerQueries extends EngineQueries {
   };
   gaps: { args: GapsQuery & Judged; result: GapsAnswer };
   cluster: { args: Record<string, never>; result: Cluster };
+  /** With `readable`, the grants a reader of those namespaces may see (RoleBindings there to Roles). */
+  matrix: {
+    args: EngineQueries["matrix"]["args"] & { readable?: readonly string[] };
+    result: EngineQueries["matrix"]["result"];
+  };
   /** With `readable`, only hits in those namespaces (a user who may read no more). */
   search: {
     args: EngineQueries["search"]["args"] & { readable?: readonly string[] };

@@ -1,5 +1,6 @@
 import type { CanIAnswer, EngineQueries, MatrixPage, WhoCanAnswer } from "@trustmap/shared";
 import type { ClusterState } from "../state/cluster-state";
+import type { Grant } from "./effective";
 import { compareRows, filterRow, type MatrixRow, matrixRow } from "./matrix";
 import { canI, type GrantTrace, whoCan } from "./questions";
 import type { ResourceQuery } from "./resources";
@@ -16,6 +17,51 @@ export function matrixRows(state: ClusterState): MatrixRow[] {
   return state
     .rbac()
     .map((rights) => matrixRow(rights, state.rulesOf))
+    .sort(compareRows);
+}
+
+/**
+ * Whether a reader of `namespaces` may see a grant: one of a RoleBinding in those namespaces to a
+ * Role beside it, both of which they may list. A ClusterRoleBinding, and a RoleBinding's
+ * ClusterRole (whose rules they may not list), are not theirs to see.
+ */
+export function grantReadable(grant: Grant, namespaces: ReadonlySet<string>): boolean {
+  return (
+    grant.binding.kind === "RoleBinding" &&
+    grant.binding.namespace !== undefined &&
+    namespaces.has(grant.binding.namespace) &&
+    grant.role.kind === "Role"
+  );
+}
+
+/**
+ * The matrix as a reader of `namespaces` may see it: the rows of the grants they may see, ranked,
+ * of the subjects they may know of. Users and groups are known by the bindings that name them; a
+ * service account holding rights through a group is known when they may list it (its object in
+ * one of their namespaces) or a binding they see names it.
+ */
+export function readableMatrixRows(state: ClusterState, namespaces: ReadonlySet<string>): MatrixRow[] {
+  return state
+    .rbac()
+    .flatMap((rights) => {
+      const grants = rights.grants.filter((grant) => grantReadable(grant, namespaces));
+      if (grants.length === 0) return [];
+      const subject = rights.subject;
+      const known =
+        subject.kind !== "ServiceAccount" ||
+        (subject.namespace !== undefined &&
+          namespaces.has(subject.namespace) &&
+          state.serviceAccount(subject.namespace, subject.name) !== undefined) ||
+        grants.some((grant) =>
+          grant.binding.subjects.some(
+            (named) =>
+              named.kind === "ServiceAccount" &&
+              named.name === subject.name &&
+              named.namespace === subject.namespace,
+          ),
+        );
+      return known ? [matrixRow({ subject, grants }, state.rulesOf)] : [];
+    })
     .sort(compareRows);
 }
 

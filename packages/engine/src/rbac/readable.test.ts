@@ -1,0 +1,51 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseCluster } from "../objects/parse";
+import { ClusterState } from "../state/cluster-state";
+import { rbacCluster } from "../testing/arbitraries";
+import { RUNS } from "../testing/runs";
+import { matrixRows, readableMatrixRows } from "./answers";
+
+// The matrix a user who may read some namespaces gets is the matrix of the cluster as they could
+// list it: only the RoleBindings of their namespaces and the Roles beside them, the service
+// accounts of their namespaces, no ClusterRole and no ClusterRoleBinding; a subject is listed when
+// some grant they may see gives it a right.
+
+type Json = Record<string, unknown>;
+
+describe("the matrix narrowed to a user's namespaces", () => {
+  it("equals the matrix of the cluster holding only the bindings and roles they may list", () => {
+    let rows = 0;
+    fc.assert(
+      fc.property(rbacCluster, fc.subarray(["ns0", "ns1", "ns2", "ns3"]), (objects, readable) => {
+        const namespaces = new Set(readable);
+        const state = ClusterState.from(
+          parseCluster(objects.map((object, i) => ({ source: `doc ${i}`, object }))).cluster,
+        );
+        const listable = objects.filter((object: Json) => {
+          const namespace = (object.metadata as Json | undefined)?.namespace as string | undefined;
+          if (object.kind === "Role") return namespace !== undefined && namespaces.has(namespace);
+          if (object.kind === "RoleBinding")
+            return (
+              namespace !== undefined &&
+              namespaces.has(namespace) &&
+              (object.roleRef as Json | undefined)?.kind === "Role"
+            );
+          // Service accounts they may list: those of their namespaces.
+          if (object.kind === "ServiceAccount") return namespace !== undefined && namespaces.has(namespace);
+          return object.kind !== "ClusterRole" && object.kind !== "ClusterRoleBinding";
+        });
+        const reference = matrixRows(
+          ClusterState.from(
+            parseCluster(listable.map((object, i) => ({ source: `doc ${i}`, object }))).cluster,
+          ),
+        ).filter((row) => row.cells.length > 0);
+        const narrowed = readableMatrixRows(state, namespaces);
+        expect(narrowed).toEqual(reference);
+        rows += narrowed.length;
+      }),
+      { numRuns: RUNS },
+    );
+    expect(rows).toBeGreaterThan(0);
+  });
+});
