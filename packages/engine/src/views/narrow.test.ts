@@ -49,7 +49,7 @@ describe("views narrowed to the namespaces a user may read", () => {
           ];
           const held: Held[] = views.map(({ make }) => {
             const view = make(state);
-            const { snapshot } = narrowSnapshot(view.snapshot(), visible);
+            const { snapshot } = narrowSnapshot({ view: "v", ...view.snapshot() }, visible);
             return {
               view,
               fresh: make,
@@ -64,7 +64,18 @@ describe("views narrowed to the namespaces a user may read", () => {
               for (const h of held) {
                 const patch = h.view.update(delta);
                 if (patch !== undefined) {
-                  const narrowed = narrowPatch({ view: "v", ...patch }, visible);
+                  const narrowed = narrowPatch(
+                    {
+                      view: "v",
+                      base: patch.base,
+                      revision: patch.revision,
+                      putNodes: [...patch.putNodes],
+                      removeNodes: [...patch.removeNodes],
+                      putEdges: [...patch.putEdges],
+                      removeEdges: [...patch.removeEdges],
+                    },
+                    visible,
+                  );
                   for (const id of [...narrowed.removeNodes, ...narrowed.putNodes.map((n) => n.id)])
                     expect(nodeVisible(id, visible)).toBe(true);
                   for (const id of narrowed.removeEdges)
