@@ -49,7 +49,11 @@ describe("views narrowed to the namespaces a user may read", () => {
           ];
           const held: Held[] = views.map(({ make }) => {
             const view = make(state);
-            const { snapshot } = narrowSnapshot({ view: "v", ...view.snapshot() }, visible);
+            const whole = view.snapshot();
+            const { snapshot } = narrowSnapshot(
+              { view: "v", revision: whole.revision, nodes: [...whole.nodes], edges: [...whole.edges] },
+              visible,
+            );
             return {
               view,
               fresh: make,
