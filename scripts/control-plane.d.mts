@@ -76,3 +76,14 @@ export interface ControlPlaneOptions {
   readonly apiserverArgs?: readonly string[];
 }
 export declare function startControlPlane(options?: ControlPlaneOptions): Promise<StartedControlPlane>;
+
+/** A CA in `dir` (ca.key, ca.crt) named `commonName`. */
+export declare function makeCa(dir: string, commonName: string, days?: string): void;
+/** `name`.key and `name`.crt in `dir`, signed by its CA, with these X.509 extensions (openssl's text). */
+export declare function makeLeaf(
+  dir: string,
+  name: string,
+  subject: string,
+  extensions: string,
+  days?: string,
+): void;

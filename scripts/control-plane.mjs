@@ -210,51 +210,46 @@ function openssl(args, cwd) {
   if (result.status !== 0) throw new Error(`openssl ${args.join(" ")} failed: ${result.stderr}`);
 }
 
-/** A CA, the apiserver's serving cert (127.0.0.1), an admin client cert (system:masters), a service-account key pair. */
-function makeCertificates(dir) {
-  const days = "3650";
+/** A CA in `dir` (ca.key, ca.crt) named `commonName`. */
+export function makeCa(dir, commonName, days = "3650") {
   openssl(["genrsa", "-out", "ca.key", "2048"], dir);
   openssl(
+    ["req", "-x509", "-new", "-key", "ca.key", "-subj", `/CN=${commonName}`, "-days", days, "-out", "ca.crt"],
+    dir,
+  );
+}
+
+/** `name`.key and `name`.crt in `dir`, signed by its CA, with these X.509 extensions (openssl's text). */
+export function makeLeaf(dir, name, subject, extensions, days = "3650") {
+  writeFileSync(join(dir, `${name}.ext`), extensions);
+  openssl(["genrsa", "-out", `${name}.key`, "2048"], dir);
+  openssl(["req", "-new", "-key", `${name}.key`, "-subj", subject, "-out", `${name}.csr`], dir);
+  openssl(
     [
-      "req",
-      "-x509",
-      "-new",
-      "-key",
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
       "ca.key",
-      "-subj",
-      "/CN=trustmap-test-ca",
+      "-CAcreateserial",
       "-days",
       days,
+      "-extfile",
+      `${name}.ext`,
       "-out",
-      "ca.crt",
+      `${name}.crt`,
     ],
     dir,
   );
-  const leaf = (name, subject, extensions) => {
-    writeFileSync(join(dir, `${name}.ext`), extensions);
-    openssl(["genrsa", "-out", `${name}.key`, "2048"], dir);
-    openssl(["req", "-new", "-key", `${name}.key`, "-subj", subject, "-out", `${name}.csr`], dir);
-    openssl(
-      [
-        "x509",
-        "-req",
-        "-in",
-        `${name}.csr`,
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        days,
-        "-extfile",
-        `${name}.ext`,
-        "-out",
-        `${name}.crt`,
-      ],
-      dir,
-    );
-  };
+}
+
+/** A CA, the apiserver's serving cert (127.0.0.1), an admin client cert (system:masters), a service-account key pair. */
+function makeCertificates(dir) {
+  makeCa(dir, "trustmap-test-ca");
+  const leaf = (name, subject, extensions) => makeLeaf(dir, name, subject, extensions);
   leaf(
     "apiserver",
     "/CN=kube-apiserver",

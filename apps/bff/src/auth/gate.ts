@@ -155,27 +155,29 @@ export class Auth {
   /** Every API route but /api/auth/*: a request without an identity gets 401 and no data. */
   require() {
     return (request: Request, response: Response, next: NextFunction): void => {
+      // Answered as the session the provider renewed, or 401 when it refused.
+      const renewed = (session: Session) =>
+        this.refreshed(request, response, session).then((fresh) => {
+          if (fresh === undefined) {
+            next(new HttpError(401, PROVIDER_ENDED));
+            return;
+          }
+          response.locals.identity = {
+            user: fresh.user,
+            strategy: fresh.strategy,
+            unscoped: false,
+            session: fresh,
+          };
+          next();
+        }, next);
       const identity = this.identify(request);
       if ("refused" in identity) {
         // A request that left with the cookie of a session refreshed meanwhile gets the new one.
         const stale = this.sessions.read(cookie(request, this.cookieName), { evenIfEnded: true });
         const entry = stale === undefined ? undefined : this.refreshing.get(stale.id);
-        if (stale === undefined || entry === undefined || entry.until < Date.now()) {
+        if (stale === undefined || entry === undefined || entry.until < Date.now())
           next(new HttpError(401, identity.refused));
-          return;
-        }
-        this.refreshed(request, response, stale).then((fresh) => {
-          if (fresh === undefined) next(new HttpError(401, PROVIDER_ENDED));
-          else {
-            response.locals.identity = {
-              user: fresh.user,
-              strategy: fresh.strategy,
-              unscoped: false,
-              session: fresh,
-            };
-            next();
-          }
-        }, next);
+        else void renewed(stale);
         return;
       }
       const session = identity.session;
@@ -184,19 +186,7 @@ export class Auth {
         next();
         return;
       }
-      this.refreshed(request, response, session).then((fresh) => {
-        if (fresh === undefined) {
-          next(new HttpError(401, PROVIDER_ENDED));
-          return;
-        }
-        response.locals.identity = {
-          user: fresh.user,
-          strategy: fresh.strategy,
-          unscoped: false,
-          session: fresh,
-        };
-        next();
-      }, next);
+      void renewed(session);
     };
   }
 

@@ -1,10 +1,10 @@
 import { AuthSession, CSRF_HEADER } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonLogger } from "../log";
-import { type RunningServer, startServer } from "../server";
-import { createKubernetesSource } from "../sources/kubernetes";
+import type { RunningServer } from "../server";
 import { type ControlPlane, startControlPlane } from "../testing/control-plane";
 import { CookieJar } from "../testing/cookie-jar";
+import { serveKubernetes } from "../testing/serve";
 import { authSettings } from "./config";
 
 // Logging in with a bearer token, judged by the real API server: Trustmap asks it (TokenReview)
@@ -27,12 +27,7 @@ beforeAll(async () => {
   plane = await startControlPlane({ controllerManager: false });
   await plane.request("POST", "/api/v1/namespaces", { metadata: { name: "team-a" } });
   await plane.request("POST", "/api/v1/namespaces/team-a/serviceaccounts", { metadata: { name: "alice" } });
-  const created = createKubernetesSource({ kubeconfigPath: plane.kubeconfigPath });
-  if (!created.ok) throw new Error(created.message);
-  server = await startServer({
-    source: created.source,
-    host: "127.0.0.1",
-    port: 0,
+  server = await serveKubernetes(plane.kubeconfigPath, {
     logger: jsonLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>), "warn"),
     auth: authSettings({ auth: "token" }, {}, { host: "127.0.0.1", cluster: true }),
   });
@@ -156,12 +151,7 @@ describe("token login", () => {
       secretGiven: true,
     };
     const start = async () => {
-      const created = createKubernetesSource({ kubeconfigPath: plane.kubeconfigPath });
-      if (!created.ok) throw new Error(created.message);
-      return startServer({
-        source: created.source,
-        host: "127.0.0.1",
-        port: 0,
+      return await serveKubernetes(plane.kubeconfigPath, {
         logger: jsonLogger(() => {}, "error"),
         auth: settings,
       });

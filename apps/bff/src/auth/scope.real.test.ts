@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, findChromium } from "../export/chromium";
 import { jsonLogger } from "../log";
 import { bffPath } from "../paths";
-import { type RunningServer, startServer } from "../server";
-import { createKubernetesSource } from "../sources/kubernetes";
+import type { RunningServer } from "../server";
 import { eventually } from "../testing/bundle";
 import { type ControlPlane, startControlPlane } from "../testing/control-plane";
 import { CookieJar } from "../testing/cookie-jar";
+import { serveKubernetes } from "../testing/serve";
 import { StreamClient } from "../testing/sse-client";
 import { authSettings } from "./config";
 
@@ -91,12 +91,7 @@ beforeAll(async () => {
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-reader" },
     subjects: [{ kind: "ServiceAccount", name: "auditor", namespace: "team-c" }],
   });
-  const created = createKubernetesSource({ kubeconfigPath: plane.kubeconfigPath });
-  if (!created.ok) throw new Error(created.message);
-  server = await startServer({
-    source: created.source,
-    host: "127.0.0.1",
-    port: 0,
+  server = await serveKubernetes(plane.kubeconfigPath, {
     logger: jsonLogger(() => {}, "error"),
     auth: authSettings({ auth: "token" }, {}, { host: "127.0.0.1", cluster: true }),
   });
@@ -186,12 +181,7 @@ describe("per-user scoping", () => {
 
   it("shows it in Chromium: the login page, team-a's graph, the access and what is withheld", async () => {
     execFileSync(process.execPath, ["scripts/build.mjs", "web"], { cwd: root, stdio: "ignore" });
-    const created = createKubernetesSource({ kubeconfigPath: plane.kubeconfigPath });
-    if (!created.ok) throw new Error(created.message);
-    const served = await startServer({
-      source: created.source,
-      host: "127.0.0.1",
-      port: 0,
+    const served = await serveKubernetes(plane.kubeconfigPath, {
       logger: jsonLogger(() => {}, "error"),
       webRoot: bffPath("../web/dist"),
       auth: authSettings({ auth: "token" }, {}, { host: "127.0.0.1", cluster: true }),
@@ -265,12 +255,7 @@ describe("per-user scoping", () => {
 
 describe("per-user scoping behind an authenticating proxy", () => {
   it("asks the same reviews for the user and groups the proxy names", async () => {
-    const created = createKubernetesSource({ kubeconfigPath: plane.kubeconfigPath });
-    if (!created.ok) throw new Error(created.message);
-    const proxied = await startServer({
-      source: created.source,
-      host: "127.0.0.1",
-      port: 0,
+    const proxied = await serveKubernetes(plane.kubeconfigPath, {
       logger: jsonLogger(() => {}, "error"),
       auth: authSettings(
         { auth: "header", "auth-proxy": ["127.0.0.1", "::1"] },

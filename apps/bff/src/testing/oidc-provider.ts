@@ -2,13 +2,13 @@
 // HTTPS on a loopback port, with a CA of its own that Trustmap and the test kube-apiserver trust.
 // Its development login page takes any login with any password; the accounts' claims (email,
 // groups) are the test's.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Provider from "oidc-provider";
+import { makeCa, makeLeaf } from "../../../../scripts/control-plane.mjs";
 
 export interface TestAccount {
   readonly email: string;
@@ -28,54 +28,15 @@ export interface TestProvider {
   stop(): Promise<void>;
 }
 
-function openssl(args: string[], cwd: string): void {
-  execFileSync("openssl", args, { cwd, stdio: "pipe" });
-}
-
 /** A CA and a serving certificate for 127.0.0.1 signed by it. */
 function certificates(dir: string): { caFile: string; key: Buffer; cert: Buffer } {
-  openssl(["genrsa", "-out", "ca.key", "2048"], dir);
-  openssl(
-    [
-      "req",
-      "-x509",
-      "-new",
-      "-key",
-      "ca.key",
-      "-subj",
-      "/CN=trustmap-test-oidc-ca",
-      "-days",
-      "30",
-      "-out",
-      "ca.crt",
-    ],
+  makeCa(dir, "trustmap-test-oidc-ca", "30");
+  makeLeaf(
     dir,
-  );
-  openssl(["genrsa", "-out", "idp.key", "2048"], dir);
-  openssl(["req", "-new", "-key", "idp.key", "-subj", "/CN=127.0.0.1", "-out", "idp.csr"], dir);
-  writeFileSync(
-    path.join(dir, "idp.ext"),
+    "idp",
+    "/CN=127.0.0.1",
     "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
-  );
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      "idp.csr",
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "30",
-      "-extfile",
-      "idp.ext",
-      "-out",
-      "idp.crt",
-    ],
-    dir,
+    "30",
   );
   return {
     caFile: path.join(dir, "ca.crt"),

@@ -1,6 +1,7 @@
 import { type Cluster, formatInputError, initialEvents, parseCluster } from "@trustmap/engine";
 import { silentLogger } from "../log";
 import { type RunningServer, type ServerOptions, startServer } from "../server";
+import { createKubernetesSource } from "../sources/kubernetes";
 import { ScriptedSource } from "./scripted";
 
 /**
@@ -26,6 +27,22 @@ export async function serveObjects(
   source.push(initialEvents(cluster));
   await server.live.whenIdle();
   return { server, source, cluster };
+}
+
+/** The BFF on a free loopback port, reading the API server of this kubeconfig. */
+export function serveKubernetes(
+  kubeconfigPath: string,
+  options: Partial<Omit<ServerOptions, "source">> = {},
+): Promise<RunningServer> {
+  const created = createKubernetesSource({ kubeconfigPath });
+  if (!created.ok) throw new Error(created.message);
+  return startServer({
+    source: created.source,
+    host: "127.0.0.1",
+    port: 0,
+    logger: silentLogger,
+    ...options,
+  });
 }
 
 // A small shop: a web tier that may reach the api on 8080, an api isolated for ingress, a

@@ -104,20 +104,7 @@ export class RequestSession {
   constructor(private readonly connection: Connection) {}
 
   options(): Promise<https.RequestOptions> {
-    this.pending ??= requestOptions(this.connection).then((options) => {
-      const agent = options.agent;
-      // client-node makes a plain http(s).Agent per call unless a proxy is configured; its
-      // options (CA, client certificate) are those of the agent kept alive in its place.
-      if (agent?.constructor === https.Agent || agent?.constructor === http.Agent) {
-        const made = agent as http.Agent & { readonly options: https.AgentOptions };
-        const settings = { ...made.options, keepAlive: true, maxSockets: 1 };
-        made.destroy();
-        const keptAlive =
-          agent.constructor === https.Agent ? new https.Agent(settings) : new http.Agent(settings);
-        return { ...options, agent: keptAlive };
-      }
-      return options;
-    });
+    this.pending ??= requestOptions(this.connection).then((options) => keptAlive(options, 1));
     return this.pending;
   }
 
@@ -131,6 +118,24 @@ export class RequestSession {
       () => undefined,
     );
   }
+}
+
+/**
+ * The same options with an agent that keeps connections alive, up to `maxSockets` at once.
+ * client-node makes a plain http(s).Agent per call unless a proxy is configured; its options (CA,
+ * client certificate) are those of the agent kept alive in its place. Behind a proxy, the proxy's
+ * agent is kept as it is.
+ */
+export function keptAlive(options: https.RequestOptions, maxSockets: number): https.RequestOptions {
+  const agent = options.agent;
+  if (agent?.constructor !== https.Agent && agent?.constructor !== http.Agent) return options;
+  const made = agent as http.Agent & { readonly options: https.AgentOptions };
+  const settings = { ...made.options, keepAlive: true, maxSockets };
+  made.destroy();
+  return {
+    ...options,
+    agent: agent.constructor === https.Agent ? new https.Agent(settings) : new http.Agent(settings),
+  };
 }
 
 export async function requestOptions(connection: Connection): Promise<https.RequestOptions> {

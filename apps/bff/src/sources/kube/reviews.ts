@@ -1,9 +1,11 @@
+import type https from "node:https";
 import type { AuthUser } from "@trustmap/shared";
 import { messageOf } from "./config";
 import {
   ApiStatusError,
   type Connection,
   describeNetworkError,
+  keptAlive,
   readLimited,
   requestOptions,
   requestUrl,
@@ -41,8 +43,47 @@ export interface ClusterReviews {
   accessReview(user: AuthUser, question: AccessQuestion): Promise<boolean>;
 }
 
-async function create(connection: Connection, path: string, body: unknown): Promise<unknown> {
-  const options = await requestOptions(connection);
+/** Reviews asked at once over the kept connections (a login asks one per namespace). */
+const REVIEW_SOCKETS = 16;
+/** The credentials are read again this often (a projected token rotates). */
+const CREDENTIALS_TTL_MS = 60_000;
+
+/**
+ * The request options of the reviews, with connections kept alive between them: a login asks
+ * thousands of reviews on a large cluster, and a TLS handshake each would cost most of their time.
+ */
+class ReviewConnection {
+  private current: { options: Promise<https.RequestOptions>; at: number } | undefined;
+
+  constructor(readonly connection: Connection) {}
+
+  options(): Promise<https.RequestOptions> {
+    const now = Date.now();
+    if (this.current === undefined || now - this.current.at > CREDENTIALS_TTL_MS) {
+      const previous = this.current?.options;
+      const options = requestOptions(this.connection).then((made) => keptAlive(made, REVIEW_SOCKETS));
+      this.current = { options, at: now };
+      // A failure is not kept: the next review reads the credentials again.
+      options.catch(() => {
+        if (this.current?.options === options) this.current = undefined;
+      });
+      // The agent replaced is closed once the reviews on it are answered.
+      void previous?.then(
+        (old) =>
+          setTimeout(
+            () => (old.agent as { destroy?: () => void } | undefined)?.destroy?.(),
+            REVIEW_TIMEOUT_MS,
+          ).unref(),
+        () => undefined,
+      );
+    }
+    return this.current.options;
+  }
+}
+
+async function create(reviewConnection: ReviewConnection, path: string, body: unknown): Promise<unknown> {
+  const connection = reviewConnection.connection;
+  const options = await reviewConnection.options();
   const signal = AbortSignal.timeout(REVIEW_TIMEOUT_MS);
   const text = JSON.stringify(body);
   try {
@@ -67,13 +108,11 @@ async function create(connection: Connection, path: string, body: unknown): Prom
     if (signal.aborted)
       throw new TransportError(`the API server did not answer within ${REVIEW_TIMEOUT_MS / 1000} s`);
     throw new TransportError(describeNetworkError(error));
-  } finally {
-    const agent = options.agent as { destroy?: () => void } | undefined;
-    agent?.destroy?.();
   }
 }
 
-export function kubernetesReviews(connection: Connection): ClusterReviews {
+export function kubernetesReviews(target: Connection): ClusterReviews {
+  const connection = new ReviewConnection(target);
   return {
     async tokenReview(token) {
       const answer = await create(connection, TOKEN_REVIEWS, {
