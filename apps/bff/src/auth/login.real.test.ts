@@ -27,6 +27,25 @@ beforeAll(async () => {
   plane = await startControlPlane({ controllerManager: false });
   await plane.request("POST", "/api/v1/namespaces", { metadata: { name: "team-a" } });
   await plane.request("POST", "/api/v1/namespaces/team-a/serviceaccounts", { metadata: { name: "alice" } });
+  // Alice may list everything Trustmap reads: her answers are the whole picture.
+  const rbac = "/apis/rbac.authorization.k8s.io/v1";
+  await plane.request("POST", `${rbac}/clusterroles`, {
+    metadata: { name: "reader" },
+    rules: [
+      { apiGroups: [""], resources: ["namespaces", "pods", "serviceaccounts"], verbs: ["list"] },
+      { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["list"] },
+      {
+        apiGroups: ["rbac.authorization.k8s.io"],
+        resources: ["roles", "rolebindings", "clusterroles", "clusterrolebindings"],
+        verbs: ["list"],
+      },
+    ],
+  });
+  await plane.request("POST", `${rbac}/clusterrolebindings`, {
+    metadata: { name: "alice-reads" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "reader" },
+    subjects: [{ kind: "ServiceAccount", name: "alice", namespace: "team-a" }],
+  });
   server = await serveKubernetes(plane.kubeconfigPath, {
     logger: jsonLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>), "warn"),
     auth: authSettings({ auth: "token" }, {}, { host: "127.0.0.1", cluster: true }),

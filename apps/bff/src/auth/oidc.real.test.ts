@@ -281,7 +281,7 @@ describe("OpenID Connect login", () => {
         timeout: 30_000,
       })
       .toBe(1);
-    expect(await page.evaluate(async () => (await fetch("/api/cluster")).status)).toBe(401);
+    expect(await page.evaluate(async () => (await fetch("/api/namespaces")).status)).toBe(401);
     await context.close();
   });
 
@@ -295,7 +295,7 @@ describe("OpenID Connect login", () => {
     await page.getByRole("button", { name: /sign-in/i }).click();
     await page.getByRole("button", { name: "Continue" }).click();
     await page.waitForURL(`${url}/`);
-    const cluster = () => page.evaluate(async () => (await fetch("/api/cluster")).status);
+    const cluster = () => page.evaluate(async () => (await fetch("/api/namespaces")).status);
     expect(await cluster()).toBe(200);
     const first = (await context.cookies(url)).find((cookie) => cookie.name === "trustmap-session")?.value;
 
@@ -316,7 +316,7 @@ describe("OpenID Connect login", () => {
     provider.accounts.delete("bob");
     await new Promise((resolve) => setTimeout(resolve, 7_000));
     const ended = await page.evaluate(async () => {
-      const response = await fetch("/api/cluster");
+      const response = await fetch("/api/namespaces");
       return { status: response.status, body: (await response.json()) as { error: string } };
     });
     expect(ended).toEqual({
