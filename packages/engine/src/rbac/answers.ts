@@ -41,6 +41,13 @@ export function grantReadable(grant: Grant, namespaces: ReadonlySet<string>): bo
  * one of their namespaces) or a binding they see names it.
  */
 export function readableMatrixRows(state: ClusterState, namespaces: ReadonlySet<string>): MatrixRow[] {
+  // The service accounts the RoleBindings they may list name (whatever role those bind).
+  const named = new Set<string>();
+  for (const binding of state.roleBindings()) {
+    if (binding.namespace === undefined || !namespaces.has(binding.namespace)) continue;
+    for (const subject of binding.subjects)
+      if (subject.kind === "ServiceAccount") named.add(`${subject.namespace ?? ""}/${subject.name}`);
+  }
   return state
     .rbac()
     .flatMap((rights) => {
@@ -52,14 +59,7 @@ export function readableMatrixRows(state: ClusterState, namespaces: ReadonlySet<
         (subject.namespace !== undefined &&
           namespaces.has(subject.namespace) &&
           state.serviceAccount(subject.namespace, subject.name) !== undefined) ||
-        grants.some((grant) =>
-          grant.binding.subjects.some(
-            (named) =>
-              named.kind === "ServiceAccount" &&
-              named.name === subject.name &&
-              named.namespace === subject.namespace,
-          ),
-        );
+        named.has(`${subject.namespace ?? ""}/${subject.name}`);
       return known ? [matrixRow({ subject, grants }, state.rulesOf)] : [];
     })
     .sort(compareRows);

@@ -7,9 +7,9 @@ import { RUNS } from "../testing/runs";
 import { matrixRows, readableMatrixRows } from "./answers";
 
 // The matrix a user who may read some namespaces gets is the matrix of the cluster as they could
-// list it: only the RoleBindings of their namespaces and the Roles beside them, the service
-// accounts of their namespaces, no ClusterRole and no ClusterRoleBinding; a subject is listed when
-// some grant they may see gives it a right.
+// list it: only the RoleBindings and Roles of their namespaces, the service accounts of their
+// namespaces, no ClusterRole and no ClusterRoleBinding; a subject is listed when some grant they may
+// see gives it a right.
 
 type Json = Record<string, unknown>;
 
@@ -25,12 +25,8 @@ describe("the matrix narrowed to a user's namespaces", () => {
         const listable = objects.filter((object: Json) => {
           const namespace = (object.metadata as Json | undefined)?.namespace as string | undefined;
           if (object.kind === "Role") return namespace !== undefined && namespaces.has(namespace);
-          if (object.kind === "RoleBinding")
-            return (
-              namespace !== undefined &&
-              namespaces.has(namespace) &&
-              (object.roleRef as Json | undefined)?.kind === "Role"
-            );
+          // Their RoleBindings whatever they bind: one to a ClusterRole (which they may not list) grants nothing here.
+          if (object.kind === "RoleBinding") return namespace !== undefined && namespaces.has(namespace);
           // Service accounts they may list: those of their namespaces.
           if (object.kind === "ServiceAccount") return namespace !== undefined && namespaces.has(namespace);
           return object.kind !== "ClusterRole" && object.kind !== "ClusterRoleBinding";

@@ -622,6 +622,11 @@ export class ClusterState implements FindingContext {
     return kind === undefined ? undefined : (this.objects.get(kind)!.get(ref) as RoleBinding | undefined);
   }
 
+  /** Every RoleBinding (namespaced bindings only). */
+  roleBindings(): IterableIterator<RoleBinding> {
+    return this.objects.get("RoleBinding")!.values() as IterableIterator<RoleBinding>;
+  }
+
   /** How many subjects (users, groups, service accounts) the cluster names. */
   subjectCount(): number {
     return this.rbacIndex.rows.size;
