@@ -9,7 +9,13 @@ export {
   judge,
   readExceptions,
 } from "./findings/exceptions";
-export { type Check, type CheckHit, type FindingContext, namespacesOfFinding } from "./findings/finding";
+export {
+  type Check,
+  type CheckHit,
+  type FindingContext,
+  findingReadable,
+  namespacesOfFinding,
+} from "./findings/finding";
 export { FIX_FIRST_SCORING, type FixFirstEntry, fixFirst } from "./findings/fix-first";
 export {
   acceptedFindings,
@@ -112,7 +118,13 @@ export {
   groupingKeys,
   workloadGroupingKeys,
 } from "./views/grouped";
-export { clusterCounts, defaultDenyOf, emptySeverityCounts, namespaceSummaries } from "./views/namespaces";
+export {
+  clusterCounts,
+  defaultDenyOf,
+  emptySeverityCounts,
+  namespaceSummaries,
+  readableCounts,
+} from "./views/namespaces";
 export { nodeDetails } from "./views/node-details";
 export { type ViewPresence, viewPresence } from "./views/presence";
 export { type ReachQuestion, reachOf } from "./views/reach";

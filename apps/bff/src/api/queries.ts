@@ -5,11 +5,13 @@ import {
   matrixPage,
   matrixRows,
   namespaceSummaries,
+  readableCounts,
   readableMatrixRows,
   scopeEvidence,
   whoCanAnswer,
 } from "@trustmap/engine";
 import type {
+  ClusterInfo,
   EvidenceReport,
   Finding,
   FindingsPage,
@@ -67,8 +69,25 @@ export class Queries {
     return whoCanAnswer(this.state, query, (ref) => rows.get(ref));
   }
 
-  findingsPage(query: QueryArgs<"findings">): FindingsPage {
-    return findingsPage(this.state, query, this.clusterFindings);
+  /** A page of the findings; with `readable`, of those a reader of those namespaces may see. */
+  findingsPage({ readable, ...query }: QueryArgs<"findings">): FindingsPage {
+    return findingsPage(
+      this.state,
+      query,
+      this.clusterFindings,
+      readable === undefined ? undefined : new Set(readable),
+    );
+  }
+
+  /** The counts a reader of these namespaces may see. */
+  readableCounts(readable: readonly string[]): ClusterInfo["counts"] {
+    const namespaces = new Set(readable);
+    return readableCounts(
+      this.state,
+      namespaces,
+      this.clusterFindings(),
+      readableMatrixRows(this.state, namespaces).length,
+    );
   }
 
   /** The evidence report of a scope at this revision; `graph` is the scope's view, made by the caller. */

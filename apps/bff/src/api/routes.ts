@@ -92,6 +92,12 @@ function printOrigin(printing: Printing): string {
   return origin;
 }
 
+/** The narrowing of an answer for a user who may read some namespaces (none for one who reads all). */
+function readableArgs(response: Response): { readable?: string[] } {
+  const readable = readableOf(response);
+  return readable === undefined ? {} : { readable: [...readable] };
+}
+
 /** The matrix's narrowing for a user who may read some namespaces (none for one who reads all). */
 function readableMatrix(response: Response, namespace: string | undefined): { readable?: string[] } {
   const readable = readableOf(response);
@@ -265,7 +271,7 @@ export function apiRouter(
       status: live.connection,
       revision: live.revision,
       startedAt: live.startedAt,
-      counts: await live.query("counts", {}),
+      counts: await live.query("counts", readableArgs(response)),
       eventsPerSecond: live.eventsPerSecond(),
       problems: [...live.problemsSeen],
     });
@@ -366,7 +372,10 @@ export function apiRouter(
   });
 
   router.get("/findings", async (request, response) => {
-    response.json(await live.query("findings", parseQuery(FindingsQuery, request)));
+    const query = parseQuery(FindingsQuery, request);
+    if (query.namespace !== undefined)
+      checkNamespace(response, query.namespace, "the findings' namespace filter");
+    response.json(await live.query("findings", { ...query, ...readableArgs(response) }));
   });
 
   // The gaps page: grouped, counted and ranked by the engine, accepted exceptions judged now.

@@ -1,6 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { AuthSession, MatrixPage, nodeNamespace, SearchAnswer } from "@trustmap/shared";
+import {
+  AuthSession,
+  ClusterInfo,
+  FindingsPage,
+  MatrixPage,
+  nodeNamespace,
+  SearchAnswer,
+} from "@trustmap/shared";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, findChromium } from "../export/chromium";
@@ -155,6 +162,22 @@ describe("per-user scoping", () => {
     expect(csv).toContain("alice-reads");
     expect(csv).not.toMatch(/auditor|cluster-reader|system:/);
 
+    // The counts and the findings: team-a's objects alone, and the findings all of whose objects are there.
+    const cluster = ClusterInfo.parse(await (await alice.fetch("/api/cluster")).json());
+    expect(cluster.counts).toMatchObject({
+      namespaces: 1,
+      pods: 1,
+      networkPolicies: 1,
+      bindings: 1,
+      subjects: 1,
+    });
+    const findings = FindingsPage.parse(await (await alice.fetch("/api/findings?limit=1000")).json());
+    expect(findings.total).toBeGreaterThan(0);
+    expect(findings.total).toBe(cluster.counts.findings);
+    for (const finding of findings.findings)
+      for (const ref of finding.objects) expect(ref.split("/")[1]).toBe("team-a");
+    expect((await alice.fetch("/api/findings?namespace=team-b")).status).toBe(403);
+
     const search = SearchAnswer.parse(await (await alice.fetch("/api/search?q=web")).json());
     expect(new Set(search.hits.map((hit) => hit.namespace))).toEqual(new Set(["team-a"]));
 
@@ -167,8 +190,6 @@ describe("per-user scoping", () => {
       "/api/rbac/who-can?verb=get&resource=pods",
       "/api/rbac/can-i?subject=ServiceAccount/team-a/alice",
       "/api/gaps",
-      "/api/findings",
-      "/api/cluster",
       "/api/export/report.json",
       "/api/export/report.json?namespace=team-a",
       "/api/rbac/who-can?verb=get&resource=secrets",

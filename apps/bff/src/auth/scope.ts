@@ -67,6 +67,8 @@ export function checkView(response: Response, key: string): void {
 /** The routes answered, narrowed, to a user who may read some namespaces only (paths under /api). */
 const NARROWED = [
   /^\/health$/,
+  /^\/cluster$/,
+  /^\/findings$/,
   /^\/namespaces(\/[^/]+\/groupings)?$/,
   /^\/nodes\/[^/]+$/,
   /^\/explain$/,

@@ -23,7 +23,7 @@ export interface Judged {
  * The questions the worker answers: the API's, with the exceptions the BFF holds added to those
  * that judge findings, and the whole cluster's objects (tests and exports).
  */
-export interface WorkerQueries extends EngineQueries {
+export interface WorkerQueries extends Omit<EngineQueries, "counts"> {
   evidence: {
     /** With accepted exceptions, their findings are listed apart. */
     args: EngineQueries["evidence"]["args"] & { accepted?: Judged };
@@ -35,6 +35,12 @@ export interface WorkerQueries extends EngineQueries {
   matrix: {
     args: EngineQueries["matrix"]["args"] & { readable?: readonly string[] };
     result: EngineQueries["matrix"]["result"];
+  };
+  /** With `readable`, what a reader of those namespaces may see. */
+  counts: { args: { readable?: readonly string[] }; result: EngineQueries["counts"]["result"] };
+  findings: {
+    args: EngineQueries["findings"]["args"] & { readable?: readonly string[] };
+    result: EngineQueries["findings"]["result"];
   };
   /** With `readable`, only hits in those namespaces (a user who may read no more). */
   search: {

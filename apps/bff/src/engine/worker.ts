@@ -311,7 +311,8 @@ function idle(): void {
 
 /** The worker's answer to each query, typed by the channel's table: no casts between name and arguments. */
 const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
-  counts: () => clusterCounts(state),
+  counts: ({ readable }) =>
+    readable === undefined ? clusterCounts(state) : queries.readableCounts(readable),
   namespaces: () => queries.namespaces(),
   node: ({ id }) => nodeDetails(state, id),
   explain: ({ from, to }) => explainEdge(state, from, to),

@@ -120,6 +120,17 @@ function namespaceOfRef(ref: string): string | undefined {
   return parts.length >= 3 ? parts[1] : undefined;
 }
 
+/**
+ * Whether a reader of `namespaces` may see a finding: every object it names is in one of them (a
+ * finding about a cluster-scoped object, or one that names another namespace's, is not theirs).
+ */
+export function findingReadable(finding: Finding, namespaces: ReadonlySet<string>): boolean {
+  return finding.objects.every((ref) => {
+    const namespace = namespaceOfRef(ref);
+    return namespace !== undefined && namespaces.has(namespace);
+  });
+}
+
 /** The namespaces a finding is about: those of its evidence objects (a namespace's page lists it). */
 export function namespacesOfFinding(finding: Finding): Set<string> {
   const out = new Set<string>();

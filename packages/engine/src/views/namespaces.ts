@@ -1,4 +1,5 @@
-import type { ClusterInfo, EngineQueries, NamespaceSummary, SeverityCounts } from "@trustmap/shared";
+import type { ClusterInfo, EngineQueries, Finding, NamespaceSummary, SeverityCounts } from "@trustmap/shared";
+import { findingReadable } from "../findings/finding";
 import { isDefaultDeny } from "../findings/network";
 import type { NetworkPolicy } from "../objects/model";
 import type { ClusterState } from "../state/cluster-state";
@@ -18,6 +19,50 @@ export function clusterCounts(state: ClusterState): EngineQueries["counts"]["res
     accepted: state.acceptedCount(),
   };
   return counts;
+}
+
+/**
+ * The counts a reader of `namespaces` may see: the objects of those namespaces, the RoleBindings
+ * there, the subjects of the matrix narrowed to them (`subjects`), and the findings they may see
+ * among `findings` (the cluster's), open and accepted.
+ */
+export function readableCounts(
+  state: ClusterState,
+  namespaces: ReadonlySet<string>,
+  findings: readonly Finding[],
+  subjects: number,
+): EngineQueries["counts"]["result"] {
+  const names = state.namespaceNames().filter((name) => namespaces.has(name));
+  let pods = 0;
+  let identities = 0;
+  let networkPolicies = 0;
+  for (const name of names) {
+    for (const identity of state.identitiesIn(name)) {
+      identities++;
+      pods += identity.pods.size;
+    }
+    networkPolicies += [...state.policiesIn(name)].length;
+  }
+  let bindings = 0;
+  for (const binding of state.roleBindings())
+    if (binding.namespace !== undefined && namespaces.has(binding.namespace)) bindings++;
+  let open = 0;
+  let accepted = 0;
+  for (const finding of findings) {
+    if (!findingReadable(finding, namespaces)) continue;
+    if (state.exceptionOf(finding) === undefined) open++;
+    else accepted++;
+  }
+  return {
+    namespaces: names.length,
+    pods,
+    identities,
+    networkPolicies,
+    subjects,
+    bindings,
+    findings: open,
+    accepted,
+  };
 }
 
 export function emptySeverityCounts(): SeverityCounts {

@@ -1,0 +1,75 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { identityKey } from "../identity/identity";
+import { parseCluster } from "../objects/parse";
+import { ClusterState } from "../state/cluster-state";
+import { networkCluster, rbacCluster } from "../testing/arbitraries";
+import { RUNS } from "../testing/runs";
+import { readableCounts } from "../views/namespaces";
+import { findingsPage } from "./page";
+
+// What a user who may read some namespaces sees of the findings and the counts: read literally
+// from the objects, the findings every object of which is in those namespaces, and the objects of
+// those namespaces.
+
+const NAMESPACES = ["ns0", "ns1", "ns2", "ns3"];
+
+function inside(ref: string, namespaces: ReadonlySet<string>): boolean {
+  const parts = ref.split("/");
+  const namespace = parts[0] === "Namespace" ? parts[1] : parts.length >= 3 ? parts[1] : undefined;
+  return namespace !== undefined && namespaces.has(namespace);
+}
+
+describe("findings and counts narrowed to a user's namespaces", () => {
+  it("hold exactly the findings and objects of those namespaces", () => {
+    let seen = 0;
+    let across = 0;
+    fc.assert(
+      fc.property(networkCluster, rbacCluster, fc.subarray(NAMESPACES), (network, rbac, readable) => {
+        const objects = [...network, ...rbac];
+        const namespaces = new Set(readable);
+        const { cluster } = parseCluster(objects.map((object, i) => ({ source: `doc ${i}`, object })));
+        const state = ClusterState.from(cluster);
+        const all = state.findings();
+        const expected = all.filter((finding) => finding.objects.every((ref) => inside(ref, namespaces)));
+        const page = findingsPage(state, { offset: 0, limit: 1_000_000 }, () => all, namespaces);
+        expect(page.findings).toEqual(expected);
+        expect(page.total).toBe(expected.length);
+        for (const namespace of readable) {
+          const one = findingsPage(state, { namespace, offset: 0, limit: 1_000_000 }, () => all, namespaces);
+          for (const finding of one.findings)
+            expect(finding.objects.every((ref) => inside(ref, namespaces))).toBe(true);
+        }
+
+        const counts = readableCounts(state, namespaces, all, 7);
+        const pods = cluster.pods.filter((pod) => namespaces.has(pod.namespace));
+        const names = new Set([
+          ...cluster.namespaces.map((n) => n.name),
+          ...cluster.pods.map((p) => p.namespace),
+        ]);
+        expect(counts).toEqual({
+          namespaces: [...names].filter((name) => namespaces.has(name)).length,
+          pods: pods.length,
+          identities: new Set(pods.map((pod) => identityKey(pod))).size,
+          networkPolicies: cluster.networkPolicies.filter((policy) => namespaces.has(policy.namespace))
+            .length,
+          subjects: 7,
+          bindings: cluster.bindings.filter(
+            (binding) => binding.kind === "RoleBinding" && namespaces.has(binding.namespace ?? ""),
+          ).length,
+          findings: expected.length,
+          accepted: 0,
+        });
+        seen += expected.length;
+        // Findings that name objects of several namespaces, or cluster-scoped ones, are what tell
+        // "every object" from "some object": the cases must hold some.
+        across += all.filter((finding) =>
+          finding.objects.some((ref) => !inside(ref, new Set([ref.split("/")[1] ?? ""]))),
+        ).length;
+      }),
+      { numRuns: RUNS },
+    );
+    expect(seen).toBeGreaterThan(0);
+    expect(across).toBeGreaterThan(0);
+  });
+});
