@@ -53,6 +53,21 @@ function loginError(reason: string): string {
   return `/?${new URLSearchParams({ login_error: reason })}`;
 }
 
+/** Why a request has no identity. */
+type Refused = { readonly refused: string };
+
+/** The identity a session carries. */
+function identityOf(session: Session): Identity {
+  return { user: session.user, strategy: session.strategy, unscoped: false, session };
+}
+
+/** The CSRF binding of a request's session; undefined without one. */
+function sessionBinding(identity: Identity | Refused): string | undefined {
+  return "refused" in identity || identity.session === undefined
+    ? undefined
+    : `session:${identity.session.id}`;
+}
+
 /** Reads one cookie of a Cookie header (the first of that name). */
 function cookie(request: Request, name: string): string | undefined {
   const header = request.header("cookie");
@@ -109,10 +124,9 @@ export class Auth {
    * strategy (the proxy's users get one only for printing); the proxy's headers count only from
    * the proxy's addresses.
    */
-  identify(request: Request): Identity | { readonly refused: string } {
+  identify(request: Request): Identity | Refused {
     const session = this.sessions.read(cookie(request, this.cookieName));
-    if (session !== undefined)
-      return { user: session.user, strategy: session.strategy, unscoped: false, session };
+    if (session !== undefined) return identityOf(session);
     switch (this.settings.strategy) {
       case "anonymous":
         return { user: ANONYMOUS, strategy: "anonymous", unscoped: true };
@@ -123,7 +137,7 @@ export class Auth {
     }
   }
 
-  private fromProxy(request: Request): Identity | { readonly refused: string } {
+  private fromProxy(request: Request): Identity | Refused {
     const header = this.settings.header!;
     const remote = request.socket.remoteAddress;
     if (!header.proxies.includes(remote))
@@ -162,12 +176,7 @@ export class Auth {
             next(new HttpError(401, PROVIDER_ENDED));
             return;
           }
-          response.locals.identity = {
-            user: fresh.user,
-            strategy: fresh.strategy,
-            unscoped: false,
-            session: fresh,
-          };
+          response.locals.identity = identityOf(fresh);
           next();
         }, next);
       const identity = this.identify(request);
@@ -283,9 +292,9 @@ export class Auth {
   }
 
   /** The CSRF binding of a request: its session, or the nonce cookie of a browser not logged in. */
-  private csrfBinding(request: Request, response: Response): string {
-    const identity = this.identify(request);
-    if (!("refused" in identity) && identity.session !== undefined) return `session:${identity.session.id}`;
+  private csrfBinding(request: Request, response: Response, identity: Identity | Refused): string {
+    const bound = sessionBinding(identity);
+    if (bound !== undefined) return bound;
     let nonce = cookie(request, this.nonceName);
     if (nonce === undefined || !/^[A-Za-z0-9_-]{22,64}$/.test(nonce)) {
       nonce = randomBytes(16).toString("base64url");
@@ -297,11 +306,8 @@ export class Auth {
   /** A state-changing request: from this dashboard's own pages, with the CSRF token it was given. */
   private checkCsrf(request: Request): void {
     refuseOtherOrigins(request, "logins and logouts");
-    const identity = this.identify(request);
     const binding =
-      !("refused" in identity) && identity.session !== undefined
-        ? `session:${identity.session.id}`
-        : `nonce:${cookie(request, this.nonceName) ?? ""}`;
+      sessionBinding(this.identify(request)) ?? `nonce:${cookie(request, this.nonceName) ?? ""}`;
     if (!this.sessions.checkCsrf(binding, request.header(CSRF_HEADER)))
       throw new HttpError(
         403,
@@ -314,8 +320,8 @@ export class Auth {
     const router = Router();
     router.get("/session", async (request, response: Response<AuthSession>) => {
       response.setHeader("Cache-Control", "no-store");
-      const binding = this.csrfBinding(request, response);
       const identity = this.identify(request);
+      const binding = this.csrfBinding(request, response, identity);
       const known = "refused" in identity ? undefined : identity;
       const access =
         known === undefined || known.unscoped || this.accessOf === undefined
