@@ -94,6 +94,14 @@ function median(values: number[]): number {
     searchScoped: await time("alice", "/api/search?q=web"),
     searchClusterReader: await time("reader", "/api/search?q=web"),
     namespacesScoped: await time("alice", "/api/namespaces"),
+    // The overview a scoped user opens: the counts, the findings' first page, the gaps page.
+    overviewCountsScoped: await time("alice", "/api/cluster"),
+    overviewCountsClusterReader: await time("reader", "/api/cluster"),
+    findingsPageScoped: await time("alice", "/api/findings?limit=100"),
+    gapsScoped: await time("alice", "/api/gaps"),
+    gapsClusterReader: await time("reader", "/api/gaps"),
+    whoCanScoped: await time("alice", `/api/rbac/who-can?verb=get&resource=secrets&namespace=${largest}`),
+    reportJsonScoped: await time("alice", "/api/export/report.json"),
     namespaceNodeScoped: await time("alice", `/api/nodes/${encodeURIComponent(namespaceNodeId(largest))}`),
   };
   // A namespace's view over the stream: the first snapshot, narrowed for alice, whole for the reader.

@@ -29,6 +29,7 @@ export {
 export { type IndexedFinding, indexFindings } from "./findings/groups";
 export { isDefaultDeny } from "./findings/network";
 export { filterFindings, findingsPage } from "./findings/page";
+export { FindingsReader, isSubjectFinding } from "./findings/reader";
 export { identityKey } from "./identity/identity";
 export { computeConnectivity } from "./netpol/connectivity";
 export { PortSet } from "./netpol/ports";
@@ -53,6 +54,7 @@ export {
   matrixPage,
   matrixRows,
   readableMatrixRows,
+  readableRights,
   whoCanAnswer,
   wireRow,
 } from "./rbac/answers";

@@ -18,6 +18,8 @@ export type EvidenceQuery = z.infer<typeof EvidenceQuery>;
 export const EvidenceScope = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("cluster") }).strict(),
   z.object({ kind: z.literal("namespace"), namespace: z.string().min(1) }).strict(),
+  /** The namespaces a user who may not read the whole cluster may read. */
+  z.object({ kind: z.literal("namespaces"), namespaces: z.array(z.string().min(1)) }).strict(),
 ]);
 export type EvidenceScope = z.infer<typeof EvidenceScope>;
 
@@ -81,6 +83,19 @@ export const EvidenceMeta = z
     status: SourceStatus,
     scope: EvidenceScope,
     scopeText: z.string(),
+    /**
+     * Set when the report was made for a user who may read some namespaces only: it holds what
+     * they may read, and says how much is withheld.
+     */
+    access: z
+      .object({
+        user: z.string(),
+        /** Namespaces of the cluster the user may not read, left out of every section. */
+        hidden: z.number().int().nonnegative(),
+        text: z.string(),
+      })
+      .strict()
+      .optional(),
     /** The findings filters applied, as given, and in words. */
     filters: z.record(z.string(), z.string()),
     filtersText: z.array(z.string()),

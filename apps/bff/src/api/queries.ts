@@ -1,12 +1,15 @@
 import {
   type ClusterState,
+  FindingsReader,
   findingsPage,
   type MatrixRow,
   matrixPage,
+  matrixRow,
   matrixRows,
   namespaceSummaries,
   readableCounts,
   readableMatrixRows,
+  readableRights,
   scopeEvidence,
   whoCanAnswer,
 } from "@trustmap/engine";
@@ -52,7 +55,22 @@ export class Queries {
   );
   private readonly clusterFindings = (): readonly Finding[] => this.findings.get(this.state.revision);
 
+  /** The last reader asked about, kept while the revision stays (a page asks several questions). */
+  private reader: { revision: number; key: string; value: FindingsReader } | undefined;
+
   constructor(private readonly state: ClusterState) {}
+
+  /** What a reader of these namespaces sees of the findings, at this revision. */
+  readerOf(readable: readonly string[]): FindingsReader {
+    const key = readable.join("\n");
+    if (this.reader?.revision !== this.state.revision || this.reader.key !== key)
+      this.reader = {
+        revision: this.state.revision,
+        key,
+        value: new FindingsReader(this.state, new Set(readable)),
+      };
+    return this.reader.value;
+  }
 
   namespaces(): NamespaceSummary[] {
     return this.namespaceList.get(this.state.revision);
@@ -64,7 +82,18 @@ export class Queries {
     return matrixPage(this.matrix.get(this.state.revision), query);
   }
 
-  whoCan(query: QueryArgs<"whoCan">): WhoCanAnswer {
+  /** Who can do it; with `readable`, of the grants a reader of those namespaces may see, ranked by those. */
+  whoCan({ readable, ...query }: QueryArgs<"whoCan">): WhoCanAnswer {
+    if (readable !== undefined) {
+      const rights = readableRights(this.state, new Set(readable));
+      const rows = new Map(
+        rights.map((r) => {
+          const row = matrixRow(r, this.state.rulesOf);
+          return [row.ref, row];
+        }),
+      );
+      return whoCanAnswer(this.state, query, (ref) => rows.get(ref), rights);
+    }
     const rows = this.matrixByRef.get(this.state.revision);
     return whoCanAnswer(this.state, query, (ref) => rows.get(ref));
   }
@@ -75,26 +104,24 @@ export class Queries {
       this.state,
       query,
       this.clusterFindings,
-      readable === undefined ? undefined : new Set(readable),
+      readable === undefined ? undefined : this.readerOf(readable),
     );
   }
 
   /** The counts a reader of these namespaces may see. */
   readableCounts(readable: readonly string[]): ClusterInfo["counts"] {
-    const namespaces = new Set(readable);
-    return readableCounts(
-      this.state,
-      namespaces,
-      this.clusterFindings(),
-      readableMatrixRows(this.state, namespaces).length,
-    );
+    const reader = this.readerOf(readable);
+    return readableCounts(this.state, reader, readableMatrixRows(this.state, reader.namespaces).length);
   }
 
   /** The evidence report of a scope at this revision; `graph` is the scope's view, made by the caller. */
   evidence(
-    query: QueryArgs<"evidence">,
+    query: Omit<QueryArgs<"evidence">, "readable">,
     graph: { view: string; nodes: readonly ViewNode[]; edges: readonly ViewEdge[] },
+    /** A reader of these namespaces: what they may see (`graph` narrowed to them already). */
+    readable?: readonly string[],
   ): EvidenceReport {
-    return scopeEvidence(this.state, query, graph, this.clusterFindings);
+    const reader = readable === undefined ? undefined : this.readerOf(readable);
+    return scopeEvidence(this.state, query, graph, this.clusterFindings, reader);
   }
 }

@@ -135,13 +135,41 @@ function describeFilters(filters: Record<string, string | undefined>): string[] 
     .map(([key, value]) => `${words[key] ?? key} ${JSON.stringify(value)}`);
 }
 
+/** Who an answer is for, when they may read some namespaces only. */
+interface Reader {
+  readonly user: string;
+  readonly access: Access;
+}
+
+/** The reader of a scoped request (undefined for one who may read everything). */
+function readerOf(response: Response): Reader | undefined {
+  const access = response.locals.access as Access | undefined;
+  if (access === undefined || access.cluster) return undefined;
+  return { user: (response.locals.identity as Identity).user.name, access };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 async function evidenceOf(
   live: LiveCluster,
   filters: Omit<z.infer<typeof EvidenceQuery>, "paper">,
   accepted: Accepted = { exceptions: [] },
+  reader?: Reader,
 ): Promise<EvidenceReport> {
   const info = live.info;
-  const scopeText = filters.namespace === undefined ? "Whole cluster" : `Namespace ${filters.namespace}`;
+  const readable = reader?.access.namespaces;
+  const scopeText =
+    filters.namespace !== undefined
+      ? `Namespace ${filters.namespace}`
+      : readable === undefined
+        ? "Whole cluster"
+        : readable.length === 0
+          ? `No namespace (${reader!.user} may read none)`
+          : readable.length === 1
+            ? `Namespace ${readable[0]} (as ${reader!.user} may read it)`
+            : `${readable.length} namespaces as ${reader!.user} may read them: ${readable.join(", ")}`;
   return live.query("evidence", {
     ...filters,
     meta: {
@@ -151,10 +179,21 @@ async function evidenceOf(
       source: info,
       status: live.connection,
       scope:
-        filters.namespace === undefined
-          ? { kind: "cluster" }
-          : { kind: "namespace", namespace: filters.namespace },
+        filters.namespace !== undefined
+          ? { kind: "namespace", namespace: filters.namespace }
+          : readable === undefined
+            ? { kind: "cluster" }
+            : { kind: "namespaces", namespaces: [...readable] },
       scopeText,
+      ...(reader === undefined
+        ? {}
+        : {
+            access: {
+              user: reader.user,
+              hidden: reader.access.hidden,
+              text: `Made for ${reader.user}, who may not read the whole cluster: ${plural(reader.access.hidden, "namespace")} hidden by their access, and whatever else they may not list (cluster-scoped objects, ClusterRoles and their bindings, RoleBindings' ClusterRoles), are left out of every section.`,
+            },
+          }),
       filters: definedOnly(filters),
       filtersText: describeFilters(filters),
       generatedAt: new Date().toISOString(),
@@ -163,6 +202,7 @@ async function evidenceOf(
     ...(accepted.exceptions.length === 0
       ? {}
       : { accepted: { exceptions: accepted.exceptions, now: Date.now() } }),
+    ...(readable === undefined ? {} : { readable: [...readable] }),
   });
 }
 
@@ -334,7 +374,8 @@ export function apiRouter(
   // Reachability of a node and search over the cluster: the engine answers.
   router.get("/reach", async (request, response) => {
     const query = parseQuery(ReachQuery, request);
-    const reach = await live.query("reach", query);
+    checkNode(response, query.node, "this node");
+    const reach = await live.query("reach", { ...query, ...readableArgs(response) });
     if (reach === undefined)
       throw new HttpError(404, `no node ${JSON.stringify(query.node)} in the cluster now`);
     response.json(reach);
@@ -357,12 +398,14 @@ export function apiRouter(
 
   // RBAC questions: who can do something, what may a subject do.
   router.get("/rbac/who-can", async (request, response) => {
-    response.json(await live.query("whoCan", parseQuery(WhoCanQuery, request)));
+    response.json(
+      await live.query("whoCan", { ...parseQuery(WhoCanQuery, request), ...readableArgs(response) }),
+    );
   });
 
   router.get("/rbac/can-i", async (request, response) => {
     const query = parseQuery(CanIQuery, request);
-    const answer = await live.query("canI", query);
+    const answer = await live.query("canI", { ...query, ...readableArgs(response) });
     if (answer === undefined)
       throw new HttpError(
         404,
@@ -381,7 +424,16 @@ export function apiRouter(
   // The gaps page: grouped, counted and ranked by the engine, accepted exceptions judged now.
   router.get("/gaps", async (request, response) => {
     const query = parseQuery(GapsQuery, request);
-    response.json(await live.query("gaps", { ...query, exceptions: accepted.exceptions, now: Date.now() }));
+    if (query.namespace !== undefined)
+      checkNamespace(response, query.namespace, "the gaps' namespace filter");
+    response.json(
+      await live.query("gaps", {
+        ...query,
+        exceptions: accepted.exceptions,
+        now: Date.now(),
+        ...readableArgs(response),
+      }),
+    );
   });
 
   // Exports respect the same filters as the pages, and say which in the file and its name. Every
@@ -393,11 +445,14 @@ export function apiRouter(
     const { paper, ...filters } = parseQuery(EvidenceQuery, request);
     if (paper !== undefined && format !== "pdf")
       throw new HttpError(400, 'query parameter "paper": only the PDF has a paper size');
+    if (filters.namespace !== undefined)
+      checkNamespace(response, filters.namespace, "the report's namespace");
+    const reader = readerOf(response);
     const name = exportName("report", { ...filters, ...(paper === undefined ? {} : { paper }) }, format);
     if (format === "pdf") {
       const origin = printOrigin(printing);
       const { report, pdf } = await queues.print.run(async () => {
-        const report = await evidenceOf(live, filters, accepted);
+        const report = await evidenceOf(live, filters, accepted, reader);
         const pdf = await printing.printer
           .pdf(origin, excerptOf(report, PDF_LIMITS), paper ?? "a4", credentialOf(printing, response))
           .catch(unavailable);
@@ -408,7 +463,10 @@ export function apiRouter(
       response.type("application/pdf").send(pdf);
       return;
     }
-    const report = await queues.exports.run(() => evidenceOf(live, filters, accepted), clientGone(response));
+    const report = await queues.exports.run(
+      () => evidenceOf(live, filters, accepted, reader),
+      clientGone(response),
+    );
     response.setHeader("X-Trustmap-Revision", String(report.meta.revision));
     response.setHeader("Content-Disposition", `attachment; filename="${name}"`);
     if (format === "csv") response.type("text/csv; charset=utf-8").send(evidenceCsv(report));
@@ -421,6 +479,10 @@ export function apiRouter(
     const shot = parseQuery(PageShotQuery, request);
     const params = new URLSearchParams(shot.query);
     params.set("tab", shot.page);
+    // Chromium loads the page as the requesting user, so it shows what they may read; a namespace
+    // they may not read is refused here rather than printed as the page's error.
+    const namespace = params.get("ns");
+    if (namespace !== null) checkNamespace(response, namespace, "the page's namespace filter");
     const origin = printOrigin(printing);
     const png = await queues.print.run(
       () =>

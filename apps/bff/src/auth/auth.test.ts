@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AuthSession } from "@trustmap/shared";
+import { AuthSession, EvidenceReport } from "@trustmap/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { jsonLogger } from "../log";
 import type { RunningServer } from "../server";
@@ -204,12 +204,22 @@ describe("the header strategy", () => {
     expect(Object.keys(body)).toEqual(["error"]);
     expect(body.error).toMatch(/the authenticating proxy named no user \(header X-Remote-User\)/);
 
-    // Alice reads the shop namespace: its summary, nothing of lab; the whole cluster's report is refused.
+    // Alice reads the shop namespace: its summary, nothing of lab; her report is of shop alone and
+    // says what is withheld; lab's report is refused.
     const namespaces = (await (await fetch(`${server.url}api/namespaces`, { headers })).json()) as {
       namespaces: { name: string }[];
     };
     expect(namespaces.namespaces.map((n) => n.name)).toEqual(["shop"]);
-    const refused = await fetch(`${server.url}api/export/report.json`, { headers });
+    const report = EvidenceReport.parse(
+      await (await fetch(`${server.url}api/export/report.json`, { headers })).json(),
+    );
+    expect(report.meta.scope).toEqual({ kind: "namespaces", namespaces: ["shop"] });
+    expect(report.meta.access).toMatchObject({ user: "alice", hidden: 1 });
+    expect(report.counts.namespaces).toBe(1);
+    expect(report.findings.length).toBeGreaterThan(0);
+    for (const finding of report.findings)
+      for (const ref of finding.objects) expect(ref.split("/")[1]).toBe("shop");
+    const refused = await fetch(`${server.url}api/export/report.json?namespace=lab`, { headers });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: string }).error).toMatch(
       /your access covers shop \(1 namespace hidden/,

@@ -1,12 +1,20 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   AuthSession,
+  CanIAnswer,
   ClusterInfo,
+  EvidenceReport,
   FindingsPage,
+  GapsAnswer,
   MatrixPage,
   nodeNamespace,
+  Reach,
   SearchAnswer,
+  WhoCanAnswer,
 } from "@trustmap/shared";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -86,6 +94,31 @@ beforeAll(async () => {
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "reader" },
     subjects: [{ kind: "ServiceAccount", name: "alice", namespace: "team-a" }],
   });
+  // team-a's deployer may exec into team-a's pods (a RoleBinding alice may list) and read every
+  // secret of the cluster (a ClusterRoleBinding she may not): her answers rate it on the first alone.
+  await post("/api/v1/namespaces/team-a/serviceaccounts", { metadata: { name: "deployer" } });
+  await post(`/api/v1/namespaces/team-a/pods`, {
+    metadata: { name: "deploy-1", labels: { app: "deploy" } },
+    spec: { serviceAccountName: "deployer", containers: [{ name: "deploy", image: "deploy:1" }] },
+  });
+  await post(`${RBAC}/namespaces/team-a/roles`, {
+    metadata: { name: "exec" },
+    rules: [{ apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] }],
+  });
+  await post(`${RBAC}/namespaces/team-a/rolebindings`, {
+    metadata: { name: "deployer-exec" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "exec" },
+    subjects: [{ kind: "ServiceAccount", name: "deployer", namespace: "team-a" }],
+  });
+  await post(`${RBAC}/clusterroles`, {
+    metadata: { name: "secret-reader" },
+    rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] }],
+  });
+  await post(`${RBAC}/clusterrolebindings`, {
+    metadata: { name: "deployer-secrets" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "secret-reader" },
+    subjects: [{ kind: "ServiceAccount", name: "deployer", namespace: "team-a" }],
+  });
   await post(`${RBAC}/clusterroles`, {
     metadata: { name: "cluster-reader" },
     rules: rules({
@@ -107,7 +140,19 @@ beforeAll(async () => {
     async () => (await server.live.query("namespaces", {})).map((n) => n.name),
     (list) => list.includes("team-c"),
   );
+  await eventually(
+    "the BFF to have seen the deployer's rights",
+    async () => (await server.live.query("matrix", { offset: 0, limit: 1000 })).rows.map((r) => r.ref),
+    (refs) => refs.includes("ServiceAccount/team-a/deployer"),
+  );
 }, 180_000);
+
+/**
+ * What alice may not read, named: team-b's and team-c's objects, the ClusterRoles and their
+ * bindings. (Her own policy's name and selector name team-b: that text is hers to read.)
+ */
+const HIDDEN =
+  /team-b\/|\/team-b|ns:team-b|team-c|deployer-secrets|secret-reader|auditor|cluster-reader|ClusterRoleBinding/;
 
 afterAll(async () => {
   await server?.close();
@@ -153,31 +198,101 @@ describe("per-user scoping", () => {
 
     // The matrix: the grants of RoleBindings in team-a to Roles beside them, nothing else.
     const matrix = MatrixPage.parse(await (await alice.fetch("/api/rbac")).json());
-    expect(matrix.rows.map((row) => row.ref)).toEqual(["ServiceAccount/team-a/alice"]);
+    expect(matrix.rows.map((row) => row.ref).sort()).toEqual([
+      "ServiceAccount/team-a/alice",
+      "ServiceAccount/team-a/deployer",
+    ]);
     const grants = matrix.rows.flatMap((row) => row.cells.flatMap((cell) => cell.grants));
     expect(new Set(grants.map((grant) => `${grant.binding} ${grant.role}`))).toEqual(
-      new Set(["RoleBinding/team-a/alice-reads Role/team-a/reader"]),
+      new Set([
+        "RoleBinding/team-a/alice-reads Role/team-a/reader",
+        "RoleBinding/team-a/deployer-exec Role/team-a/exec",
+      ]),
     );
     const csv = await (await alice.fetch("/api/export/rbac.csv")).text();
     expect(csv).toContain("alice-reads");
-    expect(csv).not.toMatch(/auditor|cluster-reader|system:/);
+    expect(csv).not.toMatch(HIDDEN);
+    expect(csv).not.toMatch(/system:/);
 
-    // The counts and the findings: team-a's objects alone, and the findings all of whose objects are there.
+    // The counts and the findings: team-a's objects alone, and the findings about what she may list.
     const cluster = ClusterInfo.parse(await (await alice.fetch("/api/cluster")).json());
     expect(cluster.counts).toMatchObject({
       namespaces: 1,
-      pods: 1,
+      pods: 2,
       networkPolicies: 1,
-      bindings: 1,
-      subjects: 1,
+      bindings: 2,
+      subjects: 2,
     });
     const findings = FindingsPage.parse(await (await alice.fetch("/api/findings?limit=1000")).json());
     expect(findings.total).toBeGreaterThan(0);
     expect(findings.total).toBe(cluster.counts.findings);
     for (const finding of findings.findings)
       for (const ref of finding.objects) expect(ref.split("/")[1]).toBe("team-a");
+    expect(JSON.stringify(findings)).not.toMatch(HIDDEN);
+    // The deployer's right she may see is listed, rated as a namespace's right (the cluster-wide
+    // secrets it also holds are not hers to see).
+    const exec = findings.findings.find((f) => f.id === "rbac-exec-pods");
+    expect(exec?.objects).toEqual([
+      "ServiceAccount/team-a/deployer",
+      "RoleBinding/team-a/deployer-exec",
+      "Role/team-a/exec",
+    ]);
+    expect(findings.findings.some((f) => f.id === "rbac-read-secrets")).toBe(false);
     expect((await alice.fetch("/api/findings?namespace=team-b")).status).toBe(403);
 
+    // The gaps: the same findings, grouped and ranked on what she may see.
+    const gapsResponse = await alice.fetch("/api/gaps?fixLimit=100");
+    const gaps = GapsAnswer.parse(await gapsResponse.json());
+    expect(gaps.total).toBe(findings.total);
+    expect(JSON.stringify(gaps)).not.toMatch(HIDDEN);
+    const auditor = await viewer("team-c", "auditor");
+    const whole = GapsAnswer.parse(await (await auditor.fetch("/api/gaps?fixLimit=500")).json());
+    const entry = (answer: GapsAnswer) =>
+      answer.fixFirst.items.find((item) => item.name.includes("deployer") && item.kind === "subject");
+    expect(entry(gaps)?.severity).toBe("medium");
+    expect(entry(whole)?.severity).toBe("high");
+
+    // Every export: the report in each format holds team-a alone and says what is withheld.
+    const report = EvidenceReport.parse(await (await alice.fetch("/api/export/report.json")).json());
+    expect(report.meta.scope).toEqual({ kind: "namespaces", namespaces: ["team-a"] });
+    expect(report.meta.access).toMatchObject({
+      user: "system:serviceaccount:team-a:alice",
+      hidden: session.access!.hidden,
+    });
+    expect(report.counts).toMatchObject({ namespaces: 1, pods: 2, networkPolicies: 1 });
+    expect(report.findings.length).toBe(findings.total);
+    expect(report.rbac.map((row) => row.ref)).toEqual(["ServiceAccount/team-a/deployer"]);
+    for (const node of report.graph.nodes) expect([null, "team-a"]).toContain(nodeNamespace(node.id));
+    const { meta: _meta, ...sections } = report;
+    expect(JSON.stringify(sections)).not.toMatch(HIDDEN);
+    for (const format of ["csv", "sarif"]) {
+      const text = await (await alice.fetch(`/api/export/report.${format}`)).text();
+      expect(text, format).toContain("deployer-exec");
+      expect(text.replaceAll(/"scope": "[^"]*"/g, ""), format).not.toMatch(HIDDEN);
+    }
+    expect(await (await alice.fetch("/api/export/report.sarif")).text()).toContain(
+      "Namespace team-a (as system:serviceaccount:team-a:alice may read it)",
+    );
+
+    // The RBAC questions and reachability: what she may see.
+    const whoCan = WhoCanAnswer.parse(
+      await (await alice.fetch("/api/rbac/who-can?verb=create&resource=pods/exec&namespace=team-a")).json(),
+    );
+    expect(whoCan.subjects.map((s) => s.ref)).toEqual(["ServiceAccount/team-a/deployer"]);
+    const secrets = WhoCanAnswer.parse(
+      await (await alice.fetch("/api/rbac/who-can?verb=get&resource=secrets&namespace=team-a")).json(),
+    );
+    expect(secrets.total).toBe(0);
+    const canI = CanIAnswer.parse(
+      await (await alice.fetch("/api/rbac/can-i?subject=ServiceAccount/team-a/deployer")).json(),
+    );
+    expect(canI.rules.map((rule) => rule.binding)).toEqual(["RoleBinding/team-a/deployer-exec"]);
+    expect((await alice.fetch("/api/rbac/can-i?subject=ServiceAccount/team-c/auditor")).status).toBe(404);
+    const reach = Reach.parse(
+      await (await alice.fetch("/api/reach?node=ns:team-a&direction=in&blocked=true&limit=100")).json(),
+    );
+    expect(reach.peers.some((peer) => peer.peer.namespace === "team-a")).toBe(true);
+    for (const peer of reach.peers) expect([undefined, "team-a"]).toContain(peer.peer.namespace);
     const search = SearchAnswer.parse(await (await alice.fetch("/api/search?q=web")).json());
     expect(new Set(search.hits.map((hit) => hit.namespace))).toEqual(new Set(["team-a"]));
 
@@ -187,12 +302,12 @@ describe("per-user scoping", () => {
       "/api/view?view=namespace:team-b",
       "/api/nodes/ns:team-b",
       "/api/rbac?namespace=team-b",
-      "/api/rbac/who-can?verb=get&resource=pods",
-      "/api/rbac/can-i?subject=ServiceAccount/team-a/alice",
-      "/api/gaps",
-      "/api/export/report.json",
-      "/api/export/report.json?namespace=team-a",
-      "/api/rbac/who-can?verb=get&resource=secrets",
+      "/api/gaps?namespace=team-b",
+      "/api/export/report.json?namespace=team-b",
+      "/api/export/page.png?page=gaps&query=ns%3Dteam-b",
+      "/api/reach?node=ns:team-b&direction=in",
+      "/api/groupings",
+      "/api/metrics",
     ]) {
       const response = await alice.fetch(path);
       expect(response.status, path).toBe(403);
@@ -225,20 +340,54 @@ describe("per-user scoping", () => {
       await expect
         .poll(() => page.getByTestId("withheld").textContent(), { timeout: 30_000 })
         .toMatch(/^1 node of namespaces hidden by your access is not drawn/);
-      // The matrix answers about the whole cluster: the page says why it shows nothing.
       await page.getByRole("tab", { name: "RBAC matrix" }).click();
-      // The matrix: alice's own grant, through the RoleBinding she may list.
+      // The matrix: the grants of the RoleBindings she may list, and what it leaves out said.
       await expect
         .poll(() => page.getByTestId("rbac-total").textContent(), { timeout: 30_000 })
-        .toBe("1 subjects");
+        .toBe("2 subjects");
       await expect
         .poll(() => page.getByTestId("rbac-table").textContent(), { timeout: 30_000 })
         .toContain("alice");
-      // The gaps answer about the whole cluster: the page says why it shows nothing.
+      await expect
+        .poll(() => page.getByTestId("access-note").first().textContent(), { timeout: 30_000 })
+        .toMatch(
+          /ClusterRoles and ClusterRoleBindings are not yours to read \(\d+ namespaces hidden by your access\)/,
+        );
+      // The gaps: team-a's findings, the deployer's exec right among them, and what is left out said.
       await page.getByRole("tab", { name: "Gaps" }).click();
       await expect
-        .poll(() => page.getByText(/your access covers team-a/).count(), { timeout: 30_000 })
+        .poll(() => page.getByTestId("access-note").first().textContent(), { timeout: 30_000 })
+        .toMatch(/^Findings about what you may read only/);
+      await expect
+        .poll(() => page.getByText(/deployer-exec/).count(), { timeout: 30_000 })
         .toBeGreaterThan(0);
+      expect(await page.getByText(/team-b|deployer-secrets/).count()).toBe(0);
+
+      // The PDF is printed as alice: team-a alone, and the cover says whose report it is.
+      const jar = new CookieJar(served.url);
+      await jar.logIn(await tokenOf("team-a", "alice"));
+      const pdf = await jar.fetch("/api/export/report.pdf");
+      expect(pdf.status).toBe(200);
+      const file = path.join(mkdtempSync(path.join(tmpdir(), "trustmap-scope-")), "report.pdf");
+      writeFileSync(file, Buffer.from(await pdf.arrayBuffer()));
+      const text = execFileSync("pdftotext", ["-enc", "UTF-8", file, "-"], { encoding: "utf8" }).replace(
+        /\s+/g,
+        " ",
+      );
+      expect(text).toContain("Namespace team-a (as system:serviceaccount:team-a:alice may read it)");
+      expect(text).toMatch(
+        /Made for system:serviceaccount:team-a:alice, who may not read the whole cluster: \d+ namespaces hidden by their access/,
+      );
+      expect(text).toContain("deployer-exec");
+      expect(text.match(HIDDEN)?.[0]).toBeUndefined();
+      // A page screenshot is of the page as alice sees it.
+      const png = await jar.fetch("/api/export/page.png?page=gaps");
+      expect(png.status).toBe(200);
+      expect(
+        Buffer.from(await png.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe("PNG");
     } finally {
       await browser.close();
       await served.close();

@@ -72,11 +72,14 @@ const NARROWED = [
   /^\/namespaces(\/[^/]+\/groupings)?$/,
   /^\/nodes\/[^/]+$/,
   /^\/explain$/,
+  /^\/reach$/,
   /^\/view$/,
   /^\/stream$/,
   /^\/search$/,
-  /^\/rbac$/,
-  /^\/export\/rbac\.[^/]+$/,
+  /^\/rbac(\/who-can|\/can-i)?$/,
+  /^\/gaps$/,
+  /^\/export\/(rbac|report)\.[^/]+$/,
+  /^\/export\/page\.png$/,
 ];
 
 /**

@@ -28,17 +28,17 @@ describe("the worker channel", () => {
       z.infer<typeof MatrixQuery> & { readable?: readonly string[] }
     >();
     expectTypeOf<QueryResult<"matrix">>().toEqualTypeOf<MatrixPage>();
-    expectTypeOf<QueryArgs<"whoCan">>().toEqualTypeOf<WhoCanQuery>();
+    expectTypeOf<QueryArgs<"whoCan">>().toEqualTypeOf<WhoCanQuery & { readable?: readonly string[] }>();
     expectTypeOf<QueryResult<"whoCan">>().toEqualTypeOf<WhoCanAnswer>();
     expectTypeOf<QueryResult<"canI">>().toEqualTypeOf<CanIAnswer | undefined>();
-    expectTypeOf<QueryArgs<"reach">>().toEqualTypeOf<ReachQuery>();
+    expectTypeOf<QueryArgs<"reach">>().toEqualTypeOf<ReachQuery & { readable?: readonly string[] }>();
     expectTypeOf<QueryResult<"reach">>().toEqualTypeOf<Reach | undefined>();
     expectTypeOf<QueryResult<"node">>().toEqualTypeOf<NodeDetails | undefined>();
     expectTypeOf<QueryResult<"counts">>().toEqualTypeOf<ClusterInfo["counts"]>();
     expectTypeOf<QueryResult<"namespaces">>().toEqualTypeOf<NamespaceSummary[]>();
     expectTypeOf<QueryResult<"evidence">>().toEqualTypeOf<EvidenceReport>();
     // The exceptions in force are the BFF's, added to the page's question.
-    expectTypeOf<QueryArgs<"gaps">>().toEqualTypeOf<GapsQuery & Judged>();
+    expectTypeOf<QueryArgs<"gaps">>().toEqualTypeOf<GapsQuery & Judged & { readable?: readonly string[] }>();
     expectTypeOf<QueryResult<"gaps">>().toEqualTypeOf<GapsAnswer>();
   });
 

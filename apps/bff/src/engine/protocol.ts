@@ -25,11 +25,27 @@ export interface Judged {
  */
 export interface WorkerQueries extends Omit<EngineQueries, "counts"> {
   evidence: {
-    /** With accepted exceptions, their findings are listed apart. */
-    args: EngineQueries["evidence"]["args"] & { accepted?: Judged };
+    /** With accepted exceptions, their findings are listed apart; with `readable`, what a reader of those namespaces may see. */
+    args: EngineQueries["evidence"]["args"] & { accepted?: Judged; readable?: readonly string[] };
     result: EvidenceReport;
   };
-  gaps: { args: GapsQuery & Judged; result: GapsAnswer };
+  /** With `readable`, the findings a reader of those namespaces may see, ranked on what they may see. */
+  gaps: { args: GapsQuery & Judged & { readable?: readonly string[] }; result: GapsAnswer };
+  /** With `readable`, the peers in those namespaces (and "any pod", outside). */
+  reach: {
+    args: EngineQueries["reach"]["args"] & { readable?: readonly string[] };
+    result: EngineQueries["reach"]["result"];
+  };
+  /** With `readable`, of the grants a reader of those namespaces may see. */
+  whoCan: {
+    args: EngineQueries["whoCan"]["args"] & { readable?: readonly string[] };
+    result: EngineQueries["whoCan"]["result"];
+  };
+  /** With `readable`, what a reader of those namespaces may see of the subject (undefined if nothing). */
+  canI: {
+    args: EngineQueries["canI"]["args"] & { readable?: readonly string[] };
+    result: EngineQueries["canI"]["result"];
+  };
   cluster: { args: Record<string, never>; result: Cluster };
   /** With `readable`, the grants a reader of those namespaces may see (RoleBindings there to Roles). */
   matrix: {

@@ -27,7 +27,7 @@ import {
   WorkloadView,
   workloadGroupingKeys,
 } from "@trustmap/engine";
-import { type ViewPatch, type ViewRef, viewKey } from "@trustmap/shared";
+import { edgeVisible, nodeVisible, type ViewPatch, type ViewRef, viewKey } from "@trustmap/shared";
 import { Queries } from "../api/queries";
 import type { FromWorker, QueryArgs, QueryMessage, QueryName, QueryResult, ToWorker } from "./protocol";
 
@@ -318,28 +318,37 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
   explain: ({ from, to }) => explainEdge(state, from, to),
   matrix: (query) => queries.matrixPage(query),
   findings: (query) => queries.findingsPage(query),
-  evidence: (query) => {
+  evidence: ({ readable, ...query }) => {
     const ref: ViewRef =
       query.namespace === undefined
         ? { kind: "overview" }
         : { kind: "namespace", namespace: query.namespace };
     const key = viewKey(ref);
     // A watched view is current; otherwise the scope's view is made for this answer only.
-    const { nodes, edges } = (views.get(key)?.view ?? createView(ref)).snapshot();
-    return queries.evidence(query, { view: key, nodes, edges });
+    const whole = (views.get(key)?.view ?? createView(ref)).snapshot();
+    const namespaces = readable === undefined ? undefined : new Set(readable);
+    // A reader of some namespaces sees the view as the stream narrows it for them.
+    const nodes =
+      namespaces === undefined ? whole.nodes : whole.nodes.filter((n) => nodeVisible(n.id, namespaces));
+    const edges =
+      namespaces === undefined ? whole.edges : whole.edges.filter((e) => edgeVisible(e, namespaces));
+    return queries.evidence(query, { view: key, nodes, edges }, readable);
   },
   whoCan: (query) => queries.whoCan(query),
-  canI: (query) => canIAnswer(state, query),
+  canI: ({ readable, ...query }) =>
+    canIAnswer(state, query, readable === undefined ? undefined : new Set(readable)),
   cluster: () => state.cluster(),
 
   viewPresence: ({ ref }) => viewPresence(state, ref),
   groupings: () => groupingKeys(state),
   workloadGroupings: ({ namespace }) =>
     state.namespaceNamed(namespace) === undefined ? undefined : workloadGroupingKeys(state, namespace),
-  reach: (question) => reachOf(state, question),
+  reach: ({ readable, ...question }) =>
+    reachOf(state, readable === undefined ? question : { ...question, readable: new Set(readable) }),
   search: ({ q, limit, readable }) =>
     searchNodes(state, q, limit, readable === undefined ? undefined : new Set(readable)),
-  gaps: ({ exceptions, now, ...query }) => pageGaps(gapsAnalysis(query, exceptions, now), query),
+  gaps: ({ exceptions, now, readable, ...query }) =>
+    pageGaps(gapsAnalysis(query, exceptions, now, readable), query),
 };
 
 function ask<N extends QueryName>(query: QueryMessage<N>): QueryResult<N> {
@@ -399,14 +408,32 @@ function gapsAnalysis(
   query: Omit<QueryArgs<"gaps">, "exceptions" | "now">,
   exceptions: readonly AcceptedException[],
   now: number,
+  readable: readonly string[] | undefined,
 ): GapsAnalysis {
   const { severity, pillar, namespace, id, search } = query;
   const lapsed = exceptions.filter((e) => now >= expiresAt(e)).map((e) => e.index);
-  const key = JSON.stringify([state.revision, severity, pillar, namespace, id, search, exceptions, lapsed]);
+  const key = JSON.stringify([
+    state.revision,
+    severity,
+    pillar,
+    namespace,
+    id,
+    search,
+    exceptions,
+    lapsed,
+    readable ?? null,
+  ]);
   if (analysis?.key !== key) {
-    // The whole cluster's findings are sorted and filed once per revision, for every question on it.
-    const indexed = namespace === undefined ? clusterFindings() : indexFindings(state.located(namespace));
-    analysis = { key, value: analyzeGaps(state, indexed, query, exceptions, now) };
+    if (readable !== undefined) {
+      // A reader of some namespaces: the findings they see, ranked on what they see.
+      const reader = queries.readerOf(readable);
+      const indexed = indexFindings(reader.located(namespace));
+      analysis = { key, value: analyzeGaps(state, indexed, query, exceptions, now, reader) };
+    } else {
+      // The whole cluster's findings are sorted and filed once per revision, for every question on it.
+      const indexed = namespace === undefined ? clusterFindings() : indexFindings(state.located(namespace));
+      analysis = { key, value: analyzeGaps(state, indexed, query, exceptions, now) };
+    }
   }
   return analysis.value;
 }

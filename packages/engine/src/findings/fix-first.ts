@@ -92,12 +92,16 @@ export function mountsToken(state: ClusterState, pod: Pod): boolean {
   );
 }
 
-/** The worst severity of the risky rights an account holds (its own findings), or undefined. */
-function riskOfAccount(state: ClusterState, namespace: string, name: string): Severity | undefined {
-  let worst: Severity | undefined;
-  for (const finding of state.findingsOfSubject(`ServiceAccount/${namespace}/${name}`))
-    worst = worse(worst, finding.severity);
-  return worst;
+/** The worst severity of a subject's risky rights (its own findings), or undefined. */
+export type RiskOf = (ref: string) => Severity | undefined;
+
+/** A subject's risk as the cluster's findings say it. */
+function clusterRisk(state: ClusterState): RiskOf {
+  return (ref) => {
+    let worst: Severity | undefined;
+    for (const finding of state.findingsOfSubject(ref)) worst = worse(worst, finding.severity);
+    return worst;
+  };
 }
 
 /** What makes a pod worse to leave as it is: who can reach it, what it runs as, what its token may do. */
@@ -105,6 +109,7 @@ export function podExposure(
   state: ClusterState,
   pod: Pod,
   reach: (identity: LiveIdentity) => Exposure,
+  riskOf: RiskOf = clusterRisk(state),
 ): Exposure {
   const identity = state.netpol.identityOf(pod);
   const network = identity === undefined ? NONE : reach(identity);
@@ -113,7 +118,8 @@ export function podExposure(
     anyNamespace: network.anyNamespace,
     privileged: pod.security.containers.some((c) => c.privileged === true),
     riskyToken:
-      mountsToken(state, pod) && riskOfAccount(state, pod.namespace, pod.serviceAccountName) !== undefined,
+      mountsToken(state, pod) &&
+      riskOf(`ServiceAccount/${pod.namespace}/${pod.serviceAccountName}`) !== undefined,
   };
 }
 
@@ -169,8 +175,23 @@ function onlyDefaultRbac(state: ClusterState, findings: readonly Finding[]): boo
   });
 }
 
-/** Open findings (in compareFindings order) ranked into fix-first entries. */
-export function fixFirst(state: ClusterState, open: readonly IndexedFinding[]): FixFirstEntry[] {
+/** What a reader of some namespaces only sees: the pods there, and the rights as they see them. */
+export interface ReaderView {
+  readonly namespaces: ReadonlySet<string>;
+  riskOf(ref: string): Severity | undefined;
+}
+
+/**
+ * Open findings (in compareFindings order) ranked into fix-first entries. For a reader of some
+ * namespaces only, a token's rights are as they see them and an account's pods are those of their
+ * namespaces: no score rests on what they may not read.
+ */
+export function fixFirst(
+  state: ClusterState,
+  open: readonly IndexedFinding[],
+  reader?: ReaderView,
+): FixFirstEntry[] {
+  const riskOf: RiskOf = reader === undefined ? clusterRisk(state) : (ref) => reader.riskOf(ref);
   const reach = reachOf(state);
   const entries = new Map<string, { object: WorkloadRef; pods: Set<Pod>; findings: Finding[] }>();
   for (const located of open) {
@@ -189,6 +210,7 @@ export function fixFirst(state: ClusterState, open: readonly IndexedFinding[]): 
     if (object.kind === "ServiceAccount") tokenHolders.set(keyOf(object), []);
   if (tokenHolders.size > 0) {
     for (const pod of state.pods()) {
+      if (reader !== undefined && !reader.namespaces.has(pod.namespace)) continue;
       const holders = tokenHolders.get(`ServiceAccount/${pod.namespace}/${pod.serviceAccountName}`);
       if (holders !== undefined && mountsToken(state, pod)) holders.push(pod);
     }
@@ -201,10 +223,10 @@ export function fixFirst(state: ClusterState, open: readonly IndexedFinding[]): 
     for (const finding of entry.findings) severity = worse(severity, finding.severity)!;
     const isWorkload = entry.pods.size > 0;
     let exposure = NONE;
-    for (const pod of entry.pods) exposure = either(exposure, podExposure(state, pod, reach));
+    for (const pod of entry.pods) exposure = either(exposure, podExposure(state, pod, reach, riskOf));
     const holders = tokenHolders.get(key);
     if (holders !== undefined && holders.length > 0) {
-      for (const pod of holders) exposure = either(exposure, podExposure(state, pod, reach));
+      for (const pod of holders) exposure = either(exposure, podExposure(state, pod, reach, riskOf));
       exposure = { ...exposure, riskyToken: true };
     }
     const account = entry.pods.values().next().value;

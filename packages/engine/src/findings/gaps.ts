@@ -13,8 +13,10 @@ import type { ClusterState } from "../state/cluster-state";
 import { emptySeverityCounts } from "../views/namespaces";
 import { CHECKS, worse } from "./catalog";
 import { type AcceptedException, exceptionInfo, judge } from "./exceptions";
+
 import { FIX_FIRST_SCORING, type FixFirstEntry, fixFirst } from "./fix-first";
 import { compareRanked, type IndexedFinding, indexFindings, nameOf, RANK } from "./groups";
+import type { FindingsReader } from "./reader";
 
 // The gaps page's answer: findings grouped pillar → check → workload, with true totals at every
 // level and pages that, together, reach every finding exactly once.
@@ -185,9 +187,11 @@ export function gapsAnswer(
   { query, exceptions, now }: GapsInput,
   /** indexFindings(state.located(query.namespace)) when the caller keeps it for the revision. */
   indexed?: readonly IndexedFinding[],
+  /** A reader of some namespaces only: the findings they see, ranked on what they see. */
+  reader?: FindingsReader,
 ): GapsAnswer {
-  const located = indexed ?? indexFindings(state.located(query.namespace));
-  return pageGaps(analyzeGaps(state, located, query, exceptions, now), query);
+  const located = indexed ?? indexFindings((reader ?? state).located(query.namespace));
+  return pageGaps(analyzeGaps(state, located, query, exceptions, now, reader), query);
 }
 
 /** What every page of one question reads: the findings judged, grouped and ranked. */
@@ -203,9 +207,12 @@ export function analyzeGaps(
   filters: GapsFilters,
   exceptions: readonly AcceptedException[],
   now: number,
+  /** A reader of some namespaces only (`indexed` is then theirs): scores rest on what they see. */
+  reader?: FindingsReader,
 ): GapsAnalysis {
   const judged = judgeFindings(indexed, filters, exceptions, now);
-  return { judged, groups: groupFindings(judged.open), ranked: fixFirst(state, judged.open) };
+  const ranked = fixFirst(state, judged.open, reader);
+  return { judged, groups: groupFindings(judged.open), ranked };
 }
 
 /** The page of an analysis a query asks for. */

@@ -1,7 +1,7 @@
 import type { EngineQueries, Finding, FindingsPage } from "@trustmap/shared";
 import type { ClusterState } from "../state/cluster-state";
 import { emptySeverityCounts } from "../views/namespaces";
-import { findingReadable } from "./finding";
+import type { FindingsReader } from "./reader";
 
 // The findings list as the API pages it: filters, counts by severity, one page.
 
@@ -32,12 +32,16 @@ export function findingsPage(
   state: ClusterState,
   query: FindingsQuestion,
   clusterFindings: () => readonly Finding[],
-  /** A reader of these namespaces only: the findings they may see (findingReadable). */
-  readable?: ReadonlySet<string>,
+  /** A reader of some namespaces only: the findings they see. */
+  reader?: FindingsReader,
 ): FindingsPage {
   // A namespace's findings are read on their own: no wording of the whole cluster's after a change.
-  const all = query.namespace === undefined ? clusterFindings() : state.findingsInNamespace(query.namespace);
-  const base = readable === undefined ? all : all.filter((finding) => findingReadable(finding, readable));
+  const base =
+    reader !== undefined
+      ? reader.findings(query.namespace)
+      : query.namespace === undefined
+        ? clusterFindings()
+        : state.findingsInNamespace(query.namespace);
   const matching: Finding[] = [];
   let accepted = 0;
   for (const finding of filterFindings(base, query)) {

@@ -4,21 +4,17 @@ import { identityKey } from "../identity/identity";
 import { parseCluster } from "../objects/parse";
 import { ClusterState } from "../state/cluster-state";
 import { networkCluster, rbacCluster } from "../testing/arbitraries";
+import { literalReadableFindings, refInside, refNamespace } from "../testing/readable";
 import { RUNS } from "../testing/runs";
 import { readableCounts } from "../views/namespaces";
 import { findingsPage } from "./page";
+import { FindingsReader } from "./reader";
 
 // What a user who may read some namespaces sees of the findings and the counts: read literally
-// from the objects, the findings every object of which is in those namespaces, and the objects of
-// those namespaces.
+// from the objects (testing/readable.ts), the findings about what they may list, and the objects
+// of those namespaces.
 
 const NAMESPACES = ["ns0", "ns1", "ns2", "ns3"];
-
-function inside(ref: string, namespaces: ReadonlySet<string>): boolean {
-  const parts = ref.split("/");
-  const namespace = parts[0] === "Namespace" ? parts[1] : parts.length >= 3 ? parts[1] : undefined;
-  return namespace !== undefined && namespaces.has(namespace);
-}
 
 describe("findings and counts narrowed to a user's namespaces", () => {
   it("hold exactly the findings and objects of those namespaces", () => {
@@ -31,17 +27,19 @@ describe("findings and counts narrowed to a user's namespaces", () => {
         const { cluster } = parseCluster(objects.map((object, i) => ({ source: `doc ${i}`, object })));
         const state = ClusterState.from(cluster);
         const all = state.findings();
-        const expected = all.filter((finding) => finding.objects.every((ref) => inside(ref, namespaces)));
-        const page = findingsPage(state, { offset: 0, limit: 1_000_000 }, () => all, namespaces);
+        const expected = literalReadableFindings(objects, namespaces);
+        const reader = new FindingsReader(state, namespaces);
+        const page = findingsPage(state, { offset: 0, limit: 1_000_000 }, () => all, reader);
         expect(page.findings).toEqual(expected);
         expect(page.total).toBe(expected.length);
         for (const namespace of readable) {
-          const one = findingsPage(state, { namespace, offset: 0, limit: 1_000_000 }, () => all, namespaces);
-          for (const finding of one.findings)
-            expect(finding.objects.every((ref) => inside(ref, namespaces))).toBe(true);
+          const one = findingsPage(state, { namespace, offset: 0, limit: 1_000_000 }, () => all, reader);
+          expect(one.findings).toEqual(
+            expected.filter((finding) => finding.objects.some((ref) => refNamespace(ref) === namespace)),
+          );
         }
 
-        const counts = readableCounts(state, namespaces, all, 7);
+        const counts = readableCounts(state, reader, 7);
         const pods = cluster.pods.filter((pod) => namespaces.has(pod.namespace));
         const names = new Set([
           ...cluster.namespaces.map((n) => n.name),
@@ -64,7 +62,7 @@ describe("findings and counts narrowed to a user's namespaces", () => {
         // Findings that name objects of several namespaces, or cluster-scoped ones, are what tell
         // "every object" from "some object": the cases must hold some.
         across += all.filter((finding) =>
-          finding.objects.some((ref) => !inside(ref, new Set([ref.split("/")[1] ?? ""]))),
+          finding.objects.some((ref) => !refInside(ref, new Set([ref.split("/")[1] ?? ""]))),
         ).length;
       }),
       { numRuns: RUNS },

@@ -1,6 +1,6 @@
 import type { CanIAnswer, EngineQueries, MatrixPage, WhoCanAnswer } from "@trustmap/shared";
 import type { ClusterState } from "../state/cluster-state";
-import type { Grant } from "./effective";
+import type { Grant, SubjectRights } from "./effective";
 import { compareRows, filterRow, type MatrixRow, matrixRow } from "./matrix";
 import { canI, type GrantTrace, whoCan } from "./questions";
 import type { ResourceQuery } from "./resources";
@@ -35,33 +35,42 @@ export function grantReadable(grant: Grant, namespaces: ReadonlySet<string>): bo
 }
 
 /**
- * The matrix as a reader of `namespaces` may see it: the rows of the grants they may see, ranked,
- * of the subjects they may know of. Users and groups are known by the bindings that name them; a
- * service account holding rights through a group is known when they may list it (its object in
- * one of their namespaces) or a binding they see names it.
+ * The rights a reader of `namespaces` may see: each subject's grants they may see, of the subjects
+ * they may know of: those a RoleBinding of their namespaces names (whatever role it binds), and
+ * the service accounts they may list (a service account holds rights through its groups too).
+ * A user named only elsewhere is not theirs to know of, even when a grant they see reaches it (a
+ * service account's user name is the account).
  */
-export function readableMatrixRows(state: ClusterState, namespaces: ReadonlySet<string>): MatrixRow[] {
-  // The service accounts the RoleBindings they may list name (whatever role those bind).
+export function readableRights(state: ClusterState, namespaces: ReadonlySet<string>): SubjectRights[] {
   const named = new Set<string>();
   for (const binding of state.roleBindings()) {
     if (binding.namespace === undefined || !namespaces.has(binding.namespace)) continue;
     for (const subject of binding.subjects)
-      if (subject.kind === "ServiceAccount") named.add(`${subject.namespace ?? ""}/${subject.name}`);
+      named.add(
+        subject.kind === "ServiceAccount"
+          ? `ServiceAccount/${subject.namespace ?? ""}/${subject.name}`
+          : `${subject.kind}/${subject.name}`,
+      );
   }
-  return state
-    .rbac()
-    .flatMap((rights) => {
-      const grants = rights.grants.filter((grant) => grantReadable(grant, namespaces));
-      if (grants.length === 0) return [];
-      const subject = rights.subject;
-      const known =
-        subject.kind !== "ServiceAccount" ||
-        (subject.namespace !== undefined &&
-          namespaces.has(subject.namespace) &&
-          state.serviceAccount(subject.namespace, subject.name) !== undefined) ||
-        named.has(`${subject.namespace ?? ""}/${subject.name}`);
-      return known ? [matrixRow({ subject, grants }, state.rulesOf)] : [];
-    })
+  return state.rbac().flatMap((rights) => {
+    const grants = rights.grants.filter((grant) => grantReadable(grant, namespaces));
+    if (grants.length === 0) return [];
+    const subject = rights.subject;
+    const known =
+      subject.kind === "ServiceAccount"
+        ? (subject.namespace !== undefined &&
+            namespaces.has(subject.namespace) &&
+            state.serviceAccount(subject.namespace, subject.name) !== undefined) ||
+          named.has(`ServiceAccount/${subject.namespace ?? ""}/${subject.name}`)
+        : named.has(`${subject.kind}/${subject.name}`);
+    return known ? [{ subject, grants }] : [];
+  });
+}
+
+/** The matrix as a reader of `namespaces` may see it: the rows of their readable rights, ranked. */
+export function readableMatrixRows(state: ClusterState, namespaces: ReadonlySet<string>): MatrixRow[] {
+  return readableRights(state, namespaces)
+    .map((rights) => matrixRow(rights, state.rulesOf))
     .sort(compareRows);
 }
 
@@ -114,6 +123,8 @@ export function whoCanAnswer(
   state: ClusterState,
   query: EngineQueries["whoCan"]["args"],
   rowOf: (ref: string) => MatrixRow | undefined,
+  /** The rights asked about: every subject's, or those a user may see (readableRights). */
+  subjects: readonly SubjectRights[] = state.rbac(),
 ): WhoCanAnswer {
   const { verb, offset, limit } = query;
   const apiGroup = query.apiGroup === "core" ? "" : query.apiGroup;
@@ -128,7 +139,7 @@ export function whoCanAnswer(
     ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
   };
   const entries = whoCan(
-    state.rbac(),
+    subjects,
     question,
     state.rulesOf,
     (rights) => rowOf(subjectRef(rights.subject))?.worst,
@@ -164,8 +175,13 @@ export function whoCanAnswer(
 export function canIAnswer(
   state: ClusterState,
   query: EngineQueries["canI"]["args"],
+  /** A reader of these namespaces: what they may see of the subject, undefined if they know of none. */
+  readable?: ReadonlySet<string>,
 ): CanIAnswer | undefined {
-  const rights = state.rightsOf(query.subject);
+  const rights =
+    readable === undefined
+      ? state.rightsOf(query.subject)
+      : readableRights(state, readable).find((r) => subjectRef(r.subject) === query.subject);
   if (rights === undefined) return undefined;
   const answer = canI(rights, query.namespace, state.rulesOf);
   return {

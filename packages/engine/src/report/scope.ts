@@ -3,7 +3,8 @@ import type { AcceptedException } from "../findings/exceptions";
 import { acceptedFindings, judgeFindings } from "../findings/gaps";
 import { indexFindings } from "../findings/groups";
 import { filterFindings } from "../findings/page";
-import { wireRow } from "../rbac/answers";
+import type { FindingsReader } from "../findings/reader";
+import { readableMatrixRows, wireRow } from "../rbac/answers";
 import { compareRows, filterRow, matrixRow } from "../rbac/matrix";
 import type { ClusterState } from "../state/cluster-state";
 import { defaultDenyOf } from "../views/namespaces";
@@ -27,12 +28,23 @@ export function scopeEvidence(
   query: EvidenceQuestion,
   graph: { view: string; nodes: readonly ViewNode[]; edges: readonly ViewEdge[] },
   clusterFindings: () => readonly Finding[],
+  /**
+   * A reader of some namespaces only: the findings they see, the rights they may see
+   * (readableRights), their namespaces' objects; `graph` is narrowed to them by the caller.
+   */
+  reader?: FindingsReader,
 ): EvidenceReport {
   const { namespace, meta, accepted: asked, ...filters } = query;
   const acceptedBy = asked ?? state.acceptedBy;
+  const readable = reader?.namespaces;
   // A namespace's report reads only what concerns it: its findings, and the subjects that have
   // findings (all with a risky right do), not the whole cluster's findings and matrix.
-  const base = namespace === undefined ? clusterFindings() : state.findingsInNamespace(namespace);
+  const base =
+    reader !== undefined
+      ? reader.findings(namespace)
+      : namespace === undefined
+        ? clusterFindings()
+        : state.findingsInNamespace(namespace);
   // Both lists are sorted most severe first; filtering keeps that order.
   let findings = filterFindings(base, filters).filter(
     (f) => filters.severity === undefined || f.severity === filters.severity,
@@ -42,24 +54,34 @@ export function scopeEvidence(
     acceptedBy === undefined || acceptedBy.exceptions.length === 0
       ? undefined
       : judgeFindings(
-          indexFindings(state.located(namespace)),
+          indexFindings((reader ?? state).located(namespace)),
           filters,
           acceptedBy.exceptions,
           acceptedBy.now,
         );
   if (accepted !== undefined) findings = accepted.open.map((located) => located.finding);
-  const rbac = state
-    .subjectsWithFindings()
-    .map((rights) => matrixRow(rights, state.rulesOf))
+  const rows =
+    readable === undefined
+      ? state.subjectsWithFindings().map((rights) => matrixRow(rights, state.rulesOf))
+      : readableMatrixRows(state, readable);
+  const rbac = rows
     .flatMap(
       (row) => filterRow(row, { riskyOnly: true, ...(namespace === undefined ? {} : { namespace }) }) ?? [],
     )
     .sort(compareRows)
     .map(wireRow);
-  const names = namespace === undefined ? state.namespaceNames() : [namespace];
+  const names =
+    namespace !== undefined
+      ? [namespace]
+      : readable === undefined
+        ? state.namespaceNames()
+        : state.namespaceNames().filter((name) => readable.has(name));
   let pods = 0;
   for (const name of names) for (const identity of state.identitiesIn(name)) pods += identity.pods.size;
-  const policies = namespace === undefined ? [...state.policyStates()] : [...state.policyStatesIn(namespace)];
+  const policies =
+    namespace === undefined && readable === undefined
+      ? [...state.policyStates()]
+      : names.flatMap((name) => [...state.policyStatesIn(name)]);
   const namespacesDrawn = new Set(
     graph.nodes.flatMap((node) => (node.namespace === undefined ? [] : [node.namespace])),
   );

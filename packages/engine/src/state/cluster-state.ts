@@ -808,9 +808,10 @@ export class ClusterState implements FindingContext {
 
   /**
    * Every finding with the pod it is about (undefined for findings about other objects), unsorted:
-   * exactly findings() (or findingsInNamespace), each once.
+   * exactly findings() (or findingsInNamespace), each once; with `podsIn`, the pods' findings of
+   * those namespaces only (a reader's: the others are not worded).
    */
-  located(namespace?: string): LocatedFinding[] {
+  located(namespace?: string, podsIn?: ReadonlySet<string>): LocatedFinding[] {
     const out: LocatedFinding[] = [];
     for (const byKey of Object.values(this.findingsByTarget))
       for (const list of byKey.values())
@@ -819,6 +820,7 @@ export class ClusterState implements FindingContext {
             out.push({ finding, pod: undefined });
     for (const hits of this.podHits.values()) {
       if (namespace !== undefined && hits.pod.namespace !== namespace) continue;
+      if (podsIn !== undefined && !podsIn.has(hits.pod.namespace)) continue;
       for (const finding of podFindings(hits.pod, hits.mask))
         if (namespace === undefined || namespacesOfFinding(finding).has(namespace))
           out.push({ finding, pod: hits.pod });

@@ -1,6 +1,6 @@
-import type { ClusterInfo, EngineQueries, Finding, NamespaceSummary, SeverityCounts } from "@trustmap/shared";
-import { findingReadable } from "../findings/finding";
+import type { ClusterInfo, EngineQueries, NamespaceSummary, SeverityCounts } from "@trustmap/shared";
 import { isDefaultDeny } from "../findings/network";
+import type { FindingsReader } from "../findings/reader";
 import type { NetworkPolicy } from "../objects/model";
 import type { ClusterState } from "../state/cluster-state";
 
@@ -22,16 +22,16 @@ export function clusterCounts(state: ClusterState): EngineQueries["counts"]["res
 }
 
 /**
- * The counts a reader of `namespaces` may see: the objects of those namespaces, the RoleBindings
- * there, the subjects of the matrix narrowed to them (`subjects`), and the findings they may see
- * among `findings` (the cluster's), open and accepted.
+ * The counts a reader of some namespaces may see: the objects of those namespaces, the
+ * RoleBindings there, the subjects of the matrix narrowed to them (`subjects`), and the findings
+ * they see (FindingsReader), open and accepted.
  */
 export function readableCounts(
   state: ClusterState,
-  namespaces: ReadonlySet<string>,
-  findings: readonly Finding[],
+  reader: FindingsReader,
   subjects: number,
 ): EngineQueries["counts"]["result"] {
+  const namespaces = reader.namespaces;
   const names = state.namespaceNames().filter((name) => namespaces.has(name));
   let pods = 0;
   let identities = 0;
@@ -48,8 +48,7 @@ export function readableCounts(
     if (binding.namespace !== undefined && namespaces.has(binding.namespace)) bindings++;
   let open = 0;
   let accepted = 0;
-  for (const finding of findings) {
-    if (!findingReadable(finding, namespaces)) continue;
+  for (const { finding } of reader.located()) {
     if (state.exceptionOf(finding) === undefined) open++;
     else accepted++;
   }

@@ -120,6 +120,7 @@ describe("reachability of a node", () => {
   it("equals the reference evaluator pair by pair, with each side's policies and rules, and pages with true totals", () => {
     let allowedSeen = 0;
     let blockedSeen = 0;
+    let hiddenSeen = 0;
     fc.assert(
       fc.property(
         networkCluster,
@@ -128,7 +129,8 @@ describe("reachability of a node", () => {
         fc.boolean(),
         fc.nat({ max: 5 }),
         fc.integer({ min: 1, max: 4 }),
-        (objects, pick, direction, byNamespace, offset, limit) => {
+        fc.subarray(["ns0", "ns1", "ns2", "ns3"]),
+        (objects, pick, direction, byNamespace, offset, limit, others) => {
           const { cluster } = parseCluster(objects.map((object, i) => ({ source: `doc ${i}`, object })));
           if (cluster.pods.length === 0) return;
           const state = ClusterState.from(cluster);
@@ -156,14 +158,26 @@ describe("reachability of a node", () => {
           const page = reachOf(state, { ...question, offset, limit })!;
           expect(page.total).toBe(answer.total);
           expect(page.peers).toEqual(answer.peers.slice(offset, offset + limit));
+          // A reader of some namespaces (the node's among them) gets the peers of those, and "any
+          // pod" and outside: the same entries, in the same order, with the totals of what is left.
+          const readable = new Set([chosen.namespace, ...others]);
+          const narrowed = reachOf(state, { ...question, readable })!;
+          const kept = answer.peers.filter(
+            (p) => p.peer.kind !== "identity" || readable.has(p.peer.namespace ?? ""),
+          );
+          expect(narrowed.peers).toEqual(kept);
+          expect(narrowed.total).toBe(kept.length);
+          expect(narrowed.allowedTotal).toBe(kept.filter((p) => p.ports !== null).length);
           allowedSeen += allowed;
           blockedSeen += reference.length - allowed;
+          hiddenSeen += answer.peers.length - kept.length;
         },
       ),
       { numRuns: Math.ceil(RUNS / 2) },
     );
     expect(allowedSeen).toBeGreaterThan(0);
     expect(blockedSeen).toBeGreaterThan(0);
+    expect(hiddenSeen).toBeGreaterThan(0);
   });
 
   it("answers nothing for a node that does not exist", () => {

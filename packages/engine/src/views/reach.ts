@@ -18,6 +18,8 @@ export interface ReachQuestion {
   readonly blocked: boolean;
   readonly offset: number;
   readonly limit: number;
+  /** A reader of these namespaces only: peers elsewhere are left out. */
+  readonly readable?: ReadonlySet<string>;
 }
 
 type End = ReachPeer["peer"];
@@ -58,11 +60,17 @@ function ends(self: LiveIdentity, peer: LiveIdentity, direction: ReachDirection)
   return direction === "in" ? { from: peer, to: self } : { from: self, to: peer };
 }
 
-function candidates(state: ClusterState, selves: readonly LiveIdentity[], direction: ReachDirection) {
+function candidates(
+  state: ClusterState,
+  selves: readonly LiveIdentity[],
+  direction: ReachDirection,
+  readable: ReadonlySet<string> | undefined,
+) {
   const out: Candidate[] = [];
   const side: Direction = direction === "in" ? "ingress" : "egress";
   for (const self of selves) {
     for (const peer of state.identities()) {
+      if (readable !== undefined && !readable.has(peer.namespace)) continue;
       // A pair needs two distinct pods: an identity of one pod cannot reach itself.
       if (peer === self && self.pods.size < 2) continue;
       const { from, to } = ends(self, peer, direction);
@@ -108,11 +116,14 @@ function sorted(list: readonly Candidate[]): Candidate[] {
   return keyed.map((k) => k.c);
 }
 
-/** Who can reach `node` (in) or what it can reach (out); undefined when no such node exists now. */
+/**
+ * Who can reach `node` (in) or what it can reach (out); undefined when no such node exists now.
+ * For a reader of some namespaces only, the peers of those namespaces (and "any pod", outside).
+ */
 export function reachOf(state: ClusterState, question: ReachQuestion): Reach | undefined {
   const selves = identitiesOfNode(state, question.node);
   if (selves.length === 0) return undefined;
-  const all = candidates(state, selves, question.direction);
+  const all = candidates(state, selves, question.direction, question.readable);
   const allowed = sorted(all.filter((c) => c.allowed));
   const blocked = all.filter((c) => !c.allowed);
   // Blocked peers are put in order only when asked for: they are most of a large cluster.

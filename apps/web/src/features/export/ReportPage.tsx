@@ -92,6 +92,11 @@ function Cover({ report }: { report: EvidenceReport }) {
           {meta.source.kind}: {meta.source.name}
         </Fact>
         <Fact term="Scope">{meta.scopeText}</Fact>
+        {meta.access !== undefined && (
+          <Fact term="Access">
+            <span data-testid="report-access">{meta.access.text}</span>
+          </Fact>
+        )}
         <Fact term="Filters">
           {meta.filtersText.length === 0 ? "none: every finding in scope" : meta.filtersText.join("; ")}
         </Fact>
@@ -381,8 +386,12 @@ function RiskySubjects({ report }: { report: EvidenceReport }) {
       <h2 className="mb-2 text-xl font-bold">Risky RBAC subjects</h2>
       <p className="mb-2 text-slate-700">
         Subjects with rights Trustmap rates as risky
-        {report.meta.scope.kind === "namespace" ? " in this namespace (including cluster-wide rights)" : ""},
-        and the binding, role and rule that grant each.
+        {report.meta.access !== undefined
+          ? ` as ${report.meta.access.user} may read them: granted by RoleBindings of their namespaces through Roles beside them`
+          : report.meta.scope.kind === "namespace"
+            ? " in this namespace (including cluster-wide rights)"
+            : ""}
+        , and the binding, role and rule that grant each.
       </p>
       {report.rbac.length === 0 && <p>None.</p>}
       {report.rbac.map((row) => (

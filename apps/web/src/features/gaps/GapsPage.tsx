@@ -12,6 +12,7 @@ import { useState } from "react";
 import { setParams, useParams } from "../../app/url";
 import { ExportLinks } from "../../ui/ExportLinks";
 import { SeverityBadge } from "../../ui/SeverityBadge";
+import { AccessNote } from "../auth/AccessNote";
 import { type GapsFilters, gapsQueries } from "./api";
 
 type GapsCheck = GapsAnswer["pillars"][number]["checks"][number];
@@ -296,6 +297,7 @@ export function GapsPage() {
   const exportFilters = { severity: filters.severity, namespace: filters.namespace, pillar: filters.pillar };
   return (
     <div className="h-full overflow-y-auto p-3" data-export-root data-ready={data !== undefined}>
+      <AccessNote what="Findings about what you may read only: the objects of your namespaces, and the rights their RoleBindings grant through their Roles; scores rest on nothing else" />
       <form className="mb-3 flex flex-wrap items-end gap-3 text-sm" onSubmit={(e) => e.preventDefault()}>
         <label>
           Severity{" "}

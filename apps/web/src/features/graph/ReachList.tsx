@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ReachDirection, ReachPeer } from "@trustmap/shared";
 import { useState } from "react";
+import { AccessNote } from "../auth/AccessNote";
 import { graphQueries } from "./api";
 import { portsText } from "./ports";
 
@@ -100,6 +101,7 @@ export function ReachList({
         <p role="alert">Cannot answer: {error.message}</p>
       ) : (
         <>
+          <AccessNote what="Peers are listed from the namespaces you may read only" />
           <p className="text-xs" data-testid="reach-totals">
             {data.allowedTotal} allowed{blocked ? `, ${data.blockedTotal} blocked` : ""}
             {data.total > data.peers.length &&

@@ -5,6 +5,7 @@ import { getJson, query } from "../../api/client";
 import { setParams, useParams } from "../../app/url";
 import { ExportLinks } from "../../ui/ExportLinks";
 import { SeverityBadge } from "../../ui/SeverityBadge";
+import { AccessNote } from "../auth/AccessNote";
 import { SubjectRightsPanel, WhoCanQuestion } from "./RbacQuestions";
 
 const PAGE = 100;
@@ -42,6 +43,7 @@ export function RbacPage() {
   return (
     <div className="flex h-full min-h-0" data-export-root data-ready={data !== undefined && !loading}>
       <div className="flex min-h-0 flex-1 flex-col">
+        <AccessNote what="Rights granted by the RoleBindings of your namespaces through the Roles beside them only: ClusterRoles and ClusterRoleBindings are not yours to read" />
         <WhoCanQuestion />
         <form
           className="flex flex-wrap items-end gap-3 border-b border-slate-300 p-2 text-sm dark:border-slate-700"
