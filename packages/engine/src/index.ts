@@ -15,6 +15,9 @@ export {
   type FindingContext,
   findingReadable,
   namespacesOfFinding,
+  type Readable,
+  refReadable,
+  wholeNamespaces,
 } from "./findings/finding";
 export { FIX_FIRST_SCORING, type FixFirstEntry, fixFirst } from "./findings/fix-first";
 export {

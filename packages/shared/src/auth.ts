@@ -34,13 +34,15 @@ export const AuthSession = z
     /** Whether logging out means anything here (a session this BFF made). */
     canLogOut: z.boolean(),
     /**
-     * What the user may read, as the cluster decided it: everything, or these namespaces (and how
-     * many the access hides). Absent before a login and for anonymous (everything).
+     * What the user may read, as the cluster decided it: everything, or the network picture of
+     * `namespaces` and the RBAC of `rbac` (and how many namespaces the access hides entirely).
+     * Absent before a login and for anonymous (everything).
      */
     access: z
       .object({
         cluster: z.boolean(),
         namespaces: z.array(z.string()),
+        rbac: z.array(z.string()),
         hidden: z.number().int().nonnegative(),
       })
       .strict()

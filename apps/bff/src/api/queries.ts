@@ -24,7 +24,7 @@ import type {
   ViewNode,
   WhoCanAnswer,
 } from "@trustmap/shared";
-import type { QueryArgs } from "../engine/protocol";
+import type { QueryArgs, ReadableWire } from "../engine/protocol";
 
 // The answers that read whole-cluster lists (the findings, the RBAC matrix): the engine answers,
 // and the lists are kept here, computed once per engine revision and only when asked for.
@@ -60,14 +60,17 @@ export class Queries {
 
   constructor(private readonly state: ClusterState) {}
 
-  /** What a reader of these namespaces sees of the findings, at this revision. */
-  readerOf(readable: readonly string[]): FindingsReader {
-    const key = readable.join("\n");
+  /** What a reader sees of the findings and rights, at this revision. */
+  readerOf(readable: ReadableWire): FindingsReader {
+    const key = JSON.stringify([readable.graph, readable.rbac]);
     if (this.reader?.revision !== this.state.revision || this.reader.key !== key)
       this.reader = {
         revision: this.state.revision,
         key,
-        value: new FindingsReader(this.state, new Set(readable)),
+        value: new FindingsReader(this.state, {
+          graph: new Set(readable.graph),
+          rbac: new Set(readable.rbac),
+        }),
       };
     return this.reader.value;
   }
@@ -78,14 +81,15 @@ export class Queries {
 
   /** A page of the matrix; with `readable`, of the grants a reader of those namespaces may see. */
   matrixPage({ readable, ...query }: QueryArgs<"matrix">): MatrixPage {
-    if (readable !== undefined) return matrixPage(readableMatrixRows(this.state, new Set(readable)), query);
+    if (readable !== undefined)
+      return matrixPage(readableMatrixRows(this.state, this.readerOf(readable).readable), query);
     return matrixPage(this.matrix.get(this.state.revision), query);
   }
 
   /** Who can do it; with `readable`, of the grants a reader of those namespaces may see, ranked by those. */
   whoCan({ readable, ...query }: QueryArgs<"whoCan">): WhoCanAnswer {
     if (readable !== undefined) {
-      const rights = readableRights(this.state, new Set(readable));
+      const rights = readableRights(this.state, this.readerOf(readable).readable);
       const rows = new Map(
         rights.map((r) => {
           const row = matrixRow(r, this.state.rulesOf);
@@ -109,17 +113,17 @@ export class Queries {
   }
 
   /** The counts a reader of these namespaces may see. */
-  readableCounts(readable: readonly string[]): ClusterInfo["counts"] {
+  readableCounts(readable: ReadableWire): ClusterInfo["counts"] {
     const reader = this.readerOf(readable);
-    return readableCounts(this.state, reader, readableMatrixRows(this.state, reader.namespaces).length);
+    return readableCounts(this.state, reader, readableMatrixRows(this.state, reader.readable).length);
   }
 
   /** The evidence report of a scope at this revision; `graph` is the scope's view, made by the caller. */
   evidence(
     query: Omit<QueryArgs<"evidence">, "readable">,
     graph: { view: string; nodes: readonly ViewNode[]; edges: readonly ViewEdge[] },
-    /** A reader of these namespaces: what they may see (`graph` narrowed to them already). */
-    readable?: readonly string[],
+    /** A reader of some namespaces only: what they may see (`graph` narrowed to them already). */
+    readable?: ReadableWire,
   ): EvidenceReport {
     const reader = readable === undefined ? undefined : this.readerOf(readable);
     return scopeEvidence(this.state, query, graph, this.clusterFindings, reader);

@@ -27,7 +27,8 @@ import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
 import type { Access } from "../auth/access";
 import type { Identity } from "../auth/gate";
-import { checkNamespace, checkNode, checkView, readableOf } from "../auth/scope";
+import { checkNamespace, checkNode, checkView, listableOf, readableOf } from "../auth/scope";
+import type { ReadableWire } from "../engine/protocol";
 import { matrixCsv } from "../export/csv";
 import { evidenceCsv, evidenceJson, evidenceSarif } from "../export/evidence";
 import { type Credential, PrinterUnavailable, type ReportPrinter } from "../export/printer";
@@ -93,17 +94,21 @@ function printOrigin(printing: Printing): string {
 }
 
 /** The narrowing of an answer for a user who may read some namespaces (none for one who reads all). */
-function readableArgs(response: Response): { readable?: string[] } {
+function readableArgs(response: Response): { readable?: ReadableWire } {
+  const readable = listableOf(response);
+  return readable === undefined ? {} : { readable };
+}
+
+/** The narrowing of a graph answer (reachability, search): the namespaces whose network picture is theirs. */
+function graphArgs(response: Response): { readable?: string[] } {
   const readable = readableOf(response);
   return readable === undefined ? {} : { readable: [...readable] };
 }
 
 /** The matrix's narrowing for a user who may read some namespaces (none for one who reads all). */
-function readableMatrix(response: Response, namespace: string | undefined): { readable?: string[] } {
-  const readable = readableOf(response);
-  if (readable === undefined) return {};
-  if (namespace !== undefined) checkNamespace(response, namespace, "the matrix's namespace filter");
-  return { readable: [...readable] };
+function readableMatrix(response: Response, namespace: string | undefined): { readable?: ReadableWire } {
+  if (namespace !== undefined) checkNamespace(response, namespace, "the matrix's namespace filter", "rbac");
+  return readableArgs(response);
 }
 
 function credentialOf(printing: Printing, response: Response): Credential | undefined {
@@ -159,7 +164,10 @@ async function evidenceOf(
   reader?: Reader,
 ): Promise<EvidenceReport> {
   const info = live.info;
-  const readable = reader?.access.namespaces;
+  const readable =
+    reader === undefined
+      ? undefined
+      : [...new Set([...reader.access.namespaces, ...reader.access.rbac])].sort();
   const scopeText =
     filters.namespace !== undefined
       ? `Namespace ${filters.namespace}`
@@ -202,7 +210,9 @@ async function evidenceOf(
     ...(accepted.exceptions.length === 0
       ? {}
       : { accepted: { exceptions: accepted.exceptions, now: Date.now() } }),
-    ...(readable === undefined ? {} : { readable: [...readable] }),
+    ...(reader === undefined
+      ? {}
+      : { readable: { graph: [...reader.access.namespaces], rbac: [...reader.access.rbac] } }),
   });
 }
 
@@ -353,7 +363,7 @@ export function apiRouter(
     if (typeof id !== "string" || id.length > 2048)
       throw new HttpError(400, "node id: expected a view node id");
     checkNode(response, id, "this node");
-    const details = await live.query("node", { id });
+    const details = await live.query("node", { id, ...readableArgs(response) });
     if (details === undefined) throw new HttpError(404, `no node ${JSON.stringify(id)} in the cluster now`);
     response.json(details);
   });
@@ -375,7 +385,7 @@ export function apiRouter(
   router.get("/reach", async (request, response) => {
     const query = parseQuery(ReachQuery, request);
     checkNode(response, query.node, "this node");
-    const reach = await live.query("reach", { ...query, ...readableArgs(response) });
+    const reach = await live.query("reach", { ...query, ...graphArgs(response) });
     if (reach === undefined)
       throw new HttpError(404, `no node ${JSON.stringify(query.node)} in the cluster now`);
     response.json(reach);
@@ -417,7 +427,7 @@ export function apiRouter(
   router.get("/findings", async (request, response) => {
     const query = parseQuery(FindingsQuery, request);
     if (query.namespace !== undefined)
-      checkNamespace(response, query.namespace, "the findings' namespace filter");
+      checkNamespace(response, query.namespace, "the findings' namespace filter", "any");
     response.json(await live.query("findings", { ...query, ...readableArgs(response) }));
   });
 
@@ -425,7 +435,7 @@ export function apiRouter(
   router.get("/gaps", async (request, response) => {
     const query = parseQuery(GapsQuery, request);
     if (query.namespace !== undefined)
-      checkNamespace(response, query.namespace, "the gaps' namespace filter");
+      checkNamespace(response, query.namespace, "the gaps' namespace filter", "any");
     response.json(
       await live.query("gaps", {
         ...query,
@@ -446,7 +456,7 @@ export function apiRouter(
     if (paper !== undefined && format !== "pdf")
       throw new HttpError(400, 'query parameter "paper": only the PDF has a paper size');
     if (filters.namespace !== undefined)
-      checkNamespace(response, filters.namespace, "the report's namespace");
+      checkNamespace(response, filters.namespace, "the report's namespace", "any");
     const reader = readerOf(response);
     const name = exportName("report", { ...filters, ...(paper === undefined ? {} : { paper }) }, format);
     if (format === "pdf") {
@@ -482,7 +492,7 @@ export function apiRouter(
     // Chromium loads the page as the requesting user, so it shows what they may read; a namespace
     // they may not read is refused here rather than printed as the page's error.
     const namespace = params.get("ns");
-    if (namespace !== null) checkNamespace(response, namespace, "the page's namespace filter");
+    if (namespace !== null) checkNamespace(response, namespace, "the page's namespace filter", "any");
     const origin = printOrigin(printing);
     const png = await queues.print.run(
       () =>

@@ -18,11 +18,14 @@ export interface Access {
   /** May list every kind Trustmap reads in every namespace: answers are the whole picture. */
   readonly cluster: boolean;
   /**
-   * The namespaces whose every kind Trustmap reads the user may list (sorted): a scoped user's
-   * answers hold these alone. Every namespace when `cluster`.
+   * The namespaces whose network picture the user may list (pods, service accounts and
+   * NetworkPolicies; sorted): a scoped user's graph, views and search hold these alone. Every
+   * namespace when `cluster`.
    */
   readonly namespaces: readonly string[];
-  /** How many of the cluster's namespaces the user may not read. */
+  /** The namespaces whose RBAC the user may list (Roles and RoleBindings; sorted). */
+  readonly rbac: readonly string[];
+  /** How many of the cluster's namespaces the user may read nothing of. */
   readonly hidden: number;
   /** How many SubjectAccessReviews deciding this took. */
   readonly reviews: number;
@@ -46,8 +49,9 @@ async function pooled<T, R>(items: readonly T[], limit: number, work: (item: T) 
 
 /**
  * Decides a user's access: first whether they may list every kind across all namespaces (one
- * review per kind); if not, namespace by namespace whether they may list each namespaced kind
- * there, pods first (a namespace whose pods they may not list needs no other question).
+ * review per kind); if not, namespace by namespace whether they may list the network picture's
+ * kinds there (pods first: a namespace whose pods they may not list needs no other question of
+ * it) and RBAC's (RoleBindings first), each part on its own.
  */
 export async function decideAccess(
   reviews: ClusterReviews,
@@ -71,20 +75,26 @@ export async function decideAccess(
   );
   const sorted = [...namespaces].sort();
   if (everywhere.every(Boolean))
-    return { cluster: true, namespaces: sorted, hidden: 0, reviews: asked, decidedAt: now() };
-  const pending = NAMESPACED.filter((resource) => !allowedEverywhere.has(resource.kind));
-  const pods = pending.find((resource) => resource.kind === "Pod");
-  const rest = pending.filter((resource) => resource !== pods);
-  const readable = await pooled(sorted, CONCURRENCY, async (namespace) => {
-    if (pods !== undefined && !(await may(pods, namespace))) return false;
-    for (const resource of rest) if (!(await may(resource, namespace))) return false;
+    return { cluster: true, namespaces: sorted, rbac: sorted, hidden: 0, reviews: asked, decidedAt: now() };
+  // Each part's kinds in the order asked; those listable everywhere need no question.
+  const part = (kinds: readonly string[]) =>
+    kinds.flatMap((kind) => NAMESPACED.filter((r) => r.kind === kind && !allowedEverywhere.has(kind)));
+  const picture = part(["Pod", "ServiceAccount", "NetworkPolicy"]);
+  const rbac = part(["RoleBinding", "Role"]);
+  const all = async (kinds: typeof NAMESPACED, namespace: string) => {
+    for (const resource of kinds) if (!(await may(resource, namespace))) return false;
     return true;
-  });
-  const visible = sorted.filter((_, i) => readable[i]);
+  };
+  const readable = await pooled(sorted, CONCURRENCY, (namespace) =>
+    Promise.all([all(picture, namespace), all(rbac, namespace)]),
+  );
+  const graph = sorted.filter((_, i) => readable[i]![0]);
+  const roles = sorted.filter((_, i) => readable[i]![1]);
   return {
     cluster: false,
-    namespaces: visible,
-    hidden: sorted.length - visible.length,
+    namespaces: graph,
+    rbac: roles,
+    hidden: sorted.filter((_, i) => !readable[i]![0] && !readable[i]![1]).length,
     reviews: asked,
     decidedAt: now(),
   };

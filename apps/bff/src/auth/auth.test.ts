@@ -8,7 +8,7 @@ import type { RunningServer } from "../server";
 import type { ClusterReviews } from "../sources/kube/reviews";
 import { ScriptedSource } from "../testing/scripted";
 import { SHOP, serveObjects } from "../testing/serve";
-import { Accesses, userKey } from "./access";
+import { Accesses, decideAccess, userKey } from "./access";
 import { authSettings } from "./config";
 import { FailedLogins } from "./failures";
 import { ProxyAddresses } from "./proxies";
@@ -265,6 +265,25 @@ describe("anonymous", () => {
 });
 
 describe("accesses", () => {
+  it("are decided part by part: the network picture where pods, accounts and policies may be listed, RBAC where Roles and RoleBindings may", async () => {
+    const rbacKinds = new Set(["roles", "rolebindings"]);
+    const reviews: ClusterReviews = {
+      tokenReview: async () => ({ authenticated: false, reason: "none" }),
+      // Pods, service accounts and policies in shop; Roles and RoleBindings in lab; in ops,
+      // RoleBindings but not Roles, and pods but not policies.
+      accessReview: async (_user, { resource, namespace }) =>
+        namespace === "shop"
+          ? !rbacKinds.has(resource)
+          : namespace === "lab"
+            ? rbacKinds.has(resource)
+            : namespace === "ops"
+              ? resource === "rolebindings" || resource === "pods" || resource === "serviceaccounts"
+              : false,
+    };
+    const access = await decideAccess(reviews, { name: "carol", groups: [] }, ["ops", "lab", "shop", "dev"]);
+    expect(access).toMatchObject({ cluster: false, namespaces: ["shop"], rbac: ["lab"], hidden: 2 });
+  });
+
   it("are decided once, again only for users a change touches, and never in a loop", async () => {
     const asked: string[] = [];
     const reviews: ClusterReviews = {
@@ -278,9 +297,10 @@ describe("accesses", () => {
     const alice = { name: "alice", groups: ["team-a"] };
     const bob = { name: "bob", groups: ["team-b"] };
     const first = await accesses.get(alice);
-    expect(first).toMatchObject({ cluster: false, namespaces: ["shop"], hidden: 1 });
-    // Every kind cluster-wide, then per namespace: lab stops at its pods, shop asks every kind.
-    expect(first.reviews).toBe(8 + 1 + 5);
+    expect(first).toMatchObject({ cluster: false, namespaces: ["shop"], rbac: ["shop"], hidden: 1 });
+    // Every kind cluster-wide, then per namespace and part: lab stops at its pods and at its
+    // RoleBindings, shop asks every kind.
+    expect(first.reviews).toBe(8 + 2 + 5);
     await accesses.get(bob);
     const before = asked.length;
     expect(await accesses.get(alice)).toBe(first);

@@ -331,7 +331,12 @@ export class Auth {
         ...(access === undefined
           ? {}
           : {
-              access: { cluster: access.cluster, namespaces: [...access.namespaces], hidden: access.hidden },
+              access: {
+                cluster: access.cluster,
+                namespaces: [...access.namespaces],
+                rbac: [...access.rbac],
+                hidden: access.hidden,
+              },
             }),
         strategy: this.strategy,
         ...(known === undefined || known.unscoped ? {} : { user: known.user }),

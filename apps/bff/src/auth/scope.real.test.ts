@@ -11,6 +11,7 @@ import {
   FindingsPage,
   GapsAnswer,
   MatrixPage,
+  NodeDetails,
   nodeNamespace,
   Reach,
   SearchAnswer,
@@ -110,6 +111,23 @@ beforeAll(async () => {
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "exec" },
     subjects: [{ kind: "ServiceAccount", name: "deployer", namespace: "team-a" }],
   });
+  // bob may list team-b's Roles and RoleBindings, nothing else: its RBAC, not its pods.
+  await post("/api/v1/namespaces/team-b/serviceaccounts", { metadata: { name: "bob" } });
+  await post(`${RBAC}/namespaces/team-b/roles`, {
+    metadata: { name: "rbac-reader" },
+    rules: [
+      {
+        apiGroups: ["rbac.authorization.k8s.io"],
+        resources: ["roles", "rolebindings"],
+        verbs: ["list", "watch"],
+      },
+    ],
+  });
+  await post(`${RBAC}/namespaces/team-b/rolebindings`, {
+    metadata: { name: "bob-reads-rbac" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "rbac-reader" },
+    subjects: [{ kind: "ServiceAccount", name: "bob", namespace: "team-b" }],
+  });
   await post(`${RBAC}/clusterroles`, {
     metadata: { name: "secret-reader" },
     rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] }],
@@ -174,7 +192,12 @@ describe("per-user scoping", () => {
   it("shows a user bound in team-a only team-a, says what is hidden, and refuses the cluster-wide answers", async () => {
     const alice = await viewer("team-a", "alice");
     const session = await alice.session();
-    expect(session.access).toEqual({ cluster: false, namespaces: ["team-a"], hidden: expect.any(Number) });
+    expect(session.access).toEqual({
+      cluster: false,
+      namespaces: ["team-a"],
+      rbac: ["team-a"],
+      hidden: expect.any(Number),
+    });
     expect(session.access!.hidden).toBeGreaterThanOrEqual(3);
     expect(await names(alice)).toEqual(["team-a"]);
 
@@ -273,6 +296,15 @@ describe("per-user scoping", () => {
     expect(await (await alice.fetch("/api/export/report.sarif")).text()).toContain(
       "Namespace team-a (as system:serviceaccount:team-a:alice may read it)",
     );
+
+    // The namespace's panel: its findings and its accounts' rights as she may read them.
+    const details = NodeDetails.parse(await (await alice.fetch("/api/nodes/ns:team-a")).json());
+    expect(details.serviceAccounts.find((a) => a.ref === "ServiceAccount/team-a/deployer")).toEqual({
+      ref: "ServiceAccount/team-a/deployer",
+      risks: ["rbac-exec-pods"],
+      rights: 1,
+    });
+    expect(JSON.stringify(details)).not.toMatch(HIDDEN);
 
     // The RBAC questions and reachability: what she may see.
     const whoCan = WhoCanAnswer.parse(
@@ -391,6 +423,45 @@ describe("per-user scoping", () => {
     } finally {
       await browser.close();
       await served.close();
+    }
+  });
+
+  it("shows a user who may list a namespace's RBAC only that: its matrix, not its pods", async () => {
+    const bob = await viewer("team-b", "bob");
+    const session = await bob.session();
+    expect(session.access).toMatchObject({ cluster: false, namespaces: [], rbac: ["team-b"] });
+    expect(await names(bob)).toEqual([]);
+    const matrix = MatrixPage.parse(await (await bob.fetch("/api/rbac")).json());
+    expect(matrix.rows.map((row) => row.ref)).toEqual(["ServiceAccount/team-b/bob"]);
+    expect(
+      new Set(matrix.rows.flatMap((row) => row.cells.flatMap((cell) => cell.grants.map((g) => g.binding)))),
+    ).toEqual(new Set(["RoleBinding/team-b/bob-reads-rbac"]));
+    const cluster = ClusterInfo.parse(await (await bob.fetch("/api/cluster")).json());
+    expect(cluster.counts).toMatchObject({
+      namespaces: 1,
+      pods: 0,
+      networkPolicies: 0,
+      bindings: 1,
+      subjects: 1,
+    });
+    const findings = FindingsPage.parse(await (await bob.fetch("/api/findings?limit=1000")).json());
+    for (const finding of findings.findings)
+      for (const ref of finding.objects) expect(ref).toMatch(/^(Role|RoleBinding|ServiceAccount)\/team-b\//);
+    const report = EvidenceReport.parse(
+      await (await bob.fetch("/api/export/report.json?namespace=team-b")).json(),
+    );
+    expect(report.counts).toMatchObject({ namespaces: 1, pods: 0, networkPolicies: 0 });
+    expect(report.graph.nodes).toEqual([]);
+    for (const path of [
+      "/api/stream?view=namespace:team-b",
+      "/api/nodes/ns:team-b",
+      "/api/rbac?namespace=team-a",
+    ]) {
+      const response = await bob.fetch(path);
+      expect(response.status, path).toBe(403);
+      expect(((await response.json()) as { error: string }).error, path).toMatch(
+        /your access covers RBAC only of team-b/,
+      );
     }
   });
 

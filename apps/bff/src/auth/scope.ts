@@ -9,10 +9,18 @@ import type { Identity } from "./gate";
 // namespaces they may read only; every other route refuses them with 403 and says why, rather than
 // answer with what they may not see.
 
-/** The access a request is answered with: undefined for the whole picture. */
+/** The namespaces whose network picture a request is answered with: undefined for the whole picture. */
 export function readableOf(response: Response): ReadonlySet<string> | undefined {
   const access = response.locals.access as Access | undefined;
   return access === undefined || access.cluster ? undefined : new Set(access.namespaces);
+}
+
+/** What a request's user may list, as the engine narrows its answers by: undefined for everything. */
+export function listableOf(response: Response): { graph: string[]; rbac: string[] } | undefined {
+  const access = response.locals.access as Access | undefined;
+  return access === undefined || access.cluster
+    ? undefined
+    : { graph: [...access.namespaces], rbac: [...access.rbac] };
 }
 
 /** The namespace a view shows, or undefined for the cluster's overview (every namespace). */
@@ -25,10 +33,23 @@ export function viewNamespace(ref: ViewRef): string | undefined {
   return undefined;
 }
 
+function list(namespaces: readonly string[]): string {
+  const shown = namespaces.slice(0, 10).join(", ");
+  return namespaces.length > 10 ? `${shown} and ${namespaces.length - 10} more` : shown;
+}
+
+/** The access in words: the network picture's namespaces, and RBAC's where they differ. */
 function names(access: Access): string {
-  if (access.namespaces.length === 0) return "no namespace";
-  const shown = access.namespaces.slice(0, 10).join(", ");
-  return access.namespaces.length > 10 ? `${shown} and ${access.namespaces.length - 10} more` : shown;
+  const graph = new Set(access.namespaces);
+  const rbacOnly = access.rbac.filter((name) => !graph.has(name));
+  const rbacLess = access.namespaces.filter((name) => !access.rbac.includes(name));
+  if (access.namespaces.length === 0 && access.rbac.length === 0) return "no namespace";
+  const parts = [
+    ...(access.namespaces.length === 0 ? [] : [list(access.namespaces)]),
+    ...(rbacOnly.length === 0 ? [] : [`RBAC only of ${list(rbacOnly)}`]),
+    ...(rbacLess.length === 0 ? [] : [`no RBAC of ${list(rbacLess)}`]),
+  ];
+  return parts.join("; ");
 }
 
 /** The 403 of a user who may not read `what`. */
@@ -39,11 +60,23 @@ export function notReadable(access: Access, what: string): HttpError {
   );
 }
 
-/** Checks that a scoped user may read a namespace. */
-export function checkNamespace(response: Response, namespace: string | undefined, what: string): void {
+/**
+ * Checks that a scoped user may read a namespace: its network picture (`graph`, the default), its
+ * RBAC (`rbac`), or either (`any`: findings and reports hold what they may read of it).
+ */
+export function checkNamespace(
+  response: Response,
+  namespace: string | undefined,
+  what: string,
+  part: "graph" | "rbac" | "any" = "graph",
+): void {
   const access = response.locals.access as Access | undefined;
   if (access === undefined || access.cluster) return;
-  if (namespace === undefined || !access.namespaces.includes(namespace))
+  const readable =
+    namespace !== undefined &&
+    ((part !== "rbac" && access.namespaces.includes(namespace)) ||
+      (part !== "graph" && access.rbac.includes(namespace)));
+  if (!readable)
     throw notReadable(
       access,
       `${what} is in ${namespace === undefined ? "every namespace" : `namespace ${JSON.stringify(namespace)}`}, which you may not read`,

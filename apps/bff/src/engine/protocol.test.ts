@@ -16,7 +16,7 @@ import type {
 import { describe, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
 import type { LiveCluster } from "../live/cluster";
-import type { Judged, QueryArgs, QueryName, QueryResult } from "./protocol";
+import type { Judged, QueryArgs, QueryName, QueryResult, ReadableWire } from "./protocol";
 
 // The worker channel is typed by the contract in packages/shared: a route asks with the query's
 // parsed parameters and reads the answer with the type the API serves (checked by the typecheck).
@@ -25,10 +25,10 @@ describe("the worker channel", () => {
   it("takes each query's parsed parameters and answers with the API's type", () => {
     // A user who may read some namespaces only is answered with the grants they may see.
     expectTypeOf<QueryArgs<"matrix">>().toEqualTypeOf<
-      z.infer<typeof MatrixQuery> & { readable?: readonly string[] }
+      z.infer<typeof MatrixQuery> & { readable?: ReadableWire }
     >();
     expectTypeOf<QueryResult<"matrix">>().toEqualTypeOf<MatrixPage>();
-    expectTypeOf<QueryArgs<"whoCan">>().toEqualTypeOf<WhoCanQuery & { readable?: readonly string[] }>();
+    expectTypeOf<QueryArgs<"whoCan">>().toEqualTypeOf<WhoCanQuery & { readable?: ReadableWire }>();
     expectTypeOf<QueryResult<"whoCan">>().toEqualTypeOf<WhoCanAnswer>();
     expectTypeOf<QueryResult<"canI">>().toEqualTypeOf<CanIAnswer | undefined>();
     expectTypeOf<QueryArgs<"reach">>().toEqualTypeOf<ReachQuery & { readable?: readonly string[] }>();
@@ -38,7 +38,7 @@ describe("the worker channel", () => {
     expectTypeOf<QueryResult<"namespaces">>().toEqualTypeOf<NamespaceSummary[]>();
     expectTypeOf<QueryResult<"evidence">>().toEqualTypeOf<EvidenceReport>();
     // The exceptions in force are the BFF's, added to the page's question.
-    expectTypeOf<QueryArgs<"gaps">>().toEqualTypeOf<GapsQuery & Judged & { readable?: readonly string[] }>();
+    expectTypeOf<QueryArgs<"gaps">>().toEqualTypeOf<GapsQuery & Judged & { readable?: ReadableWire }>();
     expectTypeOf<QueryResult<"gaps">>().toEqualTypeOf<GapsAnswer>();
   });
 

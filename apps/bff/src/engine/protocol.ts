@@ -13,6 +13,15 @@ import type {
 // cluster state, the views, the analysis). The main thread never runs the engine, so a large
 // step of it never stalls a request or a stream.
 
+/**
+ * What a user who may not read the whole cluster may list: the namespaces of the network picture
+ * and those of RBAC (the engine's Readable, as arrays).
+ */
+export interface ReadableWire {
+  readonly graph: readonly string[];
+  readonly rbac: readonly string[];
+}
+
 /** The accepted exceptions in force, judged at `now` (ms): the BFF reads them from its file. */
 export interface Judged {
   readonly exceptions: readonly AcceptedException[];
@@ -26,11 +35,16 @@ export interface Judged {
 export interface WorkerQueries extends Omit<EngineQueries, "counts"> {
   evidence: {
     /** With accepted exceptions, their findings are listed apart; with `readable`, what a reader of those namespaces may see. */
-    args: EngineQueries["evidence"]["args"] & { accepted?: Judged; readable?: readonly string[] };
+    args: EngineQueries["evidence"]["args"] & { accepted?: Judged; readable?: ReadableWire };
     result: EvidenceReport;
   };
   /** With `readable`, the findings a reader of those namespaces may see, ranked on what they may see. */
-  gaps: { args: GapsQuery & Judged & { readable?: readonly string[] }; result: GapsAnswer };
+  gaps: { args: GapsQuery & Judged & { readable?: ReadableWire }; result: GapsAnswer };
+  /** With `readable`, the findings and rights a reader of those namespaces sees. */
+  node: {
+    args: EngineQueries["node"]["args"] & { readable?: ReadableWire };
+    result: EngineQueries["node"]["result"];
+  };
   /** With `readable`, the peers in those namespaces (and "any pod", outside). */
   reach: {
     args: EngineQueries["reach"]["args"] & { readable?: readonly string[] };
@@ -38,24 +52,24 @@ export interface WorkerQueries extends Omit<EngineQueries, "counts"> {
   };
   /** With `readable`, of the grants a reader of those namespaces may see. */
   whoCan: {
-    args: EngineQueries["whoCan"]["args"] & { readable?: readonly string[] };
+    args: EngineQueries["whoCan"]["args"] & { readable?: ReadableWire };
     result: EngineQueries["whoCan"]["result"];
   };
   /** With `readable`, what a reader of those namespaces may see of the subject (undefined if nothing). */
   canI: {
-    args: EngineQueries["canI"]["args"] & { readable?: readonly string[] };
+    args: EngineQueries["canI"]["args"] & { readable?: ReadableWire };
     result: EngineQueries["canI"]["result"];
   };
   cluster: { args: Record<string, never>; result: Cluster };
   /** With `readable`, the grants a reader of those namespaces may see (RoleBindings there to Roles). */
   matrix: {
-    args: EngineQueries["matrix"]["args"] & { readable?: readonly string[] };
+    args: EngineQueries["matrix"]["args"] & { readable?: ReadableWire };
     result: EngineQueries["matrix"]["result"];
   };
   /** With `readable`, what a reader of those namespaces may see. */
-  counts: { args: { readable?: readonly string[] }; result: EngineQueries["counts"]["result"] };
+  counts: { args: { readable?: ReadableWire }; result: EngineQueries["counts"]["result"] };
   findings: {
-    args: EngineQueries["findings"]["args"] & { readable?: readonly string[] };
+    args: EngineQueries["findings"]["args"] & { readable?: ReadableWire };
     result: EngineQueries["findings"]["result"];
   };
   /** With `readable`, only hits in those namespaces (a user who may read no more). */

@@ -29,7 +29,15 @@ import {
 } from "@trustmap/engine";
 import { edgeVisible, nodeVisible, type ViewPatch, type ViewRef, viewKey } from "@trustmap/shared";
 import { Queries } from "../api/queries";
-import type { FromWorker, QueryArgs, QueryMessage, QueryName, QueryResult, ToWorker } from "./protocol";
+import type {
+  FromWorker,
+  QueryArgs,
+  QueryMessage,
+  QueryName,
+  QueryResult,
+  ReadableWire,
+  ToWorker,
+} from "./protocol";
 
 // The engine worker: the cluster state, the views clients watch, and the answers to queries.
 // It applies events in batches and reports, after each batch, the patch of every view.
@@ -314,7 +322,8 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
   counts: ({ readable }) =>
     readable === undefined ? clusterCounts(state) : queries.readableCounts(readable),
   namespaces: () => queries.namespaces(),
-  node: ({ id }) => nodeDetails(state, id),
+  node: ({ id, readable }) =>
+    nodeDetails(state, id, readable === undefined ? undefined : queries.readerOf(readable)),
   explain: ({ from, to }) => explainEdge(state, from, to),
   matrix: (query) => queries.matrixPage(query),
   findings: (query) => queries.findingsPage(query),
@@ -326,17 +335,28 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
     const key = viewKey(ref);
     // A watched view is current; otherwise the scope's view is made for this answer only.
     const whole = (views.get(key)?.view ?? createView(ref)).snapshot();
-    const namespaces = readable === undefined ? undefined : new Set(readable);
-    // A reader of some namespaces sees the view as the stream narrows it for them.
+    const namespaces = readable === undefined ? undefined : new Set(readable.graph);
+    // A reader of some namespaces sees the view as the stream narrows it for them; a namespace
+    // whose network picture is not theirs (its RBAC is) has no graph for them.
+    const pictured =
+      namespaces === undefined || query.namespace === undefined || namespaces.has(query.namespace);
     const nodes =
-      namespaces === undefined ? whole.nodes : whole.nodes.filter((n) => nodeVisible(n.id, namespaces));
+      namespaces === undefined
+        ? whole.nodes
+        : pictured
+          ? whole.nodes.filter((n) => nodeVisible(n.id, namespaces))
+          : [];
     const edges =
-      namespaces === undefined ? whole.edges : whole.edges.filter((e) => edgeVisible(e, namespaces));
+      namespaces === undefined
+        ? whole.edges
+        : pictured
+          ? whole.edges.filter((e) => edgeVisible(e, namespaces))
+          : [];
     return queries.evidence(query, { view: key, nodes, edges }, readable);
   },
   whoCan: (query) => queries.whoCan(query),
   canI: ({ readable, ...query }) =>
-    canIAnswer(state, query, readable === undefined ? undefined : new Set(readable)),
+    canIAnswer(state, query, readable === undefined ? undefined : queries.readerOf(readable).readable),
   cluster: () => state.cluster(),
 
   viewPresence: ({ ref }) => viewPresence(state, ref),
@@ -408,7 +428,7 @@ function gapsAnalysis(
   query: Omit<QueryArgs<"gaps">, "exceptions" | "now">,
   exceptions: readonly AcceptedException[],
   now: number,
-  readable: readonly string[] | undefined,
+  readable: ReadableWire | undefined,
 ): GapsAnalysis {
   const { severity, pillar, namespace, id, search } = query;
   const lapsed = exceptions.filter((e) => now >= expiresAt(e)).map((e) => e.index);

@@ -121,14 +121,37 @@ function namespaceOfRef(ref: string): string | undefined {
 }
 
 /**
- * Whether a reader of `namespaces` may see a finding: every object it names is in one of them (a
- * finding about a cluster-scoped object, or one that names another namespace's, is not theirs).
+ * What a user who may not read the whole cluster may list, in two parts: the network picture
+ * (pods, service accounts, NetworkPolicies) and RBAC (Roles, RoleBindings), each in the
+ * namespaces where they may list all of its kinds.
  */
-export function findingReadable(finding: Finding, namespaces: ReadonlySet<string>): boolean {
-  return finding.objects.every((ref) => {
-    const namespace = namespaceOfRef(ref);
-    return namespace !== undefined && namespaces.has(namespace);
-  });
+export interface Readable {
+  /** Where they may list pods, service accounts and NetworkPolicies. */
+  readonly graph: ReadonlySet<string>;
+  /** Where they may list Roles and RoleBindings. */
+  readonly rbac: ReadonlySet<string>;
+}
+
+/** Every kind in these namespaces (a reader of whole namespaces). */
+export function wholeNamespaces(namespaces: Iterable<string>): Readable {
+  const set = new Set(namespaces);
+  return { graph: set, rbac: set };
+}
+
+/** Whether a reader may list an object: a Role or RoleBinding where RBAC is theirs, any other where the network picture is. */
+export function refReadable(ref: string, readable: Readable): boolean {
+  const namespace = namespaceOfRef(ref);
+  if (namespace === undefined) return false;
+  const kind = ref.slice(0, ref.indexOf("/"));
+  return (kind === "Role" || kind === "RoleBinding" ? readable.rbac : readable.graph).has(namespace);
+}
+
+/**
+ * Whether a reader may see a finding: they may list every object it names (a finding about a
+ * cluster-scoped object, or one that names what they may not list, is not theirs).
+ */
+export function findingReadable(finding: Finding, readable: Readable): boolean {
+  return finding.objects.every((ref) => refReadable(ref, readable));
 }
 
 /** The namespaces a finding is about: those of its evidence objects (a namespace's page lists it). */

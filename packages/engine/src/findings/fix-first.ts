@@ -175,9 +175,9 @@ function onlyDefaultRbac(state: ClusterState, findings: readonly Finding[]): boo
   });
 }
 
-/** What a reader of some namespaces only sees: the pods there, and the rights as they see them. */
+/** What a reader of some namespaces only sees: the pods they may list, and the rights as they see them. */
 export interface ReaderView {
-  readonly namespaces: ReadonlySet<string>;
+  readonly readable: { readonly graph: ReadonlySet<string> };
   riskOf(ref: string): Severity | undefined;
 }
 
@@ -210,7 +210,7 @@ export function fixFirst(
     if (object.kind === "ServiceAccount") tokenHolders.set(keyOf(object), []);
   if (tokenHolders.size > 0) {
     for (const pod of state.pods()) {
-      if (reader !== undefined && !reader.namespaces.has(pod.namespace)) continue;
+      if (reader !== undefined && !reader.readable.graph.has(pod.namespace)) continue;
       const holders = tokenHolders.get(`ServiceAccount/${pod.namespace}/${pod.serviceAccountName}`);
       if (holders !== undefined && mountsToken(state, pod)) holders.push(pod);
     }

@@ -16,19 +16,24 @@ import { FindingsReader } from "./reader";
 
 const NAMESPACES = ["ns0", "ns1", "ns2", "ns3"];
 
-describe("findings and counts narrowed to a user's namespaces", () => {
-  it("hold exactly the findings and objects of those namespaces", () => {
+/** Where a reader may list the network picture's kinds, and where RBAC's: chosen apart. */
+const listable = fc.record({ graph: fc.subarray(NAMESPACES), rbac: fc.subarray(NAMESPACES) });
+
+describe("findings and counts narrowed to what a user may list", () => {
+  it("hold exactly the findings about what they may list, and the objects of their namespaces", () => {
     let seen = 0;
     let across = 0;
     fc.assert(
-      fc.property(networkCluster, rbacCluster, fc.subarray(NAMESPACES), (network, rbac, readable) => {
+      fc.property(networkCluster, rbacCluster, listable, (network, rbac, { graph, rbac: rbacOf }) => {
         const objects = [...network, ...rbac];
-        const namespaces = new Set(readable);
+        const namespaces = new Set(graph);
+        const listing = { graph: namespaces, rbac: new Set(rbacOf) };
+        const readable = [...new Set([...graph, ...rbacOf])];
         const { cluster } = parseCluster(objects.map((object, i) => ({ source: `doc ${i}`, object })));
         const state = ClusterState.from(cluster);
         const all = state.findings();
-        const expected = literalReadableFindings(objects, namespaces);
-        const reader = new FindingsReader(state, namespaces);
+        const expected = literalReadableFindings(objects, listing);
+        const reader = new FindingsReader(state, listing);
         const page = findingsPage(state, { offset: 0, limit: 1_000_000 }, () => all, reader);
         expect(page.findings).toEqual(expected);
         expect(page.total).toBe(expected.length);
@@ -46,14 +51,14 @@ describe("findings and counts narrowed to a user's namespaces", () => {
           ...cluster.pods.map((p) => p.namespace),
         ]);
         expect(counts).toEqual({
-          namespaces: [...names].filter((name) => namespaces.has(name)).length,
+          namespaces: [...names].filter((name) => namespaces.has(name) || listing.rbac.has(name)).length,
           pods: pods.length,
           identities: new Set(pods.map((pod) => identityKey(pod))).size,
           networkPolicies: cluster.networkPolicies.filter((policy) => namespaces.has(policy.namespace))
             .length,
           subjects: 7,
           bindings: cluster.bindings.filter(
-            (binding) => binding.kind === "RoleBinding" && namespaces.has(binding.namespace ?? ""),
+            (binding) => binding.kind === "RoleBinding" && listing.rbac.has(binding.namespace ?? ""),
           ).length,
           findings: expected.length,
           accepted: 0,

@@ -1,12 +1,13 @@
 import type { Finding, Severity } from "@trustmap/shared";
 import { readableRights } from "../rbac/answers";
+import type { SubjectRights } from "../rbac/effective";
 import { subjectRef } from "../rbac/subjects";
 import type { ClusterState, LocatedFinding } from "../state/cluster-state";
 import { CHECKS, compareFindings, findingsOf, worse } from "./catalog";
-import { findingReadable, namespacesOfFinding } from "./finding";
+import { findingReadable, namespacesOfFinding, type Readable } from "./finding";
 
 // The findings a user who may read some namespaces only sees. A finding about an object, a
-// binding or a pod is theirs when every object it names is in their namespaces (findingReadable).
+// binding or a pod is theirs when they may list every object it names (findingReadable).
 // A finding about a subject's rights is worded from the rights they may see (readableRights): the
 // grants of RoleBindings in their namespaces to Roles beside them. Reading the cluster's finding
 // instead would hide the right they can see whenever a binding they cannot see grants it too, and
@@ -23,12 +24,15 @@ export function isSubjectFinding(finding: Finding): boolean {
 export class FindingsReader {
   /** The subjects' findings, worded from the rights the reader may see, by subject reference. */
   private readonly bySubject = new Map<string, Finding[]>();
+  /** The rights the reader may see, by subject reference. */
+  private readonly rights = new Map<string, SubjectRights>();
 
   constructor(
     private readonly state: ClusterState,
-    readonly namespaces: ReadonlySet<string>,
+    readonly readable: Readable,
   ) {
-    for (const rights of readableRights(state, namespaces)) {
+    for (const rights of readableRights(state, readable)) {
+      this.rights.set(subjectRef(rights.subject), rights);
       const findings = findingsOf("subject", rights, state);
       if (findings.length > 0) this.bySubject.set(subjectRef(rights.subject), findings);
     }
@@ -49,8 +53,8 @@ export class FindingsReader {
   private read(namespace: string | undefined): LocatedFinding[] {
     // The pods of other namespaces have no finding the reader may see: they are not worded.
     const out = this.state
-      .located(namespace, this.namespaces)
-      .filter(({ finding }) => !isSubjectFinding(finding) && findingReadable(finding, this.namespaces));
+      .located(namespace, this.readable.graph)
+      .filter(({ finding }) => !isSubjectFinding(finding) && findingReadable(finding, this.readable));
     for (const findings of this.bySubject.values())
       for (const finding of findings)
         if (namespace === undefined || namespacesOfFinding(finding).has(namespace))
@@ -63,6 +67,11 @@ export class FindingsReader {
     return this.located(namespace)
       .map(({ finding }) => finding)
       .sort(compareFindings);
+  }
+
+  /** A subject's rights as the reader may see them; undefined for one they know nothing of. */
+  rightsOf(ref: string): SubjectRights | undefined {
+    return this.rights.get(ref);
   }
 
   /** The worst severity of a subject's risky rights as the reader sees them, or undefined. */

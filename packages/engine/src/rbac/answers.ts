@@ -1,4 +1,5 @@
 import type { CanIAnswer, EngineQueries, MatrixPage, WhoCanAnswer } from "@trustmap/shared";
+import type { Readable } from "../findings/finding";
 import type { ClusterState } from "../state/cluster-state";
 import type { Grant, SubjectRights } from "./effective";
 import { compareRows, filterRow, type MatrixRow, matrixRow } from "./matrix";
@@ -21,9 +22,9 @@ export function matrixRows(state: ClusterState): MatrixRow[] {
 }
 
 /**
- * Whether a reader of `namespaces` may see a grant: one of a RoleBinding in those namespaces to a
- * Role beside it, both of which they may list. A ClusterRoleBinding, and a RoleBinding's
- * ClusterRole (whose rules they may not list), are not theirs to see.
+ * Whether a reader of RBAC in `namespaces` may see a grant: one of a RoleBinding in those
+ * namespaces to a Role beside it, both of which they may list. A ClusterRoleBinding, and a
+ * RoleBinding's ClusterRole (whose rules they may not list), are not theirs to see.
  */
 export function grantReadable(grant: Grant, namespaces: ReadonlySet<string>): boolean {
   return (
@@ -35,13 +36,15 @@ export function grantReadable(grant: Grant, namespaces: ReadonlySet<string>): bo
 }
 
 /**
- * The rights a reader of `namespaces` may see: each subject's grants they may see, of the subjects
- * they may know of: those a RoleBinding of their namespaces names (whatever role it binds), and
- * the service accounts they may list (a service account holds rights through its groups too).
+ * The rights a reader may see: each subject's grants they may see (grantReadable, where RBAC is
+ * theirs), of the subjects they may know of: those a RoleBinding they may list names (whatever
+ * role it binds), and the service accounts they may list (where the network picture is theirs; a
+ * service account holds rights through its groups too).
  * A user named only elsewhere is not theirs to know of, even when a grant they see reaches it (a
  * service account's user name is the account).
  */
-export function readableRights(state: ClusterState, namespaces: ReadonlySet<string>): SubjectRights[] {
+export function readableRights(state: ClusterState, readable: Readable): SubjectRights[] {
+  const namespaces = readable.rbac;
   const named = new Set<string>();
   for (const binding of state.roleBindings()) {
     if (binding.namespace === undefined || !namespaces.has(binding.namespace)) continue;
@@ -59,7 +62,7 @@ export function readableRights(state: ClusterState, namespaces: ReadonlySet<stri
     const known =
       subject.kind === "ServiceAccount"
         ? (subject.namespace !== undefined &&
-            namespaces.has(subject.namespace) &&
+            readable.graph.has(subject.namespace) &&
             state.serviceAccount(subject.namespace, subject.name) !== undefined) ||
           named.has(`ServiceAccount/${subject.namespace ?? ""}/${subject.name}`)
         : named.has(`${subject.kind}/${subject.name}`);
@@ -67,9 +70,9 @@ export function readableRights(state: ClusterState, namespaces: ReadonlySet<stri
   });
 }
 
-/** The matrix as a reader of `namespaces` may see it: the rows of their readable rights, ranked. */
-export function readableMatrixRows(state: ClusterState, namespaces: ReadonlySet<string>): MatrixRow[] {
-  return readableRights(state, namespaces)
+/** The matrix as a reader may see it: the rows of their readable rights, ranked. */
+export function readableMatrixRows(state: ClusterState, readable: Readable): MatrixRow[] {
+  return readableRights(state, readable)
     .map((rights) => matrixRow(rights, state.rulesOf))
     .sort(compareRows);
 }
@@ -175,8 +178,8 @@ export function whoCanAnswer(
 export function canIAnswer(
   state: ClusterState,
   query: EngineQueries["canI"]["args"],
-  /** A reader of these namespaces: what they may see of the subject, undefined if they know of none. */
-  readable?: ReadonlySet<string>,
+  /** A reader of some namespaces only: what they may see of the subject, undefined if they know of none. */
+  readable?: Readable,
 ): CanIAnswer | undefined {
   const rights =
     readable === undefined

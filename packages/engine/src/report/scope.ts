@@ -36,7 +36,7 @@ export function scopeEvidence(
 ): EvidenceReport {
   const { namespace, meta, accepted: asked, ...filters } = query;
   const acceptedBy = asked ?? state.acceptedBy;
-  const readable = reader?.namespaces;
+  const readable = reader?.readable;
   // A namespace's report reads only what concerns it: its findings, and the subjects that have
   // findings (all with a risky right do), not the whole cluster's findings and matrix.
   const base =
@@ -75,13 +75,15 @@ export function scopeEvidence(
       ? [namespace]
       : readable === undefined
         ? state.namespaceNames()
-        : state.namespaceNames().filter((name) => readable.has(name));
+        : state.namespaceNames().filter((name) => readable.graph.has(name) || readable.rbac.has(name));
   let pods = 0;
-  for (const name of names) for (const identity of state.identitiesIn(name)) pods += identity.pods.size;
+  // A reader's pods and policies: where the network picture is theirs.
+  const pictured = readable === undefined ? names : names.filter((name) => readable.graph.has(name));
+  for (const name of pictured) for (const identity of state.identitiesIn(name)) pods += identity.pods.size;
   const policies =
     namespace === undefined && readable === undefined
       ? [...state.policyStates()]
-      : names.flatMap((name) => [...state.policyStatesIn(name)]);
+      : pictured.flatMap((name) => [...state.policyStatesIn(name)]);
   const namespacesDrawn = new Set(
     graph.nodes.flatMap((node) => (node.namespace === undefined ? [] : [node.namespace])),
   );

@@ -17,6 +17,18 @@ export function refInside(ref: string, namespaces: ReadonlySet<string>): boolean
   return namespace !== undefined && namespaces.has(namespace);
 }
 
+/** What a reader may list: the network picture's namespaces and RBAC's (findings/finding.ts Readable). */
+export interface Listable {
+  readonly graph: ReadonlySet<string>;
+  readonly rbac: ReadonlySet<string>;
+}
+
+/** Whether a reader may list the object a reference names: Roles and RoleBindings where RBAC is theirs, the rest where the network picture is. */
+export function mayList(ref: string, listable: Listable): boolean {
+  const kind = ref.split("/")[0];
+  return refInside(ref, kind === "Role" || kind === "RoleBinding" ? listable.rbac : listable.graph);
+}
+
 export function stateOf(objects: readonly unknown[]): ClusterState {
   const { cluster } = parseCluster(objects.map((object, i) => ({ source: `doc ${i}`, object })));
   return ClusterState.from(cluster);
@@ -32,20 +44,18 @@ interface Manifest {
 const SUBJECT_CHECKS = new Set(CHECKS.filter((c) => c.scope === "subject").map((c) => c.id));
 
 /**
- * The findings a reader of `namespaces` sees, literally:
- * - of the cluster's findings about objects, bindings and pods, those every object of which is in
- *   their namespaces;
+ * The findings a reader sees, literally:
+ * - of the cluster's findings about objects, bindings and pods, those every object of which they
+ *   may list (Roles and RoleBindings where RBAC is theirs, the rest where the network picture is);
  * - the findings about subjects' rights of the cluster whose RBAC is what they may list: the
- *   Roles and RoleBindings of their namespaces (no ClusterRole: those that bind one grant
- *   nothing there, and name their subjects still); of the subjects they may
- *   know of: those a RoleBinding of their namespaces names, and the service accounts they may list.
+ *   Roles and RoleBindings of their RBAC namespaces (no ClusterRole: those that bind one grant
+ *   nothing there, and name their subjects still); of the subjects they may know of: those a
+ *   RoleBinding they may list names, and the service accounts they may list.
  */
-export function literalReadableFindings(
-  objects: readonly unknown[],
-  namespaces: ReadonlySet<string>,
-): Finding[] {
+export function literalReadableFindings(objects: readonly unknown[], listable: Listable): Finding[] {
   const manifests = objects as Manifest[];
-  const mine = (m: Manifest) => namespaces.has(m.metadata?.namespace ?? "");
+  const mine = (m: Manifest) => listable.rbac.has(m.metadata?.namespace ?? "");
+  const pictured = (m: Manifest) => listable.graph.has(m.metadata?.namespace ?? "");
   const rbacKinds = new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
   const restricted = manifests.filter(
     (m) =>
@@ -53,7 +63,7 @@ export function literalReadableFindings(
   );
   const accounts = new Set(
     manifests
-      .filter((m) => m.kind === "ServiceAccount" && mine(m))
+      .filter((m) => m.kind === "ServiceAccount" && pictured(m))
       .map((m) => `ServiceAccount/${m.metadata?.namespace}/${m.metadata?.name}`),
   );
   // A RoleBinding's service account of no namespace is of the binding's (as the RBAC authorizer reads it).
@@ -68,7 +78,7 @@ export function literalReadableFindings(
   const known = (ref: string) => accounts.has(ref);
   const others = stateOf(objects)
     .findings()
-    .filter((f) => !SUBJECT_CHECKS.has(f.id) && f.objects.every((ref) => refInside(ref, namespaces)));
+    .filter((f) => !SUBJECT_CHECKS.has(f.id) && f.objects.every((ref) => mayList(ref, listable)));
   const subjects = stateOf(restricted)
     .findings()
     .filter((f) => SUBJECT_CHECKS.has(f.id) && known(f.objects[0]!));

@@ -22,21 +22,23 @@ export function clusterCounts(state: ClusterState): EngineQueries["counts"]["res
 }
 
 /**
- * The counts a reader of some namespaces may see: the objects of those namespaces, the
- * RoleBindings there, the subjects of the matrix narrowed to them (`subjects`), and the findings
- * they see (FindingsReader), open and accepted.
+ * The counts a reader of some namespaces may see: the namespaces where they may list anything,
+ * the pods and policies where the network picture is theirs, the RoleBindings where RBAC is, the
+ * subjects of the matrix narrowed to them (`subjects`), and the findings they see
+ * (FindingsReader), open and accepted.
  */
 export function readableCounts(
   state: ClusterState,
   reader: FindingsReader,
   subjects: number,
 ): EngineQueries["counts"]["result"] {
-  const namespaces = reader.namespaces;
-  const names = state.namespaceNames().filter((name) => namespaces.has(name));
+  const { graph, rbac } = reader.readable;
+  const names = state.namespaceNames().filter((name) => graph.has(name) || rbac.has(name));
   let pods = 0;
   let identities = 0;
   let networkPolicies = 0;
   for (const name of names) {
+    if (!graph.has(name)) continue;
     for (const identity of state.identitiesIn(name)) {
       identities++;
       pods += identity.pods.size;
@@ -45,7 +47,7 @@ export function readableCounts(
   }
   let bindings = 0;
   for (const binding of state.roleBindings())
-    if (binding.namespace !== undefined && namespaces.has(binding.namespace)) bindings++;
+    if (binding.namespace !== undefined && rbac.has(binding.namespace)) bindings++;
   let open = 0;
   let accepted = 0;
   for (const { finding } of reader.located()) {

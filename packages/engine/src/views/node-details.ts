@@ -1,5 +1,6 @@
 import { type AcceptedFinding, decodeNodeId, type Finding, type NodeDetails } from "@trustmap/shared";
 import { exceptionInfo } from "../findings/exceptions";
+import type { FindingsReader } from "../findings/reader";
 import { matrixRow } from "../rbac/matrix";
 import type { ClusterState } from "../state/cluster-state";
 import { identitiesOfNode } from "./explain";
@@ -9,7 +10,12 @@ import { identityLabel } from "./scoped";
 // and the rights of its service accounts.
 
 /** Details of a graph node (namespace, identity or pod); undefined when it does not exist. */
-export function nodeDetails(state: ClusterState, id: string): NodeDetails | undefined {
+export function nodeDetails(
+  state: ClusterState,
+  id: string,
+  /** A reader of some namespaces only: the findings and rights they see. */
+  reader?: FindingsReader,
+): NodeDetails | undefined {
   const ref = decodeNodeId(id);
   // A group of namespaces or workloads has no details of its own: it opens into its members.
   if (
@@ -50,7 +56,7 @@ export function nodeDetails(state: ClusterState, id: string): NodeDetails | unde
   const refs = new Set(
     kind === "namespace" ? [`Namespace/${namespace}`] : podKeys.map((key) => `Pod/${key}`),
   );
-  const scoped = state.findingsInNamespace(namespace);
+  const scoped = reader === undefined ? state.findingsInNamespace(namespace) : reader.findings(namespace);
   const about = kind === "namespace" ? scoped : scoped.filter((f) => f.objects.some((ref) => refs.has(ref)));
   const findings: Finding[] = [];
   const accepted: AcceptedFinding[] = [];
@@ -91,7 +97,7 @@ export function nodeDetails(state: ClusterState, id: string): NodeDetails | unde
     accepted: accepted.slice(0, 500),
     serviceAccounts: [...accounts].sort().map((ref) => {
       // Only the node's accounts' rows, not the whole matrix (recomputed after every change).
-      const rights = state.rightsOf(ref);
+      const rights = reader === undefined ? state.rightsOf(ref) : reader.rightsOf(ref);
       const row = rights === undefined ? undefined : matrixRow(rights, state.rulesOf);
       const risks = new Set(row?.cells.flatMap((cell) => cell.risks) ?? []);
       return { ref, risks: [...risks].sort(), rights: row?.cells.length ?? 0 };

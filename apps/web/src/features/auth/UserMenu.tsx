@@ -29,6 +29,8 @@ export function UserMenu() {
       {data.access !== undefined && !data.access.cluster && (
         <span className="rounded bg-amber-100 px-2 text-amber-900" data-testid="access">
           reads {data.access.namespaces.length === 0 ? "no namespace" : data.access.namespaces.join(", ")} ·{" "}
+          {data.access.rbac.join(",") !== data.access.namespaces.join(",") &&
+            `RBAC of ${data.access.rbac.length === 0 ? "no namespace" : data.access.rbac.join(", ")} · `}
           {data.access.hidden} {data.access.hidden === 1 ? "namespace" : "namespaces"} hidden by your access
         </span>
       )}

@@ -397,9 +397,11 @@ export function GraphPage() {
             role="alert"
             className="absolute inset-x-0 top-0 z-10 m-4 rounded bg-amber-100 p-3 text-amber-900"
           >
-            Your access lets you read no namespace of this cluster: there is nothing Trustmap may show you.
-            Ask for list access to pods, service accounts, NetworkPolicies, Roles and RoleBindings in a
-            namespace.
+            {(session.data?.access?.rbac.length ?? 0) > 0
+              ? `Your access lets you read the RBAC of ${session.data?.access?.rbac.join(", ")}, not the pods and policies of any namespace: the graph has nothing to draw. The RBAC matrix and the gaps show what you may read.`
+              : "Your access lets you read no namespace of this cluster: there is nothing Trustmap may show you."}{" "}
+            The graph of a namespace needs list access to its pods, service accounts and NetworkPolicies; its
+            RBAC, to its Roles and RoleBindings.
           </p>
         )}
         {withheld !== undefined && withheld.nodes > 0 && (
