@@ -491,11 +491,23 @@ describe("per-user scoping", () => {
       (access) => access?.namespaces.length === 0,
     );
     expect(await names(alice)).toEqual([]);
+
+    // The binding made again gives team-a back.
+    await plane.request("POST", `${RBAC}/namespaces/team-a/rolebindings`, {
+      metadata: { name: "alice-reads" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "reader" },
+      subjects: [{ kind: "ServiceAccount", name: "alice", namespace: "team-a" }],
+    });
+    await eventually(
+      "the session to say alice may read team-a again",
+      async () => (await alice.session()).access,
+      (access) => access?.namespaces.join() === "team-a",
+    );
   });
 });
 
 describe("per-user scoping behind an authenticating proxy", () => {
-  it("asks the same reviews for the user and groups the proxy names", async () => {
+  it("asks the same reviews for the user and groups the proxy names, and narrows every answer the same way", async () => {
     const proxied = await serveKubernetes(plane.kubeconfigPath, {
       logger: jsonLogger(() => {}, "error"),
       auth: authSettings(
@@ -523,6 +535,34 @@ describe("per-user scoping behind an authenticating proxy", () => {
       const stranger = await ask("mallory", ["developers"]);
       expect(stranger.access).toMatchObject({ cluster: false, namespaces: [] });
       expect(stranger.names).toEqual([]);
+
+      // alice through the proxy gets what she gets with her token: team-a, in every answer.
+      const alice = new Headers({ "X-Remote-User": "system:serviceaccount:team-a:alice" });
+      for (const group of ["system:serviceaccounts", "system:serviceaccounts:team-a"])
+        alice.append("X-Remote-Group", group);
+      const get = async (path: string) => {
+        const response = await fetch(`${proxied.url}${path.slice(1)}`, { headers: alice });
+        expect(response.status, path).toBe(200);
+        return response.json();
+      };
+      expect((await ask("system:serviceaccount:team-a:alice", ["system:serviceaccounts"])).names).toEqual([
+        "team-a",
+      ]);
+      const matrix = MatrixPage.parse(await get("/api/rbac"));
+      expect(matrix.rows.map((row) => row.ref).sort()).toEqual([
+        "ServiceAccount/team-a/alice",
+        "ServiceAccount/team-a/deployer",
+      ]);
+      const gaps = GapsAnswer.parse(await get("/api/gaps"));
+      expect(gaps.total).toBeGreaterThan(0);
+      expect(JSON.stringify(gaps)).not.toMatch(HIDDEN);
+      const report = EvidenceReport.parse(await get("/api/export/report.json"));
+      expect(report.meta.scope).toEqual({ kind: "namespaces", namespaces: ["team-a"] });
+      expect(report.findings.length).toBe(gaps.total);
+      // Without the proxy's headers: 401 and no data.
+      const anonymous = await fetch(`${proxied.url}api/gaps`);
+      expect(anonymous.status).toBe(401);
+      expect(Object.keys((await anonymous.json()) as object)).toEqual(["error"]);
     } finally {
       await proxied.close();
     }
