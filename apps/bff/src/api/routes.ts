@@ -157,6 +157,15 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
+/** What a scoped reader's report leaves out, in words. */
+function accessText({ user, access }: Reader): string {
+  const parts =
+    access.namespaces.join() === access.rbac.join()
+      ? ""
+      : ` They may read the pods and policies of ${access.namespaces.join(", ") || "no namespace"}, and the RBAC of ${access.rbac.join(", ") || "no namespace"}.`;
+  return `Made for ${user}, who may not read the whole cluster: ${plural(access.hidden, "namespace")} hidden by their access, and whatever else they may not list (cluster-scoped objects, ClusterRoles and their bindings, RoleBindings' ClusterRoles), are left out of every section.${parts}`;
+}
+
 async function evidenceOf(
   live: LiveCluster,
   filters: Omit<z.infer<typeof EvidenceQuery>, "paper">,
@@ -199,7 +208,7 @@ async function evidenceOf(
             access: {
               user: reader.user,
               hidden: reader.access.hidden,
-              text: `Made for ${reader.user}, who may not read the whole cluster: ${plural(reader.access.hidden, "namespace")} hidden by their access, and whatever else they may not list (cluster-scoped objects, ClusterRoles and their bindings, RoleBindings' ClusterRoles), are left out of every section.`,
+              text: accessText(reader),
             },
           }),
       filters: definedOnly(filters),

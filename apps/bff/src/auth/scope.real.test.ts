@@ -452,6 +452,9 @@ describe("per-user scoping", () => {
     );
     expect(report.counts).toMatchObject({ namespaces: 1, pods: 0, networkPolicies: 0 });
     expect(report.graph.nodes).toEqual([]);
+    expect(report.meta.access?.text).toMatch(
+      /They may read the pods and policies of no namespace, and the RBAC of team-b\.$/,
+    );
     for (const path of [
       "/api/stream?view=namespace:team-b",
       "/api/nodes/ns:team-b",
