@@ -4,12 +4,9 @@ import {
   findingsPage,
   type MatrixRow,
   matrixPage,
-  matrixRow,
   matrixRows,
   namespaceSummaries,
   readableCounts,
-  readableMatrixRows,
-  readableRights,
   scopeEvidence,
   whoCanAnswer,
 } from "@trustmap/engine";
@@ -81,22 +78,16 @@ export class Queries {
 
   /** A page of the matrix; with `readable`, of the grants a reader of those namespaces may see. */
   matrixPage({ readable, ...query }: QueryArgs<"matrix">): MatrixPage {
-    if (readable !== undefined)
-      return matrixPage(readableMatrixRows(this.state, this.readerOf(readable).readable), query);
+    if (readable !== undefined) return matrixPage(this.readerOf(readable).matrixRows(), query);
     return matrixPage(this.matrix.get(this.state.revision), query);
   }
 
   /** Who can do it; with `readable`, of the grants a reader of those namespaces may see, ranked by those. */
   whoCan({ readable, ...query }: QueryArgs<"whoCan">): WhoCanAnswer {
     if (readable !== undefined) {
-      const rights = readableRights(this.state, this.readerOf(readable).readable);
-      const rows = new Map(
-        rights.map((r) => {
-          const row = matrixRow(r, this.state.rulesOf);
-          return [row.ref, row];
-        }),
-      );
-      return whoCanAnswer(this.state, query, (ref) => rows.get(ref), rights);
+      const reader = this.readerOf(readable);
+      const rows = new Map(reader.matrixRows().map((row) => [row.ref, row]));
+      return whoCanAnswer(this.state, query, (ref) => rows.get(ref), reader.subjects());
     }
     const rows = this.matrixByRef.get(this.state.revision);
     return whoCanAnswer(this.state, query, (ref) => rows.get(ref));
@@ -115,7 +106,7 @@ export class Queries {
   /** The counts a reader of these namespaces may see. */
   readableCounts(readable: ReadableWire): ClusterInfo["counts"] {
     const reader = this.readerOf(readable);
-    return readableCounts(this.state, reader, readableMatrixRows(this.state, reader.readable).length);
+    return readableCounts(this.state, reader, reader.matrixRows().length);
   }
 
   /** The evidence report of a scope at this revision; `graph` is the scope's view, made by the caller. */

@@ -343,20 +343,16 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
     const nodes =
       namespaces === undefined
         ? whole.nodes
-        : pictured
-          ? whole.nodes.filter((n) => nodeVisible(n.id, namespaces))
-          : [];
+        : whole.nodes.filter((n) => pictured && nodeVisible(n.id, namespaces));
     const edges =
       namespaces === undefined
         ? whole.edges
-        : pictured
-          ? whole.edges.filter((e) => edgeVisible(e, namespaces))
-          : [];
+        : whole.edges.filter((e) => pictured && edgeVisible(e, namespaces));
     return queries.evidence(query, { view: key, nodes, edges }, readable);
   },
   whoCan: (query) => queries.whoCan(query),
   canI: ({ readable, ...query }) =>
-    canIAnswer(state, query, readable === undefined ? undefined : queries.readerOf(readable).readable),
+    canIAnswer(state, query, readable === undefined ? undefined : queries.readerOf(readable)),
   cluster: () => state.cluster(),
 
   viewPresence: ({ ref }) => viewPresence(state, ref),

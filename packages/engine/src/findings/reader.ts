@@ -1,6 +1,7 @@
 import type { Finding, Severity } from "@trustmap/shared";
 import { readableRights } from "../rbac/answers";
 import type { SubjectRights } from "../rbac/effective";
+import { compareRows, type MatrixRow, matrixRow } from "../rbac/matrix";
 import { subjectRef } from "../rbac/subjects";
 import type { ClusterState, LocatedFinding } from "../state/cluster-state";
 import { CHECKS, compareFindings, findingsOf, worse } from "./catalog";
@@ -67,6 +68,21 @@ export class FindingsReader {
     return this.located(namespace)
       .map(({ finding }) => finding)
       .sort(compareFindings);
+  }
+
+  /** Every subject's rights as the reader may see them (readableRights). */
+  subjects(): SubjectRights[] {
+    return [...this.rights.values()];
+  }
+
+  private rows: MatrixRow[] | undefined;
+
+  /** The matrix as the reader may see it, ranked (readableMatrixRows), kept. */
+  matrixRows(): readonly MatrixRow[] {
+    this.rows ??= this.subjects()
+      .map((rights) => matrixRow(rights, this.state.rulesOf))
+      .sort(compareRows);
+    return this.rows;
   }
 
   /** A subject's rights as the reader may see them; undefined for one they know nothing of. */

@@ -318,17 +318,19 @@ describe("answers narrowed to a user's namespaces", () => {
             granted++;
           }
         for (const row of rows) {
-          const can = canIAnswer(state, { subject: row.ref }, namespaces)!;
+          const can = canIAnswer(state, { subject: row.ref }, new FindingsReader(state, namespaces))!;
           expect(new Set(can.rules.map((r) => `${r.binding} ${r.role}`))).toEqual(
             new Set(row.cells.flatMap((c) => c.grants.map((g) => `${g.binding} ${g.role}`))),
           );
-          expect(canIAnswer(more, { subject: row.ref }, namespaces)).toEqual(can);
+          expect(canIAnswer(more, { subject: row.ref }, new FindingsReader(more, namespaces))).toEqual(can);
         }
         // A subject they know nothing of is no subject to them.
         for (const rights of state.rbac()) {
           const ref = matrixRow(rights, state.rulesOf).ref;
           if (!rows.some((row) => row.ref === ref))
-            expect(canIAnswer(state, { subject: ref }, namespaces)).toBeUndefined();
+            expect(
+              canIAnswer(state, { subject: ref }, new FindingsReader(state, namespaces)),
+            ).toBeUndefined();
         }
       }),
       { numRuns: RUNS },

@@ -178,13 +178,10 @@ export function whoCanAnswer(
 export function canIAnswer(
   state: ClusterState,
   query: EngineQueries["canI"]["args"],
-  /** A reader of some namespaces only: what they may see of the subject, undefined if they know of none. */
-  readable?: Readable,
+  /** A reader of some namespaces only (FindingsReader): what they may see of the subject, undefined if they know of none. */
+  reader?: { rightsOf(ref: string): SubjectRights | undefined },
 ): CanIAnswer | undefined {
-  const rights =
-    readable === undefined
-      ? state.rightsOf(query.subject)
-      : readableRights(state, readable).find((r) => subjectRef(r.subject) === query.subject);
+  const rights = (reader ?? state).rightsOf(query.subject);
   if (rights === undefined) return undefined;
   const answer = canI(rights, query.namespace, state.rulesOf);
   return {

@@ -4,7 +4,7 @@ import { acceptedFindings, judgeFindings } from "../findings/gaps";
 import { indexFindings } from "../findings/groups";
 import { filterFindings } from "../findings/page";
 import type { FindingsReader } from "../findings/reader";
-import { readableMatrixRows, wireRow } from "../rbac/answers";
+import { wireRow } from "../rbac/answers";
 import { compareRows, filterRow, matrixRow } from "../rbac/matrix";
 import type { ClusterState } from "../state/cluster-state";
 import { defaultDenyOf } from "../views/namespaces";
@@ -61,9 +61,9 @@ export function scopeEvidence(
         );
   if (accepted !== undefined) findings = accepted.open.map((located) => located.finding);
   const rows =
-    readable === undefined
+    reader === undefined
       ? state.subjectsWithFindings().map((rights) => matrixRow(rights, state.rulesOf))
-      : readableMatrixRows(state, readable);
+      : reader.matrixRows();
   const rbac = rows
     .flatMap(
       (row) => filterRow(row, { riskyOnly: true, ...(namespace === undefined ? {} : { namespace }) }) ?? [],
