@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import type { Worker } from "node:worker_threads";
 import { AUTH_HELP, AUTH_OPTIONS, type AuthSettings, authSettings } from "./auth/config";
 import { loadExceptions, watchExceptions } from "./exceptions/file";
+import { openChangeLog } from "./history/settings";
 import { allowedHostsOption } from "./http/hosts";
 import { jsonLogger } from "./log";
 import { bffPath } from "./paths";
@@ -38,6 +39,11 @@ Options:
   --seed N             the demo company's seed (default 1)
   --demo-interval MS   milliseconds between two changes of the demo (default 2000; 0: a still demo)
   --exceptions FILE    accepted exceptions (YAML, watched): their findings are counted and shown apart
+  --changes WHERE      where the change log is kept (also $TRUSTMAP_CHANGES): a folder (embedded
+                       PostgreSQL), a postgres://user:password@host/db URL, "memory" or "off"
+                       (default: a folder per cluster under $XDG_DATA_HOME or ~/.local/share/trustmap)
+  --keep-days N        drop changes older than N days (default 90)
+  --keep-changes N     keep at most N changes, the oldest dropped first (default 5000000)
   -h, --help           this text
 
 ${AUTH_HELP}
@@ -65,6 +71,9 @@ const { values } = (() => {
         seed: { type: "string" },
         "demo-interval": { type: "string" },
         exceptions: { type: "string" },
+        changes: { type: "string" },
+        "keep-days": { type: "string" },
+        "keep-changes": { type: "string" },
         help: { type: "boolean", short: "h" },
         ...AUTH_OPTIONS,
       },
@@ -141,6 +150,12 @@ const exceptions = (() => {
 
 const accepted = { exceptions };
 
+const keepDays = Number(values["keep-days"] ?? 90);
+if (!(keepDays > 0)) fail(`--keep-days: expected a number of days above 0, not ${values["keep-days"]}`);
+const keepChanges = Number(values["keep-changes"] ?? 5_000_000);
+if (!Number.isSafeInteger(keepChanges) || keepChanges < 1)
+  fail(`--keep-changes: expected a whole number above 0, not ${values["keep-changes"]}`);
+
 const source = chooseSource();
 
 const auth: AuthSettings = (() => {
@@ -164,6 +179,11 @@ logger.log("info", "login", {
 export async function serve(engine: Worker): Promise<void> {
   const webRoot = bffPath("../web/dist");
   const live = { engine };
+  const changes = await openChangeLog(values.changes ?? process.env.TRUSTMAP_CHANGES, source.info, {
+    maxAgeMs: keepDays * 24 * 3600 * 1000,
+    maxChanges: keepChanges,
+  }).catch((error: Error) => fail(error.message));
+  logger.log("info", "change log", { store: changes?.db.description ?? "off" });
   const server = await startServer({
     source,
     host,
@@ -174,6 +194,7 @@ export async function serve(engine: Worker): Promise<void> {
     allowedHosts,
     live,
     auth,
+    ...(changes === undefined ? {} : { changes }),
   }).catch((error: Error) => fail(`cannot listen on ${host}:${port}: ${error.message}`));
   if (values.exceptions !== undefined)
     watchExceptions(values.exceptions, accepted, logger, 2000, (next) => server.live.accept(next));

@@ -9,6 +9,8 @@ import { type AuthSettings, authSettings } from "./auth/config";
 import { Auth, type Identity } from "./auth/gate";
 import { accessGate } from "./auth/scope";
 import { ReportPrinter } from "./export/printer";
+import type { ChangeLog } from "./history/change-log";
+import { ChangeRecorder } from "./history/recorder";
 import { HttpError } from "./http/errors";
 import { HostPolicy } from "./http/hosts";
 import { LiveCluster, type LiveOptions } from "./live/cluster";
@@ -38,6 +40,8 @@ export interface ServerOptions {
   readonly allowedHosts?: readonly string[];
   /** How viewers log in; anonymous (loopback only) when absent. */
   readonly auth?: AuthSettings;
+  /** The change log the server records the posture's changes in (none when absent); closed with the server. */
+  readonly changes?: ChangeLog;
 }
 
 export interface RunningServer {
@@ -51,6 +55,8 @@ export interface RunningServer {
   readonly hosts: HostPolicy;
   /** Who is asking: sessions, the login routes. */
   readonly auth: Auth;
+  /** What records the change log, when the server keeps one. */
+  readonly history: ChangeRecorder | undefined;
   close(): Promise<void>;
 }
 
@@ -193,6 +199,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const webRoot = options.webRoot;
   const { logger } = options;
   const live = new LiveCluster(options.source, options.live);
+  const history =
+    options.changes === undefined ? undefined : new ChangeRecorder(options.changes, live, logger);
   const streams = new Set<StreamConnection>();
   const owners = new WeakMap<StreamConnection, Identity>();
   let streamCounter = 0;
@@ -284,6 +292,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       options.heartbeatMs,
       options.accepted,
       queues,
+      history,
     ),
   );
   app.use("/api", (request) => {
@@ -341,6 +350,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // accepted findings out (main tells it again when the file changes).
   if (options.accepted !== undefined && options.accepted.exceptions.length > 0)
     live.accept(options.accepted.exceptions);
+  history?.start();
   live.start();
   logger.log("info", "listening", { url, source: live.info });
 
@@ -352,9 +362,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     queues,
     hosts,
     auth,
+    history,
     async close() {
       for (const connection of [...streams]) connection.close();
       await live.stop();
+      await history?.close();
       await printer.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

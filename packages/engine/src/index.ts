@@ -50,6 +50,9 @@ export {
 } from "./objects/parse";
 export { formatInputError, type InputError } from "./objects/reader";
 export { dns1123LabelProblem } from "./objects/validation";
+// Posture over time
+export { causesOf } from "./posture/cause";
+export { ANY_END, OUTSIDE_END, PostureLedger, replay } from "./posture/ledger";
 // The API's answers, read from the state
 export {
   canIAnswer,

@@ -433,6 +433,8 @@ export const StreamQuery = z
       .default([])
       .transform((v) => (Array.isArray(v) ? v : [v])),
     lastEventId: Text.optional(),
+    /** "1": the change log's new entries too, as `changes` events. */
+    changes: z.enum(["1"]).optional(),
   })
   .strict();
 

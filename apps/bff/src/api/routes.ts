@@ -1,7 +1,9 @@
 import { type AcceptedException, dns1123LabelProblem, excerptOf } from "@trustmap/engine";
 import {
   CanIQuery,
+  ChangesQuery,
   type ClusterInfo,
+  CompareQuery,
   decodeEventId,
   EvidenceQuery,
   type EvidenceReport,
@@ -32,6 +34,7 @@ import type { ReadableWire } from "../engine/protocol";
 import { matrixCsv } from "../export/csv";
 import { evidenceCsv, evidenceJson, evidenceSarif } from "../export/evidence";
 import { type Credential, PrinterUnavailable, type ReportPrinter } from "../export/printer";
+import type { ChangeRecorder } from "../history/recorder";
 import { checkQueryEncoding, pathEncodingCheck, refuseOtherOrigins } from "../http/checks";
 import { HttpError } from "../http/errors";
 import { type QueueLimits, WorkQueue } from "../http/queue";
@@ -299,6 +302,7 @@ export function apiRouter(
   heartbeatMs?: number,
   accepted: Accepted = { exceptions: [] },
   queues: Queues = exportQueues(),
+  history?: ChangeRecorder,
 ): Router {
   const router = Router();
 
@@ -552,8 +556,41 @@ export function apiRouter(
     response.type("text/plain; version=0.0.4").send(metricsText(live, counts, streams.size));
   });
 
+  // Posture over time: the change log's feed, the difference between two moments, its state.
+  const recorded = (): ChangeRecorder => {
+    if (history === undefined)
+      throw new HttpError(404, "this Trustmap keeps no change log (started with --changes off)");
+    return history;
+  };
+  router.get("/changes", async (request, response) => {
+    const query = parseQuery(ChangesQuery, request);
+    response.json(await recorded().log.feed(query));
+  });
+  router.get("/changes/compare", async (request, response) => {
+    const query = parseQuery(CompareQuery, request);
+    const log = recorded().log;
+    try {
+      response.json(await log.compare(query));
+    } catch (error) {
+      if (error instanceof RangeError) throw new HttpError(400, `query: ${error.message}`);
+      throw error;
+    }
+  });
+  router.get("/changes/status", (_request, response) => {
+    response.json(recorded().status);
+  });
+
   router.get("/stream", (request, response) => {
     const query = parseQuery(StreamQuery, request);
+    const access = response.locals.access as Access | undefined;
+    if (query.changes === "1") {
+      recorded();
+      if (access !== undefined && !access.cluster)
+        throw new HttpError(
+          403,
+          "the change log: it is about the whole cluster, and your access covers some namespaces only",
+        );
+    }
     const subscriptions = query.view.map((key) => {
       const ref = parseViewKey(key);
       if (ref === undefined)
@@ -563,7 +600,6 @@ export function apiRouter(
     if (subscriptions.length > 16)
       throw new HttpError(400, 'query parameter "view": at most 16 views per stream');
     for (const { key } of subscriptions) checkView(response, key);
-    const access = response.locals.access as Access | undefined;
     const header = request.header("last-event-id");
     const resume = decodeEventId(header ?? query.lastEventId);
     response.writeHead(200, {
@@ -582,6 +618,7 @@ export function apiRouter(
       heartbeatMs,
       readableOf(response),
       access?.hidden ?? 0,
+      query.changes === "1" ? history : undefined,
     );
     const identity = response.locals.identity as Identity;
     streams.add(connection, identity);

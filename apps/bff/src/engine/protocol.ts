@@ -1,9 +1,12 @@
 import type { AcceptedException, Cluster, Kind } from "@trustmap/engine";
 import type {
+  ChangeCause,
   EngineQueries,
   EvidenceReport,
   GapsAnswer,
   GapsQuery,
+  PostureChange,
+  PostureFact,
   ViewPatch,
   ViewRef,
   ViewSnapshot,
@@ -88,6 +91,15 @@ export type QueryMessage<N extends QueryName = QueryName> = {
   [K in N]: { readonly type: "query"; readonly id: number; readonly name: K; readonly args: QueryArgs<K> };
 }[N];
 
+/** What one step of the engine changed of the posture's facts, and why. */
+export interface PostureStep {
+  readonly revision: number;
+  readonly causes: readonly ChangeCause[];
+  /** How many objects changed in all (causes names at most some of them). */
+  readonly causeCount: number;
+  readonly changes: readonly PostureChange[];
+}
+
 export type ToWorker =
   /** Events as the text of a JSON array of WatchEvents (a source's EventBatch). */
   | { readonly type: "events"; readonly json: string }
@@ -99,6 +111,8 @@ export type ToWorker =
   | { readonly type: "loaded" }
   /** The accepted exceptions in force from now on (the views' marks and every count follow them). */
   | ({ readonly type: "accept" } & Judged)
+  /** Keep the posture's facts from the first lists on, and report what each step changes of them. */
+  | { readonly type: "record" }
   | QueryMessage;
 
 export type FromWorker =
@@ -113,7 +127,11 @@ export type FromWorker =
        * namespaces came or went (absent when neither).
        */
       readonly access?: { readonly subjects: readonly string[]; readonly namespaces: boolean };
+      /** The posture's facts the step changed, and what caused it (while the log is recorded). */
+      readonly posture?: PostureStep;
     }
+  /** The posture's facts once the first lists are in (the log compares them with the facts it stored). */
+  | { readonly type: "posture"; readonly revision: number; readonly facts: readonly [string, PostureFact][] }
   | {
       /**
        * One part of a view's snapshot: a large view comes in several, each a message of its own,

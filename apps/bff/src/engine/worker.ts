@@ -4,6 +4,7 @@ import {
   analyzeGaps,
   ClusterState,
   canIAnswer,
+  causesOf,
   clusterCounts,
   type Delta,
   diffSnapshots,
@@ -18,6 +19,7 @@ import {
   indexFindings,
   nodeDetails,
   OverviewView,
+  PostureLedger,
   pageGaps,
   reachOf,
   searchNodes,
@@ -27,7 +29,14 @@ import {
   WorkloadView,
   workloadGroupingKeys,
 } from "@trustmap/engine";
-import { edgeVisible, nodeVisible, type ViewPatch, type ViewRef, viewKey } from "@trustmap/shared";
+import {
+  type ChangeCause,
+  edgeVisible,
+  nodeVisible,
+  type ViewPatch,
+  type ViewRef,
+  viewKey,
+} from "@trustmap/shared";
 import { Queries } from "../api/queries";
 import type {
   FromWorker,
@@ -215,16 +224,53 @@ function stagedCount(): number {
   return received - queue.length;
 }
 
+/**
+ * The change log: whether the BFF records it, the posture's facts once the first lists are in, and
+ * the causes of the events staged since the last settle (at most CAUSES_KEPT named, all counted).
+ */
+let recording = false;
+let ledger: PostureLedger | undefined;
+let causes: ChangeCause[] = [];
+let causeCount = 0;
+const CAUSES_KEPT = 20;
+/**
+ * While the log is recorded, changes are settled one event at a time, so each step of the log has
+ * the one cause that made it; a backlog longer than this (a burst, a relist after a reconnection)
+ * is settled in batches, each step naming the objects of its batch.
+ */
+const ONE_BY_ONE_BELOW = 64;
+
 /** The next events to stage: at most MAX_BATCH, and none past the end of a kind's first list. */
 function nextBatch(): WatchEvent[] {
-  const end = listedAt[0] === undefined ? MAX_BATCH : Math.min(MAX_BATCH, listedAt[0] - stagedCount());
+  const most = ledger !== undefined && queue.length <= ONE_BY_ONE_BELOW ? 1 : MAX_BATCH;
+  const end = listedAt[0] === undefined ? most : Math.min(most, listedAt[0] - stagedCount());
   return queue.splice(0, end);
+}
+
+/** Stages events, each with its cause read first (while the state holds the object as it was). */
+function stageWithCauses(batch: readonly WatchEvent[]): void {
+  for (const event of batch) {
+    for (const cause of causesOf(state, event)) {
+      causeCount++;
+      if (causes.length < CAUSES_KEPT) causes.push(cause);
+    }
+    state.stage([event]);
+  }
+}
+
+/** Builds the posture's facts once the first lists are in and settled, and sends them to be compared with the log's. */
+function startLedgerWhenLoaded(): void {
+  if (!recording || ledger !== undefined || !loaded || draining || state.unsettled) return;
+  ledger = new PostureLedger(state);
+  ledger.build();
+  post({ type: "posture", revision: state.revision, facts: [...ledger.current] });
 }
 
 function drain(): void {
   const batch = nextBatch();
   const started = performance.now();
-  state.stage(batch);
+  if (ledger === undefined) state.stage(batch);
+  else stageWithCauses(batch);
   for (const event of batch) if (event.kind !== "Pod") unsettledPodsOnly = false;
   unsettledEvents += batch.length;
   unsettledMs += performance.now() - started;
@@ -285,6 +331,7 @@ function settle(): void {
   }
   const subjects = [...delta.rbac.added, ...delta.rbac.changed, ...delta.rbac.removed];
   const namespacesChanged = delta.namespaceObjects.length > 0;
+  const changes = ledger?.update(delta) ?? [];
   post({
     type: "step",
     revision: state.revision,
@@ -294,7 +341,10 @@ function settle(): void {
     ...(subjects.length > 0 || namespacesChanged
       ? { access: { subjects, namespaces: namespacesChanged } }
       : {}),
+    ...(changes.length > 0 ? { posture: { revision: state.revision, causes, causeCount, changes } } : {}),
   });
+  causes = [];
+  causeCount = 0;
   unsettledEvents = 0;
   unsettledMs = 0;
   unsettledPodsOnly = true;
@@ -314,6 +364,7 @@ function settleBeforeReading(): void {
 /** Every event received is applied and settled. */
 function idle(): void {
   post({ type: "idle", revision: state.revision, received });
+  startLedgerWhenLoaded();
   warmWhenLoaded();
 }
 
@@ -490,6 +541,17 @@ port.on("message", (message: ToWorker) => {
       if (!draining) {
         settle();
         idle();
+      }
+      break;
+    case "record":
+      recording = true;
+      if (ledger !== undefined) {
+        // Asked again (the log could not be written for a while): the facts as they are now.
+        settleBeforeReading();
+        post({ type: "posture", revision: state.revision, facts: [...ledger.current] });
+      } else if (!draining) {
+        settleBeforeReading();
+        startLedgerWhenLoaded();
       }
       break;
     case "accept":

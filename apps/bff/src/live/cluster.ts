@@ -1,8 +1,16 @@
 import type { Worker } from "node:worker_threads";
 import { type AcceptedException, expiresAt, type InputError, type Kind } from "@trustmap/engine";
-import type { SourceInfo, SourceProblem, SourceStatus, ViewPatch, ViewRef } from "@trustmap/shared";
+import type {
+  PostureFact,
+  SourceInfo,
+  SourceProblem,
+  SourceStatus,
+  ViewPatch,
+  ViewRef,
+} from "@trustmap/shared";
 import type {
   FromWorker,
+  PostureStep,
   QueryArgs,
   QueryMessage,
   QueryName,
@@ -44,6 +52,14 @@ const PROBLEMS_KEPT = 100;
 export interface AccessChange {
   readonly subjects: readonly string[];
   readonly namespaces: boolean;
+}
+
+/** What the change log hears from the engine. */
+export interface PostureListener {
+  /** The posture's facts once the first lists are in (and settled). */
+  baseline(revision: number, facts: ReadonlyMap<string, PostureFact>): void;
+  /** A step that changed some facts, with its cause. */
+  step(step: PostureStep): void;
 }
 
 export class LiveCluster implements SourceSink {
@@ -234,6 +250,18 @@ export class LiveCluster implements SourceSink {
     return this.applied.reduce((sum, entry) => sum + entry.count, 0) / 10;
   }
 
+  private readonly postureListeners = new Set<PostureListener>();
+
+  /**
+   * Asks the engine to keep the posture's facts and report what each step changes of them: the
+   * listener hears the facts once the first lists are in, then every step that changed some.
+   */
+  recordPosture(listener: PostureListener): () => void {
+    this.postureListeners.add(listener);
+    this.post({ type: "record" });
+    return () => this.postureListeners.delete(listener);
+  }
+
   private readonly accessListeners = new Set<(change: AccessChange) => void>();
 
   /** Called after each step that changed RBAC rights or the set of namespaces. */
@@ -258,6 +286,8 @@ export class LiveCluster implements SourceSink {
         if (changes > 0) this.applied.push({ at: Date.now(), count: changes });
         if (message.access !== undefined)
           for (const listener of this.accessListeners) listener(message.access);
+        if (message.posture !== undefined)
+          for (const listener of this.postureListeners) listener.step(message.posture);
         for (const patch of message.patches) {
           const view = this.views.get(patch.view);
           if (view === undefined) continue;
@@ -267,6 +297,11 @@ export class LiveCluster implements SourceSink {
           }
           for (const listener of this.listeners) listener.patch(patch);
         }
+        break;
+      }
+      case "posture": {
+        const facts = new Map(message.facts);
+        for (const listener of this.postureListeners) listener.baseline(message.revision, facts);
         break;
       }
       case "snapshot": {

@@ -13,6 +13,7 @@ import {
   type ViewWithheld,
   withheldNodes,
 } from "@trustmap/shared";
+import type { ChangeRecorder } from "../history/recorder";
 import type { LiveCluster } from "../live/cluster";
 import type { LiveView } from "../live/views";
 
@@ -36,6 +37,8 @@ export class StreamConnection {
   private closed = false;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly stopListening: () => void;
+  private readonly stopChanges: (() => void) | undefined;
+  private missedChanges = false;
   /** Events written, and snapshots among them (for tests and metrics). */
   written = 0;
   snapshots = 0;
@@ -51,6 +54,8 @@ export class StreamConnection {
     readonly readable?: ReadonlySet<string>,
     /** How many namespaces the user's access hides, said with each view's withheld count. */
     private readonly hiddenNamespaces = 0,
+    /** The change log whose new entries the tab hears, as `changes` events. */
+    history?: ChangeRecorder,
   ) {
     response.on("drain", () => this.onDrain());
     response.on("close", () => this.close());
@@ -73,6 +78,12 @@ export class StreamConnection {
       if (view.ready) this.catchUp(view, resumeFrom.get(key));
       else this.waiting.set(key, resumeFrom.get(key));
     }
+    this.stopChanges = history?.onEntries((entries) => {
+      // A tab that cannot keep up misses entries rather than queue them: it reads the feed again.
+      if (this.blocked) this.missedChanges = true;
+      else this.write("changes", { entries, missed: this.missedChanges });
+      if (!this.blocked) this.missedChanges = false;
+    });
     this.heartbeat = setInterval(() => {
       if (!this.blocked) this.writeRaw(": heartbeat\n\n");
     }, heartbeatMs);
@@ -84,6 +95,7 @@ export class StreamConnection {
     this.closed = true;
     clearInterval(this.heartbeat);
     this.stopListening();
+    this.stopChanges?.();
     for (const key of this.views.keys()) this.live.unwatch(key);
     this.views.clear();
     this.response.end();

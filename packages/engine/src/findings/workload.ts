@@ -6,7 +6,8 @@ type CheckInfo = Omit<ScopedCheck<"pod">, "run" | "test" | "hit" | "scope">;
 
 const podNames = new WeakMap<Pod, string>();
 
-function podName(pod: Pod): string {
+/** How findings about a pod name it: its source's kind and name ("Pod \"shop/web-1\""). */
+export function podName(pod: Pod): string {
   let name = podNames.get(pod);
   if (name === undefined) {
     // The source, not the pod: a stand-in pod's name may carry its kind ("redis (StatefulSet)").

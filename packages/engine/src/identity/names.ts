@@ -245,6 +245,18 @@ export class IdentityNames<I extends Nameable> {
   /** `hashes` other than the default only to make fingerprints collide in tests. */
   constructor(private readonly hashes: OwnerHashes = defaultHashes) {}
 
+  /**
+   * The owners part of an identity's name (`shop/web`, `shop/a + shop/b`, `shop/a (+2)`): its name
+   * changes whenever this does, so a change of it is reported among the renamed identities.
+   */
+  ownersNameOf(identity: I): string {
+    const owners = this.owners.get(identity);
+    return ownersName(
+      identity.namespace,
+      owners === undefined ? { leading: [], count: 0 } : owners.summary(),
+    );
+  }
+
   /** Files a pod's owner. */
   podAdded(identity: I, pod: Pod): void {
     let owners = this.owners.get(identity);

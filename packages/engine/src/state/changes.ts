@@ -43,6 +43,8 @@ export class Changes {
   /** Pods ("namespace/name") whose checks run again, with the pod held now (undefined: gone). */
   readonly podsTouched = new Map<string, Pod | undefined>();
   readonly policiesTouched = new Set<string>();
+  /** Pods ("namespace/name") whose findings were checked again and may read differently (their checks or their object changed). */
+  readonly podsRefreshed = new Set<string>();
   findingsAdded: Finding[] = [];
   findingsRemoved: Finding[] = [];
   /** Pod findings, kept as hit masks and worded only if the delta's findings are read. */
@@ -121,6 +123,8 @@ export interface Delta {
     readonly changed: readonly string[];
     readonly removed: readonly string[];
   };
+  /** Pods ("namespace/name") whose findings, or the pod object they are worded from, may have changed. */
+  readonly findingPods: readonly string[];
   /** Findings that appeared and went away (worded on first read: the initial lists bring hundreds of thousands). */
   readonly findings: {
     readonly added: readonly Finding[];
@@ -190,6 +194,7 @@ export function toDelta(changes: Changes): Delta {
       changed: [...changes.subjectsChanged],
       removed: [...changes.subjectsRemoved],
     },
+    findingPods: [...changes.podsRefreshed],
     findings: new DeltaFindings(
       changes.findingsAdded,
       changes.podHitsAdded,

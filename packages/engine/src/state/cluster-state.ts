@@ -245,6 +245,16 @@ export class ClusterState implements FindingContext {
     }
   }
 
+  /** The object of a kind held under a key (objectKey's), if any. */
+  object<K extends Kind>(kind: K, key: string): KindObjects[K] | undefined {
+    return this.objects.get(kind)!.get(key) as KindObjects[K] | undefined;
+  }
+
+  /** Every object of a kind, by key. */
+  objectsOf(kind: Kind): ReadonlyMap<string, KindObjects[Kind]> {
+    return this.objects.get(kind)!;
+  }
+
   /** Whether events were staged since the last settle. */
   get unsettled(): boolean {
     return this.staged !== undefined;
@@ -394,6 +404,7 @@ export class ClusterState implements FindingContext {
     else this.podHits.set(key, after);
     // The namespace's worst severity (a mark of the views) may change with the pod's findings.
     if (before?.mask !== after?.mask || before?.pod !== after?.pod) {
+      changes.podsRefreshed.add(key);
       if (before !== undefined) this.countPodWorst(before, -1);
       if (after !== undefined) this.countPodWorst(after, 1);
       const namespace = pod?.namespace ?? before?.pod.namespace;
@@ -794,6 +805,17 @@ export class ClusterState implements FindingContext {
       if (rights !== undefined) out.push(rights);
     }
     return out;
+  }
+
+  /** The findings of one pod ("namespace/name"), worded from the pod as it is now. */
+  findingsOfPod(key: string): { readonly pod: Pod; readonly findings: Finding[] } | undefined {
+    const hits = this.podHits.get(key);
+    return hits === undefined ? undefined : { pod: hits.pod, findings: podFindings(hits.pod, hits.mask) };
+  }
+
+  /** The pods ("namespace/name") some check hits. */
+  podsWithFindings(): IterableIterator<string> {
+    return this.podHits.keys();
   }
 
   findings(): Finding[] {

@@ -293,6 +293,15 @@ export class NetpolIndex {
     return identity;
   }
 
+  /**
+   * The workload an identity's pods belong to, as people name it (`shop/web`, `shop/a + shop/b`):
+   * the owners of its pods, without the labels that tell its identities apart, so the identities
+   * of one Deployment's revisions are one workload.
+   */
+  workloadOf(identity: LiveIdentity): string {
+    return this.names.ownersNameOf(identity);
+  }
+
   /** Names again the identities whose pods' owners changed since the last call (at each settle). */
   settleNames(changes: Changes): void {
     this.names.flush(changes.identitiesRenamed);

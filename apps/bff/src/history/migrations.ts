@@ -1,0 +1,85 @@
+import type { Database } from "./database";
+
+// The change log's schema, one migration per entry, applied in order and recorded in
+// trustmap_migrations. Never edit a migration that shipped: add the next one.
+
+export const MIGRATIONS: readonly { readonly version: number; readonly sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      -- One row per engine step that changed a fact, with what caused it.
+      create table steps (
+        id bigserial primary key,
+        at timestamptz not null,
+        -- The BFF process that recorded it (its start), and the engine's revision in it.
+        run text not null,
+        revision integer not null,
+        -- True for the difference found at a start: what changed while Trustmap was not watching.
+        unwatched boolean not null default false,
+        causes jsonb not null,
+        cause_count integer not null
+      );
+      create index steps_at on steps (at);
+
+      -- One row per fact that appeared, went or changed in a step.
+      create table changes (
+        id bigserial primary key,
+        step bigint not null references steps (id) on delete cascade,
+        area text not null,
+        kind text not null,
+        key text not null,
+        -- The worse of the fact's severities before and after (findings and rights), and its rank (0 critical).
+        severity text,
+        severity_rank smallint,
+        namespaces text[] not null,
+        before jsonb,
+        after jsonb
+      );
+      create index changes_step on changes (step);
+      create index changes_key on changes (key, id);
+      create index changes_namespaces on changes using gin (namespaces);
+
+      -- The facts as of the last step recorded: what a start compares its first list with.
+      create table facts (
+        key text primary key,
+        area text not null,
+        fact jsonb not null
+      );
+
+      -- Settings of the log itself (which cluster the facts are of).
+      create table log_meta (
+        name text primary key,
+        value text not null
+      );
+    `,
+  },
+];
+
+/** Brings the schema up to the last migration; each migration and its record in one transaction. */
+export async function migrate(db: Database): Promise<number> {
+  await db.query(`create table if not exists trustmap_migrations (
+    version integer primary key,
+    applied_at timestamptz not null default now()
+  )`);
+  const applied = new Set(
+    (await db.query<{ version: number }>("select version from trustmap_migrations")).rows.map((r) =>
+      Number(r.version),
+    ),
+  );
+  let count = 0;
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    await db.transaction(async (tx) => {
+      await tx.exec(migration.sql);
+      await tx.query("insert into trustmap_migrations (version) values ($1)", [migration.version]);
+    });
+    count++;
+  }
+  const newest = Math.max(...MIGRATIONS.map((m) => m.version));
+  const known = Math.max(0, ...applied);
+  if (known > newest)
+    throw new Error(
+      `the change log's schema is at version ${known}, newer than this Trustmap knows (${newest}): run a newer Trustmap, or point it at another database`,
+    );
+  return count;
+}

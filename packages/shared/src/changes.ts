@@ -1,0 +1,221 @@
+import { z } from "zod";
+import { Finding, Severity } from "./report";
+
+// Posture over time: the facts a security team reads (who may reach whom, which findings hold,
+// which rights each subject has), the changes of those facts the engine records with their
+// cause, and the questions asked of the record (the feed, and the difference between two moments).
+
+const Text = z.string().max(1024);
+
+/** A connection the engine allows between two workloads (or "any pod" / "outside the cluster" and a workload). */
+export const ReachFact = z
+  .object({
+    area: z.literal("reach"),
+    /** A workload (`shop/web`), `*` for any pod, or `outside` for addresses outside the cluster. */
+    from: z.string(),
+    to: z.string(),
+    /** The ports allowed, e.g. "TCP:80,8000-8100;UDP:53". */
+    ports: z.string(),
+    /** The namespaces of its workloads. */
+    namespaces: z.array(z.string()),
+  })
+  .strict();
+export type ReachFact = z.infer<typeof ReachFact>;
+
+export const FindingFact = z
+  .object({
+    area: z.literal("finding"),
+    finding: Finding,
+    namespaces: z.array(z.string()),
+  })
+  .strict();
+export type FindingFact = z.infer<typeof FindingFact>;
+
+/** A subject's verbs over one resource in one scope (a matrix cell), with what grants them. */
+export const RightFact = z
+  .object({
+    area: z.literal("rbac"),
+    /** The subject, e.g. "ServiceAccount/shop/deployer" or "User/alice". */
+    subject: z.string(),
+    /** A namespace, or "*" (granted by a ClusterRoleBinding). */
+    scope: z.string(),
+    /** "<apiGroup>/<resource>" ("core/pods", "*\/*") or "url:<path>". */
+    resource: z.string(),
+    verbs: z.array(z.string()),
+    /** The objects it is limited to (resourceNames); empty: every object of the resource. */
+    resourceNames: z.array(z.string()),
+    /** The ids of the risky rights it gives, and the worst severity among them. */
+    risks: z.array(z.string()),
+    severity: Severity.optional(),
+    /** "binding → role" for each grant, e.g. "ClusterRoleBinding/ops → ClusterRole/cluster-admin". */
+    via: z.array(z.string()),
+    namespaces: z.array(z.string()),
+  })
+  .strict();
+export type RightFact = z.infer<typeof RightFact>;
+
+export const PostureFact = z.discriminatedUnion("area", [ReachFact, FindingFact, RightFact]);
+export type PostureFact = z.infer<typeof PostureFact>;
+export type PostureArea = PostureFact["area"];
+export const PostureArea = z.enum(["reach", "finding", "rbac"]);
+
+/** One fact that appeared (no before), went (no after) or changed. */
+export const PostureChange = z
+  .object({
+    key: z.string(),
+    before: PostureFact.optional(),
+    after: PostureFact.optional(),
+  })
+  .strict();
+export type PostureChange = z.infer<typeof PostureChange>;
+
+/** How an object changed: what the cluster said of it in the event that caused a step. */
+export const ChangeCause = z
+  .object({
+    kind: z.string(),
+    /** "namespace/name", or the name of an object without namespace. */
+    name: z.string(),
+    change: z.enum(["created", "edited", "deleted"]),
+    /** The fields that differ, as Trustmap reads the object (`labels`, `ingress`, `rules`). */
+    fields: z.array(z.string()),
+  })
+  .strict();
+export type ChangeCause = z.infer<typeof ChangeCause>;
+
+/** What one step of the engine changed, and why. */
+export const ChangeStep = z
+  .object({
+    revision: z.number().int(),
+    at: z.string(),
+    causes: z.array(ChangeCause),
+    /** How many objects changed in the step when more than `causes` lists. */
+    causeCount: z.number().int(),
+    /** True when Trustmap was not watching: the difference between the last state it stored and its first list after a start. */
+    unwatched: z.boolean(),
+    changes: z.array(PostureChange),
+  })
+  .strict();
+export type ChangeStep = z.infer<typeof ChangeStep>;
+
+/** How a fact changed, as the feed names it. */
+export const ChangeKind = z.enum(["appeared", "went", "changed"]);
+export type ChangeKind = z.infer<typeof ChangeKind>;
+
+export function changeKindOf(change: Pick<PostureChange, "before" | "after">): ChangeKind {
+  return change.before === undefined ? "appeared" : change.after === undefined ? "went" : "changed";
+}
+
+/** One entry of the change log, as the API gives it. */
+export const ChangeEntry = z
+  .object({
+    /** The entry's place in the log (increasing). */
+    id: z.number().int(),
+    /** The step it belongs to (its causes and time). */
+    step: z.number().int(),
+    at: z.string(),
+    revision: z.number().int(),
+    area: PostureArea,
+    kind: ChangeKind,
+    key: z.string(),
+    severity: Severity.optional(),
+    namespaces: z.array(z.string()),
+    before: PostureFact.optional(),
+    after: PostureFact.optional(),
+    causes: z.array(ChangeCause),
+    causeCount: z.number().int(),
+    unwatched: z.boolean(),
+  })
+  .strict();
+export type ChangeEntry = z.infer<typeof ChangeEntry>;
+
+export const ChangesQuery = z
+  .object({
+    namespace: Text.optional(),
+    area: PostureArea.optional(),
+    kind: ChangeKind.optional(),
+    /** At least this severe (findings and rights). */
+    severity: Severity.optional(),
+    /** Entries older than this id (the next page of a newest-first feed). */
+    before: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+export type ChangesQuery = z.infer<typeof ChangesQuery>;
+
+export const ChangesAnswer = z
+  .object({
+    entries: z.array(ChangeEntry),
+    /** Pass as `before` for the next (older) page; absent on the last page. */
+    next: z.number().int().optional(),
+    /** The oldest moment the log still holds (retention drops older steps). */
+    since: z.string().optional(),
+  })
+  .strict();
+export type ChangesAnswer = z.infer<typeof ChangesAnswer>;
+
+/** The difference between a moment and now (or another moment): each fact as it was and as it is. */
+export const CompareQuery = z
+  .object({
+    /** The earlier moment (ISO time). */
+    since: z.string().datetime({ offset: true }),
+    /** The later moment; now when absent. */
+    until: z.string().datetime({ offset: true }).optional(),
+    namespace: Text.optional(),
+    area: PostureArea.optional(),
+    limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  })
+  .strict();
+export type CompareQuery = z.infer<typeof CompareQuery>;
+
+export const CompareEntry = z
+  .object({
+    area: PostureArea,
+    kind: ChangeKind,
+    key: z.string(),
+    severity: Severity.optional(),
+    namespaces: z.array(z.string()),
+    before: PostureFact.optional(),
+    after: PostureFact.optional(),
+    /** The causes of the steps that changed it between the two moments, latest last. */
+    causes: z.array(ChangeCause),
+    /** When it last changed. */
+    at: z.string(),
+  })
+  .strict();
+export type CompareEntry = z.infer<typeof CompareEntry>;
+
+export const CompareAnswer = z
+  .object({
+    since: z.string(),
+    until: z.string(),
+    /** False when the log no longer reaches back to `since` (retention): the answer starts later. */
+    complete: z.boolean(),
+    /** Counts by area and kind, whatever the limit shows. */
+    counts: z.record(z.string(), z.number().int()),
+    total: z.number().int(),
+    entries: z.array(CompareEntry),
+  })
+  .strict();
+export type CompareAnswer = z.infer<typeof CompareAnswer>;
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+/** The severity of a fact: a finding's, a right's worst risk; none for a connection. */
+export function factSeverity(fact: PostureFact | undefined): Severity | undefined {
+  if (fact === undefined) return undefined;
+  if (fact.area === "finding") return fact.finding.severity;
+  if (fact.area === "rbac") return fact.severity;
+  return undefined;
+}
+
+/** The worse of two severities (either may be absent). */
+export function worseSeverity(a: Severity | undefined, b: Severity | undefined): Severity | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return SEVERITY_RANK[a] <= SEVERITY_RANK[b] ? a : b;
+}
+
+/** The severities at least as severe as `at`, worst first. */
+export function severitiesFrom(at: Severity): Severity[] {
+  return (Object.keys(SEVERITY_RANK) as Severity[]).filter((s) => SEVERITY_RANK[s] <= SEVERITY_RANK[at]);
+}
