@@ -76,8 +76,22 @@ function safeKey(key: string): string {
   return key.includes("\u0000") ? key.replaceAll("\u0000", "\\u0000") : key;
 }
 
+/** JSON with every object's keys sorted: a fact reads the same whatever order a database gives its keys back in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record)
+      .filter((key) => record[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical(record[key])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
 function hashOf(fact: PostureFact): string {
-  return createHash("sha1").update(JSON.stringify(fact)).digest("base64");
+  return createHash("sha1").update(canonical(fact)).digest("base64");
 }
 
 function namespacesOf(change: PostureChange): string[] {
@@ -273,6 +287,46 @@ export class ChangeLog {
     return new Map(rows.map((row) => [row.key, row.fact]));
   }
 
+  /**
+   * The facts as they were at a moment: the facts stored now, with every change recorded after
+   * that moment undone, newest first. Undefined when the log does not reach back that far (it
+   * began later, or retention dropped changes after it).
+   */
+  async factsAt(at: Date): Promise<Map<string, PostureFact> | undefined> {
+    if (!(await this.reaches(at))) return undefined;
+    return this.db.transaction(async (tx) => {
+      const facts = new Map(
+        (await tx.query<{ key: string; fact: PostureFact }>("select key, fact from facts")).rows.map(
+          (row) => [row.key, row.fact],
+        ),
+      );
+      const { rows } = await tx.query<{ key: string; before: PostureFact | null }>(
+        `select c.key, c.before from changes c join steps s on s.id = c.step
+         where s.at > $1 order by c.id desc`,
+        [at.toISOString()],
+      );
+      for (const row of rows) {
+        if (row.before === null) facts.delete(row.key);
+        else facts.set(row.key, row.before);
+      }
+      return facts;
+    });
+  }
+
+  /** Whether every change after `at` is still in the log (it began at or before it, and none after it was dropped). */
+  private async reaches(at: Date): Promise<boolean> {
+    const meta = new Map(
+      (await this.db.query<{ name: string; value: string }>("select name, value from log_meta")).rows.map(
+        (row) => [row.name, row.value],
+      ),
+    );
+    const baseline = meta.get("baseline");
+    const pruned = meta.get("pruned_until");
+    return (
+      baseline !== undefined && new Date(baseline) <= at && (pruned === undefined || new Date(pruned) <= at)
+    );
+  }
+
   /** The feed: entries newest first, filtered, a page at a time. */
   async feed(query: ChangesQuery): Promise<ChangesAnswer> {
     const where: string[] = [];
@@ -344,17 +398,7 @@ export class ChangeLog {
        where f.before is distinct from l.after`,
       params,
     );
-    const baseline = (
-      await this.db.query<{ value: string }>("select value from log_meta where name = 'baseline'")
-    ).rows[0]?.value;
-    // The log reaches back to `since` when it began before it and retention has dropped nothing after it.
-    const pruned = (
-      await this.db.query<{ value: string }>("select value from log_meta where name = 'pruned_until'")
-    ).rows[0]?.value;
-    const complete =
-      baseline !== undefined &&
-      new Date(baseline) <= since &&
-      (pruned === undefined || new Date(pruned) < since);
+    const complete = await this.reaches(since);
     const entries: CompareEntry[] = rows.map((row) => {
       const before = row.before ?? undefined;
       const after = row.after ?? undefined;
