@@ -5,7 +5,7 @@
 //
 // PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user the Debian
 // package creates.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
