@@ -4,7 +4,7 @@ import { LIVE_PORT, STILL_PORT } from "./servers";
 
 function bff(port: number, extra: string) {
   return {
-    command: `TRUSTMAP_LOG=warn node --import tsx ../apps/bff/src/main.ts --demo --port ${port} --seed 1${extra}`,
+    command: `TRUSTMAP_LOG=warn node --import tsx ../apps/bff/src/main.ts --demo --port ${port} --seed 1 --changes memory${extra}`,
     url: `http://127.0.0.1:${port}/api/health`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -25,7 +25,10 @@ async function fastDemo(): Promise<ChildProcess> {
       "--port",
       String(FAST_PORT),
     ],
-    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, TRUSTMAP_LOG: "warn" } },
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { TRUSTMAP_CHANGES: "memory", ...process.env, TRUSTMAP_LOG: "warn" },
+    },
   );
   await expect
     .poll(

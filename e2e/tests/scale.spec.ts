@@ -62,7 +62,10 @@ test.beforeAll(async () => {
   server = spawn(
     "node",
     ["--import", "tsx", "../apps/bff/src/main.ts", "--files", folder, "--port", String(PORT)],
-    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, TRUSTMAP_LOG: "warn" } },
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { TRUSTMAP_CHANGES: "memory", ...process.env, TRUSTMAP_LOG: "warn" },
+    },
   );
   await expect
     .poll(

@@ -6,9 +6,11 @@
 //   node scripts/control-plane.mjs build && node scripts/build.mjs bff
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { SyntheticWorld } from "@trustmap/engine/synthetic-world";
 import { LIST_PAGE_SIZE } from "../src/sources/kubernetes";
@@ -243,6 +245,9 @@ try {
         plane.kubeconfigPath,
         "--port",
         String(port),
+        // The change log as `npm start` keeps it by default: embedded, in a folder of this run's.
+        "--changes",
+        mkdtempSync(path.join(tmpdir(), "trustmap-bench-log-")),
       ],
       { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, TRUSTMAP_LOG: "warn" } },
     );

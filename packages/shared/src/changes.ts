@@ -176,8 +176,10 @@ export const CompareEntry = z
     namespaces: z.array(z.string()),
     before: PostureFact.optional(),
     after: PostureFact.optional(),
-    /** The causes of the steps that changed it between the two moments, latest last. */
+    /** The cause of the last step that changed it between the two moments. */
     causes: z.array(ChangeCause),
+    /** True when that step is what changed while Trustmap was not watching. */
+    unwatched: z.boolean(),
     /** When it last changed. */
     at: z.string(),
   })
@@ -219,3 +221,22 @@ export function worseSeverity(a: Severity | undefined, b: Severity | undefined):
 export function severitiesFrom(at: Severity): Severity[] {
   return (Object.keys(SEVERITY_RANK) as Severity[]).filter((s) => SEVERITY_RANK[s] <= SEVERITY_RANK[at]);
 }
+
+/** The stream's `changes` event: the entries of a step just recorded (`missed`: some before them were not sent). */
+export const StreamChanges = z.object({ entries: z.array(ChangeEntry), missed: z.boolean() }).strict();
+export type StreamChanges = z.infer<typeof StreamChanges>;
+
+/** Whether the change log is being written, where, and how far behind. */
+export const ChangeLogStatus = z
+  .object({
+    /** waiting: not compared with the stored picture yet; failed: not written (message says why). */
+    state: z.enum(["waiting", "recording", "failed"]),
+    store: z.string(),
+    message: z.string().optional(),
+    steps: z.number().int(),
+    changes: z.number().int(),
+    pending: z.number().int(),
+    lastWriteMs: z.number().optional(),
+  })
+  .strict();
+export type ChangeLogStatus = z.infer<typeof ChangeLogStatus>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { FindingsExportQuery, MatrixRow, SeverityCounts } from "./api";
+import { CompareAnswer } from "./changes";
 import { AcceptedFinding, Finding, Pillar } from "./report";
 import { SourceInfo, SourceStatus } from "./source";
 import { ViewEdge, ViewNode } from "./view";
@@ -12,7 +13,11 @@ export const Paper = z.enum(["a4", "letter"]);
 export type Paper = z.infer<typeof Paper>;
 
 /** The query of an evidence export: the gaps page's filters (namespace = scope), and the PDF's paper. */
-export const EvidenceQuery = FindingsExportQuery.extend({ paper: Paper.optional() }).strict();
+export const EvidenceQuery = FindingsExportQuery.extend({
+  paper: Paper.optional(),
+  /** A "changes since" section: since this moment (ISO time), or "last": since the last report of the same scope. */
+  since: z.union([z.literal("last"), z.string().datetime({ offset: true })]).optional(),
+}).strict();
 export type EvidenceQuery = z.infer<typeof EvidenceQuery>;
 
 export const EvidenceScope = z.discriminatedUnion("kind", [
@@ -143,6 +148,13 @@ export const EvidenceReport = z
      * Set when this is a printable excerpt (the PDF of a very large scope): at most so many
      * findings of each check and so many policies are listed; counts and pillars stay whole.
      */
+    /** What changed in the scope since a moment (`since` of the query), from the change log. */
+    changes: CompareAnswer.extend({
+      /** How the moment was chosen: a date given, the last report of the same scope, or the log's beginning (no report before). */
+      basis: z.enum(["date", "last-report", "log-start"]),
+    })
+      .strict()
+      .optional(),
     excerpt: z
       .object({
         findingsPerCheck: z.number().int().positive(),

@@ -169,11 +169,78 @@ function accessText({ user, access }: Reader): string {
   return `Made for ${user}, who may not read the whole cluster: ${plural(access.hidden, "namespace")} hidden by their access, and whatever else they may not list (cluster-scoped objects, ClusterRoles and their bindings, RoleBindings' ClusterRoles), are left out of every section.${parts}`;
 }
 
+/** The scope a report is of, as the change log files reports: "cluster" or "namespace NAME". */
+function reportScope(namespace: string | undefined): string {
+  return namespace === undefined ? "cluster" : `namespace ${namespace}`;
+}
+
+/**
+ * The report's "changes since" section: what changed in its scope since the moment asked for, or
+ * since the last report of the same scope ("last"; the log's beginning when there was none).
+ */
+async function changesSince(
+  history: ChangeRecorder | undefined,
+  since: string,
+  namespace: string | undefined,
+  reader: Reader | undefined,
+): Promise<NonNullable<EvidenceReport["changes"]>> {
+  if (history === undefined)
+    throw new HttpError(
+      404,
+      'query parameter "since": this Trustmap keeps no change log (started with --changes off)',
+    );
+  if (reader !== undefined)
+    throw new HttpError(
+      403,
+      'query parameter "since": the change log is about the whole cluster, and your access covers some namespaces only',
+    );
+  const log = history.log;
+  let moment: Date | undefined;
+  let basis: NonNullable<EvidenceReport["changes"]>["basis"] = "date";
+  if (since === "last") {
+    moment = await log.lastReport(reportScope(namespace));
+    basis = "last-report";
+    if (moment === undefined) {
+      moment = await log.beginning();
+      basis = "log-start";
+    }
+    if (moment === undefined)
+      throw new HttpError(
+        409,
+        "the change log has not begun yet (the cluster's first list is not in): try again shortly",
+      );
+  } else {
+    moment = new Date(since);
+  }
+  if (moment.getTime() > Date.now())
+    throw new HttpError(400, `query parameter "since": ${since} is in the future`);
+  const answer = await log.compare({
+    since: moment.toISOString(),
+    ...(namespace === undefined ? {} : { namespace }),
+    limit: 500,
+  });
+  return { ...answer, basis };
+}
+
 async function evidenceOf(
   live: LiveCluster,
-  filters: Omit<z.infer<typeof EvidenceQuery>, "paper">,
+  query: Omit<z.infer<typeof EvidenceQuery>, "paper">,
   accepted: Accepted = { exceptions: [] },
   reader?: Reader,
+  history?: ChangeRecorder,
+): Promise<EvidenceReport> {
+  const { since, ...filters } = query;
+  const changes =
+    since === undefined ? undefined : await changesSince(history, since, filters.namespace, reader);
+  const report = await evidenceAt(live, filters, accepted, reader);
+  return changes === undefined ? report : { ...report, changes };
+}
+
+async function evidenceAt(
+  live: LiveCluster,
+  filters: Omit<z.infer<typeof EvidenceQuery>, "paper" | "since">,
+  accepted: Accepted,
+  reader: Reader | undefined,
 ): Promise<EvidenceReport> {
   const info = live.info;
   const readable =
@@ -459,6 +526,11 @@ export function apiRouter(
     );
   });
 
+  /** A report of the whole picture made: the next report of its scope may list the changes since it. */
+  const noteReport = async (namespace: string | undefined, format: string) => {
+    await history?.log.reportMade(reportScope(namespace), format).catch(() => undefined);
+  };
+
   // Exports respect the same filters as the pages, and say which in the file and its name. Every
   // format of the evidence report is rendered from one model, read at one revision.
   router.get(REPORT_ROUTE, async (request, response) => {
@@ -475,7 +547,7 @@ export function apiRouter(
     if (format === "pdf") {
       const origin = printOrigin(printing);
       const { report, pdf } = await queues.print.run(async () => {
-        const report = await evidenceOf(live, filters, accepted, reader);
+        const report = await evidenceOf(live, filters, accepted, reader, history);
         const pdf = await printing.printer
           .pdf(origin, excerptOf(report, PDF_LIMITS), paper ?? "a4", credentialOf(printing, response))
           .catch(unavailable);
@@ -484,10 +556,11 @@ export function apiRouter(
       response.setHeader("X-Trustmap-Revision", String(report.meta.revision));
       response.setHeader("Content-Disposition", `attachment; filename="${name}"`);
       response.type("application/pdf").send(pdf);
+      if (reader === undefined) await noteReport(filters.namespace, format);
       return;
     }
     const report = await queues.exports.run(
-      () => evidenceOf(live, filters, accepted, reader),
+      () => evidenceOf(live, filters, accepted, reader, history),
       clientGone(response),
     );
     response.setHeader("X-Trustmap-Revision", String(report.meta.revision));
@@ -495,6 +568,7 @@ export function apiRouter(
     if (format === "csv") response.type("text/csv; charset=utf-8").send(evidenceCsv(report));
     else if (format === "sarif") response.type("application/sarif+json").send(evidenceSarif(report));
     else response.type("application/json").send(evidenceJson(report));
+    if (reader === undefined) await noteReport(filters.namespace, format);
   });
 
   // A PNG of the matrix or the gaps page as the given query shows it, its whole length.

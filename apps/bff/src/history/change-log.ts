@@ -412,6 +412,7 @@ export class ChangeLog {
         ...(before === undefined ? {} : { before }),
         ...(after === undefined ? {} : { after }),
         causes: row.causes,
+        unwatched: row.unwatched,
         at: iso(row.at),
       };
     });
@@ -434,6 +435,33 @@ export class ChangeLog {
       total: entries.length,
       entries: entries.slice(0, query.limit),
     };
+  }
+
+  /** Notes that a report of a scope ("cluster", "namespace NAME") was made. */
+  async reportMade(scope: string, format: string, at = new Date()): Promise<void> {
+    await this.db.query("insert into reports (at, scope, format) values ($1, $2, $3)", [
+      at.toISOString(),
+      scope,
+      format,
+    ]);
+  }
+
+  /** When the last report of a scope was made before a moment, if one was. */
+  async lastReport(scope: string, before = new Date()): Promise<Date | undefined> {
+    const { rows } = await this.db.query<{ at: unknown }>(
+      "select max(at) as at from reports where scope = $1 and at < $2",
+      [scope, before.toISOString()],
+    );
+    const at = rows[0]?.at;
+    return at === null || at === undefined ? undefined : new Date(at as string);
+  }
+
+  /** When the log began (its first start's picture), if it has. */
+  async beginning(): Promise<Date | undefined> {
+    const { rows } = await this.db.query<{ value: string }>(
+      "select value from log_meta where name = 'baseline'",
+    );
+    return rows[0] === undefined ? undefined : new Date(rows[0].value);
   }
 
   /** Drops the steps past the retention's age or size; returns how many changes went. */

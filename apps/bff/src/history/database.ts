@@ -1,4 +1,5 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 
 // Where the change log is kept: PostgreSQL, either embedded (PGlite: PostgreSQL compiled to
 // WebAssembly, in this process, its files in a folder) or a server reached by a connection URL
@@ -31,12 +32,55 @@ export function withoutPassword(url: string): string {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes the folder for this process: the embedded database is one process's. A lock left by a
+ * process that is gone is taken over; one of a running process is refused, naming it.
+ */
+function lockFolder(dir: string): () => void {
+  const lock = path.join(dir, "trustmap.lock");
+  try {
+    writeFileSync(lock, String(process.pid), { flag: "wx" });
+  } catch {
+    const holder = Number(readFileSync(lock, "utf8").trim());
+    if (Number.isInteger(holder) && holder !== process.pid && alive(holder))
+      throw new Error(
+        `another Trustmap (process ${holder}) keeps its change log in ${dir}: give each its own folder, or a PostgreSQL server to share (--changes)`,
+      );
+    writeFileSync(lock, String(process.pid));
+  }
+  const release = () => rmSync(lock, { force: true });
+  process.once("exit", release);
+  return () => {
+    process.removeListener("exit", release);
+    release();
+  };
+}
+
 /** The embedded database, its files in `dir` (created when missing); in memory when `dir` is undefined. */
 export async function embeddedDatabase(dir: string | undefined): Promise<Database> {
   const { PGlite } = await import("@electric-sql/pglite");
-  if (dir !== undefined) mkdirSync(dir, { recursive: true });
-  const db = dir === undefined ? new PGlite() : new PGlite(dir);
-  await db.waitReady;
+  let unlock = () => {};
+  if (dir !== undefined) {
+    mkdirSync(dir, { recursive: true });
+    unlock = lockFolder(dir);
+  }
+  let db: InstanceType<typeof PGlite>;
+  try {
+    db = dir === undefined ? new PGlite() : new PGlite(path.join(dir, "pgdata"));
+    await db.waitReady;
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   // PGlite runs one statement at a time: a transaction holds it until it ends.
   return {
     description: dir === undefined ? "embedded PostgreSQL in memory" : `embedded PostgreSQL in ${dir}`,
@@ -55,7 +99,10 @@ export async function embeddedDatabase(dir: string | undefined): Promise<Databas
           },
         }),
       ),
-    close: () => db.close(),
+    close: async () => {
+      await db.close();
+      unlock();
+    },
   };
 }
 

@@ -53,6 +53,19 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Each evidence report made, by scope: "changes since the last report of the same scope".
+      create table reports (
+        id bigserial primary key,
+        at timestamptz not null,
+        scope text not null,
+        format text not null
+      );
+      create index reports_scope_at on reports (scope, at);
+    `,
+  },
 ];
 
 /** Brings the schema up to the last migration; each migration and its record in one transaction. */

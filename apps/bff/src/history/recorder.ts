@@ -1,4 +1,4 @@
-import type { ChangeEntry, PostureFact } from "@trustmap/shared";
+import type { ChangeEntry, ChangeLogStatus, PostureFact } from "@trustmap/shared";
 import type { PostureStep } from "../engine/protocol";
 import type { LiveCluster, PostureListener } from "../live/cluster";
 import type { Logger } from "../log";
@@ -9,17 +9,7 @@ import type { ChangeLog } from "./change-log";
 // (the UI says so); it resumes from the engine's facts as they are then, recording the difference
 // as what changed while Trustmap could not record.
 
-export interface RecorderStatus {
-  readonly state: "waiting" | "recording" | "failed";
-  /** Where the log is kept. */
-  readonly store: string;
-  readonly message?: string;
-  /** Steps and changes written since start, steps waiting to be written, and the last write's time (ms). */
-  readonly steps: number;
-  readonly changes: number;
-  readonly pending: number;
-  readonly lastWriteMs?: number;
-}
+export type RecorderStatus = ChangeLogStatus;
 
 const RETRY_MS = 5000;
 const PRUNE_EVERY_MS = 3600_000;

@@ -18,7 +18,7 @@ export function startBundle(
   const child = spawn(process.execPath, ["dist/main.mjs", "--port", "0", ...args], {
     cwd: bff,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...env, TRUSTMAP_LOG: "warn" },
+    env: { TRUSTMAP_CHANGES: "memory", ...env, TRUSTMAP_LOG: "warn" },
   });
   started(child);
   let output = "";

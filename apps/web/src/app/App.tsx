@@ -1,5 +1,6 @@
 import { useEffect } from "react";
 import { UserMenu } from "../features/auth/UserMenu";
+import { ChangesPage } from "../features/changes/ChangesPage";
 import { GapsPage } from "../features/gaps/GapsPage";
 import { GraphPage } from "../features/graph/GraphPage";
 import { RbacPage } from "../features/rbac/RbacPage";
@@ -12,6 +13,7 @@ const TABS = [
   { id: "graph", label: "Graph" },
   { id: "rbac", label: "RBAC matrix" },
   { id: "gaps", label: "Gaps" },
+  { id: "changes", label: "Changes" },
 ] as const;
 
 /**
@@ -61,6 +63,7 @@ export function App() {
         {current === "graph" && <GraphPage />}
         {current === "rbac" && <RbacPage />}
         {current === "gaps" && <GapsPage />}
+        {current === "changes" && <ChangesPage />}
       </main>
     </div>
   );

@@ -2,6 +2,7 @@ import {
   applyPatch,
   type GraphState,
   SourceStatus,
+  StreamChanges,
   StreamHello,
   ViewPatch,
   ViewSnapshot,
@@ -43,6 +44,7 @@ type StreamEvent = { readonly event: "snapshot" | "patch"; readonly data: unknow
 export class StreamStore {
   private source: EventSource | undefined;
   private keys: readonly string[] = [];
+  private carriesChanges = false;
   private lastEventId: string | undefined;
   private readonly views = new Map<string, GraphState & { revision: number }>();
   private readonly viewListeners = new Map<string, Set<(change: ViewChange) => void>>();
@@ -59,6 +61,8 @@ export class StreamStore {
     withheld: {},
   };
   private retry: ReturnType<typeof setTimeout> | undefined;
+  /** Who hears the change log's new entries: while someone does, the stream carries them. */
+  private readonly changeListeners = new Set<(changes: StreamChanges) => void>();
 
   /**
    * Opens the stream if no page has yet: the connection's status and the source's reach every
@@ -71,7 +75,14 @@ export class StreamStore {
   /** Watches these views over one stream; views already held resume where they were. */
   watch(keys: readonly string[]): void {
     const wanted = [...new Set(keys)].sort();
-    if (wanted.join("\n") === this.keys.join("\n") && this.source !== undefined) return;
+    const changes = this.changeListeners.size > 0;
+    if (
+      wanted.join("\n") === this.keys.join("\n") &&
+      this.source !== undefined &&
+      changes === this.carriesChanges
+    )
+      return;
+    this.carriesChanges = changes;
     this.keys = wanted;
     this.source?.close();
     clearTimeout(this.retry);
@@ -79,6 +90,7 @@ export class StreamStore {
     const url = new URL("/api/stream", window.location.origin);
     for (const key of wanted) url.searchParams.append("view", key);
     if (this.lastEventId !== undefined) url.searchParams.set("lastEventId", this.lastEventId);
+    if (changes) url.searchParams.set("changes", "1");
     const source = new EventSource(url);
     this.source = source;
     source.addEventListener("open", () => this.update({ open: true, opened: true, since: Date.now() }));
@@ -106,6 +118,10 @@ export class StreamStore {
     source.addEventListener("status", (event) =>
       this.update({ source: SourceStatus.parse(JSON.parse(event.data)) }),
     );
+    source.addEventListener("changes", (event) => {
+      const changes = StreamChanges.parse(JSON.parse(event.data));
+      for (const listener of this.changeListeners) listener(changes);
+    });
     for (const name of ["snapshot", "patch"] as const) {
       source.addEventListener(name, (event) => {
         this.receive({ event: name, data: JSON.parse(event.data) }, event.lastEventId);
@@ -134,6 +150,16 @@ export class StreamStore {
   onRefused(listener: () => void): () => void {
     this.refusals.add(listener);
     return () => this.refusals.delete(listener);
+  }
+
+  /** Hears the change log's new entries as they are recorded (the stream carries them while someone listens). */
+  onChanges(listener: (changes: StreamChanges) => void): () => void {
+    this.changeListeners.add(listener);
+    if (this.changeListeners.size === 1 && this.source !== undefined) this.watch(this.keys);
+    return () => {
+      this.changeListeners.delete(listener);
+      if (this.changeListeners.size === 0 && this.source !== undefined) this.watch(this.keys);
+    };
   }
 
   /** Listens to one view; gets its current state at once when held. */

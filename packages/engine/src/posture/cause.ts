@@ -57,9 +57,11 @@ export function causesOf(state: ClusterState, event: WatchEvent): ChangeCause[] 
 
 function causeOf(kind: Kind, key: string, before: unknown, after: unknown): ChangeCause | undefined {
   if (before === undefined && after === undefined) return undefined;
-  if (before === undefined) return { kind, name: key, change: "created", fields: [] };
-  if (after === undefined) return { kind, name: key, change: "deleted", fields: [] };
+  // Roles' and bindings' keys begin with their kind ("ClusterRoleBinding/ops"): the cause names it once.
+  const name = key.startsWith(`${kind}/`) ? key.slice(kind.length + 1) : key;
+  if (before === undefined) return { kind, name, change: "created", fields: [] };
+  if (after === undefined) return { kind, name, change: "deleted", fields: [] };
   const fields = changedFields(before, after);
   if (fields.length === 0) return undefined;
-  return { kind, name: key, change: "edited", fields };
+  return { kind, name, change: "edited", fields };
 }

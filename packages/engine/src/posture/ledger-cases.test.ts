@@ -104,3 +104,19 @@ describe("the posture ledger's facts", () => {
     ]);
   });
 });
+
+describe("a cause's name", () => {
+  it("names a role or binding once, without its kind again", () => {
+    const state = ClusterState.from(parsed(ns("shop")));
+    const binding = parsed({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "ops" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+      subjects: [{ kind: "User", name: "alice", apiGroup: "rbac.authorization.k8s.io" }],
+    }).bindings[0]!;
+    expect(causesOf(state, { type: "ADDED", kind: "ClusterRoleBinding", object: binding })).toEqual([
+      { kind: "ClusterRoleBinding", name: "ops", change: "created", fields: [] },
+    ]);
+  });
+});

@@ -9,6 +9,7 @@ import {
 import { useEffect } from "react";
 import { getJson } from "../../api/client";
 import { SeverityBadge } from "../../ui/SeverityBadge";
+import { causeText, changedText, factText, KIND_WORDS, SECTION_TITLES } from "../changes/words";
 import { ReportGraph } from "./ReportGraph";
 
 // The evidence report as a printable page: Chromium in the BFF prints it to PDF (A4 or Letter,
@@ -47,6 +48,7 @@ function Report({ report }: { report: EvidenceReport }) {
     <article className="mx-auto max-w-[180mm] bg-white text-[10pt] leading-snug text-slate-900">
       <Cover report={report} />
       <Pillars report={report} />
+      {report.changes !== undefined && <ChangesSince changes={report.changes} />}
       <section className="break-before-page">
         <h2 className="mb-2 text-xl font-bold">Graph of the scope</h2>
         <ReportGraph report={report} />
@@ -56,6 +58,60 @@ function Report({ report }: { report: EvidenceReport }) {
       <RiskySubjects report={report} />
       <Policies policies={report.networkPolicies} omitted={report.excerpt?.policiesOmitted ?? 0} />
     </article>
+  );
+}
+
+const BASIS: Record<NonNullable<EvidenceReport["changes"]>["basis"], string> = {
+  date: "the moment asked for",
+  "last-report": "the last report of this scope",
+  "log-start": "the beginning of the change log (no report of this scope was made before)",
+};
+
+/** What changed in the scope since a moment, most severe first, each with its cause. */
+function ChangesSince({ changes }: { changes: NonNullable<EvidenceReport["changes"]> }) {
+  return (
+    <section className="break-before-page" data-testid="report-changes">
+      <h2 className="mb-2 text-xl font-bold">Changes since {new Date(changes.since).toUTCString()}</h2>
+      <p className="mb-2">
+        Since {BASIS[changes.basis]}, until {new Date(changes.until).toUTCString()}: {changes.total}{" "}
+        {changes.total === 1 ? "difference" : "differences"}
+        {changes.entries.length < changes.total ? ` (the ${changes.entries.length} most severe listed)` : ""}.
+        {changes.complete
+          ? ""
+          : " The change log does not reach back to that moment (it began later, or older changes were dropped): the differences start where it does."}
+      </p>
+      <p className="mb-2">
+        {SECTION_TITLES.filter(([key]) => (changes.counts[key] ?? 0) > 0)
+          .map(([key, title]) => `${title}: ${changes.counts[key]}`)
+          .join(" · ") || "Nothing changed."}
+      </p>
+      <ol className="text-[9pt]">
+        {changes.entries.map((entry) => {
+          const fact = (entry.after ?? entry.before)!;
+          const changed =
+            entry.before !== undefined && entry.after !== undefined
+              ? changedText(entry.before, entry.after)
+              : undefined;
+          return (
+            <li key={entry.key} className="break-inside-avoid border-b border-slate-200 py-1">
+              <p>
+                <strong>{KIND_WORDS[entry.area][entry.kind]}</strong>{" "}
+                {entry.severity !== undefined && <SeverityBadge severity={entry.severity} />} {factText(fact)}
+              </p>
+              {changed !== undefined && <p className="pl-4">{changed}</p>}
+              <p className="pl-4 text-slate-700">
+                {entry.unwatched
+                  ? "Changed while Trustmap was not watching"
+                  : entry.causes.length === 0
+                    ? "Cause not recorded"
+                    : `Because ${entry.causes.map(causeText).join("; ")}`}
+                , {new Date(entry.at).toUTCString()}
+              </p>
+            </li>
+          );
+        })}
+      </ol>
+    </section>
   );
 }
 

@@ -1,0 +1,338 @@
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  type ChangeCause,
+  type ChangeKind,
+  ChangeLogStatus,
+  ChangesAnswer,
+  CompareAnswer,
+  type PostureArea,
+  type PostureFact,
+  SEVERITY_ORDER,
+  type Severity,
+  viewKey,
+} from "@trustmap/shared";
+import { useEffect } from "react";
+import { getJson, query } from "../../api/client";
+import { setParams, useParams } from "../../app/url";
+import { streamStore } from "../../stream/store";
+import { SeverityBadge } from "../../ui/SeverityBadge";
+import { causeText, changedText, factText, KIND_COLOURS, KIND_WORDS, SECTION_TITLES } from "./words";
+
+// Posture over time: the change log's feed (newest first, new entries as they are recorded), and
+// the difference between an earlier moment and now. The BFF filters, orders and pages; this page
+// draws what it answers.
+
+const PAGE = 100;
+
+const changesQueries = {
+  status: () => ({
+    queryKey: ["changes", "status"],
+    queryFn: ({ signal }: { signal: AbortSignal }) => getJson("/api/changes/status", ChangeLogStatus, signal),
+    refetchInterval: 5_000,
+  }),
+  compare: (filters: Record<string, string | undefined>) => ({
+    queryKey: ["changes", "compare", filters],
+    queryFn: ({ signal }: { signal: AbortSignal }) =>
+      getJson(`/api/changes/compare${query({ ...filters, limit: 1000 })}`, CompareAnswer, signal),
+  }),
+};
+
+/** Where a fact is shown: the graph of its namespace, the gaps of its namespace, the matrix of its subject. */
+function linkOf(fact: PostureFact): { href: string; label: string } | undefined {
+  const namespace = fact.namespaces[0];
+  switch (fact.area) {
+    case "reach":
+      return namespace === undefined
+        ? undefined
+        : {
+            href: `?${new URLSearchParams({ view: viewKey({ kind: "namespace", namespace }) })}`,
+            label: "graph",
+          };
+    case "finding":
+      return {
+        href: `?${new URLSearchParams({ tab: "gaps", ...(namespace === undefined ? {} : { ns: namespace }) })}`,
+        label: "gaps",
+      };
+    case "rbac":
+      return {
+        href: `?${new URLSearchParams({ tab: "rbac", subject: fact.subject.split("/").pop() ?? fact.subject })}`,
+        label: "matrix",
+      };
+  }
+}
+
+interface EntryProps {
+  readonly area: PostureArea;
+  readonly kind: ChangeKind;
+  readonly severity?: Severity | undefined;
+  readonly before?: PostureFact | undefined;
+  readonly after?: PostureFact | undefined;
+  readonly causes: readonly ChangeCause[];
+  readonly causeCount?: number;
+  readonly unwatched?: boolean;
+  readonly at: string;
+}
+
+function Entry({ entry }: { entry: EntryProps }) {
+  const { area, kind, severity, before, after, causes, causeCount, unwatched, at } = entry;
+  const fact = (after ?? before)!;
+  const link = linkOf(fact);
+  const changed = before !== undefined && after !== undefined ? changedText(before, after) : undefined;
+  const more = (causeCount ?? causes.length) - causes.length;
+  return (
+    <li
+      className="border-b border-slate-200 px-2 py-1 text-sm dark:border-slate-800"
+      data-testid="change-entry"
+    >
+      <div className="flex flex-wrap items-center gap-2">
+        <time className="text-xs text-slate-500" dateTime={at}>
+          {new Date(at).toLocaleString()}
+        </time>
+        <span className={`rounded border px-1 text-xs ${KIND_COLOURS[kind]}`} data-testid="change-kind">
+          {KIND_WORDS[area][kind]}
+        </span>
+        {severity !== undefined && <SeverityBadge severity={severity} />}
+        <span data-testid="change-fact">{factText(fact)}</span>
+        {link !== undefined && (
+          <a className="text-xs text-blue-700 underline dark:text-blue-300" href={link.href}>
+            {link.label}
+          </a>
+        )}
+      </div>
+      {changed !== undefined && <div className="pl-4 text-xs">{changed}</div>}
+      <div className="pl-4 text-xs text-slate-600 dark:text-slate-400" data-testid="change-cause">
+        {unwatched === true
+          ? "changed while Trustmap was not watching"
+          : causes.length === 0
+            ? "cause not recorded"
+            : `because ${causes.map(causeText).join("; ")}${more > 0 ? ` and ${more} more` : ""}`}
+      </div>
+    </li>
+  );
+}
+
+/** The recorder's state, when it is not simply recording. */
+function LogState() {
+  const { data, error } = useQuery(changesQueries.status());
+  if (error !== null)
+    return (
+      <p className="m-2 rounded border border-red-600 p-2 text-sm" role="alert">
+        {error.message}
+      </p>
+    );
+  if (data === undefined || data.state === "recording") return null;
+  return (
+    <p
+      className={`m-2 rounded border p-2 text-sm ${data.state === "failed" ? "border-red-600" : "border-amber-600"}`}
+      role={data.state === "failed" ? "alert" : "status"}
+      data-testid="log-state"
+    >
+      {data.state === "failed"
+        ? data.message
+        : `Comparing the cluster with the picture stored in ${data.store}: changes show once it is done.`}
+    </p>
+  );
+}
+
+function Feed({ filters }: { filters: Record<string, string | undefined> }) {
+  const client = useQueryClient();
+  const feed = useInfiniteQuery({
+    queryKey: ["changes", "feed", filters],
+    queryFn: ({ pageParam, signal }) =>
+      getJson(`/api/changes${query({ ...filters, before: pageParam, limit: PAGE })}`, ChangesAnswer, signal),
+    initialPageParam: undefined as number | undefined,
+    getNextPageParam: (last) => last.next,
+  });
+  // New entries arrive over the stream: the feed is asked again (the BFF filters it).
+  useEffect(
+    () => streamStore.onChanges(() => void client.invalidateQueries({ queryKey: ["changes", "feed"] })),
+    [client],
+  );
+  if (feed.error !== null)
+    return (
+      <p className="m-2 text-sm text-red-700" role="alert">
+        {feed.error.message}
+      </p>
+    );
+  const entries = feed.data?.pages.flatMap((page) => page.entries) ?? [];
+  const since = feed.data?.pages[0]?.since;
+  return (
+    <section aria-label="Change feed" data-ready={feed.data !== undefined}>
+      <p className="px-2 py-1 text-xs text-slate-600 dark:text-slate-400">
+        Newest first
+        {since === undefined ? "" : `; the log reaches back to ${new Date(since).toLocaleString()}`}.
+      </p>
+      {feed.data !== undefined && entries.length === 0 && (
+        <p className="p-2 text-sm" data-testid="feed-empty">
+          No change recorded
+          {Object.values(filters).some((v) => v !== undefined) ? " that matches these filters" : ""}.
+        </p>
+      )}
+      <ul data-testid="change-feed">
+        {entries.map((entry) => (
+          <Entry key={entry.id} entry={entry} />
+        ))}
+      </ul>
+      {feed.hasNextPage && (
+        <button
+          type="button"
+          className="m-2 rounded border border-slate-400 px-2 text-sm"
+          disabled={feed.isFetchingNextPage}
+          onClick={() => void feed.fetchNextPage()}
+        >
+          Older changes
+        </button>
+      )}
+    </section>
+  );
+}
+
+function Comparison({ filters }: { filters: Record<string, string | undefined> }) {
+  const { data, error, isFetching } = useQuery(changesQueries.compare(filters));
+  if (error !== null)
+    return (
+      <p className="m-2 text-sm text-red-700" role="alert">
+        {error.message}
+      </p>
+    );
+  if (data === undefined) return <p className="p-2 text-sm">Comparing…</p>;
+  return (
+    <section aria-label="Comparison" data-ready={!isFetching} data-testid="comparison">
+      <p className="px-2 py-1 text-sm">
+        {data.total} {data.total === 1 ? "difference" : "differences"} between{" "}
+        {new Date(data.since).toLocaleString()} and {new Date(data.until).toLocaleString()}
+        {data.entries.length < data.total ? ` (the ${data.entries.length} most severe shown)` : ""}.
+      </p>
+      {!data.complete && (
+        <p className="mx-2 rounded border border-amber-600 p-1 text-xs" role="status">
+          The log does not reach back to that moment (it began later, or older changes were dropped): the
+          differences start where it does.
+        </p>
+      )}
+      <p className="flex flex-wrap gap-3 px-2 text-xs" data-testid="comparison-counts">
+        {SECTION_TITLES.filter(([key]) => (data.counts[key] ?? 0) > 0).map(([key, title]) => (
+          <span key={key}>
+            {title}: {data.counts[key]}
+          </span>
+        ))}
+      </p>
+      <ul data-testid="comparison-entries">
+        {data.entries.map((entry) => (
+          <Entry key={entry.key} entry={entry} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** A datetime-local input's value (local time) for an ISO moment, and back. */
+function localValue(iso: string | undefined): string {
+  if (iso === undefined) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(
+    date.getMinutes(),
+  )}:${pad(date.getSeconds())}`;
+}
+
+export function ChangesPage() {
+  const params = useParams();
+  const since = params.get("since") ?? undefined;
+  const filters = {
+    namespace: params.get("ns") ?? undefined,
+    area: params.get("area") ?? undefined,
+  };
+  const feedFilters = {
+    ...filters,
+    kind: params.get("kind") ?? undefined,
+    severity: params.get("severity") ?? undefined,
+  };
+  return (
+    <div className="h-full overflow-auto" data-export-root>
+      <LogState />
+      <form
+        className="flex flex-wrap items-end gap-3 border-b border-slate-300 p-2 text-sm dark:border-slate-700"
+        onSubmit={(e) => e.preventDefault()}
+      >
+        <label>
+          Namespace{" "}
+          <input
+            className="w-36 rounded border border-slate-400 bg-transparent px-1"
+            value={filters.namespace ?? ""}
+            onChange={(e) => setParams({ ns: e.target.value }, true)}
+          />
+        </label>
+        <label>
+          What{" "}
+          <select
+            className="rounded border border-slate-400 bg-transparent"
+            value={filters.area ?? ""}
+            onChange={(e) => setParams({ area: e.target.value })}
+          >
+            <option value="">everything</option>
+            <option value="reach">connections</option>
+            <option value="finding">findings</option>
+            <option value="rbac">RBAC rights</option>
+          </select>
+        </label>
+        {since === undefined && (
+          <>
+            <label>
+              Change{" "}
+              <select
+                className="rounded border border-slate-400 bg-transparent"
+                value={feedFilters.kind ?? ""}
+                onChange={(e) => setParams({ kind: e.target.value })}
+              >
+                <option value="">any</option>
+                <option value="appeared">appeared (opened, new, gained)</option>
+                <option value="went">went (closed, resolved, lost)</option>
+                <option value="changed">changed</option>
+              </select>
+            </label>
+            <label>
+              Severity at least{" "}
+              <select
+                className="rounded border border-slate-400 bg-transparent"
+                value={feedFilters.severity ?? ""}
+                onChange={(e) => setParams({ severity: e.target.value })}
+              >
+                <option value="">any</option>
+                {SEVERITY_ORDER.map((s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </>
+        )}
+        <label>
+          Compare with{" "}
+          <input
+            type="datetime-local"
+            step={1}
+            aria-label="Compare with the moment"
+            className="rounded border border-slate-400 bg-transparent px-1"
+            value={localValue(since)}
+            onChange={(e) => {
+              const date = new Date(e.target.value);
+              setParams({ since: Number.isNaN(date.getTime()) ? undefined : date.toISOString() });
+            }}
+          />
+        </label>
+        {since !== undefined && (
+          <button
+            type="button"
+            className="rounded border border-slate-400 px-2"
+            onClick={() => setParams({ since: undefined })}
+          >
+            Back to the feed
+          </button>
+        )}
+      </form>
+      {since === undefined ? <Feed filters={feedFilters} /> : <Comparison filters={{ ...filters, since }} />}
+    </div>
+  );
+}
