@@ -90,6 +90,31 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Changes of one step with each key once: its first before and its last after. */
+function merged(changes: readonly PostureChange[]): PostureChange[] {
+  const byKey = new Map<string, PostureChange>();
+  let repeated = false;
+  for (const change of changes) {
+    const earlier = byKey.get(change.key);
+    if (earlier === undefined) {
+      byKey.set(change.key, change);
+      continue;
+    }
+    repeated = true;
+    byKey.set(change.key, {
+      key: change.key,
+      ...(earlier.before === undefined ? {} : { before: earlier.before }),
+      ...(change.after === undefined ? {} : { after: change.after }),
+    });
+  }
+  if (!repeated) return [...changes];
+  return [...byKey.values()].filter(
+    (change) =>
+      (change.before === undefined) !== (change.after === undefined) ||
+      (change.before !== undefined && canonical(change.before) !== canonical(change.after)),
+  );
+}
+
 function hashOf(fact: PostureFact): string {
   return createHash("sha1").update(canonical(fact)).digest("base64");
 }
@@ -207,10 +232,15 @@ export class ChangeLog {
     });
   }
 
-  /** Records one step of the engine; returns its entries as the feed shows them. */
+  /**
+   * Records one step of the engine; returns its entries as the feed shows them. A fact changed
+   * twice in the step (steps of several events) is one change, from its first before to its last
+   * after, and none when those are the same.
+   */
   async record(step: StepRecord, at = new Date()): Promise<ChangeEntry[]> {
-    if (step.changes.length === 0) return [];
-    return this.db.transaction((tx) => this.write(tx, step, at, false));
+    const changes = merged(step.changes);
+    if (changes.length === 0) return [];
+    return this.db.transaction((tx) => this.write(tx, { ...step, changes }, at, false));
   }
 
   private async write(
