@@ -34,15 +34,22 @@ const eventTarget = Number(arg("events") ?? 3000);
 const daySteps = Number(arg("day-steps") ?? 86_400);
 const compareScale = scaleNamed(arg("compare-scale") ?? "L")!;
 
-/** The same churn for every run: the world's events, drawn once. */
-function churnOf(world: SyntheticWorld, count: number): WatchEvent[] {
-  const events: WatchEvent[] = [];
-  while (events.length < count) events.push(...world.churn().events);
-  return events.slice(0, count);
+/** The same churn for every run: the world's bursts (each a change of one object or workload), drawn once. */
+function churnOf(world: SyntheticWorld, count: number): WatchEvent[][] {
+  const bursts: WatchEvent[][] = [];
+  let events = 0;
+  while (events < count) {
+    const burst = world.churn().events;
+    bursts.push(burst);
+    events += burst.length;
+  }
+  return bursts;
 }
 
 interface Run {
+  /** Per event: the time to its views' patches, and the time the ledger took after them. */
   readonly eventUs: number[];
+  readonly ledgerUs: number[];
   readonly steps: StepRecord[];
   readonly ledgerBuildMs?: number;
   readonly heapMB: number;
@@ -52,7 +59,8 @@ interface Run {
  * The engine as the BFF's worker runs it: each event applied, the overview and the largest
  * namespace's view brought up to date, and (with the ledger) the posture's facts. Timed per event.
  */
-function run(scaleName: string, events: readonly WatchEvent[], withLedger: boolean): Run {
+function run(scaleName: string, bursts: readonly (readonly WatchEvent[])[], withLedger: boolean): Run {
+  const ledgerUs: number[] = [];
   const world = new SyntheticWorld(scaleNamed(scaleName)!, 1);
   const state = new ClusterState();
   state.applyAll(world.initialEvents());
@@ -71,18 +79,24 @@ function run(scaleName: string, events: readonly WatchEvent[], withLedger: boole
   }
   const eventUs: number[] = [];
   const steps: StepRecord[] = [];
-  for (const event of events) {
+  // Each burst arrives as one batch and is one step, as the worker takes a batch.
+  for (const burst of bursts) {
     const t0 = process.hrtime.bigint();
-    const delta: Delta = state.apply(event);
+    const delta: Delta = state.applyAll(burst);
     overview.update(delta);
     namespace.update(delta);
+    const t1 = process.hrtime.bigint();
+    eventUs.push(Number(t1 - t0) / 1000);
+    // As the worker does: the ledger after the step's patches are posted.
     const changes: PostureChange[] = ledger?.update(delta) ?? [];
-    eventUs.push(Number(process.hrtime.bigint() - t0) / 1000);
-    if (changes.length > 0) steps.push({ revision: state.revision, causes: [], causeCount: 1, changes });
+    ledgerUs.push(Number(process.hrtime.bigint() - t1) / 1000);
+    if (changes.length > 0)
+      steps.push({ revision: state.revision, causes: [], causeCount: burst.length, changes });
   }
   (globalThis as { gc?: () => void }).gc?.();
   return {
     eventUs,
+    ledgerUs,
     steps,
     ...(ledgerBuildMs === undefined ? {} : { ledgerBuildMs }),
     heapMB: process.memoryUsage().heapUsed / 1e6,
@@ -172,27 +186,73 @@ async function compareDay(db: Database): Promise<void> {
   await log.close();
 }
 
+/**
+ * The engine's event latency under a churn rate: bursts arrive `everyMs` apart (all their events at
+ * once, as a source sends a batch, taken as one step), each event's latency runs from its burst's
+ * arrival to its views' patches, and the ledger's time after each step keeps the engine busy
+ * before the next. Returns the latencies (ms), one per event.
+ */
+function latencies(bursts: readonly number[], r: Run, everyMs: number, ledger: boolean): number[] {
+  const out: number[] = [];
+  let free = 0;
+  bursts.forEach((size, b) => {
+    const arrival = b * everyMs;
+    const start = Math.max(arrival, free);
+    const patched = start + r.eventUs[b]! / 1000;
+    free = patched + (ledger ? r.ledgerUs[b]! / 1000 : 0);
+    // Every event of the burst waits for the burst's patches.
+    for (let k = 0; k < size; k++) out.push(patched - arrival);
+  });
+  return out;
+}
+
 console.log(`The change log at ${scale.name} (${eventTarget} churn events), on Node.js ${process.version}`);
-const events = churnOf(new SyntheticWorld(scale, 1), eventTarget * 2);
-// The first half warms the engine up (JIT); the second is timed, the same for both runs.
-const without = run(scale.name, events, false);
-const withLedger = run(scale.name, events, true);
-const timed = (r: Run) => r.eventUs.slice(eventTarget);
-const line = (what: string, r: Run) =>
-  console.log(
-    `  ${what}: per event p50 ${(percentile(timed(r), 50) / 1000).toFixed(2)} ms, p99 ${(percentile(timed(r), 99) / 1000).toFixed(2)} ms, mean ${(timed(r).reduce((a, b) => a + b, 0) / eventTarget / 1000).toFixed(2)} ms; heap ${r.heapMB.toFixed(0)} MB`,
-  );
-console.log("Engine event cost (apply, the overview and the largest namespace's view):");
-line("without the ledger", without);
-line("with the ledger", withLedger);
-const p99 = (r: Run) => percentile(timed(r), 99);
+const bursts = churnOf(new SyntheticWorld(scale, 1), eventTarget * 2);
+const half = Math.floor(bursts.length / 2);
+// The first half warms the engine up (JIT); the second is timed, the same for every run. Runs
+// without and with the ledger take turns, twice each: garbage collection makes single runs' tails noisy.
+const runs: { ledger: boolean; run: Run }[] = [];
+for (const ledger of [false, true, false, true]) runs.push({ ledger, run: run(scale.name, bursts, ledger) });
+const timed = (values: readonly number[]) => values.slice(half);
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const timedBursts = bursts.slice(half).map((burst) => burst.length);
+const slice = (r: Run): Run => ({ ...r, eventUs: timed(r.eventUs), ledgerUs: timed(r.ledgerUs) });
 console.log(
-  `  p99 with the ledger is ${((p99(withLedger) / p99(without) - 1) * 100).toFixed(1)} % above without; ledger built in ${ms(withLedger.ledgerBuildMs!)}`,
+  `Engine cost per burst of ${scale.name}'s churn (${timedBursts.length} bursts timed, ${timedBursts.reduce((a, b) => a + b, 0)} events; each burst applied as one step with the overview and the largest namespace's view):`,
 );
-const steps = withLedger.steps;
-const meanEventMs = timed(withLedger).reduce((a, b) => a + b, 0) / eventTarget / 1000;
+for (const { ledger, run: r } of runs) {
+  const views = timed(r.eventUs);
+  const after = timed(r.ledgerUs);
+  console.log(
+    `  ${ledger ? "with   " : "without"} the ledger: to the patches p50 ${(percentile(views, 50) / 1000).toFixed(2)} ms, p99 ${(percentile(views, 99) / 1000).toFixed(2)} ms, mean ${(mean(views) / 1000).toFixed(2)} ms${
+      ledger
+        ? `; the ledger after them p50 ${(percentile(after, 50) / 1000).toFixed(2)} ms, p99 ${(percentile(after, 99) / 1000).toFixed(2)} ms, mean ${(mean(after) / 1000).toFixed(2)} ms; built in ${ms(r.ledgerBuildMs!)}`
+        : ""
+    }; heap ${r.heapMB.toFixed(0)} MB`,
+  );
+}
 console.log(
-  `  the engine takes ${(1000 / meanEventMs).toFixed(0)} events/s with the ledger; ${steps.length} of ${eventTarget * 2} events changed facts`,
+  "Event latency (a burst's arrival to its views' patches), the ledger's time keeping the engine busy after each step:",
+);
+for (const [what, everyMs] of [
+  ["one burst a second (the synthetic source's rate)", 1000],
+  ["ten bursts a second", 100],
+  ["a hundred bursts a second", 10],
+] as const) {
+  const p99s = runs.map(({ ledger, run: r }) => ({
+    ledger,
+    p99: percentile(latencies(timedBursts, slice(r), everyMs, ledger), 99),
+  }));
+  const worst = (ledger: boolean) => Math.max(...p99s.filter((p) => p.ledger === ledger).map((p) => p.p99));
+  console.log(
+    `  ${what}: p99 ${p99s.map((p) => `${p.p99.toFixed(2)} ms ${p.ledger ? "with" : "without"}`).join(", ")}; the worse with the ledger is ${((worst(true) / worst(false) - 1) * 100).toFixed(1)} % from the worse without`,
+  );
+}
+const withLedger = runs[3]!.run;
+const steps = withLedger.steps;
+const busyMs = (mean(timed(withLedger.eventUs)) + mean(timed(withLedger.ledgerUs))) / 1000;
+console.log(
+  `  the engine takes ${(1000 / busyMs).toFixed(0)} bursts/s with the ledger; ${steps.length} of ${bursts.length} bursts changed facts`,
 );
 
 console.log("Log writes (one transaction per step, in order):");

@@ -1,9 +1,12 @@
 // Trustmap's BFF server, loaded by the entry (main.ts) once the engine worker is starting: reading
 // the options and choosing the source happen as it loads, serving once it is given the engine.
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Worker } from "node:worker_threads";
+import { NOTABLE, type Notable } from "@trustmap/engine";
 import { AUTH_HELP, AUTH_OPTIONS, type AuthSettings, authSettings } from "./auth/config";
 import { loadExceptions, watchExceptions } from "./exceptions/file";
+import { checkWebhookUrls } from "./history/notify";
 import { openChangeLog } from "./history/settings";
 import { allowedHostsOption } from "./http/hosts";
 import { jsonLogger } from "./log";
@@ -44,6 +47,12 @@ Options:
                        (default: a folder per cluster under $XDG_DATA_HOME or ~/.local/share/trustmap)
   --keep-days N        drop changes older than N days (default 90)
   --keep-changes N     keep at most N changes, the oldest dropped first (default 5000000)
+  --notify URL         POST notable changes to this webhook (repeatable; also $TRUSTMAP_NOTIFY,
+                       comma-separated): a new critical finding, a new path from outside the
+                       cluster, a new cluster-admin; retried with backoff, each delivery recorded
+  --notify-on LIST     which of critical-finding,path-from-outside,cluster-admin to send (default all)
+  --notify-secret-file FILE
+                       sign each body: X-Trustmap-Signature: sha256=<HMAC-SHA256 of the body>
   -h, --help           this text
 
 ${AUTH_HELP}
@@ -74,6 +83,9 @@ const { values } = (() => {
         changes: { type: "string" },
         "keep-days": { type: "string" },
         "keep-changes": { type: "string" },
+        notify: { type: "string", multiple: true },
+        "notify-on": { type: "string" },
+        "notify-secret-file": { type: "string" },
         help: { type: "boolean", short: "h" },
         ...AUTH_OPTIONS,
       },
@@ -150,6 +162,40 @@ const exceptions = (() => {
 
 const accepted = { exceptions };
 
+const webhooks = (() => {
+  const urls = [
+    ...(values.notify ?? []),
+    ...(process.env.TRUSTMAP_NOTIFY ?? "")
+      .split(",")
+      .map((url) => url.trim())
+      .filter((url) => url !== ""),
+  ];
+  if (urls.length === 0) return undefined;
+  try {
+    checkWebhookUrls(urls);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  const on = values["notify-on"]?.split(",").map((reason) => reason.trim());
+  for (const reason of on ?? [])
+    if (!(NOTABLE as readonly string[]).includes(reason))
+      fail(`--notify-on: ${JSON.stringify(reason)} is not one of ${NOTABLE.join(", ")}`);
+  let secret: string | undefined;
+  if (values["notify-secret-file"] !== undefined) {
+    try {
+      secret = readFileSync(values["notify-secret-file"], "utf8").trim();
+    } catch (error) {
+      fail(`--notify-secret-file ${values["notify-secret-file"]}: ${(error as Error).message}`);
+    }
+    if (secret === "") fail(`--notify-secret-file ${values["notify-secret-file"]}: the file is empty`);
+  }
+  return {
+    urls,
+    ...(on === undefined ? {} : { on: on as Notable[] }),
+    ...(secret === undefined ? {} : { secret }),
+  };
+})();
+
 const keepDays = Number(values["keep-days"] ?? 90);
 if (!(keepDays > 0)) fail(`--keep-days: expected a number of days above 0, not ${values["keep-days"]}`);
 const keepChanges = Number(values["keep-changes"] ?? 5_000_000);
@@ -184,6 +230,8 @@ export async function serve(engine: Worker): Promise<void> {
     maxChanges: keepChanges,
   }).catch((error: Error) => fail(error.message));
   logger.log("info", "change log", { store: changes?.db.description ?? "off" });
+  if (webhooks !== undefined && changes === undefined)
+    fail("--notify: webhooks are told of the changes the log records, and the log is off (--changes off)");
   const server = await startServer({
     source,
     host,
@@ -195,6 +243,14 @@ export async function serve(engine: Worker): Promise<void> {
     live,
     auth,
     ...(changes === undefined ? {} : { changes }),
+    ...(webhooks === undefined
+      ? {}
+      : {
+          webhooks: {
+            ...webhooks,
+            ...(auth.publicUrl === undefined ? {} : { publicUrl: auth.publicUrl.toString() }),
+          },
+        }),
   }).catch((error: Error) => fail(`cannot listen on ${host}:${port}: ${error.message}`));
   if (values.exceptions !== undefined)
     watchExceptions(values.exceptions, accepted, logger, 2000, (next) => server.live.accept(next));

@@ -10,6 +10,7 @@ import { Auth, type Identity } from "./auth/gate";
 import { accessGate } from "./auth/scope";
 import { ReportPrinter } from "./export/printer";
 import type { ChangeLog } from "./history/change-log";
+import { Notifier, type WebhookOptions } from "./history/notify";
 import { ChangeRecorder } from "./history/recorder";
 import { HttpError } from "./http/errors";
 import { HostPolicy } from "./http/hosts";
@@ -42,6 +43,8 @@ export interface ServerOptions {
   readonly auth?: AuthSettings;
   /** The change log the server records the posture's changes in (none when absent); closed with the server. */
   readonly changes?: ChangeLog;
+  /** Webhooks told of notable changes (with a change log only). */
+  readonly webhooks?: Omit<WebhookOptions, "cluster">;
 }
 
 export interface RunningServer {
@@ -57,6 +60,8 @@ export interface RunningServer {
   readonly auth: Auth;
   /** What records the change log, when the server keeps one. */
   readonly history: ChangeRecorder | undefined;
+  /** What tells the webhooks, when some are given. */
+  readonly notifier: Notifier | undefined;
   close(): Promise<void>;
 }
 
@@ -201,6 +206,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const live = new LiveCluster(options.source, options.live);
   const history =
     options.changes === undefined ? undefined : new ChangeRecorder(options.changes, live, logger);
+  const notifier =
+    options.changes === undefined || options.webhooks === undefined || options.webhooks.urls.length === 0
+      ? undefined
+      : new Notifier(options.changes.db, { ...options.webhooks, cluster: options.changes.cluster }, logger);
+  if (history !== undefined) notifier?.listen(history);
   const streams = new Set<StreamConnection>();
   const owners = new WeakMap<StreamConnection, Identity>();
   let streamCounter = 0;
@@ -293,6 +303,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       options.accepted,
       queues,
       history,
+      notifier,
     ),
   );
   app.use("/api", (request) => {
@@ -363,9 +374,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hosts,
     auth,
     history,
+    notifier,
     async close() {
       for (const connection of [...streams]) connection.close();
       await live.stop();
+      await notifier?.close();
       await history?.close();
       await printer.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

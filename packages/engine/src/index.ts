@@ -53,6 +53,7 @@ export { dns1123LabelProblem } from "./objects/validation";
 // Posture over time
 export { causesOf } from "./posture/cause";
 export { ANY_END, OUTSIDE_END, PostureLedger, replay } from "./posture/ledger";
+export { NOTABLE, type Notable, notableReasons } from "./posture/notable";
 // The API's answers, read from the state
 export {
   canIAnswer,

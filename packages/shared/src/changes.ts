@@ -240,3 +240,48 @@ export const ChangeLogStatus = z
   })
   .strict();
 export type ChangeLogStatus = z.infer<typeof ChangeLogStatus>;
+
+/** Why a change is sent to the webhooks at once. */
+export const NotableReason = z.enum(["critical-finding", "path-from-outside", "cluster-admin"]);
+
+/**
+ * The JSON body POSTed to each webhook (Content-Type: application/json; with a secret,
+ * X-Trustmap-Signature: sha256=<hex HMAC-SHA256 of the body>): the notable changes of one step.
+ */
+export const WebhookBody = z
+  .object({
+    type: z.literal("trustmap.changes"),
+    version: z.literal(1),
+    /** The cluster, as the log names it ("kubernetes https://…"). */
+    cluster: z.string(),
+    at: z.string(),
+    revision: z.number().int(),
+    reasons: z.array(NotableReason),
+    /** The step's notable entries, each with why it is sent. */
+    changes: z.array(ChangeEntry.extend({ reasons: z.array(NotableReason) }).strict()),
+    /** The dashboard's feed, when Trustmap knows its public address. */
+    link: z.string().optional(),
+  })
+  .strict();
+export type WebhookBody = z.infer<typeof WebhookBody>;
+
+/** One notification and how its delivery went. */
+export const WebhookDelivery = z
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    /** The webhook's URL without credentials or query. */
+    target: z.string(),
+    reasons: z.array(z.string()),
+    state: z.enum(["pending", "delivered", "failed"]),
+    attempts: z.number().int(),
+    status: z.number().int().optional(),
+    error: z.string().optional(),
+    deliveredAt: z.string().optional(),
+  })
+  .strict();
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
+
+/** GET /api/changes/deliveries: the last notifications sent to webhooks, newest first. */
+export const DeliveriesAnswer = z.object({ deliveries: z.array(WebhookDelivery) }).strict();
+export type DeliveriesAnswer = z.infer<typeof DeliveriesAnswer>;

@@ -4,6 +4,7 @@ import {
   ChangesQuery,
   type ClusterInfo,
   CompareQuery,
+  type DeliveriesAnswer,
   decodeEventId,
   EvidenceQuery,
   type EvidenceReport,
@@ -34,6 +35,7 @@ import type { ReadableWire } from "../engine/protocol";
 import { matrixCsv } from "../export/csv";
 import { evidenceCsv, evidenceJson, evidenceSarif } from "../export/evidence";
 import { type Credential, PrinterUnavailable, type ReportPrinter } from "../export/printer";
+import type { Notifier } from "../history/notify";
 import type { ChangeRecorder } from "../history/recorder";
 import { checkQueryEncoding, pathEncodingCheck, refuseOtherOrigins } from "../http/checks";
 import { HttpError } from "../http/errors";
@@ -370,6 +372,7 @@ export function apiRouter(
   accepted: Accepted = { exceptions: [] },
   queues: Queues = exportQueues(),
   history?: ChangeRecorder,
+  notifier?: Notifier,
 ): Router {
   const router = Router();
 
@@ -652,6 +655,10 @@ export function apiRouter(
   });
   router.get("/changes/status", (_request, response) => {
     response.json(recorded().status);
+  });
+  router.get("/changes/deliveries", async (_request, response: Response<DeliveriesAnswer>) => {
+    recorded();
+    response.json({ deliveries: notifier === undefined ? [] : await notifier.deliveries() });
   });
 
   router.get("/stream", (request, response) => {

@@ -127,9 +127,9 @@ export type FromWorker =
        * namespaces came or went (absent when neither).
        */
       readonly access?: { readonly subjects: readonly string[]; readonly namespaces: boolean };
-      /** The posture's facts the step changed, and what caused it (while the log is recorded). */
-      readonly posture?: PostureStep;
     }
+  /** The posture's facts a step changed, and what caused it (while the log is recorded), after its patches. */
+  | { readonly type: "posture-step"; readonly step: PostureStep }
   /** The posture's facts once the first lists are in (the log compares them with the facts it stored). */
   | { readonly type: "posture"; readonly revision: number; readonly facts: readonly [string, PostureFact][] }
   | {

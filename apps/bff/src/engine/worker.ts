@@ -233,17 +233,15 @@ let ledger: PostureLedger | undefined;
 let causes: ChangeCause[] = [];
 let causeCount = 0;
 const CAUSES_KEPT = 20;
-/**
- * While the log is recorded, changes are settled one event at a time, so each step of the log has
- * the one cause that made it; a backlog longer than this (a burst, a relist after a reconnection)
- * is settled in batches, each step naming the objects of its batch.
- */
-const ONE_BY_ONE_BELOW = 64;
 
-/** The next events to stage: at most MAX_BATCH, and none past the end of a kind's first list. */
+/**
+ * The next events to stage: at most MAX_BATCH, and none past the end of a kind's first list. The
+ * events that arrived together are one step, and the log names them all as its causes: a change
+ * the cluster makes in one go (a rollout's pods listed at once, a relist after a reconnection) is
+ * one step; events that arrive apart are steps of their own.
+ */
 function nextBatch(): WatchEvent[] {
-  const most = ledger !== undefined && queue.length <= ONE_BY_ONE_BELOW ? 1 : MAX_BATCH;
-  const end = listedAt[0] === undefined ? most : Math.min(most, listedAt[0] - stagedCount());
+  const end = listedAt[0] === undefined ? MAX_BATCH : Math.min(MAX_BATCH, listedAt[0] - stagedCount());
   return queue.splice(0, end);
 }
 
@@ -258,15 +256,44 @@ function stageWithCauses(batch: readonly WatchEvent[]): void {
   }
 }
 
-/** Builds the posture's facts once the first lists are in and settled, and sends them to be compared with the log's. */
+/** While the posture's facts are built, a part at a time: events wait, questions are answered in between. */
+let building: Generator<void> | undefined;
+/** How long the build runs before letting messages in (ms). */
+const BUILD_SLICE_MS = 25;
+
+/**
+ * Builds the posture's facts once the first lists are in and settled, and sends them to be
+ * compared with the log's. At L it takes seconds: it runs in slices, events held back until it
+ * is done (the facts must be of one state), questions answered between slices.
+ */
 function startLedgerWhenLoaded(): void {
   if (!recording || ledger !== undefined || !loaded || draining || state.unsettled) return;
-  ledger = new PostureLedger(state);
-  ledger.build();
-  post({ type: "posture", revision: state.revision, facts: [...ledger.current] });
+  const started = new PostureLedger(state);
+  building = started.building();
+  const slice = () => {
+    const until = performance.now() + BUILD_SLICE_MS;
+    while (performance.now() < until) {
+      if (building!.next().done !== true) continue;
+      building = undefined;
+      ledger = started;
+      post({ type: "posture", revision: state.revision, facts: [...started.current] });
+      if (queue.length > 0 && !draining) {
+        draining = true;
+        setImmediate(drain);
+      }
+      return;
+    }
+    setImmediate(slice);
+  };
+  setImmediate(slice);
 }
 
 function drain(): void {
+  // The posture's facts are being built on the state as it is: events wait until they are.
+  if (building !== undefined) {
+    draining = false;
+    return;
+  }
   const batch = nextBatch();
   const started = performance.now();
   if (ledger === undefined) state.stage(batch);
@@ -331,7 +358,6 @@ function settle(): void {
   }
   const subjects = [...delta.rbac.added, ...delta.rbac.changed, ...delta.rbac.removed];
   const namespacesChanged = delta.namespaceObjects.length > 0;
-  const changes = ledger?.update(delta) ?? [];
   post({
     type: "step",
     revision: state.revision,
@@ -341,8 +367,11 @@ function settle(): void {
     ...(subjects.length > 0 || namespacesChanged
       ? { access: { subjects, namespaces: namespacesChanged } }
       : {}),
-    ...(changes.length > 0 ? { posture: { revision: state.revision, causes, causeCount, changes } } : {}),
   });
+  // The views' patches are on their way before the posture's facts are brought up to date.
+  const changes = ledger?.update(delta) ?? [];
+  if (changes.length > 0)
+    post({ type: "posture-step", step: { revision: state.revision, causes, causeCount, changes } });
   causes = [];
   causeCount = 0;
   unsettledEvents = 0;
@@ -545,6 +574,7 @@ port.on("message", (message: ToWorker) => {
       break;
     case "record":
       recording = true;
+      if (building !== undefined) break;
       if (ledger !== undefined) {
         // Asked again (the log could not be written for a while): the facts as they are now.
         settleBeforeReading();

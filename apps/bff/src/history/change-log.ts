@@ -145,6 +145,8 @@ function entryOf(row: ChangeRow): ChangeEntry {
 export class ChangeLog {
   private constructor(
     readonly db: Database,
+    /** The cluster the log is of, as it names it. */
+    readonly cluster: string,
     private readonly run: string,
     private readonly retention: Required<RetentionOptions>,
   ) {}
@@ -163,7 +165,7 @@ export class ChangeLog {
       throw new Error(
         `the change log in ${db.description} is of ${stored}, not of ${cluster}: give each cluster a log of its own (--changes)`,
       );
-    return new ChangeLog(db, new Date().toISOString(), {
+    return new ChangeLog(db, cluster, new Date().toISOString(), {
       maxAgeMs: retention.maxAgeMs ?? 90 * 24 * 3600 * 1000,
       maxChanges: retention.maxChanges ?? 5_000_000,
     });
@@ -272,12 +274,12 @@ export class ChangeLog {
     for (let i = 0; i < rows.length; i += CHUNK) {
       const chunk = rows.slice(i, i + CHUNK);
       const result = await tx.query<{ id: unknown }>(
-        `insert into changes (step, area, kind, key, severity, severity_rank, namespaces, before, after)
-         select $1, area, kind, key, severity, severity_rank, namespaces, before, after
+        `insert into changes (step, at, area, kind, key, severity, severity_rank, namespaces, before, after)
+         select $1, $3, area, kind, key, severity, severity_rank, namespaces, before, after
          from jsonb_to_recordset($2::jsonb) as x(n integer, area text, kind text, key text, severity text,
            severity_rank smallint, namespaces text[], before jsonb, after jsonb)
          order by n returning id`,
-        [stepId, json(chunk.map((row, n) => ({ n, ...row })))],
+        [stepId, json(chunk.map((row, n) => ({ n, ...row }))), at.toISOString()],
       );
       ids.push(...result.rows.map((row) => Number(row.id)).sort((a, b) => a - b));
       const gone = chunk.filter((row) => row.after === null).map((row) => row.key);
@@ -331,8 +333,7 @@ export class ChangeLog {
         ),
       );
       const { rows } = await tx.query<{ key: string; before: PostureFact | null }>(
-        `select c.key, c.before from changes c join steps s on s.id = c.step
-         where s.at > $1 order by c.id desc`,
+        "select key, before from changes where at > $1 order by id desc",
         [at.toISOString()],
       );
       for (const row of rows) {
@@ -416,15 +417,19 @@ export class ChangeLog {
       causes: ChangeCause[];
       unwatched: boolean;
     }>(
+      // Each fact's first and last change in the span, found by one hashed pass over the span's
+      // changes (no sort), then read by id.
       `with span as (
-         select c.id, c.key, c.area, c.before, c.after, s.at, s.causes, s.unwatched
-         from changes c join steps s on s.id = c.step
-         where s.at > $1 and s.at <= $2 ${filters.map((f) => `and ${f}`).join(" ")}
-       ),
-       first as (select distinct on (key) key, before from span order by key, id),
-       last as (select distinct on (key) key, area, after, at, causes, unwatched from span order by key, id desc)
-       select l.key, l.area, f.before, l.after, l.at, l.causes, l.unwatched
-       from first f join last l using (key)
+         select c.key, min(c.id) as first_id, max(c.id) as last_id
+         from changes c
+         where c.at > $1 and c.at <= $2 ${filters.map((f) => `and ${f}`).join(" ")}
+         group by c.key
+       )
+       select l.key, l.area, f.before, l.after, s.at, s.causes, s.unwatched
+       from span
+       join changes f on f.id = span.first_id
+       join changes l on l.id = span.last_id
+       join steps s on s.id = l.step
        where f.before is distinct from l.after`,
       params,
     );

@@ -25,6 +25,8 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       create table changes (
         id bigserial primary key,
         step bigint not null references steps (id) on delete cascade,
+        -- The step's time, kept beside each change: a span of time is read without the steps.
+        at timestamptz not null,
         area text not null,
         kind text not null,
         key text not null,
@@ -36,6 +38,7 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
         after jsonb
       );
       create index changes_step on changes (step);
+      create index changes_at on changes (at);
       create index changes_key on changes (key, id);
       create index changes_namespaces on changes using gin (namespaces);
 
@@ -64,6 +67,26 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
         format text not null
       );
       create index reports_scope_at on reports (scope, at);
+    `,
+  },
+  {
+    version: 3,
+    sql: `
+      -- Each notification sent to a webhook: what, where (the URL without its secrets), and how it went.
+      create table deliveries (
+        id bigserial primary key,
+        created_at timestamptz not null,
+        target text not null,
+        reasons text[] not null,
+        body jsonb not null,
+        -- pending, delivered or failed (after the last attempt).
+        state text not null,
+        attempts integer not null default 0,
+        last_status integer,
+        last_error text,
+        delivered_at timestamptz
+      );
+      create index deliveries_created on deliveries (created_at);
     `,
   },
 ];

@@ -286,8 +286,7 @@ export class LiveCluster implements SourceSink {
         if (changes > 0) this.applied.push({ at: Date.now(), count: changes });
         if (message.access !== undefined)
           for (const listener of this.accessListeners) listener(message.access);
-        if (message.posture !== undefined)
-          for (const listener of this.postureListeners) listener.step(message.posture);
+
         for (const patch of message.patches) {
           const view = this.views.get(patch.view);
           if (view === undefined) continue;
@@ -297,6 +296,10 @@ export class LiveCluster implements SourceSink {
           }
           for (const listener of this.listeners) listener.patch(patch);
         }
+        break;
+      }
+      case "posture-step": {
+        for (const listener of this.postureListeners) listener.step(message.step);
         break;
       }
       case "posture": {

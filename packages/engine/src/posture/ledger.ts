@@ -43,9 +43,28 @@ export function rightKey(subject: string, scope: string, resource: string): stri
 }
 
 /** Two facts say the same (their JSON is built in one field order). */
+/**
+ * Whether two facts of one key say the same. A finding's key holds all it says (the same key is
+ * the same finding); a connection's, its ends; a right's, its subject, scope and resource.
+ */
 function sameFact(a: PostureFact | undefined, b: PostureFact | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return JSON.stringify(a) === JSON.stringify(b);
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if (a.area === "reach" && b.area === "reach") return a.ports === b.ports;
+  if (a.area === "finding" && b.area === "finding") return true;
+  if (a.area === "rbac" && b.area === "rbac")
+    return (
+      a.severity === b.severity &&
+      sameList(a.verbs, b.verbs) &&
+      sameList(a.resourceNames, b.resourceNames) &&
+      sameList(a.risks, b.risks) &&
+      sameList(a.via, b.via)
+    );
+  return false;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 /** One identity's part in a reach fact: the pair (or the identity and "any" / "outside") and its ports. */
@@ -54,9 +73,9 @@ interface Term {
   readonly from: string;
   readonly to: string;
   readonly ports: PortSet;
-  /** The identities (keys) that hold the term: it is dropped when either is recounted. */
-  readonly source: string | undefined;
-  readonly destination: string | undefined;
+  /** The identities (indexes) that hold the term: it is dropped when either is recounted. */
+  readonly source: number | undefined;
+  readonly destination: number | undefined;
 }
 
 /**
@@ -67,10 +86,20 @@ interface Term {
 export class PostureLedger {
   private readonly facts = new Map<string, PostureFact>();
   /** Reach terms by id, the ids each fact sums, and the ids each identity holds. */
-  private readonly terms = new Map<string, Term>();
-  private readonly termsOfFact = new Map<string, Set<string>>();
-  private readonly termsInto = new Map<string, Set<string>>();
-  private readonly termsOutOf = new Map<string, Set<string>>();
+  /**
+   * Terms by id: a pair of identities is source.index * 2^26 + destination.index (indexes stay far
+   * below 2^26); an identity's terms with "any pod" and outside are -(index * 4 + 1..4).
+   */
+  private readonly terms = new Map<number, Term>();
+  private readonly termsOfFact = new Map<string, Set<number>>();
+  private readonly termsInto = new Map<number, Set<number>>();
+  private readonly termsOutOf = new Map<number, Set<number>>();
+  /** Reach facts' keys by their ends, made once per pair of ends while the fact lives. */
+  private readonly reachKeys = new Map<string, Map<string, string>>();
+  /** Each identity's workload, read once per update. */
+  private workloads = new Map<LiveIdentity, string>();
+  /** The workload each identity's terms were counted under (by index). */
+  private readonly named = new Map<number, string>();
   /** How many times each finding fact is listed now. */
   private readonly findingCounts = new Map<string, number>();
   /** The finding facts each pod's findings count towards ("namespace/name"). */
@@ -85,45 +114,67 @@ export class PostureLedger {
     return this.facts;
   }
 
-  /** Computes every fact from the state, and returns them as appeared (from nothing). */
-  build(): PostureChange[] {
+  /** Computes every fact from the state (read them from `current`). */
+  build(): void {
+    for (const _ of this.building()) {
+      // Each part at once.
+    }
+  }
+
+  /**
+   * Computes every fact from the state a part at a time (`chunk` identities, pods, findings or
+   * subjects each), yielding between parts: the caller may answer questions in between, as long
+   * as the state does not change until the last part.
+   */
+  *building(chunk = 2000): Generator<void> {
+    const parts = <T>(items: readonly T[]) =>
+      Array.from({ length: Math.ceil(items.length / chunk) }, (_, i) =>
+        items.slice(i * chunk, (i + 1) * chunk),
+      );
     const identities = [...this.state.identities()];
-    const subjects = this.state.rbac().map((rights) => subjectRef(rights.subject));
-    const objectFindings = this.state.findings().filter((finding) => !POD_CHECK_IDS.has(finding.id));
-    return this.apply(
-      identities,
-      identities,
-      objectFindings,
-      [],
-      [...this.state.podsWithFindings()],
-      subjects,
-    );
+    for (const part of parts(identities)) {
+      this.apply(part, part, [], [], [], [], false);
+      yield;
+    }
+    for (const part of parts(
+      this.state.objectFindings().filter((finding) => !POD_CHECK_IDS.has(finding.id)),
+    )) {
+      this.apply([], [], part, [], [], [], false);
+      yield;
+    }
+    for (const part of parts([...this.state.podsWithFindings()])) {
+      this.apply([], [], [], [], part, [], false);
+      yield;
+    }
+    for (const part of parts(this.state.rbac().map((rights) => subjectRef(rights.subject)))) {
+      this.apply([], [], [], [], [], part, false);
+      yield;
+    }
   }
 
   /** What a delta of the engine changed of the facts. */
   update(delta: Delta): PostureChange[] {
     const { added, removed, renamed } = delta.identities;
     const { touched, ingressDirty, egressDirty } = delta.edges;
-    const destinations = new Set<LiveIdentity>([
-      ...added,
-      ...removed,
-      ...renamed,
-      ...touched,
-      ...ingressDirty,
-    ]);
-    const sources = new Set<LiveIdentity>([...added, ...removed, ...renamed, ...touched, ...egressDirty]);
+    for (const identity of removed) this.named.delete(identity.index);
+    // An identity named again is recounted only if its workload's name changed (its owners did):
+    // labels added to tell it from its siblings change no fact.
+    const moved = renamed.filter(
+      (identity) => this.named.get(identity.index) !== this.state.netpol.workloadOf(identity),
+    );
+    const destinations = new Set<LiveIdentity>([...added, ...removed, ...moved, ...touched, ...ingressDirty]);
+    const sources = new Set<LiveIdentity>([...added, ...removed, ...moved, ...touched, ...egressDirty]);
     const subjects = [...delta.rbac.added, ...delta.rbac.changed, ...delta.rbac.removed];
     // Pods' findings are read again for the pods the delta names; the others' from the delta.
-    const findings = delta.findings.size.added + delta.findings.size.removed > 0 ? delta.findings : undefined;
-    const ofObjects = (list: readonly Finding[] | undefined) =>
-      (list ?? []).filter((finding) => !POD_CHECK_IDS.has(finding.id));
+    const ofObjects = (list: readonly Finding[]) => list.filter((finding) => !POD_CHECK_IDS.has(finding.id));
     return this.apply(
       destinations,
       sources,
-      ofObjects(findings?.added),
-      ofObjects(findings?.removed),
+      ofObjects(delta.findings.worded.added),
+      ofObjects(delta.findings.worded.removed),
       delta.findingPods,
       subjects,
+      true,
     );
   }
 
@@ -134,38 +185,47 @@ export class PostureLedger {
     findingsRemoved: readonly Finding[],
     findingPods: readonly string[],
     subjects: readonly string[],
+    collect: boolean,
   ): PostureChange[] {
+    // The facts as they were, of every key the delta may change (none kept when building).
     const before = new Map<string, PostureFact | undefined>();
-    const remember = (key: string) => {
-      if (!before.has(key)) before.set(key, this.facts.get(key));
-    };
+    const remember = collect
+      ? (key: string) => {
+          if (!before.has(key)) before.set(key, this.facts.get(key));
+        }
+      : () => {};
 
     // Reach: drop the terms of every identity recounted, then count them again as they are now.
     const dirtyFacts = new Set<string>();
     const asDestination = [...destinations];
     const asSource = [...sources];
-    for (const identity of asDestination)
-      for (const id of [...(this.termsInto.get(identity.key) ?? [])]) this.dropTerm(id, dirtyFacts);
-    for (const identity of asSource)
-      for (const id of [...(this.termsOutOf.get(identity.key) ?? [])]) this.dropTerm(id, dirtyFacts);
+    this.workloads = new Map();
+    // Building, a term already counted was counted on the same state: it stays.
+    if (collect) {
+      for (const identity of asDestination)
+        for (const id of [...(this.termsInto.get(identity.index) ?? [])]) this.dropTerm(id, dirtyFacts);
+      for (const identity of asSource)
+        for (const id of [...(this.termsOutOf.get(identity.index) ?? [])]) this.dropTerm(id, dirtyFacts);
+    }
     for (const d of asDestination) {
       if (this.state.identity(d.key) !== d) continue;
-      const to = this.workload(d);
-      for (const s of explicitSources(d)) this.addTerm(s, d, this.workload(s), to, dirtyFacts);
-      this.addOwn(undefined, d, ANY_END, to, acceptsAny(d), dirtyFacts);
-      this.addOwn(undefined, d, OUTSIDE_END, to, outsidePorts(this.state, d, "ingress"), dirtyFacts);
+      for (const s of explicitSources(d)) this.addTerm(s, d, dirtyFacts);
+      this.addOwn(d, 0, acceptsAny(d), dirtyFacts);
+      this.addOwn(d, 1, outsidePorts(this.state, d, "ingress"), dirtyFacts);
     }
     for (const s of asSource) {
       if (this.state.identity(s.key) !== s) continue;
-      const from = this.workload(s);
-      for (const d of explicitTargets(s)) this.addTerm(s, d, from, this.workload(d), dirtyFacts);
-      this.addOwn(s, undefined, from, ANY_END, sendsToAny(s), dirtyFacts);
-      this.addOwn(s, undefined, from, OUTSIDE_END, outsidePorts(this.state, s, "egress"), dirtyFacts);
+      for (const d of explicitTargets(s)) this.addTerm(s, d, dirtyFacts);
+      this.addOwn(s, 2, sendsToAny(s), dirtyFacts);
+      this.addOwn(s, 3, outsidePorts(this.state, s, "egress"), dirtyFacts);
     }
+    this.workloads = new Map();
     for (const key of dirtyFacts) {
       remember(key);
       const ids = this.termsOfFact.get(key);
       if (ids === undefined || ids.size === 0) {
+        const fact = this.facts.get(key);
+        if (fact?.area === "reach") this.forgetReachKey(fact.from, fact.to);
         this.facts.delete(key);
         continue;
       }
@@ -179,21 +239,19 @@ export class PostureLedger {
     }
 
     // Findings, counted: a fact while listed at least once.
+    // A finding dropped and added back in one delta (a pod's findings read again) keeps its fact.
     const add = (key: string, fact: () => PostureFact) => {
       remember(key);
       const n = (this.findingCounts.get(key) ?? 0) + 1;
       this.findingCounts.set(key, n);
-      if (n === 1) this.facts.set(key, fact());
+      if (n === 1 && !this.facts.has(key)) this.facts.set(key, fact());
     };
+    const emptied: string[] = [];
     const drop = (key: string) => {
       remember(key);
       const n = (this.findingCounts.get(key) ?? 0) - 1;
-      if (n > 0) {
-        this.findingCounts.set(key, n);
-        return;
-      }
-      this.findingCounts.delete(key);
-      this.facts.delete(key);
+      this.findingCounts.set(key, n);
+      if (n <= 0) emptied.push(key);
     };
     for (const finding of findingsRemoved) drop(findingFactKey(finding));
     for (const key of findingPods) {
@@ -212,6 +270,11 @@ export class PostureLedger {
         keys.push(fact);
       }
       this.podFindingFacts.set(key, keys);
+    }
+    for (const key of emptied) {
+      if ((this.findingCounts.get(key) ?? 0) > 0) continue;
+      this.findingCounts.delete(key);
+      this.facts.delete(key);
     }
 
     // Rights: each subject whose rights changed has its cells read again.
@@ -264,35 +327,73 @@ export class PostureLedger {
   }
 
   private workload(identity: LiveIdentity): string {
-    return this.state.netpol.workloadOf(identity);
+    let name = this.workloads.get(identity);
+    if (name === undefined) {
+      name = this.state.netpol.workloadOf(identity);
+      this.workloads.set(identity, name);
+      this.named.set(identity.index, name);
+    }
+    return name;
   }
 
-  private addTerm(s: LiveIdentity, d: LiveIdentity, from: string, to: string, dirty: Set<string>): void {
-    const id = `${s.key}${SEP}${d.key}`;
+  private reachKeyOf(from: string, to: string): string {
+    let byTo = this.reachKeys.get(from);
+    if (byTo === undefined) {
+      byTo = new Map();
+      this.reachKeys.set(from, byTo);
+    }
+    let key = byTo.get(to);
+    if (key === undefined) {
+      key = reachKey(from, to);
+      byTo.set(to, key);
+    }
+    return key;
+  }
+
+  private forgetReachKey(from: string, to: string): void {
+    const byTo = this.reachKeys.get(from);
+    if (byTo === undefined) return;
+    byTo.delete(to);
+    if (byTo.size === 0) this.reachKeys.delete(from);
+  }
+
+  private addTerm(s: LiveIdentity, d: LiveIdentity, dirty: Set<string>): void {
+    const id = s.index * 2 ** 26 + d.index;
     if (this.terms.has(id)) return;
     const ports = this.state.allowed(s, d);
     if (ports.isEmpty()) return;
-    this.putTerm(id, { fact: reachKey(from, to), from, to, ports, source: s.key, destination: d.key }, dirty);
-  }
-
-  private addOwn(
-    s: LiveIdentity | undefined,
-    d: LiveIdentity | undefined,
-    from: string,
-    to: string,
-    ports: PortSet,
-    dirty: Set<string>,
-  ): void {
-    if (ports.isEmpty()) return;
-    const id = s !== undefined ? `${s.key}${SEP}${to}` : `${from}${SEP}${d!.key}`;
+    const from = this.workload(s);
+    const to = this.workload(d);
     this.putTerm(
       id,
-      { fact: reachKey(from, to), from, to, ports, source: s?.key, destination: d?.key },
+      { fact: this.reachKeyOf(from, to), from, to, ports, source: s.index, destination: d.index },
       dirty,
     );
   }
 
-  private putTerm(id: string, term: Term, dirty: Set<string>): void {
+  /** An identity's term with "any pod" or outside: 0 any → it, 1 outside → it, 2 it → any, 3 it → outside. */
+  private addOwn(identity: LiveIdentity, which: 0 | 1 | 2 | 3, ports: PortSet, dirty: Set<string>): void {
+    if (ports.isEmpty()) return;
+    const own = this.workload(identity);
+    const inbound = which < 2;
+    const end = which % 2 === 0 ? ANY_END : OUTSIDE_END;
+    const from = inbound ? end : own;
+    const to = inbound ? own : end;
+    this.putTerm(
+      -(identity.index * 4 + which + 1),
+      {
+        fact: this.reachKeyOf(from, to),
+        from,
+        to,
+        ports,
+        source: inbound ? undefined : identity.index,
+        destination: inbound ? identity.index : undefined,
+      },
+      dirty,
+    );
+  }
+
+  private putTerm(id: number, term: Term, dirty: Set<string>): void {
     this.terms.set(id, term);
     addTo(this.termsOfFact, term.fact, id);
     if (term.source !== undefined) addTo(this.termsOutOf, term.source, id);
@@ -300,7 +401,7 @@ export class PostureLedger {
     dirty.add(term.fact);
   }
 
-  private dropTerm(id: string, dirty: Set<string>): void {
+  private dropTerm(id: number, dirty: Set<string>): void {
     const term = this.terms.get(id);
     if (term === undefined) return;
     this.terms.delete(id);
@@ -311,7 +412,7 @@ export class PostureLedger {
   }
 }
 
-function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   let set = map.get(key);
   if (set === undefined) {
     set = new Set();
@@ -320,7 +421,7 @@ function addTo(map: Map<string, Set<string>>, key: string, value: string): void 
   set.add(value);
 }
 
-function removeFrom(map: Map<string, Set<string>>, key: string, value: string): void {
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   const set = map.get(key);
   if (set === undefined) return;
   set.delete(value);

@@ -74,6 +74,15 @@ class DeltaFindings {
     return this.removedList;
   }
 
+  /**
+   * The findings of the delta that were worded as it was made: every finding about an object that
+   * is not a pod, and those of pods whose object changed; the pod findings kept as hit masks are
+   * left out (and not worded).
+   */
+  get worded(): { readonly added: readonly Finding[]; readonly removed: readonly Finding[] } {
+    return { added: this.findingsAdded, removed: this.findingsRemoved };
+  }
+
   get size(): { readonly added: number; readonly removed: number } {
     const count = (hits: readonly PodHits[]) => hits.reduce((n, h) => n + bitCount(h.mask), 0);
     return {
@@ -131,6 +140,8 @@ export interface Delta {
     readonly removed: readonly Finding[];
     /** How many findings appeared and went away, without wording them. */
     readonly size: { readonly added: number; readonly removed: number };
+    /** Those worded already (about objects, and pods whose object changed), without wording the rest. */
+    readonly worded: { readonly added: readonly Finding[]; readonly removed: readonly Finding[] };
   };
 }
 

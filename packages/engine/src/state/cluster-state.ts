@@ -813,6 +813,14 @@ export class ClusterState implements FindingContext {
     return hits === undefined ? undefined : { pod: hits.pod, findings: podFindings(hits.pod, hits.mask) };
   }
 
+  /** The findings about objects that are not pods, unsorted. */
+  objectFindings(): Finding[] {
+    const all: Finding[] = [];
+    for (const byKey of Object.values(this.findingsByTarget))
+      for (const list of byKey.values()) for (const finding of list) all.push(finding);
+    return all;
+  }
+
   /** The pods ("namespace/name") some check hits. */
   podsWithFindings(): IterableIterator<string> {
     return this.podHits.keys();

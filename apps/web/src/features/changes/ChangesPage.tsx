@@ -5,6 +5,7 @@ import {
   ChangeLogStatus,
   ChangesAnswer,
   CompareAnswer,
+  DeliveriesAnswer,
   type PostureArea,
   type PostureFact,
   SEVERITY_ORDER,
@@ -29,6 +30,12 @@ const changesQueries = {
     queryKey: ["changes", "status"],
     queryFn: ({ signal }: { signal: AbortSignal }) => getJson("/api/changes/status", ChangeLogStatus, signal),
     refetchInterval: 5_000,
+  }),
+  deliveries: () => ({
+    queryKey: ["changes", "deliveries"],
+    queryFn: ({ signal }: { signal: AbortSignal }) =>
+      getJson("/api/changes/deliveries", DeliveriesAnswer, signal),
+    refetchInterval: 10_000,
   }),
   compare: (filters: Record<string, string | undefined>) => ({
     queryKey: ["changes", "compare", filters],
@@ -108,6 +115,29 @@ function Entry({ entry }: { entry: EntryProps }) {
             : `because ${causes.map(causeText).join("; ")}${more > 0 ? ` and ${more} more` : ""}`}
       </div>
     </li>
+  );
+}
+
+/** The webhooks' last notifications and how each went (nothing when no webhook is set). */
+function DeliveriesList() {
+  const { data } = useQuery(changesQueries.deliveries());
+  if (data === undefined || data.deliveries.length === 0) return null;
+  return (
+    <details className="m-2 text-sm" data-testid="deliveries">
+      <summary>
+        Webhook notifications: {data.deliveries.length} latest
+        {data.deliveries.some((d) => d.state === "failed") ? " (some failed)" : ""}
+      </summary>
+      <ul>
+        {data.deliveries.map((d) => (
+          <li key={d.id} className="text-xs">
+            {new Date(d.at).toLocaleString()} · {d.target} · {d.reasons.join(", ")} · {d.state} after{" "}
+            {d.attempts} {d.attempts === 1 ? "attempt" : "attempts"}
+            {d.error === undefined ? "" : ` (${d.error})`}
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }
 
@@ -333,6 +363,7 @@ export function ChangesPage() {
         )}
       </form>
       {since === undefined ? <Feed filters={feedFilters} /> : <Comparison filters={{ ...filters, since }} />}
+      <DeliveriesList />
     </div>
   );
 }
