@@ -2,7 +2,7 @@
 // the log writes what the engine reports, how much room a million changes take, and how long
 // comparing two moments a day apart takes.
 //   pnpm -s --filter @trustmap/bff bench:changes [--scale XL] [--events 3000] [--compare-scale L]
-//     [--day-steps 86400] [--postgres]
+//     [--day-steps 86400] [--postgres] [--compare-only]
 // --postgres also writes to a PostgreSQL server from Debian's packages (scripts/postgres.mjs).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -119,7 +119,7 @@ async function writes(name: string, db: Database, steps: readonly StepRecord[]):
   const size = Number(
     (
       await db.query<{ n: unknown }>(
-        "select pg_total_relation_size('changes') + pg_total_relation_size('steps') as n",
+        "select pg_total_relation_size('changes') + pg_total_relation_size('change_facts') + pg_total_relation_size('steps') as n",
       )
     ).rows[0]!.n,
   );
@@ -207,57 +207,58 @@ function latencies(bursts: readonly number[], r: Run, everyMs: number, ledger: b
 }
 
 console.log(`The change log at ${scale.name} (${eventTarget} churn events), on Node.js ${process.version}`);
-const bursts = churnOf(new SyntheticWorld(scale, 1), eventTarget * 2);
-const half = Math.floor(bursts.length / 2);
-// The first half warms the engine up (JIT); the second is timed, the same for every run. Runs
-// without and with the ledger take turns, twice each: garbage collection makes single runs' tails noisy.
-const runs: { ledger: boolean; run: Run }[] = [];
-for (const ledger of [false, true, false, true]) runs.push({ ledger, run: run(scale.name, bursts, ledger) });
-const timed = (values: readonly number[]) => values.slice(half);
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-const timedBursts = bursts.slice(half).map((burst) => burst.length);
-const slice = (r: Run): Run => ({ ...r, eventUs: timed(r.eventUs), ledgerUs: timed(r.ledgerUs) });
-console.log(
-  `Engine cost per burst of ${scale.name}'s churn (${timedBursts.length} bursts timed, ${timedBursts.reduce((a, b) => a + b, 0)} events; each burst applied as one step with the overview and the largest namespace's view):`,
-);
-for (const { ledger, run: r } of runs) {
-  const views = timed(r.eventUs);
-  const after = timed(r.ledgerUs);
+/** The engine without and with the ledger, then the log's writes of what it reported. */
+async function engineAndWrites(): Promise<void> {
+  const bursts = churnOf(new SyntheticWorld(scale, 1), eventTarget * 2);
+  const half = Math.floor(bursts.length / 2);
+  // The first half warms the engine up (JIT); the second is timed, the same for every run. Runs
+  // without and with the ledger take turns, twice each: garbage collection makes single runs' tails noisy.
+  const runs: { ledger: boolean; run: Run }[] = [];
+  for (const ledger of [false, true, false, true])
+    runs.push({ ledger, run: run(scale.name, bursts, ledger) });
+  const timed = (values: readonly number[]) => values.slice(half);
+  const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const timedBursts = bursts.slice(half).map((burst) => burst.length);
+  const slice = (r: Run): Run => ({ ...r, eventUs: timed(r.eventUs), ledgerUs: timed(r.ledgerUs) });
   console.log(
-    `  ${ledger ? "with   " : "without"} the ledger: to the patches p50 ${(percentile(views, 50) / 1000).toFixed(2)} ms, p99 ${(percentile(views, 99) / 1000).toFixed(2)} ms, mean ${(mean(views) / 1000).toFixed(2)} ms${
-      ledger
-        ? `; the ledger after them p50 ${(percentile(after, 50) / 1000).toFixed(2)} ms, p99 ${(percentile(after, 99) / 1000).toFixed(2)} ms, mean ${(mean(after) / 1000).toFixed(2)} ms; built in ${ms(r.ledgerBuildMs!)}`
-        : ""
-    }; heap ${r.heapMB.toFixed(0)} MB`,
+    `Engine cost per burst of ${scale.name}'s churn (${timedBursts.length} bursts timed, ${timedBursts.reduce((a, b) => a + b, 0)} events; each burst applied as one step with the overview and the largest namespace's view):`,
   );
-}
-console.log(
-  "Event latency (a burst's arrival to its views' patches), the ledger's time keeping the engine busy after each step:",
-);
-for (const [what, everyMs] of [
-  ["one burst a second (the synthetic source's rate)", 1000],
-  ["ten bursts a second", 100],
-  ["a hundred bursts a second", 10],
-] as const) {
-  const p99s = runs.map(({ ledger, run: r }) => ({
-    ledger,
-    p99: percentile(latencies(timedBursts, slice(r), everyMs, ledger), 99),
-  }));
-  const worst = (ledger: boolean) => Math.max(...p99s.filter((p) => p.ledger === ledger).map((p) => p.p99));
+  for (const { ledger, run: r } of runs) {
+    const views = timed(r.eventUs);
+    const after = timed(r.ledgerUs);
+    console.log(
+      `  ${ledger ? "with   " : "without"} the ledger: to the patches p50 ${(percentile(views, 50) / 1000).toFixed(2)} ms, p99 ${(percentile(views, 99) / 1000).toFixed(2)} ms, mean ${(mean(views) / 1000).toFixed(2)} ms${
+        ledger
+          ? `; the ledger after them p50 ${(percentile(after, 50) / 1000).toFixed(2)} ms, p99 ${(percentile(after, 99) / 1000).toFixed(2)} ms, mean ${(mean(after) / 1000).toFixed(2)} ms; built in ${ms(r.ledgerBuildMs!)}`
+          : ""
+      }; heap ${r.heapMB.toFixed(0)} MB`,
+    );
+  }
   console.log(
-    `  ${what}: p99 ${p99s.map((p) => `${p.p99.toFixed(2)} ms ${p.ledger ? "with" : "without"}`).join(", ")}; the worse with the ledger is ${((worst(true) / worst(false) - 1) * 100).toFixed(1)} % from the worse without`,
+    "Event latency (a burst's arrival to its views' patches), the ledger's time keeping the engine busy after each step:",
   );
-}
-const withLedger = runs[3]!.run;
-const steps = withLedger.steps;
-const busyMs = (mean(timed(withLedger.eventUs)) + mean(timed(withLedger.ledgerUs))) / 1000;
-console.log(
-  `  the engine takes ${(1000 / busyMs).toFixed(0)} bursts/s with the ledger; ${steps.length} of ${bursts.length} bursts changed facts`,
-);
+  for (const [what, everyMs] of [
+    ["one burst a second (the synthetic source's rate)", 1000],
+    ["ten bursts a second", 100],
+    ["a hundred bursts a second", 10],
+  ] as const) {
+    const p99s = runs.map(({ ledger, run: r }) => ({
+      ledger,
+      p99: percentile(latencies(timedBursts, slice(r), everyMs, ledger), 99),
+    }));
+    const worst = (ledger: boolean) => Math.max(...p99s.filter((p) => p.ledger === ledger).map((p) => p.p99));
+    console.log(
+      `  ${what}: p99 ${p99s.map((p) => `${p.p99.toFixed(2)} ms ${p.ledger ? "with" : "without"}`).join(", ")}; the worse with the ledger is ${((worst(true) / worst(false) - 1) * 100).toFixed(1)} % from the worse without`,
+    );
+  }
+  const withLedger = runs[3]!.run;
+  const steps = withLedger.steps;
+  const busyMs = (mean(timed(withLedger.eventUs)) + mean(timed(withLedger.ledgerUs))) / 1000;
+  console.log(
+    `  the engine takes ${(1000 / busyMs).toFixed(0)} bursts/s with the ledger; ${steps.length} of ${bursts.length} bursts changed facts`,
+  );
 
-console.log("Log writes (one transaction per step, in order):");
-const folder = mkdtempSync(path.join(tmpdir(), "trustmap-bench-changes-"));
-try {
+  console.log("Log writes (one transaction per step, in order):");
   await writes("embedded (PGlite, a folder)", await embeddedDatabase(path.join(folder, "w")), steps);
   if (process.argv.includes("--postgres")) {
     const server = await startPostgres();
@@ -267,8 +268,14 @@ try {
       server.stop();
     }
   }
+}
+
+const folder = mkdtempSync(path.join(tmpdir(), "trustmap-bench-changes-"));
+try {
+  if (!process.argv.includes("--compare-only")) await engineAndWrites();
   console.log("Comparing two moments:");
   await compareDay(await embeddedDatabase(path.join(folder, "day")));
 } finally {
-  rmSync(folder, { recursive: true, force: true });
+  if (process.argv.includes("--keep")) console.log(`  kept in ${folder}`);
+  else rmSync(folder, { recursive: true, force: true });
 }

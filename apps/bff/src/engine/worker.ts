@@ -267,7 +267,8 @@ const BUILD_SLICE_MS = 25;
  * is done (the facts must be of one state), questions answered between slices.
  */
 function startLedgerWhenLoaded(): void {
-  if (!recording || ledger !== undefined || !loaded || draining || state.unsettled) return;
+  if (!recording || ledger !== undefined || building !== undefined || !loaded || draining || state.unsettled)
+    return;
   const started = new PostureLedger(state);
   building = started.building();
   const slice = () => {

@@ -14,7 +14,9 @@ const at = (seconds: number) => new Date(T0 + seconds * 1000);
 
 /** Empties the log's tables (the schema stays): each run starts from nothing. */
 async function reset(db: Database): Promise<void> {
-  await db.exec("truncate steps, changes, facts, log_meta, reports, deliveries restart identity cascade");
+  await db.exec(
+    "truncate steps, changes, change_facts, facts, log_meta, reports, deliveries restart identity cascade",
+  );
 }
 
 function sorted(facts: ReadonlyMap<string, PostureFact>): [string, PostureFact][] {

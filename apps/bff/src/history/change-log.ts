@@ -265,6 +265,10 @@ export class ChangeLog {
         key: safeKey(change.key),
         severity: severity ?? null,
         severity_rank: severity === undefined ? null : RANK[severity],
+        before_severity: factSeverity(change.before) ?? null,
+        after_severity: factSeverity(change.after) ?? null,
+        before_hash: change.before === undefined ? null : hashOf(change.before),
+        after_hash: change.after === undefined ? null : hashOf(change.after),
         namespaces: namespacesOf(change),
         before: change.before ?? null,
         after: change.after ?? null,
@@ -274,14 +278,27 @@ export class ChangeLog {
     for (let i = 0; i < rows.length; i += CHUNK) {
       const chunk = rows.slice(i, i + CHUNK);
       const result = await tx.query<{ id: unknown }>(
-        `insert into changes (step, at, area, kind, key, severity, severity_rank, namespaces, before, after)
-         select $1, $3, area, kind, key, severity, severity_rank, namespaces, before, after
+        `insert into changes (step, at, area, kind, key, severity, severity_rank, before_severity, after_severity,
+           before_hash, after_hash, namespaces)
+         select $1, $3, area, kind, key, severity, severity_rank, before_severity, after_severity, before_hash,
+           after_hash, namespaces
          from jsonb_to_recordset($2::jsonb) as x(n integer, area text, kind text, key text, severity text,
-           severity_rank smallint, namespaces text[], before jsonb, after jsonb)
+           severity_rank smallint, before_severity text, after_severity text, before_hash text, after_hash text,
+           namespaces text[])
          order by n returning id`,
-        [stepId, json(chunk.map((row, n) => ({ n, ...row }))), at.toISOString()],
+        [
+          stepId,
+          json(chunk.map(({ before: _b, after: _a, ...row }, n) => ({ n, ...row }))),
+          at.toISOString(),
+        ],
       );
-      ids.push(...result.rows.map((row) => Number(row.id)).sort((a, b) => a - b));
+      const chunkIds = result.rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+      ids.push(...chunkIds);
+      await tx.query(
+        `insert into change_facts (change, before, after)
+         select change, before, after from jsonb_to_recordset($1::jsonb) as x(change bigint, before jsonb, after jsonb)`,
+        [json(chunk.map((row, n) => ({ change: chunkIds[n], before: row.before, after: row.after })))],
+      );
       const gone = chunk.filter((row) => row.after === null).map((row) => row.key);
       if (gone.length > 0) await tx.query("delete from facts where key = any($1::text[])", [gone]);
       const kept = chunk
@@ -333,7 +350,7 @@ export class ChangeLog {
         ),
       );
       const { rows } = await tx.query<{ key: string; before: PostureFact | null }>(
-        "select key, before from changes where at > $1 order by id desc",
+        "select c.key, f.before from changes c join change_facts f on f.change = c.id where c.at > $1 order by c.id desc",
         [at.toISOString()],
       );
       for (const row of rows) {
@@ -373,9 +390,9 @@ export class ChangeLog {
     if (query.severity !== undefined) where.push(`c.severity_rank <= ${param(RANK[query.severity])}`);
     const limit = param(query.limit + 1);
     const { rows } = await this.db.query<ChangeRow>(
-      `select c.id, c.step, s.at, s.revision, c.area, c.kind, c.key, c.severity, c.namespaces, c.before, c.after,
+      `select c.id, c.step, s.at, s.revision, c.area, c.kind, c.key, c.severity, c.namespaces, f.before, f.after,
               s.causes, s.cause_count, s.unwatched
-       from changes c join steps s on s.id = c.step
+       from changes c join steps s on s.id = c.step join change_facts f on f.change = c.id
        ${where.length === 0 ? "" : `where ${where.join(" and ")}`}
        order by c.id desc limit ${limit}`,
       params,
@@ -408,67 +425,118 @@ export class ChangeLog {
       params.push(query.area);
       filters.push(`c.area = $${params.length}`);
     }
-    const { rows } = await this.db.query<{
-      key: string;
-      area: string;
-      before: PostureFact | null;
-      after: PostureFact | null;
-      at: unknown;
-      causes: ChangeCause[];
-      unwatched: boolean;
-    }>(
-      // Each fact's first and last change in the span, found by one hashed pass over the span's
-      // changes (no sort), then read by id.
-      `with span as (
-         select c.key, min(c.id) as first_id, max(c.id) as last_id
-         from changes c
-         where c.at > $1 and c.at <= $2 ${filters.map((f) => `and ${f}`).join(" ")}
-         group by c.key
-       )
-       select l.key, l.area, f.before, l.after, s.at, s.causes, s.unwatched
-       from span
-       join changes f on f.id = span.first_id
-       join changes l on l.id = span.last_id
-       join steps s on s.id = l.step
-       where f.before is distinct from l.after`,
-      params,
-    );
+    // Each fact's first and last change in the span, found by one hashed pass over the span's
+    // changes (no sort), compared by the hashes of the facts, counted and ranked in the database:
+    // only the entries shown come out, with their facts.
+    const RANK_SQL = (column: string) =>
+      `case ${column} when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 when 'info' then 4 else 5 end`;
+    const { counted, top } = await this.db.transaction(async (tx) => {
+      await tx.exec("set local work_mem = '64MB'");
+      await tx.query(
+        `create temp table compared on commit drop as
+         with span as (
+           select c.key, min(c.id) as first_id, max(c.id) as last_id
+           from changes c
+           where c.at > $1 and c.at <= $2 ${filters.map((f) => `and ${f}`).join(" ")}
+           group by c.key
+         )
+         select l.key, l.area,
+                case when f.before_hash is null then 'appeared' when l.after_hash is null then 'went' else 'changed' end as kind,
+                f.before_severity, l.after_severity,
+                least(${RANK_SQL("f.before_severity")}, ${RANK_SQL("l.after_severity")}) as rank,
+                f.id as first_id, l.id as last_id, l.step
+         from span
+         join changes f on f.id = span.first_id
+         join changes l on l.id = span.last_id
+         where f.before_hash is distinct from l.after_hash`,
+        params,
+      );
+      const counted = (
+        await tx.query<{ area: string; kind: string; n: unknown }>(
+          "select area, kind, count(*) as n from compared group by area, kind",
+        )
+      ).rows;
+      const top = (
+        await tx.query<{
+          key: string;
+          area: string;
+          kind: string;
+          before_severity: string | null;
+          after_severity: string | null;
+          first_id: unknown;
+          last_id: unknown;
+          step: unknown;
+        }>(
+          `select key, area, kind, before_severity, after_severity, first_id, last_id, step from compared
+           order by rank, case area when 'finding' then 0 when 'rbac' then 1 else 2 end, key collate "C"
+           limit $1`,
+          [query.limit],
+        )
+      ).rows;
+      return { counted, top };
+    });
     const complete = await this.reaches(since);
-    const entries: CompareEntry[] = rows.map((row) => {
-      const before = row.before ?? undefined;
-      const after = row.after ?? undefined;
-      const severity = worseSeverity(factSeverity(before), factSeverity(after));
+    const counts: Record<string, number> = {};
+    let total = 0;
+    for (const row of counted) {
+      counts[`${row.area}.${row.kind}`] = Number(row.n);
+      total += Number(row.n);
+    }
+    const ranked = top.map((row) => ({
+      key: row.key,
+      area: row.area as CompareEntry["area"],
+      kind: row.kind as CompareEntry["kind"],
+      severity: worseSeverity(
+        (row.before_severity ?? undefined) as Severity | undefined,
+        (row.after_severity ?? undefined) as Severity | undefined,
+      ),
+      firstId: Number(row.first_id),
+      lastId: Number(row.last_id),
+      step: Number(row.step),
+    }));
+    const shown = ranked;
+    // The facts themselves, and their last change's step, for the entries shown only.
+    const ids = [...new Set(shown.flatMap((entry) => [entry.firstId, entry.lastId]))];
+    const facts = new Map(
+      (
+        await this.db.query<{ id: unknown; before: PostureFact | null; after: PostureFact | null }>(
+          "select change as id, before, after from change_facts where change = any($1::bigint[])",
+          [ids],
+        )
+      ).rows.map((row) => [Number(row.id), row]),
+    );
+    const steps = new Map(
+      (
+        await this.db.query<{ id: unknown; at: unknown; causes: ChangeCause[]; unwatched: boolean }>(
+          "select id, at, causes, unwatched from steps where id = any($1::bigint[])",
+          [[...new Set(shown.map((entry) => entry.step))]],
+        )
+      ).rows.map((row) => [Number(row.id), row]),
+    );
+    const entries: CompareEntry[] = shown.map((entry) => {
+      const before = facts.get(entry.firstId)?.before ?? undefined;
+      const after = facts.get(entry.lastId)?.after ?? undefined;
+      const step = steps.get(entry.step)!;
       return {
-        area: row.area as CompareEntry["area"],
-        kind: changeKindOf({ before, after }),
-        key: row.key,
-        ...(severity === undefined ? {} : { severity }),
-        namespaces: namespacesOf({ key: row.key, before, after }),
+        area: entry.area,
+        kind: entry.kind,
+        key: entry.key,
+        ...(entry.severity === undefined ? {} : { severity: entry.severity }),
+        namespaces: namespacesOf({ key: entry.key, before, after }),
         ...(before === undefined ? {} : { before }),
         ...(after === undefined ? {} : { after }),
-        causes: row.causes,
-        unwatched: row.unwatched,
-        at: iso(row.at),
+        causes: step.causes,
+        unwatched: step.unwatched,
+        at: iso(step.at),
       };
     });
-    const counts: Record<string, number> = {};
-    for (const entry of entries)
-      counts[`${entry.area}.${entry.kind}`] = (counts[`${entry.area}.${entry.kind}`] ?? 0) + 1;
-    const rank = (entry: CompareEntry) => (entry.severity === undefined ? 5 : RANK[entry.severity]);
-    const AREA_ORDER = { finding: 0, rbac: 1, reach: 2 };
-    entries.sort(
-      (a, b) =>
-        rank(a) - rank(b) ||
-        AREA_ORDER[a.area] - AREA_ORDER[b.area] ||
-        (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
-    );
     return {
       since: since.toISOString(),
       until: until.toISOString(),
       complete,
       counts,
-      total: entries.length,
-      entries: entries.slice(0, query.limit),
+      total,
+      entries,
     };
   }
 
@@ -535,6 +603,9 @@ export class ChangeLog {
             until = new Date(at as string);
         }
       }
+      // The planner's statistics, kept current: a span of a day is read by a hashed pass only
+      // when the planner knows how many changes a day holds.
+      await tx.exec("analyze changes; analyze steps; analyze change_facts");
       if (until !== undefined)
         await tx.query(
           `insert into log_meta (name, value) values ('pruned_until', $1)

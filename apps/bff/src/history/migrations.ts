@@ -21,7 +21,8 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       );
       create index steps_at on steps (at);
 
-      -- One row per fact that appeared, went or changed in a step.
+      -- One row per fact that appeared, went or changed in a step: narrow, so that a span of time
+      -- is read quickly; the facts themselves are in change_facts.
       create table changes (
         id bigserial primary key,
         step bigint not null references steps (id) on delete cascade,
@@ -33,14 +34,24 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
         -- The worse of the fact's severities before and after (findings and rights), and its rank (0 critical).
         severity text,
         severity_rank smallint,
-        namespaces text[] not null,
-        before jsonb,
-        after jsonb
+        -- The fact's severity before and after, and a hash of each (what two moments are compared by).
+        before_severity text,
+        after_severity text,
+        before_hash text,
+        after_hash text,
+        namespaces text[] not null
       );
       create index changes_step on changes (step);
       create index changes_at on changes (at);
       create index changes_key on changes (key, id);
       create index changes_namespaces on changes using gin (namespaces);
+
+      -- The fact as it was and as it is, for each change.
+      create table change_facts (
+        change bigint primary key references changes (id) on delete cascade,
+        before jsonb,
+        after jsonb
+      );
 
       -- The facts as of the last step recorded: what a start compares its first list with.
       create table facts (
