@@ -140,6 +140,21 @@ describe("the change log in Chromium, against a real API server", () => {
         ["reach shop/db-1 shop/web-1", "appeared"],
       ]);
 
+      // The matrix marks the rights gained since, and the gaps the new findings, each with its cause.
+      await page.goto(`${server.url}?tab=rbac&since=${encodeURIComponent(before.toISOString())}`);
+      await expect
+        .poll(() => page.getByTestId("since-entries").textContent(), { timeout: 15_000 })
+        .toContain(
+          "ServiceAccount/shop/web may * */* cluster-wide via ClusterRoleBinding/web-admin → ClusterRole/cluster-admin",
+        );
+      expect(await page.getByTestId("since-counts").textContent()).toMatch(/^Rights gained: \d+/);
+      expect(await page.getByTestId("since-entries").textContent()).not.toContain("shop/db-1 → shop/web-1");
+      await page.goto(`${server.url}?tab=gaps&since=${encodeURIComponent(before.toISOString())}`);
+      await expect
+        .poll(() => page.getByTestId("since-entries").textContent(), { timeout: 15_000 })
+        .toContain("ClusterRoleBinding web-admin gives cluster-admin");
+      expect(await page.getByTestId("since-counts").textContent()).toMatch(/^New findings: \d+/);
+
       // The PDF's "changes since" section lists them, read back with pdftotext.
       const pdf = await fetch(
         `${server.url}api/export/report.pdf?since=${encodeURIComponent(before.toISOString())}`,

@@ -80,7 +80,7 @@ interface EntryProps {
   readonly at: string;
 }
 
-function Entry({ entry }: { entry: EntryProps }) {
+export function Entry({ entry }: { entry: EntryProps }) {
   const { area, kind, severity, before, after, causes, causeCount, unwatched, at } = entry;
   const fact = (after ?? before)!;
   const link = linkOf(fact);
@@ -252,6 +252,79 @@ function Comparison({ filters }: { filters: Record<string, string | undefined> }
         ))}
       </ul>
     </section>
+  );
+}
+
+/**
+ * What changed since a moment, for one area and namespace, where another page shows that area
+ * (the matrix's rights gained and lost, the gaps' new and resolved findings): the moment is the
+ * page's `since` parameter, picked here.
+ */
+export function SinceBar({
+  area,
+  namespace,
+  what,
+}: {
+  area: PostureArea;
+  namespace?: string | undefined;
+  what: string;
+}) {
+  const params = useParams();
+  const since = params.get("since") ?? undefined;
+  const filters = { since, area, namespace };
+  const { data, error } = useQuery({ ...changesQueries.compare(filters), enabled: since !== undefined });
+  // A Trustmap that keeps no change log (--changes off) has nothing to compare with.
+  const status = useQuery({ ...changesQueries.status(), refetchInterval: false });
+  if (status.error !== null) return null;
+  return (
+    <div
+      className="border-b border-slate-300 px-2 py-1 text-sm dark:border-slate-700"
+      data-testid="since-bar"
+    >
+      <label>
+        {what} since{" "}
+        <input
+          type="datetime-local"
+          step={1}
+          aria-label={`${what} since the moment`}
+          className="rounded border border-slate-400 bg-transparent px-1"
+          value={localValue(since)}
+          onChange={(e) => {
+            const date = new Date(e.target.value);
+            setParams({ since: Number.isNaN(date.getTime()) ? undefined : date.toISOString() });
+          }}
+        />
+      </label>
+      {since !== undefined && (
+        <button
+          type="button"
+          className="ml-2 rounded border border-slate-400 px-1 text-xs"
+          onClick={() => setParams({ since: undefined })}
+        >
+          Clear
+        </button>
+      )}
+      {error !== null && (
+        <span className="ml-2 text-red-700" role="alert">
+          {error.message}
+        </span>
+      )}
+      {data !== undefined && (
+        <>
+          <span className="ml-2 text-xs" data-testid="since-counts">
+            {SECTION_TITLES.filter(([key]) => key.startsWith(`${area}.`) && (data.counts[key] ?? 0) > 0)
+              .map(([key, title]) => `${title}: ${data.counts[key]}`)
+              .join(" · ") || "Nothing changed"}
+            {data.complete ? "" : " (the log does not reach back that far: from where it begins)"}
+          </span>
+          <ul className="max-h-48 overflow-auto" data-testid="since-entries">
+            {data.entries.map((entry) => (
+              <Entry key={entry.key} entry={entry} />
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
   );
 }
 

@@ -9,10 +9,12 @@ import {
   SEVERITY_ORDER,
 } from "@trustmap/shared";
 import { useState } from "react";
+import { sessionQuery } from "../../api/session";
 import { setParams, useParams } from "../../app/url";
 import { ExportLinks } from "../../ui/ExportLinks";
 import { SeverityBadge } from "../../ui/SeverityBadge";
 import { AccessNote } from "../auth/AccessNote";
+import { SinceBar } from "../changes/ChangesPage";
 import { type GapsFilters, gapsQueries } from "./api";
 
 type GapsCheck = GapsAnswer["pillars"][number]["checks"][number];
@@ -295,9 +297,13 @@ export function GapsPage() {
   };
   const { data, error } = useQuery(gapsQueries.answer(filters));
   const exportFilters = { severity: filters.severity, namespace: filters.namespace, pillar: filters.pillar };
+  // The change log is about the whole cluster: its bar is for those who may read all of it.
+  const session = useQuery(sessionQuery());
+  const scoped = session.data?.access !== undefined && !session.data.access.cluster;
   return (
     <div className="h-full overflow-y-auto p-3" data-export-root data-ready={data !== undefined}>
       <AccessNote what="Findings about what you may read only: the objects of your namespaces, and the rights their RoleBindings grant through their Roles; scores rest on nothing else" />
+      {!scoped && <SinceBar area="finding" namespace={filters.namespace} what="New and resolved findings" />}
       <form className="mb-3 flex flex-wrap items-end gap-3 text-sm" onSubmit={(e) => e.preventDefault()}>
         <label>
           Severity{" "}

@@ -2,10 +2,12 @@ import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query"
 import { MatrixPage } from "@trustmap/shared";
 import { useState } from "react";
 import { getJson, query } from "../../api/client";
+import { sessionQuery } from "../../api/session";
 import { setParams, useParams } from "../../app/url";
 import { ExportLinks } from "../../ui/ExportLinks";
 import { SeverityBadge } from "../../ui/SeverityBadge";
 import { AccessNote } from "../auth/AccessNote";
+import { SinceBar } from "../changes/ChangesPage";
 import { SubjectRightsPanel, WhoCanQuestion } from "./RbacQuestions";
 
 const PAGE = 100;
@@ -38,12 +40,16 @@ export function RbacPage() {
   // While a new filter loads, the previous rows stay drawn but marked as stale.
   const loading = isFetching && (data === undefined || isPlaceholderData);
   const can = params.get("can") ?? undefined;
+  // The change log is about the whole cluster: its bar is for those who may read all of it.
+  const session = useQuery(sessionQuery());
+  const scoped = session.data?.access !== undefined && !session.data.access.cluster;
   const [cell, setCell] = useState<{ subject: string; cell: Cell } | undefined>(undefined);
 
   return (
     <div className="flex h-full min-h-0" data-export-root data-ready={data !== undefined && !loading}>
       <div className="flex min-h-0 flex-1 flex-col">
         <AccessNote what="Rights granted by the RoleBindings of your namespaces through the Roles beside them only: ClusterRoles and ClusterRoleBindings are not yours to read" />
+        {!scoped && <SinceBar area="rbac" namespace={filters.namespace} what="Rights gained and lost" />}
         <WhoCanQuestion />
         <form
           className="flex flex-wrap items-end gap-3 border-b border-slate-300 p-2 text-sm dark:border-slate-700"
