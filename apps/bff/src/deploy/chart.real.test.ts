@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NamespaceList } from "@trustmap/shared";
+import { ChangeLogStatus, NamespaceList } from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { binaryPath, httpCall } from "../../../../scripts/control-plane.mjs";
@@ -308,7 +308,11 @@ describe("the Helm chart", () => {
     const chartEnv = Object.fromEntries(
       (container.env as { name: string; value: string }[]).map(({ name, value }) => [name, value]),
     );
-    expect(chartEnv).toMatchObject({ TRUSTMAP_AUTH: "token", TRUSTMAP_SESSION_TTL: "8h" });
+    expect(chartEnv).toMatchObject({
+      TRUSTMAP_AUTH: "token",
+      TRUSTMAP_SESSION_TTL: "8h",
+      TRUSTMAP_CHANGES: "/tmp/trustmap/changes",
+    });
     const secret = named(objects, "Secret");
     const sessionDir = join(scratch, "session");
     mkdirSync(sessionDir, { recursive: true });
@@ -326,6 +330,8 @@ describe("the Helm chart", () => {
         ...environment,
         ...chartEnv,
         TRUSTMAP_SESSION_SECRET_FILE: join(sessionDir, "session-secret"),
+        // The change log in the pod's /tmp (an emptyDir): here, the test's own folder.
+        TRUSTMAP_CHANGES: join(scratch, chartEnv.TRUSTMAP_CHANGES!),
         HOME: home,
         KUBERNETES_SERVICE_HOST: server.hostname,
         KUBERNETES_SERVICE_PORT: server.port,
@@ -357,6 +363,13 @@ describe("the Helm chart", () => {
     await eventually("the watch to bring the new namespace", namespaces, (list) =>
       list.some((n) => n.name === "made-after-start"),
     );
+    // The change log where the chart keeps it, recording as the service account sees the cluster.
+    const log = await eventually(
+      "the change log to record",
+      async () => ChangeLogStatus.parse(await (await viewer.fetch("/api/changes/status")).json()),
+      (status) => status.state === "recording",
+    );
+    expect(log.store).toBe(`embedded PostgreSQL in ${join(scratch, "tmp", "trustmap", "changes")}`);
   });
 });
 
