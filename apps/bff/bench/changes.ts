@@ -163,6 +163,8 @@ async function compareDay(db: Database): Promise<void> {
   console.log(
     `  a day at ${compareScale.name}: ${written} steps, ${changes} changes written in ${((performance.now() - began) / 1000).toFixed(0)} s`,
   );
+  // As the recorder does after every 50,000 changes written (and hourly).
+  await log.analyze();
   for (const [what, since, until] of [
     ["a day apart", start, start + 86_400_000],
     ["an hour apart", start + 12 * 3600_000, start + 13 * 3600_000],

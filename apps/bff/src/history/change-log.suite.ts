@@ -66,9 +66,10 @@ const change = (key: string, before?: PostureFact, after?: PostureFact): Posture
 export function changeLogSuite(store: string, open: () => Promise<Database>, close?: () => void): void {
   describe(`the change log on ${store}`, () => {
     let db: Database;
+    // The embedded database starts in a few seconds, a server from Debian's packages in a few more.
     beforeAll(async () => {
       db = await open();
-    });
+    }, 60_000);
     afterAll(async () => {
       await db?.close();
       close?.();

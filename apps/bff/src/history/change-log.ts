@@ -567,6 +567,14 @@ export class ChangeLog {
     return rows[0] === undefined ? undefined : new Date(rows[0].value);
   }
 
+  /**
+   * Brings the planner's statistics up to date: a span of a day is read by one hashed pass only
+   * when the planner knows how many changes a day holds (the embedded database runs no autovacuum).
+   */
+  async analyze(): Promise<void> {
+    await this.db.exec("analyze changes; analyze steps; analyze change_facts");
+  }
+
   /** Drops the steps past the retention's age or size; returns how many changes went. */
   async prune(now = new Date()): Promise<number> {
     return this.db.transaction(async (tx) => {
@@ -603,9 +611,6 @@ export class ChangeLog {
             until = new Date(at as string);
         }
       }
-      // The planner's statistics, kept current: a span of a day is read by a hashed pass only
-      // when the planner knows how many changes a day holds.
-      await tx.exec("analyze changes; analyze steps; analyze change_facts");
       if (until !== undefined)
         await tx.query(
           `insert into log_meta (name, value) values ('pruned_until', $1)

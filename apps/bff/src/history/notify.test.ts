@@ -93,10 +93,11 @@ async function until(check: () => Promise<boolean>): Promise<void> {
 
 describe("webhooks", () => {
   let db: Database;
+  // The embedded database starts in a few seconds, more on a busy machine.
   beforeAll(async () => {
     db = await embeddedDatabase(undefined);
     await ChangeLog.open(db, "test cluster");
-  });
+  }, 60_000);
   afterAll(async () => {
     await db.close();
   });
@@ -147,7 +148,7 @@ describe("webhooks", () => {
     }
     await notifier.close();
     await receiver.close();
-  });
+  }, 30_000);
 
   it("gives up after the last retry and records the failure, with the URL's secrets left out", async () => {
     const receiver = new Receiver([500, 500, 500]);
@@ -165,7 +166,7 @@ describe("webhooks", () => {
     expect(shownTarget("https://user:pw@hooks.example/x?token=t")).toBe("https://hooks.example/x");
     await notifier.close();
     await receiver.close();
-  });
+  }, 30_000);
 
   it("refuses a URL that is not http or https, naming it", () => {
     expect(() => new Notifier(db, { urls: ["ftp://x.example/"], cluster: "c" }, silentLogger)).toThrow(

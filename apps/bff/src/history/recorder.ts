@@ -12,6 +12,8 @@ import type { ChangeLog } from "./change-log";
 export type RecorderStatus = ChangeLogStatus;
 
 const RETRY_MS = 5000;
+/** The planner's statistics are brought up to date after this many changes written (and hourly). */
+const ANALYZE_EVERY = 50_000;
 const PRUNE_EVERY_MS = 3600_000;
 
 export class ChangeRecorder implements PostureListener {
@@ -27,6 +29,7 @@ export class ChangeRecorder implements PostureListener {
   private retry: NodeJS.Timeout | undefined;
   private pruner: NodeJS.Timeout | undefined;
   private closed = false;
+  private sinceAnalyze = 0;
 
   constructor(
     readonly log: ChangeLog,
@@ -38,12 +41,15 @@ export class ChangeRecorder implements PostureListener {
     this.stopRecording = this.live.recordPosture(this);
     this.enqueue(async () => {
       await this.log.prune();
+      await this.log.analyze();
       return [];
     });
     this.pruner = setInterval(
       () =>
         this.enqueue(async () => {
           await this.log.prune();
+          await this.log.analyze();
+          this.sinceAnalyze = 0;
           return [];
         }),
       PRUNE_EVERY_MS,
@@ -108,6 +114,11 @@ export class ChangeRecorder implements PostureListener {
         if (entries.length > 0) {
           this.steps++;
           this.changes += entries.length;
+          this.sinceAnalyze += entries.length;
+          if (this.sinceAnalyze >= ANALYZE_EVERY) {
+            this.sinceAnalyze = 0;
+            await this.log.analyze();
+          }
           for (const listener of this.listeners) listener(entries);
         }
       } catch (error) {
