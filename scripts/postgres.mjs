@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { aptInstall } from "./apt.mjs";
 
 const PACKAGE = "postgresql";
 
@@ -27,25 +28,8 @@ export function postgresBin() {
 /** Installs Debian's PostgreSQL server when missing; throws with the command to run when it cannot. */
 export function ensurePostgres() {
   if (postgresBin() !== undefined) return postgresBin();
-  const root = typeof process.getuid === "function" && process.getuid() === 0;
-  const sudo = root ? [] : ["sudo", "-n"];
-  const run = (args) =>
-    execFileSync(
-      sudo.length > 0 ? sudo[0] : args[0],
-      sudo.length > 0 ? [...sudo.slice(1), ...args] : args.slice(1),
-      {
-        stdio: ["ignore", "inherit", "inherit"],
-        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-      },
-    );
   console.error(`postgres: installing Debian's ${PACKAGE} (apt-get install -y ${PACKAGE})`);
-  const install = ["apt-get", "install", "-y", "--no-install-recommends", PACKAGE];
-  try {
-    run(install);
-  } catch {
-    run(["apt-get", "update"]);
-    run(install);
-  }
+  aptInstall([PACKAGE]);
   const bin = postgresBin();
   if (bin === undefined)
     throw new Error(

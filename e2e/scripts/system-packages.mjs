@@ -1,6 +1,7 @@
 // The browser tests run Debian's Chromium (never a downloaded browser) and check the PDF reports
 // with poppler-utils (pdftotext, pdfimages, pdfinfo): install what is missing with apt-get.
 import { execFileSync } from "node:child_process";
+import { aptInstall } from "../../scripts/apt.mjs";
 
 function which(command) {
   try {
@@ -17,25 +18,8 @@ const NEEDED = [
 
 const missing = NEEDED.filter((n) => which(n.command) === "").map((n) => n.pkg);
 if (missing.length > 0) {
-  const root = typeof process.getuid === "function" && process.getuid() === 0;
-  const sudo = root ? [] : ["sudo", "-n"];
   console.error(`e2e: installing Debian's ${missing.join(", ")} (apt-get install -y ${missing.join(" ")})`);
-  const run = (args) =>
-    execFileSync(
-      sudo.length > 0 ? sudo[0] : args[0],
-      sudo.length > 0 ? [...sudo.slice(1), ...args] : args.slice(1),
-      {
-        stdio: ["ignore", "inherit", "inherit"],
-        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-      },
-    );
-  const install = ["apt-get", "install", "-y", "--no-install-recommends", ...missing];
-  try {
-    run(install);
-  } catch {
-    run(["apt-get", "update"]);
-    run(install);
-  }
+  aptInstall(missing);
 }
 const still = NEEDED.filter((n) => which(n.command) === "");
 if (still.length > 0) {

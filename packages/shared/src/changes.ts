@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Finding, Severity } from "./report";
+import { Finding, SEVERITY_ORDER, Severity } from "./report";
 
 // Posture over time: the facts a security team reads (who may reach whom, which findings hold,
 // which rights each subject has), the changes of those facts the engine records with their
@@ -167,23 +167,22 @@ export const CompareQuery = z
   .strict();
 export type CompareQuery = z.infer<typeof CompareQuery>;
 
-export const CompareEntry = z
-  .object({
-    area: PostureArea,
-    kind: ChangeKind,
-    key: z.string(),
-    severity: Severity.optional(),
-    namespaces: z.array(z.string()),
-    before: PostureFact.optional(),
-    after: PostureFact.optional(),
-    /** The cause of the last step that changed it between the two moments. */
-    causes: z.array(ChangeCause),
-    /** True when that step is what changed while Trustmap was not watching. */
-    unwatched: z.boolean(),
-    /** When it last changed. */
-    at: z.string(),
-  })
-  .strict();
+/**
+ * One fact that differs between two moments: a change of the log from its first before to its last
+ * after, with the cause, time and `unwatched` of the last step that changed it.
+ */
+export const CompareEntry = ChangeEntry.pick({
+  area: true,
+  kind: true,
+  key: true,
+  severity: true,
+  namespaces: true,
+  before: true,
+  after: true,
+  causes: true,
+  unwatched: true,
+  at: true,
+}).strict();
 export type CompareEntry = z.infer<typeof CompareEntry>;
 
 export const CompareAnswer = z
@@ -200,8 +199,6 @@ export const CompareAnswer = z
   .strict();
 export type CompareAnswer = z.infer<typeof CompareAnswer>;
 
-const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
-
 /** The severity of a fact: a finding's, a right's worst risk; none for a connection. */
 export function factSeverity(fact: PostureFact | undefined): Severity | undefined {
   if (fact === undefined) return undefined;
@@ -214,12 +211,7 @@ export function factSeverity(fact: PostureFact | undefined): Severity | undefine
 export function worseSeverity(a: Severity | undefined, b: Severity | undefined): Severity | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  return SEVERITY_RANK[a] <= SEVERITY_RANK[b] ? a : b;
-}
-
-/** The severities at least as severe as `at`, worst first. */
-export function severitiesFrom(at: Severity): Severity[] {
-  return (Object.keys(SEVERITY_RANK) as Severity[]).filter((s) => SEVERITY_RANK[s] <= SEVERITY_RANK[at]);
+  return SEVERITY_ORDER.indexOf(a) <= SEVERITY_ORDER.indexOf(b) ? a : b;
 }
 
 /** The stream's `changes` event: the entries of a step just recorded (`missed`: some before them were not sent). */

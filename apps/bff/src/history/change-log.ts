@@ -11,6 +11,7 @@ import {
   factSeverity,
   type PostureChange,
   type PostureFact,
+  SEVERITY_ORDER,
   type Severity,
   worseSeverity,
 } from "@trustmap/shared";
@@ -22,7 +23,8 @@ import { migrate } from "./migrations";
 // so a start compares its first list with them and records the difference once, as what changed
 // while Trustmap was not watching. The feed and the difference between two moments are read here.
 
-const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+/** A severity's rank, 0 the worst (SEVERITY_ORDER's). */
+const rankOf = (severity: Severity): number => SEVERITY_ORDER.indexOf(severity);
 
 /** Rows per statement when the facts are written whole (a first start on a large cluster). */
 const CHUNK = 5000;
@@ -264,7 +266,7 @@ export class ChangeLog {
         kind: changeKindOf(change),
         key: safeKey(change.key),
         severity: severity ?? null,
-        severity_rank: severity === undefined ? null : RANK[severity],
+        severity_rank: severity === undefined ? null : rankOf(severity),
         before_severity: factSeverity(change.before) ?? null,
         after_severity: factSeverity(change.after) ?? null,
         before_hash: change.before === undefined ? null : hashOf(change.before),
@@ -387,7 +389,7 @@ export class ChangeLog {
     if (query.namespace !== undefined) where.push(`c.namespaces @> array[${param(query.namespace)}]::text[]`);
     if (query.area !== undefined) where.push(`c.area = ${param(query.area)}`);
     if (query.kind !== undefined) where.push(`c.kind = ${param(query.kind)}`);
-    if (query.severity !== undefined) where.push(`c.severity_rank <= ${param(RANK[query.severity])}`);
+    if (query.severity !== undefined) where.push(`c.severity_rank <= ${param(rankOf(query.severity))}`);
     const limit = param(query.limit + 1);
     const { rows } = await this.db.query<ChangeRow>(
       `select c.id, c.step, s.at, s.revision, c.area, c.kind, c.key, c.severity, c.namespaces, f.before, f.after,
@@ -429,7 +431,7 @@ export class ChangeLog {
     // changes (no sort), compared by the hashes of the facts, counted and ranked in the database:
     // only the entries shown come out, with their facts.
     const RANK_SQL = (column: string) =>
-      `case ${column} when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 when 'info' then 4 else 5 end`;
+      `case ${column} ${SEVERITY_ORDER.map((severity, rank) => `when '${severity}' then ${rank}`).join(" ")} else ${SEVERITY_ORDER.length} end`;
     const { counted, top } = await this.db.transaction(async (tx) => {
       await tx.exec("set local work_mem = '64MB'");
       await tx.query(

@@ -281,20 +281,7 @@ export function SinceBar({
       className="border-b border-slate-300 px-2 py-1 text-sm dark:border-slate-700"
       data-testid="since-bar"
     >
-      <label>
-        {what} since{" "}
-        <input
-          type="datetime-local"
-          step={1}
-          aria-label={`${what} since the moment`}
-          className="rounded border border-slate-400 bg-transparent px-1"
-          value={localValue(since)}
-          onChange={(e) => {
-            const date = new Date(e.target.value);
-            setParams({ since: Number.isNaN(date.getTime()) ? undefined : date.toISOString() });
-          }}
-        />
-      </label>
+      <MomentInput caption={`${what} since`} label={`${what} since the moment`} since={since} />
       {since !== undefined && (
         <button
           type="button"
@@ -328,7 +315,35 @@ export function SinceBar({
   );
 }
 
-/** A datetime-local input's value (local time) for an ISO moment, and back. */
+/** The moment a page compares with: the URL's `since` (ISO), picked in local time to the second. */
+function MomentInput({
+  caption,
+  label,
+  since,
+}: {
+  caption: string;
+  label: string;
+  since: string | undefined;
+}) {
+  return (
+    <label>
+      {caption}{" "}
+      <input
+        type="datetime-local"
+        step={1}
+        aria-label={label}
+        className="rounded border border-slate-400 bg-transparent px-1"
+        value={localValue(since)}
+        onChange={(e) => {
+          const date = new Date(e.target.value);
+          setParams({ since: Number.isNaN(date.getTime()) ? undefined : date.toISOString() });
+        }}
+      />
+    </label>
+  );
+}
+
+/** A datetime-local input's value (local time) for an ISO moment. */
 function localValue(iso: string | undefined): string {
   if (iso === undefined) return "";
   const date = new Date(iso);
@@ -411,20 +426,7 @@ export function ChangesPage() {
             </label>
           </>
         )}
-        <label>
-          Compare with{" "}
-          <input
-            type="datetime-local"
-            step={1}
-            aria-label="Compare with the moment"
-            className="rounded border border-slate-400 bg-transparent px-1"
-            value={localValue(since)}
-            onChange={(e) => {
-              const date = new Date(e.target.value);
-              setParams({ since: Number.isNaN(date.getTime()) ? undefined : date.toISOString() });
-            }}
-          />
-        </label>
+        <MomentInput caption="Compare with" label="Compare with the moment" since={since} />
         {since !== undefined && (
           <button
             type="button"
