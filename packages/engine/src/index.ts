@@ -52,8 +52,9 @@ export { formatInputError, type InputError } from "./objects/reader";
 export { dns1123LabelProblem } from "./objects/validation";
 // Posture over time
 export { causesOf } from "./posture/cause";
-export { ANY_END, OUTSIDE_END, PostureLedger, replay } from "./posture/ledger";
+export { ANY_END, OUTSIDE_END, PostureLedger, replay, rightKey } from "./posture/ledger";
 export { NOTABLE, type Notable, notableReasons } from "./posture/notable";
+export { type OverlayInput, overlayOf } from "./posture/overlay";
 // The API's answers, read from the state
 export {
   canIAnswer,
@@ -140,4 +141,4 @@ export { type ReachQuestion, reachOf } from "./views/reach";
 export { groupValue, identityLabel, identityNodeId, namespaceNodeId, nodeName } from "./views/scoped";
 export { searchNodes } from "./views/search";
 export { ANY_POD, diffSnapshots, OUTSIDE, type ViewPatch as EngineViewPatch } from "./views/view";
-export { NamespaceView, OverviewView, type View, WorkloadView } from "./views/views";
+export { NamespaceView, OverviewView, type Places, type View, WorkloadView } from "./views/views";

@@ -238,6 +238,11 @@ export const MatrixQuery = z
   })
   .strict();
 
+/** The matrix as the page asks for it: with `since`, each cell marked if gained or changed since, and each row's rights lost. */
+export const MatrixPageQuery = MatrixQuery.extend({
+  since: z.string().datetime({ offset: true }).optional(),
+}).strict();
+
 const CellGrant = z
   .object({
     binding: z.string(),
@@ -257,6 +262,11 @@ export const MatrixCell = z
     /** When namedOnly: the objects named (resourceNames), else empty. */
     resourceNames: z.array(z.string()),
     grants: z.array(CellGrant),
+    /** Asked with `since`: gained since then (no such right then), or changed (the verbs then). */
+    since: z
+      .object({ change: z.enum(["gained", "changed"]), verbsBefore: z.array(z.string()).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export const MatrixRow = z
@@ -268,6 +278,19 @@ export const MatrixRow = z
     riskyCells: z.number().int(),
     /** Whether some cell shown holds cluster-wide. */
     clusterWide: z.boolean(),
+    /** Asked with `since`: the rights it had then and has no more (in the namespace asked, if one is). */
+    lost: z
+      .array(
+        z
+          .object({
+            scope: z.string(),
+            resource: z.string(),
+            verbs: z.array(z.string()),
+            via: z.array(z.string()),
+          })
+          .strict(),
+      )
+      .optional(),
   })
   .strict();
 export const MatrixPage = z

@@ -277,3 +277,89 @@ export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
 /** GET /api/changes/deliveries: the last notifications sent to webhooks, newest first. */
 export const DeliveriesAnswer = z.object({ deliveries: z.array(WebhookDelivery) }).strict();
 export type DeliveriesAnswer = z.infer<typeof DeliveriesAnswer>;
+
+/** The graph compared with a moment: `GET /api/changes/overlay?view&since[&until]`. */
+export const OverlayQuery = z
+  .object({
+    /** The view's key (see viewKey). */
+    view: Text,
+    since: z.string().datetime({ offset: true }),
+    until: z.string().datetime({ offset: true }).optional(),
+  })
+  .strict();
+export type OverlayQuery = z.infer<typeof OverlayQuery>;
+
+/**
+ * How an edge of the view differs from the moment: opened (not there then), closed (there then,
+ * not now: drawn apart, as the view no longer has it), changed (there both times, with
+ * connections or ports that differ).
+ */
+export const OverlayStatus = z.enum(["opened", "closed", "changed"]);
+export type OverlayStatus = z.infer<typeof OverlayStatus>;
+
+export const OverlayEdge = z
+  .object({
+    /** The view's edge id, "<source>-><target>". */
+    id: z.string(),
+    source: z.string(),
+    target: z.string(),
+    status: OverlayStatus,
+    /** The connections between workloads it stands for that opened, closed or changed ports. */
+    opened: z.number().int(),
+    closed: z.number().int(),
+    changed: z.number().int(),
+    /** Those connections (the first OVERLAY_ENTRIES, opened first), as they were and are, with their cause. */
+    entries: z.array(CompareEntry),
+  })
+  .strict();
+export type OverlayEdge = z.infer<typeof OverlayEdge>;
+
+/** The id of a workload gone since the moment compared with, as a closed edge's end: "was:" and its name, escaped as a node id's field. */
+export const GONE_PREFIX = "was:";
+
+/** A node the view no longer draws that a closed edge ends at: a namespace, or a workload gone from the cluster. */
+export const OverlayNode = z
+  .object({
+    id: z.string(),
+    kind: z.enum(["namespace", "identity", "group", "any", "outside"]),
+    label: z.string(),
+    namespace: z.string().optional(),
+  })
+  .strict();
+export type OverlayNode = z.infer<typeof OverlayNode>;
+
+/** At most this many connections listed per edge of an overlay (its counts say how many in all). */
+export const OVERLAY_ENTRIES = 50;
+
+export const GraphOverlay = z
+  .object({
+    view: z.string(),
+    since: z.string(),
+    until: z.string(),
+    /** False when the log does not reach back to `since` (retention). */
+    complete: z.boolean(),
+    /** The view draws connections at this level (false for a workload's view of its pods: connections are kept between workloads). */
+    drawn: z.boolean(),
+    /** Connections that differ with an end in the view, and how many of them the overlay places on its edges. */
+    total: z.number().int(),
+    placed: z.number().int(),
+    /** True when more connections differ than the overlay reads at once (OVERLAY_LIMIT). */
+    truncated: z.boolean(),
+    /** How many of its edges opened, closed and changed. */
+    counts: z
+      .object({ opened: z.number().int(), closed: z.number().int(), changed: z.number().int() })
+      .strict(),
+    edges: z.array(OverlayEdge),
+    nodes: z.array(OverlayNode),
+  })
+  .strict();
+export type GraphOverlay = z.infer<typeof GraphOverlay>;
+
+/** The most connections an overlay reads from the log. */
+export const OVERLAY_LIMIT = 50_000;
+
+/** A report made (the evidence report's moments to compare with): `GET /api/changes/reports`. */
+export const StoredReport = z.object({ at: z.string(), scope: z.string(), format: z.string() }).strict();
+export type StoredReport = z.infer<typeof StoredReport>;
+export const ReportsAnswer = z.object({ reports: z.array(StoredReport) }).strict();
+export type ReportsAnswer = z.infer<typeof ReportsAnswer>;

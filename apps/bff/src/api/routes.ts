@@ -11,14 +11,18 @@ import {
   ExplainQuery,
   FindingsQuery,
   GapsQuery,
+  type GraphOverlay,
   type GroupingList,
   type Health,
   MatrixExportQuery,
-  MatrixQuery,
+  MatrixPageQuery,
   type NamespaceList,
+  OVERLAY_LIMIT,
+  OverlayQuery,
   PageShotQuery,
   parseViewKey,
   ReachQuery,
+  type ReportsAnswer,
   SearchQuery,
   StreamQuery,
   type ViewPresence,
@@ -35,6 +39,7 @@ import type { ReadableWire } from "../engine/protocol";
 import { matrixCsv } from "../export/csv";
 import { evidenceCsv, evidenceJson, evidenceSarif } from "../export/evidence";
 import { type Credential, PrinterUnavailable, type ReportPrinter } from "../export/printer";
+import { markMatrix } from "../history/marks";
 import type { Notifier } from "../history/notify";
 import type { ChangeRecorder } from "../history/recorder";
 import { checkQueryEncoding, pathEncodingCheck, refuseOtherOrigins } from "../http/checks";
@@ -172,6 +177,12 @@ function accessText({ user, access }: Reader): string {
 }
 
 /** The scope a report is of, as the change log files reports: "cluster" or "namespace NAME". */
+/** A moment the change log cannot compare with (`until` before `since`) is the asker's mistake. */
+function badMoment(error: unknown): never {
+  if (error instanceof RangeError) throw new HttpError(400, `query: ${error.message}`);
+  throw error;
+}
+
 function reportScope(namespace: string | undefined): string {
   return namespace === undefined ? "cluster" : `namespace ${namespace}`;
 }
@@ -485,8 +496,24 @@ export function apiRouter(
   });
 
   router.get("/rbac", async (request, response) => {
-    const query = parseQuery(MatrixQuery, request);
-    response.json(await live.query("matrix", { ...query, ...readableMatrix(response, query.namespace) }));
+    const { since, ...query } = parseQuery(MatrixPageQuery, request);
+    if (since !== undefined) wholeCluster(response, "since");
+    const page = await live.query("matrix", { ...query, ...readableMatrix(response, query.namespace) });
+    if (since === undefined) {
+      response.json(page);
+      return;
+    }
+    // Compared with a moment: the log's differences of the page's subjects, marked on its cells.
+    const compared = await recorded()
+      .log.compare({
+        since,
+        area: "rbac",
+        subjects: page.rows.map((row) => row.ref),
+        ...(query.namespace === undefined ? {} : { namespace: query.namespace }),
+        limit: OVERLAY_LIMIT,
+      })
+      .catch(badMoment);
+    response.json(markMatrix(page, compared.entries));
   });
 
   // RBAC questions: who can do something, what may a subject do.
@@ -634,6 +661,15 @@ export function apiRouter(
   });
 
   // Posture over time: the change log's feed, the difference between two moments, its state.
+  /** The log is about the whole cluster: refused to a user whose access covers some namespaces only. */
+  const wholeCluster = (response: Response, parameter: string) => {
+    const access = response.locals.access as Access | undefined;
+    if (access !== undefined && !access.cluster)
+      throw new HttpError(
+        403,
+        `query parameter "${parameter}": the change log is about the whole cluster, and your access covers some namespaces only`,
+      );
+  };
   const recorded = (): ChangeRecorder => {
     if (history === undefined)
       throw new HttpError(404, "this Trustmap keeps no change log (started with --changes off)");
@@ -645,13 +681,36 @@ export function apiRouter(
   });
   router.get("/changes/compare", async (request, response) => {
     const query = parseQuery(CompareQuery, request);
+    response.json(await recorded().log.compare(query).catch(badMoment));
+  });
+  router.get("/changes/overlay", async (request, response: Response<GraphOverlay>) => {
+    const query = parseQuery(OverlayQuery, request);
+    const ref = parseViewKey(query.view);
+    if (ref === undefined)
+      throw new HttpError(400, `query parameter "view": ${JSON.stringify(query.view)} is not a view`);
     const log = recorded().log;
-    try {
-      response.json(await log.compare(query));
-    } catch (error) {
-      if (error instanceof RangeError) throw new HttpError(400, `query: ${error.message}`);
-      throw error;
-    }
+    const compared = await log
+      .compare({
+        since: query.since,
+        ...(query.until === undefined ? {} : { until: query.until }),
+        area: "reach",
+        ...(ref.kind === "namespace" ? { namespace: ref.namespace } : {}),
+        limit: OVERLAY_LIMIT,
+      })
+      .catch(badMoment);
+    const placed = await live.query("overlay", { ref, differences: compared.entries });
+    response.json({
+      view: query.view,
+      since: compared.since,
+      until: compared.until,
+      complete: compared.complete,
+      total: compared.total,
+      truncated: compared.total > compared.entries.length,
+      ...placed,
+    });
+  });
+  router.get("/changes/reports", async (_request, response: Response<ReportsAnswer>) => {
+    response.json({ reports: await recorded().log.reports() });
   });
   router.get("/changes/status", (_request, response) => {
     response.json(recorded().status);

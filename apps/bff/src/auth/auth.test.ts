@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { AuthSession, EvidenceReport } from "@trustmap/shared";
 import { afterEach, describe, expect, it } from "vitest";
+import { ChangeLog } from "../history/change-log";
+import { embeddedDatabase } from "../history/database";
 import { jsonLogger } from "../log";
-import type { RunningServer } from "../server";
+import type { RunningServer, ServerOptions } from "../server";
 import type { ClusterReviews } from "../sources/kube/reviews";
 import { ScriptedSource } from "../testing/scripted";
 import { SHOP, serveObjects } from "../testing/serve";
@@ -163,7 +165,11 @@ describe("the header strategy", () => {
     running = undefined;
   });
 
-  async function serve(proxy: string, lines: string[]): Promise<RunningServer> {
+  async function serve(
+    proxy: string,
+    lines: string[],
+    options: Partial<ServerOptions> = {},
+  ): Promise<RunningServer> {
     const auth = authSettings(
       { auth: "header", "auth-proxy": [proxy], "auth-groups-header": "X-Groups" },
       {},
@@ -179,10 +185,41 @@ describe("the header strategy", () => {
     const { server } = await serveObjects(SHOP, new ScriptedSource("connected", reviews), {
       auth,
       logger: jsonLogger((line) => lines.push(line), "warn"),
+      ...options,
     });
     running = server;
     return server;
   }
+
+  it("refuses the change log, in every answer that reads it, to a user who may read some namespaces only", async () => {
+    const server = await serve("127.0.0.1", [], {
+      changes: await ChangeLog.open(await embeddedDatabase(undefined), "scripted test source"),
+    });
+    const alice = { "X-Remote-User": "alice" };
+    const since = new Date(Date.now() - 60_000).toISOString();
+    for (const path of [
+      "api/changes",
+      `api/changes/compare?since=${since}`,
+      `api/changes/overlay?view=namespace:shop&since=${since}`,
+      "api/changes/reports",
+      "api/changes/status",
+      "api/changes/deliveries",
+      `api/rbac?since=${since}`,
+      `api/export/report.json?since=${since}`,
+      "api/stream?view=namespace:shop&changes=1",
+    ]) {
+      const response = await fetch(`${server.url}${path}`, { headers: alice });
+      expect([path, response.status]).toEqual([path, 403]);
+      expect(((await response.json()) as { error: string }).error).toMatch(
+        /the change log:? (it )?is about the whole cluster|answers about the whole cluster/,
+      );
+    }
+    // What the log is not needed for stays hers; the log is the auditor's.
+    expect((await fetch(`${server.url}api/rbac`, { headers: alice })).status).toBe(200);
+    const auditor = { "X-Remote-User": "auditor" };
+    expect((await fetch(`${server.url}api/changes`, { headers: auditor })).status).toBe(200);
+    expect((await fetch(`${server.url}api/rbac?since=${since}`, { headers: auditor })).status).toBe(200);
+  });
 
   it("takes the user and groups from the proxy's headers, and refuses other addresses with 401", async () => {
     const lines: string[] = [];

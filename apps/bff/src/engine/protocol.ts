@@ -1,10 +1,12 @@
 import type { AcceptedException, Cluster, Kind } from "@trustmap/engine";
 import type {
   ChangeCause,
+  CompareEntry,
   EngineQueries,
   EvidenceReport,
   GapsAnswer,
   GapsQuery,
+  GraphOverlay,
   PostureChange,
   PostureFact,
   ViewPatch,
@@ -64,6 +66,11 @@ export interface WorkerQueries extends Omit<EngineQueries, "counts"> {
     result: EngineQueries["canI"]["result"];
   };
   cluster: { args: Record<string, never>; result: Cluster };
+  /** The connections that differ since a moment (the change log's), placed on a view as drawn now. */
+  overlay: {
+    args: { ref: ViewRef; differences: readonly CompareEntry[] };
+    result: Pick<GraphOverlay, "drawn" | "placed" | "counts" | "edges" | "nodes">;
+  };
   /** With `readable`, the grants a reader of those namespaces may see (RoleBindings there to Roles). */
   matrix: {
     args: EngineQueries["matrix"]["args"] & { readable?: ReadableWire };

@@ -19,6 +19,7 @@ import {
   indexFindings,
   nodeDetails,
   OverviewView,
+  overlayOf,
   PostureLedger,
   pageGaps,
   reachOf,
@@ -84,6 +85,10 @@ class SharedOverview implements View {
 
   snapshot() {
     return this.built().snapshot();
+  }
+
+  get places() {
+    return this.built().places;
   }
 
   /** The delta's patch, computed once however many views ask; nothing before the overview is built. */
@@ -435,6 +440,20 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
   canI: ({ readable, ...query }) =>
     canIAnswer(state, query, readable === undefined ? undefined : queries.readerOf(readable)),
   cluster: () => state.cluster(),
+  overlay: ({ ref, differences }) => {
+    if (ledger === undefined)
+      throw new Error(
+        "the posture's facts are not built yet (the change log is off, or the first lists are still coming in)",
+      );
+    const view = views.get(viewKey(ref))?.view ?? createView(ref);
+    return overlayOf({
+      state,
+      places: view.places,
+      snapshot: view.snapshot(),
+      current: ledger.current.values(),
+      differences,
+    });
+  },
 
   viewPresence: ({ ref }) => viewPresence(state, ref),
   groupings: () => groupingKeys(state),

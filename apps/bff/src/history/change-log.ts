@@ -13,6 +13,7 @@ import {
   type PostureFact,
   SEVERITY_ORDER,
   type Severity,
+  type StoredReport,
   worseSeverity,
 } from "@trustmap/shared";
 import type { Database } from "./database";
@@ -412,7 +413,11 @@ export class ChangeLog {
    * What differs between two moments: each fact that changed in between, as it was at `since` and
    * as it is at `until` (now by default); a fact that changed and changed back is not listed.
    */
-  async compare(query: CompareQuery, now = new Date()): Promise<CompareAnswer> {
+  /** `subjects`: the RBAC rights of these subjects only (refs, "ServiceAccount/shop/web"). */
+  async compare(
+    query: CompareQuery & { subjects?: readonly string[] },
+    now = new Date(),
+  ): Promise<CompareAnswer> {
     const since = new Date(query.since);
     const until = query.until === undefined ? now : new Date(query.until);
     if (until < since)
@@ -426,6 +431,11 @@ export class ChangeLog {
     if (query.area !== undefined) {
       params.push(query.area);
       filters.push(`c.area = $${params.length}`);
+    }
+    if (query.subjects !== undefined) {
+      // A right's key is "rbac<US>subject<US>scope<US>resource".
+      params.push([...query.subjects]);
+      filters.push(`c.area = 'rbac' and split_part(c.key, chr(31), 2) = any($${params.length}::text[])`);
     }
     // Each fact's first and last change in the span, found by one hashed pass over the span's
     // changes (no sort), compared by the hashes of the facts, counted and ranked in the database:
@@ -559,6 +569,15 @@ export class ChangeLog {
     );
     const at = rows[0]?.at;
     return at === null || at === undefined ? undefined : new Date(at as string);
+  }
+
+  /** The reports made, newest first (the moments a page may compare with). */
+  async reports(limit = 100): Promise<StoredReport[]> {
+    const { rows } = await this.db.query<{ at: unknown; scope: string; format: string }>(
+      "select at, scope, format from reports order by at desc limit $1",
+      [limit],
+    );
+    return rows.map((row) => ({ at: iso(row.at), scope: row.scope, format: row.format }));
   }
 
   /** When the log began (its first start's picture), if it has. */

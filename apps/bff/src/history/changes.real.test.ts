@@ -148,12 +148,48 @@ describe("the change log in Chromium, against a real API server", () => {
           "ServiceAccount/shop/web may * */* cluster-wide via ClusterRoleBinding/web-admin → ClusterRole/cluster-admin",
         );
       expect(await page.getByTestId("since-counts").textContent()).toMatch(/^Rights gained: \d+/);
+      // The matrix's own cell is marked: web's account gained every verb on everything cluster-wide.
+      const gained = page.locator('[data-subject="ServiceAccount/shop/web"] li', {
+        hasText: "cluster · */*: *",
+      });
+      await expect
+        .poll(() => gained.getByTestId("cell-since").textContent(), { timeout: 15_000 })
+        .toBe("gained");
       expect(await page.getByTestId("since-entries").textContent()).not.toContain("shop/db-1 → shop/web-1");
       await page.goto(`${server.url}?tab=gaps&since=${encodeURIComponent(before.toISOString())}`);
       await expect
         .poll(() => page.getByTestId("since-entries").textContent(), { timeout: 15_000 })
         .toContain("ClusterRoleBinding web-admin gives cluster-admin");
       expect(await page.getByTestId("since-counts").textContent()).toMatch(/^New findings: \d+/);
+
+      // The graph of shop compared with the moment: the opened edge drawn as opened, with its
+      // connection and cause beside it when selected.
+      const edge = "wl:shop/app=db->wl:shop/app=web";
+      const graphAt = (since: Date, selection: string) =>
+        `${server.url}?bench=1&view=${encodeURIComponent("namespace:shop")}&since=${encodeURIComponent(
+          since.toISOString(),
+        )}&sel=${encodeURIComponent(selection)}`;
+      await page.goto(graphAt(before, "edge:wl:shop/app=db wl:shop/app=web"));
+      await expect
+        .poll(() => page.getByTestId("overlay-counts").textContent(), { timeout: 15_000 })
+        .toMatch(/: 1 edge opened, 0 closed, 0 changed/);
+      const hasClass = (id: string, name: string) =>
+        page.evaluate(
+          ([element, mark]) =>
+            (
+              globalThis as unknown as {
+                trustmapGraph: { cy: { getElementById(id: string): { hasClass(c: string): boolean } } };
+              }
+            ).trustmapGraph.cy
+              .getElementById(element!)
+              .hasClass(mark!),
+          [id, name],
+        );
+      expect(await hasClass(edge, "opened")).toBe(true);
+      const beside = (await page.getByTestId("overlay-panel").textContent()) ?? "";
+      expect(beside).toContain("Opened since the moment");
+      expect(beside).toContain("shop/db-1 → shop/web-1 on TCP:8080");
+      expect(beside).toContain("because NetworkPolicy shop/web-from-db created");
 
       // The PDF's "changes since" section lists them, read back with pdftotext.
       const pdf = await fetch(
@@ -179,6 +215,23 @@ describe("the change log in Chromium, against a real API server", () => {
       );
       expect(json.changes?.basis).toBe("last-report");
       expect(json.changes?.total).toBe(0);
+
+      // The report just made is a moment to compare with. web-1 deleted since: its edges (from db,
+      // to any pod, to outside) closed, drawn dashed to a node that stands for the workload gone.
+      const reports = (await (await fetch(`${server.url}api/changes/reports`)).json()) as {
+        reports: { at: string; scope: string }[];
+      };
+      const report = reports.reports[0]!;
+      expect(report.scope).toBe("cluster");
+      await plane.request("DELETE", "/api/v1/namespaces/shop/pods/web-1?gracePeriodSeconds=0");
+      await page.goto(`${server.url}?bench=1&view=${encodeURIComponent("namespace:shop")}`);
+      await page.getByLabel("Compare the graph with the moment: a report made").selectOption(report.at);
+      await expect
+        .poll(() => page.getByTestId("overlay-counts").textContent(), { timeout: 15_000 })
+        .toMatch(/: 0 edges opened, 3 closed, 0 changed/);
+      expect(new URL(page.url()).searchParams.get("since")).toBe(report.at);
+      expect(await hasClass("overlay:wl:shop/app=db->was:shop%2Fweb-1", "closed")).toBe(true);
+      expect(await hasClass("overlay:was:shop%2Fweb-1", "gone")).toBe(true);
     } finally {
       await browser.close();
     }

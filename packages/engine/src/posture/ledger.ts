@@ -429,7 +429,7 @@ function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
 }
 
 /** The namespace of a workload end ("ns/owner"); none for any pod and outside. */
-function namespaceOfEnd(end: string): string | undefined {
+export function namespaceOfEnd(end: string): string | undefined {
   if (end === ANY_END || end === OUTSIDE_END) return undefined;
   const slash = end.indexOf("/");
   return slash < 0 ? undefined : end.slice(0, slash);

@@ -25,7 +25,7 @@ import {
   type ViewPatch,
   type ViewSnapshot,
 } from "./view";
-import { NamespaceView, OverviewView, type View } from "./views";
+import { NamespaceView, OverviewView, type Places, type View } from "./views";
 
 export type { Grouping, Groupings };
 
@@ -224,7 +224,7 @@ export function groupedNamespaceView(state: ClusterState, namespace: string, gro
 /** A view with its nodes grouped, kept up to date by the deltas through the inner view's patches. */
 export class GroupedView implements View {
   revision = 0;
-  private readonly inner: Pick<View, "snapshot" | "update">;
+  private readonly inner: Pick<View, "snapshot" | "update" | "places">;
   /** The inner view as its patches build it. */
   private readonly held = { nodes: new Map<string, ViewNode>(), edges: new Map<string, ViewEdge>() };
   /** Each grouped inner node's place when last read. */
@@ -245,7 +245,7 @@ export class GroupedView implements View {
   constructor(
     private readonly state: ClusterState,
     private readonly groupings: Pick<Groupings, "namespaces">,
-    inner: Pick<View, "snapshot" | "update"> = new OverviewView(state),
+    inner: Pick<View, "snapshot" | "update" | "places"> = new OverviewView(state),
   ) {
     this.inner = inner;
     const snapshot = this.inner.snapshot();
@@ -254,6 +254,34 @@ export class GroupedView implements View {
     for (const node of snapshot.nodes) this.putNode(node, dirtyNodes);
     for (const edge of snapshot.edges) this.putEdge(edge, dirtyEdges);
     this.refresh(dirtyNodes, dirtyEdges);
+  }
+
+  /** The inner view's places, a namespace's node taken to its group's when the group is closed. */
+  get places(): Places | undefined {
+    const inner = this.inner.places;
+    if (inner === undefined) return undefined;
+    const grouped = (id: string, namespace: string): string => {
+      const node: ViewNode = {
+        id,
+        kind: "namespace",
+        label: namespace,
+        namespace,
+        pods: 0,
+        openIngressPods: 0,
+        openEgressPods: 0,
+      };
+      const place = placeOf(node, this.groupings, this.namespaceValue);
+      return place === undefined || place.open ? id : place.id;
+    };
+    return {
+      identity: (identity) => {
+        const id = inner.identity(identity);
+        return inner.drawsApart(identity.namespace) ? id : grouped(id, identity.namespace);
+      },
+      namespace: (namespace) => grouped(inner.namespace(namespace), namespace),
+      drawsApart: (namespace) => inner.drawsApart(namespace),
+      draws: (namespaces) => inner.draws(namespaces),
+    };
   }
 
   snapshot(): ViewSnapshot {

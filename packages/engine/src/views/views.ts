@@ -28,6 +28,20 @@ export interface View {
   snapshot(): ViewSnapshot;
   /** The patch this delta makes to the view, or undefined when it changes nothing here. */
   update(delta: Delta): ViewPatch | undefined;
+  /** Where it draws workloads (none for a view of pods). */
+  readonly places?: Places | undefined;
+}
+
+/** Where a view draws the pods of workloads: what an overlay of connections between workloads is placed by. */
+export interface Places {
+  /** The node the view draws this identity's pods on. */
+  identity(identity: LiveIdentity): string;
+  /** The node that stands for every workload of this namespace; undefined when the view draws its workloads apart. */
+  namespace(namespace: string): string;
+  /** Whether the view draws this namespace's workloads apart (on nodes of their own). */
+  drawsApart(namespace: string): boolean;
+  /** Whether the view draws a connection between workloads of these namespaces (with "any pod" or outside: of this one). */
+  draws(namespaces: readonly string[]): boolean;
 }
 
 abstract class GraphView implements View {
@@ -641,14 +655,21 @@ export class NamespaceView extends SummedView {
   }
 
   protected nodeOf(identity: LiveIdentity): string {
-    if (identity.namespace === this.namespace) {
-      const place = this.placeOf(identity);
-      return place === undefined || place.open ? identityNodeId(identity) : place.id;
-    }
-    const id = namespaceNodeId(identity.namespace);
-    this.namespaceOfNode.set(id, identity.namespace);
+    const id = this.places.identity(identity);
+    if (identity.namespace !== this.namespace) this.namespaceOfNode.set(id, identity.namespace);
     return id;
   }
+
+  readonly places: Places = {
+    identity: (identity) => {
+      if (identity.namespace !== this.namespace) return namespaceNodeId(identity.namespace);
+      const place = this.placeOf(identity);
+      return place === undefined || place.open ? identityNodeId(identity) : place.id;
+    },
+    namespace: (namespace) => namespaceNodeId(namespace),
+    drawsApart: (namespace) => namespace === this.namespace,
+    draws: (namespaces) => namespaces.includes(this.namespace),
+  };
 
   protected draws(source: LiveIdentity, destination: LiveIdentity): boolean {
     return source.namespace === this.namespace || destination.namespace === this.namespace;
@@ -792,6 +813,13 @@ export class OverviewView extends SummedView {
   protected nodeOf(identity: LiveIdentity): string {
     return namespaceNodeId(identity.namespace);
   }
+
+  readonly places: Places = {
+    identity: (identity) => namespaceNodeId(identity.namespace),
+    namespace: (namespace) => namespaceNodeId(namespace),
+    drawsApart: () => false,
+    draws: () => true,
+  };
 
   protected draws(): boolean {
     return true;

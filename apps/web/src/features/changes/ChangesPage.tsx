@@ -8,6 +8,7 @@ import {
   DeliveriesAnswer,
   type PostureArea,
   type PostureFact,
+  ReportsAnswer,
   SEVERITY_ORDER,
   type Severity,
   viewKey,
@@ -25,7 +26,7 @@ import { causeText, changedText, factText, KIND_COLOURS, KIND_WORDS, SECTION_TIT
 
 const PAGE = 100;
 
-const changesQueries = {
+export const changesQueries = {
   status: () => ({
     queryKey: ["changes", "status"],
     queryFn: ({ signal }: { signal: AbortSignal }) => getJson("/api/changes/status", ChangeLogStatus, signal),
@@ -36,6 +37,11 @@ const changesQueries = {
     queryFn: ({ signal }: { signal: AbortSignal }) =>
       getJson("/api/changes/deliveries", DeliveriesAnswer, signal),
     refetchInterval: 10_000,
+  }),
+  reports: () => ({
+    queryKey: ["changes", "reports"],
+    queryFn: ({ signal }: { signal: AbortSignal }) => getJson("/api/changes/reports", ReportsAnswer, signal),
+    staleTime: 30_000,
   }),
   compare: (filters: Record<string, string | undefined>) => ({
     queryKey: ["changes", "compare", filters],
@@ -315,8 +321,11 @@ export function SinceBar({
   );
 }
 
-/** The moment a page compares with: the URL's `since` (ISO), picked in local time to the second. */
-function MomentInput({
+/**
+ * The moment a page compares with: the URL's `since` (ISO), picked in local time to the second, or
+ * the moment a stored report was made.
+ */
+export function MomentInput({
   caption,
   label,
   since,
@@ -325,21 +334,43 @@ function MomentInput({
   label: string;
   since: string | undefined;
 }) {
+  const reports = useQuery(changesQueries.reports());
+  const made = reports.data?.reports ?? [];
   return (
-    <label>
-      {caption}{" "}
-      <input
-        type="datetime-local"
-        step={1}
-        aria-label={label}
-        className="rounded border border-slate-400 bg-transparent px-1"
-        value={localValue(since)}
-        onChange={(e) => {
-          const date = new Date(e.target.value);
-          setParams({ since: Number.isNaN(date.getTime()) ? undefined : date.toISOString() });
-        }}
-      />
-    </label>
+    <span className="inline-flex flex-wrap items-center gap-2">
+      <label>
+        {caption}{" "}
+        <input
+          type="datetime-local"
+          step={1}
+          aria-label={label}
+          className="rounded border border-slate-400 bg-transparent px-1"
+          value={localValue(since)}
+          onChange={(e) => {
+            const date = new Date(e.target.value);
+            setParams({ since: Number.isNaN(date.getTime()) ? undefined : date.toISOString() });
+          }}
+        />
+      </label>
+      {made.length > 0 && (
+        <label>
+          or a report{" "}
+          <select
+            aria-label={`${label}: a report made`}
+            className="rounded border border-slate-400 bg-transparent"
+            value={made.some((report) => report.at === since) ? since : ""}
+            onChange={(e) => setParams({ since: e.target.value === "" ? undefined : e.target.value })}
+          >
+            <option value="">pick…</option>
+            {made.map((report) => (
+              <option key={`${report.at} ${report.scope} ${report.format}`} value={report.at}>
+                {new Date(report.at).toLocaleString()} · {report.scope} · {report.format}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+    </span>
   );
 }
 

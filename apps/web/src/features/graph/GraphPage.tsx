@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import {
+  GONE_PREFIX,
   parseViewKey,
   type ReachPeer,
   SEVERITY_ORDER,
@@ -15,7 +16,8 @@ import { useConnection, useWatchedViews } from "../../stream/useStream";
 import { ExportLinks } from "../../ui/ExportLinks";
 import { GraphExport } from "../export/GraphExport";
 import { EDGE_LIMIT, GraphAdapter } from "./adapter";
-import { graphQueries } from "./api";
+import { graphQueries, overlayQuery } from "./api";
+import { CompareBar, OverlayPanel } from "./CompareBar";
 import { EdgePanel } from "./EdgePanel";
 import { useGraphFocus } from "./focus";
 import { GroupBy, WorkloadGroupBy } from "./GroupBy";
@@ -77,6 +79,11 @@ function parseSelection(sel: string | undefined) {
   if (kind === "edge") return { kind: "edge" as const, from: a, to: b };
   if (kind === "pair") return { kind: "pair" as const, from: a, to: b };
   return undefined;
+}
+
+/** A node the overlay draws for a workload gone since the moment compared with (no node of now). */
+function isGone(id: string): boolean {
+  return id.startsWith(GONE_PREFIX);
 }
 
 /** A workload view's workload by the name people know it by (the engine's name of its identity). */
@@ -220,6 +227,21 @@ export function GraphPage() {
       adapter.current = undefined;
     };
   }, [view]);
+
+  // The graph compared with a moment (`since`): the overlay of what opened, closed and changed since.
+  const since = params.get("since") ?? undefined;
+  const comparable = readable === undefined && since !== undefined;
+  const overlay = useQuery({
+    ...overlayQuery(view, since ?? "", Math.max(revision, 0)),
+    enabled: comparable && revision >= 0,
+  });
+  const overlayShown = comparable ? overlay.data : undefined;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new view's graph starts without the last view's overlay
+  useEffect(() => adapter.current?.setOverlay(overlayShown), [overlayShown, view]);
+  const overlayEdge =
+    selection?.kind === "edge"
+      ? overlayShown?.edges.find((edge) => edge.source === selection.from && edge.target === selection.to)
+      : undefined;
 
   useEffect(() => adapter.current?.setFilter(search, openOnly, minSeverity), [search, openOnly, minSeverity]);
   useEffect(() => adapter.current?.showAllEdges(allEdges), [allEdges]);
@@ -381,6 +403,9 @@ export function GraphPage() {
           {scopeOf(view, workloadLabel)} · revision {revision} · {nodes.length} nodes
         </span>
       </div>
+      {readable === undefined && (
+        <CompareBar since={since} overlay={overlayShown} error={comparable ? overlay.error : null} />
+      )}
       <div className="relative flex min-h-0 flex-1">
         <ViewState view={view} revision={revision} nodes={nodes.length} />
         {beyondAccess && readable.length > 0 && (
@@ -466,14 +491,17 @@ export function GraphPage() {
               onGo={(peer) => go(viewOfPeer(peer), `node:${peer.node}`)}
             />
           )}
-          {(selection?.kind === "edge" || selection?.kind === "pair") && (
-            <EdgePanel
-              key={`${selection.kind} ${selection.from} ${selection.to}`}
-              from={selection.from}
-              to={selection.to}
-              revision={Math.max(revision, 0)}
-            />
-          )}
+          {overlayEdge !== undefined && <OverlayPanel key={overlayEdge.id} edge={overlayEdge} />}
+          {(selection?.kind === "edge" || selection?.kind === "pair") &&
+            !isGone(selection.from) &&
+            !isGone(selection.to) && (
+              <EdgePanel
+                key={`${selection.kind} ${selection.from} ${selection.to}`}
+                from={selection.from}
+                to={selection.to}
+                revision={Math.max(revision, 0)}
+              />
+            )}
           {view !== asked && (
             <p role="status" data-testid="unknown-view">
               This link names no view Trustmap knows; showing the whole cluster.
@@ -481,7 +509,7 @@ export function GraphPage() {
           )}
           {selection === undefined && (
             <div className="space-y-4">
-              <Legend dark={dark} />
+              <Legend dark={dark} comparing={overlayShown?.drawn === true} />
               {!connection.open && <p role="status">Connecting to the live stream…</p>}
             </div>
           )}

@@ -1,7 +1,9 @@
 import {
   criticalGlow,
+  GONE_NODE,
   KIND_MARKS,
   NO_DEFAULT_DENY,
+  OVERLAY_MARKS,
   POSTURE_MARKS,
   type Shape,
   shapePoints,
@@ -75,7 +77,16 @@ function MarkSwatch({ swatch, mark }: { swatch: Swatch; mark: string }) {
 }
 
 /** What every mark of the graph means, drawn from the same tables as the graph's style. */
-export function Legend({ dark, printed = false }: { dark: boolean; printed?: boolean }) {
+export function Legend({
+  dark,
+  printed = false,
+  comparing = false,
+}: {
+  dark: boolean;
+  printed?: boolean;
+  /** The graph is compared with a moment: the overlay's marks too. */
+  comparing?: boolean;
+}) {
   const glow = criticalGlow(dark);
   const ink = graphInk(dark);
   const rows: { key: string; swatch: Swatch; text: string }[] = [
@@ -133,6 +144,42 @@ export function Legend({ dark, printed = false }: { dark: boolean; printed?: boo
             ? "Edges: who may connect to whom; labels give the ports where few enough edges leave them readable."
             : "Edges: who may connect to whom. Select or point at an edge or a node to read its ports."}
         </li>
+        {comparing &&
+          OVERLAY_MARKS.map((mark) => (
+            <li
+              key={mark.status}
+              className="flex items-center gap-2"
+              data-legend-mark={`edge-${mark.status}`}
+            >
+              <svg aria-hidden="true" width={16} height={16} viewBox="0 0 16 16" className="shrink-0">
+                <line
+                  x1={1}
+                  y1={8}
+                  x2={11}
+                  y2={8}
+                  stroke={mark.color}
+                  strokeWidth={3}
+                  strokeDasharray={mark.lineStyle === "dashed" ? "3 2" : undefined}
+                />
+                <polygon points="10,5 15,8 10,11" fill={mark.color} />
+              </svg>
+              Edge {mark.text}
+            </li>
+          ))}
+        {comparing && (
+          <li className="flex items-center gap-2">
+            <MarkSwatch
+              swatch={{
+                shape: "ellipse",
+                fill: GONE_NODE.fill,
+                border: GONE_NODE.border,
+                borderStyle: "dashed",
+              }}
+              mark="gone"
+            />
+            {GONE_NODE.text}
+          </li>
+        )}
         <li>
           Views with more than 3,000 edges draw only the edges of the selected nodes until you ask for all.
         </li>

@@ -1,4 +1,6 @@
 import {
+  type GraphOverlay,
+  type OverlayEdge,
   SEVERITY_ORDER,
   type Severity,
   type ViewEdge,
@@ -9,7 +11,7 @@ import {
 import C2S from "canvas2svg";
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
 import { StableLayout } from "./layout/stable-layout";
-import { CRITICAL_GLOW_CLASS, glows, POSTURE_MARKS, postureOf } from "./marks";
+import { CRITICAL_GLOW_CLASS, glows, OVERLAY_MARKS, POSTURE_MARKS, postureOf } from "./marks";
 import { portsText } from "./ports";
 import { graphBackground, graphStyle } from "./style";
 
@@ -75,6 +77,18 @@ function edgeData(edge: ViewEdge) {
   };
 }
 
+/** The elements an overlay adds (closed edges, nodes gone), and the class of a node gone. */
+const OVERLAY_CLASS = "overlay";
+const GONE_CLASS = "gone";
+
+/** A closed edge's label: the ports it allowed then, from the connections it stood for. */
+function closedPorts(edge: OverlayEdge): string {
+  const ports = [
+    ...new Set(edge.entries.map((entry) => (entry.before?.area === "reach" ? entry.before.ports : ""))),
+  ];
+  return `closed: ${ports.filter((p) => p !== "").join(" · ")}`;
+}
+
 /**
  * The one place that drives cytoscape. A snapshot draws the view where it was last shown (or lays
  * it out off the page's thread, see layout/); a patch is applied in place, in one batch: new nodes
@@ -88,6 +102,8 @@ export class GraphAdapter {
   private openOnly = false;
   private minSeverity: Severity | undefined;
   private selected: readonly string[] = [];
+  /** The view compared with a moment, drawn over it (see setOverlay). */
+  private overlay: GraphOverlay | undefined;
   private allEdges = false;
   /**
    * Every edge of the view, and each node's edges by id. Past EDGE_LIMIT only the edges of the
@@ -120,12 +136,20 @@ export class GraphAdapter {
       pixelRatio: 1,
     });
     this.cy.on("tap", "node", (event) => {
+      // A node gone since the moment compared with has nothing to show of now.
+      if (event.target.hasClass(GONE_CLASS)) return;
       const original = event.originalEvent as MouseEvent | undefined;
       handlers.onSelectNode(event.target.id(), original?.shiftKey === true);
     });
-    this.cy.on("dbltap", "node", (event) => handlers.onOpenNode(event.target.id()));
+    this.cy.on("dbltap", "node", (event) => {
+      if (!event.target.hasClass(GONE_CLASS)) handlers.onOpenNode(event.target.id());
+    });
+    // A closed edge is selected by the ends the overlay names (a gone node's own id, not its element's).
     this.cy.on("tap", "edge", (event) =>
-      handlers.onSelectEdge(event.target.data("source"), event.target.data("target")),
+      handlers.onSelectEdge(
+        event.target.data("from") ?? event.target.data("source"),
+        event.target.data("to") ?? event.target.data("target"),
+      ),
     );
     this.cy.on("tap", (event) => {
       if (event.target === this.cy) handlers.onClear();
@@ -212,6 +236,66 @@ export class GraphAdapter {
     this.cy.destroy();
   }
 
+  /**
+   * Draws the view compared with a moment (undefined: as it is): the edges opened and changed
+   * marked, the closed ones drawn apart (dashed), ending at the nodes gone since where need be.
+   */
+  setOverlay(overlay: GraphOverlay | undefined): void {
+    this.overlay = overlay;
+    this.cy.batch(() => this.drawOverlay());
+  }
+
+  /** Draws the overlay again on the view as it is now (after a snapshot or a patch). */
+  private drawOverlay(): void {
+    this.cy.elements(`.${OVERLAY_CLASS}`).remove();
+    this.cy
+      .edges(OVERLAY_MARKS.map((mark) => `.${mark.status}`).join(","))
+      .removeClass(OVERLAY_MARKS.map((mark) => mark.status).join(" "));
+    const overlay = this.overlay;
+    if (overlay === undefined) return;
+    const gone = new Map(overlay.nodes.map((node) => [node.id, node]));
+    const added: NodeSingular[] = [];
+    const endOf = (id: string): string | undefined => {
+      const element = this.cy.getElementById(id);
+      if (element.nonempty() && !element.hasClass(OVERLAY_CLASS)) return id;
+      const node = gone.get(id);
+      if (node === undefined) return undefined;
+      const ghost = `${OVERLAY_CLASS}:${id}`;
+      if (this.cy.getElementById(ghost).empty())
+        added.push(
+          this.cy.add({
+            group: "nodes",
+            data: { ...node, id: ghost, pods: 0, openIngressPods: 0, openEgressPods: 0, labelText: "" },
+            classes: `${OVERLAY_CLASS} ${GONE_CLASS}`,
+          }) as unknown as NodeSingular,
+        );
+      return ghost;
+    };
+    for (const edge of overlay.edges) {
+      if (edge.status !== "closed") {
+        this.cy.getElementById(edge.id).addClass(edge.status);
+        continue;
+      }
+      const source = endOf(edge.source);
+      const target = endOf(edge.target);
+      if (source === undefined || target === undefined) continue;
+      this.cy.add({
+        group: "edges",
+        data: {
+          id: `${OVERLAY_CLASS}:${edge.id}`,
+          source,
+          target,
+          from: edge.source,
+          to: edge.target,
+          pairs: 0,
+          portsText: closedPorts(edge),
+        },
+        classes: `${OVERLAY_CLASS} closed`,
+      });
+    }
+    if (added.length > 0) this.positions.placeAdded(added);
+  }
+
   load(snapshot: ViewSnapshot): void {
     this.edgeStore.clear();
     this.edgesAtNode.clear();
@@ -227,6 +311,7 @@ export class GraphAdapter {
       this.refreshClasses();
       this.markTwoWay(this.cy.edges());
       this.fadeEdges(this.cy.edges());
+      this.drawOverlay();
     });
     this.select(this.selected);
     this.positions.placeSnapshot();
@@ -292,6 +377,7 @@ export class GraphAdapter {
       for (const edge of patch.putEdges) edges.merge(cy.getElementById(edge.id));
       this.markTwoWay(edges.edges().union(reverses.filter((e) => e.inside())));
       this.fadeEdges(edges.edges().union(touched.nodes().connectedEdges()));
+      if (this.overlay !== undefined) this.drawOverlay();
       this.labelEdges();
     });
   }

@@ -1,6 +1,7 @@
 import { queryOptions } from "@tanstack/react-query";
 import {
   Explanation,
+  GraphOverlay,
   GroupingList,
   NamespaceList,
   NodeDetails,
@@ -86,4 +87,15 @@ export const graphQueries = {
       queryFn: ({ signal }) => getJson(`/api/search${query({ q, limit: 20 })}`, SearchAnswer, signal),
       staleTime: 5_000,
     }),
+};
+
+/** The view compared with a moment: asked again at each revision of the view (the answer is of now). */
+export const overlayQuery = (view: string, since: string, revision: number) => {
+  const queryKey = ["overlay", view, since, revision] as const;
+  return queryOptions({
+    queryKey,
+    queryFn: ({ signal }) => getJson(`/api/changes/overlay${query({ view, since })}`, GraphOverlay, signal),
+    placeholderData: (previous, previousQuery) =>
+      sameQuestion(previousQuery?.queryKey, queryKey) ? previous : undefined,
+  });
 };

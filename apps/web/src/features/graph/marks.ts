@@ -140,3 +140,34 @@ export function shapePoints(shape: Shape): string | undefined {
       return undefined;
   }
 }
+
+/** The graph compared with a moment: how each kind of edge that differs is drawn. */
+export interface OverlayMark {
+  readonly status: "opened" | "closed" | "changed";
+  readonly color: string;
+  readonly lineStyle: "solid" | "dashed";
+  readonly text: string;
+}
+
+export const OVERLAY_MARKS: readonly OverlayMark[] = [
+  { status: "opened", color: "#16a34a", lineStyle: "solid", text: "opened since the moment compared with" },
+  {
+    status: "closed",
+    color: "#dc2626",
+    lineStyle: "dashed",
+    text: "closed since then (drawn as it was; no longer allowed)",
+  },
+  {
+    status: "changed",
+    color: "#d97706",
+    lineStyle: "solid",
+    text: "changed since then (ports, or the connections it sums)",
+  },
+];
+
+/** A node the view no longer has, drawn so that a closed edge has its end (a workload or namespace gone). */
+export const GONE_NODE = {
+  fill: "#e2e8f0",
+  border: "#64748b",
+  text: "gone since then: a workload or namespace a closed edge ended at",
+};

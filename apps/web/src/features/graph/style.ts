@@ -2,8 +2,10 @@ import type { StylesheetJson } from "cytoscape";
 import {
   CRITICAL_GLOW_CLASS,
   criticalGlow,
+  GONE_NODE,
   KIND_MARKS,
   NO_DEFAULT_DENY,
+  OVERLAY_MARKS,
   POSTURE_MARKS,
   WORKLOAD_GROUP_MARK,
 } from "./marks";
@@ -138,6 +140,26 @@ export function graphStyle(dark: boolean): StylesheetJson {
     {
       selector: "edge.labelled",
       style: { label: "data(portsText)", "z-index": 10 },
+    },
+    // The graph compared with a moment: edges opened, closed and changed since, and the nodes gone.
+    ...OVERLAY_MARKS.map((mark) => ({
+      selector: `edge.${mark.status}`,
+      style: {
+        "line-color": mark.color,
+        "target-arrow-color": mark.color,
+        "line-style": mark.lineStyle,
+        width: 3,
+      },
+    })),
+    {
+      selector: "node.gone",
+      style: {
+        "background-color": GONE_NODE.fill,
+        "border-color": GONE_NODE.border,
+        "border-style": "dashed",
+        "border-width": 2,
+        opacity: 0.8,
+      },
     },
     // A faded node fades its label and its edges with it (the adapter fades those edges).
     { selector: ".faded", style: { opacity: 0.15, "text-opacity": 0.15 } },

@@ -36,13 +36,17 @@ export function RbacPage() {
     search: params.get("subject") ?? undefined,
   };
   const offset = Number(params.get("offset") ?? 0) || 0;
-  const { data, error, isFetching, isPlaceholderData } = useQuery(rbacQueries.page(filters, offset));
+  // The change log is about the whole cluster: its bar and marks are for those who may read all of it.
+  const session = useQuery(sessionQuery());
+  const scoped = session.data?.access !== undefined && !session.data.access.cluster;
+  // Compared with a moment (`since`): cells gained or changed since are marked, rights lost listed.
+  const since = scoped ? undefined : (params.get("since") ?? undefined);
+  const { data, error, isFetching, isPlaceholderData } = useQuery(
+    rbacQueries.page({ ...filters, since }, offset),
+  );
   // While a new filter loads, the previous rows stay drawn but marked as stale.
   const loading = isFetching && (data === undefined || isPlaceholderData);
   const can = params.get("can") ?? undefined;
-  // The change log is about the whole cluster: its bar is for those who may read all of it.
-  const session = useQuery(sessionQuery());
-  const scoped = session.data?.access !== undefined && !session.data.access.cluster;
   const [cell, setCell] = useState<{ subject: string; cell: Cell } | undefined>(undefined);
 
   return (
@@ -183,7 +187,29 @@ export function RbacPage() {
                               c.resourceNames.length > 0 &&
                               ` (only ${c.resourceNames.join(", ")})`}
                             {c.risks.length > 0 && <span className="sr-only"> (risky)</span>}
+                            {c.since !== undefined && (
+                              <span
+                                className={`ml-1 rounded px-0.5 font-sans font-semibold ${c.since.change === "gained" ? "bg-green-700 text-white" : "bg-amber-600 text-white"}`}
+                                data-testid="cell-since"
+                              >
+                                {c.since.change === "gained"
+                                  ? "gained"
+                                  : `changed (was ${c.since.verbsBefore?.join(",") ?? ""})`}
+                              </span>
+                            )}
                           </button>
+                        </li>
+                      ))}
+                      {row.lost?.map((lost) => (
+                        <li
+                          key={`lost ${lost.scope} ${lost.resource}`}
+                          className="rounded bg-slate-100 px-1 font-mono text-xs text-slate-500 line-through dark:bg-slate-800"
+                          data-testid="cell-lost"
+                          title={`lost since the moment; was granted via ${lost.via.join(", ")}`}
+                        >
+                          {lost.scope === "*" ? "cluster" : lost.scope} · {lost.resource}:{" "}
+                          {lost.verbs.join(",")}
+                          <span className="sr-only"> (lost since the moment)</span>
                         </li>
                       ))}
                     </ul>
