@@ -12,11 +12,12 @@ import {
   type Delta,
   NamespaceView,
   OverviewView,
+  overlayOf,
   PostureLedger,
   type WatchEvent,
 } from "@trustmap/engine";
 import { SyntheticWorld, scaleNamed } from "@trustmap/engine/synthetic-world";
-import type { PostureChange } from "@trustmap/shared";
+import { OVERLAY_LIMIT, type PostureChange } from "@trustmap/shared";
 import { ChangeLog, type StepRecord } from "../src/history/change-log";
 import { type Database, embeddedDatabase, postgresDatabase } from "../src/history/database";
 import { startPostgres } from "../src/testing/postgres";
@@ -184,6 +185,41 @@ async function compareDay(db: Database): Promise<void> {
     console.log(
       `  compare two moments ${what} at ${compareScale.name}: ${total} differences; first ${ms(times[0]!)}, median ${ms(percentile(times, 50))}`,
     );
+  }
+  // The graph compared with the day's beginning: the connections that differ read from the log
+  // (as GET /api/changes/overlay does), then placed on the cluster's view and on a namespace's.
+  const since = new Date(start).toISOString();
+  const until = new Date(start + 86_400_000).toISOString();
+  for (let i = 0; i < 2; i++) {
+    const t0 = performance.now();
+    const reach = await log.compare({ since, until, area: "reach", limit: OVERLAY_LIMIT });
+    const read = performance.now() - t0;
+    const byNamespace = new Map<string, number>();
+    for (const entry of reach.entries)
+      for (const namespace of entry.namespaces)
+        byNamespace.set(namespace, (byNamespace.get(namespace) ?? 0) + 1);
+    const busiest = [...byNamespace].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
+    for (const [what, view] of [
+      ["the cluster's view", new OverviewView(state)],
+      [`namespace ${busiest}'s view`, new NamespaceView(state, busiest)],
+    ] as const) {
+      const differences =
+        view instanceof NamespaceView
+          ? reach.entries.filter((e) => e.namespaces.includes(busiest))
+          : reach.entries;
+      const t1 = performance.now();
+      const overlay = overlayOf({
+        state,
+        places: view.places,
+        snapshot: view.snapshot(),
+        current: ledger.current.values(),
+        differences,
+      });
+      const placed = performance.now() - t1;
+      console.log(
+        `  overlay a day apart at ${compareScale.name} on ${what}: ${differences.length} of ${reach.total} connections differ; read ${ms(read)}, placed ${ms(placed)}; ${overlay.counts.opened} edges opened, ${overlay.counts.closed} closed, ${overlay.counts.changed} changed`,
+      );
+    }
   }
   await log.close();
 }

@@ -81,6 +81,29 @@ function parseSelection(sel: string | undefined) {
   return undefined;
 }
 
+/** How often, at most, the graph's comparison with a moment is asked again while the view changes. */
+const OVERLAY_EVERY_MS = 2000;
+
+/** The value, taken at most every `ms` (the last one always follows). */
+function useThrottled<T>(value: T, ms: number): T {
+  const [held, setHeld] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    const wait = last.current + ms - Date.now();
+    if (wait <= 0) {
+      last.current = Date.now();
+      setHeld(value);
+      return;
+    }
+    const timer = setTimeout(() => {
+      last.current = Date.now();
+      setHeld(value);
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return held;
+}
+
 /** A node the overlay draws for a workload gone since the moment compared with (no node of now). */
 function isGone(id: string): boolean {
   return id.startsWith(GONE_PREFIX);
@@ -231,9 +254,11 @@ export function GraphPage() {
   // The graph compared with a moment (`since`): the overlay of what opened, closed and changed since.
   const since = params.get("since") ?? undefined;
   const comparable = readable === undefined && since !== undefined;
+  // Asked again as the view changes, at most every OVERLAY_EVERY_MS: each answer reads the log anew.
+  const overlayRevision = useThrottled(revision, OVERLAY_EVERY_MS);
   const overlay = useQuery({
-    ...overlayQuery(view, since ?? "", Math.max(revision, 0)),
-    enabled: comparable && revision >= 0,
+    ...overlayQuery(view, since ?? "", Math.max(overlayRevision, 0)),
+    enabled: comparable && overlayRevision >= 0,
   });
   const overlayShown = comparable ? overlay.data : undefined;
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new view's graph starts without the last view's overlay
