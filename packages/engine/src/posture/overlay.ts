@@ -83,8 +83,8 @@ export function overlayOf(input: OverlayInput): Overlay {
   }
   // The connections unchanged since the moment held then and hold now.
   for (const fact of input.current) {
-    if (fact.area !== "reach" || buckets.size === 0) continue;
-    if (differing.has(reachKey(fact.from, fact.to)) || !places.draws(fact.namespaces)) continue;
+    if (fact.area !== "reach" || buckets.size === 0 || !places.draws(fact.namespaces)) continue;
+    if (differing.has(reachKey(fact.from, fact.to))) continue;
     for (const source of endsOf(fact.from))
       for (const target of endsOf(fact.to)) {
         const bucket = buckets.get(`${source}->${target}`);
