@@ -9,6 +9,7 @@ import {
   parseCluster,
   reportOf,
 } from "@trustmap/engine";
+import { DIFF_USAGE, runDiff } from "./diff";
 import { loadExceptions } from "./exceptions";
 import { writeJson } from "./format/json";
 import { Output } from "./format/output";
@@ -23,7 +24,7 @@ const USAGE = `Trustmap: Zero Trust posture of a Kubernetes cluster.
 Usage:
   trustmap analyze PATH... [--format json|text|sarif] [--exceptions FILE]
   helm template CHART | trustmap analyze -
-
+${DIFF_USAGE}
   PATH     files or directories (read recursively) of YAML or JSON manifests, or -
            for standard input: multi-document YAML and lists (kind: List, PodList...)
            are read; Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and
@@ -36,7 +37,7 @@ Usage:
            the findings they cover are listed apart ("accepted"; SARIF: suppressed),
            until the end of their expiry day (UTC)
 
-Exit codes: 0 the report was printed; 2 the input or the command line is wrong
+Exit codes of analyze: 0 the report was printed; 2 the input or the command line is wrong
 (the messages name the file, document and field; nothing is printed on stdout).
 `;
 
@@ -93,6 +94,7 @@ export function run(args: readonly string[], io: Io): number {
     io.stdout(`trustmap ${VERSION}\n`);
     return 0;
   }
+  if (args[0] === "diff") return runDiff(args.slice(1), io, USAGE, VERSION);
   const command = parseArgs(args);
   if (typeof command === "string") {
     io.stderr(command === "" ? USAGE : `trustmap: ${command}\n\n${USAGE}`);

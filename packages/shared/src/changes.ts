@@ -363,3 +363,29 @@ export const StoredReport = z.object({ at: z.string(), scope: z.string(), format
 export type StoredReport = z.infer<typeof StoredReport>;
 export const ReportsAnswer = z.object({ reports: z.array(StoredReport) }).strict();
 export type ReportsAnswer = z.infer<typeof ReportsAnswer>;
+
+/**
+ * `trustmap diff BEFORE AFTER --format json`: the facts that differ between two sets of manifests,
+ * and the CI gates asked for (`--fail-on`) with those the difference trips.
+ */
+export const PostureDiff = z
+  .object({
+    before: z.array(z.string()),
+    after: z.array(z.string()),
+    /** Counts by "area.kind" ("reach.appeared": connections opened, …). */
+    counts: z.record(z.string(), z.number().int()),
+    changes: z.array(
+      PostureChange.extend({
+        area: PostureArea,
+        kind: ChangeKind,
+        /** The gates asked for that this change trips. */
+        trips: z.array(z.string()),
+      }).strict(),
+    ),
+    /** The gates asked for, each with how many changes trip it. */
+    gates: z.array(z.object({ gate: z.string(), tripped: z.number().int() }).strict()),
+    /** The gates tripped (exit code 1 when any is). */
+    failed: z.array(z.string()),
+  })
+  .strict();
+export type PostureDiff = z.infer<typeof PostureDiff>;

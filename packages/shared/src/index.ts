@@ -1,5 +1,6 @@
 export * from "./api";
 export * from "./auth";
+export * from "./change-words";
 export * from "./changes";
 export * from "./evidence";
 export * from "./gaps";

@@ -46,7 +46,7 @@ function segment(text: string): string {
 }
 
 /** A manifest's path as a relative URI reference: "/" between segments, each encoded. */
-function artifactUri(file: string): string {
+export function artifactUri(file: string): string {
   return file.split(/[\\/]/).map(segment).join("/");
 }
 

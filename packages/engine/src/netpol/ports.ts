@@ -43,6 +43,25 @@ export class PortSet {
     return set;
   }
 
+  /** Reads what `key()` writes; undefined for any other text. */
+  static fromKey(key: string): PortSet | undefined {
+    if (key === "") return PortSet.NONE;
+    let set = PortSet.NONE;
+    for (const part of key.split(";")) {
+      const match = /^(TCP|UDP|SCTP):(.+)$/.exec(part);
+      if (match === null) return undefined;
+      for (const item of match[2]!.split(",")) {
+        const range = /^(\d+)(?:-(\d+))?$/.exec(item);
+        if (range === null) return undefined;
+        const from = Number(range[1]);
+        const to = range[2] === undefined ? from : Number(range[2]);
+        if (from < MIN_PORT || to > MAX_PORT || from > to) return undefined;
+        set = set.union(PortSet.of(match[1] as Protocol, from, to));
+      }
+    }
+    return set;
+  }
+
   rangesOf(protocol: Protocol): readonly PortRange[] {
     return this.ranges[SLOT[protocol]]!;
   }

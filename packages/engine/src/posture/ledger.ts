@@ -47,7 +47,7 @@ export function rightKey(subject: string, scope: string, resource: string): stri
  * Whether two facts of one key say the same. A finding's key holds all it says (the same key is
  * the same finding); a connection's, its ends; a right's, its subject, scope and resource.
  */
-function sameFact(a: PostureFact | undefined, b: PostureFact | undefined): boolean {
+export function sameFact(a: PostureFact | undefined, b: PostureFact | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
   if (a.area === "reach" && b.area === "reach") return a.ports === b.ports;
@@ -61,6 +61,26 @@ function sameFact(a: PostureFact | undefined, b: PostureFact | undefined): boole
       sameList(a.via, b.via)
     );
   return false;
+}
+
+/** The changes of these keys' facts from `before` to `after` (those that differ), by key. */
+export function changesOf(
+  keys: Iterable<string>,
+  before: ReadonlyMap<string, PostureFact | undefined>,
+  after: ReadonlyMap<string, PostureFact>,
+): PostureChange[] {
+  const out: PostureChange[] = [];
+  for (const key of keys) {
+    const was = before.get(key);
+    const now = after.get(key);
+    if (sameFact(was, now)) continue;
+    out.push({
+      key,
+      ...(was === undefined ? {} : { before: was }),
+      ...(now === undefined ? {} : { after: now }),
+    });
+  }
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -313,17 +333,7 @@ export class PostureLedger {
       this.rightsOfSubject.set(ref, keys);
     }
 
-    const out: PostureChange[] = [];
-    for (const [key, was] of before) {
-      const now = this.facts.get(key);
-      if (sameFact(was, now)) continue;
-      out.push({
-        key,
-        ...(was === undefined ? {} : { before: was }),
-        ...(now === undefined ? {} : { after: now }),
-      });
-    }
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return changesOf(before.keys(), before, this.facts);
   }
 
   private workload(identity: LiveIdentity): string {

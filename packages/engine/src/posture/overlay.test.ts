@@ -2,13 +2,30 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseCluster } from "../objects/parse";
 import { ClusterState } from "../state/cluster-state";
-import { command, networkCluster } from "../testing/arbitraries";
+import { type Command, command, networkCluster } from "../testing/arbitraries";
 import { differencesOf } from "../testing/compare";
 import { eventsOf } from "../testing/events";
 import { RUNS } from "../testing/runs";
 import { NamespaceView, OverviewView } from "../views/views";
 import { PostureLedger } from "./ledger";
 import { overlayOf } from "./overlay";
+
+/**
+ * A random cluster taken through random commands, the ledger kept up to date; each moment: the
+ * facts the log holds then, and the cluster then (for a fresh engine's view of it).
+ */
+function replayed(network: readonly unknown[], commands: readonly Command[]) {
+  const initial = parseCluster(network.map((object, i) => ({ source: `doc ${i}`, object: object as never })));
+  const state = ClusterState.from(initial.cluster);
+  const ledger = new PostureLedger(state);
+  ledger.build();
+  const moments = [{ facts: new Map(ledger.current), cluster: state.cluster() }];
+  for (const cmd of commands) {
+    ledger.update(state.applyAll(eventsOf(state, cmd)));
+    moments.push({ facts: new Map(ledger.current), cluster: state.cluster() });
+  }
+  return { state, ledger, moments };
+}
 
 const ids = (edges: readonly { id: string }[]) => new Set(edges.map((edge) => edge.id));
 const minus = (a: ReadonlySet<string>, b: ReadonlySet<string>) => [...a].filter((id) => !b.has(id)).sort();
@@ -21,16 +38,7 @@ describe("the graph compared with a moment", () => {
         fc.array(command, { minLength: 1, maxLength: 12 }),
         fc.nat(),
         (network, commands, pick) => {
-          const initial = parseCluster(network.map((object, i) => ({ source: `doc ${i}`, object })));
-          const state = ClusterState.from(initial.cluster);
-          const ledger = new PostureLedger(state);
-          ledger.build();
-          // Each moment: the facts the log holds then, and the cluster's view a fresh engine draws then.
-          const moments = [{ facts: new Map(ledger.current), cluster: state.cluster() }];
-          for (const cmd of commands) {
-            ledger.update(state.applyAll(eventsOf(state, cmd)));
-            moments.push({ facts: new Map(ledger.current), cluster: state.cluster() });
-          }
+          const { state, ledger, moments } = replayed(network, commands);
           const then = moments[pick % moments.length]!;
           const differences = differencesOf(then.facts, ledger.current);
           const view = new OverviewView(state);
@@ -86,16 +94,8 @@ describe("the graph compared with a moment", () => {
         fc.array(command, { minLength: 1, maxLength: 12 }),
         fc.nat(),
         (network, commands, pick) => {
-          const initial = parseCluster(network.map((object, i) => ({ source: `doc ${i}`, object })));
-          const state = ClusterState.from(initial.cluster);
-          const ledger = new PostureLedger(state);
-          ledger.build();
-          const moments = [new Map(ledger.current)];
-          for (const cmd of commands) {
-            ledger.update(state.applyAll(eventsOf(state, cmd)));
-            moments.push(new Map(ledger.current));
-          }
-          const differences = differencesOf(moments[pick % moments.length]!, ledger.current);
+          const { state, ledger, moments } = replayed(network, commands);
+          const differences = differencesOf(moments[pick % moments.length]!.facts, ledger.current);
           const namespaces = new Set(differences.flatMap((entry) => entry.namespaces));
           for (const namespace of namespaces) {
             const view = new NamespaceView(state, namespace);

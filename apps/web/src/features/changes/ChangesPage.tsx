@@ -5,10 +5,15 @@ import {
   ChangeLogStatus,
   ChangesAnswer,
   CompareAnswer,
+  causeText,
+  changedText,
   DeliveriesAnswer,
+  factText,
+  KIND_WORDS,
   type PostureArea,
   type PostureFact,
   ReportsAnswer,
+  SECTION_TITLES,
   SEVERITY_ORDER,
   type Severity,
   viewKey,
@@ -18,7 +23,7 @@ import { getJson, query } from "../../api/client";
 import { setParams, useParams } from "../../app/url";
 import { streamStore } from "../../stream/store";
 import { SeverityBadge } from "../../ui/SeverityBadge";
-import { causeText, changedText, factText, KIND_COLOURS, KIND_WORDS, SECTION_TITLES } from "./words";
+import { KIND_COLOURS } from "./words";
 
 // Posture over time: the change log's feed (newest first, new entries as they are recorded), and
 // the difference between an earlier moment and now. The BFF filters, orders and pages; this page

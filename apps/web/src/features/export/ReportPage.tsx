@@ -1,15 +1,19 @@
 import { useQuery } from "@tanstack/react-query";
 import {
   type ControlSection,
+  causeText,
+  changedText,
   EvidenceReport,
   type Finding,
+  factText,
+  KIND_WORDS,
   type PolicyAppendix,
+  SECTION_TITLES,
   SEVERITY_ORDER,
 } from "@trustmap/shared";
 import { useEffect } from "react";
 import { getJson } from "../../api/client";
 import { SeverityBadge } from "../../ui/SeverityBadge";
-import { causeText, changedText, factText, KIND_WORDS, SECTION_TITLES } from "../changes/words";
 import { ReportGraph } from "./ReportGraph";
 
 // The evidence report as a printable page: Chromium in the BFF prints it to PDF (A4 or Letter,
