@@ -60,6 +60,12 @@ describe("trustmap diff on hand-worked folders", () => {
     });
     expect(diff.gates).toEqual([]);
     expect(diff.failed).toEqual([]);
+    // Why: the three objects the change touches, as the change log names causes.
+    expect(diff.causes).toEqual([
+      { kind: "NetworkPolicy", name: "shop/db-from-web", change: "edited", fields: ["ingress"] },
+      { kind: "NetworkPolicy", name: "shop/web-from-internet", change: "created", fields: [] },
+      { kind: "Role", name: "shop/deployer", change: "edited", fields: ["rules"] },
+    ]);
   });
 
   it("exits 1 when a gate asked for trips, and says which changes trip it", () => {
@@ -92,6 +98,12 @@ describe("trustmap diff on hand-worked folders", () => {
     // And a folder against itself: no difference at all.
     const same = PostureDiff.parse(JSON.parse(cli(["diff", BEFORE, BEFORE, "--fail-on", "opened"]).stdout));
     expect(same.changes).toEqual([]);
+    expect(same.causes).toEqual([]);
+    expect(diff.causes.map((c) => `${c.name} ${c.change}`)).toEqual([
+      "shop/db-from-web edited",
+      "shop/web-from-internet deleted",
+      "shop/deployer edited",
+    ]);
   });
 
   it("reads one side from standard input, and an empty side as an empty cluster", () => {
@@ -112,6 +124,9 @@ describe("trustmap diff on hand-worked folders", () => {
   it("writes the same for people, with the gates' verdicts", () => {
     const text = cli(["diff", BEFORE, AFTER, "--format", "text", "--fail-on", "outside,finding:critical"]);
     expect(text.code).toBe(1);
+    expect(text.stdout).toContain(
+      "Because of 3 objects changed\n  NetworkPolicy shop/db-from-web edited (ingress)\n  NetworkPolicy shop/web-from-internet created\n  Role shop/deployer edited (rules)\n",
+    );
     expect(text.stdout).toContain(
       "Connections opened (1)\n  opened: outside the cluster → shop/web on TCP:443  (trips outside)",
     );

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import {
   type Cluster,
+  causesBetween,
   diffPostures,
   formatInputError,
   type Gate,
@@ -129,7 +130,7 @@ export function runDiff(rest: readonly string[], io: DiffIo, usage: string, vers
     );
     return 2;
   }
-  const diff = diffOf(command, postureOf(before.cluster), postureOf(after.cluster));
+  const diff = diffOf(command, before.cluster, after.cluster);
   const output = new Output(io.stdout);
   if (command.format === "text") writeDiffText(diff, output);
   else if (command.format === "sarif") {
@@ -147,11 +148,9 @@ export function runDiff(rest: readonly string[], io: DiffIo, usage: string, vers
   return diff.failed.length > 0 ? 1 : 0;
 }
 
-function diffOf(
-  command: DiffCommand,
-  before: ReturnType<typeof postureOf>,
-  after: ReturnType<typeof postureOf>,
-): PostureDiff {
+function diffOf(command: DiffCommand, beforeCluster: Cluster, afterCluster: Cluster): PostureDiff {
+  const before = postureOf(beforeCluster);
+  const after = postureOf(afterCluster);
   const counts: Record<string, number> = {};
   const tripped = new Map<string, number>();
   const changes = diffPostures(before, after).map((change) => {
@@ -166,6 +165,7 @@ function diffOf(
   return {
     before: [command.before],
     after: [command.after],
+    causes: causesBetween(beforeCluster, afterCluster),
     counts,
     changes,
     gates,

@@ -52,7 +52,15 @@ export { formatInputError, type InputError } from "./objects/reader";
 export { dns1123LabelProblem } from "./objects/validation";
 // Posture over time
 export { causesOf } from "./posture/cause";
-export { diffPostures, type Gate, gateText, parseGate, postureOf, trips } from "./posture/diff";
+export {
+  causesBetween,
+  diffPostures,
+  type Gate,
+  gateText,
+  parseGate,
+  postureOf,
+  trips,
+} from "./posture/diff";
 export { ANY_END, OUTSIDE_END, PostureLedger, replay, rightKey } from "./posture/ledger";
 export { NOTABLE, type Notable, notableReasons } from "./posture/notable";
 export { type OverlayInput, overlayOf } from "./posture/overlay";

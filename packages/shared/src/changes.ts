@@ -372,6 +372,8 @@ export const PostureDiff = z
   .object({
     before: z.array(z.string()),
     after: z.array(z.string()),
+    /** The objects that differ between the two (created, edited and which fields, deleted): the causes. */
+    causes: z.array(ChangeCause),
     /** Counts by "area.kind" ("reach.appeared": connections opened, …). */
     counts: z.record(z.string(), z.number().int()),
     changes: z.array(

@@ -1,4 +1,11 @@
-import { changedText, factText, KIND_WORDS, type PostureDiff, SECTION_TITLES } from "@trustmap/shared";
+import {
+  causeText,
+  changedText,
+  factText,
+  KIND_WORDS,
+  type PostureDiff,
+  SECTION_TITLES,
+} from "@trustmap/shared";
 import type { Output } from "./output";
 
 // `trustmap diff --format text`: the difference by section (findings, rights, connections), each
@@ -6,6 +13,10 @@ import type { Output } from "./output";
 
 export function writeDiffText(diff: PostureDiff, out: Output): void {
   out.write(`Trustmap diff: ${diff.before.join(", ")} → ${diff.after.join(", ")}\n`);
+  if (diff.causes.length > 0)
+    out.write(
+      `\nBecause of ${diff.causes.length} object${diff.causes.length === 1 ? "" : "s"} changed\n${diff.causes.map((cause) => `  ${causeText(cause)}\n`).join("")}`,
+    );
   if (diff.changes.length === 0) out.write("\nNo difference: the same connections, findings and rights.\n");
   for (const [section, title] of SECTION_TITLES) {
     const changes = diff.changes.filter((change) => `${change.area}.${change.kind}` === section);

@@ -1,7 +1,14 @@
-import { type PostureChange, type PostureFact, SEVERITY_ORDER, type Severity } from "@trustmap/shared";
+import {
+  type ChangeCause,
+  type PostureChange,
+  type PostureFact,
+  SEVERITY_ORDER,
+  type Severity,
+} from "@trustmap/shared";
 import { PortSet } from "../netpol/ports";
 import type { Cluster } from "../objects/model";
-import { ClusterState } from "../state/cluster-state";
+import { ClusterState, initialEvents } from "../state/cluster-state";
+import { causesOf } from "./cause";
 import { changesOf, OUTSIDE_END, PostureLedger } from "./ledger";
 
 // The difference between two clusters' postures (two folders of manifests, a cluster before and
@@ -13,6 +20,15 @@ export function postureOf(cluster: Cluster): Map<string, PostureFact> {
   const ledger = new PostureLedger(ClusterState.from(cluster));
   ledger.build();
   return new Map(ledger.current);
+}
+
+/**
+ * The objects that differ from one cluster to the other (created, edited with the fields Trustmap
+ * reads that differ, deleted): the causes of the difference, as the log names a step's.
+ */
+export function causesBetween(before: Cluster, after: Cluster): ChangeCause[] {
+  const state = ClusterState.from(before);
+  return initialEvents(after).flatMap((event) => causesOf(state, event));
 }
 
 /** Each fact that appeared, went or changed from `before` to `after`, by key. */
