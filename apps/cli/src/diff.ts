@@ -27,7 +27,7 @@ export const DIFF_USAGE = `  trustmap diff BEFORE AFTER [--format json|text|sari
   BEFORE, AFTER  files or directories of manifests (as analyze reads them), or - for
            standard input (one side at most); a side may hold no object (all new, all gone)
   --format json (default): every fact that differs, as it was and is
-           (schema: PostureDiff in packages/shared/src/changes.ts)
+           (schema: packages/shared/diff.schema.json)
            text: the same, by section, for people
            sarif: the changes that trip a gate (without --fail-on: opened,
            finding:info, risky-rights), for code-scanning pipelines

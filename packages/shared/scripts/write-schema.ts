@@ -1,5 +1,6 @@
-// Writes report.schema.json from the zod schemas: `pnpm --filter @trustmap/shared schema`.
+// Writes report.schema.json and diff.schema.json from the zod schemas: `pnpm --filter @trustmap/shared schema`.
 import { writeFileSync } from "node:fs";
-import { reportSchemaText } from "../src/schemaFile";
+import { diffSchemaText, reportSchemaText } from "../src/schemaFile";
 
 writeFileSync(new URL("../report.schema.json", import.meta.url), reportSchemaText());
+writeFileSync(new URL("../diff.schema.json", import.meta.url), diffSchemaText());

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Report } from "./report";
-import { reportSchemaText } from "./schemaFile";
+import { diffSchemaText, reportSchemaText } from "./schemaFile";
 
 const example = {
   schemaVersion: 1,
@@ -80,5 +80,20 @@ describe("the report contract", () => {
     expect(published).toBe(reportSchemaText());
     const schema = JSON.parse(published);
     expect(schema.required).toEqual(["schemaVersion", "pods", "connections", "external", "rbac", "findings"]);
+  });
+
+  it("publishes trustmap diff's JSON as diff.schema.json, in step with the schemas", () => {
+    const published = readFileSync(new URL("../diff.schema.json", import.meta.url), "utf8");
+    // Regenerate with: pnpm --filter @trustmap/shared schema
+    expect(published).toBe(diffSchemaText());
+    expect(JSON.parse(published).required).toEqual([
+      "before",
+      "after",
+      "causes",
+      "counts",
+      "changes",
+      "gates",
+      "failed",
+    ]);
   });
 });
