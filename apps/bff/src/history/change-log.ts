@@ -439,7 +439,8 @@ export class ChangeLog {
     }
     // Each fact's first and last change in the span, found by one hashed pass over the span's
     // changes (no sort), compared by the hashes of the facts, counted and ranked in the database:
-    // only the entries shown come out, with their facts.
+    // only the entries shown come out, with their facts. The first and last changes are looked up
+    // within the span too: a log of 90 days is not read whole to compare two moments a day apart.
     const RANK_SQL = (column: string) =>
       `case ${column} ${SEVERITY_ORDER.map((severity, rank) => `when '${severity}' then ${rank}`).join(" ")} else ${SEVERITY_ORDER.length} end`;
     const { counted, top } = await this.db.transaction(async (tx) => {
@@ -458,8 +459,8 @@ export class ChangeLog {
                 least(${RANK_SQL("f.before_severity")}, ${RANK_SQL("l.after_severity")}) as rank,
                 f.id as first_id, l.id as last_id, l.step
          from span
-         join changes f on f.id = span.first_id
-         join changes l on l.id = span.last_id
+         join changes f on f.id = span.first_id and f.at > $1 and f.at <= $2
+         join changes l on l.id = span.last_id and l.at > $1 and l.at <= $2
          where f.before_hash is distinct from l.after_hash`,
         params,
       );
