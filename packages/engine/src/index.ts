@@ -64,6 +64,7 @@ export {
 export { ANY_END, OUTSIDE_END, PostureLedger, replay, rightKey } from "./posture/ledger";
 export { NOTABLE, type Notable, notableReasons } from "./posture/notable";
 export { type OverlayInput, overlayOf } from "./posture/overlay";
+export { type Proposal, proposePolicies, type WantedConnection } from "./posture/propose";
 // The API's answers, read from the state
 export {
   canIAnswer,

@@ -12,10 +12,10 @@ import {
   type ReachFact,
 } from "@trustmap/shared";
 import type { ClusterState } from "../state/cluster-state";
-import type { LiveIdentity } from "../state/netpol-index";
 import { ANY_POD, OUTSIDE, type ViewSnapshot } from "../views/view";
 import type { Places } from "../views/views";
 import { ANY_END, namespaceOfEnd, OUTSIDE_END, reachKey } from "./ledger";
+import { WorkloadsByName } from "./workloads";
 
 // The graph compared with a moment: the connections between workloads that differ (the change
 // log's comparison) placed on the nodes of a view as it is drawn now. An edge of the view is
@@ -184,27 +184,5 @@ function nodeOfId(id: string): OverlayNode {
       return { id, kind: "outside", label: "outside the cluster" };
     default:
       return { id, kind: "identity", label: id };
-  }
-}
-
-/** A namespace's identities by the workload they belong to, read once per namespace asked. */
-class WorkloadsByName {
-  private readonly byNamespace = new Map<string, Map<string, LiveIdentity[]>>();
-
-  constructor(private readonly state: ClusterState) {}
-
-  of(namespace: string, workload: string): readonly LiveIdentity[] {
-    let byName = this.byNamespace.get(namespace);
-    if (byName === undefined) {
-      byName = new Map();
-      for (const identity of this.state.identitiesIn(namespace)) {
-        const name = this.state.netpol.workloadOf(identity);
-        const list = byName.get(name) ?? [];
-        list.push(identity);
-        byName.set(name, list);
-      }
-      this.byNamespace.set(namespace, byName);
-    }
-    return byName.get(workload) ?? [];
   }
 }
