@@ -155,27 +155,21 @@ export function proposePolicies(
     const ports = portsOf(connection.ports);
     const inHere = (end: string) =>
       end !== ANY_END && end !== OUTSIDE_END && namespaceOfEnd(end) === namespace;
-    if (inHere(connection.to)) {
-      peerOf(connection.to);
-      if (connection.from === OUTSIDE_END)
-        for (const rule of outsideRules(connection.to, "ingress", connection.ports))
-          push(ingress, connection.to, rule);
-      else {
-        const peers = peerOf(connection.from);
-        if (peers !== undefined && peers.length > 0)
-          push(ingress, connection.to, { from: peers, ...(ports === undefined ? {} : { ports }) });
+    // What the workload here may receive from the other end, and what it may send to it.
+    const sides = [
+      { own: connection.to, other: connection.from, direction: "ingress", rules: ingress, peer: "from" },
+      { own: connection.from, other: connection.to, direction: "egress", rules: egress, peer: "to" },
+    ] as const;
+    for (const { own, other, direction, rules, peer } of sides) {
+      if (!inHere(own)) continue;
+      peerOf(own);
+      if (other === OUTSIDE_END) {
+        for (const rule of outsideRules(own, direction, connection.ports)) push(rules, own, rule);
+        continue;
       }
-    }
-    if (inHere(connection.from)) {
-      peerOf(connection.from);
-      if (connection.to === OUTSIDE_END)
-        for (const rule of outsideRules(connection.from, "egress", connection.ports))
-          push(egress, connection.from, rule);
-      else {
-        const peers = peerOf(connection.to);
-        if (peers !== undefined && peers.length > 0)
-          push(egress, connection.from, { to: peers, ...(ports === undefined ? {} : { ports }) });
-      }
+      const peers = peerOf(other);
+      if (peers !== undefined && peers.length > 0)
+        push(rules, own, { [peer]: peers, ...(ports === undefined ? {} : { ports }) });
     }
     if (!inHere(connection.to) && !inHere(connection.from))
       problems.push(`${connection.from} → ${connection.to}: neither end is a workload of ${namespace}`);
