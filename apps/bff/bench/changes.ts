@@ -216,8 +216,7 @@ async function compareDay(db: Database): Promise<void> {
       const t1 = performance.now();
       const overlay = overlayOf({
         state,
-        places: view.places,
-        snapshot: view.snapshot(),
+        view,
         current: ledger.current.values(),
         differences: reach.entries,
       });

@@ -446,13 +446,7 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
         "the posture's facts are not built yet (the change log is off, or the first lists are still coming in)",
       );
     const view = views.get(viewKey(ref))?.view ?? createView(ref);
-    return overlayOf({
-      state,
-      places: view.places,
-      snapshot: view.snapshot(),
-      current: ledger.current.values(),
-      differences,
-    });
+    return overlayOf({ state, view, current: ledger.current.values(), differences });
   },
 
   viewPresence: ({ ref }) => viewPresence(state, ref),

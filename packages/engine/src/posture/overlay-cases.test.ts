@@ -38,8 +38,7 @@ function compared(events: (state: ClusterState) => WatchEvent[], view: (state: C
   const snapshot = drawn.snapshot();
   const overlay = overlayOf({
     state,
-    places: drawn.places,
-    snapshot,
+    view: drawn,
     current: ledger.current.values(),
     differences: differencesOf(then, ledger.current),
   });

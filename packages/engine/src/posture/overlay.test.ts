@@ -1,4 +1,3 @@
-import type { CompareEntry } from "@trustmap/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseCluster } from "../objects/parse";
@@ -7,7 +6,7 @@ import { type Command, command, networkCluster } from "../testing/arbitraries";
 import { differencesOf } from "../testing/compare";
 import { eventsOf } from "../testing/events";
 import { RUNS } from "../testing/runs";
-import { NamespaceView, OverviewView, type View } from "../views/views";
+import { NamespaceView, OverviewView } from "../views/views";
 import { PostureLedger } from "./ledger";
 import { overlayOf } from "./overlay";
 
@@ -28,17 +27,6 @@ function replayed(network: readonly unknown[], commands: readonly Command[]) {
   return { state, ledger, moments };
 }
 
-/** The overlay of these differences on a view as it is drawn now. */
-function overlayOn(view: View, state: ClusterState, ledger: PostureLedger, differences: CompareEntry[]) {
-  return overlayOf({
-    state,
-    places: view.places,
-    snapshot: view.snapshot(),
-    current: ledger.current.values(),
-    differences,
-  });
-}
-
 /** A cluster, the commands it goes through, and which moment to compare with. */
 const HISTORY = [networkCluster, fc.array(command, { minLength: 1, maxLength: 12 }), fc.nat()] as const;
 
@@ -54,7 +42,7 @@ describe("the graph compared with a moment", () => {
         const differences = differencesOf(then.facts, ledger.current);
         const view = new OverviewView(state);
         const now = view.snapshot();
-        const overlay = overlayOn(view, state, ledger, differences);
+        const overlay = overlayOf({ state, view, current: ledger.current.values(), differences });
         const before = ids(new OverviewView(ClusterState.from(then.cluster)).snapshot().edges);
         const after = ids(now.edges);
         const status = (s: string) =>
@@ -98,7 +86,7 @@ describe("the graph compared with a moment", () => {
           const view = new NamespaceView(state, namespace);
           const now = view.snapshot();
           const drawn = ids(now.edges);
-          const overlay = overlayOn(view, state, ledger, differences);
+          const overlay = overlayOf({ state, view, current: ledger.current.values(), differences });
           for (const edge of overlay.edges) {
             expect(drawn.has(edge.id)).toBe(edge.status !== "closed");
             for (const entry of edge.entries) expect(entry.namespaces).toContain(namespace);

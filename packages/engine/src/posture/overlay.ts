@@ -12,8 +12,8 @@ import {
   type ReachFact,
 } from "@trustmap/shared";
 import type { ClusterState } from "../state/cluster-state";
-import { ANY_POD, OUTSIDE, type ViewSnapshot } from "../views/view";
-import type { Places } from "../views/views";
+import { ANY_POD, OUTSIDE } from "../views/view";
+import type { Places, View } from "../views/views";
 import { ANY_END, namespaceOfEnd, OUTSIDE_END, reachKey } from "./ledger";
 import { WorkloadsByName } from "./workloads";
 
@@ -25,9 +25,8 @@ import { WorkloadsByName } from "./workloads";
 
 export interface OverlayInput {
   readonly state: ClusterState;
-  /** Where the view draws workloads; undefined for a view that draws pods. */
-  readonly places: Places | undefined;
-  readonly snapshot: Pick<ViewSnapshot, "nodes" | "edges">;
+  /** The view as it is drawn now, and where it draws workloads (no places: a view of pods). */
+  readonly view: Pick<View, "places" | "snapshot">;
   /** The posture's facts now (the ledger's); only connections are read. */
   readonly current: Iterable<PostureFact>;
   /** The connections that differ between the moment and now, as the change log compares them. */
@@ -47,7 +46,8 @@ interface Bucket {
 type Overlay = Pick<GraphOverlay, "drawn" | "placed" | "counts" | "edges" | "nodes">;
 
 export function overlayOf(input: OverlayInput): Overlay {
-  const { places, state } = input;
+  const { state } = input;
+  const places = input.view.places;
   if (places === undefined)
     return { drawn: false, placed: 0, counts: { opened: 0, closed: 0, changed: 0 }, edges: [], nodes: [] };
   const workloads = new WorkloadsByName(state);
@@ -94,8 +94,9 @@ export function overlayOf(input: OverlayInput): Overlay {
       }
   }
 
-  const drawnEdges = new Set(input.snapshot.edges.map((edge) => edge.id));
-  const drawnNodes = new Set(input.snapshot.nodes.map((node) => node.id));
+  const snapshot = input.view.snapshot();
+  const drawnEdges = new Set(snapshot.edges.map((edge) => edge.id));
+  const drawnNodes = new Set(snapshot.nodes.map((node) => node.id));
   const edges: OverlayEdge[] = [];
   const placed = new Set<string>();
   const nodes = new Map<string, OverlayNode>();
