@@ -285,6 +285,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.use("/api/auth", auth.router());
   app.use("/api", auth.require());
   app.use("/api", accessGate(accesses));
+  app.use("/api", auth.csrf());
   const printer = options.printer ?? new ReportPrinter();
   const webServed = webRoot !== undefined && existsSync(path.join(webRoot, "index.html"));
   let origin: string | undefined;

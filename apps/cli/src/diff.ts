@@ -8,10 +8,10 @@ import {
   gateText,
   parseCluster,
   parseGate,
+  postureDiff,
   postureOf,
-  trips,
 } from "@trustmap/engine";
-import { changeKindOf, type PostureDiff } from "@trustmap/shared";
+import type { PostureDiff } from "@trustmap/shared";
 import { renderDiffSarif } from "./format/diff-sarif";
 import { writeDiffText } from "./format/diff-text";
 import { Output } from "./format/output";
@@ -149,26 +149,11 @@ export function runDiff(rest: readonly string[], io: DiffIo, usage: string, vers
 }
 
 function diffOf(command: DiffCommand, beforeCluster: Cluster, afterCluster: Cluster): PostureDiff {
-  const before = postureOf(beforeCluster);
-  const after = postureOf(afterCluster);
-  const counts: Record<string, number> = {};
-  const tripped = new Map<string, number>();
-  const changes = diffPostures(before, after).map((change) => {
-    const fact = (change.after ?? change.before)!;
-    const kind = changeKindOf(change);
-    counts[`${fact.area}.${kind}`] = (counts[`${fact.area}.${kind}`] ?? 0) + 1;
-    const its = command.gates.filter((gate) => trips(gate, change)).map(gateText);
-    for (const gate of its) tripped.set(gate, (tripped.get(gate) ?? 0) + 1);
-    return { ...change, area: fact.area, kind, trips: its };
-  });
-  const gates = command.gates.map(gateText).map((gate) => ({ gate, tripped: tripped.get(gate) ?? 0 }));
-  return {
+  return postureDiff({
     before: [command.before],
     after: [command.after],
     causes: causesBetween(beforeCluster, afterCluster),
-    counts,
-    changes,
-    gates,
-    failed: gates.filter((gate) => gate.tripped > 0).map((gate) => gate.gate),
-  };
+    changes: diffPostures(postureOf(beforeCluster), postureOf(afterCluster)),
+    gates: command.gates,
+  });
 }

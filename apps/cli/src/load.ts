@@ -207,6 +207,25 @@ export function loadInput(paths: readonly string[], cwd: string, options: LoadOp
   return { documents: sink.documents, locations: sink.locations, errors, notes, objects: sink.objects };
 }
 
+/**
+ * Reads manifests given as text (a draft typed or pasted in the browser), named `label` in
+ * messages, with the same checks and messages as a file.
+ */
+export function loadText(text: string, label: string): LoadedInput {
+  const errors: string[] = [];
+  const notes: string[] = [];
+  const sink = new Sink(errors, notes);
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES)
+    errors.push(`${label}: larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refused`);
+  else
+    try {
+      decode(text, label, sink);
+    } catch (error) {
+      errors.push(`${label}: cannot be read: ${describeThrow(error)}`);
+    }
+  return { documents: sink.documents, locations: sink.locations, errors, notes, objects: sink.objects };
+}
+
 function readStdin(options: LoadOptions, errors: string[]): string | undefined {
   if (options.stdin === undefined) {
     errors.push(`${STDIN_LABEL}: "-" names standard input, which this reader was not given`);

@@ -38,6 +38,7 @@ export { computeConnectivity } from "./netpol/connectivity";
 export { PortSet } from "./netpol/ports";
 export { referenceConnectivity } from "./netpol/reference";
 export type { Connectivity, ExternalAccess, PodConnection } from "./netpol/result";
+export { manifestOf } from "./objects/manifest";
 export * from "./objects/model";
 export {
   type InputDocument,
@@ -58,9 +59,11 @@ export {
   type Gate,
   gateText,
   parseGate,
+  postureDiff,
   postureOf,
   trips,
 } from "./posture/diff";
+export { type DraftEdit, type DraftReading, deletionKey, editKey, putsOf, withDraft } from "./posture/draft";
 export { ANY_END, OUTSIDE_END, PostureLedger, replay, rightKey } from "./posture/ledger";
 export { NOTABLE, type Notable, notableReasons } from "./posture/notable";
 export { type OverlayInput, overlayOf } from "./posture/overlay";

@@ -241,6 +241,8 @@ export const MatrixQuery = z
 /** The matrix as the page asks for it: with `since`, each cell marked if gained or changed since, and each row's rights lost. */
 export const MatrixPageQuery = MatrixQuery.extend({
   since: z.string().datetime({ offset: true }).optional(),
+  /** A draft's id: the matrix as the draft would make it, its differences from the live one marked. */
+  draft: z.string().max(64).optional(),
 }).strict();
 
 const CellGrant = z

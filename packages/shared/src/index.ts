@@ -2,6 +2,7 @@ export * from "./api";
 export * from "./auth";
 export * from "./change-words";
 export * from "./changes";
+export * from "./drafts";
 export * from "./evidence";
 export * from "./gaps";
 export * from "./node-id";

@@ -30,11 +30,13 @@ import {
   WhoCanQuery,
   type WorkloadGroupingList,
 } from "@trustmap/shared";
-import { type Request, type Response, Router } from "express";
+import { type Response, Router } from "express";
 import type { z } from "zod";
 import type { Access } from "../auth/access";
 import type { Identity } from "../auth/gate";
 import { checkNamespace, checkNode, checkView, listableOf, readableOf } from "../auth/scope";
+import { draftRoutes, keptDraftEdits, rightsEntries } from "../drafts/routes";
+import { DraftStore } from "../drafts/store";
 import type { ReadableWire } from "../engine/protocol";
 import { matrixCsv } from "../export/csv";
 import { evidenceCsv, evidenceJson, evidenceSarif } from "../export/evidence";
@@ -44,6 +46,7 @@ import type { Notifier } from "../history/notify";
 import type { ChangeRecorder } from "../history/recorder";
 import { checkQueryEncoding, pathEncodingCheck, refuseOtherOrigins } from "../http/checks";
 import { HttpError } from "../http/errors";
+import { parseQuery } from "../http/parse";
 import { type QueueLimits, WorkQueue } from "../http/queue";
 import type { LiveCluster } from "../live/cluster";
 import { StreamConnection } from "../stream/connection";
@@ -354,18 +357,6 @@ const RBAC_EXPORT_ROUTE = "/export/rbac.:format";
 const checkPathEncoding = pathEncodingCheck([NODE_ROUTE, REPORT_ROUTE, RBAC_EXPORT_ROUTE]);
 
 /** Parses query parameters with a schema; a bad one is a 400 that names it. */
-function parseQuery<S extends z.ZodType>(schema: S, request: Request): z.infer<S> {
-  const result = schema.safeParse(request.query);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const where = issue.path.length > 0 ? `query parameter "${issue.path.join(".")}"` : "query";
-  const message =
-    issue.code === "unrecognized_keys"
-      ? `unknown query parameter ${issue.keys.map((k) => `"${k}"`).join(", ")}`
-      : `${where}: ${issue.message}`;
-  throw new HttpError(400, message);
-}
-
 export interface StreamRegistry {
   next(): string;
   /** `identity`: who the stream is for (it ends when their session does). */
@@ -386,6 +377,7 @@ export function apiRouter(
   notifier?: Notifier,
 ): Router {
   const router = Router();
+  const drafts = history === undefined ? undefined : new DraftStore(history.log.db);
 
   router.use((request, _response, next) => {
     checkQueryEncoding(request);
@@ -496,7 +488,19 @@ export function apiRouter(
   });
 
   router.get("/rbac", async (request, response) => {
-    const { since, ...query } = parseQuery(MatrixPageQuery, request);
+    const { since, draft, ...query } = parseQuery(MatrixPageQuery, request);
+    if (since !== undefined && draft !== undefined)
+      throw new HttpError(
+        400,
+        'query parameters "since" and "draft": the matrix is compared with one of them at a time',
+      );
+    if (draft !== undefined) {
+      // As the draft would make it: its rights gained and changed marked on the cells, those lost per row.
+      const { edits } = await keptDraftEdits(drafts, response, draft);
+      const answer = await live.query("draftMatrix", { edits, query });
+      response.json(markMatrix(answer.page, rightsEntries(answer.changes)));
+      return;
+    }
     if (since !== undefined) wholeCluster(response, "since");
     const page = await live.query("matrix", { ...query, ...readableMatrix(response, query.namespace) });
     if (since === undefined) {
@@ -659,6 +663,8 @@ export function apiRouter(
     const counts = await live.query("counts", {});
     response.type("text/plain; version=0.0.4").send(metricsText(live, counts, streams.size));
   });
+
+  draftRoutes(router, live, drafts);
 
   // Posture over time: the change log's feed, the difference between two moments, its state.
   /** The log is about the whole cluster: refused to a user whose access covers some namespaces only. */

@@ -9,7 +9,7 @@ import { jsonLogger } from "../log";
 import type { RunningServer, ServerOptions } from "../server";
 import type { ClusterReviews } from "../sources/kube/reviews";
 import { ScriptedSource } from "../testing/scripted";
-import { SHOP, serveObjects } from "../testing/serve";
+import { csrfHeaders, SHOP, serveObjects } from "../testing/serve";
 import { Accesses, decideAccess, userKey } from "./access";
 import { authSettings } from "./config";
 import { FailedLogins } from "./failures";
@@ -180,7 +180,7 @@ describe("the header strategy", () => {
     const reviews: ClusterReviews = {
       tokenReview: async () => ({ authenticated: false, reason: "no tokens here" }),
       accessReview: async (user, question) =>
-        user.name === "auditor" || (user.name === "alice" && question.namespace === "shop"),
+        user.name.startsWith("auditor") || (user.name === "alice" && question.namespace === "shop"),
     };
     const { server } = await serveObjects(SHOP, new ScriptedSource("connected", reviews), {
       auth,
@@ -219,6 +219,74 @@ describe("the header strategy", () => {
     const auditor = { "X-Remote-User": "auditor" };
     expect((await fetch(`${server.url}api/changes`, { headers: auditor })).status).toBe(200);
     expect((await fetch(`${server.url}api/rbac?since=${since}`, { headers: auditor })).status).toBe(200);
+  });
+
+  it("keeps drafts to users who may read the whole cluster, each changed by its author alone", async () => {
+    const server = await serve("127.0.0.1", [], {
+      changes: await ChangeLog.open(await embeddedDatabase(undefined), "scripted test source"),
+    });
+    const json = { "content-type": "application/json" };
+    const as = (user: string) => ({ "X-Remote-User": user });
+    const body = JSON.stringify({ name: "try", manifests: "", deletions: [] });
+    // Each change with the CSRF token the page would send, from its user's session.
+    const changing = (user: string) => csrfHeaders(server.url, as(user));
+    const made = await fetch(`${server.url}api/drafts`, {
+      method: "POST",
+      headers: { ...(await changing("auditor")), ...json },
+      body,
+    });
+    expect(made.status).toBe(201);
+    const { id, author } = (await made.json()) as { id: string; author: string };
+    expect(author).toBe("auditor");
+    for (const [method, path] of [
+      ["GET", "api/drafts"],
+      ["POST", "api/drafts"],
+      ["GET", `api/drafts/${id}`],
+      ["GET", `api/drafts/${id}/difference`],
+      ["GET", `api/drafts/${id}/graph?view=namespace:shop`],
+      ["GET", `api/drafts/${id}/yaml`],
+      ["GET", "api/drafts/connections?namespace=shop"],
+    ] as const) {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { ...(method === "GET" ? as("alice") : await changing("alice")), ...json },
+        ...(method === "POST" ? { body } : {}),
+      });
+      expect([path, response.status]).toEqual([path, 403]);
+    }
+    // A colleague opens the link and reads it; changing or deleting it is its author's.
+    const other = as("auditor2");
+    expect((await fetch(`${server.url}api/drafts/${id}/difference`, { headers: other })).status).toBe(200);
+    const seen = (await (await fetch(`${server.url}api/drafts/${id}`, { headers: other })).json()) as {
+      yours: boolean;
+    };
+    expect(seen.yours).toBe(false);
+    const changed = await fetch(`${server.url}api/drafts/${id}`, {
+      method: "PUT",
+      headers: { ...(await changing("auditor2")), ...json },
+      body,
+    });
+    expect(changed.status).toBe(403);
+    expect(((await changed.json()) as { error: string }).error).toBe(
+      `draft ${id} is auditor's: open it and save a copy to change it`,
+    );
+    const removed = await fetch(`${server.url}api/drafts/${id}`, {
+      method: "DELETE",
+      headers: await changing("auditor2"),
+    });
+    expect(removed.status).toBe(403);
+    const put = await fetch(`${server.url}api/drafts/${id}`, {
+      method: "PUT",
+      headers: { ...(await changing("auditor")), ...json },
+      body,
+    });
+    expect(put.status).toBe(200);
+    const deleted = await fetch(`${server.url}api/drafts/${id}`, {
+      method: "DELETE",
+      headers: await changing("auditor"),
+    });
+    expect(deleted.status).toBe(204);
+    expect((await fetch(`${server.url}api/drafts/${id}`, { headers: as("auditor") })).status).toBe(404);
   });
 
   it("takes the user and groups from the proxy's headers, and refuses other addresses with 401", async () => {

@@ -304,8 +304,8 @@ export class Auth {
   }
 
   /** A state-changing request: from this dashboard's own pages, with the CSRF token it was given. */
-  private checkCsrf(request: Request): void {
-    refuseOtherOrigins(request, "logins and logouts");
+  checkCsrf(request: Request, what = "logins and logouts"): void {
+    refuseOtherOrigins(request, what);
     const binding =
       sessionBinding(this.identify(request)) ?? `nonce:${cookie(request, this.nonceName) ?? ""}`;
     if (!this.sessions.checkCsrf(binding, request.header(CSRF_HEADER)))
@@ -313,6 +313,18 @@ export class Auth {
         403,
         `this request needs the ${CSRF_HEADER} header that GET /api/auth/session gives (reload the page)`,
       );
+  }
+
+  /**
+   * Every state-changing request of the API past /api/auth (a draft saved, say) carries the CSRF
+   * token of its session, as logins and logouts do; reads pass.
+   */
+  csrf(): (request: Request, response: Response, next: NextFunction) => void {
+    return (request, _response, next) => {
+      if (request.method !== "GET" && request.method !== "HEAD" && request.method !== "OPTIONS")
+        this.checkCsrf(request, "Changes");
+      next();
+    };
   }
 
   /** /api/auth: the session, token login, logout. */

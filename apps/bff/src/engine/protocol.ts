@@ -1,14 +1,18 @@
-import type { AcceptedException, Cluster, Kind } from "@trustmap/engine";
+import type { AcceptedException, Cluster, DraftEdit, Kind } from "@trustmap/engine";
 import type {
   ChangeCause,
   CompareEntry,
   EngineQueries,
   EvidenceReport,
+  Explanation,
   GapsAnswer,
   GapsQuery,
   GraphOverlay,
   PostureChange,
   PostureFact,
+  ReachFact,
+  ViewEdge,
+  ViewNode,
   ViewPatch,
   ViewRef,
   ViewSnapshot,
@@ -70,6 +74,49 @@ export interface WorkerQueries extends Omit<EngineQueries, "counts"> {
   overlay: {
     args: { ref: ViewRef; differences: readonly CompareEntry[] };
     result: Pick<GraphOverlay, "drawn" | "placed" | "counts" | "edges" | "nodes">;
+  };
+  /** What a draft changes, draft versus the live state now (the draft applied and taken back at once). */
+  draft: {
+    args: { edits: readonly DraftEdit[] };
+    result: {
+      revision: number;
+      changes: PostureChange[];
+      causes: ChangeCause[];
+      /** Deletions of objects the cluster does not hold now, as "Kind key". */
+      absent: string[];
+    };
+  };
+  /** A view as the draft would make it, with the overlay of what differs from the live state. */
+  draftGraph: {
+    args: { edits: readonly DraftEdit[]; ref: ViewRef };
+    result: {
+      revision: number;
+      nodes: ViewNode[];
+      edges: ViewEdge[];
+      overlay: Pick<GraphOverlay, "drawn" | "placed" | "counts" | "edges" | "nodes">;
+    };
+  };
+  /** The matrix's page as the draft would make it, and the rights that differ from the live ones. */
+  draftMatrix: {
+    args: { edits: readonly DraftEdit[]; query: EngineQueries["matrix"]["args"] };
+    result: { page: EngineQueries["matrix"]["result"]; changes: PostureChange[] };
+  };
+  /** Why one node may reach another with the draft applied. */
+  draftExplain: {
+    args: { edits: readonly DraftEdit[]; from: string; to: string };
+    result: Explanation | undefined;
+  };
+  /** A live object written as a manifest to edit in a draft (none for a pod, or an object not held). */
+  liveManifest: {
+    args: { kind: Kind; key: string };
+    result: { held: boolean; manifest?: Record<string, unknown> };
+  };
+  /** The connections between workloads allowed now with an end in a namespace (the generator's choices). */
+  connectionsOf: { args: { namespace: string }; result: ReachFact[] };
+  /** Least-privilege NetworkPolicies for a namespace that keep the connections asked for. */
+  propose: {
+    args: { namespace: string; keep: readonly { from: string; to: string; ports: string }[] };
+    result: { policies: Record<string, unknown>[]; replaces: string[]; problems: string[] };
   };
   /** With `readable`, the grants a reader of those namespaces may see (RoleBindings there to Roles). */
   matrix: {

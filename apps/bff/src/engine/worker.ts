@@ -7,6 +7,7 @@ import {
   causesOf,
   clusterCounts,
   type Delta,
+  type DraftEdit,
   diffSnapshots,
   type EngineViewPatch,
   expiresAt,
@@ -17,23 +18,31 @@ import {
   groupingKeys,
   type IndexedFinding,
   indexFindings,
+  manifestOf,
   nodeDetails,
   OverviewView,
   overlayOf,
+  PortSet,
   PostureLedger,
   pageGaps,
+  proposePolicies,
   reachOf,
   searchNodes,
   type View,
   viewPresence,
   type WatchEvent,
   WorkloadView,
+  withDraft,
   workloadGroupingKeys,
 } from "@trustmap/engine";
 import {
   type ChangeCause,
+  type CompareEntry,
+  changeKindOf,
   edgeVisible,
   nodeVisible,
+  type PostureChange,
+  type ReachFact,
   type ViewPatch,
   type ViewRef,
   viewKey,
@@ -403,6 +412,45 @@ function idle(): void {
   warmWhenLoaded();
 }
 
+/** The posture's facts, for the questions that read them: built while the change log is kept. */
+function factsLedger(): PostureLedger {
+  if (ledger === undefined)
+    throw new Error(
+      "the posture's facts are not built yet (the change log is off, or the first lists are still coming in)",
+    );
+  return ledger;
+}
+
+/** A view made for one answer on the state as it is (never the shared overview the live views follow). */
+function freshView(ref: ViewRef): View {
+  if (ref.kind === "overview") {
+    const whole = new OverviewView(state);
+    return ref.groupBy === undefined
+      ? whole
+      : new GroupedView(state, { namespaces: { by: ref.groupBy, open: ref.open ?? [] } }, whole);
+  }
+  return ref.kind === "namespace" ? namespaceAsAsked(ref) : new WorkloadView(state, ref.identity);
+}
+
+/** A draft's connections that differ, as the overlay places the change log's (with the draft's first causes). */
+function draftDifferences(changes: readonly PostureChange[], causes: readonly ChangeCause[]): CompareEntry[] {
+  const at = new Date().toISOString();
+  return changes.flatMap((change) => {
+    const fact = (change.after ?? change.before)!;
+    if (fact.area !== "reach") return [];
+    const entry: CompareEntry = {
+      ...change,
+      area: "reach",
+      kind: changeKindOf(change),
+      namespaces: fact.namespaces,
+      causes: causes.slice(0, CAUSES_KEPT),
+      unwatched: false,
+      at,
+    };
+    return [entry];
+  });
+}
+
 /** The worker's answer to each query, typed by the channel's table: no casts between name and arguments. */
 const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
   counts: ({ readable }) =>
@@ -447,6 +495,64 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
       );
     const view = views.get(viewKey(ref))?.view ?? createView(ref);
     return overlayOf({ state, view, current: ledger.current.values(), differences });
+  },
+
+  draft: ({ edits }) => {
+    const revision = state.revision;
+    const reading = withDraft(state, factsLedger(), edits as DraftEdit[], () => undefined);
+    return {
+      revision,
+      changes: reading.changes,
+      causes: reading.causes,
+      absent: reading.absent.map((gone) => `${gone.kind} ${gone.key}`),
+    };
+  },
+  draftGraph: ({ edits, ref }) => {
+    const revision = state.revision;
+    const facts = factsLedger();
+    const { read } = withDraft(state, facts, edits as DraftEdit[], (changes, causes) => {
+      const view = freshView(ref);
+      const { nodes, edges } = view.snapshot();
+      const overlay = overlayOf({
+        state,
+        view,
+        current: facts.current.values(),
+        differences: draftDifferences(changes, causes),
+      });
+      return { nodes: [...nodes], edges: [...edges], overlay };
+    });
+    return { revision, ...read };
+  },
+  draftMatrix: ({ edits, query }) =>
+    withDraft(state, factsLedger(), edits as DraftEdit[], (changes) => ({
+      page: queries.matrixPage(query),
+      changes: changes.filter((change) => (change.after ?? change.before)?.area === "rbac"),
+    })).read,
+  draftExplain: ({ edits, from, to }) =>
+    withDraft(state, factsLedger(), edits as DraftEdit[], () => explainEdge(state, from, to)).read,
+  liveManifest: ({ kind, key }) => {
+    const object = state.object(kind, key);
+    if (object === undefined) return { held: false };
+    const manifest = manifestOf(kind, object);
+    return manifest === undefined ? { held: true } : { held: true, manifest };
+  },
+  connectionsOf: ({ namespace }) => {
+    const out: ReachFact[] = [];
+    for (const fact of factsLedger().current.values())
+      if (fact.area === "reach" && fact.namespaces.includes(namespace)) out.push(fact);
+    return out.sort((a, b) =>
+      a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : a.to > b.to ? 1 : 0,
+    );
+  },
+  propose: ({ namespace, keep }) => {
+    const wanted = keep.map((connection) => {
+      const ports = PortSet.fromKey(connection.ports);
+      if (ports === undefined)
+        throw new Error(`the ports ${JSON.stringify(connection.ports)} are not a port set`);
+      return { from: connection.from, to: connection.to, ports };
+    });
+    const proposal = proposePolicies(state, namespace, wanted);
+    return { policies: proposal.policies, replaces: proposal.replaces, problems: proposal.problems };
   },
 
   viewPresence: ({ ref }) => viewPresence(state, ref),

@@ -100,6 +100,24 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       create index deliveries_created on deliveries (created_at);
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- What-if drafts: manifests and deletions over the live cluster, never sent to it. The id is
+      -- the draft's link; a draft is deleted once expires_at is past (each change moves it on).
+      create table drafts (
+        id text primary key,
+        name text not null,
+        manifests text not null,
+        deletions jsonb not null,
+        author text not null,
+        created_at timestamptz not null,
+        updated_at timestamptz not null,
+        expires_at timestamptz not null
+      );
+      create index drafts_expires on drafts (expires_at);
+    `,
+  },
 ];
 
 /** Brings the schema up to the last migration; each migration and its record in one transaction. */

@@ -1,4 +1,5 @@
 import { type Cluster, formatInputError, initialEvents, parseCluster } from "@trustmap/engine";
+import { CSRF_HEADER } from "@trustmap/shared";
 import { silentLogger } from "../log";
 import { type RunningServer, type ServerOptions, startServer } from "../server";
 import { createKubernetesSource } from "../sources/kubernetes";
@@ -90,3 +91,17 @@ export const SHOP = [
     subjects: [{ kind: "ServiceAccount", name: "api", namespace: "shop" }],
   },
 ];
+
+/**
+ * What a client sends with a change (POST, PUT, DELETE) as the page does: the nonce cookie and the
+ * CSRF token that GET /api/auth/session gives, asked with `headers` (who is asking).
+ */
+export async function csrfHeaders(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  const response = await fetch(new URL("api/auth/session", url), { headers });
+  const { csrf } = (await response.json()) as { csrf: string };
+  const cookies = response.headers.getSetCookie().map((line) => line.split(";")[0]!);
+  return { ...headers, [CSRF_HEADER]: csrf, ...(cookies.length > 0 ? { cookie: cookies.join("; ") } : {}) };
+}

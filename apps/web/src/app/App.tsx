@@ -1,6 +1,7 @@
 import { useEffect } from "react";
 import { UserMenu } from "../features/auth/UserMenu";
 import { ChangesPage } from "../features/changes/ChangesPage";
+import { DraftsPage } from "../features/drafts/DraftsPage";
 import { GapsPage } from "../features/gaps/GapsPage";
 import { GraphPage } from "../features/graph/GraphPage";
 import { RbacPage } from "../features/rbac/RbacPage";
@@ -14,6 +15,7 @@ const TABS = [
   { id: "rbac", label: "RBAC matrix" },
   { id: "gaps", label: "Gaps" },
   { id: "changes", label: "Changes" },
+  { id: "drafts", label: "What if" },
 ] as const;
 
 /**
@@ -64,6 +66,7 @@ export function App() {
         {current === "rbac" && <RbacPage />}
         {current === "gaps" && <GapsPage />}
         {current === "changes" && <ChangesPage />}
+        {current === "drafts" && <DraftsPage />}
       </main>
     </div>
   );

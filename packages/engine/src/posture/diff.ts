@@ -1,6 +1,8 @@
 import {
   type ChangeCause,
+  changeKindOf,
   type PostureChange,
+  type PostureDiff,
   type PostureFact,
   SEVERITY_ORDER,
   type Severity,
@@ -98,4 +100,37 @@ export function trips(gate: Gate, change: PostureChange): boolean {
       return after.risks.some((risk) => !had.has(risk));
     }
   }
+}
+
+/**
+ * The difference as `trustmap diff` writes it: each change with its area, its kind and the gates
+ * it trips, the counts by "area.kind", and the gates tripped.
+ */
+export function postureDiff(input: {
+  readonly before: readonly string[];
+  readonly after: readonly string[];
+  readonly causes: readonly ChangeCause[];
+  readonly changes: readonly PostureChange[];
+  readonly gates: readonly Gate[];
+}): PostureDiff {
+  const counts: Record<string, number> = {};
+  const tripped = new Map<string, number>();
+  const changes = input.changes.map((change) => {
+    const fact = (change.after ?? change.before)!;
+    const kind = changeKindOf(change);
+    counts[`${fact.area}.${kind}`] = (counts[`${fact.area}.${kind}`] ?? 0) + 1;
+    const its = input.gates.filter((gate) => trips(gate, change)).map(gateText);
+    for (const gate of its) tripped.set(gate, (tripped.get(gate) ?? 0) + 1);
+    return { ...change, area: fact.area, kind, trips: its };
+  });
+  const gates = input.gates.map(gateText).map((gate) => ({ gate, tripped: tripped.get(gate) ?? 0 }));
+  return {
+    before: [...input.before],
+    after: [...input.after],
+    causes: [...input.causes],
+    counts,
+    changes,
+    gates,
+    failed: gates.filter((gate) => gate.tripped > 0).map((gate) => gate.gate),
+  };
 }

@@ -1,4 +1,4 @@
-import type { PortSet } from "../netpol/ports";
+import { PortSet } from "../netpol/ports";
 import { PROTOCOLS } from "../objects/model";
 import type { ClusterState } from "../state/cluster-state";
 import type { LiveIdentity } from "../state/netpol-index";
@@ -148,6 +148,38 @@ export function proposePolicies(
     return [...rules.values()];
   };
 
+  /** The ports wanted between a workload and outside addresses, in one direction. */
+  const outsideWanted = (workload: string, direction: "ingress" | "egress"): PortSet =>
+    wanted
+      .filter((c) =>
+        direction === "ingress"
+          ? c.to === workload && c.from === OUTSIDE_END
+          : c.from === workload && c.to === OUTSIDE_END,
+      )
+      .reduce((ports, c) => ports.union(c.ports), PortSet.NONE);
+  /**
+   * Whether a peerless rule on these ports keeps outside exactly as wanted: every address is
+   * wanted on them, as today (each identity exchanges them with every IPv4 and IPv6 address).
+   */
+  const anyAddress = (workload: string, direction: "ingress" | "egress", ports: PortSet): boolean => {
+    if (outsideWanted(workload, direction).intersect(ports).key() !== ports.key()) return false;
+    const identities = workloads.of(namespace, workload);
+    return (
+      identities.length > 0 &&
+      identities.every((identity) =>
+        EVERY_ADDRESS.every(
+          (cidr) =>
+            state.netpol
+              .external(identity, direction)
+              .filter((access) => access.cidr === cidr && access.except.length === 0)
+              .reduce((all, access) => all.union(access.ports), PortSet.NONE)
+              .intersect(ports)
+              .key() === ports.key(),
+        ),
+      )
+    );
+  };
+
   const ingress = new Map<string, Json[]>();
   const egress = new Map<string, Json[]>();
   for (const connection of wanted) {
@@ -165,6 +197,13 @@ export function proposePolicies(
       peerOf(own);
       if (other === OUTSIDE_END) {
         for (const rule of outsideRules(own, direction, connection.ports)) push(rules, own, rule);
+        continue;
+      }
+      // "Any pod" kept with every address on the same ports, as today: a rule with no peer, which
+      // is what the engine reads as "any pod" (naming every namespace would allow the same pods,
+      // and read as connections to each).
+      if (other === ANY_END && anyAddress(own, direction, connection.ports)) {
+        push(rules, own, ports === undefined ? {} : { ports });
         continue;
       }
       const peers = peerOf(other);

@@ -14,7 +14,7 @@ import type { Command } from "./arbitraries";
 type Json = Record<string, unknown>;
 
 /** The one model object a manifest stands for, with the kind the engine files it under. */
-function modelOf(raw: Json): { kind: Kind; object: KindObjects[Kind] } {
+export function modelOf(raw: Json): { kind: Kind; object: KindObjects[Kind] } {
   const parsed = parseCluster([{ source: "event", object: raw }]);
   if (parsed.errors.length > 0) throw new Error(parsed.errors.map(formatInputError).join("\n"));
   const c = parsed.cluster;

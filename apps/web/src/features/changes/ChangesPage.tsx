@@ -88,7 +88,8 @@ interface EntryProps {
   readonly causes: readonly ChangeCause[];
   readonly causeCount?: number;
   readonly unwatched?: boolean;
-  readonly at: string;
+  /** When it changed (none for a draft's difference: it is of now). */
+  readonly at?: string | undefined;
 }
 
 export function Entry({ entry }: { entry: EntryProps }) {
@@ -103,9 +104,11 @@ export function Entry({ entry }: { entry: EntryProps }) {
       data-testid="change-entry"
     >
       <div className="flex flex-wrap items-center gap-2">
-        <time className="text-xs text-slate-500" dateTime={at}>
-          {new Date(at).toLocaleString()}
-        </time>
+        {at !== undefined && (
+          <time className="text-xs text-slate-500" dateTime={at}>
+            {new Date(at).toLocaleString()}
+          </time>
+        )}
         <span className={`rounded border px-1 text-xs ${KIND_COLOURS[kind]}`} data-testid="change-kind">
           {KIND_WORDS[area][kind]}
         </span>

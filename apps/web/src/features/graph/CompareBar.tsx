@@ -57,14 +57,18 @@ export function CompareBar({
 }
 
 /** The connections between workloads an edge of the overlay stands for, each with its cause. */
-export function OverlayPanel({ edge }: { edge: OverlayEdge }) {
+export function OverlayPanel({ edge, draft = false }: { edge: OverlayEdge; draft?: boolean }) {
   const listed = edge.entries.length;
+  const what = draft ? "by the draft" : "since the moment";
   const all = edge.opened + edge.closed + edge.changed;
   return (
-    <section className="mb-3 space-y-1 text-sm" data-testid="overlay-panel" aria-label="Since the moment">
+    <section
+      className="mb-3 space-y-1 text-sm"
+      data-testid="overlay-panel"
+      aria-label={draft ? "By the draft" : "Since the moment"}
+    >
       <h2 className="font-semibold">
-        {edge.status === "opened" ? "Opened" : edge.status === "closed" ? "Closed" : "Changed"} since the
-        moment
+        {edge.status === "opened" ? "Opened" : edge.status === "closed" ? "Closed" : "Changed"} {what}
       </h2>
       <p className="text-xs">
         {edge.opened} opened, {edge.closed} closed, {edge.changed} changed
@@ -72,9 +76,66 @@ export function OverlayPanel({ edge }: { edge: OverlayEdge }) {
       </p>
       <ul>
         {edge.entries.map((entry) => (
-          <Entry key={entry.key} entry={entry} />
+          <Entry key={entry.key} entry={draft ? { ...entry, at: undefined } : entry} />
         ))}
       </ul>
     </section>
+  );
+}
+
+/** The graph as a draft would make it (the URL's `draft`): the draft's name, and the overlay's counts as the BFF gives them. */
+export function DraftBar({
+  id,
+  name,
+  overlay,
+  error,
+}: {
+  id: string;
+  name: string | undefined;
+  overlay: Pick<GraphOverlay, "drawn" | "counts" | "placed"> | undefined;
+  error: Error | null;
+}) {
+  return (
+    <div
+      className="flex flex-wrap items-center gap-2 border-b border-violet-500 bg-violet-50 px-2 py-1 text-sm dark:bg-violet-950"
+      data-testid="draft-bar"
+      role="status"
+    >
+      <span className="font-semibold">
+        What if: draft {name === undefined ? "" : `"${name}"`} applied over the live cluster (nothing is sent
+        to it).
+      </span>
+      {overlay !== undefined &&
+        (overlay.drawn ? (
+          <span className="text-xs" data-testid="draft-overlay-counts">
+            {plural(overlay.counts.opened, "edge")} opened, {overlay.counts.closed} closed,{" "}
+            {overlay.counts.changed} changed by the draft ({plural(overlay.placed, "connection")} between
+            workloads placed here). Edges are explained with the draft; nodes' details are the live cluster's.
+          </span>
+        ) : (
+          <span className="text-xs">
+            Connections are kept between workloads: the draft is drawn on the cluster's and the namespaces'
+            views.
+          </span>
+        ))}
+      {error !== null && (
+        <span className="text-red-700" role="alert">
+          {error.message}
+        </span>
+      )}
+      <a
+        className="text-xs text-blue-700 underline dark:text-blue-300"
+        href={`?tab=drafts&draft=${encodeURIComponent(id)}`}
+      >
+        Back to the draft
+      </a>
+      <button
+        type="button"
+        className="rounded border border-slate-400 px-1 text-xs"
+        onClick={() => setParams({ draft: undefined })}
+      >
+        Show the live graph
+      </button>
+    </div>
   );
 }

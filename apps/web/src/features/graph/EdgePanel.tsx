@@ -1,10 +1,29 @@
 import { useQuery } from "@tanstack/react-query";
+import { draftQueries } from "../drafts/api";
 import { graphQueries } from "./api";
 import { portsText } from "./ports";
 
-/** Why `from` may (or may not) reach `to`: each side's policies and the rules that allow. */
-export function EdgePanel({ from, to, revision }: { from: string; to: string; revision: number }) {
-  const { data, error, isPending } = useQuery(graphQueries.explain(from, to, revision));
+/**
+ * Why `from` may (or may not) reach `to`: each side's policies and the rules that allow; with a
+ * draft, as the draft would make them.
+ */
+export function EdgePanel({
+  from,
+  to,
+  revision,
+  draft,
+}: {
+  from: string;
+  to: string;
+  revision: number;
+  draft?: string | undefined;
+}) {
+  const live = useQuery({ ...graphQueries.explain(from, to, revision), enabled: draft === undefined });
+  const drafted = useQuery({
+    ...draftQueries.explain(draft ?? "", from, to, revision),
+    enabled: draft !== undefined,
+  });
+  const { data, error, isPending } = draft === undefined ? live : drafted;
   if (isPending) return <p>Loading…</p>;
   if (error !== null) return <p role="alert">Cannot explain this pair: {error.message}</p>;
   return (

@@ -14,10 +14,11 @@ import { setParams, useParams } from "../../app/url";
 import { streamStore, type ViewChange } from "../../stream/store";
 import { useConnection, useWatchedViews } from "../../stream/useStream";
 import { ExportLinks } from "../../ui/ExportLinks";
+import { draftQueries } from "../drafts/api";
 import { GraphExport } from "../export/GraphExport";
 import { EDGE_LIMIT, GraphAdapter } from "./adapter";
 import { graphQueries, overlayQuery } from "./api";
-import { CompareBar, OverlayPanel } from "./CompareBar";
+import { CompareBar, DraftBar, OverlayPanel } from "./CompareBar";
 import { EdgePanel } from "./EdgePanel";
 import { useGraphFocus } from "./focus";
 import { GroupBy, WorkloadGroupBy } from "./GroupBy";
@@ -208,6 +209,11 @@ export function GraphPage() {
   const goRef = useRef(go);
   goRef.current = go;
 
+  // The graph as a draft would make it (`draft`): drawn from the BFF's answer, asked again as the
+  // live view changes; the live stream still says when it does.
+  const draft = readable === undefined ? (params.get("draft") ?? undefined) : undefined;
+  const [liveRevision, setLiveRevision] = useState(-1);
+
   useEffect(() => {
     if (container.current === null) return;
     const graph = new GraphAdapter(
@@ -235,6 +241,8 @@ export function GraphPage() {
     if (new URLSearchParams(window.location.search).get("bench") === "1")
       Object.assign(window, { trustmapGraph: graph });
     const stop = streamStore.onView(view, (change) => {
+      setLiveRevision(streamStore.view(view)?.revision ?? -1);
+      if (draft !== undefined) return;
       const started = performance.now();
       if (change.type === "snapshot") graph.load(change.snapshot);
       else graph.apply(change.patch);
@@ -249,11 +257,36 @@ export function GraphPage() {
       graph.destroy();
       adapter.current = undefined;
     };
-  }, [view]);
+  }, [view, draft]);
+
+  const draftRevision = useThrottled(liveRevision, OVERLAY_EVERY_MS);
+  const drafted = useQuery({
+    ...draftQueries.graph(draft ?? "", view, Math.max(draftRevision, 0)),
+    enabled: draft !== undefined && draftRevision >= 0,
+  });
+  const draftName = useQuery({ ...draftQueries.draft(draft ?? ""), enabled: draft !== undefined }).data?.name;
+  const draftedData = draft === undefined ? undefined : drafted.data;
+  useEffect(() => {
+    const graph = adapter.current;
+    if (graph === undefined || draftedData === undefined) return;
+    const started = performance.now();
+    const snapshot = {
+      view,
+      revision: draftedData.revision,
+      nodes: draftedData.nodes,
+      edges: draftedData.edges,
+    };
+    graph.load(snapshot);
+    graph.setOverlay(draftedData.overlay);
+    recordDraw(view, { type: "snapshot", snapshot }, started);
+    setNodes(draftedData.nodes);
+    setEdgeCount(draftedData.edges.length);
+    setRevision(draftedData.revision);
+  }, [draftedData, view]);
 
   // The graph compared with a moment (`since`): the overlay of what opened, closed and changed since.
   const since = params.get("since") ?? undefined;
-  const comparable = readable === undefined && since !== undefined;
+  const comparable = readable === undefined && since !== undefined && draft === undefined;
   // Asked again as the view changes, at most every OVERLAY_EVERY_MS: each answer reads the log anew.
   const overlayRevision = useThrottled(revision, OVERLAY_EVERY_MS);
   const overlay = useQuery({
@@ -262,10 +295,13 @@ export function GraphPage() {
   });
   const overlayShown = comparable ? overlay.data : undefined;
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new view's graph starts without the last view's overlay
-  useEffect(() => adapter.current?.setOverlay(overlayShown), [overlayShown, view]);
+  useEffect(() => {
+    if (draft === undefined) adapter.current?.setOverlay(overlayShown);
+  }, [overlayShown, view, draft]);
+  const overlayEdges = draft === undefined ? overlayShown?.edges : draftedData?.overlay.edges;
   const overlayEdge =
     selection?.kind === "edge"
-      ? overlayShown?.edges.find((edge) => edge.source === selection.from && edge.target === selection.to)
+      ? overlayEdges?.find((edge) => edge.source === selection.from && edge.target === selection.to)
       : undefined;
 
   useEffect(() => adapter.current?.setFilter(search, openOnly, minSeverity), [search, openOnly, minSeverity]);
@@ -428,8 +464,11 @@ export function GraphPage() {
           {scopeOf(view, workloadLabel)} · revision {revision} · {nodes.length} nodes
         </span>
       </div>
-      {readable === undefined && (
+      {readable === undefined && draft === undefined && (
         <CompareBar since={since} overlay={overlayShown} error={comparable ? overlay.error : null} />
+      )}
+      {draft !== undefined && (
+        <DraftBar id={draft} name={draftName} overlay={draftedData?.overlay} error={drafted.error} />
       )}
       <div className="relative flex min-h-0 flex-1">
         <ViewState view={view} revision={revision} nodes={nodes.length} />
@@ -516,15 +555,18 @@ export function GraphPage() {
               onGo={(peer) => go(viewOfPeer(peer), `node:${peer.node}`)}
             />
           )}
-          {overlayEdge !== undefined && <OverlayPanel key={overlayEdge.id} edge={overlayEdge} />}
+          {overlayEdge !== undefined && (
+            <OverlayPanel key={overlayEdge.id} edge={overlayEdge} draft={draft !== undefined} />
+          )}
           {(selection?.kind === "edge" || selection?.kind === "pair") &&
             !isGone(selection.from) &&
             !isGone(selection.to) && (
               <EdgePanel
-                key={`${selection.kind} ${selection.from} ${selection.to}`}
+                key={`${selection.kind} ${selection.from} ${selection.to} ${draft ?? ""}`}
                 from={selection.from}
                 to={selection.to}
                 revision={Math.max(revision, 0)}
+                draft={draft}
               />
             )}
           {view !== asked && (
@@ -534,7 +576,12 @@ export function GraphPage() {
           )}
           {selection === undefined && (
             <div className="space-y-4">
-              <Legend dark={dark} comparing={overlayShown?.drawn === true} />
+              <Legend
+                dark={dark}
+                comparing={
+                  draft === undefined ? overlayShown?.drawn === true : draftedData?.overlay.drawn === true
+                }
+              />
               {!connection.open && <p role="status">Connecting to the live stream…</p>}
             </div>
           )}

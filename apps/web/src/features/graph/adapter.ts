@@ -103,7 +103,7 @@ export class GraphAdapter {
   private minSeverity: Severity | undefined;
   private selected: readonly string[] = [];
   /** The view compared with a moment, drawn over it (see setOverlay). */
-  private overlay: GraphOverlay | undefined;
+  private overlay: Pick<GraphOverlay, "edges" | "nodes"> | undefined;
   private allEdges = false;
   /**
    * Every edge of the view, and each node's edges by id. Past EDGE_LIMIT only the edges of the
@@ -240,7 +240,7 @@ export class GraphAdapter {
    * Draws the view compared with a moment (undefined: as it is): the edges opened and changed
    * marked, the closed ones drawn apart (dashed), ending at the nodes gone since where need be.
    */
-  setOverlay(overlay: GraphOverlay | undefined): void {
+  setOverlay(overlay: Pick<GraphOverlay, "edges" | "nodes"> | undefined): void {
     this.overlay = overlay;
     this.cy.batch(() => this.drawOverlay());
   }

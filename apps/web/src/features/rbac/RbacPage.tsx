@@ -40,10 +40,13 @@ export function RbacPage() {
   const session = useQuery(sessionQuery());
   const scoped = session.data?.access !== undefined && !session.data.access.cluster;
   // Compared with a moment (`since`): cells gained or changed since are marked, rights lost listed.
-  const since = scoped ? undefined : (params.get("since") ?? undefined);
+  // Or as a draft would make it (`draft`): the rights it gives, changes and takes marked the same way.
+  const draft = scoped ? undefined : (params.get("draft") ?? undefined);
+  const since = scoped || draft !== undefined ? undefined : (params.get("since") ?? undefined);
   const { data, error, isFetching, isPlaceholderData } = useQuery(
-    rbacQueries.page({ ...filters, since }, offset),
+    rbacQueries.page({ ...filters, since, draft }, offset),
   );
+  const lostWhen = draft === undefined ? "since the moment" : "by the draft";
   // While a new filter loads, the previous rows stay drawn but marked as stale.
   const loading = isFetching && (data === undefined || isPlaceholderData);
   const can = params.get("can") ?? undefined;
@@ -53,7 +56,32 @@ export function RbacPage() {
     <div className="flex h-full min-h-0" data-export-root data-ready={data !== undefined && !loading}>
       <div className="flex min-h-0 flex-1 flex-col">
         <AccessNote what="Rights granted by the RoleBindings of your namespaces through the Roles beside them only: ClusterRoles and ClusterRoleBindings are not yours to read" />
-        {!scoped && <SinceBar area="rbac" namespace={filters.namespace} what="Rights gained and lost" />}
+        {!scoped && draft === undefined && (
+          <SinceBar area="rbac" namespace={filters.namespace} what="Rights gained and lost" />
+        )}
+        {draft !== undefined && (
+          <p
+            role="status"
+            className="border-b border-violet-500 bg-violet-50 px-2 py-1 text-sm dark:bg-violet-950"
+            data-testid="draft-matrix"
+          >
+            What if: the matrix as the draft would make it (nothing is sent to the cluster). Rights it gives
+            are marked "gained", those it changes "changed", those it takes struck through.{" "}
+            <a
+              className="text-blue-700 underline dark:text-blue-300"
+              href={`?tab=drafts&draft=${encodeURIComponent(draft)}`}
+            >
+              Back to the draft
+            </a>{" "}
+            <button
+              type="button"
+              className="rounded border border-slate-400 px-1 text-xs"
+              onClick={() => setParams({ draft: undefined })}
+            >
+              Show the live matrix
+            </button>
+          </p>
+        )}
         <WhoCanQuestion />
         <form
           className="flex flex-wrap items-end gap-3 border-b border-slate-300 p-2 text-sm dark:border-slate-700"
@@ -205,11 +233,11 @@ export function RbacPage() {
                           key={`lost ${lost.scope} ${lost.resource}`}
                           className="rounded bg-slate-100 px-1 font-mono text-xs text-slate-500 line-through dark:bg-slate-800"
                           data-testid="cell-lost"
-                          title={`lost since the moment; was granted via ${lost.via.join(", ")}`}
+                          title={`lost ${lostWhen}; was granted via ${lost.via.join(", ")}`}
                         >
                           {lost.scope === "*" ? "cluster" : lost.scope} · {lost.resource}:{" "}
                           {lost.verbs.join(",")}
-                          <span className="sr-only"> (lost since the moment)</span>
+                          <span className="sr-only"> (lost {lostWhen})</span>
                         </li>
                       ))}
                     </ul>
