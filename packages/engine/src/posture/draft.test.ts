@@ -14,7 +14,7 @@ import { eventsOf, modelOf } from "../testing/events";
 import { RUNS } from "../testing/runs";
 import { OverviewView } from "../views/views";
 import { diffPostures, postureOf } from "./diff";
-import { type DraftEdit, deletionKey, editKey, withDraft } from "./draft";
+import { type DraftEdit, deletionKey, editKey, putsOf, withDraft } from "./draft";
 import { PostureLedger } from "./ledger";
 import { overlayOf } from "./overlay";
 
@@ -226,5 +226,55 @@ describe("a deletion's key", () => {
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe("a draft's workload", () => {
+  it("stands in place of the live pods the workload owns, not beside them", () => {
+    const livePod = (name: string) => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        namespace: "shop",
+        name,
+        labels: { app: "web", "pod-template-hash": "5d9f" },
+        ownerReferences: [
+          { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-5d9f", controller: true, uid: "u" },
+        ],
+      },
+      spec: { containers: [{ name: "web", image: "web:1" }] },
+    });
+    const initial = parseCluster(
+      [livePod("web-5d9f-a"), livePod("web-5d9f-b")].map((object, i) => ({ source: `doc ${i}`, object })),
+    );
+    expect(initial.errors).toEqual([]);
+    const state = ClusterState.from(initial.cluster);
+    const ledger = new PostureLedger(state);
+    ledger.build();
+    const before = state.cluster();
+    const deployment = parseCluster([
+      {
+        source: "draft",
+        object: {
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          metadata: { namespace: "shop", name: "web" },
+          spec: {
+            selector: { matchLabels: { app: "web-v2" } },
+            template: {
+              metadata: { labels: { app: "web-v2" } },
+              spec: { containers: [{ name: "web", image: "web:2" }] },
+            },
+          },
+        },
+      },
+    ]);
+    expect(deployment.errors).toEqual([]);
+    const reading = withDraft(state, ledger, putsOf(deployment.cluster), () =>
+      state.cluster().pods.map((pod) => [pod.owner.kind, pod.owner.name, pod.labels.app]),
+    );
+    // One pod of the template, for the workload whose two live pods it replaces.
+    expect(reading.read).toEqual([["Deployment", "web", "web-v2"]]);
+    expect(state.cluster()).toEqual(before);
   });
 });

@@ -1,5 +1,5 @@
 import type { ChangeCause, PostureChange } from "@trustmap/shared";
-import type { Cluster } from "../objects/model";
+import type { Cluster, Pod } from "../objects/model";
 import {
   type ClusterState,
   type Kind,
@@ -56,6 +56,34 @@ export function editKey(edit: DraftEdit): string {
   return edit.op === "put" ? objectKey(edit.kind, edit.object) : edit.key;
 }
 
+/**
+ * The edits, with a workload's manifest put in place of its pods: a draft's Deployment (read as
+ * one pod of its template, as the command line reads it) replaces the live pods that workload owns,
+ * so editing its template changes what its pods are rather than adding one beside them.
+ */
+function withWorkloadsReplaced(state: ClusterState, edits: readonly DraftEdit[]): DraftEdit[] {
+  const out: DraftEdit[] = [];
+  for (const edit of edits) {
+    if (edit.op === "put" && edit.kind === "Pod") {
+      const pod = edit.object as Pod;
+      const own = objectKey("Pod", pod);
+      if (pod.source.kind !== "Pod")
+        for (const [key, live] of state.objectsOf("Pod")) {
+          const owner = (live as Pod).owner;
+          if (
+            key !== own &&
+            owner.kind === pod.owner.kind &&
+            owner.namespace === pod.owner.namespace &&
+            owner.name === pod.owner.name
+          )
+            out.push({ op: "delete", kind: "Pod", key });
+        }
+    }
+    out.push(edit);
+  }
+  return out;
+}
+
 /** What the draft does, read on the state it makes. */
 export interface DraftReading<T> {
   /** The posture's facts that differ, draft versus now (the ledger's `PostureChange`s). */
@@ -81,7 +109,7 @@ export function withDraft<T>(
   if (state.unsettled) throw new Error("a draft is read on a settled state");
   // The last edit of each object stands: one event per object.
   const last = new Map<string, DraftEdit>();
-  for (const edit of edits) {
+  for (const edit of withWorkloadsReplaced(state, edits)) {
     const id = `${edit.kind}\u0000${editKey(edit)}`;
     last.delete(id);
     last.set(id, edit);

@@ -518,7 +518,7 @@ function DifferencePanel({ id }: { id: string }) {
     const timer = setInterval(() => setTick((t) => t + 1), DIFFERENCE_EVERY_MS);
     return () => clearInterval(timer);
   }, []);
-  const { data, error, isFetching } = useQuery(draftQueries.difference(id, tick));
+  const { data, error, isFetching, dataUpdatedAt } = useQuery(draftQueries.difference(id, tick));
   return (
     <section
       aria-label="What the draft changes"
@@ -529,12 +529,12 @@ function DifferencePanel({ id }: { id: string }) {
       <h2 className="text-base font-semibold">What the draft changes, against the live cluster now</h2>
       {error !== null && <p role="alert">{error.message}</p>}
       {data === undefined && error === null && <p>Reading the draft against the cluster…</p>}
-      {data !== undefined && <Difference answer={data} />}
+      {data !== undefined && <Difference answer={data} at={dataUpdatedAt} />}
     </section>
   );
 }
 
-function Difference({ answer }: { answer: DraftDifference }) {
+function Difference({ answer, at }: { answer: DraftDifference; at: number }) {
   if (answer.errors.length > 0)
     return (
       <div role="alert" className="rounded border border-red-600 p-2" data-testid="draft-errors">
@@ -550,8 +550,8 @@ function Difference({ answer }: { answer: DraftDifference }) {
   return (
     <div className="space-y-2">
       <p className="text-xs text-slate-600 dark:text-slate-400">
-        {answer.puts} {answer.puts === 1 ? "object" : "objects"} put, {answer.deletes} deleted; read at
-        revision {answer.revision} of the live cluster.
+        {answer.puts} {answer.puts === 1 ? "object" : "objects"} put, {answer.deletes} deleted; read against
+        the live cluster at {new Date(at).toLocaleTimeString()} (again every {DIFFERENCE_EVERY_MS / 1000} s).
       </p>
       {answer.notes.map((note) => (
         <p key={note} role="note" className="text-xs">
