@@ -5,6 +5,7 @@
 //   pnpm -s --filter @trustmap/bff bench:drafts [--scale L] [--runs 7]
 import {
   ClusterState,
+  compareEntriesOf,
   groupedNamespaceView,
   manifestOf,
   OverviewView,
@@ -14,7 +15,7 @@ import {
   withDraft,
 } from "@trustmap/engine";
 import { SyntheticWorld } from "@trustmap/engine/synthetic-world";
-import { type CompareEntry, changeKindOf, type DraftDeletion, type PostureChange } from "@trustmap/shared";
+import type { DraftDeletion, PostureChange } from "@trustmap/shared";
 import { stringify } from "yaml";
 import { readDraft } from "../src/drafts/read";
 import { arg, scaleArg } from "./args";
@@ -95,23 +96,21 @@ console.log(
   `Draft: ${edited.length} policies of ${largest} edited, ${added.length} written, 1 deleted (${draft.manifests.length} characters of YAML); ${state.identitiesIn(largest).size} workload identities in ${largest}`,
 );
 
-const differences = (changes: readonly PostureChange[]): CompareEntry[] =>
-  changes.flatMap((change) => {
-    const fact = (change.after ?? change.before)!;
-    return fact.area === "reach"
-      ? [
-          {
-            ...change,
-            area: "reach" as const,
-            kind: changeKindOf(change),
-            namespaces: fact.namespaces,
-            causes: [],
-            unwatched: false,
-            at: "",
-          },
-        ]
-      : [];
+const differences = (changes: readonly PostureChange[]) => compareEntriesOf(changes, "reach");
+
+/** The cluster's view as the draft makes it, with its overlay: a fresh overview, not the live one. */
+function drawCluster(changes: readonly PostureChange[], measure?: () => void) {
+  const view = new OverviewView(state);
+  view.snapshot();
+  const placed = overlayOf({
+    state,
+    view,
+    current: ledger.current.values(),
+    differences: differences(changes),
   });
+  measure?.();
+  return placed;
+}
 
 const times = {
   read: [] as number[],
@@ -156,20 +155,8 @@ for (let run = -1; run < runs; run++) {
   });
   const namespaceMs = performance.now() - started;
 
-  // The cluster's view as the draft makes it: a fresh overview, not the live one.
   started = performance.now();
-  withDraft(state, ledger, read.edits, (changes) => {
-    const view = new OverviewView(state);
-    view.snapshot();
-    const placed = overlayOf({
-      state,
-      view,
-      current: ledger.current.values(),
-      differences: differences(changes),
-    });
-    // What the drafted state holds beyond the live one, at its largest (the fresh view included).
-    return placed;
-  });
+  withDraft(state, ledger, read.edits, (changes) => drawCluster(changes));
   if (run < 0) continue;
   times.read.push(readMs);
   times.difference.push(differenceMs);
@@ -183,18 +170,12 @@ before = heap();
 withDraft(state, ledger, edits, () => {
   drafted = heap() - before;
 });
-withDraft(state, ledger, edits, (changes) => {
-  const view = new OverviewView(state);
-  view.snapshot();
-  const placed = overlayOf({
-    state,
-    view,
-    current: ledger.current.values(),
-    differences: differences(changes),
-  });
-  during = heap() - before;
-  return placed;
-});
+// What the drafted state holds beyond the live one with the cluster's view drawn on it.
+withDraft(state, ledger, edits, (changes) =>
+  drawCluster(changes, () => {
+    during = heap() - before;
+  }),
+);
 const after = heap() - before;
 
 console.log(`The draft's difference: ${counts}`);

@@ -55,6 +55,7 @@ export { dns1123LabelProblem } from "./objects/validation";
 export { causesOf } from "./posture/cause";
 export {
   causesBetween,
+  compareEntriesOf,
   diffPostures,
   type Gate,
   gateText,

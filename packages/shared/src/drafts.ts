@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GraphOverlay, PostureDiff } from "./changes";
+import { GraphOverlay, PostureDiff, ReachFact } from "./changes";
 import { ViewEdge, ViewNode } from "./view";
 
 // What-if drafts: manifests put and objects deleted over the live cluster, never sent to it. The
@@ -13,7 +13,7 @@ export const DRAFT_MANIFEST_BYTES = 1024 * 1024;
 /** The most objects a draft may delete. */
 export const DRAFT_DELETIONS = 500;
 
-/** The kinds a draft may put or delete: those Trustmap reads. */
+/** The kinds Trustmap reads, which a draft may put or delete (the engine's READ_KINDS). */
 export const DRAFT_KINDS = [
   "Namespace",
   "Pod",
@@ -104,6 +104,15 @@ export const DraftDifference = z
   .strict();
 export type DraftDifference = z.infer<typeof DraftDifference>;
 
+/** The difference narrowed to one area (the gaps' findings, the matrix's rights) and one namespace. */
+export const DraftDifferenceQuery = z
+  .object({
+    area: z.enum(["reach", "finding", "rbac"]).optional(),
+    namespace: z.string().min(1).max(253).optional(),
+  })
+  .strict();
+export type DraftDifferenceQuery = z.infer<typeof DraftDifferenceQuery>;
+
 export const DraftGraphQuery = z.object({ view: z.string().max(1024) }).strict();
 export type DraftGraphQuery = z.infer<typeof DraftGraphQuery>;
 
@@ -125,6 +134,21 @@ export const DraftGraph = z
 export type DraftGraph = z.infer<typeof DraftGraph>;
 
 export const DraftExplainQuery = z.object({ from: z.string().max(1024), to: z.string().max(1024) }).strict();
+
+/**
+ * `GET /api/drafts/connections?namespace[&workload]`: the connections allowed today with an end in
+ * the namespace, to choose from; with a workload, its own, and the others (kept as they are).
+ */
+export const DraftConnections = z
+  .object({
+    namespace: z.string(),
+    /** The namespace's workloads that have connections, by name ("ns/name"). */
+    workloads: z.array(z.string()),
+    connections: z.array(ReachFact),
+    others: z.array(ReachFact),
+  })
+  .strict();
+export type DraftConnections = z.infer<typeof DraftConnections>;
 
 /** A connection to keep: FROM and TO workloads ("ns/name"), "*" (any pod) or "outside"; PORTS a port set's key ("TCP:8080;UDP:53"). */
 export const KeptConnection = z

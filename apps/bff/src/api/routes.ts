@@ -1,4 +1,4 @@
-import { type AcceptedException, dns1123LabelProblem, excerptOf } from "@trustmap/engine";
+import { type AcceptedException, compareEntriesOf, dns1123LabelProblem, excerptOf } from "@trustmap/engine";
 import {
   CanIQuery,
   ChangesQuery,
@@ -35,7 +35,7 @@ import type { z } from "zod";
 import type { Access } from "../auth/access";
 import type { Identity } from "../auth/gate";
 import { checkNamespace, checkNode, checkView, listableOf, readableOf } from "../auth/scope";
-import { draftRoutes, keptDraftEdits, rightsEntries } from "../drafts/routes";
+import { draftRoutes, keptDraftEdits } from "../drafts/routes";
 import { DraftStore } from "../drafts/store";
 import type { ReadableWire } from "../engine/protocol";
 import { matrixCsv } from "../export/csv";
@@ -498,7 +498,7 @@ export function apiRouter(
       // As the draft would make it: its rights gained and changed marked on the cells, those lost per row.
       const { edits } = await keptDraftEdits(drafts, response, draft);
       const answer = await live.query("draftMatrix", { edits, query });
-      response.json(markMatrix(answer.page, rightsEntries(answer.changes)));
+      response.json(markMatrix(answer.page, compareEntriesOf(answer.changes, "rbac")));
       return;
     }
     if (since !== undefined) wholeCluster(response, "since");

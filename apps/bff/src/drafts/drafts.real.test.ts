@@ -122,6 +122,18 @@ describe("a what-if draft in Chromium, against a real API server", () => {
         /New findings: \d+.*Connections opened: 1.*Connections closed: 1/,
       );
 
+      // The gaps page with the draft: the new finding listed above the live ones.
+      await page.goto(`${server.url}?tab=gaps&ns=shop&draft=${id}`);
+      const bar = page.getByTestId("draft-changes-bar");
+      await expect
+        .poll(() => bar.getByTestId("draft-change").count(), { timeout: 15_000 })
+        .toBeGreaterThan(0);
+      expect(await bar.getByTestId("draft-change").first().getByTestId("change-kind").textContent()).toBe(
+        "new finding",
+      );
+      expect(await bar.textContent()).toContain("allows 0.0.0.0/0");
+      expect(await bar.textContent()).not.toContain("shop/db-1 → shop/web-1");
+
       // The graph as the draft makes it: the edge from db is gone, drawn closed; explained with the draft.
       await page.goto(
         `${server.url}?bench=1&draft=${id}&view=${encodeURIComponent("namespace:shop")}&sel=${encodeURIComponent(
@@ -198,6 +210,37 @@ describe("a what-if draft in Chromium, against a real API server", () => {
           }),
         }),
       ]);
+
+      // Write the policy for db: every connection it has today but the one to web, the namespace's
+      // others as they are; the draft it makes closes exactly that connection.
+      await page.goto(`${server.url}?tab=drafts`);
+      await page.getByLabel("Namespace to write the policy for").selectOption("shop");
+      await expect
+        .poll(() => page.getByLabel("Workload to write the policy for").locator("option").count(), {
+          timeout: 15_000,
+        })
+        .toBe(3);
+      await page.getByLabel("Workload to write the policy for").selectOption("shop/db-1");
+      const choices = page.getByTestId("writer-connections");
+      await expect
+        .poll(() => choices.textContent(), { timeout: 15_000 })
+        .toContain("shop/db-1 → shop/web-1 on TCP:8080");
+      expect(await choices.textContent()).not.toContain("shop/web-1 → outside");
+      await choices.getByLabel("shop/db-1 → shop/web-1 on TCP:8080").uncheck();
+      await page.getByRole("button", { name: "Write the policies as a draft" }).click();
+      await expect
+        .poll(() => new URL(page.url()).searchParams.get("draft"), { timeout: 15_000 })
+        .not.toBe(null);
+      const written = page.getByTestId("draft-change");
+      await expect.poll(() => written.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      const reach = written
+        .filter({ hasText: "→" })
+        .filter({ has: page.getByText(/^(opened|closed|ports changed)$/) });
+      expect(await reach.count()).toBe(1);
+      expect(await reach.first().textContent()).toContain("shop/db-1 → shop/web-1 on TCP:8080");
+      expect(await reach.first().getByTestId("change-kind").textContent()).toBe("closed");
+      expect(await page.getByTestId("draft-manifests").inputValue()).toContain("name: default-deny");
+      await page.goto(`${server.url}?tab=drafts&draft=${id}`);
 
       // A wrong draft names the document and the field, as the command line does.
       await page.getByTestId("draft-manifests").fill(edited.replace("port: 8080", "port: 99999"));

@@ -1,4 +1,12 @@
-import { Draft, DraftDifference, DraftGraph, DraftsAnswer, Explanation, MatrixPage } from "@trustmap/shared";
+import {
+  Draft,
+  DraftConnections,
+  DraftDifference,
+  DraftGraph,
+  DraftsAnswer,
+  Explanation,
+  MatrixPage,
+} from "@trustmap/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { ChangeLog } from "../history/change-log";
@@ -221,6 +229,21 @@ describe("a draft that edits the live policy", () => {
     const appeared = diff.changes.filter((change) => change.area === "finding" && change.kind === "appeared");
     expect(appeared.length).toBeGreaterThan(0);
     expect(diff.counts["finding.appeared"]).toBe(appeared.length);
+    // As the gaps page asks: the findings of shop alone.
+    const { json } = await request("GET", `/api/drafts/${draft.id}/difference?area=finding&namespace=shop`);
+    const findings = DraftDifference.parse(json).diff!;
+    expect(findings.changes.length).toBeGreaterThan(0);
+    expect(
+      findings.changes.every(
+        (c) => c.area === "finding" && (c.after ?? c.before)!.namespaces.includes("shop"),
+      ),
+    ).toBe(true);
+    expect(findings.changes.map((c) => c.key)).toEqual(
+      diff.changes
+        .filter((c) => c.area === "finding" && (c.after ?? c.before)!.namespaces.includes("shop"))
+        .map((c) => c.key),
+    );
+    expect(diff.changes.some((c) => c.area === "reach")).toBe(true);
   });
 });
 
@@ -294,6 +317,38 @@ describe("the generator's draft", () => {
     expect(documents.every((d) => d.kind === "NetworkPolicy")).toBe(true);
     const diff = (await difference(draft.id)).diff!;
     expect(diff.changes.filter((change) => change.area === "reach")).toEqual([]);
+  });
+
+  it("for one workload: its connections to choose from, the others kept as today; dropping one closes exactly it", async () => {
+    const { status, json } = await request(
+      "GET",
+      "/api/drafts/connections?namespace=shop&workload=shop%2Fdb-1",
+    );
+    expect(status).toBe(200);
+    const answer = DraftConnections.parse(json);
+    expect(answer.workloads).toEqual(["shop/db-1", "shop/web-1"]);
+    expect(answer.connections.length).toBeGreaterThan(0);
+    expect(answer.connections.every((c) => c.from === "shop/db-1" || c.to === "shop/db-1")).toBe(true);
+    expect(answer.others.length).toBeGreaterThan(0);
+    expect(answer.others.some((c) => c.from === "shop/db-1" || c.to === "shop/db-1")).toBe(false);
+    const dropped = (c: { from: string; to: string }) => c.from === "shop/db-1" && c.to === "shop/web-1";
+    const keep = [...answer.connections.filter((c) => !dropped(c)), ...answer.others].map(
+      ({ from, to, ports }) => ({
+        from,
+        to,
+        ports,
+      }),
+    );
+    const made = await request("POST", "/api/drafts/propose", { namespace: "shop", keep });
+    expect(made.status).toBe(201);
+    const diff = (await difference(Draft.parse(made.json).id)).diff!;
+    expect(
+      diff.changes
+        .filter((c) => c.area === "reach")
+        .map((c) => [c.kind, c.before?.area === "reach" ? `${c.before.from} ${c.before.to}` : ""]),
+    ).toEqual([["went", "shop/db-1 shop/web-1"]]);
+    const unknown = await request("GET", "/api/drafts/connections?namespace=shop&workload=shop%2Fnone");
+    expect(unknown.status).toBe(404);
   });
 
   it("keeping none closes every connection of the namespace's workloads", async () => {

@@ -1,12 +1,13 @@
 import { type DraftEdit, deletionKey, type Gate, postureDiff } from "@trustmap/engine";
 import {
   CLUSTER_KINDS,
-  type CompareEntry,
   changeKindOf,
   DRAFT_KEPT_DAYS,
   DRAFT_MANIFEST_BYTES,
   type Draft,
+  type DraftConnections,
   type DraftDifference,
+  DraftDifferenceQuery,
   DraftExplainQuery,
   type DraftGraph,
   DraftGraphQuery,
@@ -167,25 +168,6 @@ function editsOf(draft: Draft): DraftEdit[] {
   return read.edits;
 }
 
-/** A draft's rights that differ, as the matrix's marks read the change log's (markMatrix). */
-export function rightsEntries(changes: readonly PostureChange[]): CompareEntry[] {
-  return changes.flatMap((change) => {
-    const fact = (change.after ?? change.before)!;
-    if (fact.area !== "rbac") return [];
-    return [
-      {
-        ...change,
-        area: "rbac" as const,
-        kind: changeKindOf(change),
-        namespaces: fact.namespaces,
-        causes: [],
-        unwatched: false,
-        at: "",
-      },
-    ];
-  });
-}
-
 export function draftRoutes(router: Router, live: LiveCluster, store: DraftStore | undefined): void {
   const kept = (response: Response) => keptStore(store, response);
   const found = (response: Response, id: string) => foundDraft(store, response, id);
@@ -241,10 +223,24 @@ export function draftRoutes(router: Router, live: LiveCluster, store: DraftStore
   });
 
   // The connections allowed now with an end in a namespace: what the generator offers to keep.
-  router.get("/drafts/connections", async (request, response: Response<{ connections: ReachFact[] }>) => {
+  router.get("/drafts/connections", async (request, response: Response<DraftConnections>) => {
     kept(response);
-    const { namespace } = parseQuery(z.object({ namespace: z.string().min(1).max(253) }).strict(), request);
-    response.json({ connections: await live.query("connectionsOf", { namespace }) });
+    const { namespace, workload } = parseQuery(
+      z
+        .object({ namespace: z.string().min(1).max(253), workload: z.string().min(1).max(1024).optional() })
+        .strict(),
+      request,
+    );
+    const all = await live.query("connectionsOf", { namespace });
+    const inNamespace = (end: string) => end.startsWith(`${namespace}/`);
+    const workloads = [...new Set(all.flatMap((c) => [c.from, c.to]).filter(inNamespace))].sort();
+    if (workload !== undefined && !workloads.includes(workload))
+      throw new HttpError(
+        404,
+        `query parameter "workload": no workload ${JSON.stringify(workload)} with connections in ${namespace}`,
+      );
+    const its = (c: ReachFact) => workload === undefined || c.from === workload || c.to === workload;
+    response.json({ namespace, workloads, connections: all.filter(its), others: all.filter((c) => !its(c)) });
   });
 
   // The generator: least-privilege policies for a namespace, saved as a new draft.
@@ -289,6 +285,7 @@ export function draftRoutes(router: Router, live: LiveCluster, store: DraftStore
 
   router.get("/drafts/:id/difference", async (request, response: Response<DraftDifference>) => {
     const draft = await found(response, idOf(request));
+    const only = parseQuery(DraftDifferenceQuery, request);
     const read = readDraft(draft);
     const base = {
       id: draft.id,
@@ -302,7 +299,15 @@ export function draftRoutes(router: Router, live: LiveCluster, store: DraftStore
       return;
     }
     const answer = await live.query("draft", { edits: read.edits });
-    const changes = [...answer.changes].sort(
+    // Narrowed as asked: one area, and the facts about one namespace.
+    const asked = answer.changes.filter((change) => {
+      const fact = (change.after ?? change.before)!;
+      return (
+        (only.area === undefined || fact.area === only.area) &&
+        (only.namespace === undefined || fact.namespaces.includes(only.namespace))
+      );
+    });
+    const changes = [...asked].sort(
       (a, b) =>
         sectionOf(a) - sectionOf(b) ||
         severityOf(a) - severityOf(b) ||

@@ -6,6 +6,7 @@ import {
   canIAnswer,
   causesOf,
   clusterCounts,
+  compareEntriesOf,
   type Delta,
   type DraftEdit,
   diffSnapshots,
@@ -37,11 +38,8 @@ import {
 } from "@trustmap/engine";
 import {
   type ChangeCause,
-  type CompareEntry,
-  changeKindOf,
   edgeVisible,
   nodeVisible,
-  type PostureChange,
   type ReachFact,
   type ViewPatch,
   type ViewRef,
@@ -432,25 +430,6 @@ function freshView(ref: ViewRef): View {
   return ref.kind === "namespace" ? namespaceAsAsked(ref) : new WorkloadView(state, ref.identity);
 }
 
-/** A draft's connections that differ, as the overlay places the change log's (with the draft's first causes). */
-function draftDifferences(changes: readonly PostureChange[], causes: readonly ChangeCause[]): CompareEntry[] {
-  const at = new Date().toISOString();
-  return changes.flatMap((change) => {
-    const fact = (change.after ?? change.before)!;
-    if (fact.area !== "reach") return [];
-    const entry: CompareEntry = {
-      ...change,
-      area: "reach",
-      kind: changeKindOf(change),
-      namespaces: fact.namespaces,
-      causes: causes.slice(0, CAUSES_KEPT),
-      unwatched: false,
-      at,
-    };
-    return [entry];
-  });
-}
-
 /** The worker's answer to each query, typed by the channel's table: no casts between name and arguments. */
 const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
   counts: ({ readable }) =>
@@ -517,7 +496,12 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
         state,
         view,
         current: facts.current.values(),
-        differences: draftDifferences(changes, causes),
+        differences: compareEntriesOf(
+          changes,
+          "reach",
+          causes.slice(0, CAUSES_KEPT),
+          new Date().toISOString(),
+        ),
       });
       return { nodes: [...nodes], edges: [...edges], overlay };
     });

@@ -1,3 +1,4 @@
+import { DRAFT_KINDS } from "@trustmap/shared";
 // The trimmed objects the engine reads: only the fields that connectivity, RBAC and findings use.
 
 export type Labels = Readonly<Record<string, string>>;
@@ -190,14 +191,5 @@ export function podKey(pod: { namespace: string; name: string }): string {
   return `${pod.namespace}/${pod.name}`;
 }
 
-/** The kinds Trustmap reads, beside the workload kinds that stand for pods in offline input. */
-export const READ_KINDS = [
-  "Namespace",
-  "Pod",
-  "NetworkPolicy",
-  "ServiceAccount",
-  "Role",
-  "ClusterRole",
-  "RoleBinding",
-  "ClusterRoleBinding",
-] as const;
+/** The kinds Trustmap reads, beside the workload kinds that stand for pods in offline input (the wire contract's list). */
+export const READ_KINDS = DRAFT_KINDS;

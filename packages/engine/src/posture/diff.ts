@@ -1,5 +1,6 @@
 import {
   type ChangeCause,
+  type CompareEntry,
   changeKindOf,
   type PostureChange,
   type PostureDiff,
@@ -133,4 +134,31 @@ export function postureDiff(input: {
     gates,
     failed: gates.filter((gate) => gate.tripped > 0).map((gate) => gate.gate),
   };
+}
+
+/**
+ * Changes of one area as the change log's comparison lists them (`CompareEntry`), for what places
+ * or marks them (the graph's overlay, the matrix's marks): a draft's difference, say.
+ */
+export function compareEntriesOf(
+  changes: readonly PostureChange[],
+  area: CompareEntry["area"],
+  causes: readonly ChangeCause[] = [],
+  at = "",
+): CompareEntry[] {
+  return changes.flatMap((change) => {
+    const fact = (change.after ?? change.before)!;
+    if (fact.area !== area) return [];
+    return [
+      {
+        ...change,
+        area,
+        kind: changeKindOf(change),
+        namespaces: fact.namespaces,
+        causes: [...causes],
+        unwatched: false,
+        at,
+      },
+    ];
+  });
 }

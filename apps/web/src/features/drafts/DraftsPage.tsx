@@ -28,6 +28,7 @@ import {
   saveDraft,
   yamlHref,
 } from "./api";
+import { DraftFrame } from "./DraftFrame";
 
 // What if: drafts of manifests and deletions over the live cluster, never sent to it. The BFF
 // reads each draft against the cluster as it is now and answers what it changes; this page draws
@@ -93,7 +94,12 @@ function DraftsHome() {
 function PolicyWriter() {
   const namespaces = useQuery(graphQueries.namespaces());
   const [namespace, setNamespace] = useState("");
-  const connections = useQuery({ ...draftQueries.connections(namespace), enabled: namespace !== "" });
+  // One workload's connections to choose from, the namespace's others kept as they are; or all.
+  const [workload, setWorkload] = useState("");
+  const connections = useQuery({
+    ...draftQueries.connections(namespace, workload === "" ? undefined : workload),
+    enabled: namespace !== "",
+  });
   const [dropped, setDropped] = useState<ReadonlySet<string>>(new Set());
   const [added, setAdded] = useState<{ from: string; to: string; ports: string }[]>([]);
   const [extra, setExtra] = useState({ from: "", to: "", ports: "" });
@@ -105,6 +111,7 @@ function PolicyWriter() {
     setError(undefined);
     const keep = [
       ...(connections.data?.connections ?? []).filter((c) => !dropped.has(keyOf(c))),
+      ...(connections.data?.others ?? []),
       ...added,
     ].map(({ from, to, ports }) => ({ from, to, ports }));
     proposeDraft(namespace, keep).then(
@@ -126,10 +133,12 @@ function PolicyWriter() {
       <label>
         Namespace{" "}
         <select
+          aria-label="Namespace to write the policy for"
           className={input}
           value={namespace}
           onChange={(event) => {
             setNamespace(event.target.value);
+            setWorkload("");
             setDropped(new Set());
             setAdded([]);
           }}
@@ -142,11 +151,34 @@ function PolicyWriter() {
           ))}
         </select>
       </label>
+      {namespace !== "" && (
+        <label className="ml-3">
+          Workload{" "}
+          <select
+            aria-label="Workload to write the policy for"
+            className={input}
+            value={workload}
+            onChange={(event) => {
+              setWorkload(event.target.value);
+              setDropped(new Set());
+            }}
+          >
+            <option value="">every workload of the namespace</option>
+            {connections.data?.workloads.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       {connections.error !== null && <p role="alert">{connections.error.message}</p>}
       {connections.data !== undefined && (
         <fieldset className="space-y-1">
           <legend>
             Connections allowed today ({connections.data.connections.length}): keep the marked ones
+            {connections.data.others.length > 0 &&
+              `; the ${connections.data.others.length} of the namespace's other workloads are kept as they are`}
           </legend>
           <ul data-testid="writer-connections">
             {connections.data.connections.map((c) => (
@@ -534,6 +566,40 @@ function DifferencePanel({ id }: { id: string }) {
   );
 }
 
+/**
+ * What a draft changes of one area, where another page shows that area (the gaps' findings): the
+ * draft is the page's `draft` parameter; the BFF narrows, counts and orders.
+ */
+export function DraftChangesBar({
+  id,
+  area,
+  namespace,
+  what,
+}: {
+  id: string;
+  area: "finding" | "rbac" | "reach";
+  namespace?: string | undefined;
+  what: string;
+}) {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((t) => t + 1), DIFFERENCE_EVERY_MS);
+    return () => clearInterval(timer);
+  }, []);
+  const { data, error, dataUpdatedAt } = useQuery(draftQueries.narrowed(id, area, namespace, tick));
+  const name = useQuery(draftQueries.draft(id)).data?.name;
+  return (
+    <DraftFrame id={id} live="Close" testId="draft-changes-bar">
+      <p role="status">
+        What if: {what.toLowerCase()} with the draft {name === undefined ? "" : `"${name}"`}, against the live
+        cluster now (nothing is sent to it).
+      </p>
+      {error !== null && <p role="alert">{error.message}</p>}
+      {data !== undefined && <Difference answer={data} at={dataUpdatedAt} />}
+    </DraftFrame>
+  );
+}
+
 function Difference({ answer, at }: { answer: DraftDifference; at: number }) {
   if (answer.errors.length > 0)
     return (
@@ -614,6 +680,14 @@ function Difference({ answer, at }: { answer: DraftDifference; at: number }) {
                     trips {gate}
                   </span>
                 ))}
+                {fact.area === "finding" && (
+                  <a
+                    className="text-xs text-blue-700 underline dark:text-blue-300"
+                    href={`?${new URLSearchParams({ tab: "gaps", draft: answer.id, ...(namespace === undefined ? {} : { ns: namespace }) })}`}
+                  >
+                    gaps
+                  </a>
+                )}
                 {fact.area === "rbac" && (
                   <a
                     className="text-xs text-blue-700 underline dark:text-blue-300"

@@ -3,13 +3,13 @@ import {
   AuthSession,
   CSRF_HEADER,
   Draft,
+  DraftConnections,
   DraftDifference,
   DraftGraph,
   type DraftInput,
   DraftsAnswer,
   Explanation,
   type KeptConnection,
-  ReachFact,
 } from "@trustmap/shared";
 import { z } from "zod";
 import { failureOf, getJson, query } from "../../api/client";
@@ -38,6 +38,15 @@ export const draftQueries = {
       placeholderData: (previous) => (previous?.id === id ? previous : undefined),
       retry: false,
     }),
+  /** The difference narrowed to one area and namespace, as another page shows it. */
+  narrowed: (id: string, area: string, namespace: string | undefined, tick: number) =>
+    queryOptions({
+      queryKey: ["draft", id, "difference", area, namespace, tick],
+      queryFn: ({ signal }) =>
+        getJson(`${draftPath(id)}/difference${query({ area, namespace })}`, DraftDifference, signal),
+      placeholderData: (previous) => (previous?.id === id ? previous : undefined),
+      retry: false,
+    }),
   graph: (id: string, view: string, revision: number) =>
     queryOptions({
       queryKey: ["draft", id, "graph", view, revision],
@@ -50,15 +59,11 @@ export const draftQueries = {
       queryKey: ["draft", id, "explain", from, to, revision],
       queryFn: ({ signal }) => getJson(`${draftPath(id)}/explain${query({ from, to })}`, Explanation, signal),
     }),
-  connections: (namespace: string) =>
+  connections: (namespace: string, workload: string | undefined) =>
     queryOptions({
-      queryKey: ["draft-connections", namespace],
+      queryKey: ["draft-connections", namespace, workload],
       queryFn: ({ signal }) =>
-        getJson(
-          `/api/drafts/connections${query({ namespace })}`,
-          z.object({ connections: z.array(ReachFact) }),
-          signal,
-        ),
+        getJson(`/api/drafts/connections${query({ namespace, workload })}`, DraftConnections, signal),
     }),
 };
 

@@ -15,6 +15,7 @@ import { ExportLinks } from "../../ui/ExportLinks";
 import { SeverityBadge } from "../../ui/SeverityBadge";
 import { AccessNote } from "../auth/AccessNote";
 import { SinceBar } from "../changes/ChangesPage";
+import { DraftChangesBar } from "../drafts/DraftsPage";
 import { type GapsFilters, gapsQueries } from "./api";
 
 type GapsCheck = GapsAnswer["pillars"][number]["checks"][number];
@@ -300,10 +301,22 @@ export function GapsPage() {
   // The change log is about the whole cluster: its bar is for those who may read all of it.
   const session = useQuery(sessionQuery());
   const scoped = session.data?.access !== undefined && !session.data.access.cluster;
+  // A draft's findings, new and resolved (`draft`), shown above the live ones.
+  const draft = params.get("draft") ?? undefined;
   return (
     <div className="h-full overflow-y-auto p-3" data-export-root data-ready={data !== undefined}>
       <AccessNote what="Findings about what you may read only: the objects of your namespaces, and the rights their RoleBindings grant through their Roles; scores rest on nothing else" />
-      {!scoped && <SinceBar area="finding" namespace={filters.namespace} what="New and resolved findings" />}
+      {!scoped && draft === undefined && (
+        <SinceBar area="finding" namespace={filters.namespace} what="New and resolved findings" />
+      )}
+      {!scoped && draft !== undefined && (
+        <DraftChangesBar
+          id={draft}
+          area="finding"
+          namespace={filters.namespace}
+          what="New and resolved findings"
+        />
+      )}
       <form className="mb-3 flex flex-wrap items-end gap-3 text-sm" onSubmit={(e) => e.preventDefault()}>
         <label>
           Severity{" "}

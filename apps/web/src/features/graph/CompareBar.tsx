@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { GraphOverlay, OverlayEdge } from "@trustmap/shared";
 import { setParams } from "../../app/url";
 import { changesQueries, Entry, MomentInput } from "../changes/ChangesPage";
+import { DraftFrame } from "../drafts/DraftFrame";
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -96,46 +97,32 @@ export function DraftBar({
   error: Error | null;
 }) {
   return (
-    <div
-      className="flex flex-wrap items-center gap-2 border-b border-violet-500 bg-violet-50 px-2 py-1 text-sm dark:bg-violet-950"
-      data-testid="draft-bar"
-      role="status"
-    >
-      <span className="font-semibold">
-        What if: draft {name === undefined ? "" : `"${name}"`} applied over the live cluster (nothing is sent
-        to it).
-      </span>
-      {overlay !== undefined &&
-        (overlay.drawn ? (
-          <span className="text-xs" data-testid="draft-overlay-counts">
-            {plural(overlay.counts.opened, "edge")} opened, {overlay.counts.closed} closed,{" "}
-            {overlay.counts.changed} changed by the draft ({plural(overlay.placed, "connection")} between
-            workloads placed here). Edges are explained with the draft; nodes' details are the live cluster's.
-          </span>
-        ) : (
-          <span className="text-xs">
-            Connections are kept between workloads: the draft is drawn on the cluster's and the namespaces'
-            views.
-          </span>
-        ))}
-      {error !== null && (
-        <span className="text-red-700" role="alert">
-          {error.message}
+    <DraftFrame id={id} live="Show the live graph" testId="draft-bar">
+      <p className="flex flex-wrap items-center gap-2" role="status">
+        <span className="font-semibold">
+          What if: draft {name === undefined ? "" : `"${name}"`} applied over the live cluster (nothing is
+          sent to it).
         </span>
-      )}
-      <a
-        className="text-xs text-blue-700 underline dark:text-blue-300"
-        href={`?tab=drafts&draft=${encodeURIComponent(id)}`}
-      >
-        Back to the draft
-      </a>
-      <button
-        type="button"
-        className="rounded border border-slate-400 px-1 text-xs"
-        onClick={() => setParams({ draft: undefined })}
-      >
-        Show the live graph
-      </button>
-    </div>
+        {overlay !== undefined &&
+          (overlay.drawn ? (
+            <span className="text-xs" data-testid="draft-overlay-counts">
+              {plural(overlay.counts.opened, "edge")} opened, {overlay.counts.closed} closed,{" "}
+              {overlay.counts.changed} changed by the draft ({plural(overlay.placed, "connection")} between
+              workloads placed here). Edges are explained with the draft; nodes' details are the live
+              cluster's.
+            </span>
+          ) : (
+            <span className="text-xs">
+              Connections are kept between workloads: the draft is drawn on the cluster's and the namespaces'
+              views.
+            </span>
+          ))}
+        {error !== null && (
+          <span className="text-red-700" role="alert">
+            {error.message}
+          </span>
+        )}
+      </p>
+    </DraftFrame>
   );
 }

@@ -8,6 +8,7 @@ import { ExportLinks } from "../../ui/ExportLinks";
 import { SeverityBadge } from "../../ui/SeverityBadge";
 import { AccessNote } from "../auth/AccessNote";
 import { SinceBar } from "../changes/ChangesPage";
+import { DraftFrame } from "../drafts/DraftFrame";
 import { SubjectRightsPanel, WhoCanQuestion } from "./RbacQuestions";
 
 const PAGE = 100;
@@ -60,27 +61,12 @@ export function RbacPage() {
           <SinceBar area="rbac" namespace={filters.namespace} what="Rights gained and lost" />
         )}
         {draft !== undefined && (
-          <p
-            role="status"
-            className="border-b border-violet-500 bg-violet-50 px-2 py-1 text-sm dark:bg-violet-950"
-            data-testid="draft-matrix"
-          >
-            What if: the matrix as the draft would make it (nothing is sent to the cluster). Rights it gives
-            are marked "gained", those it changes "changed", those it takes struck through.{" "}
-            <a
-              className="text-blue-700 underline dark:text-blue-300"
-              href={`?tab=drafts&draft=${encodeURIComponent(draft)}`}
-            >
-              Back to the draft
-            </a>{" "}
-            <button
-              type="button"
-              className="rounded border border-slate-400 px-1 text-xs"
-              onClick={() => setParams({ draft: undefined })}
-            >
-              Show the live matrix
-            </button>
-          </p>
+          <DraftFrame id={draft} live="Show the live matrix" testId="draft-matrix">
+            <p role="status">
+              What if: the matrix as the draft would make it (nothing is sent to the cluster). Rights it gives
+              are marked "gained", those it changes "changed", those it takes struck through.
+            </p>
+          </DraftFrame>
         )}
         <WhoCanQuestion />
         <form
