@@ -158,15 +158,9 @@ function namespaceAsAsked(ref: Extract<ViewRef, { kind: "namespace" }>): View {
   });
 }
 
+/** A view to watch: the cluster's drawn from the shared overview, the others made for it. */
 function createView(ref: ViewRef): View {
-  switch (ref.kind) {
-    case "overview":
-      return overviewAsAsked(ref);
-    case "namespace":
-      return namespaceAsAsked(ref);
-    case "workload":
-      return new WorkloadView(state, ref.identity);
-  }
+  return ref.kind === "overview" ? overviewAsAsked(ref) : freshView(ref);
 }
 
 /** A view's patch as the wire carries it: from the view's last wire revision to the next one. */
@@ -468,12 +462,9 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
     canIAnswer(state, query, readable === undefined ? undefined : queries.readerOf(readable)),
   cluster: () => state.cluster(),
   overlay: ({ ref, differences }) => {
-    if (ledger === undefined)
-      throw new Error(
-        "the posture's facts are not built yet (the change log is off, or the first lists are still coming in)",
-      );
+    const facts = factsLedger();
     const view = views.get(viewKey(ref))?.view ?? createView(ref);
-    return overlayOf({ state, view, current: ledger.current.values(), differences });
+    return overlayOf({ state, view, current: facts.current.values(), differences });
   },
 
   draft: ({ edits }) => {
