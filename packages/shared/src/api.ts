@@ -155,12 +155,35 @@ const RuleReason = z
     peer: z.string(),
   })
   .strict();
+/**
+ * One decision of a side's evaluation, in the order made: an admin or baseline tier's rule (its
+ * policy "Kind/name", index and name) allowing, denying or passing some ports; a NetworkPolicy
+ * rule allowing some; the ports no rule of the NetworkPolicies isolating the pod allows
+ * ("isolated"); and what no tier decided, allowed by default.
+ */
+export const TierReason = z
+  .object({
+    tier: z.enum(["admin", "networkpolicy", "baseline", "default"]),
+    policy: z.string().optional(),
+    direction: z.enum(["ingress", "egress"]).optional(),
+    rule: z.number().int().optional(),
+    ruleName: z.string().optional(),
+    action: z.enum(["allow", "deny", "pass", "isolated"]),
+    ports: Ports,
+    /** For traffic with addresses outside the cluster: the block decided ("10.0.0.0/8 except 10.1.0.0/16"). */
+    addresses: z.string().optional(),
+  })
+  .strict();
+export type TierReason = z.infer<typeof TierReason>;
+
 const Side = z
   .object({
     isolated: z.boolean(),
     policies: z.array(z.string()),
     allowedBy: z.array(RuleReason),
     ports: Ports.nullable(),
+    /** Where a cluster-wide policy (admin or baseline tier) applies to this side: every decision, in order. */
+    decidedBy: z.array(TierReason).optional(),
   })
   .strict();
 const End = z

@@ -23,6 +23,9 @@ export const DRAFT_KINDS = [
   "ClusterRole",
   "RoleBinding",
   "ClusterRoleBinding",
+  "AdminNetworkPolicy",
+  "BaselineAdminNetworkPolicy",
+  "ClusterNetworkPolicy",
 ] as const;
 export const DraftKind = z.enum(DRAFT_KINDS);
 export type DraftKind = z.infer<typeof DraftKind>;
@@ -32,6 +35,9 @@ export const CLUSTER_KINDS: ReadonlySet<DraftKind> = new Set([
   "Namespace",
   "ClusterRole",
   "ClusterRoleBinding",
+  "AdminNetworkPolicy",
+  "BaselineAdminNetworkPolicy",
+  "ClusterNetworkPolicy",
 ]);
 
 /** An object of the cluster the draft deletes. */

@@ -1,10 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { referenceConnectivity, rulePorts } from "../netpol/reference";
+import { referenceConnectivity, referenceSide } from "../netpol/reference";
 import { type Cluster, type Pod, podKey } from "../objects/model";
 import { parseCluster } from "../objects/parse";
 import { analyze } from "../report/report";
-import { selectorMatches } from "../selectors/labelSelector";
 import { ClusterState } from "../state/cluster-state";
 import { networkCluster, rbacCluster } from "../testing/arbitraries";
 import { RUNS } from "../testing/runs";
@@ -17,9 +16,9 @@ const RISKY_IDS = new Set(RISKY_RIGHTS.map((right) => right.id));
 
 /**
  * The exposure of one pod read literally from the cluster's objects: the from-scratch reference
- * connectivity for traffic from outside; the policies as written for "any namespace" (no policy
- * isolates the pod for ingress, or one of them has a rule with no peers, i.e. every source, on a
- * port the pod has); the
+ * connectivity for traffic from outside; the reference's ingress side for "any pod" (every tier
+ * read literally: no policy isolates the pod, or a rule with no peers, or a cluster-wide rule for
+ * every pod, allows some port); the
  * containers for privileged; the from-scratch report's risky-right findings for the token.
  */
 function literalExposure(cluster: Cluster, pod: Pod) {
@@ -27,12 +26,9 @@ function literalExposure(cluster: Cluster, pod: Pod) {
   const outside = referenceConnectivity(cluster).external.some(
     (access) => access.pod === key && access.direction === "ingress" && !access.ports.isEmpty(),
   );
-  const isolating = cluster.networkPolicies.filter(
-    (p) => p.namespace === pod.namespace && p.affectsIngress && selectorMatches(p.podSelector, pod.labels),
-  );
-  const anyNamespace =
-    isolating.length === 0 ||
-    isolating.some((p) => p.ingress.some((r) => r.peers.length === 0 && !rulePorts(r.ports, pod).isEmpty()));
+  // Any namespace: the pod's ingress, tier by tier, allows some port to a pod no selector of its own names.
+  const namespaces = new Map(cluster.namespaces.map((ns) => [ns.name, ns]));
+  const anyNamespace = !referenceSide(cluster, namespaces, pod, "ingress", "any", pod).ports.isEmpty();
   const account = cluster.serviceAccounts.find(
     (sa) => sa.namespace === pod.namespace && sa.name === pod.serviceAccountName,
   );

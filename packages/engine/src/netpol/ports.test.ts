@@ -28,3 +28,27 @@ describe("a port set's key", () => {
       expect([bad, PortSet.fromKey(bad)]).toEqual([bad, undefined]);
   });
 });
+
+describe("a port set's difference", () => {
+  it("holds exactly the pairs of the first set the second lacks", () => {
+    fc.assert(
+      fc.property(
+        portSet,
+        portSet,
+        fc.constantFrom(...PROTOCOLS),
+        fc.integer({ min: MIN_PORT, max: MAX_PORT }),
+        (a, b, protocol, port) => {
+          const rest = a.minus(b);
+          expect(rest.has(protocol, port)).toBe(a.has(protocol, port) && !b.has(protocol, port));
+          // What is left and what was cut make the whole, and share nothing.
+          expect(rest.union(a.intersect(b)).key()).toBe(a.key());
+          expect(rest.intersect(b).isEmpty()).toBe(true);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    expect(PortSet.ALL.minus(PortSet.of("TCP", 80, 80)).key()).toBe(
+      "TCP:1-79,81-65535;UDP:1-65535;SCTP:1-65535",
+    );
+  });
+});

@@ -112,6 +112,32 @@ export class PortSet {
     return empty ? PortSet.NONE : new PortSet(out);
   }
 
+  /** The pairs of this set that are not in `other`. */
+  minus(other: PortSet): PortSet {
+    if (this.isEmpty() || other.isEmpty()) return this;
+    if (other === PortSet.ALL || this === other) return PortSet.NONE;
+    const out: (readonly PortRange[])[] = [];
+    let empty = true;
+    for (let slot = 0; slot < 3; slot++) {
+      let pieces: PortRange[] = [...this.ranges[slot]!];
+      for (const cut of other.ranges[slot]!) {
+        const next: PortRange[] = [];
+        for (const piece of pieces) {
+          if (cut.to < piece.from || cut.from > piece.to) {
+            next.push(piece);
+            continue;
+          }
+          if (piece.from < cut.from) next.push({ from: piece.from, to: cut.from - 1 });
+          if (piece.to > cut.to) next.push({ from: cut.to + 1, to: piece.to });
+        }
+        pieces = next;
+      }
+      if (pieces.length > 0) empty = false;
+      out.push(pieces.length === 0 ? NO_RANGES : pieces);
+    }
+    return empty ? PortSet.NONE : new PortSet(out);
+  }
+
   private cachedKey: string | undefined;
 
   /** A canonical text form, e.g. "TCP:80,8000-8100;UDP:1-65535". */

@@ -1,5 +1,8 @@
 import type {
   Cluster,
+  ClusterNetworkPolicy,
+  ClusterPeer,
+  ClusterPolicyRule,
   Namespace,
   NetworkPolicy,
   NetworkPolicyRule,
@@ -7,8 +10,10 @@ import type {
   Pod,
   PolicyPort,
 } from "../objects/model";
-import { podKey } from "../objects/model";
+import { compareClusterPolicies, podKey } from "../objects/model";
 import { selectorMatches } from "../selectors/labelSelector";
+import { addressPieces } from "../state/netpol-index";
+import { type Cidr, cidrContains, parseCidr } from "./cidr";
 import { PortSet } from "./ports";
 import {
   type Connectivity,
@@ -56,28 +61,217 @@ export function referenceAllowed(
 }
 
 /**
- * What the policies isolating `subject` in `direction` allow for traffic with `peer`.
- * A pod is isolated for a direction when any policy in its namespace selects it and lists that
- * policy type; then only what some rule of those policies allows is allowed.
+ * What `subject`'s side allows for traffic with `peer` (a pod, or an address outside the cluster),
+ * tier by tier as the policy API orders them:
+ * 1. the admin tier: AdminNetworkPolicies and Admin ClusterNetworkPolicies whose subject holds the
+ *    pod, lowest priority first, each one's rules in the order written; the first rule that
+ *    matches a port decides it: Allow, Deny, or Pass (on to the next tier);
+ * 2. NetworkPolicy: when some NetworkPolicy of the pod's namespace selects it for this direction,
+ *    it decides every port left: allowed when a rule of those policies allows it, else denied;
+ * 3. the baseline tier (BaselineAdminNetworkPolicy, Baseline ClusterNetworkPolicies), as the admin
+ *    tier; a port no tier decided is allowed.
  */
 function sideAllowed(
   cluster: Cluster,
   namespaces: ReadonlyMap<string, Namespace>,
   subject: Pod,
   direction: Direction,
-  peer: Pod,
-  destination: Pod,
+  peer: ReferencePeer,
+  destination: Pod | undefined,
 ): PortSet {
-  const policies = isolatingPolicies(cluster, subject, direction);
-  if (policies.length === 0) return PortSet.ALL;
+  return referenceDecide(cluster, namespaces, subject, direction, peer, destination).ports;
+}
+
+/** The other end, read literally: a pod, a block of addresses outside the cluster, or "any pod" (one no selector of its own names). */
+export type ReferencePeer = Pod | Cidr | "any";
+
+/** A side's answer with its reasons: the NetworkPolicy rules that allowed some port, and every tier's decisions, as text. */
+export interface ReferenceDecision {
+  readonly ports: PortSet;
+  /** "namespace/name direction index" of the NetworkPolicy rules that allowed a port the tiers left to them. */
+  readonly rules: readonly string[];
+  /** "tier policy rule action ports" in the order decided ("default allow ports" for what no tier decided). */
+  readonly decisions: readonly string[];
+}
+
+export function referenceDecide(
+  cluster: Cluster,
+  namespaces: ReadonlyMap<string, Namespace>,
+  subject: Pod,
+  direction: Direction,
+  peer: ReferencePeer,
+  destination: Pod | undefined,
+): ReferenceDecision {
+  const tiered = (cluster.clusterPolicies ?? [])
+    .filter((policy) => subjectHolds(policy, subject, namespaces))
+    .sort(compareClusterPolicies);
+  const rules: string[] = [];
+  const decisions: string[] = [];
+  let undecided = PortSet.ALL;
   let allowed = PortSet.NONE;
-  for (const policy of policies) {
-    for (const rule of direction === "ingress" ? policy.ingress : policy.egress) {
-      if (!ruleMatchesPod(rule, policy, peer, namespaces)) continue;
-      allowed = allowed.union(rulePorts(rule.ports, destination));
+  for (const tier of ["admin", "baseline"] as const) {
+    if (tier === "baseline" && isolatingPolicies(cluster, subject, direction).length > 0) {
+      const np = networkPolicyAllowed(
+        cluster,
+        namespaces,
+        subject,
+        direction,
+        peer,
+        destination,
+        undecided,
+        rules,
+      );
+      for (const rule of rules) decisions.push(`networkpolicy ${rule} allow`);
+      const rest = undecided.minus(np);
+      if (!rest.isEmpty()) decisions.push(`networkpolicy isolated ${rest.key()}`);
+      return { ports: allowed.union(np), rules, decisions };
     }
+    let passed = PortSet.NONE;
+    for (const policy of tiered.filter((p) => p.tier === tier)) {
+      const list = direction === "ingress" ? policy.ingress : policy.egress;
+      list.forEach((rule, index) => {
+        if (!rule.peers.some((candidate) => clusterPeerMatches(candidate, peer, namespaces))) return;
+        const ports = clusterRulePorts(rule, destination).intersect(undecided);
+        if (ports.isEmpty()) return;
+        undecided = undecided.minus(ports);
+        if (rule.action === "allow") allowed = allowed.union(ports);
+        if (rule.action === "pass") passed = passed.union(ports);
+        decisions.push(`${tier} ${policy.kind}/${policy.name} ${index} ${rule.action} ${ports.key()}`);
+      });
+    }
+    undecided = undecided.union(passed);
+  }
+  if (!undecided.isEmpty()) decisions.push(`default allow ${undecided.key()}`);
+  return { ports: allowed.union(undecided), rules, decisions };
+}
+
+/**
+ * The NetworkPolicy tier, for the ports `within` the tiers above left to it: the union of the ports
+ * of the isolating policies' rules that match the peer (their names pushed on `rules`).
+ */
+function networkPolicyAllowed(
+  cluster: Cluster,
+  namespaces: ReadonlyMap<string, Namespace>,
+  subject: Pod,
+  direction: Direction,
+  peer: ReferencePeer,
+  destination: Pod | undefined,
+  within: PortSet,
+  rules: string[],
+): PortSet {
+  let allowed = PortSet.NONE;
+  for (const policy of isolatingPolicies(cluster, subject, direction)) {
+    (direction === "ingress" ? policy.ingress : policy.egress).forEach((rule, index) => {
+      const matches =
+        peer === "any"
+          ? rule.peers.length === 0
+          : isAddress(peer)
+            ? ruleMatchesAddress(rule, peer)
+            : ruleMatchesPod(rule, policy, peer, namespaces);
+      if (!matches) return;
+      const ports = rulePorts(rule.ports, destination).intersect(within);
+      if (ports.isEmpty()) return;
+      allowed = allowed.union(ports);
+      rules.push(`${policy.namespace}/${policy.name} ${direction} ${index}`);
+    });
   }
   return allowed;
+}
+
+function isAddress(peer: ReferencePeer): peer is Cidr {
+  return peer !== "any" && (peer as Cidr).prefix !== undefined;
+}
+
+/** A NetworkPolicy rule and a block of addresses: no peers matches all; an ipBlock holds the block unless an except does. */
+function ruleMatchesAddress(rule: NetworkPolicyRule, block: Cidr): boolean {
+  if (rule.peers.length === 0) return true;
+  return rule.peers.some(
+    (peer) =>
+      peer.type === "ipBlock" &&
+      cidrContains(parseCidrOrThrow(peer.cidr), block) &&
+      !peer.except.some((except) => cidrContains(parseCidrOrThrow(except), block)),
+  );
+}
+
+function isEmptySelector(selector: { matchLabels: object; matchExpressions: readonly unknown[] }): boolean {
+  return Object.keys(selector.matchLabels).length === 0 && selector.matchExpressions.length === 0;
+}
+
+function parseCidrOrThrow(text: string): Cidr {
+  const parsed = parseCidr(text);
+  if (parsed === undefined) throw new Error(`not a CIDR: ${text}`);
+  return parsed;
+}
+
+function namespaceLabelsOf(namespaces: ReadonlyMap<string, Namespace>, name: string) {
+  return namespaces.get(name)?.labels ?? { "kubernetes.io/metadata.name": name };
+}
+
+/** The subject: pods of the namespaces `namespaceSelector` selects, and (written as `pods`) that `podSelector` selects. */
+function subjectHolds(
+  policy: ClusterNetworkPolicy,
+  pod: Pod,
+  namespaces: ReadonlyMap<string, Namespace>,
+): boolean {
+  const { namespaceSelector, podSelector } = policy.subject;
+  if (!selectorMatches(namespaceSelector, namespaceLabelsOf(namespaces, pod.namespace))) return false;
+  return podSelector === undefined || selectorMatches(podSelector, pod.labels);
+}
+
+/**
+ * A cluster-wide policy's peer and the other end. `namespaces` and `pods` select pods only;
+ * `networks` holds an address block inside one of its CIDRs, and every pod when a CIDR is a whole
+ * address family (the API: traffic between pods is checked against networks too; Trustmap holds no
+ * pod addresses, so only a whole family is known to hold them); `nodes` and `domainNames` name
+ * addresses Trustmap does not hold and match nothing it can place.
+ */
+function clusterPeerMatches(
+  peer: ClusterPeer,
+  other: ReferencePeer,
+  namespaces: ReadonlyMap<string, Namespace>,
+): boolean {
+  if (other === "any") {
+    // Any pod: a peer whose selectors are all empty, or a network of a whole address family.
+    if (peer.type === "namespaces") return isEmptySelector(peer.namespaceSelector);
+    if (peer.type === "pods")
+      return isEmptySelector(peer.namespaceSelector) && isEmptySelector(peer.podSelector);
+    return peer.type === "networks" && peer.cidrs.some((text) => parseCidrOrThrow(text).prefix === 0);
+  }
+  if (isAddress(other)) {
+    return peer.type === "networks" && peer.cidrs.some((text) => cidrContains(parseCidrOrThrow(text), other));
+  }
+  switch (peer.type) {
+    case "namespaces":
+      return selectorMatches(peer.namespaceSelector, namespaceLabelsOf(namespaces, other.namespace));
+    case "pods":
+      return (
+        selectorMatches(peer.namespaceSelector, namespaceLabelsOf(namespaces, other.namespace)) &&
+        selectorMatches(peer.podSelector, other.labels)
+      );
+    case "networks":
+      return peer.cidrs.some((text) => parseCidrOrThrow(text).prefix === 0);
+    default:
+      return false;
+  }
+}
+
+/** A cluster-wide rule's ports: unset is every port; a named port is the destination's container ports of that name, whatever their protocol. */
+function clusterRulePorts(rule: ClusterPolicyRule, destination: Pod | undefined): PortSet {
+  if (rule.ports === undefined) return PortSet.ALL;
+  let ports = PortSet.NONE;
+  for (const port of rule.ports) {
+    if (port.type === "number") {
+      ports = ports.union(PortSet.of(port.protocol, port.from, port.to));
+      continue;
+    }
+    for (const containerPort of destination?.ports ?? []) {
+      if (containerPort.name === port.name)
+        ports = ports.union(
+          PortSet.of(containerPort.protocol, containerPort.containerPort, containerPort.containerPort),
+        );
+    }
+  }
+  return ports;
 }
 
 function isolatingPolicies(cluster: Cluster, pod: Pod, direction: Direction): NetworkPolicy[] {
@@ -149,6 +343,27 @@ export function rulePorts(ports: readonly PolicyPort[], destination: Pod | undef
 function referenceExternal(cluster: Cluster, pod: Pod, direction: Direction): ExternalAccess[] {
   const key = podKey(pod);
   const policies = isolatingPolicies(cluster, pod, direction);
+  const namespaces = new Map(cluster.namespaces.map((ns) => [ns.name, ns]));
+  const tiered = (cluster.clusterPolicies ?? []).filter(
+    (policy) => policy.egress.length > 0 && subjectHolds(policy, pod, namespaces),
+  );
+  if (direction === "egress" && tiered.length > 0) {
+    // Cut the address space at every block the side's rules name, and decide each piece.
+    const blocks: string[] = [...WORLD_CIDRS];
+    for (const policy of policies)
+      for (const rule of policy.egress)
+        for (const peer of rule.peers) if (peer.type === "ipBlock") blocks.push(peer.cidr, ...peer.except);
+    for (const policy of tiered)
+      for (const rule of policy.egress)
+        for (const peer of rule.peers) if (peer.type === "networks") blocks.push(...peer.cidrs);
+    return addressPieces(blocks).map((piece) => ({
+      pod: key,
+      direction,
+      cidr: piece.text,
+      except: piece.except,
+      ports: sideAllowed(cluster, namespaces, pod, direction, piece.cidr, undefined),
+    }));
+  }
   if (policies.length === 0) {
     return WORLD_CIDRS.map((cidr) => ({ pod: key, direction, cidr, except: [], ports: PortSet.ALL }));
   }
@@ -170,39 +385,81 @@ function referenceExternal(cluster: Cluster, pod: Pod, direction: Direction): Ex
   return out;
 }
 
-/** What one side decides for a pair, read literally: the policies isolating it and the rules that allow. */
+/** What one side decides for a pair, read literally: the policies isolating it, the rules that allow, and the tiers' decisions. */
 export interface ReferenceSide {
   readonly isolated: boolean;
   /** "namespace/name", sorted. */
   readonly policies: readonly string[];
-  /** "namespace/name direction index" of every rule that matches the peer with some port. */
+  /** "namespace/name direction index" of every NetworkPolicy rule that allows the peer some port the tiers left to it, sorted. */
   readonly rules: readonly string[];
   readonly ports: PortSet;
+  /** The tiers' decisions in order, where a cluster-wide policy's subject holds the pod (empty otherwise). */
+  readonly decisions: readonly string[];
 }
 
+/**
+ * One side, for a pod, for "any pod", or for "outside" (every address outside the cluster: with
+ * cluster-wide policies, the address space cut at the blocks the side's rules name, each piece
+ * decided; without, the rules that name no peer or some ipBlock).
+ */
 export function referenceSide(
   cluster: Cluster,
   namespaces: ReadonlyMap<string, Namespace>,
   subject: Pod,
   direction: Direction,
-  peer: Pod | undefined,
+  peer: Pod | "any" | "outside",
   destination: Pod | undefined,
-  ruleMatches: (rule: NetworkPolicyRule, policy: NetworkPolicy) => boolean = (rule, policy) =>
-    peer !== undefined && ruleMatchesPod(rule, policy, peer, namespaces),
 ): ReferenceSide {
   const policies = isolatingPolicies(cluster, subject, direction);
-  if (policies.length === 0) return { isolated: false, policies: [], rules: [], ports: PortSet.ALL };
-  const rules: string[] = [];
-  let ports = PortSet.NONE;
-  for (const policy of policies) {
-    (direction === "ingress" ? policy.ingress : policy.egress).forEach((rule, index) => {
-      if (!ruleMatches(rule, policy)) return;
-      const allowed = rulePorts(rule.ports, destination);
-      if (allowed.isEmpty()) return;
-      ports = ports.union(allowed);
-      rules.push(`${policy.namespace}/${policy.name} ${direction} ${index}`);
-    });
-  }
   const names = policies.map((p) => `${p.namespace}/${p.name}`).sort();
-  return { isolated: true, policies: names, rules: rules.sort(), ports };
+  const isolated = policies.length > 0;
+  const tiered = (cluster.clusterPolicies ?? []).some(
+    (policy) =>
+      (direction === "ingress" ? policy.ingress : policy.egress).length > 0 &&
+      subjectHolds(policy, subject, namespaces),
+  );
+  if (peer !== "outside") {
+    const decided = referenceDecide(cluster, namespaces, subject, direction, peer, destination);
+    return {
+      isolated,
+      policies: names,
+      rules: [...new Set(decided.rules)].sort(),
+      ports: decided.ports,
+      decisions: tiered ? [...decided.decisions] : [],
+    };
+  }
+  if (!tiered) {
+    if (!isolated) return { isolated, policies: [], rules: [], ports: PortSet.ALL, decisions: [] };
+    const rules: string[] = [];
+    let ports = PortSet.NONE;
+    for (const policy of policies) {
+      (direction === "ingress" ? policy.ingress : policy.egress).forEach((rule, index) => {
+        if (rule.peers.length > 0 && !rule.peers.some((p) => p.type === "ipBlock")) return;
+        const allowed = rulePorts(rule.ports, destination);
+        if (allowed.isEmpty()) return;
+        ports = ports.union(allowed);
+        rules.push(`${policy.namespace}/${policy.name} ${direction} ${index}`);
+      });
+    }
+    return { isolated, policies: names, rules: rules.sort(), ports, decisions: [] };
+  }
+  const blocks: string[] = [...WORLD_CIDRS];
+  for (const policy of policies)
+    for (const rule of direction === "ingress" ? policy.ingress : policy.egress)
+      for (const p of rule.peers) if (p.type === "ipBlock") blocks.push(p.cidr, ...p.except);
+  for (const policy of cluster.clusterPolicies ?? [])
+    if (subjectHolds(policy, subject, namespaces))
+      for (const rule of direction === "ingress" ? policy.ingress : policy.egress)
+        for (const p of rule.peers) if (p.type === "networks") blocks.push(...p.cidrs);
+  let ports = PortSet.NONE;
+  const rules = new Set<string>();
+  const decisions: string[] = [];
+  for (const piece of addressPieces(blocks)) {
+    const decided = referenceDecide(cluster, namespaces, subject, direction, piece.cidr, destination);
+    ports = ports.union(decided.ports);
+    for (const rule of decided.rules) rules.add(rule);
+    const where = piece.except.length === 0 ? piece.text : `${piece.text} except ${piece.except.join(", ")}`;
+    for (const decision of decided.decisions) decisions.push(`${where}: ${decision}`);
+  }
+  return { isolated, policies: names, rules: [...rules].sort(), ports, decisions };
 }

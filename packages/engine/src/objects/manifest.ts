@@ -1,5 +1,9 @@
 import type { KindObjects } from "../state/cluster-state";
 import type {
+  ClusterNetworkPolicy,
+  ClusterPeer,
+  ClusterPolicyRule,
+  ClusterPort,
   LabelSelector,
   Labels,
   Namespace,
@@ -145,6 +149,73 @@ function serviceAccount(a: ServiceAccount): Json {
   };
 }
 
+function clusterPeer(p: ClusterPeer): Json {
+  switch (p.type) {
+    case "namespaces":
+      return { namespaces: selector(p.namespaceSelector) };
+    case "pods":
+      return {
+        pods: { namespaceSelector: selector(p.namespaceSelector), podSelector: selector(p.podSelector) },
+      };
+    case "networks":
+      return { networks: [...p.cidrs] };
+    case "nodes":
+      return { nodes: selector(p.nodeSelector) };
+    default:
+      return { domainNames: [...p.names] };
+  }
+}
+
+/** A port as v1alpha1 (`ports`) or v1alpha2 (`protocols`) writes it. */
+function clusterPort(p: ClusterPort, v1alpha2: boolean): Json {
+  if (p.type === "named") return v1alpha2 ? { destinationNamedPort: p.name } : { namedPort: p.name };
+  if (v1alpha2) {
+    const destinationPort = p.from === p.to ? { number: p.from } : { range: { start: p.from, end: p.to } };
+    return { [p.protocol.toLowerCase()]: { destinationPort } };
+  }
+  return p.from === p.to
+    ? { portNumber: { protocol: p.protocol, port: p.from } }
+    : { portRange: { protocol: p.protocol, start: p.from, end: p.to } };
+}
+
+function clusterRule(r: ClusterPolicyRule, peers: "from" | "to", kind: ClusterNetworkPolicy["kind"]): Json {
+  const v1alpha2 = kind === "ClusterNetworkPolicy";
+  const action =
+    r.action === "allow" ? (v1alpha2 ? "Accept" : "Allow") : r.action === "deny" ? "Deny" : "Pass";
+  return {
+    ...(r.name === "" ? {} : { name: r.name }),
+    action,
+    [peers]: r.peers.map(clusterPeer),
+    ...(r.ports === undefined
+      ? {}
+      : { [v1alpha2 ? "protocols" : "ports"]: r.ports.map((port) => clusterPort(port, v1alpha2)) }),
+  };
+}
+
+function clusterPolicy(p: ClusterNetworkPolicy): Json {
+  const subject =
+    p.subject.podSelector === undefined
+      ? { namespaces: selector(p.subject.namespaceSelector) }
+      : {
+          pods: {
+            namespaceSelector: selector(p.subject.namespaceSelector),
+            podSelector: selector(p.subject.podSelector),
+          },
+        };
+  return {
+    apiVersion: `policy.networking.k8s.io/${p.kind === "ClusterNetworkPolicy" ? "v1alpha2" : "v1alpha1"}`,
+    kind: p.kind,
+    metadata: metadata(p.name, undefined),
+    spec: {
+      ...(p.kind === "ClusterNetworkPolicy" ? { tier: p.tier === "admin" ? "Admin" : "Baseline" } : {}),
+      ...(p.kind === "BaselineAdminNetworkPolicy" ? {} : { priority: p.priority }),
+      subject,
+      ...(p.ingress.length > 0 ? { ingress: p.ingress.map((r) => clusterRule(r, "from", p.kind)) } : {}),
+      ...(p.egress.length > 0 ? { egress: p.egress.map((r) => clusterRule(r, "to", p.kind)) } : {}),
+    },
+  };
+}
+
 /** The manifest of an object the engine holds; undefined for a pod (edit its workload's manifest). */
 export function manifestOf<K extends keyof KindObjects>(kind: K, object: KindObjects[K]): Json | undefined {
   switch (kind) {
@@ -160,6 +231,10 @@ export function manifestOf<K extends keyof KindObjects>(kind: K, object: KindObj
     case "RoleBinding":
     case "ClusterRoleBinding":
       return binding(object as RoleBinding);
+    case "AdminNetworkPolicy":
+    case "BaselineAdminNetworkPolicy":
+    case "ClusterNetworkPolicy":
+      return clusterPolicy(object as ClusterNetworkPolicy);
     default:
       return undefined;
   }

@@ -122,6 +122,82 @@ export interface NetworkPolicy {
   readonly egress: readonly NetworkPolicyRule[];
 }
 
+/** The tier a cluster-wide policy belongs to: evaluated before NetworkPolicy (admin) or after it (baseline). */
+export type PolicyTier = "admin" | "baseline";
+
+/** The kinds of cluster-wide network policy Trustmap reads (policy.networking.k8s.io). */
+export type ClusterPolicyKind = "AdminNetworkPolicy" | "BaselineAdminNetworkPolicy" | "ClusterNetworkPolicy";
+export const CLUSTER_POLICY_KINDS: readonly ClusterPolicyKind[] = [
+  "AdminNetworkPolicy",
+  "BaselineAdminNetworkPolicy",
+  "ClusterNetworkPolicy",
+];
+
+/** A rule's action; ClusterNetworkPolicy's Accept is read as "allow". A baseline rule never passes in v1alpha1. */
+export type ClusterRuleAction = "allow" | "deny" | "pass";
+
+/**
+ * A peer of a cluster-wide policy's rule. `namespaces` is every pod of the namespaces selected;
+ * `pods` the pods selected in them. `networks` are address blocks (egress only); `nodes` and
+ * `domainNames` (egress only) name addresses Trustmap does not hold, so they match no pod and no
+ * address it can place.
+ */
+export type ClusterPeer =
+  | { readonly type: "namespaces"; readonly namespaceSelector: LabelSelector }
+  | { readonly type: "pods"; readonly namespaceSelector: LabelSelector; readonly podSelector: LabelSelector }
+  | { readonly type: "networks"; readonly cidrs: readonly string[] }
+  | { readonly type: "nodes"; readonly nodeSelector: LabelSelector }
+  | { readonly type: "domainNames"; readonly names: readonly string[] };
+
+/** A port of a cluster-wide policy's rule: numbers of one protocol, or a container port's name (any protocol it is declared with). */
+export type ClusterPort =
+  | { readonly type: "number"; readonly protocol: Protocol; readonly from: number; readonly to: number }
+  | { readonly type: "named"; readonly name: string };
+
+export interface ClusterPolicyRule {
+  /** The rule's own name ("" when it has none). */
+  readonly name: string;
+  readonly action: ClusterRuleAction;
+  /** ORed; never empty (the API requires at least one). */
+  readonly peers: readonly ClusterPeer[];
+  /** Undefined: every port of every protocol (the field is not set). */
+  readonly ports?: readonly ClusterPort[];
+}
+
+/**
+ * AdminNetworkPolicy, BaselineAdminNetworkPolicy (v1alpha1) or ClusterNetworkPolicy (v1alpha2),
+ * cluster-scoped. The subject is the pods of the namespaces `namespaceSelector` selects, narrowed by
+ * `podSelector` when the subject is written as `pods`.
+ */
+export interface ClusterNetworkPolicy {
+  readonly kind: ClusterPolicyKind;
+  readonly name: string;
+  readonly tier: PolicyTier;
+  /** 0 to 1000, lower first; a BaselineAdminNetworkPolicy (a singleton) has 0. */
+  readonly priority: number;
+  readonly subject: { readonly namespaceSelector: LabelSelector; readonly podSelector?: LabelSelector };
+  readonly ingress: readonly ClusterPolicyRule[];
+  readonly egress: readonly ClusterPolicyRule[];
+}
+
+/** "Kind/name" of a cluster-wide policy: its key in the engine and in messages. */
+export function clusterPolicyRef(policy: { kind: string; name: string }): string {
+  return `${policy.kind}/${policy.name}`;
+}
+
+/**
+ * The order cluster-wide policies are evaluated in: by tier, then priority. Two policies of one
+ * tier and priority have no order the API defines; Trustmap takes them by kind, then name, and
+ * reports the tie as a finding.
+ */
+export function compareClusterPolicies(a: ClusterNetworkPolicy, b: ClusterNetworkPolicy): number {
+  if (a.tier !== b.tier) return a.tier === "admin" ? -1 : 1;
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  const ka = clusterPolicyRef(a);
+  const kb = clusterPolicyRef(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
 export interface ServiceAccount {
   readonly namespace: string;
   readonly name: string;
@@ -172,6 +248,8 @@ export interface Cluster {
   readonly serviceAccounts: readonly ServiceAccount[];
   readonly roles: readonly Role[];
   readonly bindings: readonly RoleBinding[];
+  /** Admin and baseline tiers; absent where the input has none. */
+  readonly clusterPolicies?: readonly ClusterNetworkPolicy[];
 }
 
 const refStrings = new WeakMap<ObjectRef, string>();

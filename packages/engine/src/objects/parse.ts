@@ -1,8 +1,10 @@
 import { cidrContains, parseCidr } from "../netpol/cidr";
 import { selectorIsEmpty, selectorMatches } from "../selectors/labelSelector";
+import { readClusterPolicy } from "./cluster-policy";
 import type {
   BindingSubject,
   Cluster,
+  ClusterNetworkPolicy,
   ContainerPort,
   ContainerSecurity,
   LabelSelector,
@@ -54,7 +56,14 @@ const WORKLOAD_KINDS = new Set([
   "CronJob",
 ]);
 
-const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding"]);
+const CLUSTER_SCOPED = new Set([
+  "Namespace",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "AdminNetworkPolicy",
+  "BaselineAdminNetworkPolicy",
+  "ClusterNetworkPolicy",
+]);
 
 interface Entry {
   readonly reader: FieldReader;
@@ -100,6 +109,7 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
   const serviceAccounts: ServiceAccount[] = [];
   const roles: Role[] = [];
   const bindings: RoleBinding[] = [];
+  const clusterPolicies: ClusterNetworkPolicy[] = [];
 
   const inputPods: InputPod[] = [];
   for (const entry of unique) {
@@ -156,6 +166,13 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
         if (binding !== undefined) bindings.push(binding);
         break;
       }
+      case "AdminNetworkPolicy":
+      case "BaselineAdminNetworkPolicy":
+      case "ClusterNetworkPolicy": {
+        const policy = readClusterPolicy(reader, kind, name, object);
+        if (policy !== undefined) clusterPolicies.push(policy);
+        break;
+      }
       default: {
         if (!WORKLOAD_KINDS.has(kind)) break;
         const by = represented.get(objectKey(kind, namespace, name));
@@ -196,6 +213,9 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
       ),
       roles: roles.sort((a, b) => compare(refKey(a), refKey(b))),
       bindings: bindings.sort((a, b) => compare(refKey(a), refKey(b))),
+      ...(clusterPolicies.length === 0
+        ? {}
+        : { clusterPolicies: clusterPolicies.sort((a, b) => compare(refKey(a), refKey(b))) }),
     },
     errors,
     notes,
@@ -306,7 +326,14 @@ export type LiveObjectResult =
   | { readonly ok: true; readonly kind: LiveKind; readonly object: LiveObject }
   | { readonly ok: false; readonly errors: readonly InputError[] };
 
-export type LiveObject = Namespace | Pod | NetworkPolicy | ServiceAccount | Role | RoleBinding;
+export type LiveObject =
+  | Namespace
+  | Pod
+  | NetworkPolicy
+  | ServiceAccount
+  | Role
+  | RoleBinding
+  | ClusterNetworkPolicy;
 
 /**
  * Reads one object as a live source receives it (a list item or a watch event's object, with
@@ -347,6 +374,11 @@ export function parseLiveObject(kind: LiveKind, value: unknown, source: string):
     case "RoleBinding":
     case "ClusterRoleBinding":
       object = readBinding(reader, kind, namespace, name, value);
+      break;
+    case "AdminNetworkPolicy":
+    case "BaselineAdminNetworkPolicy":
+    case "ClusterNetworkPolicy":
+      object = readClusterPolicy(reader, kind, name, value);
       break;
   }
   if (object === undefined || reader.errors.length > 0) return { ok: false, errors: reader.errors };

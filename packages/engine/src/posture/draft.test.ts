@@ -55,6 +55,10 @@ function listOf(kind: Kind): { list: keyof Cluster; keep: (o: never) => boolean 
     case "Role":
     case "ClusterRole":
       return { list: "roles", keep: (r: { kind: string }) => r.kind === kind };
+    case "AdminNetworkPolicy":
+    case "BaselineAdminNetworkPolicy":
+    case "ClusterNetworkPolicy":
+      return { list: "clusterPolicies", keep: (p: { kind: string }) => p.kind === kind };
     default:
       return { list: "bindings", keep: (b: { kind: string }) => b.kind === kind };
   }
@@ -63,7 +67,10 @@ function listOf(kind: Kind): { list: keyof Cluster; keep: (o: never) => boolean 
 /** The draft applied literally to a cluster's lists: each edit replaces or removes the object of its key. */
 function drafted(cluster: Cluster, edits: readonly DraftEdit[]): Cluster {
   const lists: Record<string, unknown[]> = Object.fromEntries(
-    Object.entries(cluster).map(([name, list]) => [name, [...(list as unknown[])]]),
+    Object.entries({ clusterPolicies: [], ...cluster }).map(([name, list]) => [
+      name,
+      [...(list as unknown[])],
+    ]),
   );
   for (const edit of edits) {
     const { list, keep } = listOf(edit.kind);

@@ -28,6 +28,7 @@ export function putsOf(cluster: Cluster): DraftEdit[] {
     ...cluster.namespaces.filter((ns) => ns.declared).map((ns) => put("Namespace", ns)),
     ...cluster.serviceAccounts.map((sa) => put("ServiceAccount", sa)),
     ...cluster.networkPolicies.map((policy) => put("NetworkPolicy", policy)),
+    ...(cluster.clusterPolicies ?? []).map((policy) => put(policy.kind, policy)),
     ...cluster.roles.map((role) => put(role.kind, role)),
     ...cluster.bindings.map((binding) => put(binding.kind, binding)),
     ...cluster.pods.map((pod) => put("Pod", pod)),
@@ -42,6 +43,9 @@ export function deletionKey(kind: Kind, namespace: string | undefined, name: str
       return name;
     case "ClusterRole":
     case "ClusterRoleBinding":
+    case "AdminNetworkPolicy":
+    case "BaselineAdminNetworkPolicy":
+    case "ClusterNetworkPolicy":
       return `${kind}/${name}`;
     case "Role":
     case "RoleBinding":

@@ -26,7 +26,10 @@ import {
   type PodConnection,
 } from "../netpol/result";
 import {
+  CLUSTER_POLICY_KINDS,
   type Cluster,
+  type ClusterNetworkPolicy,
+  clusterPolicyRef,
   type Namespace,
   type NetworkPolicy,
   type Pod,
@@ -95,6 +98,9 @@ export interface KindObjects {
   readonly ClusterRole: Role;
   readonly RoleBinding: RoleBinding;
   readonly ClusterRoleBinding: RoleBinding;
+  readonly AdminNetworkPolicy: ClusterNetworkPolicy;
+  readonly BaselineAdminNetworkPolicy: ClusterNetworkPolicy;
+  readonly ClusterNetworkPolicy: ClusterNetworkPolicy;
 }
 
 export type Kind = keyof KindObjects;
@@ -118,6 +124,10 @@ export function objectKey(kind: Kind, object: KindObjects[Kind]): string {
     case "RoleBinding":
     case "ClusterRoleBinding":
       return bindingRef(object as RoleBinding);
+    case "AdminNetworkPolicy":
+    case "BaselineAdminNetworkPolicy":
+    case "ClusterNetworkPolicy":
+      return clusterPolicyRef(object as ClusterNetworkPolicy);
     default: {
       const namespaced = object as { namespace: string; name: string };
       return `${namespaced.namespace}/${namespaced.name}`;
@@ -140,6 +150,13 @@ export function initialEvents(cluster: Cluster): WatchEvent[] {
     { type: "RELIST", kind: "Namespace", objects: cluster.namespaces.filter((ns) => ns.declared) },
     { type: "RELIST", kind: "ServiceAccount", objects: cluster.serviceAccounts },
     { type: "RELIST", kind: "NetworkPolicy", objects: cluster.networkPolicies },
+    ...CLUSTER_POLICY_KINDS.map(
+      (kind): WatchEvent => ({
+        type: "RELIST",
+        kind,
+        objects: (cluster.clusterPolicies ?? []).filter((policy) => policy.kind === kind),
+      }),
+    ),
     { type: "RELIST", kind: "Role", objects: cluster.roles.filter((r) => r.kind === "Role") },
     { type: "RELIST", kind: "ClusterRole", objects: cluster.roles.filter((r) => r.kind === "ClusterRole") },
     {
@@ -164,6 +181,7 @@ function addPodWorst(counts: number[], hits: PodHits, by: number): void {
 
 function namespaceOf(kind: Kind, object: KindObjects[Kind]): string | undefined {
   if (kind === "Namespace" || kind === "ClusterRole" || kind === "ClusterRoleBinding") return undefined;
+  if ((CLUSTER_POLICY_KINDS as readonly string[]).includes(kind)) return undefined;
   return (object as { namespace?: string }).namespace;
 }
 
@@ -308,6 +326,11 @@ export class ClusterState implements FindingContext {
         break;
       case "NetworkPolicy":
         this.netpol.setPolicy(key, object as NetworkPolicy | undefined, changes);
+        break;
+      case "AdminNetworkPolicy":
+      case "BaselineAdminNetworkPolicy":
+      case "ClusterNetworkPolicy":
+        this.netpol.setClusterPolicy(key, object as ClusterNetworkPolicy | undefined, changes);
         break;
       case "ServiceAccount":
         this.rbacIndex.setServiceAccount(
@@ -658,6 +681,7 @@ export class ClusterState implements FindingContext {
     const byRef = (a: { kind: string; namespace?: string; name: string }, b: typeof a) =>
       compare(`${a.kind}/${a.namespace ?? ""}/${a.name}`, `${b.kind}/${b.namespace ?? ""}/${b.name}`);
     const namespaces = new Set([...this.objects.get("Namespace")!.keys(), ...this.namespaceUse.keys()]);
+    const clusterPolicies = CLUSTER_POLICY_KINDS.flatMap((kind) => list(kind)).sort(byRef);
     return {
       namespaces: [...namespaces].sort(compare).map((name) => this.namespace(name)!),
       pods: list("Pod").sort(byNamespaceAndName),
@@ -665,6 +689,7 @@ export class ClusterState implements FindingContext {
       serviceAccounts: list("ServiceAccount").sort(byNamespaceAndName),
       roles: [...list("Role"), ...list("ClusterRole")].sort(byRef),
       bindings: [...list("RoleBinding"), ...list("ClusterRoleBinding")].sort(byRef),
+      ...(clusterPolicies.length === 0 ? {} : { clusterPolicies }),
     };
   }
 

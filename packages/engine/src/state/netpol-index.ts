@@ -1,17 +1,23 @@
 import { identityKey, namedPortKey } from "../identity/identity";
 import { IdentityNames } from "../identity/names";
+import { type Cidr, cidrContains, parseCidr } from "../netpol/cidr";
 import { PortSet } from "../netpol/ports";
 import type { Direction, ExternalAccess } from "../netpol/result";
 import { WORLD_CIDRS } from "../netpol/result";
 import type {
+  ClusterNetworkPolicy,
+  ClusterPolicyRule,
+  ClusterRuleAction,
   LabelSelector,
   Labels,
   NetworkPolicy,
   NetworkPolicyRule,
   Pod,
+  PolicyTier,
   Protocol,
 } from "../objects/model";
-import { selectorMatches } from "../selectors/labelSelector";
+import { compareClusterPolicies, PROTOCOLS } from "../objects/model";
+import { selectorIsEmpty, selectorMatches } from "../selectors/labelSelector";
 import type { Changes } from "./changes";
 import { addTo, removeFrom } from "./multimap";
 
@@ -22,6 +28,7 @@ const NO_NAMED_PORTS: RuleState["namedPorts"] = [];
 const NO_NAMED_PORT_SETS: ReadonlyMap<string, PortSet> = new Map();
 const NO_POLICY_STATES: ReadonlySet<PolicyState> = new Set();
 const NO_PEER_STATES: ReadonlySet<PeerState> = new Set();
+const NO_TIERS: readonly ClusterPolicyState[] = [];
 
 /** Adds to a set that may still be the shared empty one; returns the set to keep. */
 function added<T>(set: ReadonlySet<T>, value: T, empty: ReadonlySet<T>): ReadonlySet<T> {
@@ -41,6 +48,12 @@ export class LiveIdentity {
   egressPolicies: ReadonlySet<PolicyState> = NO_POLICY_STATES;
   /** Every selector peer (shared by all rules that spell it the same way) that matches this identity. */
   matchedBy: ReadonlySet<PeerState> = NO_PEER_STATES;
+  /**
+   * Cluster-wide policies whose subject holds this identity and that have ingress (resp. egress)
+   * rules, in the order they are evaluated (admin tier by priority, then baseline).
+   */
+  ingressTiers: readonly ClusterPolicyState[] = NO_TIERS;
+  egressTiers: readonly ClusterPolicyState[] = NO_TIERS;
   /** Each label's key, and the label as "key=value" (the form the indexes file it under), in the same order. */
   readonly labelKeys: readonly string[];
   readonly labelStrings: readonly string[];
@@ -137,6 +150,26 @@ export class RuleState {
     return false;
   }
 
+  private parsedBlocks: readonly { readonly cidr: Cidr; readonly except: readonly Cidr[] }[] | undefined;
+
+  /** Whether the rule matches a pod, any pod (only a rule without peers does), or a block of addresses outside the cluster. */
+  matchesPeer(peer: SidePeer): boolean {
+    if (peer === ANY_PEER) return this.matchesAll;
+    if (peer === OUTSIDE_PEER) return this.matchesAll || this.ipBlocks.length > 0;
+    if (peer instanceof LiveIdentity) return this.matches(peer);
+    if (this.matchesAll) return true;
+    this.parsedBlocks ??= this.ipBlocks.map((block) => ({
+      cidr: parseCidr(block.cidr)!,
+      except: block.except.map((text) => parseCidr(text)!),
+    }));
+    for (const block of this.parsedBlocks) {
+      if (!cidrContains(block.cidr, peer.cidr)) continue;
+      if (block.except.some((except) => cidrContains(except, peer.cidr))) continue;
+      return true;
+    }
+    return false;
+  }
+
   /** The rule's ports on a destination; named ports resolve on it, and match nothing outside the cluster. */
   portsOn(destination: LiveIdentity | undefined): PortSet {
     if (destination === undefined || this.namedPorts.length === 0) return this.fixedPorts;
@@ -144,6 +177,147 @@ export class RuleState {
     for (const named of this.namedPorts) {
       const resolved = destination.namedPorts.get(namedPortKey(named.name, named.protocol));
       if (resolved !== undefined) ports = ports.union(resolved);
+    }
+    return ports;
+  }
+}
+
+/** What uses a shared peer: a NetworkPolicy rule, a cluster-wide policy's rule, or its subject. */
+export type PeerUser = RuleState | ClusterRuleState | ClusterPolicyState;
+
+/** An address block a side is asked about: every address in `cidr` that no narrower block of the question holds. */
+export interface AddressAtom {
+  readonly cidr: Cidr;
+}
+
+/** A pod no rule names by a selector of its own: what "any pod" stands for. */
+export const ANY_PEER = "any" as const;
+
+/**
+ * Every address outside the cluster at once, for a side no cluster-wide policy applies to: the
+ * NetworkPolicy rules that name no peer or some ipBlock.
+ */
+export const OUTSIDE_PEER = "outside" as const;
+
+/** The other end a side is asked about: a pod's identity, any pod, or addresses outside the cluster. */
+export type SidePeer = LiveIdentity | typeof ANY_PEER | typeof OUTSIDE_PEER | AddressAtom;
+
+/** Why a side allows or denies some ports: the tier, policy and rule that decided them. */
+export interface DecisionReason {
+  readonly tier: PolicyTier | "networkpolicy" | "default";
+  /** "Kind/name" for cluster-wide policies, "namespace/name" for NetworkPolicies; absent for the default. */
+  readonly policy?: string;
+  /** The rule's index in its direction's list. */
+  readonly rule?: number;
+  /** The rule's own name, where a cluster-wide policy's rule has one. */
+  readonly ruleName?: string;
+  /** "isolated": ports no rule of the NetworkPolicies isolating the pod allows. */
+  readonly action: ClusterRuleAction | "isolated";
+  readonly ports: PortSet;
+}
+
+/** A cluster-wide policy compiled against the identities: its subject and its rules' peers are shared peers. */
+export class ClusterPolicyState {
+  readonly serial = nextSerial++;
+  readonly ingress: ClusterRuleState[];
+  readonly egress: ClusterRuleState[];
+  /** Set when the index registers the policy. */
+  subject!: PeerState;
+
+  constructor(
+    readonly key: string,
+    readonly policy: ClusterNetworkPolicy,
+  ) {
+    this.ingress = policy.ingress.map((rule, index) => new ClusterRuleState(this, "ingress", index, rule));
+    this.egress = policy.egress.map((rule, index) => new ClusterRuleState(this, "egress", index, rule));
+  }
+
+  get tier(): PolicyTier {
+    return this.policy.tier;
+  }
+
+  rules(): ClusterRuleState[] {
+    return [...this.ingress, ...this.egress];
+  }
+}
+
+export class ClusterRuleState {
+  /** Some peer matches every pod: `namespaces: {}`, `pods` with both selectors empty, or a network of a whole address family. */
+  readonly matchesAllPods: boolean;
+  /** The namespaces and pods peers that select some pods only; `peers` holds their shared matchers once registered. */
+  readonly selectorPeers: readonly {
+    readonly namespaceSelector: LabelSelector;
+    readonly podSelector?: LabelSelector;
+  }[];
+  peers: readonly PeerState[] = NO_PEERS;
+  readonly networks: readonly Cidr[];
+  readonly fixedPorts: PortSet;
+  readonly namedPorts: readonly string[];
+  readonly action: ClusterRuleAction;
+
+  constructor(
+    readonly policy: ClusterPolicyState,
+    readonly direction: Direction,
+    readonly index: number,
+    readonly rule: ClusterPolicyRule,
+  ) {
+    this.action = rule.action;
+    let all = false;
+    const selectors: { namespaceSelector: LabelSelector; podSelector?: LabelSelector }[] = [];
+    const networks: Cidr[] = [];
+    for (const peer of rule.peers) {
+      if (peer.type === "namespaces") {
+        if (selectorIsEmpty(peer.namespaceSelector)) all = true;
+        else selectors.push({ namespaceSelector: peer.namespaceSelector });
+      } else if (peer.type === "pods") {
+        if (selectorIsEmpty(peer.namespaceSelector) && selectorIsEmpty(peer.podSelector)) all = true;
+        else selectors.push({ namespaceSelector: peer.namespaceSelector, podSelector: peer.podSelector });
+      } else if (peer.type === "networks") {
+        for (const text of peer.cidrs) {
+          const cidr = parseCidr(text)!;
+          networks.push(cidr);
+          if (cidr.prefix === 0) all = true;
+        }
+      }
+    }
+    this.matchesAllPods = all;
+    this.selectorPeers = all ? [] : selectors;
+    this.networks = networks;
+    let fixed = rule.ports === undefined ? PortSet.ALL : PortSet.NONE;
+    const named: string[] = [];
+    for (const port of rule.ports ?? []) {
+      if (port.type === "named") named.push(port.name);
+      else fixed = fixed.union(PortSet.of(port.protocol, port.from, port.to));
+    }
+    this.fixedPorts = fixed;
+    this.namedPorts = named;
+  }
+
+  get ref(): string {
+    return this.policy.key;
+  }
+
+  matches(peer: SidePeer): boolean {
+    if (peer === ANY_PEER) return this.matchesAllPods;
+    if (peer === OUTSIDE_PEER) return this.networks.length > 0;
+    if (peer instanceof LiveIdentity) {
+      if (this.matchesAllPods) return true;
+      for (const shared of this.peers) if (shared.matched.has(peer)) return true;
+      return false;
+    }
+    for (const network of this.networks) if (cidrContains(network, peer.cidr)) return true;
+    return false;
+  }
+
+  /** The rule's ports on a destination; a named port resolves on it with whatever protocol it is declared with. */
+  portsOn(destination: LiveIdentity | undefined): PortSet {
+    if (destination === undefined || this.namedPorts.length === 0) return this.fixedPorts;
+    let ports = this.fixedPorts;
+    for (const name of this.namedPorts) {
+      for (const protocol of PROTOCOLS) {
+        const resolved = destination.namedPorts.get(namedPortKey(name, protocol));
+        if (resolved !== undefined) ports = ports.union(resolved);
+      }
     }
     return ports;
   }
@@ -158,8 +332,10 @@ export class PeerState {
   /** Unique for the life of the engine. */
   readonly serial = nextSerial++;
   readonly matched = new Set<LiveIdentity>();
-  /** The rules using this peer, with how many times each lists it. */
-  readonly users = new Map<RuleState, number>();
+  /** The rules using this peer (and the cluster policies whose subject it is), with how many times each lists it. */
+  readonly users = new Map<PeerUser, number>();
+  /** Cluster-wide policies whose subject this peer is: its members are selected by them. */
+  subjectOf: Set<ClusterPolicyState> | undefined;
   /** For peers with a namespaceSelector: the group of peers sharing it. */
   group: NamespaceSelectorGroup | undefined;
 
@@ -231,6 +407,8 @@ export class NetpolIndex {
   readonly identitiesByNamespace = new Map<string, Set<LiveIdentity>>();
   readonly policies = new Map<string, PolicyState>();
   readonly policiesByNamespace = new Map<string, Set<PolicyState>>();
+  /** Cluster-wide policies (admin and baseline tiers), by "Kind/name". */
+  readonly clusterPolicies = new Map<string, ClusterPolicyState>();
   /** Every selector peer in use, by how it is written. */
   private readonly peers = new Map<string, PeerState>();
   /** Labels of declared namespaces. */
@@ -397,12 +575,78 @@ export class NetpolIndex {
     peer.matched.add(identity);
     identity.matchedBy = added(identity.matchedBy, peer, NO_PEER_STATES);
     changes.touched.add(identity);
+    if (peer.subjectOf !== undefined)
+      for (const policy of peer.subjectOf) this.selectTiered(policy, identity, true, changes);
   }
 
   private removeMatch(peer: PeerState, identity: LiveIdentity, changes: Changes): void {
     if (!peer.matched.delete(identity)) return;
     (identity.matchedBy as Set<PeerState>).delete(peer);
     changes.touched.add(identity);
+    if (peer.subjectOf !== undefined)
+      for (const policy of peer.subjectOf) this.selectTiered(policy, identity, false, changes);
+  }
+
+  /** Adds a cluster-wide policy to (or takes it from) an identity's tiers, kept in evaluation order. */
+  private selectTiered(
+    policy: ClusterPolicyState,
+    identity: LiveIdentity,
+    add: boolean,
+    changes: Changes,
+  ): void {
+    const update = (list: readonly ClusterPolicyState[]): readonly ClusterPolicyState[] => {
+      const rest = list.filter((other) => other !== policy);
+      if (!add) return rest.length === 0 ? NO_TIERS : rest;
+      rest.push(policy);
+      return rest.sort((a, b) => compareClusterPolicies(a.policy, b.policy));
+    };
+    if (policy.ingress.length > 0) {
+      identity.ingressTiers = update(identity.ingressTiers);
+      changes.ingressDirty.add(identity);
+    }
+    if (policy.egress.length > 0) {
+      identity.egressTiers = update(identity.egressTiers);
+      changes.egressDirty.add(identity);
+    }
+  }
+
+  // Cluster-wide policies
+
+  setClusterPolicy(key: string, policy: ClusterNetworkPolicy | undefined, changes: Changes): void {
+    const previous = this.clusterPolicies.get(key);
+    if (previous !== undefined) this.removeClusterPolicy(previous, changes);
+    if (policy !== undefined) this.addClusterPolicy(new ClusterPolicyState(key, policy), changes);
+  }
+
+  private addClusterPolicy(state: ClusterPolicyState, changes: Changes): void {
+    this.clusterPolicies.set(state.key, state);
+    const { namespaceSelector, podSelector } = state.policy.subject;
+    const written =
+      podSelector === undefined || selectorIsEmpty(podSelector)
+        ? { namespaceSelector }
+        : { namespaceSelector, podSelector };
+    const subject = this.acquirePeer("", written, state, changes);
+    state.subject = subject;
+    subject.subjectOf ??= new Set();
+    subject.subjectOf.add(state);
+    for (const identity of subject.matched) this.selectTiered(state, identity, true, changes);
+    for (const rule of state.rules()) {
+      if (rule.selectorPeers.length > 0)
+        rule.peers = rule.selectorPeers.map((peer) => this.acquirePeer("", peer, rule, changes));
+    }
+  }
+
+  private removeClusterPolicy(state: ClusterPolicyState, changes: Changes): void {
+    const subject = state.subject;
+    subject.subjectOf?.delete(state);
+    if (subject.subjectOf?.size === 0) subject.subjectOf = undefined;
+    for (const identity of subject.matched) this.selectTiered(state, identity, false, changes);
+    this.releasePeer(subject, state, changes);
+    for (const rule of state.rules()) {
+      for (const peer of rule.peers) this.releasePeer(peer, rule, changes);
+      rule.peers = NO_PEERS;
+    }
+    this.clusterPolicies.delete(state.key);
   }
 
   // Policies
@@ -432,7 +676,7 @@ export class NetpolIndex {
   private acquirePeer(
     namespace: string,
     written: { readonly podSelector?: LabelSelector; readonly namespaceSelector?: LabelSelector },
-    rule: RuleState,
+    rule: PeerUser,
     changes: Changes,
   ): PeerState {
     const pods = written.podSelector === undefined ? "-" : JSON.stringify(written.podSelector);
@@ -450,7 +694,7 @@ export class NetpolIndex {
     return peer;
   }
 
-  private releasePeer(peer: PeerState, rule: RuleState, changes: Changes): void {
+  private releasePeer(peer: PeerState, rule: PeerUser, changes: Changes): void {
     const uses = (peer.users.get(rule) ?? 1) - 1;
     if (uses > 0) {
       peer.users.set(rule, uses);
@@ -665,25 +909,17 @@ export class NetpolIndex {
   }
 
   egressAllowed(from: LiveIdentity, to: LiveIdentity): PortSet {
-    if (from.egressPolicies.size === 0) return PortSet.ALL;
-    let ports = PortSet.NONE;
-    for (const policy of from.egressPolicies) {
-      for (const rule of policy.egress) if (rule.matches(to)) ports = ports.union(rule.portsOn(to));
-    }
-    return ports;
+    return decideSide(from, "egress", to, to);
   }
 
   ingressAllowed(to: LiveIdentity, from: LiveIdentity): PortSet {
-    if (to.ingressPolicies.size === 0) return PortSet.ALL;
-    let ports = PortSet.NONE;
-    for (const policy of to.ingressPolicies) {
-      for (const rule of policy.ingress) if (rule.matches(from)) ports = ports.union(rule.portsOn(to));
-    }
-    return ports;
+    return decideSide(to, "ingress", from, to);
   }
 
   /** What pods of `identity` may exchange with addresses outside the cluster. */
   external(identity: LiveIdentity, direction: Direction): Omit<ExternalAccess, "pod">[] {
+    // Cluster-wide policies' ingress peers are pods only: traffic from outside passes their tiers.
+    if (direction === "egress" && identity.egressTiers.length > 0) return externalByBlocks(identity);
     const policies = direction === "ingress" ? identity.ingressPolicies : identity.egressPolicies;
     if (policies.size === 0)
       return WORLD_CIDRS.map((cidr) => ({ direction, cidr, except: [], ports: PortSet.ALL }));
@@ -699,6 +935,155 @@ export class NetpolIndex {
     }
     return out;
   }
+}
+
+/**
+ * What one side decides for traffic with a peer, tier by tier, as the policy API orders them:
+ * the admin tier's rules (by priority, each policy's rules in order) allow, deny or pass each
+ * port; what none decided, and what was passed, goes to NetworkPolicy, which decides all of it
+ * when a NetworkPolicy isolates `self` in this direction; otherwise the baseline tier's rules
+ * decide, and what is left is allowed. `destination` is where named ports resolve (undefined:
+ * outside the cluster). With `reasons`, each decision is recorded with its tier, policy and rule.
+ * The port answer, the views and the explanations all ask this one function.
+ */
+export function decideSide(
+  self: LiveIdentity,
+  direction: Direction,
+  peer: SidePeer,
+  destination: LiveIdentity | undefined,
+  reasons?: DecisionReason[],
+): PortSet {
+  const tiers = direction === "ingress" ? self.ingressTiers : self.egressTiers;
+  if (tiers.length === 0 && reasons === undefined)
+    return networkPolicySide(self, direction, peer, destination);
+  let pending = PortSet.ALL;
+  let allowed = PortSet.NONE;
+  let index = 0;
+  for (const tier of ["admin", "baseline"] as const) {
+    if (tier === "baseline") {
+      if (pending.isEmpty()) return allowed;
+      const policies = direction === "ingress" ? self.ingressPolicies : self.egressPolicies;
+      if (policies.size > 0) {
+        const allowedHere = networkPolicySide(self, direction, peer, destination, reasons, pending);
+        if (reasons !== undefined) {
+          const rest = pending.minus(allowedHere);
+          if (!rest.isEmpty()) reasons.push({ tier: "networkpolicy", action: "isolated", ports: rest });
+        }
+        return allowed.union(allowedHere);
+      }
+    }
+    let passed = PortSet.NONE;
+    for (; index < tiers.length && tiers[index]!.tier === tier; index++) {
+      const policy = tiers[index]!;
+      for (const rule of direction === "ingress" ? policy.ingress : policy.egress) {
+        if (pending.isEmpty()) break;
+        if (!rule.matches(peer)) continue;
+        const ports = rule.portsOn(destination).intersect(pending);
+        if (ports.isEmpty()) continue;
+        pending = pending.minus(ports);
+        if (rule.action === "allow") allowed = allowed.union(ports);
+        else if (rule.action === "pass") passed = passed.union(ports);
+        reasons?.push({
+          tier,
+          policy: policy.key,
+          rule: rule.index,
+          ...(rule.rule.name === "" ? {} : { ruleName: rule.rule.name }),
+          action: rule.action,
+          ports,
+        });
+      }
+    }
+    pending = pending.union(passed);
+  }
+  if (!pending.isEmpty()) reasons?.push({ tier: "default", action: "allow", ports: pending });
+  return allowed.union(pending);
+}
+
+/**
+ * The NetworkPolicy tier alone: every port when no NetworkPolicy isolates `self` in this direction,
+ * else the union of the ports of the rules that match the peer; within `within` when given.
+ */
+function networkPolicySide(
+  self: LiveIdentity,
+  direction: Direction,
+  peer: SidePeer,
+  destination: LiveIdentity | undefined,
+  reasons?: DecisionReason[],
+  within: PortSet = PortSet.ALL,
+): PortSet {
+  const policies = direction === "ingress" ? self.ingressPolicies : self.egressPolicies;
+  if (policies.size === 0) return within;
+  let ports = PortSet.NONE;
+  for (const policy of policies) {
+    const rules = direction === "ingress" ? policy.ingress : policy.egress;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (!rule.matchesPeer(peer)) continue;
+      const rulePorts =
+        within === PortSet.ALL ? rule.portsOn(destination) : rule.portsOn(destination).intersect(within);
+      if (rulePorts.isEmpty()) continue;
+      ports = ports.union(rulePorts);
+      reasons?.push({
+        tier: "networkpolicy",
+        policy: `${policy.policy.namespace}/${policy.policy.name}`,
+        rule: i,
+        action: "allow",
+        ports: rulePorts,
+      });
+    }
+  }
+  return ports;
+}
+
+/**
+ * Egress to outside the cluster where cluster-wide policies apply: the address space cut at every
+ * block any rule of the side names (NetworkPolicy ipBlocks and their excepts, policies' networks),
+ * each piece (a block without the narrower blocks inside it) decided on its own.
+ */
+function externalByBlocks(identity: LiveIdentity): Omit<ExternalAccess, "pod">[] {
+  return sidePieces(identity, "egress").map(({ cidr, text, except }) => ({
+    direction: "egress" as const,
+    cidr: text,
+    except,
+    ports: decideSide(identity, "egress", { cidr }, undefined),
+  }));
+}
+
+/** The pieces of the address space a side's rules tell apart: cut at their ipBlocks, excepts and networks. */
+export function sidePieces(identity: LiveIdentity, direction: Direction): ReturnType<typeof addressPieces> {
+  const texts: string[] = [...WORLD_CIDRS];
+  for (const policy of direction === "ingress" ? identity.ingressPolicies : identity.egressPolicies)
+    for (const rule of direction === "ingress" ? policy.ingress : policy.egress)
+      for (const block of rule.ipBlocks) texts.push(block.cidr, ...block.except);
+  for (const policy of direction === "ingress" ? identity.ingressTiers : identity.egressTiers)
+    for (const rule of direction === "ingress" ? policy.ingress : policy.egress)
+      for (const peer of rule.rule.peers) if (peer.type === "networks") texts.push(...peer.cidrs);
+  return addressPieces(texts);
+}
+
+/**
+ * The pieces the address space falls into when cut at these blocks: one per distinct block, holding
+ * its addresses but those of the narrower blocks inside it (named as its except list, outermost only).
+ */
+export function addressPieces(texts: readonly string[]): { cidr: Cidr; text: string; except: string[] }[] {
+  const blocks = new Map<string, { cidr: Cidr; text: string }>();
+  for (const text of texts) {
+    const parsed = parseCidr(text);
+    if (parsed === undefined) continue;
+    const width = parsed.version === 4 ? 32n : 128n;
+    const host = width - BigInt(parsed.prefix);
+    const network = (parsed.address >> host) << host;
+    const key = `${parsed.version}/${network}/${parsed.prefix}`;
+    if (!blocks.has(key)) blocks.set(key, { cidr: { ...parsed, address: network }, text });
+  }
+  const all = [...blocks.values()];
+  return all.map(({ cidr, text }) => {
+    const inside = all.filter((other) => other.cidr !== cidr && cidrContains(cidr, other.cidr));
+    const outermost = inside.filter(
+      (candidate) => !inside.some((other) => other !== candidate && cidrContains(other.cidr, candidate.cidr)),
+    );
+    return { cidr, text, except: outermost.map((other) => other.text).sort() };
+  });
 }
 
 function namedPortsOf(pod: Pod): ReadonlyMap<string, PortSet> {

@@ -108,6 +108,133 @@ export const policyManifest = fc.record({
   egress: fc.option(fc.array(rule("to"), { maxLength: 3 }), { nil: undefined }),
 });
 
+// Cluster-wide policies: AdminNetworkPolicy, BaselineAdminNetworkPolicy (v1alpha1) and
+// ClusterNetworkPolicy (v1alpha2), with every subject, peer, port and action form. Few priorities,
+// so that ties and orders both occur.
+
+const CLUSTER_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"] as const;
+const NETWORKS = ["0.0.0.0/0", "::/0", "10.0.0.0/8", "10.1.0.0/16", "192.168.1.0/24", "2001:db8::/32"];
+
+const clusterPeer = (direction: "ingress" | "egress"): fc.Arbitrary<Json> =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.record({ namespaces: namespaceSelector }) },
+    { weight: 3, arbitrary: fc.record({ pods: fc.record({ namespaceSelector, podSelector: selector }) }) },
+    ...(direction === "egress"
+      ? [
+          {
+            weight: 2,
+            arbitrary: fc.record({
+              networks: fc.uniqueArray(fc.constantFrom(...NETWORKS), { minLength: 1, maxLength: 2 }),
+            }),
+          },
+          { weight: 1, arbitrary: fc.record({ nodes: selector }) },
+          { weight: 1, arbitrary: fc.constant({ domainNames: ["example.com", "*.example.org"] }) },
+        ]
+      : []),
+  );
+
+/** A port in a neutral form: numbers of one protocol, or a name. */
+const clusterPort = fc.oneof(
+  fc.record({
+    protocol: fc.constantFrom("TCP", "UDP", "SCTP"),
+    from: fc.constantFrom(53, 80, 443, 8080, 9090),
+  }),
+  fc
+    .record({
+      protocol: fc.constantFrom("TCP", "UDP", "SCTP"),
+      from: fc.integer({ min: 1, max: 9000 }),
+      span: fc.integer({ min: 1, max: 9000 }),
+    })
+    .map(({ protocol, from, span }) => ({ protocol, from, to: Math.min(65535, from + span) })),
+  fc.record({ name: fc.constantFrom(...PORT_NAMES, "absent") }),
+);
+
+const clusterRule = (direction: "ingress" | "egress") =>
+  fc.record({
+    name: fc.constantFrom("", "r"),
+    action: fc.constantFrom("Allow", "Deny", "Pass"),
+    peers: fc.array(clusterPeer(direction), { minLength: 1, maxLength: 3 }),
+    ports: fc.option(fc.array(clusterPort, { minLength: 1, maxLength: 3 }), { nil: undefined }),
+  });
+
+export const clusterPolicyManifestOf = (input: {
+  kind: (typeof CLUSTER_KINDS)[number];
+  name: string;
+  tier: string;
+  priority: number;
+  subject: Json;
+  ingress: { name: string; action: string; peers: Json[]; ports: Json[] | undefined }[];
+  egress: { name: string; action: string; peers: Json[]; ports: Json[] | undefined }[];
+}): Json => {
+  const { kind } = input;
+  const rule = (r: (typeof input.ingress)[number], key: "from" | "to"): Json => {
+    // What the CRDs refuse is left out: Pass in the baseline of v1alpha1, domain names outside
+    // Allow rules, named ports beside networks, nodes or domain names.
+    const action =
+      kind === "ClusterNetworkPolicy"
+        ? r.action === "Allow"
+          ? "Accept"
+          : r.action
+        : kind === "BaselineAdminNetworkPolicy" && r.action === "Pass"
+          ? "Deny"
+          : r.action;
+    let peers =
+      action === "Allow" || action === "Accept" ? r.peers : r.peers.filter((p) => !("domainNames" in p));
+    if (peers.length === 0) peers = [{ namespaces: {} }];
+    const addressed = peers.some((p) => "networks" in p || "nodes" in p || "domainNames" in p);
+    const ports = (r.ports ?? []).filter((port) => !(addressed && "name" in port));
+    const out: Json = { action, [key]: peers };
+    if (r.name !== "") out.name = r.name;
+    if (r.ports !== undefined && ports.length > 0) {
+      out[kind === "ClusterNetworkPolicy" ? "protocols" : "ports"] = ports.map((port) => {
+        if ("name" in port)
+          return kind === "ClusterNetworkPolicy"
+            ? { destinationNamedPort: port.name }
+            : { namedPort: port.name };
+        const to = (port.to as number | undefined) ?? (port.from as number);
+        if (kind === "ClusterNetworkPolicy") {
+          const destinationPort =
+            to === port.from ? { number: port.from } : { range: { start: port.from, end: to } };
+          return { [(port.protocol as string).toLowerCase()]: { destinationPort } };
+        }
+        return to === port.from
+          ? { portNumber: { protocol: port.protocol, port: port.from } }
+          : { portRange: { protocol: port.protocol, start: port.from, end: to } };
+      });
+    }
+    return out;
+  };
+  const spec: Json = { subject: input.subject };
+  if (kind !== "BaselineAdminNetworkPolicy") spec.priority = input.priority;
+  if (kind === "ClusterNetworkPolicy") spec.tier = input.tier;
+  if (input.ingress.length > 0) spec.ingress = input.ingress.map((r) => rule(r, "from"));
+  if (input.egress.length > 0) spec.egress = input.egress.map((r) => rule(r, "to"));
+  return {
+    apiVersion:
+      kind === "ClusterNetworkPolicy"
+        ? "policy.networking.k8s.io/v1alpha2"
+        : "policy.networking.k8s.io/v1alpha1",
+    kind,
+    metadata: { name: kind === "BaselineAdminNetworkPolicy" ? "default" : input.name },
+    spec,
+  };
+};
+
+export const clusterPolicyObject: fc.Arbitrary<Json> = fc
+  .record({
+    kind: fc.constantFrom(...CLUSTER_KINDS),
+    name: fc.constantFrom("cp0", "cp1", "cp2"),
+    tier: fc.constantFrom("Admin", "Baseline"),
+    priority: fc.constantFrom(0, 5, 5, 10),
+    subject: fc.oneof(
+      fc.record({ namespaces: namespaceSelector }),
+      fc.record({ pods: fc.record({ namespaceSelector, podSelector: selector }) }),
+    ),
+    ingress: fc.array(clusterRule("ingress"), { maxLength: 3 }),
+    egress: fc.array(clusterRule("egress"), { maxLength: 3 }),
+  })
+  .map(clusterPolicyManifestOf);
+
 /** A random cluster of namespaces, pods and policies, as manifests ready for parseCluster. */
 export const networkCluster: fc.Arbitrary<Json[]> = fc
   .record({
@@ -117,8 +244,13 @@ export const networkCluster: fc.Arbitrary<Json[]> = fc
     }),
     pods: fc.array(podManifest, { maxLength: 10 }),
     policies: fc.array(policyManifest, { maxLength: 5 }),
+    clusterPolicies: fc.uniqueArray(clusterPolicyObject, {
+      maxLength: 3,
+      selector: (p) => `${p.kind}/${(p.metadata as Json).name}`,
+    }),
   })
-  .map(({ namespaces, pods, policies }) => [
+  .map(({ namespaces, pods, policies, clusterPolicies }) => [
+    ...clusterPolicies,
     ...namespaces.map((n) => ({
       apiVersion: "v1",
       kind: "Namespace",
@@ -440,6 +572,7 @@ const bindingObject: fc.Arbitrary<Json> = fc
 export const anyObject: fc.Arbitrary<Json> = fc.oneof(
   { weight: 5, arbitrary: podObject },
   { weight: 3, arbitrary: policyObject },
+  { weight: 2, arbitrary: clusterPolicyObject },
   { weight: 2, arbitrary: namespaceObject },
   { weight: 1, arbitrary: serviceAccountObject },
   { weight: 1, arbitrary: roleObject },

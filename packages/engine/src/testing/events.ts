@@ -30,6 +30,10 @@ export function modelOf(raw: Json): { kind: Kind; object: KindObjects[Kind] } {
     case "Role":
     case "ClusterRole":
       return { kind: raw.kind, object: c.roles[0]! };
+    case "AdminNetworkPolicy":
+    case "BaselineAdminNetworkPolicy":
+    case "ClusterNetworkPolicy":
+      return { kind: raw.kind, object: c.clusterPolicies![0]! };
     default:
       return { kind: raw.kind as "RoleBinding" | "ClusterRoleBinding", object: c.bindings[0]! };
   }
@@ -48,6 +52,10 @@ function currentOf(cluster: Cluster, kind: Kind): KindObjects[Kind][] {
     case "Role":
     case "ClusterRole":
       return cluster.roles.filter((r) => r.kind === kind);
+    case "AdminNetworkPolicy":
+    case "BaselineAdminNetworkPolicy":
+    case "ClusterNetworkPolicy":
+      return (cluster.clusterPolicies ?? []).filter((p) => p.kind === kind);
     default:
       return cluster.bindings.filter((b) => b.kind === kind);
   }

@@ -30,14 +30,21 @@ describe("edge explanations", () => {
             const wanted =
               expected === undefined ? undefined : JSON.stringify(wirePorts(state.allowed(source, target)));
             expect(said).toEqual(wanted);
+            const denies = (side: typeof explanation.egress) =>
+              side.decidedBy === undefined
+                ? side.isolated
+                : side.decidedBy.some((d) => d.action === "deny" || d.action === "isolated");
             if (expected === undefined) {
               deniedPairs++;
-              // Denied: some side is isolated and allows nothing common.
-              expect(explanation.egress.isolated || explanation.ingress.isolated).toBe(true);
+              // Denied: some side is isolated, or a tier denies, and nothing common is left.
+              expect(denies(explanation.egress) || denies(explanation.ingress)).toBe(true);
             } else {
               allowedPairs++;
               for (const side of [explanation.egress, explanation.ingress]) {
-                if (side.isolated) expect(side.allowedBy.length).toBeGreaterThan(0);
+                if (side.decidedBy !== undefined)
+                  // Some decision allows: a tier's rule, a NetworkPolicy rule, or the default.
+                  expect(side.decidedBy.some((d) => d.action === "allow")).toBe(true);
+                else if (side.isolated) expect(side.allowedBy.length).toBeGreaterThan(0);
                 else expect(side.ports).toBe("all");
               }
             }

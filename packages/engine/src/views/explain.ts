@@ -11,7 +11,16 @@ import type { Direction } from "../netpol/result";
 import { podKey } from "../objects/model";
 import { wirePorts } from "../report/report";
 import type { ClusterState } from "../state/cluster-state";
-import type { LiveIdentity, PolicyState, RuleState } from "../state/netpol-index";
+import {
+  ANY_PEER,
+  type DecisionReason,
+  decideSide,
+  LiveIdentity,
+  OUTSIDE_PEER,
+  type PolicyState,
+  type RuleState,
+  sidePieces,
+} from "../state/netpol-index";
 import { groupValue } from "./scoped";
 import { ANY_POD, type OUTSIDE } from "./view";
 
@@ -59,41 +68,103 @@ export function selectorText(selector: {
   return parts.length === 0 ? "(any)" : parts.join(",");
 }
 
-/** One side of a pair: `self` is the end whose policies decide, `peer` the other end (undefined: outside the cluster). */
+/**
+ * One side of a pair: `self` is the end whose policies decide, `peer` the other end (a pod's
+ * identity, any pod, or outside the cluster). The side is evaluated once, by `decideSide`, which
+ * records each decision: the NetworkPolicy rules that allow are listed as `allowedBy`, and where a
+ * cluster-wide policy applies every decision, tier by tier, is `decidedBy`. Outside the cluster,
+ * with cluster-wide policies, each block of addresses the rules tell apart is decided on its own.
+ */
 function explainSide(
   self: LiveIdentity,
-  peer: LiveIdentity | undefined,
+  peer: LiveIdentity | typeof ANY_PEER | typeof OUTSIDE_PEER,
   direction: Direction,
-  peerMatches: (rule: RuleState) => boolean,
 ): SideExplanation {
   const policies = direction === "ingress" ? self.ingressPolicies : self.egressPolicies;
-  if (policies.size === 0) return { isolated: false, policies: [], allowedBy: [], ports: "all" };
-  const allowedBy: RuleReason[] = [];
-  let ports = PortSet.NONE;
+  const tiered = (direction === "ingress" ? self.ingressTiers : self.egressTiers).length > 0;
   // Named ports resolve on the destination: on ingress that is `self`, on egress the peer.
-  const destination = direction === "ingress" ? self : peer;
-  for (const policy of policies) {
-    const rules = direction === "ingress" ? policy.ingress : policy.egress;
-    rules.forEach((rule, index) => {
-      if (!peerMatches(rule)) return;
-      const rulePorts = rule.portsOn(destination);
-      if (rulePorts.isEmpty()) return;
-      ports = ports.union(rulePorts);
-      allowedBy.push({
-        policy: policyName(policy),
-        direction,
-        rule: index,
-        ports: wirePorts(rulePorts),
-        peer: describeRulePeers(rule),
-      });
+  const destination = direction === "ingress" ? self : peer instanceof LiveIdentity ? peer : undefined;
+  const decided: { reason: DecisionReason; addresses?: string }[] = [];
+  let ports = PortSet.NONE;
+  if (peer === OUTSIDE_PEER && tiered) {
+    for (const piece of sidePieces(self, direction)) {
+      const reasons: DecisionReason[] = [];
+      ports = ports.union(decideSide(self, direction, { cidr: piece.cidr }, destination, reasons));
+      const addresses =
+        piece.except.length === 0 ? piece.text : `${piece.text} except ${piece.except.join(", ")}`;
+      for (const reason of reasons) decided.push({ reason, addresses });
+    }
+  } else {
+    const reasons: DecisionReason[] = [];
+    ports = decideSide(self, direction, peer, destination, reasons);
+    for (const reason of reasons) decided.push({ reason });
+  }
+  const byRule = new Map<string, RuleReason>();
+  for (const { reason } of decided) {
+    if (reason.tier !== "networkpolicy" || reason.action !== "allow") continue;
+    const key = `${reason.policy} ${reason.rule}`;
+    const earlier = byRule.get(key);
+    if (earlier !== undefined) {
+      byRule.set(key, { ...earlier, ports: wirePorts(portSetOf(earlier.ports).union(reason.ports)) });
+      continue;
+    }
+    const policy = [...policies].find((p) => policyName(p) === reason.policy)!;
+    const rule = (direction === "ingress" ? policy.ingress : policy.egress)[reason.rule!]!;
+    byRule.set(key, {
+      policy: reason.policy!,
+      direction,
+      rule: reason.rule!,
+      ports: wirePorts(reason.ports),
+      peer: describeRulePeers(rule),
     });
   }
-  return {
-    isolated: true,
+  const side: SideExplanation = {
+    isolated: policies.size > 0,
     policies: [...policies].map(policyName).sort(),
-    allowedBy,
-    ports: portsOrNull(ports),
+    allowedBy: [...byRule.values()],
+    ports: policies.size === 0 && !tiered ? "all" : portsOrNull(ports),
   };
+  if (!tiered) return side;
+  return {
+    ...side,
+    decidedBy: decided.map(({ reason, addresses }) => ({
+      tier: reason.tier,
+      ...(reason.policy === undefined ? {} : { policy: reason.policy }),
+      ...(reason.tier === "networkpolicy" && reason.rule !== undefined ? { direction } : {}),
+      ...(reason.rule === undefined ? {} : { rule: reason.rule }),
+      ...(reason.ruleName === undefined ? {} : { ruleName: reason.ruleName }),
+      action: reason.action,
+      ports: wirePorts(reason.ports),
+      ...(addresses === undefined ? {} : { addresses }),
+    })),
+  };
+}
+
+/** Wire ports back as a set. */
+function portSetOf(ports: Ports): PortSet {
+  if (ports === "all") return PortSet.ALL;
+  let set = PortSet.NONE;
+  for (const p of ports) set = set.union(PortSet.of(p.protocol, p.port ?? 1, p.endPort ?? p.port ?? 65535));
+  return set;
+}
+
+/** A tier's decision in words: "AdminNetworkPolicy/deny-all rule 1 (deny-everything) denies every port". */
+function decisionText(reason: NonNullable<SideExplanation["decidedBy"]>[number]): string {
+  const ports = describePorts(reason.ports);
+  const where = reason.addresses === undefined ? "" : ` to ${reason.addresses}`;
+  if (reason.tier === "default") return `no tier decides ${ports}${where}: allowed by default`;
+  if (reason.action === "isolated")
+    return `no NetworkPolicy rule allows ${ports}${where}: denied (the pod is isolated)`;
+  const rule = `${reason.policy} rule ${(reason.rule ?? 0) + 1}${reason.ruleName === undefined ? "" : ` (${reason.ruleName})`}`;
+  const verb =
+    reason.action === "allow" ? "allows" : reason.action === "deny" ? "denies" : "passes on to the next tier";
+  const tier =
+    reason.tier === "networkpolicy"
+      ? "NetworkPolicy"
+      : reason.tier === "admin"
+        ? "admin tier"
+        : "baseline tier";
+  return `${tier}: ${rule} ${verb} ${ports}${where}`;
 }
 
 function end(node: string, identity: LiveIdentity): EndDescription {
@@ -104,6 +175,10 @@ function end(node: string, identity: LiveIdentity): EndDescription {
 
 function sideSentence(side: SideExplanation, direction: Direction, who: string): string {
   const verb = direction === "egress" ? "send" : "accept";
+  if (side.decidedBy !== undefined) {
+    const said = side.decidedBy.map(decisionText).join("; ");
+    return `${direction === "egress" ? "Egress" : "Ingress"} of ${who}, tier by tier: ${said}.`;
+  }
   if (!side.isolated) return `No ${direction} policy selects ${who}: it may ${verb} anything.`;
   if (side.allowedBy.length === 0) {
     return `${who} is isolated for ${direction} by ${side.policies.join(", ")}, and no rule of ${
@@ -122,8 +197,8 @@ export function explainIdentities(
   toNode: string,
   to: LiveIdentity,
 ): PairExplanation {
-  const egress = explainSide(from, to, "egress", (rule) => rule.matches(to));
-  const ingress = explainSide(to, from, "ingress", (rule) => rule.matches(from));
+  const egress = explainSide(from, to, "egress");
+  const ingress = explainSide(to, from, "ingress");
   const ports = portsOrNull(state.allowed(from, to));
   const summary = [
     sideSentence(egress, "egress", `the source (${from.namespace})`),
@@ -153,10 +228,7 @@ export function explainOpen(
   other: typeof ANY_POD | typeof OUTSIDE,
   direction: Direction,
 ): OpenExplanation {
-  const side =
-    other === ANY_POD
-      ? explainSide(identity, undefined, direction, (rule) => rule.matchesAll)
-      : explainSide(identity, undefined, direction, (rule) => rule.matchesAll || rule.ipBlocks.length > 0);
+  const side = explainSide(identity, other === ANY_POD ? ANY_PEER : OUTSIDE_PEER, direction);
   const what = other === ANY_POD ? "any pod" : "addresses outside the cluster";
   const summary = [
     sideSentence(side, direction, `this workload (${identity.namespace})`),

@@ -1,6 +1,6 @@
 import { PortSet } from "../netpol/ports";
 import type { ClusterState } from "../state/cluster-state";
-import type { LiveIdentity } from "../state/netpol-index";
+import { ANY_PEER, ClusterRuleState, decideSide, type LiveIdentity, RuleState } from "../state/netpol-index";
 
 // The identity graph the views draw, held compactly: explicit edges exist only where a rule
 // names its peer (S is matched by a peer of an ingress rule of D, or D by a peer of an egress
@@ -8,17 +8,28 @@ import type { LiveIdentity } from "../state/netpol-index";
 // from (or to) the "any pod" node instead of one edge per pod; traffic with addresses outside
 // the cluster goes to or from the "outside" node.
 
-/** Identities that name D as a peer (ingress rules of D, egress rules that match D). */
+/**
+ * Identities that name D as a peer: ingress rules of D's NetworkPolicies and cluster-wide policies,
+ * and egress rules (of either) that match D.
+ */
 export function explicitSources(d: LiveIdentity): Set<LiveIdentity> {
   const out = new Set<LiveIdentity>();
   for (const policy of d.ingressPolicies) {
     for (const rule of policy.ingress)
       for (const peer of rule.peers) for (const s of peer.matched) out.add(s);
   }
+  for (const policy of d.ingressTiers) {
+    for (const rule of policy.ingress)
+      for (const peer of rule.peers) for (const s of peer.matched) out.add(s);
+  }
   for (const peer of d.matchedBy) {
     for (const rule of peer.users.keys()) {
-      if (rule.direction !== "egress") continue;
-      for (const s of rule.policy.selected) if (s.egressPolicies.has(rule.policy)) out.add(s);
+      if (rule instanceof RuleState) {
+        if (rule.direction !== "egress") continue;
+        for (const s of rule.policy.selected) if (s.egressPolicies.has(rule.policy)) out.add(s);
+      } else if (rule instanceof ClusterRuleState && rule.direction === "egress") {
+        for (const s of rule.policy.subject.matched) out.add(s);
+      }
     }
   }
   return out;
@@ -30,10 +41,17 @@ export function explicitTargets(s: LiveIdentity): Set<LiveIdentity> {
   for (const policy of s.egressPolicies) {
     for (const rule of policy.egress) for (const peer of rule.peers) for (const d of peer.matched) out.add(d);
   }
+  for (const policy of s.egressTiers) {
+    for (const rule of policy.egress) for (const peer of rule.peers) for (const d of peer.matched) out.add(d);
+  }
   for (const peer of s.matchedBy) {
     for (const rule of peer.users.keys()) {
-      if (rule.direction !== "ingress") continue;
-      for (const d of rule.policy.selected) if (d.ingressPolicies.has(rule.policy)) out.add(d);
+      if (rule instanceof RuleState) {
+        if (rule.direction !== "ingress") continue;
+        for (const d of rule.policy.selected) if (d.ingressPolicies.has(rule.policy)) out.add(d);
+      } else if (rule instanceof ClusterRuleState && rule.direction === "ingress") {
+        for (const d of rule.policy.subject.matched) out.add(d);
+      }
     }
   }
   return out;
@@ -44,8 +62,12 @@ export function podPairs(s: LiveIdentity, d: LiveIdentity): number {
   return s === d ? s.pods.size * (s.pods.size - 1) : s.pods.size * d.pods.size;
 }
 
-/** The ports on which D accepts any pod whose own egress allows it (every port when nothing isolates D). */
+/**
+ * The ports on which D accepts any pod no rule names by a selector of its own, when that pod's own
+ * egress allows it (every port when nothing restricts D). A pod a rule does name has an edge of its own.
+ */
 export function acceptsAny(d: LiveIdentity): PortSet {
+  if (d.ingressTiers.length > 0) return decideSide(d, "ingress", ANY_PEER, d);
   if (d.ingressPolicies.size === 0) return PortSet.ALL;
   let ports = PortSet.NONE;
   for (const policy of d.ingressPolicies) {
@@ -56,6 +78,7 @@ export function acceptsAny(d: LiveIdentity): PortSet {
 
 /** The ports on which S may send to any pod whose ingress allows it; named ports depend on the destination and are left out. */
 export function sendsToAny(s: LiveIdentity): PortSet {
+  if (s.egressTiers.length > 0) return decideSide(s, "egress", ANY_PEER, undefined);
   if (s.egressPolicies.size === 0) return PortSet.ALL;
   let ports = PortSet.NONE;
   for (const policy of s.egressPolicies) {

@@ -1,8 +1,8 @@
-import type { Reach, ReachPeer } from "@trustmap/shared";
+import type { Ports, Reach, ReachPeer } from "@trustmap/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { identityKey } from "../identity/identity";
-import type { PortSet } from "../netpol/ports";
+import { PortSet } from "../netpol/ports";
 import { type ReferenceSide, referenceSide } from "../netpol/reference";
 import type { Cluster, Namespace, Pod } from "../objects/model";
 import { parseCluster } from "../objects/parse";
@@ -25,7 +25,7 @@ interface ReferenceEntry {
 
 function sideText(side: ReferenceSide | null) {
   if (side === null) return null;
-  return { isolated: side.isolated, policies: side.policies, rules: side.rules };
+  return { isolated: side.isolated, policies: side.policies, rules: side.rules, decisions: side.decisions };
 }
 
 function engineSideText(side: ReachPeer["egress"]) {
@@ -34,7 +34,28 @@ function engineSideText(side: ReachPeer["egress"]) {
     isolated: side.isolated,
     policies: [...side.policies].sort(),
     rules: side.allowedBy.map((r) => `${r.policy} ${r.direction} ${r.rule}`).sort(),
+    decisions: (side.decidedBy ?? []).map(decisionText),
   };
+}
+
+/** Wire ports as a port set's key. */
+function portsKey(ports: Ports): string {
+  if (ports === "all") return PortSet.ALL.key();
+  let set = PortSet.NONE;
+  for (const p of ports) set = set.union(PortSet.of(p.protocol, p.port ?? 1, p.endPort ?? p.port ?? 65535));
+  return set.key();
+}
+
+/** A tier's decision as the reference writes it. */
+function decisionText(
+  d: NonNullable<ReachPeer["egress"]>["decidedBy"] extends (infer T)[] | undefined ? T : never,
+): string {
+  const where = d.addresses === undefined ? "" : `${d.addresses}: `;
+  const ports = portsKey(d.ports);
+  if (d.tier === "default") return `${where}default allow ${ports}`;
+  if (d.action === "isolated") return `${where}networkpolicy isolated ${ports}`;
+  if (d.tier === "networkpolicy") return `${where}networkpolicy ${d.policy} ${d.direction} ${d.rule} allow`;
+  return `${where}${d.tier} ${d.policy} ${d.rule} ${d.action} ${ports}`;
 }
 
 /** Keyed "peer → self": peer is an identity key, "any" or "outside"; self an identity key of the node. */
@@ -58,25 +79,15 @@ function referenceReach(cluster: Cluster, nodePods: readonly Pod[], direction: "
       });
     }
     const side = direction === "in" ? "ingress" : "egress";
-    // Traffic with any pod: only rules without peers match every pod.
-    const any = referenceSide(
-      cluster,
-      namespaces,
-      self,
-      side,
-      undefined,
-      side === "ingress" ? self : undefined,
-      (rule) => rule.peers.length === 0,
-    );
-    // Traffic with addresses outside the cluster: rules without peers, or with an ipBlock.
+    // Traffic with any pod (one no selector of its own names), and with addresses outside the cluster.
+    const any = referenceSide(cluster, namespaces, self, side, "any", side === "ingress" ? self : undefined);
     const outside = referenceSide(
       cluster,
       namespaces,
       self,
       side,
-      undefined,
+      "outside",
       side === "ingress" ? self : undefined,
-      (rule) => rule.peers.length === 0 || rule.peers.some((p) => p.type === "ipBlock"),
     );
     for (const [other, decided] of [
       ["any", any],

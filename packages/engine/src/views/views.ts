@@ -124,9 +124,12 @@ interface Patch {
   readonly removeEdges: Set<string>;
 }
 
-function serials(items: ReadonlySet<{ readonly serial: number }>): string {
-  if (items.size === 0) return "";
-  if (items.size === 1) return String(items.values().next().value!.serial);
+function serials(
+  items: ReadonlySet<{ readonly serial: number }> | readonly { readonly serial: number }[],
+): string {
+  const size = "size" in items ? items.size : items.length;
+  if (size === 0) return "";
+  if (size === 1) return String(items.values().next().value!.serial);
   return [...items]
     .map((item) => item.serial)
     .sort((a, b) => a - b)
@@ -207,7 +210,7 @@ abstract class SummedView implements View {
    * terms depend on. A view that draws each identity on a node of its own keys each alone.
    */
   protected classKey(identity: LiveIdentity, node: string): string {
-    return `${node}\u0000${serials(identity.ingressPolicies)}\u0000${serials(identity.egressPolicies)}\u0000${serials(identity.matchedBy)}\u0000${namedPortsText(identity)}`;
+    return `${node}\u0000${serials(identity.ingressPolicies)}\u0000${serials(identity.egressPolicies)}\u0000${serials(identity.ingressTiers)}\u0000${serials(identity.egressTiers)}\u0000${serials(identity.matchedBy)}\u0000${namedPortsText(identity)}`;
   }
 
   /**
