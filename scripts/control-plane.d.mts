@@ -7,6 +7,8 @@ export declare const BINARIES: readonly string[];
 export declare function binaryPath(name: string): string;
 export declare function missingBinaries(): string[];
 export declare function controlPlaneBuilt(): boolean;
+export declare const CRD_DIR: string;
+export declare function crdFiles(): string[];
 export declare function buildControlPlane(options?: { log?: (line: string) => void }): {
   total: number;
   timings: Record<string, number>;
@@ -56,6 +58,8 @@ export interface StartedControlPlane {
    * with watches open).
    */
   stopApiserver(options?: { graceful?: boolean }): Promise<void>;
+  /** Installs the AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy CRDs; waits until served. */
+  installPolicyCrds(): Promise<string[]>;
   /** stopApiserver, then startApiserver: same port, same etcd, waits for /readyz. */
   restartApiserver(options?: { graceful?: boolean }): Promise<void>;
   /** Compacts etcd at its current revision: watches from an older resourceVersion then get 410 Gone. Returns the revision. */

@@ -77,6 +77,48 @@ const MODULES = [
 
 export const BINARIES = ["etcd", "kube-apiserver", "kube-controller-manager", "helm"];
 
+/**
+ * The CustomResourceDefinitions of the cluster-wide network policy API, from the module proxy's
+ * copy of sigs.k8s.io/network-policy-api (the experimental channel: named ports, nodes and domain
+ * names included): AdminNetworkPolicy and BaselineAdminNetworkPolicy as v0.1.7 (v1alpha1), and
+ * ClusterNetworkPolicy as v0.3.0 (v1alpha2). Tests install them into the control plane.
+ */
+const POLICY_API = "sigs.k8s.io/network-policy-api";
+const POLICY_API_CRDS = [
+  { version: "v0.1.7", file: "policy.networking.k8s.io_adminnetworkpolicies.yaml" },
+  { version: "v0.1.7", file: "policy.networking.k8s.io_baselineadminnetworkpolicies.yaml" },
+  { version: "v0.3.0", file: "policy.networking.k8s.io_clusternetworkpolicies.yaml" },
+];
+export const CRD_DIR = join(CACHE_DIR, "crds");
+
+/** The CRD files kept in the cache, in the order they are installed. */
+export function crdFiles() {
+  return POLICY_API_CRDS.map((crd) => join(CRD_DIR, crd.file));
+}
+
+/** Copies the CRDs out of the module proxy's downloads into the cache, unless they are there. */
+function fetchCrds(go, env) {
+  if (crdFiles().every((file) => existsSync(file))) return 0;
+  const started = Date.now();
+  mkdirSync(CRD_DIR, { recursive: true });
+  for (const version of new Set(POLICY_API_CRDS.map((crd) => crd.version))) {
+    const result = spawnSync(go, ["mod", "download", "-json", `${POLICY_API}@${version}`], {
+      cwd: CACHE_DIR,
+      env: { ...env, GOFLAGS: "-mod=mod" },
+      encoding: "utf8",
+    });
+    if (result.status !== 0)
+      throw new Error(`go mod download ${POLICY_API}@${version} failed: ${result.stderr}`);
+    const dir = JSON.parse(result.stdout).Dir;
+    for (const crd of POLICY_API_CRDS.filter((c) => c.version === version))
+      writeFileSync(
+        join(CRD_DIR, crd.file),
+        readFileSync(join(dir, "config", "crd", "experimental", crd.file)),
+      );
+  }
+  return (Date.now() - started) / 1000;
+}
+
 export function binaryPath(name) {
   return join(BIN_DIR, name);
 }
@@ -87,7 +129,7 @@ export function missingBinaries() {
 }
 
 export function controlPlaneBuilt() {
-  return missingBinaries().length === 0;
+  return missingBinaries().length === 0 && crdFiles().every((file) => existsSync(file));
 }
 
 function findGo() {
@@ -177,6 +219,10 @@ export function buildControlPlane({ log = (line) => console.error(line) } = {}) 
     }
     stamp[module.name] = hash;
     writeFileSync(STAMP, `${JSON.stringify(stamp, null, 2)}\n`);
+  }
+  if (!crdFiles().every((file) => existsSync(file))) {
+    log(`control plane: fetching the CRDs of ${POLICY_API}`);
+    timings["policy CRDs"] = fetchCrds(go, env);
   }
   const total = (Date.now() - started) / 1000;
   const steps = Object.entries(timings).map(([step, seconds]) => `${step} ${seconds.toFixed(1)} s`);
@@ -607,6 +653,38 @@ export async function startControlPlane({
       }
     };
 
+    /**
+     * Installs the cluster-wide network policy CRDs and waits until each is Established (served).
+     * Returns their names.
+     */
+    const installPolicyCrds = async () => {
+      const names = [];
+      for (const file of crdFiles()) {
+        const created = await request(
+          "POST",
+          "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+          readFileSync(file, "utf8"),
+          [409],
+          "application/yaml",
+        );
+        const name = /\n {2}name: (\S+)/.exec(readFileSync(file, "utf8"))?.[1] ?? created?.metadata?.name;
+        names.push(name);
+      }
+      for (const name of names) {
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const crd = await request("GET", `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+          const established = crd?.status?.conditions?.some(
+            (c) => c.type === "Established" && c.status === "True",
+          );
+          if (established) break;
+          if (Date.now() > deadline) throw new Error(`CRD ${name} was not Established within 60 s`);
+          await new Promise((done) => setTimeout(done, 200));
+        }
+      }
+      return names;
+    };
+
     /** Compacts etcd at its current revision, so watches from older resourceVersions get 410 Gone. */
     const compactEtcd = async () => {
       const range = await httpCall(`${etcdUrl}/v3/kv/range`, {
@@ -639,6 +717,7 @@ export async function startControlPlane({
         await startApiserver();
       },
       compactEtcd,
+      installPolicyCrds,
       stop,
       killNow,
     };

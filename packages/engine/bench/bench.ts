@@ -1,6 +1,7 @@
 // The engine at cluster scale: builds a synthetic cluster, feeds it to the live engine as the
 // initial lists, then a stream of churn, and prints what it cost.
 //   pnpm -s bench --scale S|M|L|XL [--json] [--events N] [--identities N] [--seed N] [--no-views]
+//     [--cluster-policies N]   (admin and baseline policies: AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy)
 import type { Pod } from "../src/objects/model";
 import { parseCluster } from "../src/objects/parse";
 import { ClusterState } from "../src/state/cluster-state";
@@ -31,7 +32,7 @@ if (scale === undefined) {
   process.exit(2);
 }
 const eventTarget = Number(arg("events") ?? 3000);
-const world = new SyntheticWorld(scale, Number(arg("seed") ?? 1));
+const world = new SyntheticWorld(scale, Number(arg("seed") ?? 1), Number(arg("cluster-policies") ?? 0));
 collect();
 
 let started = performance.now();
@@ -57,6 +58,7 @@ const timings = {
   policy: [] as number[],
   rbac: [] as number[],
   namespace: [] as number[],
+  clusterPolicy: [] as number[],
 };
 const viewTimings: number[] = [];
 let events = 0;
@@ -71,13 +73,15 @@ while (events < eventTarget) {
     namespaceView?.update(delta);
     viewTimings.push(Number(process.hrtime.bigint() - v0) / 1000);
     const kind =
-      event.kind === "Pod"
-        ? "pod"
-        : event.kind === "NetworkPolicy"
-          ? "policy"
-          : event.kind === "Namespace"
-            ? "namespace"
-            : "rbac";
+      burst.kind === "clusterPolicy"
+        ? "clusterPolicy"
+        : event.kind === "Pod"
+          ? "pod"
+          : event.kind === "NetworkPolicy"
+            ? "policy"
+            : event.kind === "Namespace"
+              ? "namespace"
+              : "rbac";
     timings[kind].push(us);
     events++;
   }
@@ -189,6 +193,7 @@ const result = {
   pods: cluster.pods.length,
   namespaces: cluster.namespaces.length,
   policies: cluster.networkPolicies.length,
+  clusterPolicies: cluster.clusterPolicies?.length ?? 0,
   bindings: cluster.bindings.length,
   identities: [...scratch.identities()].length,
   initialMs: Math.round(initialMs),
@@ -199,6 +204,10 @@ const result = {
   policyEventP99Us: round(percentile(timings.policy, 99)),
   rbacEventP99Us: round(percentile(timings.rbac, 99)),
   namespaceEventP99Us: round(percentile(timings.namespace, 99)),
+  clusterPolicyEvents: timings.clusterPolicy.length,
+  clusterPolicyEventP50Us: round(percentile(timings.clusterPolicy, 50)),
+  clusterPolicyEventP99Us: round(percentile(timings.clusterPolicy, 99)),
+  allEventP99Us: round(percentile(Object.values(timings).flat(), 99)),
   fromScratchMs: Math.round(fromScratchMs),
   overviewMs: Math.round(overviewMs),
   overviewNodes: overview?.snapshot().nodes.length ?? 0,

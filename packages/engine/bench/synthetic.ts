@@ -5,6 +5,7 @@
 
 import { seededRandom } from "@trustmap/shared";
 import type {
+  ClusterNetworkPolicy,
   Namespace,
   NetworkPolicy,
   Pod,
@@ -52,6 +53,8 @@ export interface SyntheticCluster {
   namespaces: Namespace[];
   pods: Pod[];
   policies: NetworkPolicy[];
+  /** Admin and baseline tiers (none unless asked for). */
+  clusterPolicies: ClusterNetworkPolicy[];
   serviceAccounts: ServiceAccount[];
   roles: Role[];
   bindings: RoleBinding[];
@@ -177,12 +180,148 @@ export class SyntheticWorld {
   constructor(
     readonly scale: Scale,
     seed = 1,
+    /** How many admin and baseline policies the cluster holds (ANP, BANP and ClusterNetworkPolicy). */
+    clusterPolicies = 0,
   ) {
     this.next = seededRandom(seed);
     this.teams = Math.max(2, Math.round(scale.namespaces / 5));
     this.namespaceSerial = scale.namespaces;
-    this.cluster = { namespaces: [], pods: [], policies: [], serviceAccounts: [], roles: [], bindings: [] };
+    this.cluster = {
+      namespaces: [],
+      pods: [],
+      policies: [],
+      clusterPolicies: [],
+      serviceAccounts: [],
+      roles: [],
+      bindings: [],
+    };
     this.build();
+    for (let i = 0; i < clusterPolicies; i++) this.cluster.clusterPolicies.push(this.clusterPolicy(i));
+  }
+
+  /**
+   * A cluster-wide policy as platform teams write them, by turns: a team's admin policy (its
+   * namespaces accept their own team on 8080 and 9090 and pass kube-system, and deny dev
+   * namespaces; their egress to the internet denied but to a corporate block on 443), a
+   * ClusterNetworkPolicy guarding one tier of the prod namespaces from dev, a baseline one
+   * denying a team's namespaces to the rest; and, first, the cluster's one
+   * BaselineAdminNetworkPolicy, a default deny of ingress from other namespaces.
+   */
+  private clusterPolicy(i: number): ClusterNetworkPolicy {
+    const team = `team${i % this.teams}`;
+    const byName = (name: string) => sel({ "kubernetes.io/metadata.name": name });
+    const port = (from: number, to = from) => ({
+      type: "number" as const,
+      protocol: "TCP" as const,
+      from,
+      to,
+    });
+    if (i === 0)
+      return {
+        kind: "BaselineAdminNetworkPolicy",
+        name: "default",
+        tier: "baseline",
+        priority: 0,
+        subject: { namespaceSelector: sel({}) },
+        ingress: [
+          {
+            name: "deny-other-namespaces",
+            action: "deny",
+            peers: [
+              {
+                type: "namespaces",
+                namespaceSelector: {
+                  matchLabels: {},
+                  matchExpressions: [{ key: "team", operator: "DoesNotExist", values: [] }],
+                },
+              },
+            ],
+          },
+        ],
+        egress: [],
+      };
+    if (i % 3 === 1)
+      return {
+        kind: "AdminNetworkPolicy",
+        name: `${team}-guard-${i}`,
+        tier: "admin",
+        priority: i % 1000,
+        subject: { namespaceSelector: sel({ team }) },
+        ingress: [
+          {
+            name: "own-team",
+            action: "allow",
+            peers: [{ type: "namespaces", namespaceSelector: sel({ team }) }],
+            ports: [port(8080), port(9090)],
+          },
+          {
+            name: "system",
+            action: "pass",
+            peers: [{ type: "namespaces", namespaceSelector: byName("kube-system") }],
+          },
+          {
+            name: "no-dev",
+            action: "deny",
+            peers: [{ type: "namespaces", namespaceSelector: sel({ env: "dev" }) }],
+          },
+        ],
+        egress: [
+          {
+            name: "corporate",
+            action: "allow",
+            peers: [{ type: "networks", cidrs: ["10.0.0.0/8"] }],
+            ports: [port(443)],
+          },
+          {
+            name: "no-internet",
+            action: "deny",
+            peers: [{ type: "networks", cidrs: ["192.0.2.0/24", "198.51.100.0/24"] }],
+          },
+        ],
+      };
+    if (i % 3 === 2)
+      return {
+        kind: "ClusterNetworkPolicy",
+        name: `prod-${TIERS[i % TIERS.length]}-${i}`,
+        tier: "admin",
+        priority: (i * 7) % 1000,
+        subject: {
+          namespaceSelector: sel({ env: "prod" }),
+          podSelector: sel({ tier: TIERS[i % TIERS.length]! }),
+        },
+        ingress: [
+          {
+            name: "from-dev",
+            action: "deny",
+            peers: [{ type: "pods", namespaceSelector: sel({ env: "dev" }), podSelector: sel({}) }],
+            ports: [port(1, 1024)],
+          },
+        ],
+        egress: [],
+      };
+    return {
+      kind: "ClusterNetworkPolicy",
+      name: `${team}-baseline-${i}`,
+      tier: "baseline",
+      priority: i % 1000,
+      subject: { namespaceSelector: sel({ team }) },
+      ingress: [
+        {
+          name: "others",
+          action: "deny",
+          peers: [
+            {
+              type: "namespaces",
+              namespaceSelector: {
+                matchLabels: {},
+                matchExpressions: [{ key: "team", operator: "NotIn", values: [team] }],
+              },
+            },
+          ],
+        },
+      ],
+      egress: [],
+    };
   }
 
   private pick<T>(items: readonly T[]): T {
@@ -375,6 +514,7 @@ export class SyntheticWorld {
       namespaces: cluster.namespaces,
       pods: cluster.pods,
       networkPolicies: cluster.policies,
+      clusterPolicies: cluster.clusterPolicies,
       serviceAccounts: cluster.serviceAccounts,
       roles: cluster.roles,
       bindings: cluster.bindings,
@@ -404,7 +544,18 @@ export class SyntheticWorld {
    * then the old ones go), a scale up or down, a policy edit, a binding edit, or a namespace
    * created or deleted with what it holds.
    */
-  churn(): { kind: "pod" | "policy" | "rbac" | "namespace"; events: WatchEvent[] } {
+  churn(): { kind: "pod" | "policy" | "rbac" | "namespace" | "clusterPolicy"; events: WatchEvent[] } {
+    if (this.cluster.clusterPolicies.length > 0 && this.next() < 0.03) {
+      // A cluster-wide policy edited: its priority moved (reordering its tier), or put back as it was.
+      const index = Math.floor(this.next() * this.cluster.clusterPolicies.length);
+      const policy = this.cluster.clusterPolicies[index]!;
+      const edited = {
+        ...policy,
+        priority: policy.kind === "BaselineAdminNetworkPolicy" ? 0 : Math.floor(this.next() * 1000),
+      };
+      this.cluster.clusterPolicies[index] = edited;
+      return { kind: "clusterPolicy", events: [{ type: "MODIFIED", kind: edited.kind, object: edited }] };
+    }
     const roll = this.next();
     const d = this.pick(this.deployments);
     if (roll < 0.35) return { kind: "pod", events: this.rolloutOf(d) };

@@ -45,6 +45,8 @@ export const ViewEdge = z
     target: z.string(),
     ports: Ports,
     pairs: z.number().int().nonnegative(),
+    /** An admin or baseline policy's rule (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) names some pair of the edge. */
+    tiers: z.literal(true).optional(),
   })
   .strict();
 export type ViewEdge = z.infer<typeof ViewEdge>;

@@ -34,7 +34,7 @@ import { type Response, Router } from "express";
 import type { z } from "zod";
 import type { Access } from "../auth/access";
 import type { Identity } from "../auth/gate";
-import { checkNamespace, checkNode, checkView, listableOf, readableOf } from "../auth/scope";
+import { checkNamespace, checkNode, checkView, listableOf, readableOf, withTiersShown } from "../auth/scope";
 import { draftRoutes, keptDraftEdits } from "../drafts/routes";
 import { DraftStore } from "../drafts/store";
 import type { ReadableWire } from "../engine/protocol";
@@ -464,7 +464,7 @@ export function apiRouter(
         404,
         `no node ${JSON.stringify(query.from)} or ${JSON.stringify(query.to)} in the cluster now`,
       );
-    response.json(explanation);
+    response.json(withTiersShown(response, explanation));
   });
 
   // Reachability of a node and search over the cluster: the engine answers.
@@ -474,7 +474,7 @@ export function apiRouter(
     const reach = await live.query("reach", { ...query, ...graphArgs(response) });
     if (reach === undefined)
       throw new HttpError(404, `no node ${JSON.stringify(query.node)} in the cluster now`);
-    response.json(reach);
+    response.json(withTiersShown(response, reach));
   });
 
   router.get("/search", async (request, response) => {

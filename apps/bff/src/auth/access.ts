@@ -27,6 +27,11 @@ export interface Access {
   readonly rbac: readonly string[];
   /** How many of the cluster's namespaces the user may read nothing of. */
   readonly hidden: number;
+  /**
+   * May list the cluster-wide network policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+   * ClusterNetworkPolicy): when not, explanations say a cluster-wide policy decided, not which.
+   */
+  readonly clusterPolicies: boolean;
   /** How many SubjectAccessReviews deciding this took. */
   readonly reviews: number;
   /** When it was decided (ms). */
@@ -74,8 +79,17 @@ export async function decideAccess(
     RESOURCES.filter((_, i) => everywhere[i]).map((resource) => resource.kind),
   );
   const sorted = [...namespaces].sort();
+  const clusterPolicies = RESOURCES.every((resource, i) => resource.optional !== true || everywhere[i]);
   if (everywhere.every(Boolean))
-    return { cluster: true, namespaces: sorted, rbac: sorted, hidden: 0, reviews: asked, decidedAt: now() };
+    return {
+      cluster: true,
+      namespaces: sorted,
+      rbac: sorted,
+      hidden: 0,
+      clusterPolicies,
+      reviews: asked,
+      decidedAt: now(),
+    };
   // Each part's kinds in the order asked; those listable everywhere need no question.
   const part = (kinds: readonly string[]) =>
     kinds.flatMap((kind) => NAMESPACED.filter((r) => r.kind === kind && !allowedEverywhere.has(kind)));
@@ -95,6 +109,7 @@ export async function decideAccess(
     namespaces: graph,
     rbac: roles,
     hidden: sorted.filter((_, i) => !readable[i]![0] && !readable[i]![1]).length,
+    clusterPolicies,
     reviews: asked,
     decidedAt: now(),
   };

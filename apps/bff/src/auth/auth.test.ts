@@ -7,6 +7,7 @@ import { ChangeLog } from "../history/change-log";
 import { embeddedDatabase } from "../history/database";
 import { jsonLogger } from "../log";
 import type { RunningServer, ServerOptions } from "../server";
+import { RESOURCES } from "../sources/kube/resources";
 import type { ClusterReviews } from "../sources/kube/reviews";
 import { ScriptedSource } from "../testing/scripted";
 import { csrfHeaders, SHOP, serveObjects } from "../testing/serve";
@@ -403,9 +404,11 @@ describe("accesses", () => {
     const bob = { name: "bob", groups: ["team-b"] };
     const first = await accesses.get(alice);
     expect(first).toMatchObject({ cluster: false, namespaces: ["shop"], rbac: ["shop"], hidden: 1 });
-    // Every kind cluster-wide, then per namespace and part: lab stops at its pods and at its
-    // RoleBindings, shop asks every kind.
-    expect(first.reviews).toBe(8 + 2 + 5);
+    // Every kind cluster-wide (the eight of the core and RBAC, the three cluster-wide policy
+    // kinds), then per namespace and part: lab stops at its pods and at its RoleBindings, shop asks
+    // every namespaced kind.
+    expect(RESOURCES).toHaveLength(11);
+    expect(first.reviews).toBe(11 + 2 + 5);
     await accesses.get(bob);
     const before = asked.length;
     expect(await accesses.get(alice)).toBe(first);

@@ -154,3 +154,47 @@ export function accessGate(accesses: Accesses | undefined) {
     );
   };
 }
+
+/** How a cluster-wide policy is named to a user who may not list them. */
+export const UNLISTED_POLICY = "a cluster-wide policy (you may not list them)";
+
+/**
+ * An explanation or reach answer for a user who may not list the cluster-wide network policies:
+ * each tier's decision keeps its tier, action and ports, but not the policy's name or its rule's,
+ * and the summary's sentences say "a cluster-wide policy" where they named one. Others get the
+ * answer as it is.
+ */
+export function withTiersShown<T>(response: Response, answer: T): T {
+  const access = response.locals.access as Access | undefined;
+  if (access === undefined || access.clusterPolicies) return answer;
+  const names = new Map<string, string>();
+  const redact = (value: unknown, key: string | undefined): unknown => {
+    if (Array.isArray(value)) {
+      if (key === "decidedBy")
+        return value.map((decision: { tier: string; policy?: string; ruleName?: string; rule?: number }) => {
+          if (decision.tier !== "admin" && decision.tier !== "baseline") return decision;
+          const { ruleName, rule: _rule, ...rest } = decision;
+          if (decision.policy !== undefined) {
+            const rule = `${decision.policy} rule ${(decision.rule ?? 0) + 1}${ruleName === undefined ? "" : ` (${ruleName})`}`;
+            names.set(rule, UNLISTED_POLICY);
+          }
+          return { ...rest, policy: UNLISTED_POLICY };
+        });
+      return value.map((item) => redact(item, undefined));
+    }
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k)]));
+  };
+  const redacted = redact(answer, undefined);
+  const words = (value: unknown): unknown => {
+    if (typeof value === "string") {
+      let text = value;
+      for (const [name, said] of names) text = text.split(name).join(said);
+      return text;
+    }
+    if (Array.isArray(value)) return value.map(words);
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, words(v)]));
+  };
+  return words(redacted) as T;
+}

@@ -608,7 +608,7 @@ describe("KubernetesSource: read-only and stoppable", () => {
     const harness = await connect();
     const { api, sink, source } = harness;
     await connected(harness);
-    expect(api.openWatches()).toBe(8);
+    expect(api.openWatches()).toBe(RESOURCES.length);
     const statuses = sink.statuses.length;
     const batches = sink.batches.length;
 
@@ -664,6 +664,19 @@ describe("the pieces of the Kubernetes source", () => {
         metadata: { name: "view" },
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "viewer" },
         subjects,
+      },
+      AdminNetworkPolicy: {
+        metadata: { name: "deny-db" },
+        spec: {
+          priority: 1,
+          subject: { namespaces: {} },
+          ingress: [{ action: "Deny", from: [{ namespaces: {} }] }],
+        },
+      },
+      BaselineAdminNetworkPolicy: { metadata: { name: "default" }, spec: { subject: { namespaces: {} } } },
+      ClusterNetworkPolicy: {
+        metadata: { name: "allow-dns" },
+        spec: { tier: "Admin", priority: 2, subject: { namespaces: {} } },
       },
     };
     for (const { kind } of RESOURCES) {

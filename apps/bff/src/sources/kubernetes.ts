@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { SourceInfo } from "@trustmap/shared";
 import { type Kubeconfig, type KubeconfigOptions, loadKubeconfig } from "./kube/config";
 import { Informer, type InformerEnvironment, type InformerSettings } from "./kube/informer";
@@ -19,6 +20,8 @@ export interface KubernetesSourceOptions extends KubeconfigOptions {
   readonly pageSize?: number | undefined;
   /** Delays between retries. Default 0.5 s doubling to 30 s. */
   readonly backoff?: BackoffSettings | undefined;
+  /** How often a kind whose CRD is not installed is looked for again. Default 60 s. */
+  readonly absentRecheckMs?: number | undefined;
 }
 
 /**
@@ -57,6 +60,7 @@ export class KubernetesSource implements ClusterSource {
       watchTimeoutSeconds: options.watchTimeoutSeconds ?? DEFAULTS.watchTimeoutSeconds,
       pageSize: Math.max(1, Math.min(options.pageSize ?? DEFAULTS.pageSize, LIST_PAGE_SIZE)),
       backoff: options.backoff ?? DEFAULTS.backoff,
+      ...(options.absentRecheckMs === undefined ? {} : { absentRecheckMs: options.absentRecheckMs }),
     };
     this.reviews = kubernetesReviews({
       config: kubeconfig.config,
@@ -69,6 +73,8 @@ export class KubernetesSource implements ClusterSource {
   start(sink: SourceSink): void {
     if (this.controller !== undefined) throw new Error("KubernetesSource.start called twice");
     const controller = new AbortController();
+    // Every kind's loop listens on this signal (a watch, a list page, a pause each at most).
+    setMaxListeners(RESOURCES.length * 4, controller.signal);
     this.controller = controller;
     const status = new ConnectionStatus(
       RESOURCES.map((resource) => resource.kind),

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 // The test control plane for Vitest: etcd, kube-apiserver and kube-controller-manager, built from
 // the Go module proxy by `node scripts/control-plane.mjs build` and started on loopback ports with
 // generated certificates. The logic lives in scripts/control-plane.mjs (one implementation for the
@@ -7,6 +8,7 @@ import {
   binaryPath,
   controlPlaneBuilt as built,
   type ControlPlaneOptions,
+  crdFiles,
   missingBinaries,
   type StartedControlPlane,
   startControlPlane as start,
@@ -26,6 +28,7 @@ export type ControlPlane = Pick<
   | "stopApiserver"
   | "restartApiserver"
   | "compactEtcd"
+  | "installPolicyCrds"
   | "stop"
 >;
 
@@ -37,7 +40,7 @@ export function controlPlaneBuilt(): boolean {
 /** The error a test gets when the binaries are missing: which ones, and the command that builds them. */
 export function notBuiltMessage(): string {
   return (
-    `The test control plane is not built (missing: ${missingBinaries().map(binaryPath).join(", ")}). ` +
+    `The test control plane is not built (missing: ${[...missingBinaries().map(binaryPath), ...crdFiles().filter((f) => !existsSync(f))].join(", ")}). ` +
     `Build it once from the repository root with: ${BUILD_COMMAND}`
   );
 }
@@ -58,6 +61,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     stopApiserver: plane.stopApiserver,
     restartApiserver: plane.restartApiserver,
     compactEtcd: plane.compactEtcd,
+    installPolicyCrds: plane.installPolicyCrds,
     stop: async () => {
       process.removeListener("exit", onExit);
       await plane.stop();

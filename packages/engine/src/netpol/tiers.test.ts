@@ -376,7 +376,7 @@ describe("cluster-wide policies refused as the CRDs refuse them", () => {
         }),
       ]),
     ).toEqual([
-      "case 0: AdminNetworkPolicy x: spec.ingress[0].ports[0].portRange: start 90 must be less than end 80",
+      "case 0: AdminNetworkPolicy x: spec.ingress[0].ports[0].portRange: start 90 is above end 80: the API reference says start must be less than end, and what a network plugin does with such a range is not defined",
     ]);
     expect(
       errorsOf([

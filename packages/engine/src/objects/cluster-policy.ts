@@ -289,7 +289,7 @@ function readPorts(reader: FieldReader, value: unknown, field: string): ClusterP
     const range = reader.record(record.portRange, `${path}.portRange`);
     if (range === undefined) return;
     const protocol = readProtocol(reader, range.protocol, `${path}.portRange.protocol`);
-    const read = readRange(reader, range, `${path}.portRange`);
+    const read = readRange(reader, range, `${path}.portRange`, false);
     if (protocol !== undefined && read !== undefined) ports.push({ type: "number", protocol, ...read });
   });
   return ports;
@@ -340,24 +340,38 @@ function readProtocols(reader: FieldReader, value: unknown, field: string): Clus
     }
     const range = reader.record(destination.range, `${path}.${key}.destinationPort.range`);
     const read =
-      range === undefined ? undefined : readRange(reader, range, `${path}.${key}.destinationPort.range`);
+      range === undefined
+        ? undefined
+        : readRange(reader, range, `${path}.${key}.destinationPort.range`, true);
     if (read !== undefined) ports.push({ type: "number", protocol, ...read });
   });
   return ports;
 }
 
+/**
+ * A port range. v1alpha2's CRD enforces start < end. v1alpha1's CRD does not check it, though its
+ * reference says "the Start value must be less than End": there a range of one port (start = end)
+ * is read as that port, and a backwards one is refused, since what a network plugin does with it
+ * is not defined.
+ */
 function readRange(
   reader: FieldReader,
   range: JsonObject,
   field: string,
+  strict: boolean,
 ): { from: number; to: number } | undefined {
   if (range.start === undefined || range.start === null) return reader.fail(`${field}.start`, "is required");
   if (range.end === undefined || range.end === null) return reader.fail(`${field}.end`, "is required");
   const start = readPort(reader, range.start, `${field}.start`);
   const end = readPort(reader, range.end, `${field}.end`);
   if (start === undefined || end === undefined) return undefined;
-  // The CRD's rule: self.start < self.end.
-  if (start >= end) return reader.fail(field, `start ${start} must be less than end ${end}`);
+  // v1alpha2's CRD rule: self.start < self.end.
+  if (strict && start >= end) return reader.fail(field, `start ${start} must be less than end ${end}`);
+  if (start > end)
+    return reader.fail(
+      field,
+      `start ${start} is above end ${end}: the API reference says start must be less than end, and what a network plugin does with such a range is not defined`,
+    );
   return { from: start, to: end };
 }
 

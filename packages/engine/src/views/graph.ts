@@ -97,3 +97,30 @@ export function outsidePorts(
   for (const access of state.netpol.external(identity, direction)) ports = ports.union(access.ports);
   return ports;
 }
+
+/**
+ * Whether an admin or baseline policy's rule names this pair of identities: a rule of S's egress
+ * tiers whose peers match D, or of D's ingress tiers whose peers match S. The graph marks such
+ * edges: a cluster-wide policy takes part in deciding them.
+ */
+export function tiersName(s: LiveIdentity, d: LiveIdentity): boolean {
+  for (const policy of s.egressTiers) for (const rule of policy.egress) if (rule.matches(d)) return true;
+  for (const policy of d.ingressTiers) for (const rule of policy.ingress) if (rule.matches(s)) return true;
+  return false;
+}
+
+/**
+ * The same for an identity's traffic with "any pod" (a rule for every pod) or with outside the
+ * cluster (an egress rule naming networks; ingress rules of the tiers never name addresses).
+ */
+export function tiersNameOwn(
+  identity: LiveIdentity,
+  other: "any" | "outside",
+  direction: "ingress" | "egress",
+): boolean {
+  const policies = direction === "ingress" ? identity.ingressTiers : identity.egressTiers;
+  for (const policy of policies)
+    for (const rule of direction === "ingress" ? policy.ingress : policy.egress)
+      if (other === "any" ? rule.matchesAllPods : rule.networks.length > 0) return true;
+  return false;
+}

@@ -201,11 +201,13 @@ export function groupGraph(
 function sumEdges(id: string, source: string, target: string, parts: Iterable<ViewEdge>): ViewEdge {
   let ports = PortSet.NONE;
   let pairs = 0;
+  let tiers = false;
   for (const part of parts) {
     ports = ports.union(portSetOf(part));
     pairs += part.pairs;
+    tiers ||= part.tiers === true;
   }
-  return { id, source, target, ports: wirePorts(ports), pairs };
+  return { id, source, target, ports: wirePorts(ports), pairs, ...(tiers ? { tiers: true as const } : {}) };
 }
 
 /**

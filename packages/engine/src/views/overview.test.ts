@@ -5,8 +5,8 @@ import { ClusterState } from "../state/cluster-state";
 import { type Command, command, networkCluster, podManifest } from "../testing/arbitraries";
 import { eventsOf } from "../testing/events";
 import { RUNS } from "../testing/runs";
-import { acceptsAny, explicitSources, outsidePorts, podPairs, sendsToAny } from "./graph";
-import { namespaceGraph, namespaceNode, namespaceNodeId } from "./scoped";
+import { explicitSources, podPairs, tiersName } from "./graph";
+import { namespaceGraph, namespaceNode, namespaceNodeId, ownSums } from "./scoped";
 import {
   ANY_POD,
   anyNode,
@@ -33,12 +33,10 @@ function referenceOverview(state: ClusterState) {
         node,
         state.allowed(source, identity),
         podPairs(source, identity),
+        tiersName(source, identity),
       );
     }
-    sums.add(ANY_POD, node, acceptsAny(identity), identity.pods.size);
-    sums.add(OUTSIDE, node, outsidePorts(state, identity, "ingress"), identity.pods.size);
-    sums.add(node, ANY_POD, sendsToAny(identity), identity.pods.size);
-    sums.add(node, OUTSIDE, outsidePorts(state, identity, "egress"), identity.pods.size);
+    ownSums(sums, state, identity, node, identity.pods.size);
   }
   const edges = [...sums.edges().values()];
   const nodes = new Map<string, ViewNode>();

@@ -9,7 +9,16 @@ import {
 import { worse } from "../findings/catalog";
 import type { ClusterState } from "../state/cluster-state";
 import type { LiveIdentity } from "../state/netpol-index";
-import { acceptsAny, explicitSources, explicitTargets, outsidePorts, podPairs, sendsToAny } from "./graph";
+import {
+  acceptsAny,
+  explicitSources,
+  explicitTargets,
+  outsidePorts,
+  podPairs,
+  sendsToAny,
+  tiersName,
+  tiersNameOwn,
+} from "./graph";
 import { ANY_POD, anyNode, EdgeSums, OUTSIDE, outsideNode, type ViewGraph, type ViewNode } from "./view";
 
 // Views of one namespace (its identities, peers elsewhere collapsed to their namespaces) and
@@ -145,6 +154,7 @@ export function namespaceGraph(state: ClusterState, namespace: string): ViewGrap
         identityNodeId(identity),
         state.allowed(source, identity),
         podPairs(source, identity),
+        tiersName(source, identity),
       );
     }
     for (const target of explicitTargets(identity)) {
@@ -154,14 +164,38 @@ export function namespaceGraph(state: ClusterState, namespace: string): ViewGrap
         nodeOf(target),
         state.allowed(identity, target),
         podPairs(identity, target),
+        tiersName(identity, target),
       );
     }
-    sums.add(ANY_POD, identityNodeId(identity), acceptsAny(identity), identity.pods.size);
-    sums.add(identityNodeId(identity), ANY_POD, sendsToAny(identity), identity.pods.size);
-    sums.add(OUTSIDE, identityNodeId(identity), outsidePorts(state, identity, "ingress"), identity.pods.size);
-    sums.add(identityNodeId(identity), OUTSIDE, outsidePorts(state, identity, "egress"), identity.pods.size);
+    ownSums(sums, state, identity, identityNodeId(identity), identity.pods.size);
   }
   return finish(state, nodes, sums);
+}
+
+/** An identity's traffic with "any pod" and "outside", on its node, marked where a cluster-wide rule names it. */
+export function ownSums(
+  sums: EdgeSums,
+  state: ClusterState,
+  identity: LiveIdentity,
+  node: string,
+  pods: number,
+): void {
+  sums.add(ANY_POD, node, acceptsAny(identity), pods, tiersNameOwn(identity, "any", "ingress"));
+  sums.add(node, ANY_POD, sendsToAny(identity), pods, tiersNameOwn(identity, "any", "egress"));
+  sums.add(
+    OUTSIDE,
+    node,
+    outsidePorts(state, identity, "ingress"),
+    pods,
+    tiersNameOwn(identity, "outside", "ingress"),
+  );
+  sums.add(
+    node,
+    OUTSIDE,
+    outsidePorts(state, identity, "egress"),
+    pods,
+    tiersNameOwn(identity, "outside", "egress"),
+  );
 }
 
 /** One workload (identity) by pod: its pods, with their peers as identities of the namespace or as namespaces. */
@@ -195,19 +229,29 @@ export function workloadGraph(state: ClusterState, identityKey: string): ViewGra
   for (const podId of podIds) {
     for (const source of explicitSources(identity)) {
       if (source === identity) continue;
-      sums.add(nodeOf(source), podId, state.allowed(source, identity), source.pods.size);
+      sums.add(
+        nodeOf(source),
+        podId,
+        state.allowed(source, identity),
+        source.pods.size,
+        tiersName(source, identity),
+      );
     }
     for (const target of explicitTargets(identity)) {
       if (target === identity) continue;
-      sums.add(podId, nodeOf(target), state.allowed(identity, target), target.pods.size);
+      sums.add(
+        podId,
+        nodeOf(target),
+        state.allowed(identity, target),
+        target.pods.size,
+        tiersName(identity, target),
+      );
     }
     if (explicitSources(identity).has(identity)) {
-      for (const other of podIds) if (other !== podId) sums.add(podId, other, self, 1);
+      const selfTiers = tiersName(identity, identity);
+      for (const other of podIds) if (other !== podId) sums.add(podId, other, self, 1, selfTiers);
     }
-    sums.add(ANY_POD, podId, acceptsAny(identity), 1);
-    sums.add(podId, ANY_POD, sendsToAny(identity), 1);
-    sums.add(OUTSIDE, podId, outsidePorts(state, identity, "ingress"), 1);
-    sums.add(podId, OUTSIDE, outsidePorts(state, identity, "egress"), 1);
+    ownSums(sums, state, identity, podId, 1);
   }
   return finish(state, nodes, sums);
 }

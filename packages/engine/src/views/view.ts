@@ -47,15 +47,23 @@ export function outsideNode(): ViewNode {
 export class EdgeSums {
   private readonly sums = new Map<
     string,
-    { source: string; target: string; ports: PortSet; pairs: number }
+    { source: string; target: string; ports: PortSet; pairs: number; tiers: boolean }
   >();
 
-  add(source: string, target: string, ports: PortSet, pairs: number): void {
+  /** Adds a term; `tiers`: an admin or baseline policy's rule names it. */
+  add(source: string, target: string, ports: PortSet, pairs: number, tiers = false): void {
     if (ports.isEmpty()) return;
     const id = `${source}->${target}`;
     const sum = this.sums.get(id);
-    if (sum === undefined) this.sums.set(id, { source, target, ports, pairs });
-    else this.sums.set(id, { source, target, ports: sum.ports.union(ports), pairs: sum.pairs + pairs });
+    if (sum === undefined) this.sums.set(id, { source, target, ports, pairs, tiers });
+    else
+      this.sums.set(id, {
+        source,
+        target,
+        ports: sum.ports.union(ports),
+        pairs: sum.pairs + pairs,
+        tiers: sum.tiers || tiers,
+      });
   }
 
   edges(): Map<string, ViewEdge> {
@@ -67,6 +75,7 @@ export class EdgeSums {
         target: sum.target,
         ports: wirePorts(sum.ports),
         pairs: sum.pairs,
+        ...(sum.tiers ? { tiers: true as const } : {}),
       });
     }
     return out;

@@ -5,7 +5,15 @@ import type { Delta } from "../state/changes";
 import type { ClusterState } from "../state/cluster-state";
 import { addTo, mapAt, removeFrom } from "../state/multimap";
 import type { LiveIdentity } from "../state/netpol-index";
-import { acceptsAny, explicitSources, explicitTargets, outsidePorts, sendsToAny } from "./graph";
+import {
+  acceptsAny,
+  explicitSources,
+  explicitTargets,
+  outsidePorts,
+  sendsToAny,
+  tiersName,
+  tiersNameOwn,
+} from "./graph";
 import { type Grouping, type Groupings, groupNode, workloadPlace } from "./group-node";
 import { identityNode, identityNodeId, namespaceNode, namespaceNodeId, workloadGraph } from "./scoped";
 import {
@@ -110,12 +118,15 @@ interface EdgeSum {
   readonly target: string;
   pairs: number;
   readonly ports: Map<string, { readonly ports: PortSet; count: number }>;
+  /** How many of its terms an admin or baseline policy's rule names. */
+  tiers: number;
   /** The edge as last drawn. */
   edge: ViewEdge | undefined;
 }
 
 /** A class's edges to and from "any pod" and "outside": accepts any, in from outside, sends to any, out to outside. */
-type OwnTerms = readonly [PortSet, PortSet, PortSet, PortSet];
+/** An identity class's terms with "any pod" and "outside" (in, in, out, out), and which of them a cluster-wide policy's rule names. */
+type OwnTerms = readonly [PortSet, PortSet, PortSet, PortSet, readonly boolean[]];
 
 interface Patch {
   readonly putNodes: Map<string, ViewNode>;
@@ -162,6 +173,8 @@ abstract class SummedView implements View {
   /** The same terms by source: the destination classes each class reaches. */
   private readonly targetsOf = new Map<string, Set<string>>();
   private readonly own = new Map<string, OwnTerms>();
+  /** The explicit terms ("source class\u0000destination class") an admin or baseline policy's rule names. */
+  private readonly tieredTerms = new Set<string>();
   /**
    * The sums by source node, then target node: looked up by ids the view already holds, rather than
    * by an edge id made anew for each term. A sum that loses its last term stays until its edge is
@@ -368,7 +381,7 @@ abstract class SummedView implements View {
     classesOf(resizedIdentities, resized);
     const recounted = new Set([...destinations, ...sources, ...resized]);
     const touched = new Set<EdgeSum>();
-    const kept: [Class, Class, PortSet][] = [];
+    const kept: [Class, Class, PortSet, boolean][] = [];
     /** Classes that lost a term or were met: forgotten at the end if the view forgets idle ones and they have none left. */
     const loose = new Set<Class>(recounted);
 
@@ -379,11 +392,13 @@ abstract class SummedView implements View {
       for (const d of [...(this.targetsOf.get(s.key) ?? [])]) this.removeExplicit(s.key, d, touched, loose);
     for (const found of resized) {
       for (const [s, ports] of [...(this.sourcesOf.get(found.key) ?? [])]) {
+        const tiers = this.tieredTerms.has(`${s}\u0000${found.key}`);
         this.removeExplicit(s, found.key, touched, loose);
-        kept.push([this.classes.get(s)!, found, ports]);
+        kept.push([this.classes.get(s)!, found, ports, tiers]);
       }
       for (const d of [...(this.targetsOf.get(found.key) ?? [])]) {
-        kept.push([found, this.classes.get(d)!, this.sourcesOf.get(d)!.get(found.key)!]);
+        const tiers = this.tieredTerms.has(`${found.key}\u0000${d}`);
+        kept.push([found, this.classes.get(d)!, this.sourcesOf.get(d)!.get(found.key)!, tiers]);
         this.removeExplicit(found.key, d, touched, loose);
       }
     }
@@ -399,8 +414,8 @@ abstract class SummedView implements View {
       found.pods = pods;
     }
 
-    for (const [s, d, ports] of kept) {
-      if (s.members.size > 0 && d.members.size > 0) this.addTerm(s, d, ports, touched);
+    for (const [s, d, ports, tiers] of kept) {
+      if (s.members.size > 0 && d.members.size > 0) this.addTerm(s, d, ports, touched, tiers);
     }
     for (const found of recounted) {
       const identity = found.members.size === 0 ? undefined : this.representative(found);
@@ -440,11 +455,12 @@ abstract class SummedView implements View {
   ): void {
     if (this.sourcesOf.get(to.key)?.has(from.key)) return;
     const ports = this.state.allowed(source, destination);
-    if (!ports.isEmpty()) this.addTerm(from, to, ports, touched);
+    if (!ports.isEmpty()) this.addTerm(from, to, ports, touched, tiersName(source, destination));
   }
 
-  private addTerm(from: Class, to: Class, ports: PortSet, touched: Set<EdgeSum>): void {
-    const shared = this.addToSum(from.node, to.node, ports, this.pairs(from, to), touched);
+  private addTerm(from: Class, to: Class, ports: PortSet, touched: Set<EdgeSum>, tiers: boolean): void {
+    if (tiers) this.tieredTerms.add(`${from.key}\u0000${to.key}`);
+    const shared = this.addToSum(from.node, to.node, ports, this.pairs(from, to), touched, tiers);
     let sources = this.sourcesOf.get(to.key);
     if (sources === undefined) {
       sources = new Map();
@@ -474,18 +490,26 @@ abstract class SummedView implements View {
     if (targets.size === 0) this.targetsOf.delete(source);
     const from = this.classes.get(source)!;
     const to = this.classes.get(destination)!;
-    this.removeFromSum(from.node, to.node, ports, this.pairs(from, to), touched);
+    const tiers = this.tieredTerms.delete(`${source}\u0000${destination}`);
+    this.removeFromSum(from.node, to.node, ports, this.pairs(from, to), touched, tiers);
     loose.add(from);
     loose.add(to);
   }
 
   private addOwn(found: Class, identity: LiveIdentity, touched: Set<EdgeSum>): void {
     const { node, pods } = found;
+    const tiers = [
+      tiersNameOwn(identity, "any", "ingress"),
+      tiersNameOwn(identity, "outside", "ingress"),
+      tiersNameOwn(identity, "any", "egress"),
+      tiersNameOwn(identity, "outside", "egress"),
+    ];
     const terms: OwnTerms = [
-      this.addToSum(ANY_POD, node, acceptsAny(identity), pods, touched),
-      this.addToSum(OUTSIDE, node, outsidePorts(this.state, identity, "ingress"), pods, touched),
-      this.addToSum(node, ANY_POD, sendsToAny(identity), pods, touched),
-      this.addToSum(node, OUTSIDE, outsidePorts(this.state, identity, "egress"), pods, touched),
+      this.addToSum(ANY_POD, node, acceptsAny(identity), pods, touched, tiers[0]),
+      this.addToSum(OUTSIDE, node, outsidePorts(this.state, identity, "ingress"), pods, touched, tiers[1]),
+      this.addToSum(node, ANY_POD, sendsToAny(identity), pods, touched, tiers[2]),
+      this.addToSum(node, OUTSIDE, outsidePorts(this.state, identity, "egress"), pods, touched, tiers[3]),
+      tiers,
     ];
     this.own.set(found.key, terms);
   }
@@ -495,10 +519,11 @@ abstract class SummedView implements View {
     if (terms === undefined) return;
     this.own.delete(found.key);
     const { node, pods } = found;
-    this.removeFromSum(ANY_POD, node, terms[0], pods, touched);
-    this.removeFromSum(OUTSIDE, node, terms[1], pods, touched);
-    this.removeFromSum(node, ANY_POD, terms[2], pods, touched);
-    this.removeFromSum(node, OUTSIDE, terms[3], pods, touched);
+    const tiers = terms[4];
+    this.removeFromSum(ANY_POD, node, terms[0], pods, touched, tiers[0]);
+    this.removeFromSum(OUTSIDE, node, terms[1], pods, touched, tiers[1]);
+    this.removeFromSum(node, ANY_POD, terms[2], pods, touched, tiers[2]);
+    this.removeFromSum(node, OUTSIDE, terms[3], pods, touched, tiers[3]);
   }
 
   /** Adds a term to its edge; returns the edge's copy of the ports, which the term keeps. */
@@ -508,15 +533,25 @@ abstract class SummedView implements View {
     ports: PortSet,
     pairs: number,
     touched: Set<EdgeSum>,
+    tiers = false,
   ): PortSet {
     if (ports.isEmpty()) return ports;
     const bySource = mapAt(this.sums, source);
     let sum = bySource.get(target);
     if (sum === undefined) {
-      sum = { id: `${source}->${target}`, source, target, pairs: 0, ports: new Map(), edge: undefined };
+      sum = {
+        id: `${source}->${target}`,
+        source,
+        target,
+        pairs: 0,
+        ports: new Map(),
+        tiers: 0,
+        edge: undefined,
+      };
       bySource.set(target, sum);
     }
     sum.pairs += pairs;
+    if (tiers) sum.tiers++;
     const key = ports.key();
     let entry = sum.ports.get(key);
     if (entry === undefined) {
@@ -534,10 +569,12 @@ abstract class SummedView implements View {
     ports: PortSet,
     pairs: number,
     touched: Set<EdgeSum>,
+    tiers = false,
   ): void {
     if (ports.isEmpty()) return;
     const sum = this.sums.get(source)!.get(target)!;
     sum.pairs -= pairs;
+    if (tiers) sum.tiers--;
     const key = ports.key();
     const entry = sum.ports.get(key)!;
     if (--entry.count === 0) sum.ports.delete(key);
@@ -596,6 +633,7 @@ abstract class SummedView implements View {
       target: sum.target,
       ports: wirePorts(ports),
       pairs: sum.pairs,
+      ...(sum.tiers > 0 ? { tiers: true as const } : {}),
     };
     sum.edge = edge;
     if (before === undefined) this.countEnds(edge, 1, patch);

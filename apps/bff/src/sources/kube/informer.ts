@@ -14,6 +14,8 @@ export interface InformerSettings {
   /** How long the API server keeps one watch open before the loop opens the next. */
   readonly watchTimeoutSeconds: number;
   readonly backoff: BackoffSettings;
+  /** How often a kind the API server does not serve (its CRD is not installed) is looked for again. Default 60 s. */
+  readonly absentRecheckMs?: number;
 }
 
 /** What every kind's loop shares. */
@@ -28,6 +30,9 @@ export interface InformerEnvironment {
 
 /** The most events (or list items) handled in one turn of the event loop. */
 export const MAX_BATCH = 500;
+
+/** How often a kind the API server does not serve is looked for again, by default. */
+export const ABSENT_RECHECK_MS = 60_000;
 
 /** A watch that ends cleanly sooner than this without a single event is retried after a pause. */
 const SHORT_WATCH_MS = 1000;
@@ -52,6 +57,8 @@ export class Informer {
   private relistsInARow = 0;
   /** Lists after the first one (410 Gone, or a retry that needed one): for metrics and tests. */
   relists = 0;
+  /** Whether the API server said, last time it was asked, that it does not serve this kind. */
+  absent = false;
 
   constructor(
     private readonly resource: Resource,
@@ -73,6 +80,7 @@ export class Informer {
           continue;
         }
         await this.list();
+        this.absent = false;
         if (listed) this.relists += 1;
         if (listed || signal.aborted) continue;
         listed = true;
@@ -80,6 +88,22 @@ export class Informer {
         onListed();
       } catch (error) {
         if (signal.aborted) return;
+        if (this.resource.optional && error instanceof ApiStatusError && error.code === 404) {
+          // The kind is not served (its CustomResourceDefinition is not installed, or was
+          // removed): the cluster holds none of it. What was held goes, and it is looked for again.
+          const changes = noChanges();
+          this.mirror.sweep(new Set(), changes);
+          await this.deliver(changes);
+          this.resourceVersion = undefined;
+          this.absent = true;
+          if (!listed) {
+            listed = true;
+            this.env.status.listed(this.resource.kind);
+            onListed();
+          }
+          await sleep(this.env.settings.absentRecheckMs ?? ABSENT_RECHECK_MS, signal);
+          continue;
+        }
         const recovery = recoveryFor(error, verb, this.resource, this.env.connection);
         if (!(await this.recover(recovery))) return;
       }

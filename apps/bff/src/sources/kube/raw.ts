@@ -1,4 +1,5 @@
 import type { Kind } from "@trustmap/engine";
+import { CLUSTER_KINDS } from "@trustmap/shared";
 
 // Reading the few fields of a raw API object that the source itself needs (identity, resourceVersion,
 // pod phase). Everything else is read by the engine's parseLiveObject.
@@ -20,7 +21,7 @@ export function resourceVersionOf(raw: unknown): string | undefined {
   return typeof version === "string" && version !== "" ? version : undefined;
 }
 
-const CLUSTER_SCOPED: ReadonlySet<Kind> = new Set<Kind>(["Namespace", "ClusterRole", "ClusterRoleBinding"]);
+const CLUSTER_SCOPED: ReadonlySet<Kind> = CLUSTER_KINDS;
 
 /**
  * The key `objectKey` from the engine gives the trimmed object, computed from the raw metadata:

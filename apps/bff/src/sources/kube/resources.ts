@@ -8,6 +8,11 @@ export interface Resource {
   readonly plural: string;
   /** The API group as RBAC rules name it ("" is the core group). */
   readonly group: string;
+  /**
+   * Served only where its CustomResourceDefinition is installed: a 404 means the cluster has none
+   * of this kind (not an error), and the kind is looked for again now and then.
+   */
+  readonly optional?: boolean;
 }
 
 /**
@@ -47,6 +52,27 @@ export const RESOURCES: readonly Resource[] = [
     path: "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
     plural: "clusterrolebindings",
     group: "rbac.authorization.k8s.io",
+  },
+  {
+    kind: "AdminNetworkPolicy",
+    path: "/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies",
+    plural: "adminnetworkpolicies",
+    group: "policy.networking.k8s.io",
+    optional: true,
+  },
+  {
+    kind: "BaselineAdminNetworkPolicy",
+    path: "/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies",
+    plural: "baselineadminnetworkpolicies",
+    group: "policy.networking.k8s.io",
+    optional: true,
+  },
+  {
+    kind: "ClusterNetworkPolicy",
+    path: "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies",
+    plural: "clusternetworkpolicies",
+    group: "policy.networking.k8s.io",
+    optional: true,
   },
   { kind: "Pod", path: "/api/v1/pods", plural: "pods", group: "" },
 ];

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import type { TierReason } from "@trustmap/shared";
 import { draftQueries } from "../drafts/api";
 import { graphQueries } from "./api";
 import { portsText } from "./ports";
@@ -51,8 +52,15 @@ export function EdgePanel({
               <div key={direction}>
                 <p>
                   {direction}:{" "}
-                  {side.isolated ? `isolated by ${side.policies.join(", ")}` : "not isolated (all allowed)"}
+                  {side.isolated
+                    ? `isolated by ${side.policies.join(", ")}`
+                    : side.decidedBy === undefined
+                      ? "not isolated (all allowed)"
+                      : "no NetworkPolicy isolates it"}
                 </p>
+                {side.decidedBy !== undefined && (
+                  <TierDecisions decisions={side.decidedBy} direction={direction} />
+                )}
                 <ul className="pl-4" data-testid={`rules-${direction}`}>
                   {side.allowedBy.map((rule) => (
                     <li key={`${rule.policy} ${rule.rule}`}>
@@ -79,5 +87,40 @@ export function EdgePanel({
         </section>
       ))}
     </div>
+  );
+}
+
+const TIER_NAMES: Record<TierReason["tier"], string> = {
+  admin: "admin tier",
+  networkpolicy: "NetworkPolicy",
+  baseline: "baseline tier",
+  default: "default",
+};
+
+/** A side's decisions tier by tier, in the order the engine made them. */
+function TierDecisions({ decisions, direction }: { decisions: readonly TierReason[]; direction: string }) {
+  return (
+    <ol className="list-decimal pl-6" data-testid={`tiers-${direction}`}>
+      {decisions.map((decision) => (
+        <li
+          // One decision per tier, policy, rule and block of addresses: together they name it.
+          key={`${decision.tier} ${decision.policy ?? ""} ${decision.rule ?? ""} ${decision.action} ${decision.addresses ?? ""}`}
+          data-tier={decision.tier}
+          data-action={decision.action}
+        >
+          <span className="rounded bg-slate-200 px-1 text-xs dark:bg-slate-700">
+            {TIER_NAMES[decision.tier]}
+          </span>{" "}
+          {decision.policy === undefined
+            ? decision.action === "isolated"
+              ? "no rule allows"
+              : "nothing decides: allowed"
+            : `${decision.policy} rule ${(decision.rule ?? 0) + 1}${decision.ruleName === undefined ? "" : ` (${decision.ruleName})`}`}{" "}
+          <strong>{decision.action === "isolated" ? "denied" : decision.action}</strong>{" "}
+          {portsText(decision.ports)}
+          {decision.addresses === undefined ? "" : ` to ${decision.addresses}`}
+        </li>
+      ))}
+    </ol>
   );
 }

@@ -7,6 +7,7 @@ import {
   POSTURE_MARKS,
   type Shape,
   shapePoints,
+  TIERS_EDGE,
   WORKLOAD_GROUP_MARK,
 } from "./marks";
 import { graphInk } from "./style";
@@ -143,6 +144,13 @@ export function Legend({
           {printed
             ? "Edges: who may connect to whom; labels give the ports where few enough edges leave them readable."
             : "Edges: who may connect to whom. Select or point at an edge or a node to read its ports."}
+        </li>
+        <li className="flex items-center gap-2" data-legend-mark="edge-tiers">
+          <svg aria-hidden="true" width={16} height={16} viewBox="0 0 16 16" className="shrink-0">
+            <line x1={1} y1={8} x2={11} y2={8} stroke={ink.edge} strokeWidth={2} strokeDasharray="1 2" />
+            <polygon points="10,5 15,8 10,11" fill={ink.edge} />
+          </svg>
+          {TIERS_EDGE.text}
         </li>
         {comparing &&
           OVERLAY_MARKS.map((mark) => (

@@ -10,6 +10,20 @@ const PAGE = 20;
 type Side = NonNullable<ReachPeer["egress"]>;
 
 function SideLine({ side, name, owner }: { side: Side; name: "egress" | "ingress"; owner: string }) {
+  if (side.decidedBy !== undefined)
+    return (
+      <li data-testid={`reach-tiers-${name}`}>
+        {`${name} of ${owner}, tier by tier: `}
+        {side.decidedBy
+          .map(
+            (d) =>
+              `${d.policy === undefined ? d.tier : `${d.policy} rule ${(d.rule ?? 0) + 1}`} ${
+                d.action === "isolated" ? "denies (isolated)" : d.action
+              } ${portsText(d.ports)}${d.addresses === undefined ? "" : ` to ${d.addresses}`}`,
+          )
+          .join("; ")}
+      </li>
+    );
   if (!side.isolated) return <li>{`${name} of ${owner}: no policy isolates it (all allowed)`}</li>;
   if (side.allowedBy.length === 0)
     return <li>{`${name} of ${owner}: isolated by ${side.policies.join(", ")}; no rule matches: denied`}</li>;

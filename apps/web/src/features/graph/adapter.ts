@@ -74,6 +74,7 @@ function edgeData(edge: ViewEdge) {
     target: edge.target,
     pairs: edge.pairs,
     portsText: portsText(edge.ports),
+    tiers: edge.tiers === true,
   };
 }
 

@@ -165,6 +165,12 @@ export const OVERLAY_MARKS: readonly OverlayMark[] = [
   },
 ];
 
+/** An edge an admin or baseline policy's rule names: drawn dotted, whatever its other marks. */
+export const TIERS_EDGE = {
+  lineStyle: "dotted" as const,
+  text: "Dotted edges: an admin or baseline policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) has a rule for some of their pairs; the side panel says which tier decided each port.",
+};
+
 /** A node the view no longer has, drawn so that a closed edge has its end (a workload or namespace gone). */
 export const GONE_NODE = {
   fill: "#e2e8f0",

@@ -7,6 +7,7 @@ import {
   NO_DEFAULT_DENY,
   OVERLAY_MARKS,
   POSTURE_MARKS,
+  TIERS_EDGE,
   WORKLOAD_GROUP_MARK,
 } from "./marks";
 
@@ -136,6 +137,8 @@ export function graphStyle(dark: boolean): StylesheetJson {
     // A→B and B→A bow to opposite sides instead of lying on one line: cytoscape bundles the two
     // edges of a pair and spreads them this far apart.
     { selector: "edge.two-way", style: { "curve-style": "bezier", "control-point-step-size": 40 } },
+    // An admin or baseline policy has a rule for some pair of the edge.
+    { selector: "edge[?tiers]", style: { "line-style": TIERS_EDGE.lineStyle, width: 2 } },
     // A labelled edge is drawn over the nodes, so that no node hides its ports.
     {
       selector: "edge.labelled",
