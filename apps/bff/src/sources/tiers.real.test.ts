@@ -1,7 +1,12 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { formatInputError, parseCluster } from "@trustmap/engine";
-import { ANY_NODE_ID, Explanation, OUTSIDE_NODE_ID, podNodeId, viewKey } from "@trustmap/shared";
+import { ANY_NODE_ID, Explanation, podNodeId, viewKey } from "@trustmap/shared";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM_ARGS, findChromium } from "../export/chromium";
 import { silentLogger } from "../log";
+import { bffPath } from "../paths";
 import { type RunningServer, startServer } from "../server";
 import { eventually } from "../testing/bundle";
 import { type ControlPlane, startControlPlane } from "../testing/control-plane";
@@ -21,8 +26,10 @@ const SERVER = podNodeId("b", "server");
 
 let plane: ControlPlane;
 let server: RunningServer;
+const root = fileURLToPath(new URL("../../../../", import.meta.url));
 
 beforeAll(async () => {
+  execFileSync(process.execPath, ["scripts/build.mjs", "web"], { cwd: root, stdio: "ignore" });
   plane = await startControlPlane({ controllerManager: false });
   for (const name of ["a", "b"]) await plane.request("POST", "/api/v1/namespaces", { metadata: { name } });
   await plane.request("POST", "/api/v1/namespaces/a/pods", {
@@ -51,7 +58,13 @@ beforeAll(async () => {
   });
   const created = createKubernetesSource({ kubeconfigPath: plane.kubeconfigPath, absentRecheckMs: 300 });
   if (!created.ok) throw new Error(created.message);
-  server = await startServer({ source: created.source, host: "127.0.0.1", port: 0, logger: silentLogger });
+  server = await startServer({
+    source: created.source,
+    host: "127.0.0.1",
+    port: 0,
+    logger: silentLogger,
+    webRoot: bffPath("../web/dist"),
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -184,24 +197,78 @@ describe("admin and baseline tiers from a live API server", () => {
       },
     ]);
 
-    // The graph: b's view draws a's client reaching the server without 22 and 9090, and no edge back.
+    // The graph: b's view draws no edge of a's own into the server (only a Deny names it, and the
+    // graph sums what is allowed): a's client is among "any pod", whose edge is drawn dotted, as an
+    // admin or baseline rule applies to it; the explanation above is the pair's exact answer.
     const key = viewKey({ kind: "namespace", namespace: "b" });
     const client = await StreamClient.connect(server.url, [key]);
     try {
-      const edgeInto = () =>
-        [...(client.views.get(key)?.edges.values() ?? [])].find(
-          (edge) =>
-            edge.target.startsWith("wl:b/") && edge.source !== ANY_NODE_ID && edge.source !== OUTSIDE_NODE_ID,
+      const edges = () => [...(client.views.get(key)?.edges.values() ?? [])];
+      const anyInto = () =>
+        edges().find((edge) => edge.source === ANY_NODE_ID && edge.target.startsWith("wl:b/"));
+      await client.until(() => anyInto() !== undefined);
+      expect(anyInto()!.tiers).toBe(true);
+      expect(
+        edges().filter((edge) => edge.target.startsWith("wl:b/") && edge.source.startsWith("ns:a")),
+      ).toEqual([]);
+
+      // In Chromium: that edge drawn dotted, and its panel saying tier by tier what any pod gets.
+      const executablePath = findChromium();
+      if (executablePath === undefined) throw new Error("Chromium is needed: apt-get install -y chromium");
+      const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+      try {
+        const page = await browser.newPage();
+        const edge = anyInto()!;
+        await page.goto(
+          `${server.url}?bench=1&view=${encodeURIComponent(key)}&sel=${encodeURIComponent(`edge:${edge.source} ${edge.target}`)}`,
         );
-      await client.until(() => edgeInto() !== undefined);
-      expect(JSON.stringify(edgeInto()!.ports)).toBe(JSON.stringify(after.ports));
-      // Deleted through the API: the graph gives 22 back, live.
-      await plane.request("DELETE", `${ANP}/no-ssh-from-a`);
-      await client.until(() => JSON.stringify(edgeInto()?.ports).includes('"port":1,"endPort":9089'));
+        const panel = page.getByText("Except the pods it names");
+        await expect
+          .poll(() => panel.textContent(), { timeout: 20_000 })
+          .toBe(
+            "Except the pods it names: admin tier, AdminNetworkPolicy/no-ssh-from-a rule 1 (deny-ssh) denies them TCP 22 (ask for the pair to read its whole answer).",
+          );
+        expect(await page.getByText("Ingress of this workload (b), tier by tier").count()).toBe(1);
+        const drawn = await page.evaluate((id) => {
+          const cy = (
+            globalThis as unknown as {
+              trustmapGraph: {
+                cy: {
+                  getElementById(id: string): { data(key: string): unknown; style(key: string): unknown };
+                };
+              };
+            }
+          ).trustmapGraph.cy;
+          const element = cy.getElementById(id);
+          return { tiers: element.data("tiers"), line: element.style("line-style") };
+        }, edge.id);
+        expect(drawn).toEqual({ tiers: true, line: "dotted" });
+        if (process.env.TRUSTMAP_SCREENSHOTS !== undefined)
+          await page.screenshot({
+            path: `${process.env.TRUSTMAP_SCREENSHOTS}/tiers-graph.png`,
+            fullPage: true,
+          });
+      } finally {
+        await browser.close();
+      }
       expect(client.gaps).toEqual([]);
     } finally {
       client.close();
     }
+
+    // Deleted through the API: the explanation gives 22 back, live.
+    await plane.request("DELETE", `${ANP}/no-ssh-from-a`);
+    const deleted = await eventually(
+      "the admin policy's deletion to reach the explanation",
+      () => explain(CLIENT, SERVER),
+      (answer) => !JSON.stringify(answer).includes("no-ssh-from-a"),
+    );
+    expect(deleted.ports).toEqual([
+      { protocol: "TCP", port: 1, endPort: 9089 },
+      { protocol: "TCP", port: 9091, endPort: 65535 },
+      { protocol: "UDP" },
+      { protocol: "SCTP" },
+    ]);
   });
 
   it("the CRDs refuse what Trustmap's reader refuses, and accept what it reads", async () => {

@@ -11,6 +11,7 @@ import type { ResolvedRole } from "../rbac/roles";
  */
 export interface FindingContext {
   serviceAccount(namespace: string, name: string): ServiceAccount | undefined;
+  /** A NetworkPolicy isolates the pod in this direction, or the admin and baseline tiers restrict it. */
   isIsolated(pod: Pod, direction: Direction): boolean;
   policiesIn(namespace: string): Iterable<NetworkPolicy>;
   namespaceHasPods(namespace: string): boolean;

@@ -340,6 +340,44 @@ describe("admin and baseline tiers, rule by rule", () => {
   });
 });
 
+describe("a pod open to everything, with the tiers", () => {
+  const ids = (objects: Json[]) =>
+    answers(objects)
+      .state.findings()
+      .filter((f) => f.id.startsWith("pod-not-isolated"))
+      .map((f) => `${f.id} ${f.objects[0]}`)
+      .sort();
+
+  it("is not reported where a baseline or admin rule denies some of its traffic, and still is where the tiers only allow", () => {
+    const pods = [ns("a"), pod("a", "web", { app: "web" })];
+    expect(ids(pods)).toEqual(["pod-not-isolated-egress Pod/a/web", "pod-not-isolated-ingress Pod/a/web"]);
+    // The baseline denies ingress from every namespace: no longer open to every pod.
+    expect(
+      ids([
+        ...pods,
+        banp({ subject: everyNamespace, ingress: [{ action: "Deny", from: [everyNamespace] }] }),
+      ]),
+    ).toEqual(["pod-not-isolated-egress Pod/a/web"]);
+    // An egress deny to one block of addresses outside: not open to every address.
+    expect(
+      ids([
+        ...pods,
+        anp("no-metadata", 1, {
+          subject: everyNamespace,
+          egress: [{ action: "Deny", to: [{ networks: ["169.254.169.254/32"] }] }],
+        }),
+      ]),
+    ).toEqual(["pod-not-isolated-ingress Pod/a/web"]);
+    // Rules that only allow leave it open.
+    expect(
+      ids([
+        ...pods,
+        anp("allow", 1, { subject: everyNamespace, ingress: [{ action: "Allow", from: [everyNamespace] }] }),
+      ]),
+    ).toEqual(["pod-not-isolated-egress Pod/a/web", "pod-not-isolated-ingress Pod/a/web"]);
+  });
+});
+
 describe("cluster-wide policies refused as the CRDs refuse them", () => {
   it("names the object and the field", () => {
     expect(

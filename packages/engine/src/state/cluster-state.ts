@@ -45,7 +45,7 @@ import type { RulesOf } from "../rbac/matrix";
 import { roleRef } from "../rbac/roles";
 import { emptySeverityCounts } from "../views/namespaces";
 import { Changes, type Delta, listChanges, type PodHits, toDelta } from "./changes";
-import { type LiveIdentity, NetpolIndex, type PolicyState } from "./netpol-index";
+import { type LiveIdentity, NetpolIndex, type PolicyState, tiersRestrict } from "./netpol-index";
 import { RbacIndex } from "./rbac-index";
 
 const NO_IDENTITIES: ReadonlySet<LiveIdentity> = new Set();
@@ -585,7 +585,8 @@ export class ClusterState implements FindingContext {
 
   isIsolated(pod: Pod, direction: Direction): boolean {
     const identity = pod === this.checkedPod ? this.checkedIdentity : this.netpol.identityOf(pod);
-    return identity?.isIsolated(direction) ?? false;
+    if (identity === undefined) return false;
+    return identity.isIsolated(direction) || tiersRestrict(identity, direction);
   }
 
   *policiesIn(namespace: string): Iterable<NetworkPolicy> {

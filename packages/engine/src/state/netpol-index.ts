@@ -594,6 +594,7 @@ export class NetpolIndex {
     add: boolean,
     changes: Changes,
   ): void {
+    const restricted = [tiersRestrict(identity, "ingress"), tiersRestrict(identity, "egress")];
     const update = (list: readonly ClusterPolicyState[]): readonly ClusterPolicyState[] => {
       const rest = list.filter((other) => other !== policy);
       if (!add) return rest.length === 0 ? NO_TIERS : rest;
@@ -608,6 +609,12 @@ export class NetpolIndex {
       identity.egressTiers = update(identity.egressTiers);
       changes.egressDirty.add(identity);
     }
+    // Whether a pod is left open to every pod and address (a finding) depends on its tiers too.
+    if (
+      restricted[0] !== tiersRestrict(identity, "ingress") ||
+      restricted[1] !== tiersRestrict(identity, "egress")
+    )
+      changes.isolationFlipped.add(identity);
   }
 
   // Cluster-wide policies
@@ -997,6 +1004,22 @@ export function decideSide(
   }
   if (!pending.isEmpty()) reasons?.push({ tier: "default", action: "allow", ports: pending });
   return allowed.union(pending);
+}
+
+/**
+ * Whether the admin and baseline tiers restrict a side at all: some port of traffic with any pod
+ * (one no selector of its own names) or, on egress, with some block of addresses outside the
+ * cluster is denied. Where they do not, an identity no NetworkPolicy isolates is open to everything.
+ */
+export function tiersRestrict(identity: LiveIdentity, direction: Direction): boolean {
+  const tiers = direction === "ingress" ? identity.ingressTiers : identity.egressTiers;
+  if (tiers.length === 0) return false;
+  if (!decideSide(identity, direction, ANY_PEER, direction === "ingress" ? identity : undefined).isAll())
+    return true;
+  if (direction === "ingress") return false;
+  return sidePieces(identity, direction).some(
+    (piece) => !decideSide(identity, direction, { cidr: piece.cidr }, undefined).isAll(),
+  );
 }
 
 /**

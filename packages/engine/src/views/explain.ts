@@ -238,6 +238,23 @@ export function explainOpen(
           other === ANY_POD ? " (the other pod's own policies must allow it too)" : ""
         }.`,
   ];
+  if (other === ANY_POD) {
+    // The pods a Deny rule names by a selector of their own are among "any pod" on the graph, but
+    // that rule decides for them first: said here, each with the ports it denies them.
+    const tiers = direction === "ingress" ? identity.ingressTiers : identity.egressTiers;
+    const destination = direction === "ingress" ? identity : undefined;
+    for (const policy of tiers)
+      (direction === "ingress" ? policy.ingress : policy.egress).forEach((rule) => {
+        if (rule.action !== "deny" || rule.matchesAllPods) return;
+        const ports = rule.portsOn(destination);
+        if (ports.isEmpty()) return;
+        summary.push(
+          `Except the pods it names: ${policy.tier} tier, ${policy.key} rule ${rule.index + 1}${
+            rule.rule.name === "" ? "" : ` (${rule.rule.name})`
+          } denies them ${describePorts(wirePorts(ports))} (ask for the pair to read its whole answer).`,
+        );
+      });
+  }
   return { node: end(nodeId, identity), other, direction, side, summary };
 }
 

@@ -10,7 +10,10 @@ import { ANY_PEER, ClusterRuleState, decideSide, type LiveIdentity, RuleState } 
 
 /**
  * Identities that name D as a peer: ingress rules of D's NetworkPolicies and cluster-wide policies,
- * and egress rules (of either) that match D.
+ * and egress rules (of either) that match D. A cluster-wide Deny rule's peers are not among them:
+ * the graph sums what is allowed, and a pair only a Deny names gains nothing of its own (it is
+ * drawn through "any pod", marked as decided with the tiers; its explanation is exact). Enumerating
+ * them would cost a pair per denied identity, for nothing the sum can show.
  */
 export function explicitSources(d: LiveIdentity): Set<LiveIdentity> {
   const out = new Set<LiveIdentity>();
@@ -20,14 +23,14 @@ export function explicitSources(d: LiveIdentity): Set<LiveIdentity> {
   }
   for (const policy of d.ingressTiers) {
     for (const rule of policy.ingress)
-      for (const peer of rule.peers) for (const s of peer.matched) out.add(s);
+      if (rule.action !== "deny") for (const peer of rule.peers) for (const s of peer.matched) out.add(s);
   }
   for (const peer of d.matchedBy) {
     for (const rule of peer.users.keys()) {
       if (rule instanceof RuleState) {
         if (rule.direction !== "egress") continue;
         for (const s of rule.policy.selected) if (s.egressPolicies.has(rule.policy)) out.add(s);
-      } else if (rule instanceof ClusterRuleState && rule.direction === "egress") {
+      } else if (rule instanceof ClusterRuleState && rule.direction === "egress" && rule.action !== "deny") {
         for (const s of rule.policy.subject.matched) out.add(s);
       }
     }
@@ -42,14 +45,15 @@ export function explicitTargets(s: LiveIdentity): Set<LiveIdentity> {
     for (const rule of policy.egress) for (const peer of rule.peers) for (const d of peer.matched) out.add(d);
   }
   for (const policy of s.egressTiers) {
-    for (const rule of policy.egress) for (const peer of rule.peers) for (const d of peer.matched) out.add(d);
+    for (const rule of policy.egress)
+      if (rule.action !== "deny") for (const peer of rule.peers) for (const d of peer.matched) out.add(d);
   }
   for (const peer of s.matchedBy) {
     for (const rule of peer.users.keys()) {
       if (rule instanceof RuleState) {
         if (rule.direction !== "ingress") continue;
         for (const d of rule.policy.selected) if (d.ingressPolicies.has(rule.policy)) out.add(d);
-      } else if (rule instanceof ClusterRuleState && rule.direction === "ingress") {
+      } else if (rule instanceof ClusterRuleState && rule.direction === "ingress" && rule.action !== "deny") {
         for (const d of rule.policy.subject.matched) out.add(d);
       }
     }
@@ -110,8 +114,9 @@ export function tiersName(s: LiveIdentity, d: LiveIdentity): boolean {
 }
 
 /**
- * The same for an identity's traffic with "any pod" (a rule for every pod) or with outside the
- * cluster (an egress rule naming networks; ingress rules of the tiers never name addresses).
+ * The same for an identity's traffic with "any pod" (a rule for every pod, or a Deny rule: the pods
+ * it names are drawn through "any pod" too) or with outside the cluster (an egress rule naming
+ * networks; ingress rules of the tiers never name addresses).
  */
 export function tiersNameOwn(
   identity: LiveIdentity,
@@ -121,6 +126,7 @@ export function tiersNameOwn(
   const policies = direction === "ingress" ? identity.ingressTiers : identity.egressTiers;
   for (const policy of policies)
     for (const rule of direction === "ingress" ? policy.ingress : policy.egress)
-      if (other === "any" ? rule.matchesAllPods : rule.networks.length > 0) return true;
+      if (other === "any" ? rule.matchesAllPods || rule.action === "deny" : rule.networks.length > 0)
+        return true;
   return false;
 }
