@@ -340,6 +340,24 @@ export function rulePorts(ports: readonly PolicyPort[], destination: Pod | undef
   return allowed;
 }
 
+/** Every block of addresses a side's rules name (ipBlocks with their excepts, networks), and the whole space. */
+function sideBlocks(
+  cluster: Cluster,
+  namespaces: ReadonlyMap<string, Namespace>,
+  pod: Pod,
+  direction: Direction,
+): string[] {
+  const blocks: string[] = [...WORLD_CIDRS];
+  for (const policy of isolatingPolicies(cluster, pod, direction))
+    for (const rule of direction === "ingress" ? policy.ingress : policy.egress)
+      for (const p of rule.peers) if (p.type === "ipBlock") blocks.push(p.cidr, ...p.except);
+  for (const policy of cluster.clusterPolicies ?? [])
+    if (subjectHolds(policy, pod, namespaces))
+      for (const rule of direction === "ingress" ? policy.ingress : policy.egress)
+        for (const p of rule.peers) if (p.type === "networks") blocks.push(...p.cidrs);
+  return blocks;
+}
+
 function referenceExternal(cluster: Cluster, pod: Pod, direction: Direction): ExternalAccess[] {
   const key = podKey(pod);
   const policies = isolatingPolicies(cluster, pod, direction);
@@ -349,14 +367,7 @@ function referenceExternal(cluster: Cluster, pod: Pod, direction: Direction): Ex
   );
   if (direction === "egress" && tiered.length > 0) {
     // Cut the address space at every block the side's rules name, and decide each piece.
-    const blocks: string[] = [...WORLD_CIDRS];
-    for (const policy of policies)
-      for (const rule of policy.egress)
-        for (const peer of rule.peers) if (peer.type === "ipBlock") blocks.push(peer.cidr, ...peer.except);
-    for (const policy of tiered)
-      for (const rule of policy.egress)
-        for (const peer of rule.peers) if (peer.type === "networks") blocks.push(...peer.cidrs);
-    return addressPieces(blocks).map((piece) => ({
+    return addressPieces(sideBlocks(cluster, namespaces, pod, direction)).map((piece) => ({
       pod: key,
       direction,
       cidr: piece.text,
@@ -443,14 +454,7 @@ export function referenceSide(
     }
     return { isolated, policies: names, rules: rules.sort(), ports, decisions: [] };
   }
-  const blocks: string[] = [...WORLD_CIDRS];
-  for (const policy of policies)
-    for (const rule of direction === "ingress" ? policy.ingress : policy.egress)
-      for (const p of rule.peers) if (p.type === "ipBlock") blocks.push(p.cidr, ...p.except);
-  for (const policy of cluster.clusterPolicies ?? [])
-    if (subjectHolds(policy, subject, namespaces))
-      for (const rule of direction === "ingress" ? policy.ingress : policy.egress)
-        for (const p of rule.peers) if (p.type === "networks") blocks.push(...p.cidrs);
+  const blocks = sideBlocks(cluster, namespaces, subject, direction);
   let ports = PortSet.NONE;
   const rules = new Set<string>();
   const decisions: string[] = [];

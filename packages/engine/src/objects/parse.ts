@@ -1,3 +1,4 @@
+import { CLUSTER_KINDS } from "@trustmap/shared";
 import { cidrContains, parseCidr } from "../netpol/cidr";
 import { selectorIsEmpty, selectorMatches } from "../selectors/labelSelector";
 import { readClusterPolicy } from "./cluster-policy";
@@ -56,14 +57,8 @@ const WORKLOAD_KINDS = new Set([
   "CronJob",
 ]);
 
-const CLUSTER_SCOPED = new Set([
-  "Namespace",
-  "ClusterRole",
-  "ClusterRoleBinding",
-  "AdminNetworkPolicy",
-  "BaselineAdminNetworkPolicy",
-  "ClusterNetworkPolicy",
-]);
+/** The kinds without a namespace (the wire contract's list). */
+const CLUSTER_SCOPED: ReadonlySet<string> = CLUSTER_KINDS;
 
 interface Entry {
   readonly reader: FieldReader;
