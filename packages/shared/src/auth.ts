@@ -44,6 +44,11 @@ export const AuthSession = z
         namespaces: z.array(z.string()),
         rbac: z.array(z.string()),
         hidden: z.number().int().nonnegative(),
+        /**
+         * May list the cluster-wide network policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+         * ClusterNetworkPolicy); when not, what they decide is told without their names.
+         */
+        clusterPolicies: z.boolean().optional(),
       })
       .strict()
       .optional(),

@@ -15,7 +15,10 @@ const NAMESPACED = RESOURCES.filter((resource) =>
 const CONCURRENCY = 16;
 
 export interface Access {
-  /** May list every kind Trustmap reads in every namespace: answers are the whole picture. */
+  /**
+   * May list every kind Trustmap reads in every namespace (the cluster-wide network policies
+   * apart, see `clusterPolicies`): answers are the whole picture.
+   */
   readonly cluster: boolean;
   /**
    * The namespaces whose network picture the user may list (pods, service accounts and
@@ -80,7 +83,9 @@ export async function decideAccess(
   );
   const sorted = [...namespaces].sort();
   const clusterPolicies = RESOURCES.every((resource, i) => resource.optional !== true || everywhere[i]);
-  if (everywhere.every(Boolean))
+  // The whole picture needs every kind but the cluster-wide policies: a reader who may not list
+  // those still reads the whole cluster, with what they decide told without their names.
+  if (RESOURCES.every((resource, i) => resource.optional === true || everywhere[i]))
     return {
       cluster: true,
       namespaces: sorted,

@@ -348,6 +348,7 @@ export class Auth {
                 namespaces: [...access.namespaces],
                 rbac: [...access.rbac],
                 hidden: access.hidden,
+                clusterPolicies: access.clusterPolicies,
               },
             }),
         strategy: this.strategy,

@@ -197,6 +197,7 @@ describe("per-user scoping", () => {
       namespaces: ["team-a"],
       rbac: ["team-a"],
       hidden: expect.any(Number),
+      clusterPolicies: false,
     });
     expect(session.access!.hidden).toBeGreaterThanOrEqual(3);
     expect(await names(alice)).toEqual(["team-a"]);
@@ -471,7 +472,9 @@ describe("per-user scoping", () => {
   it("shows a cluster reader everything", async () => {
     const auditor = await viewer("team-c", "auditor");
     const session = await auditor.session();
-    expect(session.access).toMatchObject({ cluster: true, hidden: 0 });
+    // Their ClusterRole lists no cluster-wide network policy: the whole picture still, with what
+    // such policies decide told without their names.
+    expect(session.access).toMatchObject({ cluster: true, hidden: 0, clusterPolicies: false });
     expect(await names(auditor)).toEqual(expect.arrayContaining(["team-a", "team-b", "team-c"]));
     expect((await auditor.fetch("/api/rbac")).status).toBe(200);
     expect((await auditor.fetch("/api/export/report.json")).status).toBe(200);
