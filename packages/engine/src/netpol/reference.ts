@@ -340,6 +340,20 @@ export function rulePorts(ports: readonly PolicyPort[], destination: Pod | undef
   return allowed;
 }
 
+/** Whether a cluster-wide policy with rules in this direction holds the pod in its subject. */
+function tiersApply(
+  cluster: Cluster,
+  namespaces: ReadonlyMap<string, Namespace>,
+  pod: Pod,
+  direction: Direction,
+): boolean {
+  return (cluster.clusterPolicies ?? []).some(
+    (policy) =>
+      (direction === "ingress" ? policy.ingress : policy.egress).length > 0 &&
+      subjectHolds(policy, pod, namespaces),
+  );
+}
+
 /** Every block of addresses a side's rules name (ipBlocks with their excepts, networks), and the whole space. */
 function sideBlocks(
   cluster: Cluster,
@@ -362,10 +376,7 @@ function referenceExternal(cluster: Cluster, pod: Pod, direction: Direction): Ex
   const key = podKey(pod);
   const policies = isolatingPolicies(cluster, pod, direction);
   const namespaces = new Map(cluster.namespaces.map((ns) => [ns.name, ns]));
-  const tiered = (cluster.clusterPolicies ?? []).filter(
-    (policy) => policy.egress.length > 0 && subjectHolds(policy, pod, namespaces),
-  );
-  if (direction === "egress" && tiered.length > 0) {
+  if (direction === "egress" && tiersApply(cluster, namespaces, pod, direction)) {
     // Cut the address space at every block the side's rules name, and decide each piece.
     return addressPieces(sideBlocks(cluster, namespaces, pod, direction)).map((piece) => ({
       pod: key,
@@ -424,11 +435,7 @@ export function referenceSide(
   const policies = isolatingPolicies(cluster, subject, direction);
   const names = policies.map((p) => `${p.namespace}/${p.name}`).sort();
   const isolated = policies.length > 0;
-  const tiered = (cluster.clusterPolicies ?? []).some(
-    (policy) =>
-      (direction === "ingress" ? policy.ingress : policy.egress).length > 0 &&
-      subjectHolds(policy, subject, namespaces),
-  );
+  const tiered = tiersApply(cluster, namespaces, subject, direction);
   if (peer !== "outside") {
     const decided = referenceDecide(cluster, namespaces, subject, direction, peer, destination);
     return {
