@@ -49,6 +49,8 @@ export const AuthSession = z
          * ClusterNetworkPolicy); when not, what they decide is told without their names.
          */
         clusterPolicies: z.boolean().optional(),
+        /** May list Services and Ingresses everywhere: what the cluster publishes is theirs to read. */
+        exposure: z.boolean().optional(),
       })
       .strict()
       .optional(),

@@ -13,7 +13,7 @@ export const DRAFT_MANIFEST_BYTES = 1024 * 1024;
 /** The most objects a draft may delete. */
 export const DRAFT_DELETIONS = 500;
 
-/** The kinds Trustmap reads, which a draft may put or delete (the engine's READ_KINDS). */
+/** The kinds a draft may put or delete: every kind Trustmap reads but the exposing ones. */
 export const DRAFT_KINDS = [
   "Namespace",
   "Pod",
@@ -29,6 +29,26 @@ export const DRAFT_KINDS = [
 ] as const;
 export const DraftKind = z.enum(DRAFT_KINDS);
 export type DraftKind = z.infer<typeof DraftKind>;
+
+/**
+ * The kinds that publish workloads outside the cluster: Services, Ingresses and the Gateway API's
+ * Gateways and routes. Trustmap reads them (from files and from the cluster) to say what is
+ * exposed; drafts leave them as the cluster has them.
+ */
+export const EXPOSURE_KINDS = [
+  "Service",
+  "Ingress",
+  "Gateway",
+  "HTTPRoute",
+  "GRPCRoute",
+  "TLSRoute",
+  "TCPRoute",
+  "UDPRoute",
+] as const;
+export type ExposureKind = (typeof EXPOSURE_KINDS)[number];
+
+/** Every kind Trustmap reads: those a draft may change, and the exposing kinds. */
+export const READ_KINDS = [...DRAFT_KINDS, ...EXPOSURE_KINDS] as const;
 
 /** The kinds without a namespace. */
 export const CLUSTER_KINDS: ReadonlySet<DraftKind> = new Set([

@@ -4,6 +4,7 @@ export * from "./change-words";
 export * from "./changes";
 export * from "./drafts";
 export * from "./evidence";
+export * from "./exposure";
 export * from "./gaps";
 export * from "./node-id";
 export * from "./queries";

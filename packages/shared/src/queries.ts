@@ -23,6 +23,7 @@ import type {
   WorkloadGroupingList,
 } from "./api";
 import type { EvidenceMeta, EvidenceReport } from "./evidence";
+import type { ExposureAnswer, ExposureQuery } from "./exposure";
 import type { GapsAnswer, GapsQuery } from "./gaps";
 import type { ViewRef } from "./view";
 
@@ -62,6 +63,8 @@ export interface EngineQueries {
   search: { args: z.infer<typeof SearchQuery>; result: SearchAnswer };
   /** The gaps page: findings grouped and counted, fix-first, accepted exceptions apart. */
   gaps: { args: GapsQuery; result: GapsAnswer };
+  /** What Services, Ingresses and routes publish outside the cluster, path by path. */
+  exposure: { args: ExposureQuery; result: ExposureAnswer };
 }
 
 export type EngineQueryName = keyof EngineQueries;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ExposurePath } from "./exposure";
 
 // The JSON report of `trustmap analyze`: a public contract. Its JSON Schema is published as
 // packages/shared/report.schema.json (generated from these schemas; a test keeps them in step).
@@ -105,6 +106,8 @@ export const Report = z
     external: z.array(ExternalAccess),
     rbac: z.object({ subjects: z.array(RbacSubject) }).strict(),
     findings: z.array(Finding),
+    /** What Services, Ingresses and Gateway routes publish outside the cluster, path by path. */
+    exposure: z.array(ExposurePath).optional(),
     /** Findings an accepted exception covers (`--exceptions FILE`), apart from the findings. */
     accepted: z.array(AcceptedFinding).optional(),
   })

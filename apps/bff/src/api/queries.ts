@@ -59,7 +59,7 @@ export class Queries {
 
   /** What a reader sees of the findings and rights, at this revision. */
   readerOf(readable: ReadableWire): FindingsReader {
-    const key = JSON.stringify([readable.graph, readable.rbac]);
+    const key = JSON.stringify([readable.graph, readable.rbac, readable.exposure]);
     if (this.reader?.revision !== this.state.revision || this.reader.key !== key)
       this.reader = {
         revision: this.state.revision,
@@ -67,6 +67,7 @@ export class Queries {
         value: new FindingsReader(this.state, {
           graph: new Set(readable.graph),
           rbac: new Set(readable.rbac),
+          ...(readable.exposure === undefined ? {} : { exposure: new Set(readable.exposure) }),
         }),
       };
     return this.reader.value;

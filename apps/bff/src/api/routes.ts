@@ -9,6 +9,7 @@ import {
   EvidenceQuery,
   type EvidenceReport,
   ExplainQuery,
+  ExposureQuery,
   FindingsQuery,
   GapsQuery,
   type GraphOverlay,
@@ -475,6 +476,19 @@ export function apiRouter(
     if (reach === undefined)
       throw new HttpError(404, `no node ${JSON.stringify(query.node)} in the cluster now`);
     response.json(withTiersShown(response, reach));
+  });
+
+  // What the cluster publishes outside itself: the engine's paths, narrowed to what the user may read.
+  router.get("/exposure", async (request, response) => {
+    const query = parseQuery(ExposureQuery, request);
+    if (query.namespace !== undefined) checkNamespace(response, query.namespace, "this namespace's exposure");
+    const access = response.locals.access as Access | undefined;
+    if (access !== undefined && !access.exposure)
+      throw new HttpError(
+        403,
+        "what the cluster publishes: your access does not let you list Services and Ingresses in every namespace",
+      );
+    response.json(await live.query("exposure", { ...query, ...graphArgs(response) }));
   });
 
   router.get("/search", async (request, response) => {

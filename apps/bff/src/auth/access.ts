@@ -35,6 +35,11 @@ export interface Access {
    * ClusterNetworkPolicy): when not, explanations say a cluster-wide policy decided, not which.
    */
   readonly clusterPolicies: boolean;
+  /**
+   * May list what publishes workloads (Services and Ingresses) in every namespace: when not,
+   * exposure paths and findings are not theirs.
+   */
+  readonly exposure: boolean;
   /** How many SubjectAccessReviews deciding this took. */
   readonly reviews: number;
   /** When it was decided (ms). */
@@ -82,16 +87,21 @@ export async function decideAccess(
     RESOURCES.filter((_, i) => everywhere[i]).map((resource) => resource.kind),
   );
   const sorted = [...namespaces].sort();
-  const clusterPolicies = RESOURCES.every((resource, i) => resource.optional !== true || everywhere[i]);
-  // The whole picture needs every kind but the cluster-wide policies: a reader who may not list
-  // those still reads the whole cluster, with what they decide told without their names.
-  if (RESOURCES.every((resource, i) => resource.optional === true || everywhere[i]))
+  const clusterPolicies = RESOURCES.every((resource, i) => resource.part !== "tiers" || everywhere[i]);
+  // Services and Ingresses decide it: the Gateway API's kinds are served in some clusters only.
+  const exposure = RESOURCES.every(
+    (resource, i) => resource.part !== "exposure" || resource.optional === true || everywhere[i],
+  );
+  // The whole picture needs every kind but the cluster-wide policies and what publishes: a reader
+  // who may not list those still reads the whole cluster, told without them.
+  if (RESOURCES.every((resource, i) => resource.part !== undefined || everywhere[i]))
     return {
       cluster: true,
       namespaces: sorted,
       rbac: sorted,
       hidden: 0,
       clusterPolicies,
+      exposure,
       reviews: asked,
       decidedAt: now(),
     };
@@ -115,6 +125,7 @@ export async function decideAccess(
     rbac: roles,
     hidden: sorted.filter((_, i) => !readable[i]![0] && !readable[i]![1]).length,
     clusterPolicies,
+    exposure,
     reviews: asked,
     decidedAt: now(),
   };

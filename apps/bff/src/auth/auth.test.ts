@@ -405,10 +405,11 @@ describe("accesses", () => {
     const first = await accesses.get(alice);
     expect(first).toMatchObject({ cluster: false, namespaces: ["shop"], rbac: ["shop"], hidden: 1 });
     // Every kind cluster-wide (the eight of the core and RBAC, the three cluster-wide policy
-    // kinds), then per namespace and part: lab stops at its pods and at its RoleBindings, shop asks
-    // every namespaced kind.
-    expect(RESOURCES).toHaveLength(11);
-    expect(first.reviews).toBe(11 + 2 + 5);
+    // kinds, Services, Ingresses and the six Gateway API kinds), then per namespace and part: lab
+    // stops at its pods and at its RoleBindings, shop asks every namespaced kind.
+    expect(RESOURCES).toHaveLength(19);
+    expect(first.reviews).toBe(19 + 2 + 5);
+    expect(first).toMatchObject({ clusterPolicies: false, exposure: false });
     await accesses.get(bob);
     const before = asked.length;
     expect(await accesses.get(alice)).toBe(first);

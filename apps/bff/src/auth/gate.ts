@@ -349,6 +349,7 @@ export class Auth {
                 rbac: [...access.rbac],
                 hidden: access.hidden,
                 clusterPolicies: access.clusterPolicies,
+                exposure: access.exposure,
               },
             }),
         strategy: this.strategy,

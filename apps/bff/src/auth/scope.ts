@@ -15,12 +15,20 @@ export function readableOf(response: Response): ReadonlySet<string> | undefined 
   return access === undefined || access.cluster ? undefined : new Set(access.namespaces);
 }
 
-/** What a request's user may list, as the engine narrows its answers by: undefined for everything. */
-export function listableOf(response: Response): { graph: string[]; rbac: string[] } | undefined {
+/**
+ * What a request's user may list, as the engine narrows its answers by: undefined for everything.
+ * A user who may not list Services and Ingresses everywhere reads no finding about what publishes.
+ */
+export function listableOf(
+  response: Response,
+): { graph: string[]; rbac: string[]; exposure?: string[] } | undefined {
   const access = response.locals.access as Access | undefined;
-  return access === undefined || access.cluster
-    ? undefined
-    : { graph: [...access.namespaces], rbac: [...access.rbac] };
+  if (access === undefined || (access.cluster && access.exposure)) return undefined;
+  return {
+    graph: [...access.namespaces],
+    rbac: [...access.rbac],
+    ...(access.exposure ? {} : { exposure: [] }),
+  };
 }
 
 /** The namespace a view shows, or undefined for the cluster's overview (every namespace). */

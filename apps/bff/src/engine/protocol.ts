@@ -29,6 +29,8 @@ import type {
 export interface ReadableWire {
   readonly graph: readonly string[];
   readonly rbac: readonly string[];
+  /** Where they may list what publishes (Services, Ingresses, routes); absent: as `graph`. */
+  readonly exposure?: readonly string[];
 }
 
 /** The accepted exceptions in force, judged at `now` (ms): the BFF reads them from its file. */
@@ -58,6 +60,11 @@ export interface WorkerQueries extends Omit<EngineQueries, "counts"> {
   reach: {
     args: EngineQueries["reach"]["args"] & { readable?: readonly string[] };
     result: EngineQueries["reach"]["result"];
+  };
+  /** With `readable`, the paths of those namespaces (empty for a reader who may not list what publishes). */
+  exposure: {
+    args: EngineQueries["exposure"]["args"] & { readable?: readonly string[] };
+    result: EngineQueries["exposure"]["result"];
   };
   /** With `readable`, of the grants a reader of those namespaces may see. */
   whoCan: {

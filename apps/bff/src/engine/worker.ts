@@ -13,6 +13,7 @@ import {
   type EngineViewPatch,
   expiresAt,
   explainEdge,
+  exposureAnswer,
   type GapsAnalysis,
   GroupedView,
   groupedNamespaceView,
@@ -534,6 +535,8 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
   groupings: () => groupingKeys(state),
   workloadGroupings: ({ namespace }) =>
     state.namespaceNamed(namespace) === undefined ? undefined : workloadGroupingKeys(state, namespace),
+  exposure: ({ readable, ...query }) =>
+    exposureAnswer(state, query, readable === undefined ? undefined : { namespaces: new Set(readable) }),
   reach: ({ readable, ...question }) =>
     reachOf(state, readable === undefined ? question : { ...question, readable: new Set(readable) }),
   search: ({ q, limit, readable }) =>

@@ -648,6 +648,10 @@ describe("the pieces of the Kubernetes source", () => {
   });
 
   it("keys an unreadable object exactly as the engine keys it once read", () => {
+    const route = {
+      metadata: { namespace: "shop", name: "route" },
+      spec: { parentRefs: [{ name: "gw" }], rules: [{ backendRefs: [{ name: "web", port: 80 }] }] },
+    };
     const samples: Record<Kind, RawObject> = {
       Namespace: namespace("shop"),
       Pod: pod("shop", "web"),
@@ -678,6 +682,23 @@ describe("the pieces of the Kubernetes source", () => {
         metadata: { name: "allow-dns" },
         spec: { tier: "Admin", priority: 2, subject: { namespaces: {} } },
       },
+      Service: {
+        metadata: { namespace: "shop", name: "web" },
+        spec: { type: "LoadBalancer", selector: { app: "web" }, ports: [{ port: 80, nodePort: 30080 }] },
+      },
+      Ingress: {
+        metadata: { namespace: "shop", name: "web" },
+        spec: { defaultBackend: { service: { name: "web", port: { number: 80 } } } },
+      },
+      Gateway: {
+        metadata: { namespace: "shop", name: "gw" },
+        spec: { gatewayClassName: "example", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] },
+      },
+      HTTPRoute: route,
+      GRPCRoute: route,
+      TLSRoute: route,
+      TCPRoute: route,
+      UDPRoute: route,
     };
     for (const { kind } of RESOURCES) {
       const parsed = parseLiveObject(kind, samples[kind], "test");

@@ -60,6 +60,24 @@ export function writeText(report: LazyReport, output: Output): void {
   if (report.external.length === 0) out.push("  no pod may exchange traffic with the outside");
   out.push("");
 
+  out.push("PUBLISHED OUTSIDE THE CLUSTER (way in -> workload: what policy lets through)");
+  for (const path of report.exposure ?? []) {
+    const to =
+      path.workload === null
+        ? "no pod"
+        : `${path.workload}${path.port === null ? "" : ` ${path.port}`} (${path.pods} pods)`;
+    const through = path.service === null ? "" : ` via ${path.service} ${path.servicePort ?? ""}`.trimEnd();
+    out.push(`  ${path.via}: ${path.entry.text}${through} -> ${to}: ${path.reach}`);
+    for (const controller of path.controllers)
+      out.push(
+        `    controller ${controller.workload}: ${controller.allowed ? "may connect" : "may not connect"}`,
+      );
+    out.push(`    ${path.why}`);
+  }
+  if ((report.exposure ?? []).length === 0)
+    out.push("  nothing: no Service, Ingress or route publishes a pod");
+  out.push("");
+
   out.push("RBAC (effective rules per subject)");
   for (const subject of report.rbac.subjects) {
     const name = subject.namespace === undefined ? subject.name : `${subject.namespace}/${subject.name}`;

@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { UserMenu } from "../features/auth/UserMenu";
 import { ChangesPage } from "../features/changes/ChangesPage";
 import { DraftsPage } from "../features/drafts/DraftsPage";
+import { ExposurePage } from "../features/exposure/ExposurePage";
 import { GapsPage } from "../features/gaps/GapsPage";
 import { GraphPage } from "../features/graph/GraphPage";
 import { RbacPage } from "../features/rbac/RbacPage";
@@ -12,6 +13,7 @@ import { goToPage, isCapture, useParams } from "./url";
 
 const TABS = [
   { id: "graph", label: "Graph" },
+  { id: "exposure", label: "Exposure" },
   { id: "rbac", label: "RBAC matrix" },
   { id: "gaps", label: "Gaps" },
   { id: "changes", label: "Changes" },
@@ -63,6 +65,7 @@ export function App() {
       </header>
       <main className="min-h-0 flex-1">
         {current === "graph" && <GraphPage />}
+        {current === "exposure" && <ExposurePage />}
         {current === "rbac" && <RbacPage />}
         {current === "gaps" && <GapsPage />}
         {current === "changes" && <ChangesPage />}

@@ -3,7 +3,7 @@
 // that page's, so Gaps' exact "severity=critical" never becomes the graph's "at least critical"
 // and the gaps' namespace never fills the matrix's box.
 
-export const PAGES = ["graph", "rbac", "gaps", "changes", "drafts"] as const;
+export const PAGES = ["graph", "exposure", "rbac", "gaps", "changes", "drafts"] as const;
 export type Page = (typeof PAGES)[number];
 
 /** Parameters of the app itself, not of a page: kept when moving between pages. */

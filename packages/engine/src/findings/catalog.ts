@@ -1,5 +1,6 @@
 import { type Finding, SEVERITY_ORDER, type Severity } from "@trustmap/shared";
 import type { Pod } from "../objects/model";
+import { exposureChecks } from "./exposure";
 import {
   type Check,
   type FindingContext,
@@ -16,6 +17,7 @@ import { workloadChecks } from "./workload";
 /** Every check Trustmap runs, one rule each. */
 export const CHECKS: readonly Check[] = [
   ...networkChecks,
+  ...exposureChecks,
   ...rbacChecks,
   ...workloadChecks,
   ...namespaceChecks,

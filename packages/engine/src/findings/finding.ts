@@ -1,6 +1,14 @@
-import type { Finding, Pillar, Severity } from "@trustmap/shared";
+import type { ExposurePath, Finding, Pillar, Severity } from "@trustmap/shared";
 import type { Direction } from "../netpol/result";
-import type { Namespace, NetworkPolicy, Pod, RoleBinding, ServiceAccount } from "../objects/model";
+import {
+  EXPOSING_KINDS,
+  type ExposingObject,
+  type Namespace,
+  type NetworkPolicy,
+  type Pod,
+  type RoleBinding,
+  type ServiceAccount,
+} from "../objects/model";
 import type { SubjectRights } from "../rbac/effective";
 import type { ResolvedRole } from "../rbac/roles";
 
@@ -18,6 +26,8 @@ export interface FindingContext {
   selectsAnyPod(policy: NetworkPolicy): boolean;
   /** The role a binding refers to, with aggregated rules resolved; undefined when it does not exist. */
   boundRole(binding: RoleBinding): ResolvedRole | undefined;
+  /** What a Service, Ingress or route publishes outside the cluster, path by path. */
+  exposurePaths(object: ExposingObject): readonly ExposurePath[];
 }
 
 interface CheckInfo {
@@ -35,6 +45,7 @@ export interface ScopeTargets {
   readonly policy: NetworkPolicy;
   readonly subject: SubjectRights;
   readonly binding: RoleBinding;
+  readonly exposure: ExposingObject;
 }
 
 export type Scope = keyof ScopeTargets;
@@ -131,6 +142,8 @@ export interface Readable {
   readonly graph: ReadonlySet<string>;
   /** Where they may list Roles and RoleBindings. */
   readonly rbac: ReadonlySet<string>;
+  /** Where they may list Services, Ingresses and routes; absent: where the network picture is. */
+  readonly exposure?: ReadonlySet<string>;
 }
 
 /** Every kind in these namespaces (a reader of whole namespaces). */
@@ -144,7 +157,10 @@ export function refReadable(ref: string, readable: Readable): boolean {
   const namespace = namespaceOfRef(ref);
   if (namespace === undefined) return false;
   const kind = ref.slice(0, ref.indexOf("/"));
-  return (kind === "Role" || kind === "RoleBinding" ? readable.rbac : readable.graph).has(namespace);
+  if (kind === "Role" || kind === "RoleBinding") return readable.rbac.has(namespace);
+  if ((EXPOSING_KINDS as readonly string[]).includes(kind))
+    return (readable.exposure ?? readable.graph).has(namespace) && readable.graph.has(namespace);
+  return readable.graph.has(namespace);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { DRAFT_KINDS } from "@trustmap/shared";
+import { EXPOSURE_KINDS, type ExposureKind, READ_KINDS as KINDS_READ } from "@trustmap/shared";
 // The trimmed objects the engine reads: only the fields that connectivity, RBAC and findings use.
 
 export type Labels = Readonly<Record<string, string>>;
@@ -250,6 +250,109 @@ export interface Cluster {
   readonly bindings: readonly RoleBinding[];
   /** Admin and baseline tiers; absent where the input has none. */
   readonly clusterPolicies?: readonly ClusterNetworkPolicy[];
+  /** Services, Ingresses, Gateways and routes; absent where the input has none. */
+  readonly exposures?: readonly ExposingObject[];
+}
+
+// What publishes workloads outside the cluster.
+
+export type ServiceType = "ClusterIP" | "NodePort" | "LoadBalancer" | "ExternalName";
+
+export interface ServicePort {
+  readonly name?: string;
+  readonly protocol: Protocol;
+  readonly port: number;
+  /** The pods' port: a number, or the name of a container port (resolved pod by pod). */
+  readonly targetPort: number | string;
+  /** The port opened on every node (NodePort and LoadBalancer Services). */
+  readonly nodePort?: number;
+}
+
+export interface Service {
+  readonly kind: "Service";
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: ServiceType;
+  /** The labels of the pods it sends to; absent (or empty) when its endpoints are managed elsewhere. */
+  readonly selector?: Labels;
+  readonly ports: readonly ServicePort[];
+  readonly externalIPs: readonly string[];
+  /** The addresses a load balancer admits (LoadBalancer Services; empty admits every address). */
+  readonly loadBalancerSourceRanges: readonly string[];
+}
+
+/** A Service an Ingress or route sends to, in its own namespace or (routes) another. */
+export interface BackendRef {
+  readonly namespace: string;
+  readonly name: string;
+  /** The Service's port, by number or (Ingress) by name; absent: every port of the Service. */
+  readonly port?: number | string;
+}
+
+/** One way in of an Ingress or route: the host and path it answers, and the Service it sends to. */
+export interface ExposedRoute {
+  /** Absent: every host. */
+  readonly host?: string;
+  /** Absent: every path (and every route of a TCP, TLS or UDP listener). */
+  readonly path?: string;
+  readonly backends: readonly BackendRef[];
+}
+
+export interface Ingress {
+  readonly kind: "Ingress";
+  readonly namespace: string;
+  readonly name: string;
+  /** spec.ingressClassName, or the kubernetes.io/ingress.class annotation. */
+  readonly className?: string;
+  readonly routes: readonly ExposedRoute[];
+  /** The hosts it serves over TLS. */
+  readonly tlsHosts: readonly string[];
+}
+
+export interface GatewayListener {
+  readonly name: string;
+  readonly port: number;
+  /** HTTP, HTTPS, TLS, TCP, UDP (or an implementation's own). */
+  readonly protocol: string;
+  readonly hostname?: string;
+  /** Which namespaces' routes may attach: the Gateway's own, all, or those a selector matches. */
+  readonly routesFrom: "Same" | "All" | LabelSelector;
+}
+
+export interface Gateway {
+  readonly kind: "Gateway";
+  readonly namespace: string;
+  readonly name: string;
+  readonly className: string;
+  readonly listeners: readonly GatewayListener[];
+}
+
+export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute";
+
+/** A Gateway a route attaches to, and the listener (by name or port) when it names one. */
+export interface ParentRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly sectionName?: string;
+  readonly port?: number;
+}
+
+export interface Route {
+  readonly kind: RouteKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly parents: readonly ParentRef[];
+  readonly hostnames: readonly string[];
+  readonly routes: readonly ExposedRoute[];
+}
+
+export type ExposingObject = Service | Ingress | Gateway | Route;
+
+export const EXPOSING_KINDS: readonly ExposureKind[] = EXPOSURE_KINDS;
+
+/** "Kind/namespace/name". */
+export function exposingRef(object: ExposingObject): string {
+  return `${object.kind}/${object.namespace}/${object.name}`;
 }
 
 const refStrings = new WeakMap<ObjectRef, string>();
@@ -270,4 +373,4 @@ export function podKey(pod: { namespace: string; name: string }): string {
 }
 
 /** The kinds Trustmap reads, beside the workload kinds that stand for pods in offline input (the wire contract's list). */
-export const READ_KINDS = DRAFT_KINDS;
+export const READ_KINDS = KINDS_READ;

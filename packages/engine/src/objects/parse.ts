@@ -2,12 +2,14 @@ import { CLUSTER_KINDS } from "@trustmap/shared";
 import { cidrContains, parseCidr } from "../netpol/cidr";
 import { selectorIsEmpty, selectorMatches } from "../selectors/labelSelector";
 import { readClusterPolicy } from "./cluster-policy";
+import { readGateway, readIngress, readRoute, readService } from "./exposure";
 import type {
   BindingSubject,
   Cluster,
   ClusterNetworkPolicy,
   ContainerPort,
   ContainerSecurity,
+  ExposingObject,
   LabelSelector,
   Namespace,
   NetworkPolicy,
@@ -22,8 +24,20 @@ import type {
   RoleBinding,
   ServiceAccount,
 } from "./model";
-import { PROTOCOLS, podKey, READ_KINDS } from "./model";
-import { describe, FieldReader, type InputError, isObject, type JsonObject } from "./reader";
+import { podKey, READ_KINDS } from "./model";
+import {
+  describe,
+  FieldReader,
+  type InputError,
+  isObject,
+  isPortName,
+  type JsonObject,
+  readPortNumber,
+  readProtocol,
+} from "./reader";
+
+export { isPortName };
+
 import {
   dns1123LabelProblem,
   dns1123SubdomainProblem,
@@ -105,6 +119,7 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
   const roles: Role[] = [];
   const bindings: RoleBinding[] = [];
   const clusterPolicies: ClusterNetworkPolicy[] = [];
+  const exposures: ExposingObject[] = [];
 
   const inputPods: InputPod[] = [];
   for (const entry of unique) {
@@ -168,6 +183,18 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
         if (policy !== undefined) clusterPolicies.push(policy);
         break;
       }
+      case "Service":
+      case "Ingress":
+      case "Gateway":
+      case "HTTPRoute":
+      case "GRPCRoute":
+      case "TLSRoute":
+      case "TCPRoute":
+      case "UDPRoute": {
+        const exposing = readExposing(reader, kind, ns, name, object);
+        if (exposing !== undefined) exposures.push(exposing);
+        break;
+      }
       default: {
         if (!WORKLOAD_KINDS.has(kind)) break;
         const by = represented.get(objectKey(kind, namespace, name));
@@ -185,7 +212,14 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
   pods.push(...nameStandIns(standIns, pods));
   for (const entry of unique) errors.push(...entry.reader.errors);
 
-  for (const namespaceName of impliedNamespaces(pods, networkPolicies, serviceAccounts, roles, bindings)) {
+  for (const namespaceName of impliedNamespaces(
+    pods,
+    networkPolicies,
+    serviceAccounts,
+    roles,
+    bindings,
+    exposures,
+  )) {
     if (!namespaces.has(namespaceName)) {
       namespaces.set(namespaceName, {
         name: namespaceName,
@@ -211,6 +245,9 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
       ...(clusterPolicies.length === 0
         ? {}
         : { clusterPolicies: clusterPolicies.sort((a, b) => compare(refKey(a), refKey(b))) }),
+      ...(exposures.length === 0
+        ? {}
+        : { exposures: exposures.sort((a, b) => compare(refKey(a), refKey(b))) }),
     },
     errors,
     notes,
@@ -328,7 +365,8 @@ export type LiveObject =
   | ServiceAccount
   | Role
   | RoleBinding
-  | ClusterNetworkPolicy;
+  | ClusterNetworkPolicy
+  | ExposingObject;
 
 /**
  * Reads one object as a live source receives it (a list item or a watch event's object, with
@@ -375,9 +413,31 @@ export function parseLiveObject(kind: LiveKind, value: unknown, source: string):
     case "ClusterNetworkPolicy":
       object = readClusterPolicy(reader, kind, name, value);
       break;
+    default:
+      object = readExposing(reader, kind, ns, name, value);
   }
   if (object === undefined || reader.errors.length > 0) return { ok: false, errors: reader.errors };
   return { ok: true, kind, object };
+}
+
+/** A Service, Ingress, Gateway or route. */
+function readExposing(
+  reader: FieldReader,
+  kind: ExposingObject["kind"],
+  namespace: string,
+  name: string,
+  object: JsonObject,
+): ExposingObject | undefined {
+  switch (kind) {
+    case "Service":
+      return readService(reader, namespace, name, object);
+    case "Ingress":
+      return readIngress(reader, namespace, name, object);
+    case "Gateway":
+      return readGateway(reader, namespace, name, object);
+    default:
+      return readRoute(reader, kind, namespace, name, object);
+  }
 }
 
 export function compare(a: string, b: string): number {
@@ -399,6 +459,7 @@ function impliedNamespaces(
   serviceAccounts: readonly ServiceAccount[],
   roles: readonly Role[],
   bindings: readonly RoleBinding[],
+  exposures: readonly ExposingObject[],
 ): Set<string> {
   const names = new Set<string>();
   for (const pod of pods) names.add(pod.namespace);
@@ -406,6 +467,7 @@ function impliedNamespaces(
   for (const account of serviceAccounts) names.add(account.namespace);
   for (const role of roles) if (role.namespace !== undefined) names.add(role.namespace);
   for (const binding of bindings) if (binding.namespace !== undefined) names.add(binding.namespace);
+  for (const exposing of exposures) names.add(exposing.namespace);
   return names;
 }
 
@@ -703,35 +765,6 @@ function readContainerSecurity(reader: FieldReader, container: JsonObject, path:
     ),
     capabilitiesAdd: reader.stringList(capabilities?.add, `${path}.securityContext.capabilities.add`),
   };
-}
-
-function readPortNumber(reader: FieldReader, value: unknown, field: string): number | undefined {
-  const number = reader.integer(value, field);
-  if (number === undefined) return undefined;
-  if (number < 1 || number > 65535) return reader.fail(field, `port ${number} is outside 1-65535`);
-  return number;
-}
-
-function readProtocol(reader: FieldReader, value: unknown, field: string): Protocol | undefined {
-  const text = reader.string(value, field);
-  if (text === undefined) return value === undefined || value === null ? "TCP" : undefined;
-  if (!PROTOCOLS.includes(text as Protocol)) {
-    return reader.fail(field, `unknown protocol ${JSON.stringify(text)}; use TCP, UDP or SCTP`);
-  }
-  return text as Protocol;
-}
-
-/** validation.IsValidPortName: 1-15 of [a-z0-9-], at least one letter, no leading, trailing or double hyphen. */
-export function isPortName(name: string): boolean {
-  return (
-    name.length >= 1 &&
-    name.length <= 15 &&
-    /^[a-z0-9-]+$/.test(name) &&
-    /[a-z]/.test(name) &&
-    !name.startsWith("-") &&
-    !name.endsWith("-") &&
-    !name.includes("--")
-  );
 }
 
 function readNetworkPolicy(

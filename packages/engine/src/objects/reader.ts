@@ -1,4 +1,10 @@
-import type { LabelRequirement, LabelSelector, SelectorOperator } from "./model";
+import {
+  type LabelRequirement,
+  type LabelSelector,
+  PROTOCOLS,
+  type Protocol,
+  type SelectorOperator,
+} from "./model";
 import {
   ANNOTATIONS_MAX_BYTES,
   annotationsSize,
@@ -221,4 +227,33 @@ export function describe(value: unknown): string {
   if (typeof value === "number" && !Number.isFinite(value))
     return `the non-finite number ${nonFiniteText(value)}`;
   return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+export function readPortNumber(reader: FieldReader, value: unknown, field: string): number | undefined {
+  const number = reader.integer(value, field);
+  if (number === undefined) return undefined;
+  if (number < 1 || number > 65535) return reader.fail(field, `port ${number} is outside 1-65535`);
+  return number;
+}
+
+export function readProtocol(reader: FieldReader, value: unknown, field: string): Protocol | undefined {
+  const text = reader.string(value, field);
+  if (text === undefined) return value === undefined || value === null ? "TCP" : undefined;
+  if (!PROTOCOLS.includes(text as Protocol)) {
+    return reader.fail(field, `unknown protocol ${JSON.stringify(text)}; use TCP, UDP or SCTP`);
+  }
+  return text as Protocol;
+}
+
+/** validation.IsValidPortName: 1-15 of [a-z0-9-], at least one letter, no leading, trailing or double hyphen. */
+export function isPortName(name: string): boolean {
+  return (
+    name.length >= 1 &&
+    name.length <= 15 &&
+    /^[a-z0-9-]+$/.test(name) &&
+    /[a-z]/.test(name) &&
+    !name.startsWith("-") &&
+    !name.endsWith("-") &&
+    !name.includes("--")
+  );
 }

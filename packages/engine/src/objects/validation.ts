@@ -55,6 +55,12 @@ export function nameProblem(kind: string, name: string): string | undefined {
     case "RoleBinding":
     case "ClusterRoleBinding":
       return pathSegmentNameProblem(name);
+    case "Service":
+      // A Service's name is a DNS-1035 label (it becomes a DNS name of its own).
+      if (name.length > 63) return "must be no more than 63 characters";
+      if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name))
+        return "must consist of lower case alphanumerics or '-', start with a letter and end with an alphanumeric";
+      return undefined;
     case "CronJob":
       if (name.length > CRONJOB_NAME_MAX) return `must be no more than ${CRONJOB_NAME_MAX} characters`;
       return dns1123SubdomainProblem(name);

@@ -42,6 +42,7 @@ export function reportOf(state: ClusterState): LazyReport {
     external: state.external().map(wireExternal),
     rbac: { subjects: state.rbac().map(wireSubject) },
     findings: state.findings(),
+    exposure: state.allExposurePaths(),
   };
 }
 

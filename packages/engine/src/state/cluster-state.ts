@@ -1,4 +1,11 @@
-import { type Finding, SEVERITY_ORDER, type Severity, type SeverityCounts } from "@trustmap/shared";
+import {
+  type ExposurePath,
+  type Finding,
+  SEVERITY_ORDER,
+  type Severity,
+  type SeverityCounts,
+} from "@trustmap/shared";
+import { comparePaths, type ExposureWorld, exposurePaths, ingressControllersOf } from "../exposure/paths";
 import {
   compareFindings,
   findingsOf,
@@ -30,6 +37,11 @@ import {
   type Cluster,
   type ClusterNetworkPolicy,
   clusterPolicyRef,
+  EXPOSING_KINDS,
+  type ExposingObject,
+  exposingRef,
+  type Gateway,
+  type Ingress,
   type Namespace,
   type NetworkPolicy,
   type Pod,
@@ -37,6 +49,8 @@ import {
   READ_KINDS,
   type Role,
   type RoleBinding,
+  type Route,
+  type Service,
   type ServiceAccount,
 } from "../objects/model";
 import { compare } from "../objects/parse";
@@ -101,6 +115,14 @@ export interface KindObjects {
   readonly AdminNetworkPolicy: ClusterNetworkPolicy;
   readonly BaselineAdminNetworkPolicy: ClusterNetworkPolicy;
   readonly ClusterNetworkPolicy: ClusterNetworkPolicy;
+  readonly Service: Service;
+  readonly Ingress: Ingress;
+  readonly Gateway: Gateway;
+  readonly HTTPRoute: Route;
+  readonly GRPCRoute: Route;
+  readonly TLSRoute: Route;
+  readonly TCPRoute: Route;
+  readonly UDPRoute: Route;
 }
 
 export type Kind = keyof KindObjects;
@@ -170,6 +192,14 @@ export function initialEvents(cluster: Cluster): WatchEvent[] {
       objects: cluster.bindings.filter((b) => b.kind === "ClusterRoleBinding"),
     },
     { type: "RELIST", kind: "Pod", objects: cluster.pods },
+    ...EXPOSING_KINDS.map(
+      (kind): WatchEvent =>
+        ({
+          type: "RELIST",
+          kind,
+          objects: (cluster.exposures ?? []).filter((object) => object.kind === kind),
+        }) as WatchEvent,
+    ),
   ];
 }
 
@@ -202,7 +232,12 @@ export class ClusterState implements FindingContext {
     policy: new Map(),
     binding: new Map(),
     subject: new Map(),
+    exposure: new Map(),
   };
+  /** The paths of each exposing object ("Kind/namespace/name"), as of the last settle that touched the network. */
+  private readonly exposureCache = new Map<string, readonly ExposurePath[]>();
+  /** Whether anything the exposure paths read changed since they were last computed. */
+  private exposureDirty = false;
   /** The pod checks that hit each pod, by "namespace/name": worded only when read. */
   private readonly podHits = new Map<string, PodHits>();
   /**
@@ -347,6 +382,10 @@ export class ClusterState implements FindingContext {
       case "ClusterRoleBinding":
         this.rbacIndex.setBinding(key, object as RoleBinding | undefined, changes);
         break;
+      default:
+        // A Service, Ingress, Gateway or route: every path may read it (routes name Gateways and Services).
+        this.exposureDirty = true;
+        this.exposureTouched.add(exposingRef((object ?? before) as ExposingObject));
     }
     if (oldNs !== undefined) this.useNamespace(oldNs, -1, changes);
   }
@@ -388,6 +427,7 @@ export class ClusterState implements FindingContext {
   // Findings
 
   private refreshFindings(changes: Changes): void {
+    this.refreshExposures(changes);
     changes.podsTouched.forEach((pod, key) => {
       this.refreshPod(changes, key, pod);
     });
@@ -409,6 +449,76 @@ export class ClusterState implements FindingContext {
     for (const refs of [changes.subjectsAdded, changes.subjectsChanged, changes.subjectsRemoved]) {
       for (const ref of refs) this.refreshTarget(changes, "subject", ref, this.rbacIndex.rows.get(ref));
     }
+  }
+
+  /** Exposing objects that came, went or changed since the last settle ("Kind/namespace/name"). */
+  private readonly exposureTouched = new Set<string>();
+
+  /**
+   * The exposure findings read the pods, the policies of both tiers and the namespaces' labels of
+   * the whole cluster (a controller's pods may live anywhere): after any change to those, every
+   * exposing object's paths are computed again. Clusters publish few objects beside their pods, and
+   * a cluster that publishes none pays nothing.
+   */
+  private refreshExposures(changes: Changes): void {
+    const network =
+      changes.podsTouched.size > 0 ||
+      changes.policiesTouched.size > 0 ||
+      changes.namespaceObjects.size > 0 ||
+      changes.ingressDirty.size > 0 ||
+      changes.egressDirty.size > 0 ||
+      changes.touched.size > 0 ||
+      changes.identitiesRenamed.size > 0;
+    if (!this.exposureDirty && !network) return;
+    this.exposureDirty = false;
+    this.exposureCache.clear();
+    const findings = this.findingsByTarget.exposure;
+    const refs = new Set(this.exposureTouched);
+    this.exposureTouched.clear();
+    for (const kind of EXPOSING_KINDS)
+      for (const object of this.objects.get(kind)!.values()) refs.add(exposingRef(object as ExposingObject));
+    for (const ref of findings.keys()) refs.add(ref);
+    for (const ref of refs) this.refreshTarget(changes, "exposure", ref, this.exposingObject(ref));
+  }
+
+  private exposingObject(ref: string): ExposingObject | undefined {
+    const slash = ref.indexOf("/");
+    const kind = ref.slice(0, slash) as ExposingObject["kind"];
+    return this.objects.get(kind)?.get(ref.slice(slash + 1)) as ExposingObject | undefined;
+  }
+
+  /** What the exposure paths read of the state. */
+  private readonly exposureWorld: ExposureWorld = {
+    identitiesIn: (namespace) => this.identitiesIn(namespace),
+    allIdentities: () => this.netpol.identities.values(),
+    namespaceLabels: (namespace) => this.netpol.namespaceLabels(namespace),
+    service: (namespace, name) =>
+      this.objects.get("Service")!.get(`${namespace}/${name}`) as Service | undefined,
+    gateway: (namespace, name) =>
+      this.objects.get("Gateway")!.get(`${namespace}/${name}`) as Gateway | undefined,
+    external: (identity, direction) => this.netpol.external(identity, direction),
+    allowed: (from, to) => this.netpol.allowed(from, to),
+  };
+  private controllers = ingressControllersOf(this.exposureWorld);
+
+  exposurePaths(object: ExposingObject): readonly ExposurePath[] {
+    const ref = exposingRef(object);
+    let paths = this.exposureCache.get(ref);
+    if (paths === undefined) {
+      if (this.exposureCache.size === 0) this.controllers = ingressControllersOf(this.exposureWorld);
+      paths = exposurePaths(this.exposureWorld, object, this.controllers);
+      this.exposureCache.set(ref, paths);
+    }
+    return paths;
+  }
+
+  /** Every path the cluster publishes, sorted by namespace, workload and way in. */
+  allExposurePaths(): ExposurePath[] {
+    const out: ExposurePath[] = [];
+    for (const kind of EXPOSING_KINDS)
+      for (const object of this.objects.get(kind)!.values())
+        out.push(...this.exposurePaths(object as ExposingObject));
+    return out.sort(comparePaths);
   }
 
   private refreshPod(changes: Changes, key: string, pod: Pod | undefined): void {
@@ -482,8 +592,9 @@ export class ClusterState implements FindingContext {
     if (before.length === after.length && before.every((finding, i) => sameFinding(finding, after[i]!)))
       return;
     // A policy's findings count in its namespace's worst severity.
-    if (scope === "policy" && (before.length > 0 || after.length > 0)) {
-      changes.namespacesTouched.add(key.slice(0, key.indexOf("/")));
+    if ((scope === "policy" || scope === "exposure") && (before.length > 0 || after.length > 0)) {
+      const ns = scope === "policy" ? key : key.slice(key.indexOf("/") + 1);
+      changes.namespacesTouched.add(ns.slice(0, ns.indexOf("/")));
     }
     if (before.length === 0) {
       changes.findingsAdded.push(...after);
@@ -540,6 +651,10 @@ export class ClusterState implements FindingContext {
     for (const state of this.netpol.policiesByNamespace.get(namespace) ?? []) {
       for (const finding of this.findingsByTarget.policy.get(state.key) ?? [])
         if (open(finding)) worst = worse(worst, finding.severity);
+    }
+    for (const [ref, findings] of this.findingsByTarget.exposure) {
+      if (ref.split("/")[1] !== namespace) continue;
+      for (const finding of findings) if (open(finding)) worst = worse(worst, finding.severity);
     }
     if (accepted !== undefined && accepted.podBits.size > 0) {
       // Exceptions accept findings of some pods: ask each pod for its open findings.
@@ -683,6 +798,7 @@ export class ClusterState implements FindingContext {
       compare(`${a.kind}/${a.namespace ?? ""}/${a.name}`, `${b.kind}/${b.namespace ?? ""}/${b.name}`);
     const namespaces = new Set([...this.objects.get("Namespace")!.keys(), ...this.namespaceUse.keys()]);
     const clusterPolicies = CLUSTER_POLICY_KINDS.flatMap((kind) => list(kind)).sort(byRef);
+    const exposures = EXPOSING_KINDS.flatMap((kind) => list(kind) as ExposingObject[]).sort(byRef);
     return {
       namespaces: [...namespaces].sort(compare).map((name) => this.namespace(name)!),
       pods: list("Pod").sort(byNamespaceAndName),
@@ -691,6 +807,7 @@ export class ClusterState implements FindingContext {
       roles: [...list("Role"), ...list("ClusterRole")].sort(byRef),
       bindings: [...list("RoleBinding"), ...list("ClusterRoleBinding")].sort(byRef),
       ...(clusterPolicies.length === 0 ? {} : { clusterPolicies }),
+      ...(exposures.length === 0 ? {} : { exposures }),
     };
   }
 

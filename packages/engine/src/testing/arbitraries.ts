@@ -614,3 +614,239 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
 );
+
+// Exposure: Services, Ingresses, Gateways and routes over the names the other objects use.
+
+const SERVICE_NAMES = ["web", "api", "db"];
+const TARGET_PORTS: readonly (number | string)[] = [80, 443, 8080, ...PORT_NAMES];
+const SOURCE_RANGES = ["203.0.113.0/24", "10.0.0.0/8"];
+
+const servicePort = fc.record(
+  {
+    port: fc.constantFrom(80, 443),
+    targetPort: fc.constantFrom(...TARGET_PORTS),
+    protocol: fc.constantFrom("TCP", "UDP"),
+  },
+  { requiredKeys: ["port", "protocol"] },
+);
+
+export const serviceObject: fc.Arbitrary<Json> = fc
+  .record({
+    namespace: fc.constantFrom(...NAMESPACES),
+    name: fc.constantFrom(...SERVICE_NAMES),
+    type: fc.constantFrom("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"),
+    // Mostly one label, so that selectors often find pods.
+    selector: fc.oneof(
+      { weight: 4, arbitrary: fc.record({ app: fc.constantFrom(...LABEL_VALUES) }) },
+      { weight: 1, arbitrary: labels },
+      { weight: 1, arbitrary: fc.constant(undefined) },
+    ),
+    ports: fc.uniqueArray(servicePort, {
+      minLength: 1,
+      maxLength: 2,
+      selector: (p) => `${p.port}/${p.protocol}`,
+    }),
+    externalIPs: fc.subarray(["198.51.100.7", "2001:db8::7"]),
+    ranges: fc.subarray(SOURCE_RANGES),
+  })
+  .map(({ namespace, name, type, selector, ports, externalIPs, ranges }) => {
+    const spec: Json = {
+      type,
+      ports: ports.map((port, i) => ({
+        ...port,
+        name: `p${i}`,
+        ...(type === "NodePort" || type === "LoadBalancer" ? { nodePort: 30000 + i } : {}),
+      })),
+    };
+    if (type === "ExternalName") spec.externalName = "db.example.com";
+    if (selector !== undefined) spec.selector = selector;
+    if (type !== "ExternalName" && externalIPs.length > 0) spec.externalIPs = externalIPs;
+    if (type === "LoadBalancer" && ranges.length > 0) spec.loadBalancerSourceRanges = ranges;
+    return { apiVersion: "v1", kind: "Service", metadata: { namespace, name }, spec };
+  });
+
+const ingressBackend = fc.record({
+  name: fc.constantFrom(...SERVICE_NAMES),
+  port: fc.oneof(
+    fc.record({ number: fc.constantFrom(80, 443) }),
+    fc.record({ name: fc.constantFrom("p0", "p1") }),
+  ),
+});
+
+export const ingressObject: fc.Arbitrary<Json> = fc
+  .record({
+    namespace: fc.constantFrom(...NAMESPACES),
+    name: fc.constantFrom("in0", "in1"),
+    defaultBackend: fc.option(ingressBackend, { nil: undefined }),
+    rules: fc.array(
+      fc.record({ host: fc.constantFrom("a.example.com", "b.example.com"), backend: ingressBackend }),
+      { minLength: 1, maxLength: 2 },
+    ),
+  })
+  .map(({ namespace, name, defaultBackend, rules }) => ({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: { namespace, name },
+    spec: {
+      ...(defaultBackend === undefined ? {} : { defaultBackend: { service: defaultBackend } }),
+      rules: rules.map((rule) => ({
+        host: rule.host,
+        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: rule.backend } }] },
+      })),
+    },
+  }));
+
+export const gatewayObject: fc.Arbitrary<Json> = fc
+  .record({
+    namespace: fc.constantFrom(...NAMESPACES),
+    from: fc.oneof(
+      fc.constant<Json>({ from: "Same" }),
+      fc.constant<Json>({ from: "All" }),
+      fc.record({ from: fc.constant("Selector"), selector: fc.record({ matchLabels: teamLabels }) }),
+    ),
+    protocol: fc.constantFrom("HTTP", "TCP"),
+  })
+  .map(({ namespace, from, protocol }) => ({
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "Gateway",
+    metadata: { namespace, name: "gw" },
+    spec: {
+      gatewayClassName: "example",
+      listeners: [{ name: "main", port: 80, protocol, allowedRoutes: { namespaces: from } }],
+    },
+  }));
+
+export const routeObject: fc.Arbitrary<Json> = fc
+  .record({
+    kind: fc.constantFrom("HTTPRoute", "TCPRoute"),
+    namespace: fc.constantFrom(...NAMESPACES),
+    gatewayNamespace: fc.constantFrom(...NAMESPACES),
+    backendNamespace: fc.option(fc.constantFrom(...NAMESPACES), { nil: undefined }),
+    service: fc.constantFrom(...SERVICE_NAMES),
+    port: fc.constantFrom(80, 443),
+  })
+  .map(({ kind, namespace, gatewayNamespace, backendNamespace, service, port }) => ({
+    apiVersion: kind === "HTTPRoute" ? "gateway.networking.k8s.io/v1" : "gateway.networking.k8s.io/v1alpha2",
+    kind,
+    metadata: { namespace, name: "route" },
+    spec: {
+      parentRefs: [{ name: "gw", namespace: gatewayNamespace }],
+      rules: [
+        {
+          backendRefs: [
+            {
+              name: service,
+              port,
+              ...(backendNamespace === undefined ? {} : { namespace: backendNamespace }),
+            },
+          ],
+        },
+      ],
+    },
+  }));
+
+/** A pod of an ingress controller or of a Gateway's implementation. */
+export const controllerPodObject: fc.Arbitrary<Json> = fc
+  .record({
+    namespace: fc.constantFrom(...NAMESPACES),
+    gateway: fc.boolean(),
+    team: fc.constantFrom("a", "b"),
+    index: fc.nat(3),
+  })
+  .map(({ namespace, gateway, team, index }) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      namespace,
+      name: `controller${index}`,
+      labels: gateway
+        ? { "gateway.networking.k8s.io/gateway-name": "gw", team }
+        : { "app.kubernetes.io/name": "ingress-nginx", team },
+    },
+    spec: { containers: [{ name: "main", image: "controller:1" }] },
+  }));
+
+/** One Service, Ingress, Gateway, route or controller pod. */
+export const exposingObject: fc.Arbitrary<Json> = fc.oneof(
+  { weight: 4, arbitrary: serviceObject },
+  { weight: 3, arbitrary: ingressObject },
+  { weight: 2, arbitrary: gatewayObject },
+  { weight: 3, arbitrary: routeObject },
+  { weight: 2, arbitrary: controllerPodObject },
+);
+
+/** A random network cluster with what publishes it. */
+export const exposedCluster: fc.Arbitrary<Json[]> = fc
+  .record({
+    network: networkCluster,
+    exposing: fc.uniqueArray(exposingObject, {
+      maxLength: 8,
+      selector: (o) => `${o.kind}/${(o.metadata as Json).namespace}/${(o.metadata as Json).name}`,
+    }),
+    backendPorts: fc.array(fc.uniqueArray(containerPort, { maxLength: 2, selector: (p) => p.name ?? "" }), {
+      minLength: 8,
+      maxLength: 8,
+    }),
+  })
+  .map(({ network, exposing: generated, backendPorts }) => {
+    const exposing = generated.map((object) => structuredClone(object));
+    // Most Services find a pod of their own: one whose labels are the selector, with random ports.
+    const backends = exposing.flatMap((object, i): Json[] => {
+      const metadata = object.metadata as Json;
+      const spec = object.spec as Json;
+      // Most Ingresses and Gateways find their controller's pods.
+      if ((object.kind === "Ingress" || object.kind === "Gateway") && i % 4 !== 3)
+        return [
+          {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: {
+              namespace: object.kind === "Gateway" ? metadata.namespace : NAMESPACES[i % NAMESPACES.length],
+              name: `controller-${object.kind.toLowerCase()}-${i}`,
+              labels:
+                object.kind === "Gateway"
+                  ? { "gateway.networking.k8s.io/gateway-name": "gw", team: i % 2 === 0 ? "a" : "b" }
+                  : { "app.kubernetes.io/name": "ingress-nginx", team: i % 2 === 0 ? "a" : "b" },
+            },
+            spec: { containers: [{ name: "main", image: "controller:1" }] },
+          },
+        ];
+      if (object.kind !== "Service" || spec.selector === undefined || i % 3 === 2) return [];
+      return [
+        {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: {
+            namespace: metadata.namespace,
+            name: `backend-${metadata.name}`,
+            labels: spec.selector,
+          },
+          spec: { containers: [{ name: "main", image: "app:1", ports: backendPorts[i] }] },
+        },
+      ];
+    });
+    // Most Ingresses send their first rule to a Service of their own that selects a pod.
+    const fronts = exposing.flatMap((object, i): Json[] => {
+      if (object.kind !== "Ingress" || i % 4 === 3) return [];
+      const metadata = object.metadata as Json;
+      const rules = (object.spec as Json).rules as Json[];
+      const first = rules[0] as { http: { paths: { backend: Json }[] } };
+      first.http.paths[0]!.backend = { service: { name: `front${i}`, port: { number: 80 } } };
+      const app = LABEL_VALUES[i % LABEL_VALUES.length]!;
+      return [
+        {
+          apiVersion: "v1",
+          kind: "Service",
+          metadata: { namespace: metadata.namespace, name: `front${i}` },
+          spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] },
+        },
+        {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { namespace: metadata.namespace, name: `front${i}`, labels: { app } },
+          spec: { containers: [{ name: "main", image: "app:1" }] },
+        },
+      ];
+    });
+    return [...network, ...exposing, ...backends, ...fronts];
+  });

@@ -34,6 +34,15 @@ export function modelOf(raw: Json): { kind: Kind; object: KindObjects[Kind] } {
     case "BaselineAdminNetworkPolicy":
     case "ClusterNetworkPolicy":
       return { kind: raw.kind, object: c.clusterPolicies![0]! };
+    case "Service":
+    case "Ingress":
+    case "Gateway":
+    case "HTTPRoute":
+    case "GRPCRoute":
+    case "TLSRoute":
+    case "TCPRoute":
+    case "UDPRoute":
+      return { kind: raw.kind, object: c.exposures![0]! };
     default:
       return { kind: raw.kind as "RoleBinding" | "ClusterRoleBinding", object: c.bindings[0]! };
   }
@@ -56,6 +65,15 @@ function currentOf(cluster: Cluster, kind: Kind): KindObjects[Kind][] {
     case "BaselineAdminNetworkPolicy":
     case "ClusterNetworkPolicy":
       return (cluster.clusterPolicies ?? []).filter((p) => p.kind === kind);
+    case "Service":
+    case "Ingress":
+    case "Gateway":
+    case "HTTPRoute":
+    case "GRPCRoute":
+    case "TLSRoute":
+    case "TCPRoute":
+    case "UDPRoute":
+      return (cluster.exposures ?? []).filter((o) => o.kind === kind);
     default:
       return cluster.bindings.filter((b) => b.kind === kind);
   }

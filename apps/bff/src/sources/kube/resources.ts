@@ -13,6 +13,12 @@ export interface Resource {
    * of this kind (not an error), and the kind is looked for again now and then.
    */
   readonly optional?: boolean;
+  /**
+   * What a user's access to the kind decides: `tiers` (the cluster-wide network policies) and
+   * `exposure` (what publishes workloads) are asked apart; a user who may not list them still reads
+   * the whole picture, told without them. Every other kind is part of the picture itself.
+   */
+  readonly part?: "tiers" | "exposure";
 }
 
 /**
@@ -59,6 +65,7 @@ export const RESOURCES: readonly Resource[] = [
     plural: "adminnetworkpolicies",
     group: "policy.networking.k8s.io",
     optional: true,
+    part: "tiers",
   },
   {
     kind: "BaselineAdminNetworkPolicy",
@@ -66,6 +73,7 @@ export const RESOURCES: readonly Resource[] = [
     plural: "baselineadminnetworkpolicies",
     group: "policy.networking.k8s.io",
     optional: true,
+    part: "tiers",
   },
   {
     kind: "ClusterNetworkPolicy",
@@ -73,7 +81,35 @@ export const RESOURCES: readonly Resource[] = [
     plural: "clusternetworkpolicies",
     group: "policy.networking.k8s.io",
     optional: true,
+    part: "tiers",
   },
+  { kind: "Service", path: "/api/v1/services", plural: "services", group: "", part: "exposure" },
+  {
+    kind: "Ingress",
+    path: "/apis/networking.k8s.io/v1/ingresses",
+    plural: "ingresses",
+    group: "networking.k8s.io",
+    part: "exposure",
+  },
+  ...(
+    [
+      ["Gateway", "v1", "gateways"],
+      ["HTTPRoute", "v1", "httproutes"],
+      ["GRPCRoute", "v1", "grpcroutes"],
+      ["TLSRoute", "v1alpha2", "tlsroutes"],
+      ["TCPRoute", "v1alpha2", "tcproutes"],
+      ["UDPRoute", "v1alpha2", "udproutes"],
+    ] as const
+  ).map(
+    ([kind, version, plural]): Resource => ({
+      kind,
+      path: `/apis/gateway.networking.k8s.io/${version}/${plural}`,
+      plural,
+      group: "gateway.networking.k8s.io",
+      optional: true,
+      part: "exposure",
+    }),
+  ),
   { kind: "Pod", path: "/api/v1/pods", plural: "pods", group: "" },
 ];
 
