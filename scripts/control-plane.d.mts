@@ -8,7 +8,7 @@ export declare function binaryPath(name: string): string;
 export declare function missingBinaries(): string[];
 export declare function controlPlaneBuilt(): boolean;
 export declare const CRD_DIR: string;
-export declare function crdFiles(): string[];
+export declare function crdFiles(api?: "policy" | "gateway"): string[];
 export declare function buildControlPlane(options?: { log?: (line: string) => void }): {
   total: number;
   timings: Record<string, number>;
@@ -60,6 +60,7 @@ export interface StartedControlPlane {
   stopApiserver(options?: { graceful?: boolean }): Promise<void>;
   /** Installs the AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy CRDs; waits until served. */
   installPolicyCrds(): Promise<string[]>;
+  installGatewayCrds(): Promise<string[]>;
   /** stopApiserver, then startApiserver: same port, same etcd, waits for /readyz. */
   restartApiserver(options?: { graceful?: boolean }): Promise<void>;
   /** Compacts etcd at its current revision: watches from an older resourceVersion then get 410 Gone. Returns the revision. */

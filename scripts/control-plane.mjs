@@ -78,39 +78,61 @@ const MODULES = [
 export const BINARIES = ["etcd", "kube-apiserver", "kube-controller-manager", "helm"];
 
 /**
- * The CustomResourceDefinitions of the cluster-wide network policy API, from the module proxy's
- * copy of sigs.k8s.io/network-policy-api (the experimental channel: named ports, nodes and domain
- * names included): AdminNetworkPolicy and BaselineAdminNetworkPolicy as v0.1.7 (v1alpha1), and
- * ClusterNetworkPolicy as v0.3.0 (v1alpha2). Tests install them into the control plane.
+ * The CustomResourceDefinitions tests install, from the module proxy's copies (experimental
+ * channels):
+ * - the cluster-wide network policy API, sigs.k8s.io/network-policy-api: AdminNetworkPolicy and
+ *   BaselineAdminNetworkPolicy as v0.1.7 (v1alpha1), ClusterNetworkPolicy as v0.3.0 (v1alpha2);
+ * - the Gateway API, sigs.k8s.io/gateway-api v1.6.3: Gateways and the five route kinds.
  */
 const POLICY_API = "sigs.k8s.io/network-policy-api";
-const POLICY_API_CRDS = [
-  { version: "v0.1.7", file: "policy.networking.k8s.io_adminnetworkpolicies.yaml" },
-  { version: "v0.1.7", file: "policy.networking.k8s.io_baselineadminnetworkpolicies.yaml" },
-  { version: "v0.3.0", file: "policy.networking.k8s.io_clusternetworkpolicies.yaml" },
+const GATEWAY_API = "sigs.k8s.io/gateway-api";
+const CRDS = [
+  {
+    api: "policy",
+    module: POLICY_API,
+    version: "v0.1.7",
+    file: "policy.networking.k8s.io_adminnetworkpolicies.yaml",
+  },
+  {
+    api: "policy",
+    module: POLICY_API,
+    version: "v0.1.7",
+    file: "policy.networking.k8s.io_baselineadminnetworkpolicies.yaml",
+  },
+  {
+    api: "policy",
+    module: POLICY_API,
+    version: "v0.3.0",
+    file: "policy.networking.k8s.io_clusternetworkpolicies.yaml",
+  },
+  ...["gateways", "httproutes", "grpcroutes", "tlsroutes", "tcproutes", "udproutes"].map((plural) => ({
+    api: "gateway",
+    module: GATEWAY_API,
+    version: "v1.6.3",
+    file: `gateway.networking.k8s.io_${plural}.yaml`,
+  })),
 ];
 export const CRD_DIR = join(CACHE_DIR, "crds");
 
-/** The CRD files kept in the cache, in the order they are installed. */
-export function crdFiles() {
-  return POLICY_API_CRDS.map((crd) => join(CRD_DIR, crd.file));
+/** The CRD files kept in the cache (of one API, or all), in the order they are installed. */
+export function crdFiles(api) {
+  return CRDS.filter((crd) => api === undefined || crd.api === api).map((crd) => join(CRD_DIR, crd.file));
 }
 
 /** Copies the CRDs out of the module proxy's downloads into the cache, unless they are there. */
 function fetchCrds(go, env) {
-  if (crdFiles().every((file) => existsSync(file))) return 0;
   const started = Date.now();
   mkdirSync(CRD_DIR, { recursive: true });
-  for (const version of new Set(POLICY_API_CRDS.map((crd) => crd.version))) {
-    const result = spawnSync(go, ["mod", "download", "-json", `${POLICY_API}@${version}`], {
+  const missing = CRDS.filter((crd) => !existsSync(join(CRD_DIR, crd.file)));
+  for (const release of new Set(missing.map((crd) => `${crd.module}@${crd.version}`))) {
+    const result = spawnSync(go, ["mod", "download", "-json", release], {
       cwd: CACHE_DIR,
       env: { ...env, GOFLAGS: "-mod=mod" },
       encoding: "utf8",
     });
-    if (result.status !== 0)
-      throw new Error(`go mod download ${POLICY_API}@${version} failed: ${result.stderr}`);
+    if (result.status !== 0) throw new Error(`go mod download ${release} failed: ${result.stderr}`);
     const dir = JSON.parse(result.stdout).Dir;
-    for (const crd of POLICY_API_CRDS.filter((c) => c.version === version))
+    for (const crd of missing.filter((c) => `${c.module}@${c.version}` === release))
       writeFileSync(
         join(CRD_DIR, crd.file),
         readFileSync(join(dir, "config", "crd", "experimental", crd.file)),
@@ -221,8 +243,8 @@ export function buildControlPlane({ log = (line) => console.error(line) } = {}) 
     writeFileSync(STAMP, `${JSON.stringify(stamp, null, 2)}\n`);
   }
   if (!crdFiles().every((file) => existsSync(file))) {
-    log(`control plane: fetching the CRDs of ${POLICY_API}`);
-    timings["policy CRDs"] = fetchCrds(go, env);
+    log(`control plane: fetching the CRDs of ${POLICY_API} and ${GATEWAY_API}`);
+    timings.CRDs = fetchCrds(go, env);
   }
   const total = (Date.now() - started) / 1000;
   const steps = Object.entries(timings).map(([step, seconds]) => `${step} ${seconds.toFixed(1)} s`);
@@ -653,13 +675,10 @@ export async function startControlPlane({
       }
     };
 
-    /**
-     * Installs the cluster-wide network policy CRDs and waits until each is Established (served).
-     * Returns their names.
-     */
-    const installPolicyCrds = async () => {
+    /** Installs CRDs and waits until each is Established (served). Returns their names. */
+    const installCrds = async (files) => {
       const names = [];
-      for (const file of crdFiles()) {
+      for (const file of files) {
         const created = await request(
           "POST",
           "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
@@ -684,6 +703,10 @@ export async function startControlPlane({
       }
       return names;
     };
+    /** The cluster-wide network policy API's CRDs. */
+    const installPolicyCrds = () => installCrds(crdFiles("policy"));
+    /** The Gateway API's CRDs (Gateways and routes). */
+    const installGatewayCrds = () => installCrds(crdFiles("gateway"));
 
     /** Compacts etcd at its current revision, so watches from older resourceVersions get 410 Gone. */
     const compactEtcd = async () => {
@@ -718,6 +741,7 @@ export async function startControlPlane({
       },
       compactEtcd,
       installPolicyCrds,
+      installGatewayCrds,
       stop,
       killNow,
     };

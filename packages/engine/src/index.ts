@@ -1,4 +1,4 @@
-export { type ExposureReadable, exposureAnswer } from "./exposure/answer";
+export { type ExposureReadable, exposureAnswer, exposureEdges } from "./exposure/answer";
 export { GATEWAY_NAME_LABEL, INGRESS_CONTROLLER_NAMES } from "./exposure/paths";
 export { CHECKS, compareFindings, findingsOf } from "./findings/catalog";
 export { controlOf } from "./findings/controls";

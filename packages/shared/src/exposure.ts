@@ -54,11 +54,32 @@ export const ExposurePath = z
   .strict();
 export type ExposurePath = z.infer<typeof ExposurePath>;
 
+/**
+ * The paths placed on a view's nodes: from "outside" (or a controller's node) to the node that draws
+ * the pods reached, with the objects that publish them. `reach` is the most open of its paths'.
+ */
+export const ExposureEdge = z
+  .object({
+    /** "<source>-><target>", as the view's edge between the same nodes. */
+    id: z.string(),
+    source: z.string(),
+    target: z.string(),
+    reach: PathReach,
+    /** The objects that publish the paths, each once, in the paths' order ("Service/shop/web"). */
+    via: z.array(z.string()),
+    /** The ways in, each once ("load balancer TCP 80", "https://shop.example.com/"). */
+    entries: z.array(z.string()),
+  })
+  .strict();
+export type ExposureEdge = z.infer<typeof ExposureEdge>;
+
 export const ExposureAnswer = z
   .object({
     revision: z.number().int().nonnegative(),
     /** Sorted by namespace, workload, via and entry. */
     paths: z.array(ExposurePath),
+    /** With `view`: the paths placed on its nodes (none for a workload's view of its pods). */
+    edges: z.array(ExposureEdge).optional(),
   })
   .strict();
 export type ExposureAnswer = z.infer<typeof ExposureAnswer>;
@@ -67,6 +88,8 @@ export type ExposureAnswer = z.infer<typeof ExposureAnswer>;
 export const ExposureQuery = z
   .object({
     namespace: z.string().min(1).max(253).optional(),
+    /** A view's key: the paths are placed on its nodes too. */
+    view: z.string().min(1).max(4096).optional(),
   })
   .strict();
 export type ExposureQuery = z.infer<typeof ExposureQuery>;

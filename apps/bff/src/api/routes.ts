@@ -482,6 +482,11 @@ export function apiRouter(
   router.get("/exposure", async (request, response) => {
     const query = parseQuery(ExposureQuery, request);
     if (query.namespace !== undefined) checkNamespace(response, query.namespace, "this namespace's exposure");
+    if (query.view !== undefined) {
+      if (parseViewKey(query.view) === undefined)
+        throw new HttpError(400, `query parameter "view": ${JSON.stringify(query.view)} is not a view`);
+      checkView(response, query.view);
+    }
     const access = response.locals.access as Access | undefined;
     if (access !== undefined && !access.exposure)
       throw new HttpError(

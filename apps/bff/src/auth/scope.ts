@@ -114,6 +114,7 @@ const NARROWED = [
   /^\/nodes\/[^/]+$/,
   /^\/explain$/,
   /^\/reach$/,
+  /^\/exposure$/,
   /^\/view$/,
   /^\/stream$/,
   /^\/search$/,

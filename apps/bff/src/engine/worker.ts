@@ -14,6 +14,7 @@ import {
   expiresAt,
   explainEdge,
   exposureAnswer,
+  exposureEdges,
   type GapsAnalysis,
   GroupedView,
   groupedNamespaceView,
@@ -41,6 +42,7 @@ import {
   type ChangeCause,
   edgeVisible,
   nodeVisible,
+  parseViewKey,
   type ReachFact,
   type ViewPatch,
   type ViewRef,
@@ -535,8 +537,17 @@ const handlers: { [N in QueryName]: (args: QueryArgs<N>) => QueryResult<N> } = {
   groupings: () => groupingKeys(state),
   workloadGroupings: ({ namespace }) =>
     state.namespaceNamed(namespace) === undefined ? undefined : workloadGroupingKeys(state, namespace),
-  exposure: ({ readable, ...query }) =>
-    exposureAnswer(state, query, readable === undefined ? undefined : { namespaces: new Set(readable) }),
+  exposure: ({ readable, view: key, ...query }) => {
+    const answer = exposureAnswer(
+      state,
+      query,
+      readable === undefined ? undefined : { namespaces: new Set(readable) },
+    );
+    const ref = key === undefined ? undefined : parseViewKey(key);
+    if (ref === undefined) return answer;
+    const view = views.get(viewKey(ref))?.view ?? createView(ref);
+    return { ...answer, edges: exposureEdges(state, view.places, answer.paths) };
+  },
   reach: ({ readable, ...question }) =>
     reachOf(state, readable === undefined ? question : { ...question, readable: new Set(readable) }),
   search: ({ q, limit, readable }) =>

@@ -176,7 +176,7 @@ async function connect(
   return harness;
 }
 
-const ALLOWED_PATHS = new Set(RESOURCES.map((resource) => resource.path));
+const ALLOWED_PATHS = new Set(RESOURCES.flatMap((resource) => [resource.path, ...(resource.older ?? [])]));
 
 // Every test ends by checking the source stayed read-only, sent its token, and never sent an event
 // that does not fit what the sink held.
@@ -273,6 +273,31 @@ describe("KubernetesSource: the first sync", () => {
     expect(watch?.query.get("resourceVersion")).toBe(api.resourceVersion);
     expect(watch?.query.get("allowWatchBookmarks")).toBe("true");
     expect(watch?.query.get("timeoutSeconds")).toBe("300");
+  });
+
+  it("reads a kind at its older version where the server does not serve the newer one", async () => {
+    const tls = RESOURCES.find((r) => r.kind === "TLSRoute")!;
+    const [v1alpha3, v1alpha2] = tls.older!;
+    const harness = await connect({}, (api) => {
+      seed(api);
+      api.put(v1alpha2!, {
+        metadata: { namespace: "shop", name: "passthrough" },
+        spec: { parentRefs: [{ name: "gw" }], rules: [{ backendRefs: [{ name: "web", port: 443 }] }] },
+      });
+      // A Gateway API before v1.5: neither v1 nor v1alpha3 of TLSRoute is served.
+      api.scripts.push((request, response) =>
+        request.path === tls.path || request.path === v1alpha3
+          ? sendStatus(response, 404, "NotFound", "the server could not find the requested resource")
+          : false,
+      );
+    });
+    const { api, sink } = harness;
+    await waitFor(() => sink.statuses.at(-1)?.state === "connected", "connected");
+    await waitFor(() => sink.keys("TLSRoute").length === 1, "the TLSRoute read at v1alpha2");
+    expect(sink.keys("TLSRoute")).toEqual(["shop/passthrough"]);
+    expect(api.requestsFor(tls.path, "list")).toHaveLength(1);
+    expect(api.requestsFor(v1alpha3!, "list")).toHaveLength(1);
+    await waitFor(() => api.openWatches(v1alpha2!) === 1, "the v1alpha2 watch");
   });
 
   it("restarts a list whose continue token expired, without losing or repeating an object", async () => {
@@ -598,7 +623,9 @@ describe("KubernetesSource: read-only and stoppable", () => {
     await waitFor(() => api.requestsFor(NAMESPACES, "watch").length === 2, "a second namespaces watch");
 
     expect(new Set(api.requests.map((request) => request.method))).toEqual(new Set(["GET"]));
-    expect(new Set(api.requests.map((request) => request.path))).toEqual(ALLOWED_PATHS);
+    expect(new Set(api.requests.map((request) => request.path))).toEqual(
+      new Set(RESOURCES.map((r) => r.path)),
+    );
     expect(api.requests.some((request) => /secret/i.test(request.path + request.query.toString()))).toBe(
       false,
     );

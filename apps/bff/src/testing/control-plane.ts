@@ -29,6 +29,7 @@ export type ControlPlane = Pick<
   | "restartApiserver"
   | "compactEtcd"
   | "installPolicyCrds"
+  | "installGatewayCrds"
   | "stop"
 >;
 
@@ -62,6 +63,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     restartApiserver: plane.restartApiserver,
     compactEtcd: plane.compactEtcd,
     installPolicyCrds: plane.installPolicyCrds,
+    installGatewayCrds: plane.installGatewayCrds,
     stop: async () => {
       process.removeListener("exit", onExit);
       await plane.stop();

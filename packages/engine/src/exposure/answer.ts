@@ -1,5 +1,8 @@
-import type { ExposureAnswer, ExposurePath, ExposureQuery } from "@trustmap/shared";
+import type { ExposureAnswer, ExposureEdge, ExposurePath, ExposureQuery, PathReach } from "@trustmap/shared";
 import type { ClusterState } from "../state/cluster-state";
+import type { LiveIdentity } from "../state/netpol-index";
+import { OUTSIDE } from "../views/view";
+import type { Places } from "../views/views";
 
 /** Who may read what of the exposure: the namespaces whose network picture (and exposing objects) are theirs. */
 export interface ExposureReadable {
@@ -34,10 +37,70 @@ function narrowed(path: ExposurePath, readable: ExposureReadable): ExposurePath 
   return { ...path, controllers, why };
 }
 
+const OPENNESS: readonly PathReach[] = ["none", "denied", "restricted", "open"];
+
+/**
+ * The paths placed on a view's nodes: each from outside (or from each controller's node) to the
+ * node that draws its pods, where the view draws that namespace. One edge per pair of nodes,
+ * as open as the most open path on it.
+ */
+export function exposureEdges(
+  state: ClusterState,
+  places: Places | undefined,
+  paths: readonly ExposurePath[],
+): ExposureEdge[] {
+  if (places === undefined) return [];
+  const byName = new Map<string, LiveIdentity>();
+  const identityNamed = (workload: string): LiveIdentity | undefined => {
+    if (byName.size === 0) for (const identity of state.identities()) byName.set(identity.name, identity);
+    return byName.get(workload);
+  };
+  const nodeOf = (identity: LiveIdentity): string =>
+    places.drawsApart(identity.namespace) ? places.identity(identity) : places.namespace(identity.namespace);
+  const edges = new Map<
+    string,
+    { source: string; target: string; reach: PathReach; via: Set<string>; entries: Set<string> }
+  >();
+  const add = (source: string, target: string, reach: PathReach, path: ExposurePath) => {
+    const id = `${source}->${target}`;
+    let edge = edges.get(id);
+    if (edge === undefined) {
+      edge = { source, target, reach, via: new Set(), entries: new Set() };
+      edges.set(id, edge);
+    }
+    if (OPENNESS.indexOf(reach) > OPENNESS.indexOf(edge.reach)) edge.reach = reach;
+    edge.via.add(path.via);
+    edge.entries.add(path.entry.text);
+  };
+  for (const path of paths) {
+    if (path.workload === null || path.reach === "none" || !places.draws([path.namespace])) continue;
+    const target = identityNamed(path.workload);
+    if (target === undefined) continue;
+    if (path.from === "outside") {
+      add(OUTSIDE, nodeOf(target), path.reach, path);
+      continue;
+    }
+    for (const controller of path.controllers) {
+      const identity = identityNamed(controller.workload);
+      if (identity === undefined || !places.draws([identity.namespace, path.namespace])) continue;
+      const reach: PathReach = !controller.allowed ? "denied" : path.reach === "open" ? "open" : "restricted";
+      add(nodeOf(identity), nodeOf(target), reach, path);
+    }
+  }
+  return [...edges].map(([id, edge]) => ({
+    id,
+    source: edge.source,
+    target: edge.target,
+    reach: edge.reach,
+    via: [...edge.via],
+    entries: [...edge.entries],
+  }));
+}
+
 /** GET /api/exposure: every path, or those of one namespace (its pods', or published from it). */
 export function exposureAnswer(
   state: ClusterState,
-  query: ExposureQuery,
+  query: Omit<ExposureQuery, "view">,
   readable?: ExposureReadable,
 ): ExposureAnswer {
   const paths: ExposurePath[] = [];

@@ -59,6 +59,8 @@ export class Informer {
   relists = 0;
   /** Whether the API server said, last time it was asked, that it does not serve this kind. */
   absent = false;
+  /** Which of the kind's paths is asked: 0 is `path`, then its older versions in turn. */
+  private pathIndex = 0;
 
   constructor(
     private readonly resource: Resource,
@@ -88,7 +90,20 @@ export class Informer {
         onListed();
       } catch (error) {
         if (signal.aborted) return;
+        const paths = [this.resource.path, ...(this.resource.older ?? [])];
+        if (
+          this.resource.optional &&
+          error instanceof ApiStatusError &&
+          error.code === 404 &&
+          this.pathIndex < paths.length - 1
+        ) {
+          // Not served at this version: the kind's older version may be.
+          this.pathIndex += 1;
+          this.resourceVersion = undefined;
+          continue;
+        }
         if (this.resource.optional && error instanceof ApiStatusError && error.code === 404) {
+          this.pathIndex = 0;
           // The kind is not served (its CustomResourceDefinition is not installed, or was
           // removed): the cluster holds none of it. What was held goes, and it is looked for again.
           const changes = noChanges();
@@ -209,7 +224,7 @@ export class Informer {
     const { connection, signal, status } = this.env;
     return get(
       connection,
-      this.resource.path,
+      this.pathIndex === 0 ? this.resource.path : this.resource.older![this.pathIndex - 1]!,
       query,
       signal,
       () => status.healthy(this.resource.kind),

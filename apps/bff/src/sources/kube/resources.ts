@@ -14,6 +14,11 @@ export interface Resource {
    */
   readonly optional?: boolean;
   /**
+   * The paths of the kind's older versions, asked in turn when the server does not serve `path`
+   * (the Gateway API serves TLSRoute, TCPRoute and UDPRoute as v1 since v1.5, as v1alpha2 before).
+   */
+  readonly older?: readonly string[];
+  /**
    * What a user's access to the kind decides: `tiers` (the cluster-wide network policies) and
    * `exposure` (what publishes workloads) are asked apart; a user who may not list them still reads
    * the whole picture, told without them. Every other kind is part of the picture itself.
@@ -93,17 +98,20 @@ export const RESOURCES: readonly Resource[] = [
   },
   ...(
     [
-      ["Gateway", "v1", "gateways"],
-      ["HTTPRoute", "v1", "httproutes"],
-      ["GRPCRoute", "v1", "grpcroutes"],
-      ["TLSRoute", "v1alpha2", "tlsroutes"],
-      ["TCPRoute", "v1alpha2", "tcproutes"],
-      ["UDPRoute", "v1alpha2", "udproutes"],
+      ["Gateway", "gateways", []],
+      ["HTTPRoute", "httproutes", []],
+      ["GRPCRoute", "grpcroutes", []],
+      ["TLSRoute", "tlsroutes", ["v1alpha3", "v1alpha2"]],
+      ["TCPRoute", "tcproutes", ["v1alpha2"]],
+      ["UDPRoute", "udproutes", ["v1alpha2"]],
     ] as const
   ).map(
-    ([kind, version, plural]): Resource => ({
+    ([kind, plural, older]): Resource => ({
       kind,
-      path: `/apis/gateway.networking.k8s.io/${version}/${plural}`,
+      path: `/apis/gateway.networking.k8s.io/v1/${plural}`,
+      ...(older.length === 0
+        ? {}
+        : { older: older.map((version) => `/apis/gateway.networking.k8s.io/${version}/${plural}`) }),
       plural,
       group: "gateway.networking.k8s.io",
       optional: true,

@@ -17,7 +17,7 @@ import { ExportLinks } from "../../ui/ExportLinks";
 import { draftQueries } from "../drafts/api";
 import { GraphExport } from "../export/GraphExport";
 import { EDGE_LIMIT, GraphAdapter } from "./adapter";
-import { graphQueries, overlayQuery } from "./api";
+import { graphQueries, overlayQuery, publishedQuery } from "./api";
 import { CompareBar, DraftBar, OverlayPanel } from "./CompareBar";
 import { EdgePanel } from "./EdgePanel";
 import { useGraphFocus } from "./focus";
@@ -27,6 +27,7 @@ import { Legend } from "./Legend";
 import { NodeList } from "./NodeList";
 import { NodePanel } from "./NodePanel";
 import { listedNodes } from "./node-list";
+import { PublishedPanel } from "./PublishedPanel";
 import { SearchResults } from "./SearchResults";
 import { prefersDark, useDarkScheme } from "./scheme";
 import { ViewMatrix } from "./ViewMatrix";
@@ -298,6 +299,21 @@ export function GraphPage() {
   useEffect(() => {
     if (draft === undefined) adapter.current?.setOverlay(overlayShown);
   }, [overlayShown, view, draft]);
+  // What Services, Ingresses and routes publish, drawn over the live view (not over a draft's).
+  const mayReadExposure = session.data?.access?.exposure !== false;
+  const published = useQuery({
+    ...publishedQuery(view, Math.max(overlayRevision, 0)),
+    enabled: mayReadExposure && draft === undefined && overlayRevision >= 0,
+  });
+  const publishedEdges = draft === undefined && mayReadExposure ? published.data?.edges : undefined;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new view's graph starts without the last view's paths
+  useEffect(() => {
+    adapter.current?.setPublished(publishedEdges ?? []);
+  }, [publishedEdges, view]);
+  const publishedEdge =
+    selection?.kind === "edge"
+      ? publishedEdges?.find((edge) => edge.source === selection.from && edge.target === selection.to)
+      : undefined;
   const overlayEdges = draft === undefined ? overlayShown?.edges : draftedData?.overlay.edges;
   const overlayEdge =
     selection?.kind === "edge"
@@ -558,6 +574,7 @@ export function GraphPage() {
           {overlayEdge !== undefined && (
             <OverlayPanel key={overlayEdge.id} edge={overlayEdge} draft={draft !== undefined} />
           )}
+          {publishedEdge !== undefined && <PublishedPanel key={publishedEdge.id} edge={publishedEdge} />}
           {(selection?.kind === "edge" || selection?.kind === "pair") &&
             !isGone(selection.from) &&
             !isGone(selection.to) && (

@@ -5,6 +5,8 @@ import {
   NO_DEFAULT_DENY,
   OVERLAY_MARKS,
   POSTURE_MARKS,
+  PUBLISHED_EDGE,
+  PUBLISHED_MARKS,
   type Shape,
   shapePoints,
   TIERS_EDGE,
@@ -151,6 +153,25 @@ export function Legend({
             <polygon points="10,5 15,8 10,11" fill={ink.edge} />
           </svg>
           {TIERS_EDGE.text}
+        </li>
+        <li className="flex items-start gap-2" data-legend-mark="edge-published">
+          <svg aria-hidden="true" width={16} height={16} viewBox="0 0 16 16" className="mt-0.5 shrink-0">
+            {PUBLISHED_MARKS.map((mark, i) => (
+              <line
+                key={mark.reach}
+                x1={1}
+                y1={4 + i * 4}
+                x2={15}
+                y2={4 + i * 4}
+                stroke={mark.color}
+                strokeWidth={2}
+                strokeDasharray="3 2"
+              />
+            ))}
+          </svg>
+          <span>
+            {PUBLISHED_EDGE.text} {PUBLISHED_MARKS.map((mark) => mark.text).join("; ")}.
+          </span>
         </li>
         {comparing &&
           OVERLAY_MARKS.map((mark) => (

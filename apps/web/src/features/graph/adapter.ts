@@ -1,5 +1,7 @@
 import {
+  type ExposureEdge,
   type GraphOverlay,
+  OUTSIDE_NODE_ID,
   type OverlayEdge,
   SEVERITY_ORDER,
   type Severity,
@@ -80,6 +82,8 @@ function edgeData(edge: ViewEdge) {
 
 /** The elements an overlay adds (closed edges, nodes gone), and the class of a node gone. */
 const OVERLAY_CLASS = "overlay";
+/** The exposure edges (and the "outside" node they may add). */
+const PUBLISHED_CLASS = "published";
 const GONE_CLASS = "gone";
 
 /** A closed edge's label: the ports it allowed then, from the connections it stood for. */
@@ -297,6 +301,66 @@ export class GraphAdapter {
     if (added.length > 0) this.positions.placeAdded(added);
   }
 
+  /** What Services, Ingresses and routes publish, placed on the view's nodes by the BFF (see setPublished). */
+  private published: readonly ExposureEdge[] = [];
+
+  /**
+   * Draws the engine's exposure edges over the view: each from outside (or a controller's node) to
+   * the node of the pods reached, labelled with the objects that publish it. "Outside" is added
+   * when the view does not draw it (nothing else of the view crosses the cluster's edge).
+   */
+  setPublished(edges: readonly ExposureEdge[]): void {
+    this.published = edges;
+    this.cy.batch(() => this.drawPublished());
+  }
+
+  private drawPublished(): void {
+    this.cy.elements(`.${PUBLISHED_CLASS}`).remove();
+    const added: NodeSingular[] = [];
+    for (const edge of this.published) {
+      const ends = [edge.source, edge.target].map((id) => {
+        const element = this.cy.getElementById(id);
+        if (element.nonempty() && !element.hasClass(PUBLISHED_CLASS)) return id;
+        if (id !== OUTSIDE_NODE_ID) return undefined;
+        // A node of its own id: the view may draw its "outside" later, under the view's id.
+        const ghost = `${PUBLISHED_CLASS}:${id}`;
+        if (this.cy.getElementById(ghost).empty())
+          added.push(
+            this.cy.add({
+              group: "nodes",
+              data: {
+                id: ghost,
+                kind: "outside",
+                label: "outside the cluster",
+                pods: 0,
+                openIngressPods: 0,
+                openEgressPods: 0,
+                labelText: "outside the cluster",
+              },
+              classes: PUBLISHED_CLASS,
+            }) as unknown as NodeSingular,
+          );
+        return ghost;
+      });
+      const [source, target] = ends;
+      if (source === undefined || target === undefined) continue;
+      this.cy.add({
+        group: "edges",
+        data: {
+          id: `${PUBLISHED_CLASS}:${edge.id}`,
+          source,
+          target,
+          from: edge.source,
+          to: edge.target,
+          pairs: 0,
+          portsText: edge.via.join(", "),
+        },
+        classes: `${PUBLISHED_CLASS} ${PUBLISHED_CLASS}-${edge.reach}`,
+      });
+    }
+    if (added.length > 0) this.positions.placeAdded(added);
+  }
+
   load(snapshot: ViewSnapshot): void {
     this.edgeStore.clear();
     this.edgesAtNode.clear();
@@ -313,6 +377,7 @@ export class GraphAdapter {
       this.markTwoWay(this.cy.edges());
       this.fadeEdges(this.cy.edges());
       this.drawOverlay();
+      this.drawPublished();
     });
     this.select(this.selected);
     this.positions.placeSnapshot();
@@ -379,6 +444,7 @@ export class GraphAdapter {
       this.markTwoWay(edges.edges().union(reverses.filter((e) => e.inside())));
       this.fadeEdges(edges.edges().union(touched.nodes().connectedEdges()));
       if (this.overlay !== undefined) this.drawOverlay();
+      if (this.published.length > 0) this.drawPublished();
       this.labelEdges();
     });
   }

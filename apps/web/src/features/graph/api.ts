@@ -1,6 +1,7 @@
 import { queryOptions } from "@tanstack/react-query";
 import {
   Explanation,
+  ExposureAnswer,
   GraphOverlay,
   GroupingList,
   NamespaceList,
@@ -90,6 +91,17 @@ export const graphQueries = {
 };
 
 /** The view compared with a moment: asked again at each revision of the view (the answer is of now). */
+/** What Services, Ingresses and routes publish, placed on a view's nodes (asked again as the view changes). */
+export const publishedQuery = (view: string, revision: number) => {
+  const queryKey = ["published", view, revision] as const;
+  return queryOptions({
+    queryKey,
+    queryFn: ({ signal }) => getJson(`/api/exposure${query({ view })}`, ExposureAnswer, signal),
+    placeholderData: (previous, previousQuery) =>
+      sameQuestion(previousQuery?.queryKey, queryKey) ? previous : undefined,
+  });
+};
+
 export const overlayQuery = (view: string, since: string, revision: number) => {
   const queryKey = ["overlay", view, since, revision] as const;
   return queryOptions({

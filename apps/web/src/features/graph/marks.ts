@@ -171,6 +171,21 @@ export const TIERS_EDGE = {
   text: "Dotted edges: an admin or baseline policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) has a rule for some of their pairs; the side panel says which tier decided each port.",
 };
 
+/** Paths from outside the cluster (or an ingress or Gateway controller) that a Service, Ingress or route publishes, by what policy makes of them. */
+export const PUBLISHED_MARKS = [
+  { reach: "open", color: "#dc2626", text: "published, open to every address" },
+  {
+    reach: "restricted",
+    color: "#d97706",
+    text: "published, policy admits some addresses (or the controller)",
+  },
+  { reach: "denied", color: "#64748b", text: "published, but policy lets nothing in" },
+] as const;
+export const PUBLISHED_EDGE = {
+  lineStyle: "dashed" as const,
+  text: "Dashed edges labelled with a Service, Ingress or route: what that object publishes outside the cluster, from outside or from the ingress or Gateway controller; the Exposure tab lists every path.",
+};
+
 /** A node the view no longer has, drawn so that a closed edge has its end (a workload or namespace gone). */
 export const GONE_NODE = {
   fill: "#e2e8f0",

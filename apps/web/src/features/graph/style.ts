@@ -7,6 +7,8 @@ import {
   NO_DEFAULT_DENY,
   OVERLAY_MARKS,
   POSTURE_MARKS,
+  PUBLISHED_EDGE,
+  PUBLISHED_MARKS,
   TIERS_EDGE,
   WORKLOAD_GROUP_MARK,
 } from "./marks";
@@ -152,6 +154,20 @@ export function graphStyle(dark: boolean): StylesheetJson {
         "target-arrow-color": mark.color,
         "line-style": mark.lineStyle,
         width: 3,
+      },
+    })),
+    // What Services, Ingresses and routes publish: dashed, coloured by what policy makes of it.
+    ...PUBLISHED_MARKS.map((mark) => ({
+      selector: `edge.published-${mark.reach}`,
+      style: {
+        "line-color": mark.color,
+        "target-arrow-color": mark.color,
+        "line-style": PUBLISHED_EDGE.lineStyle,
+        width: 2,
+        label: "data(portsText)",
+        "font-size": 10,
+        color: mark.color,
+        "z-index": 9,
       },
     })),
     {
