@@ -2,6 +2,7 @@
 // initial lists, then a stream of churn, and prints what it cost.
 //   pnpm -s bench --scale S|M|L|XL [--json] [--events N] [--identities N] [--seed N] [--no-views]
 //     [--cluster-policies N]   (admin and baseline policies: AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy)
+//     [--exposures N]          (deployments published: LoadBalancer, NodePort, or an Ingress, by turns)
 import type { Pod } from "../src/objects/model";
 import { parseCluster } from "../src/objects/parse";
 import { ClusterState } from "../src/state/cluster-state";
@@ -32,7 +33,12 @@ if (scale === undefined) {
   process.exit(2);
 }
 const eventTarget = Number(arg("events") ?? 3000);
-const world = new SyntheticWorld(scale, Number(arg("seed") ?? 1), Number(arg("cluster-policies") ?? 0));
+const world = new SyntheticWorld(
+  scale,
+  Number(arg("seed") ?? 1),
+  Number(arg("cluster-policies") ?? 0),
+  Number(arg("exposures") ?? 0),
+);
 collect();
 
 let started = performance.now();
@@ -59,6 +65,7 @@ const timings = {
   rbac: [] as number[],
   namespace: [] as number[],
   clusterPolicy: [] as number[],
+  exposure: [] as number[],
 };
 const viewTimings: number[] = [];
 let events = 0;
@@ -73,8 +80,8 @@ while (events < eventTarget) {
     namespaceView?.update(delta);
     viewTimings.push(Number(process.hrtime.bigint() - v0) / 1000);
     const kind =
-      burst.kind === "clusterPolicy"
-        ? "clusterPolicy"
+      burst.kind === "clusterPolicy" || burst.kind === "exposure"
+        ? burst.kind
         : event.kind === "Pod"
           ? "pod"
           : event.kind === "NetworkPolicy"
@@ -207,6 +214,10 @@ const result = {
   clusterPolicyEvents: timings.clusterPolicy.length,
   clusterPolicyEventP50Us: round(percentile(timings.clusterPolicy, 50)),
   clusterPolicyEventP99Us: round(percentile(timings.clusterPolicy, 99)),
+  exposures: cluster.exposures?.length ?? 0,
+  exposurePaths: scratch.allExposurePaths().length,
+  exposureEvents: timings.exposure.length,
+  exposureEventP99Us: round(percentile(timings.exposure, 99)),
   allEventP99Us: round(percentile(Object.values(timings).flat(), 99)),
   fromScratchMs: Math.round(fromScratchMs),
   overviewMs: Math.round(overviewMs),
@@ -245,6 +256,10 @@ if (process.argv.includes("--json")) {
   console.log(
     `  ${result.events} events  pod p50 ${result.podEventP50Us} µs, p99 ${result.podEventP99Us} µs; policy p50 ${result.policyEventP50Us} µs, p99 ${result.policyEventP99Us} µs; RBAC p99 ${result.rbacEventP99Us} µs; namespace p99 ${result.namespaceEventP99Us} µs`,
   );
+  if (result.exposures > 0)
+    console.log(
+      `  exposure       ${result.exposures} Services and Ingresses, ${result.exposurePaths} paths; a published Service edited p99 ${result.exposureEventP99Us} µs (${result.exposureEvents} events)`,
+    );
   console.log(
     `  from scratch   ${result.fromScratchMs} ms (${Math.round((result.fromScratchMs * 1000) / Math.max(1, result.podEventP99Us))}x a pod event at p99)`,
   );

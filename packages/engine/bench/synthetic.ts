@@ -6,12 +6,14 @@
 import { seededRandom } from "@trustmap/shared";
 import type {
   ClusterNetworkPolicy,
+  ExposingObject,
   Namespace,
   NetworkPolicy,
   Pod,
   PolicyRule,
   Role,
   RoleBinding,
+  Service,
   ServiceAccount,
 } from "../src/objects/model";
 import { initialEvents, type WatchEvent } from "../src/state/cluster-state";
@@ -55,6 +57,8 @@ export interface SyntheticCluster {
   policies: NetworkPolicy[];
   /** Admin and baseline tiers (none unless asked for). */
   clusterPolicies: ClusterNetworkPolicy[];
+  /** Services and Ingresses that publish deployments (none unless asked for). */
+  exposures: ExposingObject[];
   serviceAccounts: ServiceAccount[];
   roles: Role[];
   bindings: RoleBinding[];
@@ -182,6 +186,8 @@ export class SyntheticWorld {
     seed = 1,
     /** How many admin and baseline policies the cluster holds (ANP, BANP and ClusterNetworkPolicy). */
     clusterPolicies = 0,
+    /** How many deployments are published (by turns a LoadBalancer, a NodePort, an Ingress to a ClusterIP Service). */
+    exposures = 0,
   ) {
     this.next = seededRandom(seed);
     this.teams = Math.max(2, Math.round(scale.namespaces / 5));
@@ -191,12 +197,87 @@ export class SyntheticWorld {
       pods: [],
       policies: [],
       clusterPolicies: [],
+      exposures: [],
       serviceAccounts: [],
       roles: [],
       bindings: [],
     };
     this.build();
     for (let i = 0; i < clusterPolicies; i++) this.cluster.clusterPolicies.push(this.clusterPolicy(i));
+    if (exposures > 0) this.publish(exposures);
+  }
+
+  /**
+   * Publishes deployments as clusters do: the first ones (spread over the namespaces) each get a
+   * Service on port 80 to their http port, by turns a LoadBalancer, a NodePort, or a ClusterIP
+   * Service behind an Ingress; and an ingress controller runs in its own namespace, itself behind a
+   * LoadBalancer.
+   */
+  private publish(count: number): void {
+    const controller: Deployment = {
+      namespace: "ingress-nginx",
+      app: "ingress-nginx",
+      team: "platform",
+      hash: this.hash(),
+      replicas: 3,
+      serial: 0,
+    };
+    this.cluster.namespaces.push({
+      name: "ingress-nginx",
+      labels: { "kubernetes.io/metadata.name": "ingress-nginx" },
+      annotations: {},
+      declared: true,
+    });
+    for (let i = 0; i < controller.replicas; i++) {
+      const pod = podOf(controller, i);
+      this.cluster.pods.push({
+        ...pod,
+        labels: { ...pod.labels, "app.kubernetes.io/name": "ingress-nginx" },
+      });
+    }
+    const service = (d: Deployment, type: Service["type"], name: string): Service => ({
+      kind: "Service",
+      namespace: d.namespace,
+      name,
+      type,
+      selector: { app: d.app },
+      ports: [
+        {
+          name: "http",
+          protocol: "TCP",
+          port: 80,
+          targetPort: "http",
+          ...(type === "ClusterIP" ? {} : { nodePort: 30000 + (this.serial++ % 2000) }),
+        },
+      ],
+      externalIPs: [],
+      loadBalancerSourceRanges: [],
+    });
+    this.cluster.exposures.push(service(controller, "LoadBalancer", "ingress-nginx-controller"));
+    const step = Math.max(1, Math.floor(this.deployments.length / count));
+    for (let i = 0; i < count && i * step < this.deployments.length; i++) {
+      const d = this.deployments[i * step]!;
+      const name = `${d.app}-public`;
+      if (i % 3 < 2) {
+        this.cluster.exposures.push(service(d, i % 3 === 0 ? "LoadBalancer" : "NodePort", name));
+        continue;
+      }
+      this.cluster.exposures.push(service(d, "ClusterIP", name));
+      this.cluster.exposures.push({
+        kind: "Ingress",
+        namespace: d.namespace,
+        name,
+        className: "nginx",
+        routes: [
+          {
+            host: `${d.app}.${d.namespace}.example.com`,
+            path: "/",
+            backends: [{ namespace: d.namespace, name, port: 80 }],
+          },
+        ],
+        tlsHosts: [],
+      });
+    }
   }
 
   /**
@@ -515,6 +596,7 @@ export class SyntheticWorld {
       pods: cluster.pods,
       networkPolicies: cluster.policies,
       clusterPolicies: cluster.clusterPolicies,
+      exposures: cluster.exposures,
       serviceAccounts: cluster.serviceAccounts,
       roles: cluster.roles,
       bindings: cluster.bindings,
@@ -544,7 +626,23 @@ export class SyntheticWorld {
    * then the old ones go), a scale up or down, a policy edit, a binding edit, or a namespace
    * created or deleted with what it holds.
    */
-  churn(): { kind: "pod" | "policy" | "rbac" | "namespace" | "clusterPolicy"; events: WatchEvent[] } {
+  churn(): {
+    kind: "pod" | "policy" | "rbac" | "namespace" | "clusterPolicy" | "exposure";
+    events: WatchEvent[];
+  } {
+    const services = this.cluster.exposures.filter((o): o is Service => o.kind === "Service");
+    if (services.length > 0 && this.next() < 0.02) {
+      // A published Service edited: its target moved between the http and the metrics port.
+      const index = Math.floor(this.next() * services.length);
+      const service = services[index]!;
+      const port = service.ports[0]!;
+      const edited: Service = {
+        ...service,
+        ports: [{ ...port, targetPort: port.targetPort === "http" ? 9090 : "http" }],
+      };
+      this.cluster.exposures[this.cluster.exposures.indexOf(service)] = edited;
+      return { kind: "exposure", events: [{ type: "MODIFIED", kind: "Service", object: edited }] };
+    }
     if (this.cluster.clusterPolicies.length > 0 && this.next() < 0.03) {
       // A cluster-wide policy edited: its priority moved (reordering its tier), or put back as it was.
       const index = Math.floor(this.next() * this.cluster.clusterPolicies.length);

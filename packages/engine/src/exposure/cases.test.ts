@@ -260,6 +260,46 @@ describe("Gateway API routes", () => {
   });
 });
 
+describe("Ingresses, live", () => {
+  it("follow the controller's namespace's labels as the backend's policy reads them", () => {
+    // "namespaceSelector selects namespaces using cluster-scoped labels" (NetworkPolicyPeer): the
+    // backend admits namespaces labelled team=edge; the controller's namespace gains the label.
+    const state = stateOf([
+      ...web,
+      namespace("ingress-nginx"),
+      pod("ingress-nginx", "controller", { "app.kubernetes.io/name": "ingress-nginx" }),
+      service("shop", "web", { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] }),
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "Ingress",
+        metadata: { namespace: "shop", name: "web" },
+        spec: { defaultBackend: { service: { name: "web", port: { number: 80 } } } },
+      },
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { namespace: "shop", name: "from-edge" },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Ingress"],
+          ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "edge" } } }] }],
+        },
+      },
+    ]);
+    const reach = () => state.allExposurePaths().map((path) => [path.reach, path.controllers]);
+    expect(reach()).toEqual([["denied", [{ workload: "ingress-nginx/controller", allowed: false }]]]);
+    const labelled = {
+      name: "ingress-nginx",
+      labels: { "kubernetes.io/metadata.name": "ingress-nginx", team: "edge" },
+      annotations: {},
+      declared: true,
+    };
+    state.apply({ type: "MODIFIED", kind: "Namespace", object: labelled });
+    expect(reach()).toEqual([["restricted", [{ workload: "ingress-nginx/controller", allowed: true }]]]);
+    expect(state.findings().some((f) => f.id === "exposure-controller-blocked")).toBe(false);
+  });
+});
+
 describe("reading what publishes", () => {
   it("refuses what the API server refuses, naming the object and the field", () => {
     expect(

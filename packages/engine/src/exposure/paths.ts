@@ -254,13 +254,16 @@ function decide(
   };
 }
 
+/** Whether pods of these labels are an ingress controller's: labelled with a known controller's name. */
+export function isIngressController(labels: Labels): boolean {
+  const name = labels["app.kubernetes.io/name"];
+  return name !== undefined && INGRESS_CONTROLLER_NAMES.includes(name);
+}
+
 /** The ingress controller's pods: every identity labelled with a known controller's name. */
 function ingressControllers(world: ExposureWorld): LiveIdentity[] {
   const out: LiveIdentity[] = [];
-  for (const identity of world.allIdentities()) {
-    const name = identity.labels["app.kubernetes.io/name"];
-    if (name !== undefined && INGRESS_CONTROLLER_NAMES.includes(name)) out.push(identity);
-  }
+  for (const identity of world.allIdentities()) if (isIngressController(identity.labels)) out.push(identity);
   return out.sort((a, b) => compare(a.name, b.name));
 }
 
@@ -517,13 +520,4 @@ function dedupe(paths: ExposurePath[]): ExposurePath[] {
     seen.add(key);
     return true;
   });
-}
-
-/** The ingress controllers of a world, found once for all of its Ingresses. */
-export function ingressControllersOf(world: ExposureWorld): () => readonly LiveIdentity[] {
-  let found: LiveIdentity[] | undefined;
-  return () => {
-    found ??= ingressControllers(world);
-    return found;
-  };
 }

@@ -5,7 +5,7 @@ import {
   type Severity,
   type SeverityCounts,
 } from "@trustmap/shared";
-import { comparePaths, type ExposureWorld, exposurePaths, ingressControllersOf } from "../exposure/paths";
+import { comparePaths, type ExposureWorld, exposurePaths, isIngressController } from "../exposure/paths";
 import {
   compareFindings,
   findingsOf,
@@ -59,6 +59,7 @@ import type { RulesOf } from "../rbac/matrix";
 import { roleRef } from "../rbac/roles";
 import { emptySeverityCounts } from "../views/namespaces";
 import { Changes, type Delta, listChanges, type PodHits, toDelta } from "./changes";
+import { addTo, removeFrom } from "./multimap";
 import { type LiveIdentity, NetpolIndex, type PolicyState, tiersRestrict } from "./netpol-index";
 import { RbacIndex } from "./rbac-index";
 
@@ -234,10 +235,8 @@ export class ClusterState implements FindingContext {
     subject: new Map(),
     exposure: new Map(),
   };
-  /** The paths of each exposing object ("Kind/namespace/name"), as of the last settle that touched the network. */
+  /** The paths of each exposing object ("Kind/namespace/name"), as of the last settle that touched what they read. */
   private readonly exposureCache = new Map<string, readonly ExposurePath[]>();
-  /** Whether anything the exposure paths read changed since they were last computed. */
-  private exposureDirty = false;
   /** The pod checks that hit each pod, by "namespace/name": worded only when read. */
   private readonly podHits = new Map<string, PodHits>();
   /**
@@ -366,6 +365,7 @@ export class ClusterState implements FindingContext {
       case "BaselineAdminNetworkPolicy":
       case "ClusterNetworkPolicy":
         this.netpol.setClusterPolicy(key, object as ClusterNetworkPolicy | undefined, changes);
+        this.exposureTiers = true;
         break;
       case "ServiceAccount":
         this.rbacIndex.setServiceAccount(
@@ -383,8 +383,7 @@ export class ClusterState implements FindingContext {
         this.rbacIndex.setBinding(key, object as RoleBinding | undefined, changes);
         break;
       default:
-        // A Service, Ingress, Gateway or route: every path may read it (routes name Gateways and Services).
-        this.exposureDirty = true;
+        // A Service, Ingress, Gateway or route: read again at the settle (see refreshExposures).
         this.exposureTouched.add(exposingRef((object ?? before) as ExposingObject));
     }
     if (oldNs !== undefined) this.useNamespace(oldNs, -1, changes);
@@ -455,30 +454,103 @@ export class ClusterState implements FindingContext {
   private readonly exposureTouched = new Set<string>();
 
   /**
-   * The exposure findings read the pods, the policies of both tiers and the namespaces' labels of
-   * the whole cluster (a controller's pods may live anywhere): after any change to those, every
-   * exposing object's paths are computed again. Clusters publish few objects beside their pods, and
-   * a cluster that publishes none pays nothing.
+   * Exposure paths are computed again for the objects an event may have changed, and no other:
+   * - a Service's paths read its namespace alone (its pods, and their ingress from outside, which
+   *   NetworkPolicies of that namespace decide): again when a pod or a policy of it changes;
+   * - an Ingress's and a route's read their namespaces and the controllers' (whose traffic both
+   *   sides' policies, the tiers and those namespaces' labels decide): again when a pod, a policy
+   *   or the labels of one of those change, when a cluster-wide policy changes, or when the
+   *   ingress controllers' pods come or go;
+   * - any object touched is read again, and with a Service or a Gateway the Ingresses and routes
+   *   that may name it.
+   * A cluster that publishes nothing pays nothing.
    */
   private refreshExposures(changes: Changes): void {
-    const network =
-      changes.podsTouched.size > 0 ||
-      changes.policiesTouched.size > 0 ||
-      changes.namespaceObjects.size > 0 ||
-      changes.ingressDirty.size > 0 ||
-      changes.egressDirty.size > 0 ||
-      changes.touched.size > 0 ||
-      changes.identitiesRenamed.size > 0;
-    if (!this.exposureDirty && !network) return;
-    this.exposureDirty = false;
-    this.exposureCache.clear();
     const findings = this.findingsByTarget.exposure;
-    const refs = new Set(this.exposureTouched);
-    this.exposureTouched.clear();
-    for (const kind of EXPOSING_KINDS)
-      for (const object of this.objects.get(kind)!.values()) refs.add(exposingRef(object as ExposingObject));
-    for (const ref of findings.keys()) refs.add(ref);
-    for (const ref of refs) this.refreshTarget(changes, "exposure", ref, this.exposingObject(ref));
+    const touched = this.exposureTouched;
+    const dirty = new Set<string>();
+    changes.podsTouched.forEach((_pod, key) => {
+      dirty.add(key.slice(0, key.indexOf("/")));
+    });
+    for (const key of changes.policiesTouched) dirty.add(key.slice(0, key.indexOf("/")));
+    for (const identity of changes.identitiesRenamed) dirty.add(identity.namespace);
+    // A namespace's labels count where a path's ends are: its policies' peers and routes' listeners read them there.
+    for (const namespace of changes.namespaceObjects) dirty.add(namespace);
+    // The ingress controllers are found again when a pod that is, or was, one changes.
+    let controllersMoved = false;
+    changes.podsTouched.forEach((pod, key) => {
+      if (this.controllerPods.has(key) || (pod !== undefined && isIngressController(pod.labels)))
+        controllersMoved = true;
+    });
+    if (controllersMoved) this.findControllers();
+    if (this.exposureRefs.size === 0 && touched.size === 0 && findings.size === 0) {
+      this.exposureTiers = false;
+      return;
+    }
+    const throughControllers =
+      controllersMoved ||
+      this.exposureTiers ||
+      [...dirty].some((namespace) => this.controllerNamespaces.has(namespace));
+    this.exposureTiers = false;
+    const refs = new Set(touched);
+    for (const namespace of dirty)
+      for (const ref of this.exposureByNamespace.get(namespace) ?? []) refs.add(ref);
+    // A Service or a Gateway touched: the Ingresses and routes of its namespace may name it.
+    for (const ref of touched) {
+      if (!ref.startsWith("Service/") && !ref.startsWith("Gateway/")) continue;
+      for (const other of this.exposureByNamespace.get(ref.split("/")[1]!) ?? [])
+        if (!other.startsWith("Service/")) refs.add(other);
+    }
+    touched.clear();
+    if (throughControllers)
+      for (const ref of this.exposureRefs.keys()) if (!ref.startsWith("Service/")) refs.add(ref);
+    for (const ref of refs) {
+      this.exposureCache.delete(ref);
+      const object = this.exposingObject(ref);
+      for (const namespace of this.exposureRefs.get(ref) ?? [])
+        removeFrom(this.exposureByNamespace, namespace, ref);
+      if (object === undefined) this.exposureRefs.delete(ref);
+      else {
+        const namespaces = this.exposureNamespaces(object);
+        this.exposureRefs.set(ref, namespaces);
+        for (const namespace of namespaces) addTo(this.exposureByNamespace, namespace, ref);
+      }
+      this.refreshTarget(changes, "exposure", ref, object);
+    }
+  }
+
+  /** The exposing objects whose paths read each namespace. */
+  private readonly exposureByNamespace = new Map<string, Set<string>>();
+
+  /** Every exposing object ("Kind/namespace/name") and the namespaces its paths read. */
+  private readonly exposureRefs = new Map<string, ReadonlySet<string>>();
+  /** Whether a cluster-wide policy changed since the last settle: controllers' traffic reads the tiers. */
+  private exposureTiers = false;
+  /** The ingress controllers' pods ("namespace/name") and their namespaces. */
+  private controllerPods = new Set<string>();
+  private controllerNamespaces = new Set<string>();
+  private controllerIdentities: readonly LiveIdentity[] = [];
+
+  private findControllers(): void {
+    const identities: LiveIdentity[] = [];
+    for (const identity of this.netpol.identities.values())
+      if (isIngressController(identity.labels)) identities.push(identity);
+    this.controllerIdentities = identities.sort((a, b) => compare(a.name, b.name));
+    this.controllerPods = new Set(identities.flatMap((identity) => [...identity.pods.keys()]));
+    this.controllerNamespaces = new Set(identities.map((identity) => identity.namespace));
+    // Every Ingress reads them: their paths are computed again.
+    for (const ref of this.exposureRefs.keys())
+      if (ref.startsWith("Ingress/")) this.exposureCache.delete(ref);
+  }
+
+  /** The namespaces an object's paths read: its own, its backends' and its Gateways', and the controllers'. */
+  private exposureNamespaces(object: ExposingObject): ReadonlySet<string> {
+    const out = new Set([object.namespace]);
+    if (object.kind === "Service" || object.kind === "Gateway") return out;
+    for (const route of object.routes) for (const backend of route.backends) out.add(backend.namespace);
+    if (object.kind === "Ingress") for (const namespace of this.controllerNamespaces) out.add(namespace);
+    else for (const parent of object.parents) out.add(parent.namespace);
+    return out;
   }
 
   private exposingObject(ref: string): ExposingObject | undefined {
@@ -499,14 +571,11 @@ export class ClusterState implements FindingContext {
     external: (identity, direction) => this.netpol.external(identity, direction),
     allowed: (from, to) => this.netpol.allowed(from, to),
   };
-  private controllers = ingressControllersOf(this.exposureWorld);
-
   exposurePaths(object: ExposingObject): readonly ExposurePath[] {
     const ref = exposingRef(object);
     let paths = this.exposureCache.get(ref);
     if (paths === undefined) {
-      if (this.exposureCache.size === 0) this.controllers = ingressControllersOf(this.exposureWorld);
-      paths = exposurePaths(this.exposureWorld, object, this.controllers);
+      paths = exposurePaths(this.exposureWorld, object, () => this.controllerIdentities);
       this.exposureCache.set(ref, paths);
     }
     return paths;
