@@ -1,3 +1,5 @@
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ExposurePath, Report } from "@trustmap/shared";
 import { describe, expect, it } from "vitest";
@@ -150,9 +152,49 @@ describe("what the cluster publishes outside itself, on hand-worked folders", ()
       },
     ]);
     const blocked = report.findings.find((finding) => finding.id === "exposure-controller-blocked");
+    // The fix admits the controller's namespace to the pods the Service selects, on their port.
+    expect(blocked?.remediation).toBe(
+      [
+        "apiVersion: networking.k8s.io/v1",
+        "kind: NetworkPolicy",
+        "metadata:",
+        "  name: allow-web-in",
+        "  namespace: shop",
+        "spec:",
+        "  podSelector:",
+        "    matchLabels:",
+        "      app: web",
+        "  policyTypes:",
+        "    - Ingress",
+        "  ingress:",
+        "    - from:",
+        "        - namespaceSelector:",
+        "            matchLabels:",
+        "              kubernetes.io/metadata.name: ingress-nginx",
+        "      ports:",
+        "        - protocol: TCP",
+        "          port: 8080",
+      ].join("\n"),
+    );
     expect(blocked?.message).toBe(
       "Ingress shop/web sends to pods its controller may not connect to: shop/web on TCP 8080 (https://shop.example.com/) refuses ingress-nginx/ingress-nginx-controller.",
     );
+  });
+
+  it("the fix a finding gives, applied, leaves the controller reaching the pods", () => {
+    const blocked = analyze("ingress-controller-blocked").findings.find(
+      (finding) => finding.id === "exposure-controller-blocked",
+    )!;
+    const dir = mkdtempSync(join(tmpdir(), "trustmap-exposure-"));
+    cpSync(join(root, "testdata", "exposure", "ingress-controller-blocked"), dir, { recursive: true });
+    writeFileSync(join(dir, "fix.yaml"), blocked.remediation);
+    let stdout = "";
+    expect(run(["analyze", dir], { cwd: root, stdout: (t) => (stdout += t), stderr: () => {} })).toBe(0);
+    const fixed = Report.parse(JSON.parse(stdout));
+    expect(fixed.findings.map((finding) => finding.id)).not.toContain("exposure-controller-blocked");
+    expect(fixed.exposure?.find((path) => path.via === "Ingress/shop/web")?.controllers).toEqual([
+      { workload: "ingress-nginx/ingress-nginx-controller", allowed: true },
+    ]);
   });
 
   it("prints the paths for people in the text report", () => {

@@ -1,6 +1,6 @@
 import type { ExposurePath } from "@trustmap/shared";
 import { type ExposingObject, exposingRef } from "../objects/model";
-import { type Check, type CheckHit, quote, yamlString } from "./finding";
+import { type Check, type CheckHit, type FindingContext, quote, yamlString } from "./finding";
 
 // What the cluster publishes outside itself, read from the paths of each Service, Ingress and route.
 
@@ -27,8 +27,12 @@ function evidence(object: ExposingObject, paths: readonly ExposurePath[]): strin
   return [...refs];
 }
 
-/** A NetworkPolicy that admits the pods' port from the given sources only. */
-function restrictYaml(path: ExposurePath, from: "controller" | "addresses"): string {
+/**
+ * A NetworkPolicy that admits the pods' port from the given sources only: the pods the path's
+ * Service selects, from the controller's namespace (an Ingress or route) or from the addresses that
+ * should reach them (a block to fill in).
+ */
+function restrictYaml(path: ExposurePath, from: "controller" | "addresses", context: FindingContext): string {
   const [protocol, port] = (path.port ?? "TCP 0").split(" ");
   const workload = path.workload ?? "";
   const short =
@@ -36,12 +40,15 @@ function restrictYaml(path: ExposurePath, from: "controller" | "addresses"): str
       .slice(workload.indexOf("/") + 1)
       .replace(/[^a-z0-9-]/g, "-")
       .slice(0, 40) || "workload";
+  const service = path.service === null ? undefined : context.exposingObject(path.service);
+  const selector = service?.kind === "Service" ? (service.selector ?? {}) : {};
+  const controller = path.controllers[0]?.workload;
   const peers =
-    from === "controller"
+    from === "controller" && controller !== undefined
       ? [
           "        - namespaceSelector:",
           "            matchLabels:",
-          "              kubernetes.io/metadata.name: ingress-nginx # the controller's namespace",
+          `              kubernetes.io/metadata.name: ${yamlString(controller.slice(0, controller.indexOf("/")))}`,
         ]
       : ["        - ipBlock:", "            cidr: 203.0.113.0/24 # the addresses that should reach it"];
   return [
@@ -52,7 +59,10 @@ function restrictYaml(path: ExposurePath, from: "controller" | "addresses"): str
     `  namespace: ${yamlString(path.namespace)}`,
     "spec:",
     "  podSelector:",
-    "    matchLabels: {} # the labels of the workload's pods",
+    "    matchLabels:",
+    ...Object.keys(selector)
+      .sort()
+      .map((key) => `      ${yamlString(key)}: ${yamlString(selector[key]!)}`),
     "  policyTypes:",
     "    - Ingress",
     "  ingress:",
@@ -83,8 +93,8 @@ const exposedUnrestricted: Check = {
         )}.`,
         remediation:
           object.kind === "Service"
-            ? `${restrictYaml(open[0]!, "addresses")}\n# or set spec.loadBalancerSourceRanges on the Service`
-            : restrictYaml(open[0]!, "controller"),
+            ? `${restrictYaml(open[0]!, "addresses", context)}\n# or set spec.loadBalancerSourceRanges on the Service`
+            : restrictYaml(open[0]!, "controller", context),
       },
     ];
   },
@@ -109,7 +119,7 @@ const exposureBlocked: Check = {
           denied,
           (path) => `${quote(path.workload ?? "")} on ${path.port} through ${path.entry.text}`,
         )}. The way in carries nothing (unless the network plugin sees a node's address instead of the client's).`,
-        remediation: `${restrictYaml(denied[0]!, "addresses")}\n# or drop the way in if nothing outside should reach it`,
+        remediation: `${restrictYaml(denied[0]!, "addresses", context)}\n# or drop the way in if nothing outside should reach it`,
       },
     ];
   },
@@ -140,7 +150,7 @@ const controllerBlocked: Check = {
               .map((controller) => quote(controller.workload))
               .join(", ")}`,
         )}.`,
-        remediation: restrictYaml(blocked[0]!, "controller"),
+        remediation: restrictYaml(blocked[0]!, "controller", context),
       },
     ];
   },

@@ -28,6 +28,8 @@ export interface FindingContext {
   boundRole(binding: RoleBinding): ResolvedRole | undefined;
   /** What a Service, Ingress or route publishes outside the cluster, path by path. */
   exposurePaths(object: ExposingObject): readonly ExposurePath[];
+  /** A Service, Ingress, Gateway or route by reference ("Kind/namespace/name"). */
+  exposingObject(ref: string): ExposingObject | undefined;
 }
 
 interface CheckInfo {

@@ -24,7 +24,7 @@ import type {
   RoleBinding,
   ServiceAccount,
 } from "./model";
-import { podKey, READ_KINDS } from "./model";
+import { EXPOSING_KINDS, podKey, READ_KINDS } from "./model";
 import {
   describe,
   FieldReader,
@@ -183,19 +183,12 @@ export function parseCluster(documents: readonly InputDocument[]): ParseResult {
         if (policy !== undefined) clusterPolicies.push(policy);
         break;
       }
-      case "Service":
-      case "Ingress":
-      case "Gateway":
-      case "HTTPRoute":
-      case "GRPCRoute":
-      case "TLSRoute":
-      case "TCPRoute":
-      case "UDPRoute": {
-        const exposing = readExposing(reader, kind, ns, name, object);
-        if (exposing !== undefined) exposures.push(exposing);
-        break;
-      }
       default: {
+        if ((EXPOSING_KINDS as readonly string[]).includes(kind)) {
+          const exposing = readExposing(reader, kind as ExposingObject["kind"], ns, name, object);
+          if (exposing !== undefined) exposures.push(exposing);
+          break;
+        }
         if (!WORKLOAD_KINDS.has(kind)) break;
         const by = represented.get(objectKey(kind, namespace, name));
         if (by !== undefined) {

@@ -553,7 +553,7 @@ export class ClusterState implements FindingContext {
     return out;
   }
 
-  private exposingObject(ref: string): ExposingObject | undefined {
+  exposingObject(ref: string): ExposingObject | undefined {
     const slash = ref.indexOf("/");
     const kind = ref.slice(0, slash) as ExposingObject["kind"];
     return this.objects.get(kind)?.get(ref.slice(slash + 1)) as ExposingObject | undefined;

@@ -1,5 +1,5 @@
 // Random commands turned into the watch events they stand for on the current state.
-import type { Cluster } from "../objects/model";
+import { type Cluster, EXPOSING_KINDS, type ExposingObject } from "../objects/model";
 import { parseCluster } from "../objects/parse";
 import { formatInputError } from "../objects/reader";
 import {
@@ -12,6 +12,10 @@ import {
 import type { Command } from "./arbitraries";
 
 type Json = Record<string, unknown>;
+
+function isExposing(kind: unknown): kind is ExposingObject["kind"] {
+  return (EXPOSING_KINDS as readonly unknown[]).includes(kind);
+}
 
 /** The one model object a manifest stands for, with the kind the engine files it under. */
 export function modelOf(raw: Json): { kind: Kind; object: KindObjects[Kind] } {
@@ -34,16 +38,8 @@ export function modelOf(raw: Json): { kind: Kind; object: KindObjects[Kind] } {
     case "BaselineAdminNetworkPolicy":
     case "ClusterNetworkPolicy":
       return { kind: raw.kind, object: c.clusterPolicies![0]! };
-    case "Service":
-    case "Ingress":
-    case "Gateway":
-    case "HTTPRoute":
-    case "GRPCRoute":
-    case "TLSRoute":
-    case "TCPRoute":
-    case "UDPRoute":
-      return { kind: raw.kind, object: c.exposures![0]! };
     default:
+      if (isExposing(raw.kind)) return { kind: raw.kind, object: c.exposures![0]! };
       return { kind: raw.kind as "RoleBinding" | "ClusterRoleBinding", object: c.bindings[0]! };
   }
 }
@@ -65,16 +61,8 @@ function currentOf(cluster: Cluster, kind: Kind): KindObjects[Kind][] {
     case "BaselineAdminNetworkPolicy":
     case "ClusterNetworkPolicy":
       return (cluster.clusterPolicies ?? []).filter((p) => p.kind === kind);
-    case "Service":
-    case "Ingress":
-    case "Gateway":
-    case "HTTPRoute":
-    case "GRPCRoute":
-    case "TLSRoute":
-    case "TCPRoute":
-    case "UDPRoute":
-      return (cluster.exposures ?? []).filter((o) => o.kind === kind);
     default:
+      if (isExposing(kind)) return (cluster.exposures ?? []).filter((o) => o.kind === kind);
       return cluster.bindings.filter((b) => b.kind === kind);
   }
 }
