@@ -28,7 +28,8 @@ ${DIFF_USAGE}
   PATH     files or directories (read recursively) of YAML or JSON manifests, or -
            for standard input: multi-document YAML and lists (kind: List, PodList...)
            are read; Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and
-           CronJobs stand for one pod of their template. Files that hold no Kubernetes
+           CronJobs stand for one pod of their template; Services, Ingresses, Gateways
+           and routes say what is published outside the cluster. Files that hold no Kubernetes
            object (Helm values, Chart.yaml, kustomization.yaml) are skipped with a note.
   --format json (default): the report (schema: packages/shared/report.schema.json)
            text: the same, grouped for people
