@@ -198,6 +198,7 @@ describe("per-user scoping", () => {
       rbac: ["team-a"],
       hidden: expect.any(Number),
       clusterPolicies: false,
+      exposure: false,
     });
     expect(session.access!.hidden).toBeGreaterThanOrEqual(3);
     expect(await names(alice)).toEqual(["team-a"]);
@@ -472,9 +473,16 @@ describe("per-user scoping", () => {
   it("shows a cluster reader everything", async () => {
     const auditor = await viewer("team-c", "auditor");
     const session = await auditor.session();
-    // Their ClusterRole lists no cluster-wide network policy: the whole picture still, with what
-    // such policies decide told without their names.
-    expect(session.access).toMatchObject({ cluster: true, hidden: 0, clusterPolicies: false });
+    // Their ClusterRole lists no cluster-wide network policy, no Service and no Ingress: the whole
+    // picture still, with what such policies decide told without their names; the paths of what is
+    // published are not theirs.
+    expect(session.access).toMatchObject({
+      cluster: true,
+      hidden: 0,
+      clusterPolicies: false,
+      exposure: false,
+    });
+    expect((await auditor.fetch("/api/exposure")).status).toBe(403);
     expect(await names(auditor)).toEqual(expect.arrayContaining(["team-a", "team-b", "team-c"]));
     expect((await auditor.fetch("/api/rbac")).status).toBe(200);
     expect((await auditor.fetch("/api/export/report.json")).status).toBe(200);

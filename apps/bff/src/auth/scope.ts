@@ -17,13 +17,14 @@ export function readableOf(response: Response): ReadonlySet<string> | undefined 
 
 /**
  * What a request's user may list, as the engine narrows its answers by: undefined for everything.
- * A user who may not list Services and Ingresses everywhere reads no finding about what publishes.
+ * A reader of some namespaces who may not list Services and Ingresses everywhere reads no finding
+ * about what publishes. (A reader of the whole picture keeps it whole: see the README.)
  */
 export function listableOf(
   response: Response,
 ): { graph: string[]; rbac: string[]; exposure?: string[] } | undefined {
   const access = response.locals.access as Access | undefined;
-  if (access === undefined || (access.cluster && access.exposure)) return undefined;
+  if (access === undefined || access.cluster) return undefined;
   return {
     graph: [...access.namespaces],
     rbac: [...access.rbac],
