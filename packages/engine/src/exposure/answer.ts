@@ -1,4 +1,5 @@
 import type { ExposureAnswer, ExposureEdge, ExposurePath, ExposureQuery, PathReach } from "@trustmap/shared";
+import { namespaceOfRef } from "../findings/finding";
 import type { ClusterState } from "../state/cluster-state";
 import type { LiveIdentity } from "../state/netpol-index";
 import { OUTSIDE } from "../views/view";
@@ -9,9 +10,9 @@ export interface ExposureReadable {
   readonly namespaces: ReadonlySet<string>;
 }
 
-/** The namespace of an object reference ("Kind/namespace/name"). */
-function namespaceOfRef(ref: string): string | undefined {
-  return ref.split("/")[1];
+/** The namespace of a workload as the graph names it ("shop/web": its namespace, then its owners). */
+function namespaceOfWorkload(workload: string): string {
+  return workload.slice(0, workload.indexOf("/"));
 }
 
 /**
@@ -20,21 +21,19 @@ function namespaceOfRef(ref: string): string | undefined {
  */
 function narrowed(path: ExposurePath, readable: ExposureReadable): ExposurePath | undefined {
   const { namespaces } = readable;
-  if (!namespaces.has(path.namespace)) return undefined;
-  const via = namespaceOfRef(path.via);
-  if (via === undefined || !namespaces.has(via)) return undefined;
-  if (path.service !== null && !namespaces.has(namespaceOfRef(path.service) ?? "")) return undefined;
-  const hidden = path.controllers.some((c) => !namespaces.has(c.workload.slice(0, c.workload.indexOf("/"))));
-  if (!hidden) return path;
+  const readableRef = (ref: string) => namespaces.has(namespaceOfRef(ref) ?? "");
+  if (!namespaces.has(path.namespace) || !readableRef(path.via)) return undefined;
+  if (path.service !== null && !readableRef(path.service)) return undefined;
+  const hidden = path.controllers.filter((c) => !namespaces.has(namespaceOfWorkload(c.workload)));
+  if (hidden.length === 0) return path;
   const unnamed = "a controller in a namespace you may not read";
-  const controllers = path.controllers.map((c) =>
-    namespaces.has(c.workload.slice(0, c.workload.indexOf("/"))) ? c : { ...c, workload: unnamed },
-  );
   let why = path.why;
-  for (const c of path.controllers)
-    if (!namespaces.has(c.workload.slice(0, c.workload.indexOf("/"))))
-      why = why.split(c.workload).join(unnamed);
-  return { ...path, controllers, why };
+  for (const c of hidden) why = why.split(c.workload).join(unnamed);
+  return {
+    ...path,
+    controllers: path.controllers.map((c) => (hidden.includes(c) ? { ...c, workload: unnamed } : c)),
+    why,
+  };
 }
 
 const OPENNESS: readonly PathReach[] = ["none", "denied", "restricted", "open"];
@@ -50,10 +49,16 @@ export function exposureEdges(
   paths: readonly ExposurePath[],
 ): ExposureEdge[] {
   if (places === undefined) return [];
-  const byName = new Map<string, LiveIdentity>();
+  // The identities of the namespaces the paths name, by name (a workload's name starts with its namespace).
+  const byName = new Map<string, Map<string, LiveIdentity>>();
   const identityNamed = (workload: string): LiveIdentity | undefined => {
-    if (byName.size === 0) for (const identity of state.identities()) byName.set(identity.name, identity);
-    return byName.get(workload);
+    const namespace = namespaceOfWorkload(workload);
+    let named = byName.get(namespace);
+    if (named === undefined) {
+      named = new Map([...state.identitiesIn(namespace)].map((identity) => [identity.name, identity]));
+      byName.set(namespace, named);
+    }
+    return named.get(workload);
   };
   const nodeOf = (identity: LiveIdentity): string =>
     places.drawsApart(identity.namespace) ? places.identity(identity) : places.namespace(identity.namespace);

@@ -51,7 +51,6 @@ export const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 /** What the paths are read from: the identities and their policies, and the exposing objects. */
 export interface ExposureWorld {
   identitiesIn(namespace: string): Iterable<LiveIdentity>;
-  allIdentities(): Iterable<LiveIdentity>;
   namespaceLabels(namespace: string): Labels;
   service(namespace: string, name: string): Service | undefined;
   gateway(namespace: string, name: string): Gateway | undefined;
@@ -260,10 +259,10 @@ export function isIngressController(labels: Labels): boolean {
   return name !== undefined && INGRESS_CONTROLLER_NAMES.includes(name);
 }
 
-/** The ingress controller's pods: every identity labelled with a known controller's name. */
-function ingressControllers(world: ExposureWorld): LiveIdentity[] {
+/** The ingress controller's pods among these identities: those labelled with a known controller's name, by name. */
+export function ingressControllers(identities: Iterable<LiveIdentity>): LiveIdentity[] {
   const out: LiveIdentity[] = [];
-  for (const identity of world.allIdentities()) if (isIngressController(identity.labels)) out.push(identity);
+  for (const identity of identities) if (isIngressController(identity.labels)) out.push(identity);
   return out.sort((a, b) => compare(a.name, b.name));
 }
 
@@ -485,7 +484,8 @@ export function comparePaths(a: ExposurePath, b: ExposurePath): number {
 export function exposurePaths(
   world: ExposureWorld,
   object: ExposingObject,
-  controllers: () => readonly LiveIdentity[] = () => ingressControllers(world),
+  /** The ingress controller's pods (ingressControllers), asked for only by an Ingress. */
+  controllers: () => readonly LiveIdentity[],
 ): ExposurePath[] {
   let out: ExposurePath[];
   switch (object.kind) {

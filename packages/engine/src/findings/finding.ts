@@ -128,7 +128,7 @@ export function yamlString(text: string): string {
 }
 
 /** The namespace an evidence reference ("Kind/namespace/name" or "Namespace/name") belongs to. */
-function namespaceOfRef(ref: string): string | undefined {
+export function namespaceOfRef(ref: string): string | undefined {
   const parts = ref.split("/");
   if (parts[0] === "Namespace") return parts[1];
   return parts.length >= 3 ? parts[1] : undefined;

@@ -5,7 +5,13 @@ import {
   type Severity,
   type SeverityCounts,
 } from "@trustmap/shared";
-import { comparePaths, type ExposureWorld, exposurePaths, isIngressController } from "../exposure/paths";
+import {
+  comparePaths,
+  type ExposureWorld,
+  exposurePaths,
+  ingressControllers,
+  isIngressController,
+} from "../exposure/paths";
 import {
   compareFindings,
   findingsOf,
@@ -531,16 +537,12 @@ export class ClusterState implements FindingContext {
   private controllerNamespaces = new Set<string>();
   private controllerIdentities: readonly LiveIdentity[] = [];
 
+  /** Finds the ingress controllers again (their Ingresses' paths are then read again: see refreshExposures). */
   private findControllers(): void {
-    const identities: LiveIdentity[] = [];
-    for (const identity of this.netpol.identities.values())
-      if (isIngressController(identity.labels)) identities.push(identity);
-    this.controllerIdentities = identities.sort((a, b) => compare(a.name, b.name));
+    const identities = ingressControllers(this.netpol.identities.values());
+    this.controllerIdentities = identities;
     this.controllerPods = new Set(identities.flatMap((identity) => [...identity.pods.keys()]));
     this.controllerNamespaces = new Set(identities.map((identity) => identity.namespace));
-    // Every Ingress reads them: their paths are computed again.
-    for (const ref of this.exposureRefs.keys())
-      if (ref.startsWith("Ingress/")) this.exposureCache.delete(ref);
   }
 
   /** The namespaces an object's paths read: its own, its backends' and its Gateways', and the controllers'. */
@@ -562,7 +564,6 @@ export class ClusterState implements FindingContext {
   /** What the exposure paths read of the state. */
   private readonly exposureWorld: ExposureWorld = {
     identitiesIn: (namespace) => this.identitiesIn(namespace),
-    allIdentities: () => this.netpol.identities.values(),
     namespaceLabels: (namespace) => this.netpol.namespaceLabels(namespace),
     service: (namespace, name) =>
       this.objects.get("Service")!.get(`${namespace}/${name}`) as Service | undefined,
