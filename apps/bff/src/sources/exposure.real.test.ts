@@ -4,12 +4,11 @@ import { ExposureAnswer, type ExposurePath, GapsAnswer, viewKey } from "@trustma
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, findChromium } from "../export/chromium";
-import { silentLogger } from "../log";
 import { bffPath } from "../paths";
-import { type RunningServer, startServer } from "../server";
+import type { RunningServer } from "../server";
 import { eventually } from "../testing/bundle";
 import { type ControlPlane, startControlPlane } from "../testing/control-plane";
-import { createKubernetesSource } from "./kubernetes";
+import { serveKubernetes } from "../testing/serve";
 
 // What the cluster publishes, read from a real kube-apiserver: a LoadBalancer Service (its node
 // port assigned by the API server), an Ingress whose controller's pods policy refuses, and, once
@@ -44,15 +43,11 @@ beforeAll(async () => {
     metadata: { name: "same-namespace-only" },
     spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
   });
-  const created = createKubernetesSource({ kubeconfigPath: plane.kubeconfigPath, absentRecheckMs: 300 });
-  if (!created.ok) throw new Error(created.message);
-  server = await startServer({
-    source: created.source,
-    host: "127.0.0.1",
-    port: 0,
-    logger: silentLogger,
-    webRoot: bffPath("../web/dist"),
-  });
+  server = await serveKubernetes(
+    plane.kubeconfigPath,
+    { webRoot: bffPath("../web/dist") },
+    { absentRecheckMs: 300 },
+  );
 }, 240_000);
 
 afterAll(async () => {

@@ -5,13 +5,12 @@ import { ANY_NODE_ID, Explanation, podNodeId, viewKey } from "@trustmap/shared";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, findChromium } from "../export/chromium";
-import { silentLogger } from "../log";
 import { bffPath } from "../paths";
-import { type RunningServer, startServer } from "../server";
+import type { RunningServer } from "../server";
 import { eventually } from "../testing/bundle";
 import { type ControlPlane, startControlPlane } from "../testing/control-plane";
+import { serveKubernetes } from "../testing/serve";
 import { StreamClient } from "../testing/sse-client";
-import { createKubernetesSource } from "./kubernetes";
 
 // The admin and baseline tiers read from a real kube-apiserver: with no CRDs the cluster has none
 // (not an error); once the network policy API's CRDs are installed, objects made through the API
@@ -56,15 +55,11 @@ beforeAll(async () => {
     metadata: { name: "allow-all" },
     spec: { podSelector: {}, ingress: [{}] },
   });
-  const created = createKubernetesSource({ kubeconfigPath: plane.kubeconfigPath, absentRecheckMs: 300 });
-  if (!created.ok) throw new Error(created.message);
-  server = await startServer({
-    source: created.source,
-    host: "127.0.0.1",
-    port: 0,
-    logger: silentLogger,
-    webRoot: bffPath("../web/dist"),
-  });
+  server = await serveKubernetes(
+    plane.kubeconfigPath,
+    { webRoot: bffPath("../web/dist") },
+    { absentRecheckMs: 300 },
+  );
 }, 240_000);
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { type Cluster, formatInputError, initialEvents, parseCluster } from "@tr
 import { CSRF_HEADER } from "@trustmap/shared";
 import { silentLogger } from "../log";
 import { type RunningServer, type ServerOptions, startServer } from "../server";
-import { createKubernetesSource } from "../sources/kubernetes";
+import { createKubernetesSource, type KubernetesSourceOptions } from "../sources/kubernetes";
 import { ScriptedSource } from "./scripted";
 
 /**
@@ -30,12 +30,13 @@ export async function serveObjects(
   return { server, source, cluster };
 }
 
-/** The BFF on a free loopback port, reading the API server of this kubeconfig. */
+/** The BFF on a free loopback port, reading the API server of this kubeconfig (with these source options). */
 export function serveKubernetes(
   kubeconfigPath: string,
   options: Partial<Omit<ServerOptions, "source">> = {},
+  sourceOptions: Omit<KubernetesSourceOptions, "kubeconfigPath"> = {},
 ): Promise<RunningServer> {
-  const created = createKubernetesSource({ kubeconfigPath });
+  const created = createKubernetesSource({ ...sourceOptions, kubeconfigPath });
   if (!created.ok) throw new Error(created.message);
   return startServer({
     source: created.source,
